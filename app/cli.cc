@@ -1,0 +1,62 @@
+#include "cli.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "netsample/core/file_io.h"
+#include "netsample/core/json_fields.h"
+
+namespace netsample::app {
+
+int exit_code_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_input:
+    case ErrorCode::missing_field:
+    case ErrorCode::wrong_type:
+    case ErrorCode::malformed_json:
+    case ErrorCode::duplicate:
+    case ErrorCode::not_found:
+      return 2;
+    case ErrorCode::refused_by_rule:
+      return 3;
+    case ErrorCode::integrity:
+      return 4;
+    case ErrorCode::io:
+    case ErrorCode::database:
+    case ErrorCode::network:
+    case ErrorCode::internal:
+      return 1;
+  }
+  return 1;
+}
+
+Status Context::open() {
+  if (store) return {};
+  if (actor.empty()) {
+    const char* login = std::getenv("USER");
+    actor = std::string("os:") + (login && *login ? login : std::to_string(::getuid()));
+  }
+  NETSAMPLE_ASSIGN(store, store::Store::open(data_dir, clock));
+  NETSAMPLE_ASSIGN(platforms, workflow::PlatformRegistry::load(data_dir));
+  return {};
+}
+
+Result<nlohmann::json> read_json_file(const std::filesystem::path& file) {
+  NETSAMPLE_ASSIGN(std::string text, read_file(file));
+  return parse_json(text, file.string());
+}
+
+int report(const Context& context, const Error& error) {
+  std::cerr << "netsample: 错误 [" << to_string(error.code) << "] " << error.describe() << "\n";
+  if (context.json) {
+    nlohmann::json body = {{"code", to_string(error.code)}, {"field", error.field}, {"message", error.message}};
+    body["article"] = error.article > 0 ? nlohmann::json(error.article) : nlohmann::json(nullptr);
+    print_json({{"error", body}});
+  }
+  return exit_code_for(error.code);
+}
+
+void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << "\n"; }
+
+}  // namespace netsample::app

@@ -1,0 +1,356 @@
+#include "commands.h"
+
+#include <iomanip>
+#include <sstream>
+
+#include "netsample/workflow/cases.h"
+#include "netsample/workflow/roster.h"
+
+namespace netsample::app {
+namespace {
+
+using nlohmann::json;
+using workflow::CaseRegistry;
+using workflow::CaseView;
+
+std::string level_text(const std::string& level) { return level == "city" ? "市级监督抽查" : "区县级监督抽查"; }
+std::string plan_text(const std::string& plan) { return plan == "routine" ? "日常监督抽查" : "专项监督抽查"; }
+std::string role_text(const std::string& role) {
+  if (role == "sampler") return "抽样人员";
+  if (role == "tester") return "检验人员";
+  if (role == "organizer") return "组织人员";
+  if (role == "reviewer") return "审看人员";
+  return role;
+}
+std::string short_hash(const std::string& hash) { return hash.substr(0, 16) + "…"; }
+
+std::string people_text(const CaseView& view, const std::string& role) {
+  std::string text;
+  for (const auto& a : view.people)
+    if (a.role == role) text += (text.empty() ? "" : "、") + a.name + "（" + a.person_id + "）";
+  return text.empty() ? "（未指派）" : text;
+}
+
+}  // namespace
+
+void print_case_line(const CaseView& view) {
+  std::cout << view.record.number << "  " << view.state << "  " << view.record.product_name << " / "
+            << view.record.trademark << " / " << view.record.model << "  " << view.record.shop_name << "  "
+            << format_beijing(view.created) << "\n";
+}
+
+void print_case(const CaseView& view, const workflow::PlatformRegistry& platforms) {
+  const auto& r = view.record;
+  const workflow::Platform* platform = platforms.find(r.platform);
+  std::cout << "抽样任务 " << r.number << "    状态：" << view.state << "\n"
+            << "  组织：" << r.organizer << "，" << level_text(r.level) << "，" << plan_text(r.plan_kind) << "（第4、5条）\n"
+            << "  产品：" << r.product_name << "    商标：" << r.trademark << "    型号规格：" << r.model << "\n"
+            << "  类别：" << r.category << "    依据标准：" << r.standard << "\n"
+            << "  平台：" << (platform ? platform->name : r.platform) << "（" << r.platform << "）    店铺：" << r.shop_name << "\n";
+  if (r.shop_url) std::cout << "  店铺网址：" << *r.shop_url << "\n";
+  if (r.listing_url) std::cout << "  商品链接：" << *r.listing_url << "\n";
+  std::cout << "  经营者：" << r.operator_party.name << "（" << r.operator_party.address << "）\n"
+            << "  标称生产者：" << r.producer.name << "（" << r.producer.address << "）\n"
+            << "  样品数量：检验样品 " << r.inspection_qty << "，备用样品 " << r.backup_qty << "\n"
+            << "  抽样人员：" << people_text(view, "sampler");
+  if (view.draw) std::cout << "    随机选派（第20条）：种子 " << view.draw->seed << "，候选 " << view.draw->candidates.size() << " 人";
+  std::cout << "\n  检验人员：" << people_text(view, "tester") << (r.onsite_testing ? "（现场检验，第16条例外）" : "") << "\n"
+            << "  创建：" << format_beijing(view.created) << "    更新：" << format_beijing(view.updated) << "\n"
+            << "  审计记录：" << view.audit_rows << " 条\n";
+}
+
+void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
+  CLI::App* cases = app.add_subcommand("case", "抽样任务：创建、查看、指派检验人员、删除");
+  cases->require_subcommand(1);
+
+  auto* create = cases->add_subcommand("create", "从 JSON 文件创建抽样任务，并随机选派抽样人员（第20条）");
+  static std::string create_file;
+  create->add_option("--file", create_file, "任务文件（JSON）")->required();
+  create->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(json root, read_json_file(create_file));
+      NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(root, context.platforms));
+      CaseRegistry registry(*context.store, context.platforms);
+      NETSAMPLE_ASSIGN(CaseView view, registry.create(request, context.actor));
+      if (context.json) print_json(view.to_json());
+      else {
+        std::cout << "已创建抽样任务 " << view.record.number << "\n";
+        print_case(view, context.platforms);
+      }
+      return {};
+    });
+  });
+
+  auto* list = cases->add_subcommand("list", "列出抽样任务");
+  list->add_flag("--json", context.json, "输出 JSON");
+  list->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      CaseRegistry registry(*context.store, context.platforms);
+      NETSAMPLE_ASSIGN(std::vector<CaseView> views, registry.list());
+      if (context.json) {
+        json out = json::array();
+        for (const auto& view : views) out.push_back(view.to_json());
+        print_json(out);
+      } else {
+        if (views.empty()) std::cout << "（还没有抽样任务）\n";
+        for (const auto& view : views) print_case_line(view);
+      }
+      return {};
+    });
+  });
+
+  auto* show = cases->add_subcommand("show", "查看一个抽样任务");
+  static std::string show_number;
+  show->add_option("ID", show_number, "任务编号")->required();
+  show->add_flag("--json", context.json, "输出 JSON");
+  show->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      CaseRegistry registry(*context.store, context.platforms);
+      NETSAMPLE_ASSIGN(CaseView view, registry.show(show_number));
+      if (context.json) print_json(view.to_json());
+      else print_case(view, context.platforms);
+      return {};
+    });
+  });
+
+  auto* assign = cases->add_subcommand("assign", "指派检验人员（抽检分离，第16条）");
+  static std::string assign_number, assign_tester;
+  assign->add_option("ID", assign_number, "任务编号")->required();
+  assign->add_option("--tester", assign_tester, "检验人员编号")->required();
+  assign->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      CaseRegistry registry(*context.store, context.platforms);
+      NETSAMPLE_TRY(registry.assign_tester(assign_number, assign_tester, context.actor));
+      std::cout << "已指派检验人员 " << assign_tester << " 到抽样任务 " << assign_number << "\n";
+      return {};
+    });
+  });
+
+  auto* remove = cases->add_subcommand("delete", "删除抽样任务（保存期满 6 年后，第47条）");
+  static std::string remove_number;
+  remove->add_option("ID", remove_number, "任务编号")->required();
+  remove->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      CaseRegistry registry(*context.store, context.platforms);
+      NETSAMPLE_TRY(registry.remove(remove_number, context.actor));
+      std::cout << "已删除抽样任务 " << remove_number << "（删除记录保留在审计日志中）\n";
+      return {};
+    });
+  });
+}
+
+void add_roster_commands(CLI::App& app, Context& context, int& exit_code) {
+  CLI::App* roster = app.add_subcommand("roster", "人员名册：抽样人员、检验人员等");
+  roster->require_subcommand(1);
+
+  auto* add = roster->add_subcommand("add", "从 JSON 文件加入或更新人员");
+  static std::string add_file;
+  add->add_option("--file", add_file, "名册文件（JSON）")->required();
+  add->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(json root, read_json_file(add_file));
+      NETSAMPLE_ASSIGN(std::vector<workflow::Person> people, workflow::parse_people(root));
+      workflow::Roster roster_db(*context.store);
+      NETSAMPLE_ASSIGN(workflow::RosterChange change, roster_db.add(people, context.actor));
+      std::cout << "名册：新增 " << change.added << " 人，更新 " << change.updated << " 人，未变 " << change.unchanged << " 人\n";
+      return {};
+    });
+  });
+
+  auto* list = roster->add_subcommand("list", "列出名册");
+  list->add_flag("--json", context.json, "输出 JSON");
+  list->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      workflow::Roster roster_db(*context.store);
+      NETSAMPLE_ASSIGN(std::vector<workflow::Person> people, roster_db.list());
+      if (context.json) {
+        json out = json::array();
+        for (const auto& person : people) out.push_back(person.to_json());
+        print_json(out);
+        return {};
+      }
+      if (people.empty()) std::cout << "（名册为空）\n";
+      for (const auto& person : people) {
+        std::string roles;
+        for (const auto& role : person.roles) roles += (roles.empty() ? "" : "、") + role_text(role);
+        std::cout << person.id << "  " << person.name << "  " << person.org << "  " << roles << (person.active ? "" : "  （不在岗）") << "\n";
+      }
+      return {};
+    });
+  });
+}
+
+void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
+  CLI::App* evidence = app.add_subcommand("evidence", "证据文件：按 SHA-256 存放，读取时校验");
+  evidence->require_subcommand(1);
+
+  auto* add = evidence->add_subcommand("add", "把文件存为某任务的证据");
+  static std::string add_case, add_kind = "document";
+  static std::vector<std::string> add_files;
+  add->add_option("--case", add_case, "任务编号")->required();
+  add->add_option("--kind", add_kind, "类别：document、recording、still、manifest、token …");
+  add->add_option("FILE", add_files, "文件")->required()->check(CLI::ExistingFile);
+  add->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      CaseRegistry registry(*context.store, context.platforms);
+      NETSAMPLE_ASSIGN(CaseView view, registry.show(add_case));
+      for (const auto& file : add_files) {
+        NETSAMPLE_ASSIGN(store::EvidenceItem item, context.store->add_evidence(view.id, view.record.number, file, add_kind, context.actor));
+        std::cout << "证据 #" << item.id << "  " << item.name << "  " << item.size << " 字节  SHA-256 " << item.sha256 << "\n";
+      }
+      return {};
+    });
+  });
+
+  auto* list = evidence->add_subcommand("list", "列出证据");
+  static std::string list_case;
+  list->add_option("--case", list_case, "只列此任务的证据");
+  list->add_flag("--json", context.json, "输出 JSON");
+  list->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(auto items, context.store->list_evidence(list_case.empty() ? std::nullopt : std::optional(list_case)));
+      json out = json::array();
+      for (const auto& item : items) {
+        out.push_back({{"id", item.id}, {"case", item.case_number}, {"sha256", item.sha256}, {"size", item.size},
+                       {"kind", item.kind}, {"name", item.name}, {"added", format_iso8601_beijing(item.added)}});
+        if (!context.json)
+          std::cout << "#" << item.id << "  " << item.case_number << "  " << item.kind << "  " << item.name << "  " << item.size
+                    << " 字节  " << short_hash(item.sha256) << "  " << format_beijing(item.added) << "\n";
+      }
+      if (context.json) print_json(out);
+      else if (items.empty()) std::cout << "（没有证据）\n";
+      return {};
+    });
+  });
+
+  auto* verify = evidence->add_subcommand("verify", "重新计算每件证据文件的 SHA-256");
+  verify->add_flag("--json", context.json, "输出 JSON");
+  verify->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(auto items, context.store->list_evidence(std::nullopt));
+      json failures = json::array();
+      for (const auto& item : items) {
+        Status ok = context.store->evidence().verify(item.sha256);
+        if (!ok.ok()) {
+          failures.push_back({{"id", item.id}, {"case", item.case_number}, {"sha256", item.sha256}, {"problem", ok.error().message}});
+          if (!context.json) std::cout << "✗ 证据 #" << item.id << "（" << item.case_number << "）：" << ok.error().message << "\n";
+        }
+      }
+      if (context.json) print_json({{"intact", failures.empty()}, {"checked", items.size()}, {"failures", failures}});
+      else if (failures.empty()) std::cout << "✓ " << items.size() << " 件证据文件的 SHA-256 全部相符\n";
+      if (failures.empty()) return {};
+      return make_error(ErrorCode::integrity, "evidence", std::to_string(failures.size()) + " 件证据文件校验失败");
+    });
+  });
+
+  auto* remove = evidence->add_subcommand("delete", "删除一件证据（保存期满 6 年后，第47条）");
+  static std::int64_t remove_id = 0;
+  remove->add_option("ID", remove_id, "证据编号")->required();
+  remove->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_TRY(context.store->delete_evidence(remove_id, context.actor));
+      std::cout << "已删除证据 #" << remove_id << "\n";
+      return {};
+    });
+  });
+}
+
+int verify_audit(Context& context) {
+  Status opened = context.open();
+  if (!opened.ok()) return report(context, opened.error());
+  auto chain = context.store->audit().verify();
+  if (!chain.ok()) return report(context, chain.error());
+  CaseRegistry registry(*context.store, context.platforms);
+  auto records = registry.verify_records();
+  if (!records.ok()) return report(context, records.error());
+  const bool intact = chain->intact && records->intact;
+  if (context.json) {
+    json out = {{"intact", intact},
+                {"chain", {{"intact", chain->intact},
+                           {"rows", chain->rows},
+                           {"head", {{"seq", chain->head.seq}, {"hash", chain->head.hash}}},
+                           {"first_bad_row", chain->intact ? json(nullptr) : json(chain->first_bad_seq)},
+                           {"problem", chain->problem}}},
+                {"records", {{"intact", records->intact},
+                             {"cases_checked", records->cases_checked},
+                             {"people_checked", records->people_checked},
+                             {"problems", records->problems}}}};
+    if (chain->witness) out["chain"]["witness"] = {{"seq", chain->witness->seq}, {"hash", chain->witness->hash}};
+    print_json(out);
+  } else {
+    if (chain->intact)
+      std::cout << "✓ 审计链完整：共 " << chain->rows << " 条记录，末条 #" << chain->head.seq << " 哈希 " << short_hash(chain->head.hash)
+                << "，与见证文件一致\n";
+    else
+      std::cout << "✗ 审计链被破坏" << (chain->first_bad_seq > 0 ? "（第 " + std::to_string(chain->first_bad_seq) + " 条）" : "")
+                << "：" << chain->problem << "\n";
+    if (records->intact)
+      std::cout << "✓ 案件与人员数据与审计记录一致：" << records->cases_checked << " 个任务，" << records->people_checked << " 名人员\n";
+    for (const auto& problem : records->problems) std::cout << "✗ " << problem << "\n";
+  }
+  return intact ? 0 : 4;
+}
+
+void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
+  CLI::App* audit = app.add_subcommand("audit", "审计日志：哈希链校验与查看");
+  audit->require_subcommand(1);
+
+  auto* verify = audit->add_subcommand("verify", "重新计算哈希链，并核对案件与人员数据；完整时退出码为 0");
+  verify->add_flag("--json", context.json, "输出 JSON");
+  verify->callback([&] { exit_code = verify_audit(context); });
+
+  auto* log = audit->add_subcommand("log", "查看审计记录");
+  static std::string log_case;
+  log->add_option("--case", log_case, "只看此任务");
+  log->add_flag("--json", context.json, "输出 JSON");
+  log->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(auto rows, context.store->audit().records(log_case.empty() ? std::nullopt : std::optional(log_case)));
+      json out = json::array();
+      for (const auto& row : rows) {
+        if (context.json) {
+          out.push_back({{"seq", row.seq}, {"at", format_iso8601_beijing(row.at)}, {"actor", row.actor}, {"action", row.action},
+                         {"case", row.case_number ? json(*row.case_number) : json(nullptr)},
+                         {"payload", json::parse(row.payload, nullptr, false)}, {"prev_hash", row.prev_hash}, {"hash", row.hash}});
+        } else {
+          std::cout << "#" << std::left << std::setw(5) << row.seq << format_beijing(row.at) << "  " << std::setw(22) << row.action
+                    << row.case_number.value_or("-") << "  " << row.actor << "  " << short_hash(row.hash) << "\n";
+        }
+      }
+      if (context.json) print_json(out);
+      return {};
+    });
+  });
+}
+
+void add_info_command(CLI::App& app, Context& context, int& exit_code) {
+  auto* info = app.add_subcommand("info", "数据目录、数据库结构版本与概况");
+  info->add_flag("--json", context.json, "输出 JSON");
+  info->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      store::Database& db = context.store->db();
+      auto count = [&](const char* table) -> Result<std::int64_t> {
+        NETSAMPLE_ASSIGN(store::Statement stmt, db.prepare(std::string("SELECT COUNT(*) FROM ") + table));
+        NETSAMPLE_TRY(stmt.step());
+        return stmt.int64(0);
+      };
+      NETSAMPLE_ASSIGN(std::int64_t cases, count("cases"));
+      NETSAMPLE_ASSIGN(std::int64_t people, count("people"));
+      NETSAMPLE_ASSIGN(std::int64_t evidence, count("evidence"));
+      NETSAMPLE_ASSIGN(std::int64_t audit_rows, count("audit_log"));
+      const json out = {{"data_dir", std::filesystem::absolute(context.data_dir).string()},
+                        {"database", db.path().string()},
+                        {"schema_version", db.schema_version()},
+                        {"schema_version_supported", store::Database::latest_schema_version()},
+                        {"cases", cases}, {"people", people}, {"evidence", evidence}, {"audit_rows", audit_rows}};
+      if (context.json) print_json(out);
+      else
+        std::cout << "数据目录：" << out["data_dir"].get<std::string>() << "\n数据库：" << out["database"].get<std::string>()
+                  << "（结构版本 " << out["schema_version"] << "）\n任务 " << cases << " 个，人员 " << people << " 名，证据 " << evidence
+                  << " 件，审计记录 " << audit_rows << " 条\n";
+      return {};
+    });
+  });
+}
+
+}  // namespace netsample::app

@@ -1,0 +1,25 @@
+// The subcommands. Each add_* registers its commands on the CLI11 app; handlers return exit codes
+// through Context so that `main` stays a table of contents.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli.h"
+#include "netsample/workflow/cases.h"
+
+namespace netsample::app {
+
+void add_case_commands(CLI::App& app, Context& context, int& exit_code);
+void add_roster_commands(CLI::App& app, Context& context, int& exit_code);
+void add_evidence_commands(CLI::App& app, Context& context, int& exit_code);
+void add_audit_commands(CLI::App& app, Context& context, int& exit_code);
+void add_info_command(CLI::App& app, Context& context, int& exit_code);
+void add_demo_command(CLI::App& app, Context& context, int& exit_code);
+
+// Human-readable views shared by the commands and the demo.
+void print_case(const workflow::CaseView& view, const workflow::PlatformRegistry& platforms);
+void print_case_line(const workflow::CaseView& view);
+// Runs the chain and record checks; prints them; returns 0 when both are intact, else 4.
+int verify_audit(Context& context);
+
+}  // namespace netsample::app

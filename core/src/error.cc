@@ -1,0 +1,47 @@
+#include "netsample/core/error.h"
+
+#include <cctype>
+
+namespace netsample {
+
+std::string_view to_string(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_input: return "invalid_input";
+    case ErrorCode::missing_field: return "missing_field";
+    case ErrorCode::wrong_type: return "wrong_type";
+    case ErrorCode::malformed_json: return "malformed_json";
+    case ErrorCode::duplicate: return "duplicate";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::refused_by_rule: return "refused_by_rule";
+    case ErrorCode::integrity: return "integrity";
+    case ErrorCode::io: return "io";
+    case ErrorCode::database: return "database";
+    case ErrorCode::network: return "network";
+    case ErrorCode::internal: return "internal";
+  }
+  return "internal";
+}
+
+namespace {
+// "product.name", "people[2].roles": a field of an input document, as opposed to a file or a URL.
+bool is_field_path(const std::string& text) {
+  for (unsigned char c : text)
+    if (!(std::isalnum(c) || c == '_' || c == '.' || c == '[' || c == ']')) return false;
+  return !text.empty();
+}
+}  // namespace
+
+std::string Error::describe() const {
+  std::string text;
+  if (is_field_path(field)) text += "字段 " + field + "：";
+  else if (!field.empty()) text += field + "：";
+  text += message;
+  if (article > 0) text += "（依据第" + std::to_string(article) + "条）";
+  return text;
+}
+
+Error make_error(ErrorCode code, std::string field, std::string message, int article) {
+  return Error{code, std::move(field), std::move(message), article};
+}
+
+}  // namespace netsample

@@ -1,0 +1,80 @@
+#include "netsample/core/file_io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace netsample {
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+Error io_error(const std::filesystem::path& path, std::string_view what) {
+  return make_error(ErrorCode::io, path.string(), std::string(what) + "：" + std::strerror(errno));
+}
+
+Status write_all(int fd, std::string_view bytes, const std::filesystem::path& for_errors) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error(for_errors, "写入失败");
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+Status fsync_directory(const std::filesystem::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return io_error(dir, "无法打开目录");
+  if (::fsync(fd.get()) != 0) return io_error(dir, "目录同步（fsync）失败");
+  return {};
+}
+
+Status write_file_atomic(const std::filesystem::path& target, std::string_view bytes, mode_t mode) {
+  const auto dir = target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path();
+  std::random_device entropy;
+  const auto temp = dir / (".tmp-" + target.filename().string() + "-" + std::to_string(entropy()));
+  {
+    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (!fd.valid()) return io_error(temp, "无法创建临时文件");
+    Status written = write_all(fd.get(), bytes, temp);
+    if (written.ok() && ::fsync(fd.get()) != 0) written = io_error(temp, "文件同步（fsync）失败");
+    if (!written.ok()) {
+      ::unlink(temp.c_str());
+      return written;
+    }
+  }
+  if (::rename(temp.c_str(), target.c_str()) != 0) {
+    Error failed = io_error(target, "无法改名到目标文件");
+    ::unlink(temp.c_str());
+    return failed;
+  }
+  return fsync_directory(dir);
+}
+
+Result<std::string> read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return io_error(file, "无法打开文件");
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return io_error(file, "读取文件失败");
+  return content.str();
+}
+
+}  // namespace netsample

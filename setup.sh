@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# netsample setup: installs what is missing, builds, and runs the demo or the tests.
+#   bash setup.sh demo   set up, build and run the main job (`netsample demo` on a local data directory)
+#   bash setup.sh test   set up, build and run every test, in the normal and in the ASan/UBSan build
+#   bash setup.sh deps   only install the Debian packages
+#   bash setup.sh build  only build (build/)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Every Debian package the build, the tests and the demo need.
+PACKAGES=(
+  g++ cmake ninja-build pkg-config git ca-certificates openssl
+  libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
+  libcpp-httplib-dev libgtest-dev
+)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  local sudo=()
+  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+  log "installing ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+jobs() { nproc 2>/dev/null || echo 2; }
+
+build() { # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" --parallel "$(jobs)"
+}
+
+run_tests() { # run_tests DIR
+  ctest --test-dir "$1" --output-on-failure --parallel "$(jobs)" --timeout 600
+}
+
+case "${1:-}" in
+  deps) install_packages ;;
+  build) install_packages; build build ;;
+  demo)
+    install_packages
+    build build -DBUILD_TESTING=OFF
+    ./build/app/netsample --data "${NETSAMPLE_DEMO_DATA:-./netsample-demo}" demo
+    ;;
+  test)
+    install_packages
+    build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
+    run_tests build
+    log "again under AddressSanitizer + UndefinedBehaviorSanitizer (Debug)"
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DBUILD_TESTING=ON
+    run_tests build-asan
+    ;;
+  *) sed -n '2,6p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,88 @@
+// The audit log: every change to a case is one append-only row, and each row's hash covers the
+// previous row's hash, so editing or deleting any row breaks the chain from that row on.
+// Deleting rows at the end would leave a shorter chain that still links, so the head (last seq and
+// hash) is also written to a witness file outside the database after every commit; verify compares.
+// The witness may lag the database by the last commit after a crash, never lead it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/core/time.h"
+#include "netsample/store/database.h"
+
+namespace netsample::store {
+
+inline constexpr std::string_view kGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+struct AuditEntry {
+  std::string actor;                       // who: a roster id, or "os:<login>" from the command line
+  std::string action;                      // what: "case.created", "case.tester_assigned", ...
+  std::optional<std::string> case_number;  // which case, when it concerns one
+  nlohmann::json payload = nlohmann::json::object();  // the fields of the change
+};
+
+struct AuditRecord {
+  std::int64_t seq = 0;
+  UtcTime at;
+  std::string actor;
+  std::string action;
+  std::optional<std::string> case_number;
+  std::string payload;  // canonical JSON text, exactly as hashed
+  std::string prev_hash;
+  std::string hash;
+};
+
+struct AuditHead {
+  std::int64_t seq = 0;
+  std::string hash{kGenesisHash};
+};
+
+struct ChainReport {
+  bool intact = true;
+  std::int64_t rows = 0;
+  AuditHead head;                      // the last row read
+  std::optional<AuditHead> witness;    // what the witness file says
+  std::int64_t first_bad_seq = 0;      // 0 when intact or when the problem is not one row
+  std::string problem;                 // for a person: what is wrong and where
+};
+
+class AuditLog {
+ public:
+  // REQUIRES: db outlives the log. The witness file sits in the data directory beside the database.
+  AuditLog(Database& db, std::filesystem::path witness_file) : db_(&db), witness_file_(std::move(witness_file)) {}
+
+  // Writes the genesis witness for an empty log (first open of a new data directory).
+  Status initialise_witness();
+
+  // REQUIRES: inside Database::transaction, so the row commits or rolls back with the change itself.
+  Result<AuditRecord> append(const AuditEntry& entry, UtcTime at);
+
+  // After a commit: advances the witness to the database's tail (never backwards; safe across processes).
+  Status publish_head();
+
+  // Recomputes every hash and link, then compares the tail with the witness.
+  Result<ChainReport> verify();
+
+  Result<std::vector<AuditRecord>> records(const std::optional<std::string>& case_number = std::nullopt);
+
+  // The hash of one row: SHA-256 over a JSON array of its fields (unambiguous framing).
+  static std::string row_hash(std::int64_t seq, std::int64_t utc_us, const std::string& actor, const std::string& action,
+                              const std::optional<std::string>& case_number, const std::string& payload,
+                              const std::string& prev_hash);
+
+ private:
+  Result<std::optional<AuditHead>> read_witness() const;
+  Result<AuditHead> tail();
+
+  Database* db_;
+  std::filesystem::path witness_file_;
+};
+
+}  // namespace netsample::store

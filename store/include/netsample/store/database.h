@@ -1,0 +1,88 @@
+// The SQLite database: WAL mode, foreign keys on, full fsync on commit, numbered migrations applied
+// at open. One Database per thread; several processes may share the file (SQLite's locking, with a
+// busy timeout so a second writer waits instead of failing).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "netsample/core/error.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace netsample::store {
+
+// One prepared statement. Bind indexes start at 1, column indexes at 0 (SQLite's own convention).
+class Statement {
+ public:
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const std::optional<std::string>& value);
+  Statement& bind_null(int index);
+
+  // true: a row is ready to read; false: done.
+  Result<bool> step();
+  // Runs to completion (for INSERT/UPDATE/DELETE).
+  Status run();
+  void reset();
+
+  std::int64_t int64(int column) const;
+  std::string text(int column) const;
+  std::optional<std::string> optional_text(int column) const;
+  bool is_null(int column) const;
+
+ private:
+  friend class Database;
+  struct Finalize {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
+  sqlite3* db_;
+};
+
+class Database {
+ public:
+  // Opens or creates the file and brings its schema up to date. Refuses a database whose schema is
+  // newer than this program knows (a downgrade would misread it).
+  static Result<Database> open(const std::filesystem::path& file);
+
+  Result<Statement> prepare(std::string_view sql);
+  // Runs one or more statements without results.
+  Status exec(std::string_view sql);
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT. Any error from body, or a failed commit, rolls
+  // everything back: the database is unchanged.
+  Status transaction(const std::function<Status()>& body);
+
+  int schema_version();
+  static int latest_schema_version();
+  // "ok" when PRAGMA integrity_check finds nothing; otherwise its first message.
+  Result<std::string> integrity_check();
+
+  std::int64_t last_insert_rowid() const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  struct Close {
+    void operator()(sqlite3* db) const;
+  };
+  Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  Status migrate();
+
+  std::unique_ptr<sqlite3, Close> db_;
+  std::filesystem::path path_;
+};
+
+// Wraps the current SQLite error of `db` as an Error (code database), naming what we were doing.
+Error sqlite_error(sqlite3* db, std::string_view doing);
+
+}  // namespace netsample::store

@@ -1,0 +1,72 @@
+// The data directory as one object: the SQLite database (netsample.db), the content-addressed
+// evidence files (evidence/), the audit log and its witness (audit-head.json), and the retention
+// rule. Every change goes through write(), so a change and its audit rows commit together or not at all.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netsample/core/error.h"
+#include "netsample/core/time.h"
+#include "netsample/store/audit.h"
+#include "netsample/store/database.h"
+#include "netsample/store/evidence.h"
+
+namespace netsample::store {
+
+// Art 47: inspection records and reports are kept 6 years.
+inline constexpr int kRetentionYears = 6;
+
+// The first instant at which something stored at `stored` may be deleted (Beijing calendar years).
+UtcTime retention_ends(UtcTime stored);
+// refused_by_rule citing Art 47 while `now` is before retention_ends(stored); `what` names the item.
+Status check_retention(UtcTime stored, UtcTime now, const std::string& what);
+
+struct EvidenceItem {
+  std::int64_t id = 0;
+  std::string case_number;
+  std::string sha256;
+  std::int64_t size = 0;
+  std::string kind;
+  std::string name;
+  UtcTime added;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the data directory. REQUIRES: clock outlives the Store.
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& data_dir, const Clock& clock);
+
+  Database& db() { return db_; }
+  EvidenceStore& evidence() { return evidence_; }
+  AuditLog& audit() { return audit_; }
+  const Clock& clock() const { return *clock_; }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+
+  // Runs body in one transaction; body records its audit rows with audit().append(..., clock().now()).
+  // After the commit the audit head is published to the witness file.
+  Status write(const std::function<Status()>& body);
+
+  // Stores a file as evidence of a case (by its internal id) and records it in the audit log.
+  Result<EvidenceItem> add_evidence(std::int64_t case_id, const std::string& case_number,
+                                    const std::filesystem::path& file, const std::string& kind, const std::string& actor);
+  Result<std::vector<EvidenceItem>> list_evidence(const std::optional<std::string>& case_number);
+  // Refused while younger than the retention period (Art 47). The file goes once no item refers to it.
+  Status delete_evidence(std::int64_t evidence_id, const std::string& actor);
+
+ private:
+  Store(Database db, EvidenceStore evidence, const std::filesystem::path& data_dir, const Clock& clock);
+
+  Database db_;
+  EvidenceStore evidence_;
+  AuditLog audit_;
+  std::filesystem::path data_dir_;
+  const Clock* clock_;
+};
+
+}  // namespace netsample::store

@@ -1,0 +1,142 @@
+#include "netsample/store/audit.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include "netsample/core/file_io.h"
+#include "netsample/core/sha256.h"
+
+namespace netsample::store {
+namespace fs = std::filesystem;
+
+std::string AuditLog::row_hash(std::int64_t seq, std::int64_t utc_us, const std::string& actor, const std::string& action,
+                               const std::optional<std::string>& case_number, const std::string& payload,
+                               const std::string& prev_hash) {
+  const nlohmann::json fields = {seq,    utc_us,  actor,
+                                 action, case_number ? nlohmann::json(*case_number) : nlohmann::json(nullptr),
+                                 payload, prev_hash};
+  return sha256_hex(fields.dump());
+}
+
+Result<AuditHead> AuditLog::tail() {
+  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+  NETSAMPLE_ASSIGN(bool row, stmt.step());
+  if (!row) return AuditHead{};
+  return AuditHead{stmt.int64(0), stmt.text(1)};
+}
+
+Result<AuditRecord> AuditLog::append(const AuditEntry& entry, UtcTime at) {
+  NETSAMPLE_ASSIGN(AuditHead last, tail());
+  AuditRecord record;
+  record.seq = last.seq + 1;
+  record.at = at;
+  record.actor = entry.actor;
+  record.action = entry.action;
+  record.case_number = entry.case_number;
+  record.payload = entry.payload.dump();  // nlohmann's object keeps keys sorted: canonical
+  record.prev_hash = last.hash;
+  record.hash = row_hash(record.seq, to_utc_us(at), record.actor, record.action, record.case_number, record.payload,
+                         record.prev_hash);
+  NETSAMPLE_ASSIGN(Statement insert,
+                   db_->prepare("INSERT INTO audit_log (seq, utc_us, actor, action, case_number, payload, prev_hash, hash) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  insert.bind(1, record.seq).bind(2, to_utc_us(at)).bind(3, record.actor).bind(4, record.action);
+  insert.bind(5, record.case_number).bind(6, record.payload).bind(7, record.prev_hash).bind(8, record.hash);
+  NETSAMPLE_TRY(insert.run());
+  return record;
+}
+
+Result<std::optional<AuditHead>> AuditLog::read_witness() const {
+  std::error_code ec;
+  if (!fs::exists(witness_file_, ec)) return std::optional<AuditHead>{};
+  NETSAMPLE_ASSIGN(std::string text, read_file(witness_file_));
+  try {
+    const auto json = nlohmann::json::parse(text);
+    return std::optional<AuditHead>(AuditHead{json.at("seq").get<std::int64_t>(), json.at("hash").get<std::string>()});
+  } catch (const nlohmann::json::exception&) {
+    return make_error(ErrorCode::integrity, witness_file_.string(), "审计链见证文件已损坏");
+  }
+}
+
+Status AuditLog::initialise_witness() {
+  std::error_code ec;
+  if (fs::exists(witness_file_, ec)) return {};
+  NETSAMPLE_ASSIGN(AuditHead last, tail());
+  if (last.seq != 0) return {};  // rows without a witness: verify reports it, we do not paper over it
+  const nlohmann::json witness = {{"seq", 0}, {"hash", kGenesisHash}};
+  return write_file_atomic(witness_file_, witness.dump() + "\n");
+}
+
+Status AuditLog::publish_head() {
+  // One writer of the witness at a time, across processes.
+  const fs::path lock_path = witness_file_.string() + ".lock";
+  UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!lock.valid()) return io_error(lock_path, "无法打开锁文件");
+  if (::flock(lock.get(), LOCK_EX) != 0) return io_error(lock_path, "无法加锁");
+  NETSAMPLE_ASSIGN(AuditHead last, tail());
+  NETSAMPLE_ASSIGN(std::optional<AuditHead> current, read_witness());
+  if (current && current->seq >= last.seq) return {};
+  const nlohmann::json witness = {{"seq", last.seq}, {"hash", last.hash}};
+  return write_file_atomic(witness_file_, witness.dump() + "\n");
+}
+
+Result<ChainReport> AuditLog::verify() {
+  ChainReport report;
+  auto fail = [&](std::int64_t seq, std::string problem) {
+    report.intact = false;
+    report.first_bad_seq = seq;
+    report.problem = std::move(problem);
+    return report;
+  };
+  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash "
+                                                "FROM audit_log ORDER BY seq"));
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) break;
+    const std::int64_t seq = stmt.int64(0);
+    const std::string prev_hash = stmt.text(6), hash = stmt.text(7);
+    if (seq != report.head.seq + 1)
+      return fail(seq, "第 " + std::to_string(report.head.seq + 1) + " 条起缺失（下一条为第 " + std::to_string(seq) +
+                           " 条）：记录被删除");
+    const std::string expected = row_hash(seq, stmt.int64(1), stmt.text(2), stmt.text(3), stmt.optional_text(4), stmt.text(5), prev_hash);
+    if (expected != hash) return fail(seq, "第 " + std::to_string(seq) + " 条的内容与其哈希不符：该条被改动");
+    // This row is self-consistent but does not link: the row before it was rewritten with a fresh hash.
+    if (prev_hash != report.head.hash)
+      return fail(report.head.seq == 0 ? seq : report.head.seq, "第 " + std::to_string(report.head.seq == 0 ? seq : report.head.seq) + " 条被改写（其哈希与第 " + std::to_string(seq) +
+                                       " 条记录的前序哈希不符）");
+    report.head = AuditHead{seq, hash};
+    ++report.rows;
+  }
+  NETSAMPLE_ASSIGN(report.witness, read_witness());
+  if (!report.witness)
+    return fail(0, "审计链见证文件 " + witness_file_.string() + " 不存在，无法确认末尾记录未被删除");
+  const AuditHead& witness = *report.witness;
+  if (witness.seq > report.head.seq)
+    return fail(report.head.seq + 1, "见证文件记录到第 " + std::to_string(witness.seq) + " 条，数据库只有 " +
+                                         std::to_string(report.head.seq) + " 条：末尾记录被删除");
+  if (witness.seq > 0) {
+    NETSAMPLE_ASSIGN(Statement at, db_->prepare("SELECT hash FROM audit_log WHERE seq = ?1"));
+    at.bind(1, witness.seq);
+    NETSAMPLE_ASSIGN(bool found, at.step());
+    if (!found || at.text(0) != witness.hash)
+      return fail(witness.seq, "第 " + std::to_string(witness.seq) + " 条与见证文件记录的哈希不符：该条或其前面的记录被重写");
+  }
+  return report;
+}
+
+Result<std::vector<AuditRecord>> AuditLog::records(const std::optional<std::string>& case_number) {
+  NETSAMPLE_ASSIGN(Statement stmt,
+                   db_->prepare("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM audit_log "
+                                "WHERE ?1 IS NULL OR case_number = ?1 ORDER BY seq"));
+  stmt.bind(1, case_number);
+  std::vector<AuditRecord> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) break;
+    out.push_back(AuditRecord{stmt.int64(0), from_utc_us(stmt.int64(1)), stmt.text(2), stmt.text(3), stmt.optional_text(4),
+                              stmt.text(5), stmt.text(6), stmt.text(7)});
+  }
+  return out;
+}
+
+}  // namespace netsample::store

@@ -1,0 +1,87 @@
+#include "migrations.h"
+
+namespace netsample::store {
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {"1 people, cases, assignments, evidence, audit log", R"sql(
+CREATE TABLE people (
+  id            TEXT PRIMARY KEY,            -- roster id chosen by the organizer, e.g. "S-001"
+  name          TEXT NOT NULL,
+  org           TEXT NOT NULL,               -- organizer (or entrusted agency) the person works for
+  roles         TEXT NOT NULL,               -- JSON array: sampler, tester, organizer, reviewer
+  active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  added_utc_us  INTEGER NOT NULL
+);
+
+CREATE TABLE cases (
+  id               INTEGER PRIMARY KEY,
+  number           TEXT NOT NULL UNIQUE,     -- organizer-defined case number
+  organizer        TEXT NOT NULL,
+  level            TEXT NOT NULL CHECK (level IN ('city', 'district')),      -- Art 5
+  plan_kind        TEXT NOT NULL CHECK (plan_kind IN ('routine', 'special')), -- Art 4
+  product_name     TEXT NOT NULL,
+  trademark        TEXT NOT NULL,
+  model            TEXT NOT NULL,
+  category         TEXT NOT NULL,
+  standard         TEXT NOT NULL,
+  platform         TEXT NOT NULL,
+  shop_name        TEXT NOT NULL,
+  shop_url         TEXT,
+  listing_url      TEXT,
+  operator_name    TEXT NOT NULL,
+  operator_address TEXT NOT NULL,
+  producer_name    TEXT NOT NULL,
+  producer_address TEXT NOT NULL,
+  inspection_qty   INTEGER NOT NULL CHECK (inspection_qty > 0),
+  backup_qty       INTEGER NOT NULL CHECK (backup_qty > 0),
+  onsite_testing   INTEGER NOT NULL DEFAULT 0 CHECK (onsite_testing IN (0, 1)),  -- Art 16 exception
+  state            TEXT NOT NULL,
+  created_utc_us   INTEGER NOT NULL,
+  updated_utc_us   INTEGER NOT NULL,
+  CHECK (shop_url IS NOT NULL OR listing_url IS NOT NULL)
+);
+CREATE INDEX cases_by_product ON cases (producer_name, trademark, model);
+
+CREATE TABLE case_people (
+  case_id         INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  person_id       TEXT NOT NULL REFERENCES people (id),
+  role            TEXT NOT NULL CHECK (role IN ('sampler', 'tester')),
+  assigned_utc_us INTEGER NOT NULL,
+  PRIMARY KEY (case_id, person_id, role)
+);
+
+CREATE TABLE evidence (
+  id            INTEGER PRIMARY KEY,
+  case_id       INTEGER NOT NULL REFERENCES cases (id),
+  sha256        TEXT NOT NULL,               -- name of the file in the content-addressed store
+  size          INTEGER NOT NULL,
+  kind          TEXT NOT NULL,               -- document, recording, still, manifest, token, ...
+  name          TEXT NOT NULL,               -- original file name, for people
+  added_utc_us  INTEGER NOT NULL
+);
+CREATE INDEX evidence_by_case ON evidence (case_id);
+
+-- Append-only, hash-chained: hash = SHA-256 over (seq, utc_us, actor, action, case_number, payload,
+-- prev_hash). The triggers stop accidental edits; a deliberate hand edit breaks the chain instead.
+CREATE TABLE audit_log (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  utc_us       INTEGER NOT NULL,
+  actor        TEXT NOT NULL,
+  action       TEXT NOT NULL,
+  case_number  TEXT,
+  payload      TEXT NOT NULL,               -- canonical JSON (sorted keys)
+  prev_hash    TEXT NOT NULL,
+  hash         TEXT NOT NULL
+);
+CREATE INDEX audit_by_case ON audit_log (case_number);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql"},
+  };
+  return all;
+}
+
+}  // namespace netsample::store

@@ -1,0 +1,95 @@
+#include "netsample/store/store.h"
+
+namespace netsample::store {
+namespace fs = std::filesystem;
+
+UtcTime retention_ends(UtcTime stored) {
+  const CivilDate day = beijing_date(stored);
+  return beijing_midnight(add_years(day, kRetentionYears)) + (stored - beijing_midnight(day));
+}
+
+Status check_retention(UtcTime stored, UtcTime now, const std::string& what) {
+  const UtcTime ends = retention_ends(stored);
+  if (now >= ends) return {};
+  return make_error(ErrorCode::refused_by_rule, what,
+                    "保存期限未满 " + std::to_string(kRetentionYears) + " 年，不得删除（保存至 " + format_beijing(ends) + "）",
+                    47);
+}
+
+Store::Store(Database db, EvidenceStore evidence, const fs::path& data_dir, const Clock& clock)
+    : db_(std::move(db)), evidence_(std::move(evidence)), audit_(db_, data_dir / "audit-head.json"),
+      data_dir_(data_dir), clock_(&clock) {}
+
+Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, const Clock& clock) {
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return make_error(ErrorCode::io, data_dir.string(), "无法创建数据目录：" + ec.message());
+  NETSAMPLE_ASSIGN(Database db, Database::open(data_dir / "netsample.db"));
+  NETSAMPLE_ASSIGN(EvidenceStore evidence, EvidenceStore::open(data_dir / "evidence"));
+  std::unique_ptr<Store> store(new Store(std::move(db), std::move(evidence), data_dir, clock));
+  NETSAMPLE_TRY(store->audit_.initialise_witness());
+  return store;
+}
+
+Status Store::write(const std::function<Status()>& body) {
+  NETSAMPLE_TRY(db_.transaction(body));
+  return audit_.publish_head();
+}
+
+Result<EvidenceItem> Store::add_evidence(std::int64_t case_id, const std::string& case_number, const fs::path& file,
+                                         const std::string& kind, const std::string& actor) {
+  // The file goes into the store first: a blob without a row is harmless, a row without its blob is not.
+  NETSAMPLE_ASSIGN(StoredBlob blob, evidence_.put_file(file));
+  EvidenceItem item{0, case_number, blob.sha256, static_cast<std::int64_t>(blob.size), kind, file.filename().string(), clock_->now()};
+  NETSAMPLE_TRY(write([&]() -> Status {
+    NETSAMPLE_ASSIGN(Statement insert, db_.prepare("INSERT INTO evidence (case_id, sha256, size, kind, name, added_utc_us) "
+                                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    insert.bind(1, case_id).bind(2, item.sha256).bind(3, item.size).bind(4, item.kind).bind(5, item.name);
+    insert.bind(6, to_utc_us(item.added));
+    NETSAMPLE_TRY(insert.run());
+    item.id = db_.last_insert_rowid();
+    AuditEntry entry{actor, "evidence.added", case_number,
+                     {{"evidence_id", item.id}, {"sha256", item.sha256}, {"size", item.size}, {"kind", item.kind}, {"name", item.name}}};
+    return status_of(audit_.append(entry, item.added));
+  }));
+  return item;
+}
+
+Result<std::vector<EvidenceItem>> Store::list_evidence(const std::optional<std::string>& case_number) {
+  NETSAMPLE_ASSIGN(Statement stmt, db_.prepare("SELECT e.id, c.number, e.sha256, e.size, e.kind, e.name, e.added_utc_us "
+                                               "FROM evidence e JOIN cases c ON c.id = e.case_id "
+                                               "WHERE ?1 IS NULL OR c.number = ?1 ORDER BY e.id"));
+  stmt.bind(1, case_number);
+  std::vector<EvidenceItem> items;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) break;
+    items.push_back({stmt.int64(0), stmt.text(1), stmt.text(2), stmt.int64(3), stmt.text(4), stmt.text(5), from_utc_us(stmt.int64(6))});
+  }
+  return items;
+}
+
+Status Store::delete_evidence(std::int64_t evidence_id, const std::string& actor) {
+  std::string orphan_sha256;
+  NETSAMPLE_TRY(write([&]() -> Status {
+    NETSAMPLE_ASSIGN(Statement find, db_.prepare("SELECT e.sha256, e.added_utc_us, c.number FROM evidence e "
+                                                 "JOIN cases c ON c.id = e.case_id WHERE e.id = ?1"));
+    find.bind(1, evidence_id);
+    NETSAMPLE_ASSIGN(bool found, find.step());
+    if (!found) return make_error(ErrorCode::not_found, "evidence " + std::to_string(evidence_id), "没有这件证据");
+    const std::string sha256 = find.text(0), case_number = find.text(2);
+    NETSAMPLE_TRY(check_retention(from_utc_us(find.int64(1)), clock_->now(), "evidence"));
+    NETSAMPLE_ASSIGN(Statement remove, db_.prepare("DELETE FROM evidence WHERE id = ?1"));
+    NETSAMPLE_TRY(remove.bind(1, evidence_id).run());
+    NETSAMPLE_ASSIGN(Statement others, db_.prepare("SELECT COUNT(*) FROM evidence WHERE sha256 = ?1"));
+    NETSAMPLE_TRY(others.bind(1, sha256).step());
+    if (others.int64(0) == 0) orphan_sha256 = sha256;
+    AuditEntry entry{actor, "evidence.deleted", case_number, {{"evidence_id", evidence_id}, {"sha256", sha256}}};
+    return status_of(audit_.append(entry, clock_->now()));
+  }));
+  // After the commit: a crash here leaves an unreferenced file, never a row without its file.
+  if (!orphan_sha256.empty()) return evidence_.remove(orphan_sha256);
+  return {};
+}
+
+}  // namespace netsample::store

@@ -1,0 +1,45 @@
+#include "netsample/core/error.h"
+
+#include <gtest/gtest.h>
+
+namespace netsample {
+namespace {
+
+Result<int> parse_positive(int value) {
+  if (value <= 0) return make_error(ErrorCode::invalid_input, "value", "须为正数");
+  return value;
+}
+
+Status chain(int value, int& seen) {
+  NETSAMPLE_ASSIGN(seen, parse_positive(value));
+  NETSAMPLE_TRY(parse_positive(value - 1));
+  return {};
+}
+
+TEST(Error, DescribeNamesFieldRuleAndArticle) {
+  const Error error = make_error(ErrorCode::refused_by_rule, "tester", "抽样人员不得检验其抽样产品", 16);
+  EXPECT_EQ(error.describe(), "字段 tester：抽样人员不得检验其抽样产品（依据第16条）");
+  EXPECT_EQ(to_string(error.code), "refused_by_rule");
+}
+
+TEST(Error, DescribeWithoutArticleOrField) {
+  EXPECT_EQ(make_error(ErrorCode::io, "", "磁盘已满").describe(), "磁盘已满");
+}
+
+TEST(Error, MacrosPropagateTheFirstError) {
+  int seen = 0;
+  EXPECT_TRUE(chain(5, seen).ok());
+  EXPECT_EQ(seen, 5);
+  Status failed = chain(1, seen);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().field, "value");
+  EXPECT_FALSE(chain(-3, seen).ok());
+}
+
+TEST(Error, StatusOfDropsTheValue) {
+  EXPECT_TRUE(status_of(parse_positive(2)).ok());
+  EXPECT_EQ(status_of(parse_positive(0)).error().code, ErrorCode::invalid_input);
+}
+
+}  // namespace
+}  // namespace netsample

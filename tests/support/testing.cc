@@ -1,0 +1,130 @@
+#include "testing.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+namespace netsample::testing {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "netsample-test-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  // Evidence files are read-only; make them removable first.
+  for (auto it = fs::recursive_directory_iterator(path_, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
+    fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+  fs::remove_all(path_, ec);
+}
+
+nlohmann::json sample_case(const std::string& number) {
+  return {{"number", number},
+          {"organizer", "cq-amr"},
+          {"level", "city"},
+          {"plan", "routine"},
+          {"product", {{"name", "电热水壶"}, {"trademark", "清泉"}, {"model", "QS-1701"}, {"category", "家用电器"}, {"standard", "GB 4706.19-2008"}}},
+          {"platform", "jd"},
+          {"shop", {{"name", "清泉电器官方旗舰店"}, {"url", "https://mall.jd.com/index-1000001.html"}}},
+          {"operator", {{"name", "重庆清泉电器销售有限公司"}, {"address", "重庆市渝北区金开大道 88 号"}}},
+          {"producer", {{"name", "重庆清泉电器制造有限公司"}, {"address", "重庆市璧山区工业园 16 号"}}},
+          {"samples", {{"inspection", 2}, {"backup", 2}}}};
+}
+
+nlohmann::json sample_roster() {
+  return {{"people",
+           {{{"id", "S1"}, {"name", "张明"}, {"org", "cq-amr"}, {"roles", {"sampler"}}},
+            {{"id", "S2"}, {"name", "李娟"}, {"org", "cq-amr"}, {"roles", {"sampler"}}},
+            {{"id", "S3"}, {"name", "王磊"}, {"org", "cq-amr"}, {"roles", {"sampler"}}},
+            {{"id", "S4"}, {"name", "赵倩"}, {"org", "cq-amr"}, {"roles", {"sampler", "tester"}}},
+            {{"id", "L1"}, {"name", "陈刚"}, {"org", "cq-amr"}, {"roles", {"tester"}}},
+            {{"id", "L2"}, {"name", "刘芳"}, {"org", "cq-amr"}, {"roles", {"tester"}}}}}};
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  ProcessResult result;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  char buffer[65536];
+  while (open_fds > 0) {
+    if (::poll(fds, 2, -1) < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) sinks[i]->append(buffer, static_cast<size_t>(n));
+      else {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  return result;
+}
+
+namespace {
+struct Db {
+  sqlite3* db = nullptr;
+  explicit Db(const fs::path& file) {
+    if (sqlite3_open(file.c_str(), &db) != SQLITE_OK) throw std::runtime_error("cannot open " + file.string());
+    sqlite3_busy_timeout(db, 5000);
+  }
+  ~Db() { sqlite3_close(db); }
+};
+}  // namespace
+
+void sql_exec(const fs::path& db_file, const std::string& sql) {
+  Db db(db_file);
+  char* message = nullptr;
+  if (sqlite3_exec(db.db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "?";
+    sqlite3_free(message);
+    throw std::runtime_error("sql failed: " + text + " in: " + sql);
+  }
+}
+
+std::string sql_text(const fs::path& db_file, const std::string& query) {
+  Db db(db_file);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db.db, query.c_str(), -1, &stmt, nullptr) != SQLITE_OK) throw std::runtime_error("bad query: " + query);
+  std::string text;
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+    text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  return text;
+}
+
+}  // namespace netsample::testing

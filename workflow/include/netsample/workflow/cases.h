@@ -1,0 +1,119 @@
+// Cases (抽样任务): one product bought from one online shop. Creating a case draws its samplers at
+// random from the organizer's roster (Art 20); lab testers are checked against the samplers (Art 16);
+// a case is kept at least 6 years (Art 47). Every change writes the case's new snapshot hash into the
+// audit log, so verify_records() can tell a hand-edited case row from an audited change.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/core/time.h"
+#include "netsample/store/store.h"
+#include "netsample/workflow/platforms.h"
+
+namespace netsample::workflow {
+
+// Art 20: at least two samplers, chosen at random.
+inline constexpr int kMinSamplers = 2;
+
+struct Party {
+  std::string name;
+  std::string address;
+};
+
+struct CaseRecord {
+  std::string number;     // organizer-defined, unique
+  std::string organizer;  // whose roster supplies the samplers
+  std::string level;      // "city" | "district" (Art 5)
+  std::string plan_kind;  // "routine" | "special" (Art 4)
+  std::string product_name, trademark, model, category, standard;
+  std::string platform;   // a PlatformRegistry code
+  std::string shop_name;
+  std::optional<std::string> shop_url, listing_url;  // at least one
+  Party operator_party;   // the seller (电子商务经营者)
+  Party producer;         // the nominal producer (标称生产者)
+  int inspection_qty = 0, backup_qty = 0;
+  bool onsite_testing = false;  // Art 16 exception: on-site testing by the samplers
+};
+
+struct CaseRequest {
+  CaseRecord record;
+  int sampler_count = kMinSamplers;
+};
+
+// Validates a case file. Errors name the field ("product.name", "samples.backup") and the rule.
+Result<CaseRequest> parse_case(const nlohmann::json& root, const PlatformRegistry& platforms);
+nlohmann::json to_json(const CaseRecord& record);
+
+// The draw of Art 20, reproducible by anyone from the recorded seed and candidates: candidates sorted
+// by id, mt19937_64 seeded with `seed` (its output is fixed by the C++ standard), a partial Fisher-Yates
+// shuffle using rejection sampling for unbiased indexes; the first `count` are drawn.
+struct SamplerDraw {
+  std::uint64_t seed = 0;
+  std::vector<std::string> candidates;
+  std::vector<std::string> drawn;
+  nlohmann::json to_json() const;
+};
+SamplerDraw draw_samplers(std::vector<std::string> candidates, int count, std::uint64_t seed);
+
+struct Assignment {
+  std::string person_id;
+  std::string name;
+  std::string role;  // "sampler" | "tester"
+  UtcTime assigned;
+};
+
+struct CaseView {
+  std::int64_t id = 0;
+  CaseRecord record;
+  std::string state;
+  UtcTime created, updated;
+  std::vector<Assignment> people;
+  std::optional<SamplerDraw> draw;
+  std::int64_t audit_rows = 0;
+  nlohmann::json to_json() const;
+};
+
+// What verify_records found: every case and person row matched its last audited snapshot, and every
+// recorded sampler draw recomputes to the same people.
+struct RecordCheck {
+  bool intact = true;
+  int cases_checked = 0;
+  int people_checked = 0;
+  std::vector<std::string> problems;  // one line each, naming the case or person
+};
+
+class CaseRegistry {
+ public:
+  CaseRegistry(store::Store& store, const PlatformRegistry& platforms) : store_(&store), platforms_(&platforms) {}
+
+  // Checks, draws samplers, stores the case and its draw in one transaction. `seed` only for tests:
+  // from the command line the seed always comes from the system's entropy source.
+  Result<CaseView> create(const CaseRequest& request, const std::string& actor, std::optional<std::uint64_t> seed = {});
+  Result<std::vector<CaseView>> list();
+  Result<CaseView> show(const std::string& number);
+  // Art 16: a sampler of the case can never be its tester, except for declared on-site testing.
+  Status assign_tester(const std::string& number, const std::string& person_id, const std::string& actor);
+  // Art 47: refused while the case is younger than the retention period or still has evidence.
+  Status remove(const std::string& number, const std::string& actor);
+
+  Result<RecordCheck> verify_records();
+
+ private:
+  Result<CaseView> load(const std::string& number);
+  // REQUIRES: inside store.write(). Appends an audit row for the case with its current snapshot hash.
+  Status audit_case(const std::string& number, const std::string& action, nlohmann::json payload, const std::string& actor);
+
+  store::Store* store_;
+  const PlatformRegistry* platforms_;
+};
+
+// The snapshot that audit rows hash: record, state and assigned people (not timestamps of reads).
+std::string case_snapshot_sha256(const CaseView& view);
+
+}  // namespace netsample::workflow
