@@ -82,7 +82,6 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   });
 
   auto* list = cases->add_subcommand("list", "列出抽样任务");
-  list->add_flag("--json", context.json, "输出 JSON");
   list->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       CaseRegistry registry(*context.store, context.platforms);
@@ -102,7 +101,6 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   auto* show = cases->add_subcommand("show", "查看一个抽样任务");
   static std::string show_number;
   show->add_option("ID", show_number, "任务编号")->required();
-  show->add_flag("--json", context.json, "输出 JSON");
   show->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       CaseRegistry registry(*context.store, context.platforms);
@@ -158,7 +156,6 @@ void add_roster_commands(CLI::App& app, Context& context, int& exit_code) {
   });
 
   auto* list = roster->add_subcommand("list", "列出名册");
-  list->add_flag("--json", context.json, "输出 JSON");
   list->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       workflow::Roster roster_db(*context.store);
@@ -205,7 +202,6 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
   auto* list = evidence->add_subcommand("list", "列出证据");
   static std::string list_case;
   list->add_option("--case", list_case, "只列此任务的证据");
-  list->add_flag("--json", context.json, "输出 JSON");
   list->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       NETSAMPLE_ASSIGN(auto items, context.store->list_evidence(list_case.empty() ? std::nullopt : std::optional(list_case)));
@@ -224,7 +220,6 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
   });
 
   auto* verify = evidence->add_subcommand("verify", "重新计算每件证据文件的 SHA-256");
-  verify->add_flag("--json", context.json, "输出 JSON");
   verify->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       NETSAMPLE_ASSIGN(auto items, context.store->list_evidence(std::nullopt));
@@ -296,13 +291,11 @@ void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
   audit->require_subcommand(1);
 
   auto* verify = audit->add_subcommand("verify", "重新计算哈希链，并核对案件与人员数据；完整时退出码为 0");
-  verify->add_flag("--json", context.json, "输出 JSON");
   verify->callback([&] { exit_code = verify_audit(context); });
 
   auto* log = audit->add_subcommand("log", "查看审计记录");
   static std::string log_case;
   log->add_option("--case", log_case, "只看此任务");
-  log->add_flag("--json", context.json, "输出 JSON");
   log->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       NETSAMPLE_ASSIGN(auto rows, context.store->audit().records(log_case.empty() ? std::nullopt : std::optional(log_case)));
@@ -325,7 +318,6 @@ void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
 
 void add_info_command(CLI::App& app, Context& context, int& exit_code) {
   auto* info = app.add_subcommand("info", "数据目录、数据库结构版本与概况");
-  info->add_flag("--json", context.json, "输出 JSON");
   info->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       store::Database& db = context.store->db();

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   const char* env_data = std::getenv("NETSAMPLE_DATA");
   context.data_dir = env_data && *env_data ? env_data : "./netsample-data";
   app.add_option("--data", context.data_dir, "数据目录（默认 $NETSAMPLE_DATA，否则 ./netsample-data）");
+  app.add_flag("--json", context.json, "输出 JSON（供程序读取），出错时错误也以 JSON 输出");
   app.add_option("--as", context.actor, "以此人员编号记录操作人（默认为系统登录名）");
 
   add_case_commands(app, context, exit_code);

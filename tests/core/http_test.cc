@@ -16,8 +16,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A server on an ephemeral port. The socket is listening once bind_to_any_port returns, so requests
-// queue until the accept loop runs: no readiness race and no sleep.
+// A server on an ephemeral port. The socket listens once bind_to_any_port returns; start() also waits for
+// the accept loop, because stop() before the loop has started would leave the loop running forever.
 class LocalServer {
  public:
   explicit LocalServer(std::unique_ptr<httplib::Server> server = std::make_unique<httplib::Server>()) : server_(std::move(server)) {}
@@ -26,6 +26,9 @@ class LocalServer {
     port_ = server_->bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     thread_ = std::thread([this] { server_->listen_after_bind(); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    ASSERT_TRUE(server_->is_running());
   }
   ~LocalServer() {
     server_->stop();

@@ -1,1 +1,223 @@
+// The netsample binary end to end, on a temporary data directory, as an official would use it.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+
+#include "netsample/core/sha256.h"
+#include "testing.h"
+
+namespace netsample {
+namespace {
+
+using nlohmann::json;
+using testing::ProcessResult;
+
+class Cli : public ::testing::Test {
+ protected:
+  ProcessResult run(std::vector<std::string> args) {
+    args.insert(args.begin(), {NETSAMPLE_BIN, "--data", data().string()});
+    return testing::run_process(args);
+  }
+  json run_json(std::vector<std::string> args) {
+    args.push_back("--json");
+    const ProcessResult result = run(args);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return json::parse(result.out);
+  }
+  std::filesystem::path write(const std::string& name, const json& doc) {
+    testing::write_text(dir_ / name, doc.dump());
+    return dir_ / name;
+  }
+  std::filesystem::path data() const { return dir_ / "data"; }
+  std::filesystem::path db() const { return data() / "netsample.db"; }
+
+  // Every row of every table, hashed: "the database is unchanged" made checkable.
+  std::string fingerprint() {
+    std::string all;
+    for (const char* table : {"people", "cases", "case_people", "evidence", "audit_log"}) all += testing::sql_dump(db(), table);
+    return sha256_hex(all);
+  }
+
+  void add_roster_and_case(const std::string& number) {
+    ASSERT_EQ(run({"roster", "add", "--file", write("roster.json", testing::sample_roster()).string()}).exit_code, 0);
+    const ProcessResult created = run({"case", "create", "--file", write(number + ".json", testing::sample_case(number)).string()});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(Cli, CreateListShowAndVerify) {
+  add_roster_and_case("CQ-2026-001");
+  const json list = run_json({"case", "list"});
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["number"], "CQ-2026-001");
+  EXPECT_EQ(list[0]["state"], "planned");
+
+  const json shown = run_json({"case", "show", "CQ-2026-001"});
+  EXPECT_EQ(shown["product"]["name"], "电热水壶");
+  EXPECT_EQ(shown["people"].size(), 2u);
+  EXPECT_TRUE(shown["created"].get<std::string>().ends_with("+08:00"));
+
+  const ProcessResult human = run({"case", "show", "CQ-2026-001"});
+  EXPECT_NE(human.out.find("抽样人员"), std::string::npos);
+  EXPECT_NE(human.out.find("+08:00"), std::string::npos);
+
+  const json verified = run_json({"audit", "verify"});
+  EXPECT_TRUE(verified["intact"]);
+  EXPECT_EQ(verified["chain"]["rows"], 7);  // 6 people + 1 case
+
+  const json info = run_json({"info"});
+  EXPECT_EQ(info["schema_version"], info["schema_version_supported"]);
+  EXPECT_EQ(info["cases"], 1);
+}
+
+TEST_F(Cli, BadInputExitsTwoNamesTheFieldAndChangesNothing) {
+  add_roster_and_case("CQ-1");
+  const std::string before = fingerprint();
+  struct BadCase {
+    std::string what;
+    std::string file_text;
+    std::string field;
+  };
+  json missing = testing::sample_case("CQ-2");
+  missing["producer"].erase("address");
+  json wrong_type = testing::sample_case("CQ-3");
+  wrong_type["samples"]["inspection"] = "2";
+  json platform = testing::sample_case("CQ-4");
+  platform["platform"] = "amazon";
+  const std::vector<BadCase> cases = {
+      {"missing field", missing.dump(), "producer.address"},
+      {"wrong type", wrong_type.dump(), "samples.inspection"},
+      {"unknown platform", platform.dump(), "platform"},
+      {"malformed JSON", "{\"number\": \"CQ-5\",", "bad.json"},
+      {"duplicate number", testing::sample_case("CQ-1").dump(), "number"},
+  };
+  for (const auto& bad : cases) {
+    SCOPED_TRACE(bad.what);
+    testing::write_text(dir_ / "bad.json", bad.file_text);
+    const ProcessResult result = run({"case", "create", "--file", (dir_ / "bad.json").string(), "--json"});
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find(bad.field), std::string::npos) << result.err;
+    const json error = json::parse(result.out)["error"];
+    EXPECT_NE(error["field"].get<std::string>().find(bad.field), std::string::npos);
+    EXPECT_EQ(fingerprint(), before);
+  }
+  const ProcessResult absent = run({"case", "create", "--file", (dir_ / "absent.json").string()});
+  EXPECT_EQ(absent.exit_code, 1);  // an io error, naming the file
+  EXPECT_NE(absent.err.find("absent.json"), std::string::npos);
+  EXPECT_EQ(fingerprint(), before);
+}
+
+TEST_F(Cli, BadRosterChangesNothing) {
+  add_roster_and_case("CQ-1");
+  const std::string before = fingerprint();
+  json roster = testing::sample_roster();
+  roster["people"].push_back({{"id", "S9"}, {"name", "新人"}, {"org", "cq-amr"}, {"roles", {"sampler"}}});
+  roster["people"][0]["roles"] = "sampler";  // wrong type in an entry before a valid new one
+  const ProcessResult result = run({"roster", "add", "--file", write("roster2.json", roster).string()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("people[0].roles"), std::string::npos) << result.err;
+  EXPECT_EQ(fingerprint(), before);
+}
+
+TEST_F(Cli, RulesOfTheRegulationExitThreeWithTheArticle) {
+  add_roster_and_case("CQ-1");
+  const json shown = run_json({"case", "show", "CQ-1"});
+  const ProcessResult early = run({"case", "delete", "CQ-1"});
+  EXPECT_EQ(early.exit_code, 3);
+  EXPECT_NE(early.err.find("第47条"), std::string::npos) << early.err;
+
+  json no_roster = testing::sample_case("CQ-2");
+  no_roster["organizer"] = "wanzhou-amr";
+  const ProcessResult too_few = run({"case", "create", "--file", write("c2.json", no_roster).string()});
+  EXPECT_EQ(too_few.exit_code, 3);
+  EXPECT_NE(too_few.err.find("第20条"), std::string::npos) << too_few.err;
+}
+
+TEST_F(Cli, Art16_AssigningTheSamplerAsTesterIsRefused) {
+  json roster = testing::sample_roster();
+  for (auto& person : roster["people"])  // everyone qualified for both: the draw cannot avoid the conflict
+    person["roles"] = {"sampler", "tester"};
+  ASSERT_EQ(run({"roster", "add", "--file", write("r.json", roster).string()}).exit_code, 0);
+  ASSERT_EQ(run({"case", "create", "--file", write("c.json", testing::sample_case("CQ-1")).string()}).exit_code, 0);
+  const json shown = run_json({"case", "show", "CQ-1"});
+  const std::string sampler = shown["people"][0]["id"];
+  const ProcessResult refused = run({"case", "assign", "CQ-1", "--tester", sampler});
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_NE(refused.err.find("第16条"), std::string::npos);
+  std::string other;
+  for (const auto& person : roster["people"]) {
+    bool drawn = false;
+    for (const auto& p : shown["people"]) drawn |= p["id"] == person["id"];
+    if (!drawn) other = person["id"];
+  }
+  EXPECT_EQ(run({"case", "assign", "CQ-1", "--tester", other}).exit_code, 0);
+}
+
+TEST_F(Cli, AuditVerifyCatchesAHandEditedRowAndNamesIt) {
+  add_roster_and_case("CQ-1");
+  ASSERT_EQ(run({"audit", "verify"}).exit_code, 0);
+  testing::sql_exec(db(), "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3");
+  const ProcessResult human = run({"audit", "verify"});
+  EXPECT_EQ(human.exit_code, 4);
+  EXPECT_NE(human.out.find("第 3 条"), std::string::npos) << human.out;
+  const ProcessResult machine = run({"audit", "verify", "--json"});
+  EXPECT_EQ(machine.exit_code, 4);
+  const json report = json::parse(machine.out);
+  EXPECT_FALSE(report["intact"]);
+  EXPECT_EQ(report["chain"]["first_bad_row"], 3);
+}
+
+TEST_F(Cli, AuditVerifyCatchesADeletedRow) {
+  add_roster_and_case("CQ-1");
+  testing::sql_exec(db(), "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 7");
+  const ProcessResult result = run({"audit", "verify", "--json"});
+  EXPECT_EQ(result.exit_code, 4);
+  EXPECT_EQ(json::parse(result.out)["chain"]["first_bad_row"], 7);
+}
+
+TEST_F(Cli, EvidenceIsStoredVerifiedAndTamperingIsReported) {
+  add_roster_and_case("CQ-1");
+  testing::write_text(dir_ / "payment.png", "png bytes");
+  const ProcessResult added = run({"evidence", "add", "--case", "CQ-1", "--kind", "still", (dir_ / "payment.png").string()});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_NE(added.out.find(sha256_hex("png bytes")), std::string::npos);
+  EXPECT_EQ(run({"evidence", "verify"}).exit_code, 0);
+  const json listed = run_json({"evidence", "list", "--case", "CQ-1"});
+  ASSERT_EQ(listed.size(), 1u);
+
+  const auto stored = data() / "evidence" / "sha256" / sha256_hex("png bytes").substr(0, 2) / sha256_hex("png bytes");
+  std::filesystem::permissions(stored, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+  testing::write_text(stored, "edited");
+  EXPECT_EQ(run({"evidence", "verify"}).exit_code, 4);
+  EXPECT_EQ(run({"evidence", "delete", "1"}).exit_code, 3);  // Art 47
+}
+
+TEST_F(Cli, DataDirectoryComesFromTheEnvironment) {
+  ::setenv("NETSAMPLE_DATA", (dir_ / "from-env").c_str(), 1);
+  const ProcessResult result = testing::run_process({NETSAMPLE_BIN, "info", "--json"});
+  ::unsetenv("NETSAMPLE_DATA");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "from-env" / "netsample.db"));
+}
+
+TEST_F(Cli, UnknownCommandIsAUsageError) {
+  EXPECT_NE(run({"case", "frobnicate"}).exit_code, 0);
+  EXPECT_NE(run({}).exit_code, 0);
+}
+
+TEST_F(Cli, DemoWalksItsStepsAndEndsVerified) {
+  const ProcessResult demo = run({"demo"});
+  ASSERT_EQ(demo.exit_code, 0) << demo.out << demo.err;
+  EXPECT_NE(demo.out.find("第16条"), std::string::npos);
+  EXPECT_NE(demo.out.find("第47条"), std::string::npos);
+  EXPECT_NE(demo.out.find("审计链完整"), std::string::npos);
+  // Running it again continues on the same data: a second case, still verified.
+  ASSERT_EQ(run({"demo"}).exit_code, 0);
+  EXPECT_EQ(run_json({"case", "list"}).size(), 2u);
+}
+
+}  // namespace
+}  // namespace netsample

@@ -127,4 +127,22 @@ std::string sql_text(const fs::path& db_file, const std::string& query) {
   return text;
 }
 
+std::string sql_dump(const fs::path& db_file, const std::string& table) {
+  Db db(db_file);
+  sqlite3_stmt* stmt = nullptr;
+  const std::string query = "SELECT * FROM " + table + " ORDER BY rowid";
+  if (sqlite3_prepare_v2(db.db, query.c_str(), -1, &stmt, nullptr) != SQLITE_OK) throw std::runtime_error("bad query: " + query);
+  std::string dump;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      const auto* text = sqlite3_column_text(stmt, i);
+      dump += text ? reinterpret_cast<const char*>(text) : "NULL";
+      dump += '\x1f';
+    }
+    dump += '\n';
+  }
+  sqlite3_finalize(stmt);
+  return dump;
+}
+
 }  // namespace netsample::testing

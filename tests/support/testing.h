@@ -42,5 +42,7 @@ ProcessResult run_process(const std::vector<std::string>& argv);
 // Runs a sqlite statement directly on the file, as a person with the sqlite3 tool would.
 void sql_exec(const std::filesystem::path& db_file, const std::string& sql);
 std::string sql_text(const std::filesystem::path& db_file, const std::string& query);
+// Every column of every row of the table, in rowid order, as text.
+std::string sql_dump(const std::filesystem::path& db_file, const std::string& table);
 
 }  // namespace netsample::testing
