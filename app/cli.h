@@ -23,6 +23,7 @@ struct Context {
   std::filesystem::path data_dir;
   std::string actor;  // --as, else "os:<login>"
   bool json = false;
+  std::string program = "netsample";  // how we were invoked, for hints that can be pasted
   SystemClock clock;
   std::unique_ptr<store::Store> store;
   workflow::PlatformRegistry platforms;

@@ -330,7 +330,7 @@ void add_info_command(CLI::App& app, Context& context, int& exit_code) {
       NETSAMPLE_ASSIGN(std::int64_t people, count("people"));
       NETSAMPLE_ASSIGN(std::int64_t evidence, count("evidence"));
       NETSAMPLE_ASSIGN(std::int64_t audit_rows, count("audit_log"));
-      const json out = {{"data_dir", std::filesystem::absolute(context.data_dir).string()},
+      const json out = {{"data_dir", std::filesystem::absolute(context.data_dir).lexically_normal().string()},
                         {"database", db.path().string()},
                         {"schema_version", db.schema_version()},
                         {"schema_version_supported", store::Database::latest_schema_version()},

@@ -50,7 +50,7 @@ Status run_demo(Context& context) {
   constexpr int kSteps = 6;
   const auto inputs = context.data_dir / "demo-inputs";
   std::filesystem::create_directories(inputs);
-  std::cout << "netsample 演示：数据目录 " << std::filesystem::absolute(context.data_dir).string() << "\n"
+  std::cout << "netsample 演示：数据目录 " << std::filesystem::absolute(context.data_dir).lexically_normal().string() << "\n"
             << "时间一律以北京时间显示（UTC+8），库中存 UTC。现在是 " << format_beijing(context.clock.now()) << "\n";
 
   step(1, kSteps, "人员名册（抽样人员与检验人员）");
@@ -103,8 +103,9 @@ Status run_demo(Context& context) {
   if (verify_audit(context) != 0) return make_error(ErrorCode::integrity, "audit", "审计校验未通过");
 
   std::cout << "\n演示完成。可继续试试：\n"
-            << "    netsample --data " << context.data_dir.string() << " case show " << number << "\n"
-            << "    netsample --data " << context.data_dir.string() << " audit log --case " << number << "\n";
+            << "    " << context.program << " --data " << context.data_dir.string() << " case show " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " audit log --case " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " audit verify\n";
   return {};
 }
 

@@ -6,6 +6,7 @@
 int main(int argc, char** argv) {
   using namespace netsample::app;
   Context context;
+  context.program = argv[0];
   int exit_code = 0;
 
   CLI::App app{"netsample：网络抽样取证与监督抽查流程（重庆市产品质量监督抽查实施办法）", "netsample"};
