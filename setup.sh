@@ -31,10 +31,10 @@ install_packages() {
 
 jobs() { nproc 2>/dev/null || echo 2; }
 
-build() { # build DIR [cmake args...]
-  local dir=$1; shift
-  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
-  cmake --build "$dir" --parallel "$(jobs)"
+build() { # build DIR TARGET [cmake args...]
+  local dir=$1 target=$2; shift 2
+  cmake -S . -B "$dir" -G Ninja -DBUILD_TESTING=ON "$@" >/dev/null
+  cmake --build "$dir" --target "$target" --parallel "$(jobs)"
 }
 
 run_tests() { # run_tests DIR
@@ -43,18 +43,18 @@ run_tests() { # run_tests DIR
 
 case "${1:-}" in
   deps) install_packages ;;
-  build) install_packages; build build ;;
+  build) install_packages; build build all ;;
   demo)
     install_packages
-    build build -DBUILD_TESTING=OFF
+    build build netsample  # the tests are configured too, just not built here
     ./build/app/netsample --data "${NETSAMPLE_DEMO_DATA:-./netsample-demo}" demo
     ;;
   test)
     install_packages
-    build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
+    build build all -DCMAKE_BUILD_TYPE=RelWithDebInfo
     run_tests build
     log "again under AddressSanitizer + UndefinedBehaviorSanitizer (Debug)"
-    build build-asan -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DBUILD_TESTING=ON
+    build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON
     run_tests build-asan
     ;;
   *) sed -n '2,6p' "$0" >&2; exit 2 ;;

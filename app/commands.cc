@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "netsample/workflow/calendar.h"
 #include "netsample/workflow/cases.h"
 #include "netsample/workflow/roster.h"
 
@@ -342,6 +343,37 @@ void add_info_command(CLI::App& app, Context& context, int& exit_code) {
                   << " 件，审计记录 " << audit_rows << " 条\n";
       return {};
     });
+  });
+}
+
+void add_period_command(CLI::App& app, Context& context, int& exit_code) {
+  auto* period = app.add_subcommand("period", "计算法定期间的最后一日（第75条：自然日，次日起算，末日遇节假日顺延）");
+  static std::string from_text;
+  static int days = 0;
+  static bool strict = false;
+  period->add_option("--from", from_text, "起算事件发生之日（当日不计入），YYYY-MM-DD")->required();
+  period->add_option("--days", days, "期间天数（自然日）")->required();
+  period->add_flag("--strict", strict, "只因法定节假日顺延（默认：法定节假日和普通休息日都顺延）");
+  period->callback([&] {
+    // Only the calendar is needed: the database is not opened.
+    auto outcome = [&]() -> Result<workflow::Period> {
+      NETSAMPLE_ASSIGN(CivilDate from, parse_date(from_text, "from"));
+      NETSAMPLE_ASSIGN(workflow::Calendar calendar, workflow::Calendar::load(context.data_dir));
+      return workflow::compute_period(calendar, from, days,
+                                      strict ? workflow::PeriodRule::holidays_only : workflow::PeriodRule::rest_days_move);
+    }();
+    if (!outcome.ok()) {
+      exit_code = report(context, outcome.error());
+      return;
+    }
+    const workflow::Period& p = *outcome;
+    if (context.json) {
+      print_json(p.to_json());
+      return;
+    }
+    std::cout << "自 " << format_date(p.from) << " 起 " << p.days << " 日（当日不计入）：名义末日 " << format_date(p.nominal_end) << "\n";
+    for (const auto& s : p.skipped) std::cout << "  " << format_date(s.day) << " " << s.reason << "，顺延\n";
+    std::cout << "期间届满日：" << format_date(p.due) << (strict ? "（严格：仅法定节假日顺延）" : "") << "（第75条）\n";
   });
 }
 

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_evidence_commands(app, context, exit_code);
   add_audit_commands(app, context, exit_code);
   add_info_command(app, context, exit_code);
+  add_period_command(app, context, exit_code);
   add_demo_command(app, context, exit_code);
 
   try {
