@@ -39,6 +39,17 @@ Status Context::open() {
   }
   NETSAMPLE_ASSIGN(store, store::Store::open(data_dir, clock));
   NETSAMPLE_ASSIGN(platforms, workflow::PlatformRegistry::load(data_dir));
+  NETSAMPLE_ASSIGN(calendar, workflow::Calendar::load(data_dir));
+  const auto settings_file = data_dir / "settings.json";
+  if (std::filesystem::exists(settings_file)) {
+    NETSAMPLE_ASSIGN(nlohmann::json settings, read_json_file(settings_file));
+    NETSAMPLE_ASSIGN(JsonFields fields, JsonFields::of(settings, settings_file.string()));
+    NETSAMPLE_ASSIGN(std::optional<std::string> rule, fields.optional_text("period_rule"));
+    NETSAMPLE_TRY(fields.reject_unknown_keys());
+    if (rule && *rule != "default" && *rule != "strict")
+      return make_error(ErrorCode::invalid_input, fields.path_of("period_rule"), "取值：default（节假日和休息日顺延）或 strict（仅法定节假日顺延）", 75);
+    lifecycle.rule = rule == "strict" ? workflow::PeriodRule::holidays_only : workflow::PeriodRule::rest_days_move;
+  }
   return {};
 }
 

@@ -12,6 +12,8 @@
 #include "netsample/core/error.h"
 #include "netsample/core/time.h"
 #include "netsample/store/store.h"
+#include "netsample/workflow/calendar.h"
+#include "netsample/workflow/lifecycle.h"
 #include "netsample/workflow/platforms.h"
 
 namespace netsample::app {
@@ -27,8 +29,10 @@ struct Context {
   SystemClock clock;
   std::unique_ptr<store::Store> store;
   workflow::PlatformRegistry platforms;
+  workflow::Calendar calendar;
+  workflow::LifecycleOptions lifecycle;  // from <data>/settings.json: {"period_rule": "default" | "strict"}
 
-  // Opens the data directory (creating it) and loads the platform list. Idempotent.
+  // Opens the data directory (creating it), loads platforms, calendar and settings. Idempotent.
   Status open();
 };
 

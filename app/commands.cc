@@ -20,6 +20,7 @@ std::string role_text(const std::string& role) {
   if (role == "sampler") return "抽样人员";
   if (role == "tester") return "检验人员";
   if (role == "organizer") return "组织人员";
+  if (role == "district") return "区县局结果处理";
   if (role == "reviewer") return "审看人员";
   return role;
 }
@@ -58,6 +59,28 @@ void print_case(const CaseView& view, const workflow::PlatformRegistry& platform
   std::cout << "\n  检验人员：" << people_text(view, "tester") << (r.onsite_testing ? "（现场检验，第16条例外）" : "") << "\n"
             << "  创建：" << format_beijing(view.created) << "    更新：" << format_beijing(view.updated) << "\n"
             << "  审计记录：" << view.audit_rows << " 条\n";
+  bool any_open = false;
+  for (const auto& d : view.deadlines) {
+    if (d["status"] != "open") continue;
+    if (!any_open) std::cout << "  期限：\n";
+    any_open = true;
+    std::cout << "    " << d["kind"].get<std::string>() << "（第" << d["article"] << "条）自 " << d["from"].get<std::string>() << " 起 "
+              << d["amount"] << (d["unit"] == "days" ? " 日" : d["unit"] == "months" ? " 个月" : " 年") << "，届满 " << d["due"].get<std::string>()
+              << (d["earliest"].is_string() ? "（不早于 " + d["earliest"].get<std::string>() + "）" : "") << "\n";
+  }
+  if (!view.notices.empty()) std::cout << "  应送达的书面通知：\n";
+  for (const auto& n : view.notices) {
+    std::string to;
+    for (const auto& r : n["recipients"]) to += (to.empty() ? "" : "、") + r.get<std::string>();
+    std::cout << "    " << n["kind"].get<std::string>() << "（第" << n["article"] << "条）→ " << to << "  " << n["state"].get<std::string>() << "\n";
+  }
+}
+
+void print_history(const std::vector<workflow::EventView>& events) {
+  if (events.empty()) return;
+  std::cout << "  经过：\n";
+  for (const auto& e : events)
+    std::cout << "    " << format_beijing(e.at) << "  " << e.event << "  " << e.from << " → " << e.to << "  " << e.actor << "（第" << e.articles << "条）\n";
 }
 
 void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
@@ -71,7 +94,7 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
     exit_code = run_command(context, [&]() -> Status {
       NETSAMPLE_ASSIGN(json root, read_json_file(create_file));
       NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(root, context.platforms));
-      CaseRegistry registry(*context.store, context.platforms);
+      CaseRegistry registry(*context.store);
       NETSAMPLE_ASSIGN(CaseView view, registry.create(request, context.actor));
       if (context.json) print_json(view.to_json());
       else {
@@ -85,7 +108,7 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   auto* list = cases->add_subcommand("list", "列出抽样任务");
   list->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store, context.platforms);
+      CaseRegistry registry(*context.store);
       NETSAMPLE_ASSIGN(std::vector<CaseView> views, registry.list());
       if (context.json) {
         json out = json::array();
@@ -104,10 +127,22 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   show->add_option("ID", show_number, "任务编号")->required();
   show->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store, context.platforms);
+      CaseRegistry registry(*context.store);
       NETSAMPLE_ASSIGN(CaseView view, registry.show(show_number));
-      if (context.json) print_json(view.to_json());
-      else print_case(view, context.platforms);
+      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      NETSAMPLE_ASSIGN(std::vector<workflow::EventView> events, lifecycle.history(show_number));
+      if (context.json) {
+        nlohmann::json out = view.to_json();
+        out["state_label"] = workflow::state_label(view.state);
+        out["history"] = nlohmann::json::array();
+        for (const auto& e : events)
+          out["history"].push_back({{"event", e.event}, {"from", e.from}, {"to", e.to}, {"actor", e.actor}, {"fields", e.fields},
+                                    {"articles", e.articles}, {"at", format_iso8601_beijing(e.at)}});
+        print_json(out);
+        return {};
+      }
+      print_case(view, context.platforms);
+      print_history(events);
       return {};
     });
   });
@@ -118,9 +153,34 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   assign->add_option("--tester", assign_tester, "检验人员编号")->required();
   assign->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store, context.platforms);
+      CaseRegistry registry(*context.store);
       NETSAMPLE_TRY(registry.assign_tester(assign_number, assign_tester, context.actor));
       std::cout << "已指派检验人员 " << assign_tester << " 到抽样任务 " << assign_number << "\n";
+      return {};
+    });
+  });
+
+  auto* event = cases->add_subcommand("event", "对任务执行一个流程事件（netsample lifecycle 列出全部事件）；须用 --as 指明操作人员");
+  static std::string event_number, event_name, event_file;
+  event->add_option("ID", event_number, "任务编号")->required();
+  event->add_option("EVENT", event_name, "事件，如 seal、report_nonconforming")->required();
+  event->add_option("--file", event_file, "事件字段（JSON 对象）");
+  event->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      nlohmann::json fields = nlohmann::json::object();
+      if (!event_file.empty()) {
+        NETSAMPLE_ASSIGN(fields, read_json_file(event_file));
+      }
+      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      NETSAMPLE_ASSIGN(std::string state, lifecycle.apply_event(event_number, event_name, fields, context.actor));
+      CaseRegistry registry(*context.store);
+      NETSAMPLE_ASSIGN(CaseView view, registry.show(event_number));
+      if (context.json) {
+        print_json({{"case", event_number}, {"event", event_name}, {"state", state}, {"state_label", workflow::state_label(state)},
+                    {"deadlines", view.deadlines}, {"notices", view.notices}});
+        return {};
+      }
+      std::cout << "任务 " << event_number << "：" << event_name << " → " << state << "（" << workflow::state_label(state) << "）\n";
       return {};
     });
   });
@@ -130,7 +190,7 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   remove->add_option("ID", remove_number, "任务编号")->required();
   remove->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store, context.platforms);
+      CaseRegistry registry(*context.store);
       NETSAMPLE_TRY(registry.remove(remove_number, context.actor));
       std::cout << "已删除抽样任务 " << remove_number << "（删除记录保留在审计日志中）\n";
       return {};
@@ -190,7 +250,7 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
   add->add_option("FILE", add_files, "文件")->required()->check(CLI::ExistingFile);
   add->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store, context.platforms);
+      CaseRegistry registry(*context.store);
       NETSAMPLE_ASSIGN(CaseView view, registry.show(add_case));
       for (const auto& file : add_files) {
         NETSAMPLE_ASSIGN(store::EvidenceItem item, context.store->add_evidence(view.id, view.record.number, file, add_kind, context.actor));
@@ -256,7 +316,7 @@ int verify_audit(Context& context) {
   if (!opened.ok()) return report(context, opened.error());
   auto chain = context.store->audit().verify();
   if (!chain.ok()) return report(context, chain.error());
-  CaseRegistry registry(*context.store, context.platforms);
+  CaseRegistry registry(*context.store);
   auto records = registry.verify_records();
   if (!records.ok()) return report(context, records.error());
   const bool intact = chain->intact && records->intact;
@@ -374,6 +434,68 @@ void add_period_command(CLI::App& app, Context& context, int& exit_code) {
     std::cout << "自 " << format_date(p.from) << " 起 " << p.days << " 日（当日不计入）：名义末日 " << format_date(p.nominal_end) << "\n";
     for (const auto& s : p.skipped) std::cout << "  " << format_date(s.day) << " " << s.reason << "，顺延\n";
     std::cout << "期间届满日：" << format_date(p.due) << (strict ? "（严格：仅法定节假日顺延）" : "") << "（第75条）\n";
+  });
+}
+
+void add_deadlines_command(CLI::App& app, Context& context, int& exit_code) {
+  auto* deadlines = app.add_subcommand("deadlines", "列出未届满的法定期限（按届满日排序），标出已逾期的");
+  static std::string at_text, case_number;
+  deadlines->add_option("--at", at_text, "以此日期判断是否逾期（YYYY-MM-DD，默认今天，北京时间）");
+  deadlines->add_option("--case", case_number, "只列此任务");
+  deadlines->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      CivilDate today = beijing_date(context.clock.now());
+      if (!at_text.empty()) {
+        NETSAMPLE_ASSIGN(today, parse_date(at_text, "at"));
+      }
+      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      NETSAMPLE_ASSIGN(auto list, lifecycle.deadlines(case_number.empty() ? std::nullopt : std::optional(case_number), today));
+      if (context.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& d : list) out.push_back(d.to_json());
+        print_json({{"at", format_date(today)}, {"deadlines", out}});
+        return {};
+      }
+      std::cout << "截至 " << format_date(today) << "（北京时间）未届满的期限：\n";
+      if (list.empty()) std::cout << "  （无）\n";
+      for (const auto& d : list)
+        std::cout << "  " << (d.overdue ? "✗ 已逾期 " : "  ") << d.due << "  " << d.case_number << "  " << d.kind << "（第" << d.article << "条，"
+                  << d.amount << (d.unit == "days" ? " 日" : d.unit == "months" ? " 个月" : " 年") << "，自 " << d.from_date << " 起）\n";
+      return {};
+    });
+  });
+}
+
+void add_lifecycle_command(CLI::App& app, Context& context, int& exit_code) {
+  auto* lifecycle = app.add_subcommand("lifecycle", "列出流程的全部状态与事件（谁可执行、需要的字段、依据条款、应送达的通知与期限）");
+  lifecycle->callback([&] {
+    nlohmann::json out = {{"states", nlohmann::json::array()}, {"transitions", nlohmann::json::array()}};
+    for (const auto& s : workflow::lifecycle_states())
+      out["states"].push_back({{"id", s.id}, {"label", s.label}, {"articles", s.articles}, {"terminal", s.terminal}});
+    for (const auto& t : workflow::lifecycle_transitions()) {
+      nlohmann::json fields = nlohmann::json::array();
+      for (const auto& f : t.fields) fields.push_back({{"name", f.name}, {"label", f.label}, {"required", f.required}, {"choices", f.choices}});
+      nlohmann::json notices = nlohmann::json::array();
+      for (const auto& n : t.notices) notices.push_back({{"kind", n.kind}, {"article", n.article}, {"recipients", n.recipients}});
+      nlohmann::json deadlines = nlohmann::json::array();
+      for (const auto& d : t.deadlines) deadlines.push_back({{"kind", d.kind}, {"article", d.article}, {"days", d.amount}, {"from_field", d.from_field}});
+      out["transitions"].push_back({{"from", t.from}, {"event", t.event}, {"to", t.to.empty() ? "(same)" : t.to}, {"roles", t.roles},
+                                    {"fields", fields}, {"articles", t.articles}, {"label", t.label}, {"notices", notices},
+                                    {"deadlines", deadlines}});
+    }
+    if (context.json) {
+      print_json(out);
+      return;
+    }
+    for (const auto& t : workflow::lifecycle_transitions()) {
+      std::string from, roles, arts;
+      for (const auto& f : t.from) from += (from.empty() ? "" : "|") + f;
+      for (const auto& r : t.roles) roles += (roles.empty() ? "" : ",") + r;
+      for (int a : t.articles) arts += (arts.empty() ? "" : "、") + std::to_string(a);
+      std::cout << std::left << std::setw(40) << from << std::setw(28) << t.event << std::setw(20) << (t.to.empty() ? "(不变)" : t.to)
+                << "第" << arts << "条  [" << roles << "]  " << t.label << "\n";
+    }
+    exit_code = 0;
   });
 }
 

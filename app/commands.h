@@ -15,6 +15,8 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code);
 void add_audit_commands(CLI::App& app, Context& context, int& exit_code);
 void add_info_command(CLI::App& app, Context& context, int& exit_code);
 void add_period_command(CLI::App& app, Context& context, int& exit_code);
+void add_deadlines_command(CLI::App& app, Context& context, int& exit_code);
+void add_lifecycle_command(CLI::App& app, Context& context, int& exit_code);
 void add_demo_command(CLI::App& app, Context& context, int& exit_code);
 
 // Human-readable views shared by the commands and the demo.

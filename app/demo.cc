@@ -62,7 +62,7 @@ Status run_demo(Context& context) {
   std::cout << "    " << (inputs / "roster.json").string() << "：新增 " << change.added << " 人，未变 " << change.unchanged << " 人\n";
 
   step(2, kSteps, "创建抽样任务，随机选派 2 名抽样人员（第20条）");
-  workflow::CaseRegistry registry(*context.store, context.platforms);
+  workflow::CaseRegistry registry(*context.store);
   NETSAMPLE_ASSIGN(std::vector<workflow::CaseView> existing, registry.list());
   const CivilDate today = beijing_date(context.clock.now());
   std::string date = format_date(today);

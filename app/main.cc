@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   add_audit_commands(app, context, exit_code);
   add_info_command(app, context, exit_code);
   add_period_command(app, context, exit_code);
+  add_deadlines_command(app, context, exit_code);
+  add_lifecycle_command(app, context, exit_code);
   add_demo_command(app, context, exit_code);
 
   try {

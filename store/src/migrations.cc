@@ -80,6 +80,54 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql"},
+      {"2 lifecycle: events, deadlines, notices owed (outbox), Art 22 exception", R"sql(
+ALTER TABLE cases ADD COLUMN art22_exception TEXT CHECK (art22_exception IN ('follow_up', 'emergency'));
+
+-- Every accepted lifecycle event, in order (the audit log holds the same with its hash chain).
+CREATE TABLE case_events (
+  id          INTEGER PRIMARY KEY,
+  case_id     INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  event       TEXT NOT NULL,
+  from_state  TEXT NOT NULL,
+  to_state    TEXT NOT NULL,
+  actor       TEXT NOT NULL,
+  fields      TEXT NOT NULL,               -- canonical JSON
+  articles    TEXT NOT NULL,               -- "54, 55"
+  utc_us      INTEGER NOT NULL
+);
+CREATE INDEX case_events_by_case ON case_events (case_id, id);
+
+-- Legal periods, computed from the calendar when the triggering event is recorded (Art 75).
+CREATE TABLE deadlines (
+  id              INTEGER PRIMARY KEY,
+  case_id         INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  kind            TEXT NOT NULL,           -- objection, retest_procedures, rectification, ...
+  article         INTEGER NOT NULL,
+  from_date       TEXT NOT NULL,           -- Beijing date of the triggering day (not counted)
+  amount          INTEGER NOT NULL,
+  unit            TEXT NOT NULL CHECK (unit IN ('days', 'months', 'years')),
+  rule            TEXT NOT NULL,           -- default | strict | calendar (months/years: no moving)
+  earliest        TEXT,                    -- start of a window (Art 68: after 60 days)
+  due             TEXT NOT NULL,           -- Beijing date, last day
+  status          TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+  created_utc_us  INTEGER NOT NULL,
+  closed_utc_us   INTEGER
+);
+CREATE INDEX deadlines_open ON deadlines (status, due);
+
+-- Written notices the lifecycle owes; delivery is the notices module's work.
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  case_id         INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  kind            TEXT NOT NULL,
+  article         INTEGER NOT NULL,
+  recipients      TEXT NOT NULL,           -- JSON array of recipient roles
+  payload         TEXT NOT NULL,           -- canonical JSON
+  state           TEXT NOT NULL DEFAULT 'pending',
+  created_utc_us  INTEGER NOT NULL
+);
+CREATE INDEX outbox_by_state ON outbox (state, id);
+)sql"},
   };
   return all;
 }

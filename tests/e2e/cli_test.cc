@@ -208,6 +208,64 @@ TEST_F(Cli, UnknownCommandIsAUsageError) {
   EXPECT_NE(run({}).exit_code, 0);
 }
 
+TEST_F(Cli, PeriodCommandMatchesTheWorkedExamples) {
+  const json holiday = run_json({"period", "--from", "2026-09-22", "--days", "15"});
+  EXPECT_EQ(holiday["due"], "2026-10-08");
+  EXPECT_EQ(holiday["article"], 75);
+  EXPECT_EQ(run_json({"period", "--from", "2026-02-05", "--days", "15"})["due"], "2026-02-24");
+  EXPECT_EQ(run_json({"period", "--from", "2026-11-06", "--days", "15"})["due"], "2026-11-23");
+  EXPECT_EQ(run_json({"period", "--from", "2026-11-06", "--days", "15", "--strict"})["due"], "2026-11-21");
+  const ProcessResult uncovered = run({"period", "--from", "2026-12-25", "--days", "15"});
+  EXPECT_EQ(uncovered.exit_code, 3);
+  EXPECT_NE(uncovered.err.find("2027"), std::string::npos);
+  EXPECT_EQ(run({"period", "--from", "2026-02-30", "--days", "1"}).exit_code, 2);
+}
+
+TEST_F(Cli, CaseEventsWalkTheLifecycleAndRefusalsChangeNothing) {
+  json roster = testing::sample_roster();
+  roster["people"].push_back({{"id", "O1"}, {"name", "周处长"}, {"org", "cq-amr"}, {"roles", {"organizer"}}});
+  ASSERT_EQ(run({"roster", "add", "--file", write("r.json", roster).string()}).exit_code, 0);
+  ASSERT_EQ(run({"case", "create", "--file", write("c.json", testing::sample_case("CQ-1")).string()}).exit_code, 0);
+  const json shown = run_json({"case", "show", "CQ-1"});
+  const std::string sampler = shown["people"][0]["id"];
+
+  const ProcessResult anonymous = run({"case", "event", "CQ-1", "start_purchase"});
+  EXPECT_EQ(anonymous.exit_code, 2);
+  EXPECT_NE(anonymous.err.find("--as"), std::string::npos);
+
+  const std::string before = fingerprint();
+  const ProcessResult wrong_state = run({"case", "event", "CQ-1", "seal", "--as", sampler});
+  EXPECT_EQ(wrong_state.exit_code, 3);
+  EXPECT_NE(wrong_state.err.find("planned"), std::string::npos);
+  EXPECT_NE(wrong_state.err.find("第31条"), std::string::npos);
+  const ProcessResult wrong_role = run({"case", "event", "CQ-1", "start_purchase", "--as", "O1"});
+  EXPECT_EQ(wrong_role.exit_code, 3);
+  EXPECT_EQ(fingerprint(), before);
+
+  const json started = run_json({"case", "event", "CQ-1", "start_purchase", "--as", sampler});
+  EXPECT_EQ(started["state"], "purchasing");
+  const ProcessResult missing = run({"case", "event", "CQ-1", "order_placed", "--as", sampler, "--file", write("f.json", json::object()).string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("order_number"), std::string::npos);
+  const json ordered = run_json({"case", "event", "CQ-1", "order_placed", "--as", sampler, "--file",
+                                 write("f.json", {{"order_number", "JD-1"}}).string()});
+  EXPECT_EQ(ordered["state"], "ordered");
+
+  const json after = run_json({"case", "show", "CQ-1"});
+  ASSERT_EQ(after["history"].size(), 2u);
+  EXPECT_EQ(after["history"][1]["fields"]["order_number"], "JD-1");
+  EXPECT_EQ(after["state_label"], "已下单");
+  EXPECT_TRUE(run_json({"audit", "verify"})["intact"]);
+
+  const json deadlines = run_json({"deadlines", "--at", "2040-01-01"});
+  ASSERT_EQ(deadlines["deadlines"].size(), 2u);  // the Art 22 window and Art 47 retention, which are not duties
+  EXPECT_FALSE(deadlines["deadlines"][0]["overdue"]);
+  EXPECT_EQ(deadlines["deadlines"][0]["article"], 22);
+
+  const json table = run_json({"lifecycle"});
+  EXPECT_GE(table["transitions"].size(), 40u);
+}
+
 TEST_F(Cli, DemoWalksItsStepsAndEndsVerified) {
   const ProcessResult demo = run({"demo"});
   ASSERT_EQ(demo.exit_code, 0) << demo.out << demo.err;

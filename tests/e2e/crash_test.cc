@@ -59,7 +59,7 @@ TEST(CrashSafety, SigkillAtRandomMomentsLeavesEveryCaseWholeAndTheChainIntact) {
     ASSERT_TRUE(chain.ok());
     EXPECT_TRUE(chain->intact) << chain->problem;
     auto platforms = *workflow::PlatformRegistry::built_in();
-    workflow::CaseRegistry registry(**store, platforms);
+    workflow::CaseRegistry registry(**store);
     auto records = registry.verify_records();
     ASSERT_TRUE(records.ok());
     EXPECT_TRUE(records->intact) << (records->problems.empty() ? "" : records->problems.front());

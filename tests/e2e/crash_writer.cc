@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
                                         {{"id", "L1"}, {"name", "陈刚"}, {"org", "cq-amr"}, {"roles", {"tester"}}}}}};
   workflow::Roster roster(**store);
   if (!roster.add(*workflow::parse_people(roster_json), "crash-writer").ok()) return 1;
-  workflow::CaseRegistry cases(**store, platforms);
+  workflow::CaseRegistry cases(**store);
   std::cout << "ready" << std::endl;
 
   const std::string prefix = "CRASH-" + std::to_string(::getpid()) + "-";

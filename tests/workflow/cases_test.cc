@@ -27,7 +27,7 @@ class Cases : public ::testing::Test {
 
   Result<CaseView> create(const json& doc, std::optional<std::uint64_t> seed = 42) {
     NETSAMPLE_ASSIGN(CaseRequest request, parse_case(doc, platforms_));
-    return CaseRegistry(*store_, platforms_).create(request, "os:test", seed);
+    return CaseRegistry(*store_).create(request, "os:test", seed);
   }
 
   Error parse_error(const json& doc) {
@@ -46,7 +46,7 @@ class Cases : public ::testing::Test {
   ManualClock clock_{beijing_midnight(year{2026} / 11 / 24) + hours{9}};
   std::unique_ptr<store::Store> store_;
   PlatformRegistry platforms_;
-  CaseRegistry registry() { return CaseRegistry(*store_, platforms_); }
+  CaseRegistry registry() { return CaseRegistry(*store_); }
 };
 
 TEST_F(Cases, ParseRoundTripsTheCaseFile) {

@@ -7,6 +7,7 @@
 
 #include "netsample/core/json_fields.h"
 #include "netsample/core/sha256.h"
+#include "netsample/workflow/lifecycle.h"
 #include "netsample/workflow/roster.h"
 
 namespace netsample::workflow {
@@ -65,7 +66,7 @@ std::uint64_t fresh_seed() {
 constexpr const char* kSelectCase =
     "SELECT id, number, organizer, level, plan_kind, product_name, trademark, model, category, standard, platform, "
     "shop_name, shop_url, listing_url, operator_name, operator_address, producer_name, producer_address, "
-    "inspection_qty, backup_qty, onsite_testing, state, created_utc_us, updated_utc_us FROM cases";
+    "inspection_qty, backup_qty, onsite_testing, state, created_utc_us, updated_utc_us, art22_exception FROM cases";
 
 CaseView view_from_row(const store::Statement& row) {
   CaseView view;
@@ -92,6 +93,7 @@ CaseView view_from_row(const store::Statement& row) {
   view.state = row.text(21);
   view.created = from_utc_us(row.int64(22));
   view.updated = from_utc_us(row.int64(23));
+  r.art22_exception = row.optional_text(24);
   return view;
 }
 
@@ -162,6 +164,10 @@ Result<CaseRequest> parse_case(const json& root, const PlatformRegistry& platfor
     return make_error(ErrorCode::invalid_input, "samplers", "抽样人员不得少于 2 人", 20);
   request.sampler_count = static_cast<int>(sampler_count);
   NETSAMPLE_ASSIGN(r.onsite_testing, top.optional_boolean("onsite_testing", false));
+  NETSAMPLE_ASSIGN(r.art22_exception, top.optional_text("exception"));
+  if (r.art22_exception)
+    NETSAMPLE_TRY(check_choice(*r.art22_exception, "exception", {"follow_up", "emergency"},
+                               "第22条例外（follow_up 不合格产品跟踪抽查 / emergency 应对突发事件）", 22));
   NETSAMPLE_TRY(top.reject_unknown_keys());
   return request;
 }
@@ -170,7 +176,7 @@ json to_json(const CaseRecord& r) {
   json shop = {{"name", r.shop_name}};
   if (r.shop_url) shop["url"] = *r.shop_url;
   if (r.listing_url) shop["listing_url"] = *r.listing_url;
-  return {{"number", r.number},
+  json out = {{"number", r.number},
           {"organizer", r.organizer},
           {"level", r.level},
           {"plan", r.plan_kind},
@@ -181,6 +187,8 @@ json to_json(const CaseRecord& r) {
           {"producer", party_json(r.producer)},
           {"samples", {{"inspection", r.inspection_qty}, {"backup", r.backup_qty}}},
           {"onsite_testing", r.onsite_testing}};
+  if (r.art22_exception) out["exception"] = *r.art22_exception;
+  return out;
 }
 
 json SamplerDraw::to_json() const {
@@ -211,6 +219,8 @@ json CaseView::to_json() const {
   for (const auto& a : people)
     out["people"].push_back({{"id", a.person_id}, {"name", a.name}, {"role", a.role}, {"assigned", format_iso8601_beijing(a.assigned)}});
   if (draw) out["draw"] = draw->to_json();
+  out["deadlines"] = deadlines;
+  out["notices"] = notices;
   out["audit_rows"] = audit_rows;
   return out;
 }
@@ -219,7 +229,8 @@ std::string case_snapshot_sha256(const CaseView& view) {
   json people = json::array();
   for (const auto& a : view.people) people.push_back({a.role, a.person_id});
   std::sort(people.begin(), people.end());
-  const json snapshot = {{"record", to_json(view.record)}, {"state", view.state}, {"people", people}};
+  const json snapshot = {{"record", to_json(view.record)}, {"state", view.state}, {"people", people},
+                         {"deadlines", view.deadlines}, {"notices", view.notices}};
   return sha256_hex(snapshot.dump());
 }
 
@@ -241,6 +252,29 @@ Result<CaseView> CaseRegistry::load(const std::string& number) {
     view.people.push_back({people.text(0), people.text(1), people.text(2), from_utc_us(people.int64(3))});
   }
 
+  NETSAMPLE_ASSIGN(store::Statement deadlines,
+                   db.prepare("SELECT kind, article, from_date, amount, unit, rule, earliest, due, status FROM deadlines "
+                              "WHERE case_id = ?1 ORDER BY id"));
+  deadlines.bind(1, view.id);
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, deadlines.step());
+    if (!row) break;
+    view.deadlines.push_back({{"kind", deadlines.text(0)}, {"article", deadlines.int64(1)}, {"from", deadlines.text(2)},
+                              {"amount", deadlines.int64(3)}, {"unit", deadlines.text(4)}, {"rule", deadlines.text(5)},
+                              {"earliest", deadlines.optional_text(6) ? json(*deadlines.optional_text(6)) : json(nullptr)},
+                              {"due", deadlines.text(7)}, {"status", deadlines.text(8)}});
+  }
+  NETSAMPLE_ASSIGN(store::Statement notices,
+                   db.prepare("SELECT kind, article, recipients, payload, state FROM outbox WHERE case_id = ?1 ORDER BY id"));
+  notices.bind(1, view.id);
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, notices.step());
+    if (!row) break;
+    view.notices.push_back({{"kind", notices.text(0)}, {"article", notices.int64(1)},
+                            {"recipients", json::parse(notices.text(2), nullptr, false)},
+                            {"payload", json::parse(notices.text(3), nullptr, false)}, {"state", notices.text(4)}});
+  }
+
   NETSAMPLE_ASSIGN(store::Statement audit, db.prepare("SELECT COUNT(*), (SELECT payload FROM audit_log WHERE case_number = ?1 "
                                                       "AND action = 'case.created' ORDER BY seq DESC LIMIT 1) "
                                                       "FROM audit_log WHERE case_number = ?1"));
@@ -257,7 +291,7 @@ Result<CaseView> CaseRegistry::load(const std::string& number) {
   return view;
 }
 
-Status CaseRegistry::audit_case(const std::string& number, const std::string& action, json payload, const std::string& actor) {
+Status CaseRegistry::record_change(const std::string& number, const std::string& action, json payload, const std::string& actor) {
   NETSAMPLE_ASSIGN(CaseView view, load(number));
   payload["record_sha256"] = case_snapshot_sha256(view);
   return status_of(store_->audit().append({actor, action, number, std::move(payload)}, store_->clock().now()));
@@ -271,6 +305,24 @@ Result<CaseView> CaseRegistry::create(const CaseRequest& request, const std::str
     existing.bind(1, r.number);
     NETSAMPLE_ASSIGN(bool taken, existing.step());
     if (taken) return make_error(ErrorCode::duplicate, "number", "抽样任务编号 \"" + r.number + "\" 已存在");
+
+    // Art 22: a lower level does not repeat a higher level's sampling of the same producer, standard,
+    // trademark and model within 6 months, except follow-up and emergency sampling.
+    if (r.level == "district" && !r.art22_exception) {
+      NETSAMPLE_ASSIGN(store::Statement earlier,
+                       db.prepare("SELECT c.number, d.from_date, d.due FROM cases c JOIN deadlines d ON d.case_id = c.id "
+                                  "AND d.kind = 'duplicate_window' WHERE c.level = 'city' AND c.producer_name = ?1 AND "
+                                  "c.standard = ?2 AND c.trademark = ?3 AND c.model = ?4 AND d.due >= ?5 ORDER BY d.due DESC LIMIT 1"));
+      earlier.bind(1, r.producer.name).bind(2, r.standard).bind(3, r.trademark).bind(4, r.model);
+      earlier.bind(5, format_date(beijing_date(store_->clock().now())));
+      NETSAMPLE_ASSIGN(bool repeated, earlier.step());
+      if (repeated)
+        return make_error(ErrorCode::refused_by_rule, "product",
+                          "同一生产者按同一标准生产的同一商标、同一规格型号的产品已于 " + earlier.text(1) + " 由市级监督抽查（任务 " +
+                              earlier.text(0) + "），六个月内（至 " + earlier.text(2) +
+                              "）下级不得重复抽查；跟踪抽查或应对突发事件的抽查请填写 exception",
+                          22);
+    }
 
     // Art 20: samplers are chosen at random from the organizer's active samplers.
     Roster roster(*store_);
@@ -290,23 +342,24 @@ Result<CaseView> CaseRegistry::create(const CaseRequest& request, const std::str
                      db.prepare("INSERT INTO cases (number, organizer, level, plan_kind, product_name, trademark, model, "
                                 "category, standard, platform, shop_name, shop_url, listing_url, operator_name, "
                                 "operator_address, producer_name, producer_address, inspection_qty, backup_qty, "
-                                "onsite_testing, state, created_utc_us, updated_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                                "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 'planned', ?21, ?21)"));
+                                "onsite_testing, state, created_utc_us, updated_utc_us, art22_exception) VALUES (?1, ?2, ?3, ?4, "
+                                "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 'planned', ?21, ?21, ?22)"));
     insert.bind(1, r.number).bind(2, r.organizer).bind(3, r.level).bind(4, r.plan_kind).bind(5, r.product_name);
     insert.bind(6, r.trademark).bind(7, r.model).bind(8, r.category).bind(9, r.standard).bind(10, r.platform);
     insert.bind(11, r.shop_name).bind(12, r.shop_url).bind(13, r.listing_url).bind(14, r.operator_party.name);
     insert.bind(15, r.operator_party.address).bind(16, r.producer.name).bind(17, r.producer.address);
     insert.bind(18, std::int64_t{r.inspection_qty}).bind(19, std::int64_t{r.backup_qty});
-    insert.bind(20, std::int64_t{r.onsite_testing}).bind(21, now_us);
+    insert.bind(20, std::int64_t{r.onsite_testing}).bind(21, now_us).bind(22, r.art22_exception);
     NETSAMPLE_TRY(insert.run());
     const std::int64_t case_id = db.last_insert_rowid();
+    NETSAMPLE_TRY(open_creation_deadlines(db, case_id, from_utc_us(now_us)));
     NETSAMPLE_ASSIGN(store::Statement assign,
                      db.prepare("INSERT INTO case_people (case_id, person_id, role, assigned_utc_us) VALUES (?1, ?2, 'sampler', ?3)"));
     for (const auto& person : draw.drawn) {
       assign.reset();
       NETSAMPLE_TRY(assign.bind(1, case_id).bind(2, person).bind(3, now_us).run());
     }
-    return audit_case(r.number, "case.created", {{"record", to_json(r)}, {"draw", draw.to_json()}}, actor);
+    return record_change(r.number, "case.created", {{"record", to_json(r)}, {"draw", draw.to_json()}}, actor);
   }));
   return load(r.number);
 }
@@ -346,7 +399,7 @@ Status CaseRegistry::assign_tester(const std::string& number, const std::string&
     NETSAMPLE_TRY(insert.bind(1, view.id).bind(2, person_id).bind(3, now_us).run());
     NETSAMPLE_ASSIGN(store::Statement touch, store_->db().prepare("UPDATE cases SET updated_utc_us = ?2 WHERE id = ?1"));
     NETSAMPLE_TRY(touch.bind(1, view.id).bind(2, now_us).run());
-    return audit_case(number, "case.tester_assigned", {{"person", person_id}}, actor);
+    return record_change(number, "case.tester_assigned", {{"person", person_id}}, actor);
   });
 }
 

@@ -26,11 +26,11 @@ Result<Person> parse_person(const nlohmann::json& value, const std::string& path
   const std::string roles_path = fields.path_of("roles");
   if (!roles->is_array() || roles->empty())
     return make_error(roles->is_array() ? ErrorCode::missing_field : ErrorCode::wrong_type, roles_path,
-                      "须为非空数组，取值：sampler（抽样人员）、tester（检验人员）、organizer、reviewer");
+                      "须为非空数组，取值：sampler（抽样人员）、tester（检验人员）、organizer（组织部门）、district（区县局）、reviewer（审看人员）");
   for (const auto& role : *roles) {
     if (!role.is_string() || std::find(kRoles.begin(), kRoles.end(), role.get<std::string>()) == kRoles.end())
       return make_error(ErrorCode::invalid_input, roles_path,
-                        "未知角色 " + role.dump() + "，取值：sampler、tester、organizer、reviewer");
+                        "未知角色 " + role.dump() + "，取值：sampler、tester、organizer、district、reviewer");
     if (!person.has_role(role.get<std::string>())) person.roles.push_back(role.get<std::string>());
   }
   std::sort(person.roles.begin(), person.roles.end());

@@ -1,5 +1,6 @@
 // Cases (抽样任务): one product bought from one online shop. Creating a case draws its samplers at
-// random from the organizer's roster (Art 20); lab testers are checked against the samplers (Art 16);
+// random from the organizer's roster (Art 20) and refuses a repeat of a higher level's sampling within
+// 6 months (Art 22); lab testers are checked against the samplers (Art 16);
 // a case is kept at least 6 years (Art 47). Every change writes the case's new snapshot hash into the
 // audit log, so verify_records() can tell a hand-edited case row from an audited change.
 #pragma once
@@ -39,6 +40,8 @@ struct CaseRecord {
   Party producer;         // the nominal producer (标称生产者)
   int inspection_qty = 0, backup_qty = 0;
   bool onsite_testing = false;  // Art 16 exception: on-site testing by the samplers
+  // Art 22 exceptions to the 6-month rule: "follow_up" (跟踪抽查 of a nonconforming product) or "emergency".
+  std::optional<std::string> art22_exception;
 };
 
 struct CaseRequest {
@@ -76,6 +79,8 @@ struct CaseView {
   std::vector<Assignment> people;
   std::optional<SamplerDraw> draw;
   std::int64_t audit_rows = 0;
+  nlohmann::json deadlines = nlohmann::json::array();  // every deadline of the case, open and closed
+  nlohmann::json notices = nlohmann::json::array();    // every notice owed (outbox rows)
   nlohmann::json to_json() const;
 };
 
@@ -90,7 +95,7 @@ struct RecordCheck {
 
 class CaseRegistry {
  public:
-  CaseRegistry(store::Store& store, const PlatformRegistry& platforms) : store_(&store), platforms_(&platforms) {}
+  explicit CaseRegistry(store::Store& store) : store_(&store) {}
 
   // Checks, draws samplers, stores the case and its draw in one transaction. `seed` only for tests:
   // from the command line the seed always comes from the system's entropy source.
@@ -104,13 +109,14 @@ class CaseRegistry {
 
   Result<RecordCheck> verify_records();
 
+  // REQUIRES: inside store.write(), after the change. Appends an audit row for the case carrying the
+  // hash of its snapshot after the change (what verify_records compares against).
+  Status record_change(const std::string& number, const std::string& action, nlohmann::json payload, const std::string& actor);
+
  private:
   Result<CaseView> load(const std::string& number);
-  // REQUIRES: inside store.write(). Appends an audit row for the case with its current snapshot hash.
-  Status audit_case(const std::string& number, const std::string& action, nlohmann::json payload, const std::string& actor);
 
   store::Store* store_;
-  const PlatformRegistry* platforms_;
 };
 
 // The snapshot that audit rows hash: record, state and assigned people (not timestamps of reads).

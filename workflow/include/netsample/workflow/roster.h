@@ -14,7 +14,8 @@
 
 namespace netsample::workflow {
 
-inline const std::vector<std::string> kRoles = {"sampler", "tester", "organizer", "reviewer"};
+// sampler 抽样人员, tester 检验人员, organizer 组织监督抽查部门, district 负责结果处理的区县局, reviewer 审看人员
+inline const std::vector<std::string> kRoles = {"sampler", "tester", "organizer", "district", "reviewer"};
 
 struct Person {
   std::string id;                  // organizer-chosen, unique, e.g. "S-001"

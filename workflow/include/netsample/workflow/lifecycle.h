@@ -1,0 +1,154 @@
+// The case lifecycle of ../shared/DESIGN.md as one table of transitions (from, event, to, roles, fields,
+// preconditions, articles, notices owed, deadlines opened). apply_event() is the only way a case changes
+// state: it checks the table, writes the event, the deadlines and the notices with the audit row in one
+// transaction, or refuses with an error naming the state, the event and the article, writing nothing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/store/store.h"
+#include "netsample/workflow/calendar.h"
+#include "netsample/workflow/platforms.h"
+
+namespace netsample::workflow {
+
+enum class FieldType { text, date, boolean, choice };
+
+struct FieldSpec {
+  std::string name;
+  FieldType type = FieldType::text;
+  bool required = true;
+  std::vector<std::string> choices;  // for FieldType::choice
+  std::string label;                 // Chinese, for people
+};
+
+// A rule checked against the case's history before an event is accepted.
+enum class Precondition {
+  none,
+  publication_approved,         // Art 62: publish only after the organizer approved
+  objection_in_time,            // Art 52, 55(1): an objection received after the period is refused
+  objection_period_over,        // Art 52: the window closes only after its last day
+  retest_procedures_overdue,    // Art 55(2): only after the 7 days passed
+  in_second_reinspection_window,  // Art 68: between 60 and 90 days after the announcement
+};
+
+struct NoticeSpec {
+  std::string kind;                     // sampling_document, result_conforming, ...
+  int article = 0;
+  std::vector<std::string> recipients;  // operator, platform, producer, network_supervision, applicant, producer_region_bureau
+  std::string only_if_field;            // enqueue only when this boolean field is true (Art 74)
+};
+
+struct DeadlineSpec {
+  std::string kind;
+  int article = 0;
+  int amount = 0;
+  std::string unit = "days";
+  std::string from_field;   // date field of the event that starts it; empty: the event's own day
+  int window_start = 0;     // days before which the act is too early (Art 68: 60)
+};
+
+struct Transition {
+  std::vector<std::string> from;
+  std::string event;
+  std::string to;
+  std::vector<std::string> roles;  // sampler, tester, organizer, district, system
+  std::vector<FieldSpec> fields;
+  std::vector<int> articles;
+  std::string label;
+  Precondition precondition = Precondition::none;
+  std::vector<NoticeSpec> notices;
+  std::vector<DeadlineSpec> deadlines;
+};
+
+struct StateInfo {
+  std::string id;
+  std::string label;      // Chinese
+  std::vector<int> articles;
+  bool terminal = false;
+};
+
+const std::vector<StateInfo>& lifecycle_states();
+const std::vector<Transition>& lifecycle_transitions();
+const StateInfo* find_state(const std::string& id);
+
+// Deadlines stay open while the case is in one of these states; leaving them closes the deadline.
+const std::vector<std::string>& deadline_live_states(const std::string& kind);
+
+struct DeadlineView {
+  std::int64_t id = 0;
+  std::string case_number;
+  std::string kind;
+  int article = 0;
+  std::string from_date;
+  int amount = 0;
+  std::string unit;
+  std::string rule;
+  std::optional<std::string> earliest;
+  std::string due;
+  std::string status;
+  bool overdue = false;  // open, a duty, and the given day is after due
+  nlohmann::json to_json() const;
+};
+
+struct NoticeView {
+  std::int64_t id = 0;
+  std::string case_number;
+  std::string kind;
+  int article = 0;
+  std::vector<std::string> recipients;
+  nlohmann::json payload;
+  std::string state;
+  UtcTime created;
+  nlohmann::json to_json() const;
+};
+
+struct EventView {
+  std::string event, from, to, actor;
+  nlohmann::json fields;
+  std::string articles;
+  UtcTime at;
+};
+
+struct LifecycleOptions {
+  PeriodRule rule = PeriodRule::rest_days_move;
+};
+
+class Lifecycle {
+ public:
+  // REQUIRES: store, calendar and platforms outlive this object.
+  Lifecycle(store::Store& store, const Calendar& calendar, LifecycleOptions options = {})
+      : store_(&store), calendar_(&calendar), options_(options) {}
+
+  // Applies `event` to case `number` as `actor` (a roster id, or "system:<module>"). Fields are the
+  // event's JSON object. Returns the new state.
+  Result<std::string> apply_event(const std::string& number, const std::string& event, const nlohmann::json& fields,
+                                  const std::string& actor);
+
+  // The events a person could apply to the case now (state and role permitting).
+  Result<std::vector<const Transition*>> available_events(const std::string& number, const std::string& actor);
+
+  Result<std::vector<EventView>> history(const std::string& number);
+  // Open deadlines (all cases, or one), overdue judged on `today` (Beijing date).
+  Result<std::vector<DeadlineView>> deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed = false);
+  Result<std::vector<NoticeView>> notices(const std::optional<std::string>& number);
+
+ private:
+  store::Store* store_;
+  const Calendar* calendar_;
+  LifecycleOptions options_;
+};
+
+// Opens the windows every case has from its creation: Art 22 (6 months) and Art 47 retention (6 years).
+// REQUIRES: inside store.write(), right after the case row is inserted.
+Status open_creation_deadlines(store::Database& db, std::int64_t case_id, UtcTime created);
+
+// "planned" -> "计划"; the id itself when unknown.
+std::string state_label(const std::string& id);
+
+}  // namespace netsample::workflow

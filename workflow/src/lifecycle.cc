@@ -1,0 +1,412 @@
+#include "netsample/workflow/lifecycle.h"
+
+#include <algorithm>
+#include <set>
+
+#include "netsample/core/json_fields.h"
+#include "netsample/workflow/cases.h"
+#include "netsample/workflow/roster.h"
+
+namespace netsample::workflow {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono;
+
+std::string articles_text(const std::vector<int>& articles) {
+  std::string text;
+  for (int a : articles) text += (text.empty() ? "" : ", ") + std::to_string(a);
+  return text;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+std::string role_label(const std::string& role) {
+  if (role == "sampler") return "本任务的抽样人员";
+  if (role == "tester") return "本任务的检验人员";
+  if (role == "organizer") return "组织监督抽查部门的人员";
+  if (role == "district") return "负责结果处理的区县局人员";
+  if (role == "system") return "netsample 自动处理";
+  return role;
+}
+
+// Validates the event's fields against the row; returns the canonical field object.
+// Dates must lie between the case's creation and today: a typo must not become a wrong deadline.
+Result<json> check_fields(const Transition& row, const json& fields, CivilDate created, CivilDate today) {
+  const json empty = json::object();
+  NETSAMPLE_ASSIGN(JsonFields reader, JsonFields::of(fields.is_null() ? empty : fields, ""));
+  json clean = json::object();
+  for (const FieldSpec& spec : row.fields) {
+    const std::string suffix = spec.label.empty() ? "" : "（" + spec.label + "）";
+    if (spec.type == FieldType::boolean) {
+      NETSAMPLE_ASSIGN(bool value, reader.optional_boolean(spec.name, false));
+      clean[spec.name] = value;
+      continue;
+    }
+    NETSAMPLE_ASSIGN(std::optional<std::string> value, reader.optional_text(spec.name));
+    if (!value) {
+      if (!spec.required) continue;
+      return make_error(ErrorCode::missing_field, spec.name, "事件 " + row.event + " 须填写此字段" + suffix, row.articles.front());
+    }
+    if (spec.type == FieldType::date) {
+      NETSAMPLE_ASSIGN(CivilDate day, parse_date(*value, spec.name));
+      if (day > today)
+        return make_error(ErrorCode::invalid_input, spec.name, *value + " 晚于今天（" + format_date(today) + "），不能记录将来的事" + suffix);
+      if (day < created)
+        return make_error(ErrorCode::invalid_input, spec.name, *value + " 早于任务创建日（" + format_date(created) + "）" + suffix);
+    }
+    if (spec.type == FieldType::choice && !contains(spec.choices, *value)) {
+      std::string list;
+      for (const auto& c : spec.choices) list += (list.empty() ? "" : "、") + c;
+      return make_error(ErrorCode::invalid_input, spec.name, "\"" + *value + "\" 不是可选值" + suffix + "，取值：" + list, row.articles.front());
+    }
+    clean[spec.name] = *value;
+  }
+  NETSAMPLE_TRY(reader.reject_unknown_keys());
+  return clean;
+}
+
+CivilDate add_months(CivilDate date, int months) {
+  year_month_day moved{(year_month{date.year(), date.month()} + std::chrono::months{months}) / date.day()};
+  if (!moved.ok()) moved = moved.year() / moved.month() / last;
+  return moved;
+}
+
+struct CaseRow {
+  std::int64_t id = 0;
+  std::string state;
+  std::string organizer;
+  CivilDate created;
+};
+
+Result<CaseRow> load_case_row(store::Database& db, const std::string& number) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, db.prepare("SELECT id, state, organizer, created_utc_us FROM cases WHERE number = ?1"));
+  stmt.bind(1, number);
+  NETSAMPLE_ASSIGN(bool found, stmt.step());
+  if (!found) return make_error(ErrorCode::not_found, "case", "没有编号为 \"" + number + "\" 的抽样任务");
+  return CaseRow{stmt.int64(0), stmt.text(1), stmt.text(2), beijing_date(from_utc_us(stmt.int64(3)))};
+}
+
+Result<bool> has_assignment(store::Database& db, std::int64_t case_id, const std::string& person, const std::string& role) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, db.prepare("SELECT 1 FROM case_people WHERE case_id = ?1 AND person_id = ?2 AND role = ?3"));
+  stmt.bind(1, case_id).bind(2, person).bind(3, role);
+  return stmt.step();
+}
+
+// Which of the row's roles the actor holds for this case; empty when none.
+Result<std::string> acting_role(store::Store& store, const CaseRow& c, const Transition& row, const std::string& actor) {
+  if (actor.starts_with("system:")) return std::string(contains(row.roles, "system") ? "system" : "");
+  Roster roster(store);
+  NETSAMPLE_ASSIGN(std::optional<Person> person, roster.find(actor));
+  if (!person) return make_error(ErrorCode::not_found, "as", "名册中没有编号为 \"" + actor + "\" 的人员（用 --as 指明操作人员的名册编号）");
+  if (!person->active) return make_error(ErrorCode::refused_by_rule, "as", person->name + "（" + actor + "）已不在岗");
+  for (const auto& role : row.roles) {
+    if (!person->has_role(role)) continue;
+    if (role == "sampler" || role == "tester") {
+      NETSAMPLE_ASSIGN(bool assigned, has_assignment(store.db(), c.id, actor, role));
+      if (assigned) return role;
+    } else if (role == "organizer") {
+      if (person->org == c.organizer) return role;
+    } else {
+      return role;
+    }
+  }
+  return std::string();
+}
+
+Result<std::optional<DeadlineView>> latest_deadline(store::Database& db, std::int64_t case_id, const std::string& kind,
+                                                    const std::optional<std::string>& status = std::nullopt) {
+  NETSAMPLE_ASSIGN(store::Statement stmt,
+                   db.prepare("SELECT id, kind, article, from_date, amount, unit, rule, earliest, due, status FROM deadlines "
+                              "WHERE case_id = ?1 AND kind = ?2 AND (?3 IS NULL OR status = ?3) ORDER BY due DESC, id DESC LIMIT 1"));
+  stmt.bind(1, case_id).bind(2, kind).bind(3, status);
+  NETSAMPLE_ASSIGN(bool found, stmt.step());
+  if (!found) return std::optional<DeadlineView>{};
+  DeadlineView d;
+  d.id = stmt.int64(0);
+  d.kind = stmt.text(1);
+  d.article = static_cast<int>(stmt.int64(2));
+  d.from_date = stmt.text(3);
+  d.amount = static_cast<int>(stmt.int64(4));
+  d.unit = stmt.text(5);
+  d.rule = stmt.text(6);
+  d.earliest = stmt.optional_text(7);
+  d.due = stmt.text(8);
+  d.status = stmt.text(9);
+  return std::optional<DeadlineView>(d);
+}
+
+}  // namespace
+
+json DeadlineView::to_json() const {
+  json out = {{"id", id},     {"case", case_number}, {"kind", kind}, {"article", article}, {"from", from_date}, {"amount", amount},
+              {"unit", unit}, {"rule", rule},        {"due", due},   {"status", status},   {"overdue", overdue}};
+  out["earliest"] = earliest ? json(*earliest) : json(nullptr);
+  return out;
+}
+
+json NoticeView::to_json() const {
+  return {{"id", id},         {"case", case_number}, {"kind", kind}, {"article", article}, {"recipients", recipients},
+          {"payload", payload}, {"state", state},    {"created", format_iso8601_beijing(created)}};
+}
+
+Status open_creation_deadlines(store::Database& db, std::int64_t case_id, UtcTime created) {
+  const CivilDate day = beijing_date(created);
+  struct Window {
+    const char* kind;
+    int article;
+    int amount;
+    const char* unit;
+    CivilDate due;
+  };
+  const Window windows[] = {
+      {"duplicate_window", 22, 6, "months", add_months(day, 6)},  // Art 22: no lower-level repeat within 6 months
+      {"retention", 47, 6, "years", add_years(day, 6)},           // Art 47: records kept 6 years
+  };
+  NETSAMPLE_ASSIGN(store::Statement insert,
+                   db.prepare("INSERT INTO deadlines (case_id, kind, article, from_date, amount, unit, rule, due, status, created_utc_us) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'calendar', ?7, 'open', ?8)"));
+  for (const Window& w : windows) {
+    insert.reset();
+    insert.bind(1, case_id).bind(2, w.kind).bind(3, std::int64_t{w.article}).bind(4, format_date(day)).bind(5, std::int64_t{w.amount});
+    insert.bind(6, w.unit).bind(7, format_date(w.due)).bind(8, to_utc_us(created));
+    NETSAMPLE_TRY(insert.run());
+  }
+  return {};
+}
+
+Result<std::string> Lifecycle::apply_event(const std::string& number, const std::string& event, const json& fields,
+                                           const std::string& actor) {
+  const auto& table = lifecycle_transitions();
+  std::vector<const Transition*> rows;
+  for (const auto& row : table)
+    if (row.event == event) rows.push_back(&row);
+  if (rows.empty()) {
+    std::set<std::string> names;
+    for (const auto& row : table) names.insert(row.event);
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : "、") + n;
+    return make_error(ErrorCode::invalid_input, "event", "未知事件 \"" + event + "\"，可用：" + list);
+  }
+  if (!actor.starts_with("system:") && actor.starts_with("os:"))
+    return make_error(ErrorCode::missing_field, "as", "状态变更须注明操作人员：用 --as 加名册编号");
+
+  std::string new_state;
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    store::Database& db = store_->db();
+    NETSAMPLE_ASSIGN(CaseRow c, load_case_row(db, number));
+    const Transition* row = nullptr;
+    for (const Transition* candidate : rows)
+      if (contains(candidate->from, c.state)) row = candidate;
+    if (!row) {
+      std::string allowed;
+      for (const auto& t : table)
+        if (contains(t.from, c.state)) allowed += (allowed.empty() ? "" : "、") + t.event;
+      return make_error(ErrorCode::refused_by_rule, "event",
+                        "任务 " + number + " 处于「" + c.state + " " + state_label(c.state) + "」，不能执行事件「" + event + " " +
+                            rows.front()->label + "」；此状态可执行：" + (allowed.empty() ? "（无，已终结）" : allowed),
+                        rows.front()->articles.front());
+    }
+    NETSAMPLE_ASSIGN(std::string role, acting_role(*store_, c, *row, actor));
+    if (role.empty()) {
+      std::string who;
+      for (const auto& r : row->roles) who += (who.empty() ? "" : "或") + role_label(r);
+      return make_error(ErrorCode::refused_by_rule, "as",
+                        actor + " 无权在「" + state_label(c.state) + "」执行「" + row->label + "」：须为" + who, row->articles.front());
+    }
+    const UtcTime now = store_->clock().now();
+    const CivilDate today = beijing_date(now);
+    NETSAMPLE_ASSIGN(json clean, check_fields(*row, fields, c.created, today));
+
+    // Preconditions read the case's own history.
+    switch (row->precondition) {
+      case Precondition::none:
+        break;
+      case Precondition::publication_approved: {
+        NETSAMPLE_ASSIGN(store::Statement approved,
+                         db.prepare("SELECT 1 FROM case_events WHERE case_id = ?1 AND event = 'approve_publication'"));
+        NETSAMPLE_ASSIGN(bool found, approved.bind(1, c.id).step());
+        if (!found)
+          return make_error(ErrorCode::refused_by_rule, "event", "未经组织监督抽查的部门批准，不得公开抽查结果（先执行 approve_publication）", 62);
+        break;
+      }
+      case Precondition::objection_in_time: {
+        NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "objection", std::string("open")));
+        if (d && clean["received_date"].get<std::string>() > d->due)
+          return make_error(ErrorCode::refused_by_rule, "received_date",
+                            "异议申请于 " + clean["received_date"].get<std::string>() + " 收到，已超过异议期（届满日 " + d->due +
+                                "），应不予复检（第55条第一项）",
+                            52);
+        break;
+      }
+      case Precondition::objection_period_over: {
+        NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "objection", std::string("open")));
+        if (!d) return make_error(ErrorCode::refused_by_rule, "event", "尚未记录书面告知的收到日期（notice_received），异议期未开始", 52);
+        if (format_date(today) <= d->due)
+          return make_error(ErrorCode::refused_by_rule, "event", "异议期至 " + d->due + " 届满，尚未结束", 52);
+        break;
+      }
+      case Precondition::retest_procedures_overdue: {
+        NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "retest_procedures", std::string("open")));
+        if (!d || format_date(today) <= d->due)
+          return make_error(ErrorCode::refused_by_rule, "event",
+                            "办理复检手续的期限" + (d ? "至 " + d->due + " 届满，" : std::string()) + "尚未逾期", 54);
+        break;
+      }
+      case Precondition::in_second_reinspection_window: {
+        NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "second_reinspection", std::string("open")));
+        const std::string when = clean["reinspection_date"].get<std::string>();
+        if (d && (when <= d->earliest.value_or("") || when > d->due))
+          return make_error(ErrorCode::refused_by_rule, "reinspection_date",
+                            "再次复查须在公告之日起 60 日之后、90 日之前（" + d->earliest.value_or("?") + " 之后，" + d->due + " 之前）", 68);
+        break;
+      }
+    }
+
+    const std::string to = row->to.empty() ? c.state : row->to;
+    NETSAMPLE_ASSIGN(store::Statement insert_event,
+                     db.prepare("INSERT INTO case_events (case_id, event, from_state, to_state, actor, fields, articles, utc_us) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    insert_event.bind(1, c.id).bind(2, event).bind(3, c.state).bind(4, to).bind(5, actor).bind(6, clean.dump());
+    NETSAMPLE_TRY(insert_event.bind(7, articles_text(row->articles)).bind(8, to_utc_us(now)).run());
+    NETSAMPLE_ASSIGN(store::Statement update, db.prepare("UPDATE cases SET state = ?2, updated_utc_us = ?3 WHERE id = ?1"));
+    NETSAMPLE_TRY(update.bind(1, c.id).bind(2, to).bind(3, to_utc_us(now)).run());
+
+    // Deadlines bound to states the case has now left are closed.
+    NETSAMPLE_ASSIGN(store::Statement open_deadlines, db.prepare("SELECT id, kind FROM deadlines WHERE case_id = ?1 AND status = 'open'"));
+    open_deadlines.bind(1, c.id);
+    std::vector<std::int64_t> to_close;
+    for (;;) {
+      NETSAMPLE_ASSIGN(bool more, open_deadlines.step());
+      if (!more) break;
+      const auto& live = deadline_live_states(open_deadlines.text(1));
+      if (!live.empty() && !contains(live, to)) to_close.push_back(open_deadlines.int64(0));
+    }
+    for (std::int64_t id : to_close) {
+      NETSAMPLE_ASSIGN(store::Statement close, db.prepare("UPDATE deadlines SET status = 'closed', closed_utc_us = ?2 WHERE id = ?1"));
+      NETSAMPLE_TRY(close.bind(1, id).bind(2, to_utc_us(now)).run());
+    }
+
+    json opened = json::array();
+    for (const DeadlineSpec& spec : row->deadlines) {
+      NETSAMPLE_ASSIGN(CivilDate from, parse_date(clean[spec.from_field].get<std::string>(), spec.from_field));
+      NETSAMPLE_ASSIGN(Period period, compute_period(*calendar_, from, spec.amount, options_.rule));
+      std::optional<std::string> earliest;
+      if (spec.window_start > 0) earliest = format_date(CivilDate{sys_days{from} + days{spec.window_start}});
+      NETSAMPLE_ASSIGN(store::Statement insert,
+                       db.prepare("INSERT INTO deadlines (case_id, kind, article, from_date, amount, unit, rule, earliest, due, status, "
+                                  "created_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, 'days', ?6, ?7, ?8, 'open', ?9)"));
+      insert.bind(1, c.id).bind(2, spec.kind).bind(3, std::int64_t{spec.article}).bind(4, format_date(from));
+      insert.bind(5, std::int64_t{spec.amount}).bind(6, options_.rule == PeriodRule::rest_days_move ? "default" : "strict");
+      insert.bind(7, earliest).bind(8, format_date(period.due)).bind(9, to_utc_us(now));
+      NETSAMPLE_TRY(insert.run());
+      opened.push_back({{"kind", spec.kind}, {"article", spec.article}, {"due", format_date(period.due)}});
+    }
+
+    json enqueued = json::array();
+    for (const NoticeSpec& notice : row->notices) {
+      if (!notice.only_if_field.empty() && !clean.value(notice.only_if_field, false)) continue;
+      json payload = {{"case", number}, {"event", event}, {"event_label", row->label}, {"fields", clean}, {"article", notice.article}};
+      if (notice.kind == "result_nonconforming")
+        payload["rights"] = "对检验结论有异议的，可自收到本告知之日起 15 日内向组织监督抽查的市场监督管理部门提出书面异议处理申请（第52条）";
+      if (notice.kind == "retest_notice") payload["rights"] = "应自收到复检通知之日起 7 日内办理复检手续（第54条），逾期不予复检（第55条）";
+      if (notice.kind == "rectification_order") payload["rights"] = "自下达之日起 60 日内改正并提交整改报告（第65条）；整改期间停止生产、销售同一产品（第70条）";
+      NETSAMPLE_ASSIGN(store::Statement insert,
+                       db.prepare("INSERT INTO outbox (case_id, kind, article, recipients, payload, created_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+      insert.bind(1, c.id).bind(2, notice.kind).bind(3, std::int64_t{notice.article}).bind(4, json(notice.recipients).dump());
+      NETSAMPLE_TRY(insert.bind(5, payload.dump()).bind(6, to_utc_us(now)).run());
+      enqueued.push_back({{"kind", notice.kind}, {"article", notice.article}, {"recipients", notice.recipients}});
+    }
+
+    CaseRegistry registry(*store_);
+    new_state = to;
+    return registry.record_change(number, "case.event",
+                                  {{"event", event}, {"from", c.state}, {"to", to}, {"role", role}, {"fields", clean},
+                                   {"articles", row->articles}, {"deadlines_opened", opened}, {"deadlines_closed", to_close.size()},
+                                   {"notices", enqueued}},
+                                  actor);
+  }));
+  return new_state;
+}
+
+Result<std::vector<const Transition*>> Lifecycle::available_events(const std::string& number, const std::string& actor) {
+  NETSAMPLE_ASSIGN(CaseRow c, load_case_row(store_->db(), number));
+  std::vector<const Transition*> out;
+  for (const auto& row : lifecycle_transitions()) {
+    if (!contains(row.from, c.state)) continue;
+    auto role = acting_role(*store_, c, row, actor);
+    if (role.ok() && !role->empty()) out.push_back(&row);
+  }
+  return out;
+}
+
+Result<std::vector<EventView>> Lifecycle::history(const std::string& number) {
+  NETSAMPLE_ASSIGN(store::Statement stmt,
+                   store_->db().prepare("SELECT e.event, e.from_state, e.to_state, e.actor, e.fields, e.articles, e.utc_us FROM case_events e "
+                                        "JOIN cases c ON c.id = e.case_id WHERE c.number = ?1 ORDER BY e.id"));
+  stmt.bind(1, number);
+  std::vector<EventView> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    out.push_back({stmt.text(0), stmt.text(1), stmt.text(2), stmt.text(3), json::parse(stmt.text(4), nullptr, false), stmt.text(5),
+                   from_utc_us(stmt.int64(6))});
+  }
+}
+
+Result<std::vector<DeadlineView>> Lifecycle::deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed) {
+  NETSAMPLE_ASSIGN(store::Statement stmt,
+                   store_->db().prepare("SELECT d.id, c.number, d.kind, d.article, d.from_date, d.amount, d.unit, d.rule, d.earliest, d.due, "
+                                        "d.status FROM deadlines d JOIN cases c ON c.id = d.case_id "
+                                        "WHERE (?1 IS NULL OR c.number = ?1) AND (?2 = 1 OR d.status = 'open') ORDER BY d.due, d.id"));
+  stmt.bind(1, number).bind(2, std::int64_t{include_closed});
+  std::vector<DeadlineView> out;
+  const std::string today_text = format_date(today);
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    DeadlineView d;
+    d.id = stmt.int64(0);
+    d.case_number = stmt.text(1);
+    d.kind = stmt.text(2);
+    d.article = static_cast<int>(stmt.int64(3));
+    d.from_date = stmt.text(4);
+    d.amount = static_cast<int>(stmt.int64(5));
+    d.unit = stmt.text(6);
+    d.rule = stmt.text(7);
+    d.earliest = stmt.optional_text(8);
+    d.due = stmt.text(9);
+    d.status = stmt.text(10);
+    // Windows (Art 22, 47) are not duties: passing them is not "overdue".
+    d.overdue = d.status == "open" && d.unit == "days" && today_text > d.due;
+    out.push_back(std::move(d));
+  }
+}
+
+Result<std::vector<NoticeView>> Lifecycle::notices(const std::optional<std::string>& number) {
+  NETSAMPLE_ASSIGN(store::Statement stmt,
+                   store_->db().prepare("SELECT o.id, c.number, o.kind, o.article, o.recipients, o.payload, o.state, o.created_utc_us "
+                                        "FROM outbox o JOIN cases c ON c.id = o.case_id WHERE ?1 IS NULL OR c.number = ?1 ORDER BY o.id"));
+  stmt.bind(1, number);
+  std::vector<NoticeView> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    NoticeView n;
+    n.id = stmt.int64(0);
+    n.case_number = stmt.text(1);
+    n.kind = stmt.text(2);
+    n.article = static_cast<int>(stmt.int64(3));
+    const json recipients = json::parse(stmt.text(4), nullptr, false);
+    if (recipients.is_array())
+      for (const auto& r : recipients) n.recipients.push_back(r.get<std::string>());
+    n.payload = json::parse(stmt.text(5), nullptr, false);
+    n.state = stmt.text(6);
+    n.created = from_utc_us(stmt.int64(7));
+    out.push_back(std::move(n));
+  }
+}
+
+}  // namespace netsample::workflow
