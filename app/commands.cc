@@ -65,7 +65,8 @@ void print_case(const CaseView& view, const workflow::PlatformRegistry& platform
     if (!any_open) std::cout << "  期限：\n";
     any_open = true;
     std::cout << "    " << d["kind"].get<std::string>() << "（第" << d["article"] << "条）自 " << d["from"].get<std::string>() << " 起 "
-              << d["amount"] << (d["unit"] == "days" ? " 日" : d["unit"] == "months" ? " 个月" : " 年") << "，届满 " << d["due"].get<std::string>()
+              << d["amount"] << (d["unit"] == "days" ? " 日" : d["unit"] == "months" ? " 个月" : " 年") << "，届满 "
+              << (d["due"].is_string() ? d["due"].get<std::string>() : "无法确定（" + (d["problem"].is_string() ? d["problem"].get<std::string>() : std::string()) + "）")
               << (d["earliest"].is_string() ? "（不早于 " + d["earliest"].get<std::string>() + "）" : "") << "\n";
   }
   if (!view.notices.empty()) std::cout << "  应送达的书面通知：\n";
@@ -449,18 +450,26 @@ void add_deadlines_command(CLI::App& app, Context& context, int& exit_code) {
         NETSAMPLE_ASSIGN(today, parse_date(at_text, "at"));
       }
       workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      // The calendar may have gained a year or a correction since a deadline was stored (Art 75).
+      NETSAMPLE_ASSIGN(auto recomputed, lifecycle.recompute_deadlines());
       NETSAMPLE_ASSIGN(auto list, lifecycle.deadlines(case_number.empty() ? std::nullopt : std::optional(case_number), today));
       if (context.json) {
-        nlohmann::json out = nlohmann::json::array();
+        nlohmann::json out = nlohmann::json::array(), changed = nlohmann::json::array();
         for (const auto& d : list) out.push_back(d.to_json());
-        print_json({{"at", format_date(today)}, {"deadlines", out}});
+        for (const auto& d : recomputed) changed.push_back(d.to_json());
+        print_json({{"at", format_date(today)}, {"deadlines", out}, {"recomputed", changed}});
         return {};
       }
+      for (const auto& d : recomputed)
+        std::cout << "按现行节假日日历重算：" << d.case_number << " " << d.kind << " 届满日为 " << d.due.value_or("（仍无法确定）") << "\n";
       std::cout << "截至 " << format_date(today) << "（北京时间）未届满的期限：\n";
       if (list.empty()) std::cout << "  （无）\n";
-      for (const auto& d : list)
-        std::cout << "  " << (d.overdue ? "✗ 已逾期 " : "  ") << d.due << "  " << d.case_number << "  " << d.kind << "（第" << d.article << "条，"
-                  << d.amount << (d.unit == "days" ? " 日" : d.unit == "months" ? " 个月" : " 年") << "，自 " << d.from_date << " 起）\n";
+      for (const auto& d : list) {
+        std::cout << "  " << (d.overdue ? "✗ 已逾期 " : "  ") << d.due.value_or("无法确定  ") << "  " << d.case_number << "  " << d.kind
+                  << "（第" << d.article << "条，" << d.amount << (d.unit == "days" ? " 日" : d.unit == "months" ? " 个月" : " 年") << "，自 "
+                  << d.from_date << " 起）\n";
+        if (!d.problem.empty()) std::cout << "      ! " << d.problem << "\n";
+      }
       return {};
     });
   });

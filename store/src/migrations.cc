@@ -108,7 +108,8 @@ CREATE TABLE deadlines (
   unit            TEXT NOT NULL CHECK (unit IN ('days', 'months', 'years')),
   rule            TEXT NOT NULL,           -- default | strict | calendar (months/years: no moving)
   earliest        TEXT,                    -- start of a window (Art 68: after 60 days)
-  due             TEXT NOT NULL,           -- Beijing date, last day
+  due             TEXT,                    -- Beijing date, last day; NULL while the calendar cannot tell
+  problem         TEXT,                    -- why due is NULL (a year the calendar does not cover, Art 75)
   status          TEXT NOT NULL CHECK (status IN ('open', 'closed')),
   created_utc_us  INTEGER NOT NULL,
   closed_utc_us   INTEGER

@@ -396,6 +396,34 @@ TEST(Lifecycle, CreationOpensTheArt22AndArt47Windows) {
   EXPECT_FALSE(h.lifecycle().deadlines(std::string("CQ-1"), year{2040} / 1 / 1)->front().overdue);  // windows are not duties
 }
 
+TEST(Lifecycle, Art75_DeadlineInAnUncoveredYearIsRecordedAsUnknownAndFilledInLater) {
+  Harness h(year{2026} / 12 / 1);
+  h.reach("objection_window");
+  h.clock().set(beijing_midnight(year{2026} / 12 / 22) + hours{9});
+  // The event is recorded; its 2027 deadline cannot be computed yet and says why.
+  ASSERT_TRUE(h.apply("notice_received", {{"recipient", "operator"}, {"received_date", "2026-12-20"}}, "O1").ok());
+  auto unknown = h.lifecycle().deadlines(std::string("CQ-1"), year{2026} / 12 / 22)->front();
+  EXPECT_EQ(unknown.kind, "objection");
+  EXPECT_FALSE(unknown.due.has_value());
+  EXPECT_NE(unknown.problem.find("2027"), std::string::npos);
+  // Nobody can claim the window has passed while its last day is unknown.
+  h.clock().set(beijing_midnight(year{2026} / 12 / 31) + hours{9});
+  EXPECT_EQ(h.apply("window_expired", {}, "O1").error().article, 52);
+
+  // The operator adds 2027; recomputation fills the day in and audits the change.
+  Calendar extended = *Calendar::built_in();
+  ASSERT_TRUE(extended.merge(R"({"years": [{"year": 2027, "source": "test", "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}], "workdays": []}]})", "t").ok());
+  Lifecycle later(h.store(), extended);
+  auto changed = *later.recompute_deadlines();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].due, "2027-01-04");  // 12-20 + 15 = 01-04, a Monday
+  EXPECT_EQ(later.deadlines(std::string("CQ-1"), year{2026} / 12 / 31)->front().due, "2027-01-04");
+  EXPECT_TRUE(later.recompute_deadlines()->empty());  // idempotent
+  EXPECT_TRUE(CaseRegistry(h.store()).verify_records()->intact);
+  auto rows = *h.store().audit().records(std::string("CQ-1"));
+  EXPECT_EQ(rows.back().action, "case.deadline_recomputed");
+}
+
 TEST(Lifecycle, HandEditedDeadlineIsCaughtByVerify) {
   Harness h(year{2026} / 9 / 1);
   h.reach("objection_window");

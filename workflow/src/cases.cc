@@ -253,7 +253,7 @@ Result<CaseView> CaseRegistry::load(const std::string& number) {
   }
 
   NETSAMPLE_ASSIGN(store::Statement deadlines,
-                   db.prepare("SELECT kind, article, from_date, amount, unit, rule, earliest, due, status FROM deadlines "
+                   db.prepare("SELECT kind, article, from_date, amount, unit, rule, earliest, due, status, problem FROM deadlines "
                               "WHERE case_id = ?1 ORDER BY id"));
   deadlines.bind(1, view.id);
   for (;;) {
@@ -262,7 +262,9 @@ Result<CaseView> CaseRegistry::load(const std::string& number) {
     view.deadlines.push_back({{"kind", deadlines.text(0)}, {"article", deadlines.int64(1)}, {"from", deadlines.text(2)},
                               {"amount", deadlines.int64(3)}, {"unit", deadlines.text(4)}, {"rule", deadlines.text(5)},
                               {"earliest", deadlines.optional_text(6) ? json(*deadlines.optional_text(6)) : json(nullptr)},
-                              {"due", deadlines.text(7)}, {"status", deadlines.text(8)}});
+                              {"due", deadlines.optional_text(7) ? json(*deadlines.optional_text(7)) : json(nullptr)},
+                              {"status", deadlines.text(8)},
+                              {"problem", deadlines.optional_text(9) ? json(*deadlines.optional_text(9)) : json(nullptr)}});
   }
   NETSAMPLE_ASSIGN(store::Statement notices,
                    db.prepare("SELECT kind, article, recipients, payload, state FROM outbox WHERE case_id = ?1 ORDER BY id"));

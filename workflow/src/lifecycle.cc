@@ -119,8 +119,8 @@ Result<std::string> acting_role(store::Store& store, const CaseRow& c, const Tra
 Result<std::optional<DeadlineView>> latest_deadline(store::Database& db, std::int64_t case_id, const std::string& kind,
                                                     const std::optional<std::string>& status = std::nullopt) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
-                   db.prepare("SELECT id, kind, article, from_date, amount, unit, rule, earliest, due, status FROM deadlines "
-                              "WHERE case_id = ?1 AND kind = ?2 AND (?3 IS NULL OR status = ?3) ORDER BY due DESC, id DESC LIMIT 1"));
+                   db.prepare("SELECT id, kind, article, from_date, amount, unit, rule, earliest, due, status, problem FROM deadlines "
+                              "WHERE case_id = ?1 AND kind = ?2 AND (?3 IS NULL OR status = ?3) ORDER BY id DESC LIMIT 1"));
   stmt.bind(1, case_id).bind(2, kind).bind(3, status);
   NETSAMPLE_ASSIGN(bool found, stmt.step());
   if (!found) return std::optional<DeadlineView>{};
@@ -133,17 +133,26 @@ Result<std::optional<DeadlineView>> latest_deadline(store::Database& db, std::in
   d.unit = stmt.text(5);
   d.rule = stmt.text(6);
   d.earliest = stmt.optional_text(7);
-  d.due = stmt.text(8);
+  d.due = stmt.optional_text(8);
   d.status = stmt.text(9);
+  d.problem = stmt.optional_text(10).value_or("");
   return std::optional<DeadlineView>(d);
+}
+
+// A deadline whose last day the calendar cannot tell yet blocks any claim that it has passed.
+Status require_due(const std::optional<DeadlineView>& d, int article) {
+  if (d && !d->due) return make_error(ErrorCode::refused_by_rule, d->kind, "期限届满日尚无法确定：" + d->problem, article);
+  return {};
 }
 
 }  // namespace
 
 json DeadlineView::to_json() const {
-  json out = {{"id", id},     {"case", case_number}, {"kind", kind}, {"article", article}, {"from", from_date}, {"amount", amount},
-              {"unit", unit}, {"rule", rule},        {"due", due},   {"status", status},   {"overdue", overdue}};
+  json out = {{"id", id},     {"case", case_number}, {"kind", kind},     {"article", article}, {"from", from_date},
+              {"amount", amount}, {"unit", unit}, {"rule", rule}, {"status", status}, {"overdue", overdue}};
+  out["due"] = due ? json(*due) : json(nullptr);
   out["earliest"] = earliest ? json(*earliest) : json(nullptr);
+  if (!problem.empty()) out["problem"] = problem;
   return out;
 }
 
@@ -234,9 +243,10 @@ Result<std::string> Lifecycle::apply_event(const std::string& number, const std:
       }
       case Precondition::objection_in_time: {
         NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "objection", std::string("open")));
-        if (d && clean["received_date"].get<std::string>() > d->due)
+        // While the last day cannot be computed, the applicant keeps the right to object.
+        if (d && d->due && clean["received_date"].get<std::string>() > *d->due)
           return make_error(ErrorCode::refused_by_rule, "received_date",
-                            "异议申请于 " + clean["received_date"].get<std::string>() + " 收到，已超过异议期（届满日 " + d->due +
+                            "异议申请于 " + clean["received_date"].get<std::string>() + " 收到，已超过异议期（届满日 " + *d->due +
                                 "），应不予复检（第55条第一项）",
                             52);
         break;
@@ -244,23 +254,26 @@ Result<std::string> Lifecycle::apply_event(const std::string& number, const std:
       case Precondition::objection_period_over: {
         NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "objection", std::string("open")));
         if (!d) return make_error(ErrorCode::refused_by_rule, "event", "尚未记录书面告知的收到日期（notice_received），异议期未开始", 52);
-        if (format_date(today) <= d->due)
-          return make_error(ErrorCode::refused_by_rule, "event", "异议期至 " + d->due + " 届满，尚未结束", 52);
+        NETSAMPLE_TRY(require_due(d, 52));
+        if (format_date(today) <= *d->due)
+          return make_error(ErrorCode::refused_by_rule, "event", "异议期至 " + *d->due + " 届满，尚未结束", 52);
         break;
       }
       case Precondition::retest_procedures_overdue: {
         NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "retest_procedures", std::string("open")));
-        if (!d || format_date(today) <= d->due)
+        NETSAMPLE_TRY(require_due(d, 54));
+        if (!d || format_date(today) <= *d->due)
           return make_error(ErrorCode::refused_by_rule, "event",
-                            "办理复检手续的期限" + (d ? "至 " + d->due + " 届满，" : std::string()) + "尚未逾期", 54);
+                            "办理复检手续的期限" + (d ? "至 " + *d->due + " 届满，" : std::string()) + "尚未逾期", 54);
         break;
       }
       case Precondition::in_second_reinspection_window: {
         NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "second_reinspection", std::string("open")));
+        NETSAMPLE_TRY(require_due(d, 68));
         const std::string when = clean["reinspection_date"].get<std::string>();
-        if (d && (when <= d->earliest.value_or("") || when > d->due))
+        if (d && (when <= d->earliest.value_or("") || when > *d->due))
           return make_error(ErrorCode::refused_by_rule, "reinspection_date",
-                            "再次复查须在公告之日起 60 日之后、90 日之前（" + d->earliest.value_or("?") + " 之后，" + d->due + " 之前）", 68);
+                            "再次复查须在公告之日起 60 日之后、90 日之前（" + d->earliest.value_or("?") + " 之后，" + *d->due + " 之前）", 68);
         break;
       }
     }
@@ -292,17 +305,23 @@ Result<std::string> Lifecycle::apply_event(const std::string& number, const std:
     json opened = json::array();
     for (const DeadlineSpec& spec : row->deadlines) {
       NETSAMPLE_ASSIGN(CivilDate from, parse_date(clean[spec.from_field].get<std::string>(), spec.from_field));
-      NETSAMPLE_ASSIGN(Period period, compute_period(*calendar_, from, spec.amount, options_.rule));
+      // A last day in a year the calendar does not cover is stored as unknown, with the reason, and filled
+      // in by recompute_deadlines() once the year is added: the event itself is still recorded.
+      std::optional<std::string> due, problem;
+      auto period = compute_period(*calendar_, from, spec.amount, options_.rule);
+      if (period.ok()) due = format_date(period->due);
+      else if (period.error().article == 75) problem = period.error().message;
+      else return period.error();
       std::optional<std::string> earliest;
       if (spec.window_start > 0) earliest = format_date(CivilDate{sys_days{from} + days{spec.window_start}});
       NETSAMPLE_ASSIGN(store::Statement insert,
-                       db.prepare("INSERT INTO deadlines (case_id, kind, article, from_date, amount, unit, rule, earliest, due, status, "
-                                  "created_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, 'days', ?6, ?7, ?8, 'open', ?9)"));
+                       db.prepare("INSERT INTO deadlines (case_id, kind, article, from_date, amount, unit, rule, earliest, due, problem, "
+                                  "status, created_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, 'days', ?6, ?7, ?8, ?9, 'open', ?10)"));
       insert.bind(1, c.id).bind(2, spec.kind).bind(3, std::int64_t{spec.article}).bind(4, format_date(from));
       insert.bind(5, std::int64_t{spec.amount}).bind(6, options_.rule == PeriodRule::rest_days_move ? "default" : "strict");
-      insert.bind(7, earliest).bind(8, format_date(period.due)).bind(9, to_utc_us(now));
+      insert.bind(7, earliest).bind(8, due).bind(9, problem).bind(10, to_utc_us(now));
       NETSAMPLE_TRY(insert.run());
-      opened.push_back({{"kind", spec.kind}, {"article", spec.article}, {"due", format_date(period.due)}});
+      opened.push_back({{"kind", spec.kind}, {"article", spec.article}, {"due", due ? json(*due) : json(nullptr)}});
     }
 
     json enqueued = json::array();
@@ -359,7 +378,7 @@ Result<std::vector<EventView>> Lifecycle::history(const std::string& number) {
 Result<std::vector<DeadlineView>> Lifecycle::deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
                    store_->db().prepare("SELECT d.id, c.number, d.kind, d.article, d.from_date, d.amount, d.unit, d.rule, d.earliest, d.due, "
-                                        "d.status FROM deadlines d JOIN cases c ON c.id = d.case_id "
+                                        "d.status, d.problem FROM deadlines d JOIN cases c ON c.id = d.case_id "
                                         "WHERE (?1 IS NULL OR c.number = ?1) AND (?2 = 1 OR d.status = 'open') ORDER BY d.due, d.id"));
   stmt.bind(1, number).bind(2, std::int64_t{include_closed});
   std::vector<DeadlineView> out;
@@ -377,10 +396,11 @@ Result<std::vector<DeadlineView>> Lifecycle::deadlines(const std::optional<std::
     d.unit = stmt.text(6);
     d.rule = stmt.text(7);
     d.earliest = stmt.optional_text(8);
-    d.due = stmt.text(9);
+    d.due = stmt.optional_text(9);
     d.status = stmt.text(10);
+    d.problem = stmt.optional_text(11).value_or("");
     // Windows (Art 22, 47) are not duties: passing them is not "overdue".
-    d.overdue = d.status == "open" && d.unit == "days" && today_text > d.due;
+    d.overdue = d.status == "open" && d.unit == "days" && d.due && today_text > *d.due;
     out.push_back(std::move(d));
   }
 }
@@ -407,6 +427,55 @@ Result<std::vector<NoticeView>> Lifecycle::notices(const std::optional<std::stri
     n.created = from_utc_us(stmt.int64(7));
     out.push_back(std::move(n));
   }
+}
+
+Result<std::vector<DeadlineView>> Lifecycle::recompute_deadlines() {
+  std::vector<DeadlineView> changed;
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    changed.clear();
+    store::Database& db = store_->db();
+    NETSAMPLE_ASSIGN(store::Statement open,
+                     db.prepare("SELECT d.id, c.number, d.kind, d.article, d.from_date, d.amount, d.rule, d.due FROM deadlines d "
+                                "JOIN cases c ON c.id = d.case_id WHERE d.status = 'open' AND d.unit = 'days' ORDER BY d.id"));
+    std::vector<DeadlineView> candidates;
+    for (;;) {
+      NETSAMPLE_ASSIGN(bool row, open.step());
+      if (!row) break;
+      DeadlineView d;
+      d.id = open.int64(0);
+      d.case_number = open.text(1);
+      d.kind = open.text(2);
+      d.article = static_cast<int>(open.int64(3));
+      d.from_date = open.text(4);
+      d.amount = static_cast<int>(open.int64(5));
+      d.unit = "days";
+      d.rule = open.text(6);
+      d.due = open.optional_text(7);
+      candidates.push_back(std::move(d));
+    }
+    for (DeadlineView& d : candidates) {
+      NETSAMPLE_ASSIGN(CivilDate from, parse_date(d.from_date, "from_date"));
+      auto period = compute_period(*calendar_, from, d.amount, d.rule == "strict" ? PeriodRule::holidays_only : PeriodRule::rest_days_move);
+      std::optional<std::string> due, problem;
+      if (period.ok()) due = format_date(period->due);
+      else if (period.error().article == 75) problem = period.error().message;
+      else return period.error();
+      if (due == d.due) continue;
+      const std::optional<std::string> before = d.due;
+      NETSAMPLE_ASSIGN(store::Statement update, db.prepare("UPDATE deadlines SET due = ?2, problem = ?3 WHERE id = ?1"));
+      NETSAMPLE_TRY(update.bind(1, d.id).bind(2, due).bind(3, problem).run());
+      d.due = due;
+      d.problem = problem.value_or("");
+      NETSAMPLE_TRY(CaseRegistry(*store_).record_change(
+          d.case_number, "case.deadline_recomputed",
+          {{"deadline", d.id}, {"kind", d.kind}, {"article", d.article}, {"before", before ? json(*before) : json(nullptr)},
+           {"after", due ? json(*due) : json(nullptr)}},
+          "system:calendar"));
+      changed.push_back(d);
+    }
+    return {};
+  }));
+  return changed;
 }
 
 }  // namespace netsample::workflow

@@ -90,7 +90,8 @@ struct DeadlineView {
   std::string unit;
   std::string rule;
   std::optional<std::string> earliest;
-  std::string due;
+  std::optional<std::string> due;  // nullopt while the calendar does not cover the year (see problem)
+  std::string problem;
   std::string status;
   bool overdue = false;  // open, a duty, and the given day is after due
   nlohmann::json to_json() const;
@@ -137,6 +138,10 @@ class Lifecycle {
   // Open deadlines (all cases, or one), overdue judged on `today` (Beijing date).
   Result<std::vector<DeadlineView>> deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed = false);
   Result<std::vector<NoticeView>> notices(const std::optional<std::string>& number);
+
+  // Recomputes every open deadline in days with the current calendar (a year added, a correction
+  // published); each change is written with an audit row. Returns the deadlines that changed.
+  Result<std::vector<DeadlineView>> recompute_deadlines();
 
  private:
   store::Store* store_;
