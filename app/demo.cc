@@ -13,6 +13,7 @@ namespace netsample::app {
 namespace {
 
 using nlohmann::json;
+using std::chrono::year;
 
 const char* const kDemoRoster = R"json({
   "people": [
@@ -47,7 +48,7 @@ void refused(const Error& error) {
 }
 
 Status run_demo(Context& context) {
-  constexpr int kSteps = 6;
+  constexpr int kSteps = 7;
   const auto inputs = context.data_dir / "demo-inputs";
   std::filesystem::create_directories(inputs);
   std::cout << "netsample 演示：数据目录 " << std::filesystem::absolute(context.data_dir).lexically_normal().string() << "\n"
@@ -96,7 +97,24 @@ Status run_demo(Context& context) {
   if (early.ok()) return make_error(ErrorCode::internal, "demo", "第47条检查没有拒绝删除新建的任务");
   refused(early.error());
 
-  step(6, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
+  step(6, kSteps, "法定期限（第75条）：自然日，次日起算，末日遇法定节假日或休息日顺延");
+  for (int days : {15, 60, 75}) {
+    std::cout << "    自今天（" << format_date(today) << "）起 " << days << " 日"
+              << (days == 15 ? "（异议期，第52条）" : days == 60 ? "（整改期，第65条）" : "（复查，第66条）") << "：";
+    auto period = workflow::compute_period(context.calendar, today, days, context.lifecycle.rule);
+    if (!period.ok()) {  // never a guess: a year without its official calendar is said so
+      std::cout << "无法确定 —— " << period.error().message << "\n";
+      continue;
+    }
+    std::cout << "届满 " << format_date(period->due);
+    for (const auto& skipped : period->skipped) std::cout << "，" << format_date(skipped.day) << " " << skipped.reason << "顺延";
+    std::cout << "\n";
+  }
+  NETSAMPLE_ASSIGN(workflow::Period national_day, workflow::compute_period(context.calendar, year{2026} / 9 / 22, 15, context.lifecycle.rule));
+  std::cout << "    例：2026-09-22 收到告知，15 日异议期的名义末日 " << format_date(national_day.nominal_end) << " 是国庆节，届满日 "
+            << format_date(national_day.due) << "\n";
+
+  step(7, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
   NETSAMPLE_ASSIGN(auto rows, context.store->audit().records(number));
   for (const auto& row : rows)
     std::cout << "    #" << row.seq << "  " << format_beijing(row.at) << "  " << row.action << "  " << row.hash.substr(0, 16) << "…\n";
