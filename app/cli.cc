@@ -41,8 +41,9 @@ Status Context::open() {
   NETSAMPLE_ASSIGN(platforms, workflow::PlatformRegistry::load(data_dir));
   NETSAMPLE_ASSIGN(calendar, workflow::Calendar::load(data_dir));
   const auto settings_file = data_dir / "settings.json";
-  if (std::filesystem::exists(settings_file)) {
-    NETSAMPLE_ASSIGN(nlohmann::json settings, read_json_file(settings_file));
+  NETSAMPLE_ASSIGN(std::optional<std::string> settings_text, read_file_if_exists(settings_file));
+  if (settings_text) {
+    NETSAMPLE_ASSIGN(nlohmann::json settings, parse_json(*settings_text, settings_file.string()));
     NETSAMPLE_ASSIGN(JsonFields fields, JsonFields::of(settings, settings_file.string()));
     NETSAMPLE_ASSIGN(std::optional<std::string> rule, fields.optional_text("period_rule"));
     NETSAMPLE_TRY(fields.reject_unknown_keys());

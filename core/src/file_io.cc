@@ -77,4 +77,11 @@ Result<std::string> read_file(const std::filesystem::path& file) {
   return content.str();
 }
 
+Result<std::optional<std::string>> read_file_if_exists(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::optional<std::string>{};
+  NETSAMPLE_ASSIGN(std::string bytes, read_file(file));
+  return std::optional<std::string>(std::move(bytes));
+}
+
 }  // namespace netsample

@@ -266,6 +266,18 @@ TEST_F(Cli, CaseEventsWalkTheLifecycleAndRefusalsChangeNothing) {
   EXPECT_GE(table["transitions"].size(), 40u);
 }
 
+TEST_F(Cli, SettingsChooseTheStrictReadingAndBadSettingsAreNamed) {
+  std::filesystem::create_directories(data());
+  testing::write_text(data() / "settings.json", R"({"period_rule": "sometimes"})");
+  const ProcessResult bad = run({"info"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("period_rule"), std::string::npos) << bad.err;
+  testing::write_text(data() / "settings.json", R"({"period_rule": "strict"})");
+  EXPECT_EQ(run({"info"}).exit_code, 0);
+  testing::write_text(data() / "calendar.json", R"({"years": [{"year": 2027, "source": "局里补录", "holidays": [], "workdays": []}]})");
+  EXPECT_EQ(run_json({"period", "--from", "2026-12-25", "--days", "10"})["due"], "2027-01-04");
+}
+
 TEST_F(Cli, DemoWalksItsStepsAndEndsVerified) {
   const ProcessResult demo = run({"demo"});
   ASSERT_EQ(demo.exit_code, 0) << demo.out << demo.err;

@@ -33,11 +33,8 @@ Result<Calendar> Calendar::built_in() {
 Result<Calendar> Calendar::load(const std::filesystem::path& data_dir) {
   NETSAMPLE_ASSIGN(Calendar calendar, built_in());
   const auto local = data_dir / "calendar.json";
-  std::error_code ec;
-  if (std::filesystem::exists(local, ec)) {
-    NETSAMPLE_ASSIGN(std::string text, read_file(local));
-    NETSAMPLE_TRY(calendar.merge(text, local.string()));
-  }
+  NETSAMPLE_ASSIGN(std::optional<std::string> text, read_file_if_exists(local));
+  if (text) NETSAMPLE_TRY(calendar.merge(*text, local.string()));
   return calendar;
 }
 

@@ -116,27 +116,37 @@ Result<std::string> acting_role(store::Store& store, const CaseRow& c, const Tra
   return std::string();
 }
 
+// Every deadline query selects these columns, in this order, and reads them with deadline_from_row.
+constexpr const char* kSelectDeadlines =
+    "SELECT d.id, c.number, d.kind, d.article, d.from_date, d.amount, d.unit, d.rule, d.earliest, d.due, d.status, d.problem "
+    "FROM deadlines d JOIN cases c ON c.id = d.case_id ";
+
+DeadlineView deadline_from_row(const store::Statement& row) {
+  DeadlineView d;
+  d.id = row.int64(0);
+  d.case_number = row.text(1);
+  d.kind = row.text(2);
+  d.article = static_cast<int>(row.int64(3));
+  d.from_date = row.text(4);
+  d.amount = static_cast<int>(row.int64(5));
+  d.unit = row.text(6);
+  d.rule = row.text(7);
+  d.earliest = row.optional_text(8);
+  d.due = row.optional_text(9);
+  d.status = row.text(10);
+  d.problem = row.optional_text(11).value_or("");
+  return d;
+}
+
 Result<std::optional<DeadlineView>> latest_deadline(store::Database& db, std::int64_t case_id, const std::string& kind,
                                                     const std::optional<std::string>& status = std::nullopt) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
-                   db.prepare("SELECT id, kind, article, from_date, amount, unit, rule, earliest, due, status, problem FROM deadlines "
-                              "WHERE case_id = ?1 AND kind = ?2 AND (?3 IS NULL OR status = ?3) ORDER BY id DESC LIMIT 1"));
+                   db.prepare(std::string(kSelectDeadlines) +
+                              "WHERE d.case_id = ?1 AND d.kind = ?2 AND (?3 IS NULL OR d.status = ?3) ORDER BY d.id DESC LIMIT 1"));
   stmt.bind(1, case_id).bind(2, kind).bind(3, status);
   NETSAMPLE_ASSIGN(bool found, stmt.step());
   if (!found) return std::optional<DeadlineView>{};
-  DeadlineView d;
-  d.id = stmt.int64(0);
-  d.kind = stmt.text(1);
-  d.article = static_cast<int>(stmt.int64(2));
-  d.from_date = stmt.text(3);
-  d.amount = static_cast<int>(stmt.int64(4));
-  d.unit = stmt.text(5);
-  d.rule = stmt.text(6);
-  d.earliest = stmt.optional_text(7);
-  d.due = stmt.optional_text(8);
-  d.status = stmt.text(9);
-  d.problem = stmt.optional_text(10).value_or("");
-  return std::optional<DeadlineView>(d);
+  return std::optional<DeadlineView>(deadline_from_row(stmt));
 }
 
 // A deadline whose last day the calendar cannot tell yet blocks any claim that it has passed.
@@ -377,8 +387,7 @@ Result<std::vector<EventView>> Lifecycle::history(const std::string& number) {
 
 Result<std::vector<DeadlineView>> Lifecycle::deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
-                   store_->db().prepare("SELECT d.id, c.number, d.kind, d.article, d.from_date, d.amount, d.unit, d.rule, d.earliest, d.due, "
-                                        "d.status, d.problem FROM deadlines d JOIN cases c ON c.id = d.case_id "
+                   store_->db().prepare(std::string(kSelectDeadlines) +
                                         "WHERE (?1 IS NULL OR c.number = ?1) AND (?2 = 1 OR d.status = 'open') ORDER BY d.due, d.id"));
   stmt.bind(1, number).bind(2, std::int64_t{include_closed});
   std::vector<DeadlineView> out;
@@ -386,19 +395,7 @@ Result<std::vector<DeadlineView>> Lifecycle::deadlines(const std::optional<std::
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, stmt.step());
     if (!row) return out;
-    DeadlineView d;
-    d.id = stmt.int64(0);
-    d.case_number = stmt.text(1);
-    d.kind = stmt.text(2);
-    d.article = static_cast<int>(stmt.int64(3));
-    d.from_date = stmt.text(4);
-    d.amount = static_cast<int>(stmt.int64(5));
-    d.unit = stmt.text(6);
-    d.rule = stmt.text(7);
-    d.earliest = stmt.optional_text(8);
-    d.due = stmt.optional_text(9);
-    d.status = stmt.text(10);
-    d.problem = stmt.optional_text(11).value_or("");
+    DeadlineView d = deadline_from_row(stmt);
     // Windows (Art 22, 47) are not duties: passing them is not "overdue".
     d.overdue = d.status == "open" && d.unit == "days" && d.due && today_text > *d.due;
     out.push_back(std::move(d));
@@ -435,23 +432,12 @@ Result<std::vector<DeadlineView>> Lifecycle::recompute_deadlines() {
     changed.clear();
     store::Database& db = store_->db();
     NETSAMPLE_ASSIGN(store::Statement open,
-                     db.prepare("SELECT d.id, c.number, d.kind, d.article, d.from_date, d.amount, d.rule, d.due FROM deadlines d "
-                                "JOIN cases c ON c.id = d.case_id WHERE d.status = 'open' AND d.unit = 'days' ORDER BY d.id"));
+                     db.prepare(std::string(kSelectDeadlines) + "WHERE d.status = 'open' AND d.unit = 'days' ORDER BY d.id"));
     std::vector<DeadlineView> candidates;
     for (;;) {
       NETSAMPLE_ASSIGN(bool row, open.step());
       if (!row) break;
-      DeadlineView d;
-      d.id = open.int64(0);
-      d.case_number = open.text(1);
-      d.kind = open.text(2);
-      d.article = static_cast<int>(open.int64(3));
-      d.from_date = open.text(4);
-      d.amount = static_cast<int>(open.int64(5));
-      d.unit = "days";
-      d.rule = open.text(6);
-      d.due = open.optional_text(7);
-      candidates.push_back(std::move(d));
+      candidates.push_back(deadline_from_row(open));
     }
     for (DeadlineView& d : candidates) {
       NETSAMPLE_ASSIGN(CivilDate from, parse_date(d.from_date, "from_date"));

@@ -20,11 +20,8 @@ Result<PlatformRegistry> PlatformRegistry::built_in() {
 Result<PlatformRegistry> PlatformRegistry::load(const std::filesystem::path& data_dir) {
   NETSAMPLE_ASSIGN(PlatformRegistry registry, built_in());
   const auto local = data_dir / "platforms.json";
-  std::error_code ec;
-  if (std::filesystem::exists(local, ec)) {
-    NETSAMPLE_ASSIGN(std::string text, read_file(local));
-    NETSAMPLE_TRY(registry.merge(text, local.string()));
-  }
+  NETSAMPLE_ASSIGN(std::optional<std::string> text, read_file_if_exists(local));
+  if (text) NETSAMPLE_TRY(registry.merge(*text, local.string()));
   return registry;
 }
 

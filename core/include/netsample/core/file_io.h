@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -44,6 +45,8 @@ Status write_file_atomic(const std::filesystem::path& target, std::string_view b
 Status fsync_directory(const std::filesystem::path& dir);
 
 Result<std::string> read_file(const std::filesystem::path& file);
+// The file's bytes, or nullopt when it does not exist (an optional override in the data directory).
+Result<std::optional<std::string>> read_file_if_exists(const std::filesystem::path& file);
 
 // An io Error naming the path and the current errno.
 Error io_error(const std::filesystem::path& path, std::string_view what);
