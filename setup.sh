@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates openssl
   libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
-  libcpp-httplib-dev libgtest-dev sqlite3
+  libcpp-httplib-dev libgtest-dev sqlite3 chrony
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

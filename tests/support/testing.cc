@@ -6,8 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+
 #include <fstream>
 #include <stdexcept>
+#include <thread>
+
+#include "netsample/core/sntp.h"
 
 #include <gtest/gtest.h>
 
@@ -93,6 +100,57 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   return result;
+}
+
+int free_port(int socket_type) {
+  const int fd = ::socket(AF_INET, socket_type, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0)
+    throw std::runtime_error("cannot find a free port");
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+Chronyd::Chronyd() {
+  for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
+    port_ = free_port(SOCK_DGRAM);
+    const auto conf = dir_ / "chrony.conf";
+    write_text(conf, "port " + std::to_string(port_) + "\nbindaddress 127.0.0.1\nlocal stratum 8\nallow 127.0.0.1\ncmdport 0\n" +
+                         "pidfile " + (dir_ / "chronyd.pid").string() + "\n");
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      ::execl("/usr/sbin/chronyd", "chronyd", "-d", "-x", "-u", "root", "-f", conf.c_str(), nullptr);
+      ::_exit(127);
+    }
+    // Ready when it answers; a port taken meanwhile makes chronyd exit, and we try another.
+    const SntpClient client(std::chrono::milliseconds(200));
+    const NtpServer server{"127.0.0.1", static_cast<std::uint16_t>(port_)};
+    for (int i = 0; i < 50; ++i) {
+      if (client.query(server).ok()) {
+        pid_ = pid;
+        break;
+      }
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) break;
+    }
+    if (pid_ < 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  if (pid_ < 0) throw std::runtime_error("chronyd did not start (is the chrony package installed?)");
+}
+
+Chronyd::~Chronyd() {
+  ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
 }
 
 namespace {

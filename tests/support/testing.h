@@ -39,6 +39,27 @@ struct ProcessResult {
 // Runs a program to completion and captures its output.
 ProcessResult run_process(const std::vector<std::string>& argv);
 
+// A real chronyd serving NTP on 127.0.0.1 on a free unprivileged port, never steering this machine's
+// clock (-x). Started in the constructor and ready (it has answered a query) when it returns; stopped
+// in the destructor.
+class Chronyd {
+ public:
+  Chronyd();
+  ~Chronyd();
+  Chronyd(const Chronyd&) = delete;
+  Chronyd& operator=(const Chronyd&) = delete;
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  TempDir dir_;
+  int port_ = 0;
+  int pid_ = -1;
+};
+
+// A free port on 127.0.0.1 for the given socket type (SOCK_DGRAM, SOCK_STREAM).
+int free_port(int socket_type);
+
 // Runs a sqlite statement directly on the file, as a person with the sqlite3 tool would.
 void sql_exec(const std::filesystem::path& db_file, const std::string& sql);
 std::string sql_text(const std::filesystem::path& db_file, const std::string& query);
