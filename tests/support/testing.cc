@@ -14,6 +14,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include <httplib.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "netsample/core/file_io.h"
 #include "netsample/core/sntp.h"
 
 #include <gtest/gtest.h>
@@ -152,6 +158,74 @@ Chronyd::~Chronyd() {
   ::kill(pid_, SIGTERM);
   ::waitpid(pid_, nullptr, 0);
 }
+
+void make_test_ca(const fs::path& dir, const std::string& name) {
+  const auto made = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", (dir / (name + ".key")).string(),
+                                 "-out", (dir / (name + ".pem")).string(), "-days", "2", "-subj", "/CN=netsample test " + name,
+                                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"});
+  if (made.exit_code != 0) throw std::runtime_error("openssl req (CA) failed: " + made.err);
+}
+
+struct TestTsa::Server {
+  httplib::Server http;
+  std::thread thread;
+  int port = 0;
+  std::atomic<int> requests{0};
+  std::atomic<int> failures_left{0};
+  std::mutex openssl;  // one `openssl ts -reply` at a time: they share the serial file
+};
+
+TestTsa::TestTsa() : server_(std::make_unique<Server>()) {
+  const fs::path d = dir_.path();
+  make_test_ca(d, "ca");
+  auto run = [](const std::vector<std::string>& argv) {
+    const auto result = run_process(argv);
+    if (result.exit_code != 0) throw std::runtime_error(argv[1] + " failed: " + result.err);
+  };
+  run({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", (d / "tsa.key").string(), "-out", (d / "tsa.csr").string(),
+       "-subj", "/CN=netsample test TSA"});
+  write_text(d / "tsa.ext", "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n");
+  run({"/usr/bin/openssl", "x509", "-req", "-in", (d / "tsa.csr").string(), "-CA", (d / "ca.pem").string(), "-CAkey", (d / "ca.key").string(),
+       "-CAcreateserial", "-out", (d / "tsa.pem").string(), "-days", "2", "-extfile", (d / "tsa.ext").string()});
+  write_text(d / "tsaserial", "01\n");
+  write_text(d / "tsa.cnf", "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\ndir = " + d.string() +
+                                "\nserial = $dir/tsaserial\nsigner_cert = $dir/tsa.pem\ncerts = $dir/tsa.pem\nsigner_key = $dir/tsa.key\n"
+                                "signer_digest = sha256\ndefault_policy = 1.2.3.4.1\nother_policies = 1.2.3.4.5\n"
+                                "digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = yes\ntsa_name = yes\n"
+                                "ess_cert_id_chain = no\ness_cert_id_alg = sha256\n");
+  server_->http.Post("/tsa", [this, d](const httplib::Request& req, httplib::Response& res) {
+    const int n = ++server_->requests;
+    if (server_->failures_left > 0) {
+      --server_->failures_left;
+      res.status = 503;
+      return;
+    }
+    std::lock_guard lock(server_->openssl);
+    const fs::path query = d / ("q" + std::to_string(n) + ".tsq"), reply = d / ("r" + std::to_string(n) + ".tsr");
+    write_text(query, req.body);
+    const auto made = run_process({"/usr/bin/openssl", "ts", "-reply", "-config", (d / "tsa.cnf").string(), "-queryfile", query.string(),
+                                   "-out", reply.string()});
+    if (made.exit_code != 0) {
+      res.status = 500;
+      res.set_content(made.err, "text/plain");
+      return;
+    }
+    res.set_content(*read_file(reply), "application/timestamp-reply");
+  });
+  server_->port = server_->http.bind_to_any_port("127.0.0.1");
+  server_->thread = std::thread([this] { server_->http.listen_after_bind(); });
+  for (int i = 0; i < 10'000 && !server_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!server_->http.is_running()) throw std::runtime_error("test TSA did not start");
+}
+
+TestTsa::~TestTsa() {
+  server_->http.stop();
+  if (server_->thread.joinable()) server_->thread.join();
+}
+
+std::string TestTsa::url() const { return "http://127.0.0.1:" + std::to_string(server_->port) + "/tsa"; }
+int TestTsa::requests() const { return server_->requests; }
+void TestTsa::fail_next(int count) { server_->failures_left = count; }
 
 namespace {
 struct Db {

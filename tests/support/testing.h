@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,29 @@ class Chronyd {
   int port_ = 0;
   int pid_ = -1;
 };
+
+// An RFC 3161 Time-Stamping Authority on 127.0.0.1: a test CA and a TSA certificate made by the test
+// (openssl req/x509), OpenSSL's own TSA (`openssl ts -reply`) answering POSTs at url(). Ready when
+// constructed, stopped when destroyed. `fail_next(n)` makes the next n requests answer HTTP 503.
+class TestTsa {
+ public:
+  TestTsa();
+  ~TestTsa();
+  TestTsa(const TestTsa&) = delete;
+  TestTsa& operator=(const TestTsa&) = delete;
+  std::string url() const;
+  std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }
+  int requests() const;
+  void fail_next(int count);
+
+ private:
+  struct Server;
+  TempDir dir_;
+  std::unique_ptr<Server> server_;
+};
+
+// Makes a self-signed CA (key and certificate) in `dir` named `name` (name.pem, name.key).
+void make_test_ca(const std::filesystem::path& dir, const std::string& name);
 
 // A free port on 127.0.0.1 for the given socket type (SOCK_DGRAM, SOCK_STREAM).
 int free_port(int socket_type);
