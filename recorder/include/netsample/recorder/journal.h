@@ -1,0 +1,74 @@
+// The fragment journal beside a recording: one JSON line per written fragment of the media file (its
+// byte range, SHA-256, frame range and capture-time range) and a chained hash
+//   chain_i = SHA-256(chain_{i-1} || sha256_i || be64 first_frame || be64 last_frame || be64 start_utc_us || be64 end_utc_us)
+// with chain_{-1} = 32 zero bytes. Each line is fsync'd as it is appended, so after a crash the journal
+// holds every fragment that reached the disk; a torn last line is the fragment being written, not tampering.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/core/file_io.h"
+#include "netsample/core/sha256.h"
+
+namespace netsample::recorder {
+
+struct FragmentInput {
+  std::uint64_t offset = 0;  // first byte in the media file
+  std::uint64_t size = 0;
+  Sha256Digest sha256{};
+  std::int64_t first_frame = 0, last_frame = 0;      // inclusive; the init segment has none: -1, -1
+  std::int64_t start_utc_us = 0, end_utc_us = 0;     // trusted capture times of those frames
+};
+
+struct FragmentRecord {
+  int index = 0;
+  FragmentInput fragment;
+  std::string chain;  // hex
+  nlohmann::json to_json() const;
+};
+
+// The next chain value; `previous` is hex (64 zeros for the first fragment).
+std::string chain_next(const std::string& previous, const FragmentInput& fragment);
+
+// Appends records to a new journal file. Not thread-safe: one writer, the recorder's writing thread.
+class JournalWriter {
+ public:
+  // Fails if the file exists: a journal is never reopened for writing (Art 35: one continuous recording).
+  static Result<JournalWriter> create(const std::filesystem::path& file);
+  // REQUIRES: fragments arrive in file order, each starting where the previous ended.
+  Result<FragmentRecord> append(const FragmentInput& fragment);
+  const std::string& head() const { return head_; }
+  int count() const { return next_index_; }
+
+ private:
+  JournalWriter(UniqueFd fd, std::filesystem::path file) : fd_(std::move(fd)), file_(std::move(file)) {}
+  UniqueFd fd_;
+  std::filesystem::path file_;
+  std::string head_{std::string(64, '0')};
+  int next_index_ = 0;
+  std::uint64_t next_offset_ = 0;
+};
+
+struct JournalCheck {
+  bool ok = true;                          // every complete record verifies against the media file
+  std::vector<FragmentRecord> records;     // as read
+  std::string head;                        // chain value of the last good record
+  std::int64_t frames = 0;
+  bool torn_tail = false;                  // a partial last line (crash while appending)
+  std::uint64_t unjournaled_bytes = 0;     // media bytes after the last record (the open fragment at a crash)
+  std::vector<std::string> errors;         // each names the fragment index or the file
+  nlohmann::json to_json() const;
+};
+
+// Re-reads the journal and the media file: each record's bytes re-hashed, offsets and frame numbers
+// contiguous, chain recomputed. Streams the media file once.
+Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const std::filesystem::path& media);
+
+}  // namespace netsample::recorder

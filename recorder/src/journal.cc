@@ -1,0 +1,155 @@
+#include "netsample/recorder/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace netsample::recorder {
+namespace {
+
+void put_be64(std::string& out, std::int64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((static_cast<std::uint64_t>(value) >> shift) & 0xFF);
+}
+
+Result<FragmentRecord> record_from_json(const std::string& line, int expected_index) {
+  try {
+    const auto j = nlohmann::json::parse(line);
+    FragmentRecord r;
+    r.index = j.at("index").get<int>();
+    r.fragment.offset = j.at("offset").get<std::uint64_t>();
+    r.fragment.size = j.at("size").get<std::uint64_t>();
+    NETSAMPLE_ASSIGN(r.fragment.sha256, sha256_from_hex(j.at("sha256").get<std::string>(), "sha256"));
+    r.fragment.first_frame = j.at("first_frame").get<std::int64_t>();
+    r.fragment.last_frame = j.at("last_frame").get<std::int64_t>();
+    r.fragment.start_utc_us = j.at("start_utc_us").get<std::int64_t>();
+    r.fragment.end_utc_us = j.at("end_utc_us").get<std::int64_t>();
+    r.chain = j.at("chain").get<std::string>();
+    return r;
+  } catch (const nlohmann::json::exception&) {
+    return make_error(ErrorCode::integrity, "fragment " + std::to_string(expected_index), "日志第 " + std::to_string(expected_index + 1) + " 行无法读取");
+  }
+}
+
+}  // namespace
+
+nlohmann::json FragmentRecord::to_json() const {
+  return {{"index", index},
+          {"offset", fragment.offset},
+          {"size", fragment.size},
+          {"sha256", to_hex(fragment.sha256)},
+          {"first_frame", fragment.first_frame},
+          {"last_frame", fragment.last_frame},
+          {"start_utc_us", fragment.start_utc_us},
+          {"end_utc_us", fragment.end_utc_us},
+          {"chain", chain}};
+}
+
+std::string chain_next(const std::string& previous, const FragmentInput& fragment) {
+  auto prev = sha256_from_hex(previous, "chain");
+  std::string input(prev.ok() ? std::string(reinterpret_cast<const char*>(prev->data()), prev->size()) : std::string(32, '\0'));
+  input.append(reinterpret_cast<const char*>(fragment.sha256.data()), fragment.sha256.size());
+  put_be64(input, fragment.first_frame);
+  put_be64(input, fragment.last_frame);
+  put_be64(input, fragment.start_utc_us);
+  put_be64(input, fragment.end_utc_us);
+  return sha256_hex(input);
+}
+
+Result<JournalWriter> JournalWriter::create(const std::filesystem::path& file) {
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644));
+  if (!fd.valid()) return io_error(file, "无法新建哈希链日志（已存在的日志不会被续写）");
+  NETSAMPLE_TRY(fsync_directory(file.parent_path().empty() ? "." : file.parent_path()));
+  return JournalWriter(std::move(fd), file);
+}
+
+Result<FragmentRecord> JournalWriter::append(const FragmentInput& fragment) {
+  if (fragment.offset != next_offset_)
+    return make_error(ErrorCode::internal, "fragment " + std::to_string(next_index_),
+                      "片段起点 " + std::to_string(fragment.offset) + " 不接续上一片段的终点 " + std::to_string(next_offset_));
+  FragmentRecord record{next_index_, fragment, chain_next(head_, fragment)};
+  NETSAMPLE_TRY(write_all(fd_.get(), record.to_json().dump() + "\n", file_));
+  if (::fdatasync(fd_.get()) != 0) return io_error(file_, "日志同步（fsync）失败");
+  head_ = record.chain;
+  ++next_index_;
+  next_offset_ += fragment.size;
+  return record;
+}
+
+nlohmann::json JournalCheck::to_json() const {
+  return {{"ok", ok}, {"fragments", records.size()}, {"frames", frames},       {"head", head},
+          {"torn_tail", torn_tail}, {"unjournaled_bytes", unjournaled_bytes}, {"errors", errors}};
+}
+
+Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const std::filesystem::path& media) {
+  NETSAMPLE_ASSIGN(std::string text, read_file(journal));
+  std::ifstream in(media, std::ios::binary);
+  if (!in) return io_error(media, "无法打开录像文件");
+  in.seekg(0, std::ios::end);
+  const auto media_size = static_cast<std::uint64_t>(in.tellg());
+  in.seekg(0);
+
+  JournalCheck check;
+  check.head = std::string(64, '0');
+  auto fail = [&](const std::string& what) {
+    check.ok = false;
+    check.errors.push_back(what);
+  };
+  std::string previous_chain = check.head;
+  std::uint64_t expected_offset = 0;
+  std::int64_t next_frame = 0;
+  std::vector<char> buffer(1 << 20);
+  std::istringstream lines(text);
+  std::string line;
+  int index = 0;
+  while (std::getline(lines, line)) {
+    const bool last_line = lines.peek() == EOF;
+    if (last_line && !text.ends_with("\n")) {  // cut while being written
+      check.torn_tail = true;
+      break;
+    }
+    auto parsed = record_from_json(line, index);
+    if (!parsed.ok()) {
+      fail(parsed.error().field + "：" + parsed.error().message);
+      break;
+    }
+    FragmentRecord record = std::move(parsed).value();
+    const std::string name = "片段 " + std::to_string(index);
+    if (record.index != index) fail(name + "：序号为 " + std::to_string(record.index) + "，日志行被删除或调换");
+    if (record.fragment.offset != expected_offset)
+      fail(name + "：起点 " + std::to_string(record.fragment.offset) + " 不接续上一片段（应为 " + std::to_string(expected_offset) + "）");
+    if (record.fragment.first_frame >= 0) {
+      if (record.fragment.first_frame != next_frame)
+        fail(name + "：帧号从 " + std::to_string(record.fragment.first_frame) + " 开始，应为 " + std::to_string(next_frame));
+      next_frame = record.fragment.last_frame + 1;
+    }
+    // Re-hash the bytes the record claims.
+    if (record.fragment.offset + record.fragment.size > media_size) {
+      fail(name + "：录像文件在该片段处被截短（文件 " + std::to_string(media_size) + " 字节）");
+    } else {
+      in.clear();
+      in.seekg(static_cast<std::streamoff>(record.fragment.offset));
+      Sha256 hasher;
+      std::uint64_t left = record.fragment.size;
+      while (left > 0 && in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(left, buffer.size())));
+        hasher.update(buffer.data(), static_cast<size_t>(in.gcount()));
+        left -= static_cast<std::uint64_t>(in.gcount());
+      }
+      if (hasher.finish() != record.fragment.sha256) fail(name + "：内容与记录的 SHA-256 不符（被改动、删除或调换）");
+    }
+    if (chain_next(previous_chain, record.fragment) != record.chain) fail(name + "：哈希链断开（日志被改动）");
+    previous_chain = record.chain;
+    if (check.ok) check.head = record.chain;
+    expected_offset = record.fragment.offset + record.fragment.size;
+    check.records.push_back(std::move(record));
+    ++index;
+  }
+  check.frames = next_frame;
+  if (media_size > expected_offset) check.unjournaled_bytes = media_size - expected_offset;
+  return check;
+}
+
+}  // namespace netsample::recorder
