@@ -129,29 +129,35 @@ Chronyd::Chronyd() {
                          "pidfile " + (dir_ / "chronyd.pid").string() + "\n");
     const pid_t pid = ::fork();
     if (pid == 0) {
-      const int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
+      const int log = ::open((dir_ / "chronyd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(log, 1);
+      ::dup2(log, 2);
       ::execl("/usr/sbin/chronyd", "chronyd", "-d", "-x", "-u", "root", "-f", conf.c_str(), nullptr);
       ::_exit(127);
     }
     // Ready when it answers; a port taken meanwhile makes chronyd exit, and we try another.
     const SntpClient client(std::chrono::milliseconds(200));
     const NtpServer server{"127.0.0.1", static_cast<std::uint16_t>(port_)};
-    for (int i = 0; i < 50; ++i) {
+    // Bounded by time, not tries: before chronyd binds, a query fails at once (ICMP port unreachable).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
       if (client.query(server).ok()) {
         pid_ = pid;
         break;
       }
       int status = 0;
-      if (::waitpid(pid, &status, WNOHANG) == pid) break;
+      if (::waitpid(pid, &status, WNOHANG) == pid) break;  // it exited: the port was taken, try another
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (pid_ < 0) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
     }
   }
-  if (pid_ < 0) throw std::runtime_error("chronyd did not start (is the chrony package installed?)");
+  if (pid_ < 0) {
+    auto log = read_file(dir_ / "chronyd.log");
+    throw std::runtime_error("chronyd did not start (is the chrony package installed?): " + (log.ok() ? *log : std::string()));
+  }
 }
 
 Chronyd::~Chronyd() {
