@@ -64,7 +64,7 @@ void print_case(const CaseView& view, const workflow::PlatformRegistry& platform
     if (d["status"] != "open") continue;
     if (!any_open) std::cout << "  期限：\n";
     any_open = true;
-    std::cout << "    " << d["kind"].get<std::string>() << "（第" << d["article"] << "条）自 " << d["from"].get<std::string>() << " 起 "
+    std::cout << "    " << workflow::deadline_label(d["kind"]) << "（第" << d["article"] << "条）自 " << d["from"].get<std::string>() << " 起 "
               << d["amount"] << (d["unit"] == "days" ? " 日" : d["unit"] == "months" ? " 个月" : " 年") << "，届满 "
               << (d["due"].is_string() ? d["due"].get<std::string>() : "无法确定（" + (d["problem"].is_string() ? d["problem"].get<std::string>() : std::string()) + "）")
               << (d["earliest"].is_string() ? "（不早于 " + d["earliest"].get<std::string>() + "）" : "") << "\n";
@@ -72,8 +72,9 @@ void print_case(const CaseView& view, const workflow::PlatformRegistry& platform
   if (!view.notices.empty()) std::cout << "  应送达的书面通知：\n";
   for (const auto& n : view.notices) {
     std::string to;
-    for (const auto& r : n["recipients"]) to += (to.empty() ? "" : "、") + r.get<std::string>();
-    std::cout << "    " << n["kind"].get<std::string>() << "（第" << n["article"] << "条）→ " << to << "  " << n["state"].get<std::string>() << "\n";
+    for (const auto& r : n["recipients"]) to += (to.empty() ? "" : "、") + workflow::recipient_label(r);
+    std::cout << "    " << workflow::notice_label(n["kind"]) << "（第" << n["article"] << "条）→ " << to << "  "
+              << (n["state"] == "pending" ? "待送达" : n["state"].get<std::string>()) << "\n";
   }
 }
 
@@ -144,6 +145,13 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
       }
       print_case(view, context.platforms);
       print_history(events);
+      if (!context.actor.starts_with("os:")) {  // --as given: what this person can do next
+        NETSAMPLE_ASSIGN(auto next, lifecycle.available_events(show_number, context.actor));
+        std::cout << "  " << context.actor << " 在此状态可执行（条件在执行时核对）：";
+        if (next.empty()) std::cout << "（无）";
+        for (const auto* t : next) std::cout << "\n    " << t->event << "  " << t->label;
+        std::cout << "\n";
+      }
       return {};
     });
   });
@@ -461,11 +469,12 @@ void add_deadlines_command(CLI::App& app, Context& context, int& exit_code) {
         return {};
       }
       for (const auto& d : recomputed)
-        std::cout << "按现行节假日日历重算：" << d.case_number << " " << d.kind << " 届满日为 " << d.due.value_or("（仍无法确定）") << "\n";
+        std::cout << "按现行节假日日历重算：" << d.case_number << " " << workflow::deadline_label(d.kind) << " 届满日为 " << d.due.value_or("（仍无法确定）") << "\n";
       std::cout << "截至 " << format_date(today) << "（北京时间）未届满的期限：\n";
       if (list.empty()) std::cout << "  （无）\n";
       for (const auto& d : list) {
-        std::cout << "  " << (d.overdue ? "✗ 已逾期 " : "  ") << d.due.value_or("无法确定  ") << "  " << d.case_number << "  " << d.kind
+        std::cout << "  " << (d.overdue ? "✗ 已逾期 " : "  ") << d.due.value_or("无法确定  ") << "  " << d.case_number << "  "
+                  << workflow::deadline_label(d.kind)
                   << "（第" << d.article << "条，" << d.amount << (d.unit == "days" ? " 日" : d.unit == "months" ? " 个月" : " 年") << "，自 "
                   << d.from_date << " 起）\n";
         if (!d.problem.empty()) std::cout << "      ! " << d.problem << "\n";

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace netsample {
 namespace {
 
@@ -34,6 +37,14 @@ TEST(Error, MacrosPropagateTheFirstError) {
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().field, "value");
   EXPECT_FALSE(chain(-3, seen).ok());
+}
+
+Result<std::vector<std::string>> make_list() { return std::vector<std::string>{"a", "b", "c"}; }
+
+TEST(Error, RangeForOverATemporaryResultDoesNotDangle) {
+  std::string joined;
+  for (const auto& item : *make_list()) joined += item;  // the value lives as long as the loop
+  EXPECT_EQ(joined, "abc");
 }
 
 TEST(Error, StatusOfDropsTheValue) {

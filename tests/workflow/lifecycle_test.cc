@@ -225,6 +225,16 @@ TEST(Lifecycle, MissingOrBadFieldsAreRefusedNamingTheField) {
   EXPECT_EQ(h.fingerprint(), before);
 }
 
+TEST(Lifecycle, AvailableEventsFollowStateAndRole) {
+  Harness h;
+  h.reach("objection_window");
+  std::set<std::string> organizer, sampler;
+  for (const auto* t : *h.lifecycle().available_events("CQ-1", "O1")) organizer.insert(t->event);
+  for (const auto* t : *h.lifecycle().available_events("CQ-1", "S1")) sampler.insert(t->event);
+  EXPECT_EQ(organizer, (std::set<std::string>{"notice_received", "object_procedure", "request_retest", "window_expired"}));
+  EXPECT_TRUE(sampler.empty());
+}
+
 TEST(Lifecycle, Art16_OnlyTheAssignedTesterActsForTheLab) {
   Harness h;
   h.reach("sealed");

@@ -183,6 +183,39 @@ std::string state_label(const std::string& id) {
   return state ? state->label : id;
 }
 
+namespace {
+std::string label_or_id(const std::map<std::string, std::string>& labels, const std::string& id) {
+  const auto it = labels.find(id);
+  return it == labels.end() ? id : it->second;
+}
+}  // namespace
+
+std::string deadline_label(const std::string& kind) {
+  static const std::map<std::string, std::string> labels = {
+      {"objection", "异议期"},           {"retest_procedures", "办理复检手续"}, {"retest_lab", "确定复检机构"},
+      {"rectification", "整改期"},       {"reinspection", "组织复查"},          {"second_reinspection", "再次复查"},
+      {"duplicate_window", "不得重复抽查"}, {"retention", "资料保存期"}};
+  return label_or_id(labels, kind);
+}
+
+std::string notice_label(const std::string& kind) {
+  static const std::map<std::string, std::string> labels = {
+      {"sampling_document", "网络抽样文书及监督抽查通知书"}, {"result_conforming", "检验结论合格告知"},
+      {"result_nonconforming", "检验结论不合格告知"},       {"result_to_producer_region", "通报生产者所在地市场监管部门"},
+      {"objection_decision", "异议处理结论"},               {"retest_notice", "复检通知"},
+      {"retest_refusal", "不予复检告知"},                   {"retest_result", "复检结论告知"},
+      {"publication", "抽查结果通报"},                      {"rectification_order", "责令整改通知书"}};
+  return label_or_id(labels, kind);
+}
+
+std::string recipient_label(const std::string& role) {
+  static const std::map<std::string, std::string> labels = {
+      {"operator", "被抽样经营者"},   {"platform", "电子商务平台"}, {"producer", "标称生产者"},
+      {"network_supervision", "网监机构"}, {"applicant", "异议申请人"},
+      {"producer_region_bureau", "生产者所在地市场监管部门"}};
+  return label_or_id(labels, role);
+}
+
 const std::vector<std::string>& deadline_live_states(const std::string& kind) {
   static const std::map<std::string, std::vector<std::string>> live = {
       {"objection", {"objection_window"}},

@@ -51,12 +51,14 @@ class [[nodiscard]] Result {
   bool ok() const { return state_.index() == 0; }
   T& value() & { return std::get<0>(state_); }
   const T& value() const& { return std::get<0>(state_); }
-  T&& value() && { return std::get<0>(std::move(state_)); }
+  // A temporary Result gives its value away by value, so `for (auto& x : *make_list())` does not dangle.
+  T value() && { return std::get<0>(std::move(state_)); }
   const Error& error() const { return std::get<1>(state_); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
 
  private:
   std::variant<T, Error> state_;

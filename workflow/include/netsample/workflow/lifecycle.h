@@ -153,7 +153,11 @@ class Lifecycle {
 // REQUIRES: inside store.write(), right after the case row is inserted.
 Status open_creation_deadlines(store::Database& db, std::int64_t case_id, UtcTime created);
 
-// "planned" -> "计划"; the id itself when unknown.
+// Chinese names for people, the id itself when unknown: states ("planned" -> "计划"), deadline kinds
+// ("objection" -> "异议期"), notice kinds and recipient roles.
 std::string state_label(const std::string& id);
+std::string deadline_label(const std::string& kind);
+std::string notice_label(const std::string& kind);
+std::string recipient_label(const std::string& role);
 
 }  // namespace netsample::workflow
