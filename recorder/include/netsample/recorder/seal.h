@@ -1,0 +1,54 @@
+// Sealing a finished recording: the manifest (JSON: source, settings, time samples, markers, fragment
+// count, chain head, continuity) is written atomically beside the media and journal, and its SHA-256 is
+// timestamped by every configured TSA (RFC 3161); each token is kept (manifest.tsr, manifest.2.tsr, ...),
+// so one authority being down does not leave the recording unstamped. check_seal re-verifies all of it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/core/tsa.h"
+#include "netsample/recorder/journal.h"
+
+namespace netsample::recorder {
+
+inline constexpr const char* kManifestFile = "manifest.json";
+inline constexpr const char* kMediaFile = "recording.mp4";
+inline constexpr const char* kJournalFile = "recording.journal";
+
+struct SealResult {
+  std::string manifest_sha256;
+  std::vector<TimestampToken> tokens;  // one per TSA that answered
+  std::vector<std::string> failures;   // "<url>: why" for each that did not
+};
+
+// Writes `manifest` (the recorder fills it; chain_head and fragments are taken from the journal here) and
+// stamps it with each URL. REQUIRES: `dir` holds the finished media and journal. Error only when the
+// manifest cannot be written or the journal does not verify; TSA failures are listed in the result.
+Result<SealResult> seal_recording(const std::filesystem::path& dir, nlohmann::json manifest, const TsaClient& tsa,
+                                  const std::vector<std::string>& tsa_urls);
+
+struct TokenCheck {
+  std::string file;
+  bool ok = false;
+  std::string gen_time;  // Beijing time, for people
+  std::string error;
+};
+
+struct SealCheck {
+  bool sealed = false;          // a manifest exists
+  bool ok = false;              // sealed, journal verifies, manifest matches it, at least one token verifies, no token fails
+  JournalCheck journal;
+  std::vector<TokenCheck> tokens;
+  std::vector<std::string> errors;  // each names the file
+  nlohmann::json to_json() const;
+};
+
+// Verifies journal, manifest and every token in `dir` against the trust store `ca_file`.
+Result<SealCheck> check_seal(const std::filesystem::path& dir, const std::filesystem::path& ca_file);
+
+}  // namespace netsample::recorder
