@@ -86,7 +86,7 @@ void print_history(const std::vector<workflow::EventView>& events) {
 }
 
 void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
-  CLI::App* cases = app.add_subcommand("case", "抽样任务：创建、查看、指派检验人员、删除");
+  CLI::App* cases = app.add_subcommand("case", "抽样任务：创建、查看、流程事件、指派检验人员、删除");
   cases->require_subcommand(1);
 
   auto* create = cases->add_subcommand("create", "从 JSON 文件创建抽样任务，并随机选派抽样人员（第20条）");

@@ -130,7 +130,7 @@ Status run_demo(Context& context) {
 }  // namespace
 
 void add_demo_command(CLI::App& app, Context& context, int& exit_code) {
-  auto* demo = app.add_subcommand("demo", "演示：名册、随机选派、抽检分离、证据存放、保存期限、审计校验");
+  auto* demo = app.add_subcommand("demo", "演示：名册、随机选派、抽检分离、证据存放、保存期限、法定期限、审计校验");
   demo->callback([&] { exit_code = run_command(context, [&] { return run_demo(context); }); });
 }
 

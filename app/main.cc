@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   context.data_dir = env_data && *env_data ? env_data : "./netsample-data";
   app.add_option("--data", context.data_dir, "数据目录（默认 $NETSAMPLE_DATA，否则 ./netsample-data）");
   app.add_flag("--json", context.json, "输出 JSON（供程序读取），出错时错误也以 JSON 输出");
-  app.add_option("--as", context.actor, "以此人员编号记录操作人（默认为系统登录名）");
+  app.add_option("--as", context.actor, "操作人员的名册编号（流程事件必须指明；其余操作默认记为系统登录名）");
 
   add_case_commands(app, context, exit_code);
   add_roster_commands(app, context, exit_code);
