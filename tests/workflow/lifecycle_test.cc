@@ -443,5 +443,13 @@ TEST(Lifecycle, HandEditedDeadlineIsCaughtByVerify) {
   EXPECT_FALSE(CaseRegistry(h.store()).verify_records()->intact);
 }
 
+TEST(Lifecycle, HandEditedNoticeRecipientsAreCaughtByVerify) {
+  Harness h;
+  h.reach("sealed");  // the sampling document is owed to the operator
+  ASSERT_TRUE(CaseRegistry(h.store()).verify_records()->intact);
+  testing::sql_exec(h.store().data_dir() / "netsample.db", "UPDATE outbox SET recipients = '[\"operator\", 5]'");
+  EXPECT_FALSE(CaseRegistry(h.store()).verify_records()->intact);
+}
+
 }  // namespace
 }  // namespace netsample::workflow

@@ -252,30 +252,11 @@ Result<CaseView> CaseRegistry::load(const std::string& number) {
     view.people.push_back({people.text(0), people.text(1), people.text(2), from_utc_us(people.int64(3))});
   }
 
-  NETSAMPLE_ASSIGN(store::Statement deadlines,
-                   db.prepare("SELECT kind, article, from_date, amount, unit, rule, earliest, due, status, problem FROM deadlines "
-                              "WHERE case_id = ?1 ORDER BY id"));
-  deadlines.bind(1, view.id);
-  for (;;) {
-    NETSAMPLE_ASSIGN(bool row, deadlines.step());
-    if (!row) break;
-    view.deadlines.push_back({{"kind", deadlines.text(0)}, {"article", deadlines.int64(1)}, {"from", deadlines.text(2)},
-                              {"amount", deadlines.int64(3)}, {"unit", deadlines.text(4)}, {"rule", deadlines.text(5)},
-                              {"earliest", deadlines.optional_text(6) ? json(*deadlines.optional_text(6)) : json(nullptr)},
-                              {"due", deadlines.optional_text(7) ? json(*deadlines.optional_text(7)) : json(nullptr)},
-                              {"status", deadlines.text(8)},
-                              {"problem", deadlines.optional_text(9) ? json(*deadlines.optional_text(9)) : json(nullptr)}});
-  }
-  NETSAMPLE_ASSIGN(store::Statement notices,
-                   db.prepare("SELECT kind, article, recipients, payload, state FROM outbox WHERE case_id = ?1 ORDER BY id"));
-  notices.bind(1, view.id);
-  for (;;) {
-    NETSAMPLE_ASSIGN(bool row, notices.step());
-    if (!row) break;
-    view.notices.push_back({{"kind", notices.text(0)}, {"article", notices.int64(1)},
-                            {"recipients", json::parse(notices.text(2), nullptr, false)},
-                            {"payload", json::parse(notices.text(3), nullptr, false)}, {"state", notices.text(4)}});
-  }
+  // The same readers the lifecycle uses; the record form is what the audit snapshot hashes.
+  NETSAMPLE_ASSIGN(std::vector<DeadlineView> deadlines, read_deadlines(db, number, /*include_closed=*/true));
+  for (const auto& d : deadlines) view.deadlines.push_back(d.record_json());
+  NETSAMPLE_ASSIGN(std::vector<NoticeView> notices, read_notices(db, number));
+  for (const auto& n : notices) view.notices.push_back(n.record_json());
 
   NETSAMPLE_ASSIGN(store::Statement audit, db.prepare("SELECT COUNT(*), (SELECT payload FROM audit_log WHERE case_number = ?1 "
                                                       "AND action = 'case.created' ORDER BY seq DESC LIMIT 1) "

@@ -166,6 +166,18 @@ json DeadlineView::to_json() const {
   return out;
 }
 
+json DeadlineView::record_json() const {
+  return {{"kind", kind},   {"article", article}, {"from", from_date},
+          {"amount", amount}, {"unit", unit},     {"rule", rule},
+          {"earliest", earliest ? json(*earliest) : json(nullptr)},
+          {"due", due ? json(*due) : json(nullptr)},
+          {"status", status}, {"problem", problem.empty() ? json(nullptr) : json(problem)}};
+}
+
+json NoticeView::record_json() const {
+  return {{"kind", kind}, {"article", article}, {"recipients", recipients}, {"payload", payload}, {"state", state}};
+}
+
 json NoticeView::to_json() const {
   return {{"id", id},         {"case", case_number}, {"kind", kind}, {"article", article}, {"recipients", recipients},
           {"payload", payload}, {"state", state},    {"created", format_iso8601_beijing(created)}};
@@ -385,28 +397,24 @@ Result<std::vector<EventView>> Lifecycle::history(const std::string& number) {
   }
 }
 
-Result<std::vector<DeadlineView>> Lifecycle::deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed) {
+Result<std::vector<DeadlineView>> read_deadlines(store::Database& db, const std::optional<std::string>& case_number, bool include_closed) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
-                   store_->db().prepare(std::string(kSelectDeadlines) +
-                                        "WHERE (?1 IS NULL OR c.number = ?1) AND (?2 = 1 OR d.status = 'open') ORDER BY d.due, d.id"));
-  stmt.bind(1, number).bind(2, std::int64_t{include_closed});
+                   db.prepare(std::string(kSelectDeadlines) +
+                              "WHERE (?1 IS NULL OR c.number = ?1) AND (?2 = 1 OR d.status = 'open') ORDER BY d.due, d.id"));
+  stmt.bind(1, case_number).bind(2, std::int64_t{include_closed});
   std::vector<DeadlineView> out;
-  const std::string today_text = format_date(today);
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, stmt.step());
     if (!row) return out;
-    DeadlineView d = deadline_from_row(stmt);
-    // Windows (Art 22, 47) are not duties: passing them is not "overdue".
-    d.overdue = d.status == "open" && d.unit == "days" && d.due && today_text > *d.due;
-    out.push_back(std::move(d));
+    out.push_back(deadline_from_row(stmt));
   }
 }
 
-Result<std::vector<NoticeView>> Lifecycle::notices(const std::optional<std::string>& number) {
+Result<std::vector<NoticeView>> read_notices(store::Database& db, const std::optional<std::string>& case_number) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
-                   store_->db().prepare("SELECT o.id, c.number, o.kind, o.article, o.recipients, o.payload, o.state, o.created_utc_us "
-                                        "FROM outbox o JOIN cases c ON c.id = o.case_id WHERE ?1 IS NULL OR c.number = ?1 ORDER BY o.id"));
-  stmt.bind(1, number);
+                   db.prepare("SELECT o.id, c.number, o.kind, o.article, o.recipients, o.payload, o.state, o.created_utc_us "
+                              "FROM outbox o JOIN cases c ON c.id = o.case_id WHERE ?1 IS NULL OR c.number = ?1 ORDER BY o.id"));
+  stmt.bind(1, case_number);
   std::vector<NoticeView> out;
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, stmt.step());
@@ -416,15 +424,27 @@ Result<std::vector<NoticeView>> Lifecycle::notices(const std::optional<std::stri
     n.case_number = stmt.text(1);
     n.kind = stmt.text(2);
     n.article = static_cast<int>(stmt.int64(3));
+    // Every element is kept, a malformed one as its text, so a hand edit still changes the audited snapshot.
     const json recipients = json::parse(stmt.text(4), nullptr, false);
-    if (recipients.is_array())
-      for (const auto& r : recipients) n.recipients.push_back(r.get<std::string>());
+    if (!recipients.is_array()) n.recipients.push_back(stmt.text(4));
+    else
+      for (const auto& r : recipients) n.recipients.push_back(r.is_string() ? r.get<std::string>() : r.dump());
     n.payload = json::parse(stmt.text(5), nullptr, false);
     n.state = stmt.text(6);
     n.created = from_utc_us(stmt.int64(7));
     out.push_back(std::move(n));
   }
 }
+
+Result<std::vector<DeadlineView>> Lifecycle::deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed) {
+  NETSAMPLE_ASSIGN(std::vector<DeadlineView> out, read_deadlines(store_->db(), number, include_closed));
+  const std::string today_text = format_date(today);
+  // Windows (Art 22, 47) are not duties: passing them is not "overdue".
+  for (auto& d : out) d.overdue = d.status == "open" && d.unit == "days" && d.due && today_text > *d.due;
+  return out;
+}
+
+Result<std::vector<NoticeView>> Lifecycle::notices(const std::optional<std::string>& number) { return read_notices(store_->db(), number); }
 
 Result<std::vector<DeadlineView>> Lifecycle::recompute_deadlines() {
   std::vector<DeadlineView> changed;

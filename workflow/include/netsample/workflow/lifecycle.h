@@ -95,6 +95,8 @@ struct DeadlineView {
   std::string status;
   bool overdue = false;  // open, a duty, and the given day is after due
   nlohmann::json to_json() const;
+  // The form kept in the case record and hashed into its audit snapshot: no id, case or overdue.
+  nlohmann::json record_json() const;
 };
 
 struct NoticeView {
@@ -107,6 +109,7 @@ struct NoticeView {
   std::string state;
   UtcTime created;
   nlohmann::json to_json() const;
+  nlohmann::json record_json() const;  // as for DeadlineView
 };
 
 struct EventView {
@@ -148,6 +151,11 @@ class Lifecycle {
   const Calendar* calendar_;
   LifecycleOptions options_;
 };
+
+// The one reader of each table: deadlines (open only unless include_closed; ordered by due, then id;
+// overdue left false) and notices owed (ordered by id), of one case or of all.
+Result<std::vector<DeadlineView>> read_deadlines(store::Database& db, const std::optional<std::string>& case_number, bool include_closed);
+Result<std::vector<NoticeView>> read_notices(store::Database& db, const std::optional<std::string>& case_number);
 
 // Opens the windows every case has from its creation: Art 22 (6 months) and Art 47 retention (6 years).
 // REQUIRES: inside store.write(), right after the case row is inserted.
