@@ -12,6 +12,8 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates openssl
   libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libcpp-httplib-dev libgtest-dev sqlite3 chrony
+  libavdevice-dev libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libavutil-dev
+  fonts-noto-cjk xvfb chromium
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add_period_command(app, context, exit_code);
   add_deadlines_command(app, context, exit_code);
   add_lifecycle_command(app, context, exit_code);
+  add_record_commands(app, context, exit_code);
   add_demo_command(app, context, exit_code);
 
   try {

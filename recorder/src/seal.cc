@@ -69,6 +69,7 @@ Result<SealCheck> check_seal(const fs::path& dir, const fs::path& ca_file) {
       check.errors.push_back(std::string(kManifestFile) + "：片段数与日志不符");
     if (check.journal.unjournaled_bytes > 0)
       check.errors.push_back(std::string(kMediaFile) + "：封存后文件末尾多出 " + std::to_string(check.journal.unjournaled_bytes) + " 字节");
+    check.manifest_matches = check.errors.empty();
   }
 
   const Sha256Digest digest = sha256(*text);

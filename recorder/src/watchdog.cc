@@ -1,5 +1,7 @@
 #include "netsample/recorder/watchdog.h"
 
+#include <algorithm>
+
 namespace netsample::recorder {
 namespace {
 
@@ -43,13 +45,19 @@ std::vector<WatchEvent> Watchdog::events() const {
 
 void Watchdog::monitor() {
   std::unique_lock lock(mutex_);
+  std::int64_t last_check = now_ns();
+  std::int64_t resumed_at = 0;
   while (!stopping_ && !gave_up_) {
     wake_.wait_for(lock, options_.check_every, [this] { return stopping_; });
     if (stopping_) break;
     const std::int64_t now = now_ns();
+    // The monitor itself overslept: the whole process was paused (SIGSTOP, suspend). That pause is not a
+    // stall of one stage (the capture-interval check reports it as a gap); silence counts from the resume.
+    if (nanoseconds(now - last_check) > std::max<nanoseconds>(options_.stall_after / 2, options_.check_every * 5)) resumed_at = now;
+    last_check = now;
     for (int i = 0; i < kStageCount; ++i) {
       const std::int64_t last = last_beat_ns_[static_cast<size_t>(i)].load(std::memory_order_relaxed);
-      const auto silent = duration_cast<milliseconds>(nanoseconds(now - last));
+      const auto silent = duration_cast<milliseconds>(nanoseconds(now - std::max(last, resumed_at)));
       const Stage stage = static_cast<Stage>(i);
       std::optional<WatchEvent> event;
       if (!stalled_[static_cast<size_t>(i)] && silent >= options_.stall_after) {

@@ -165,6 +165,86 @@ Chronyd::~Chronyd() {
   ::waitpid(pid_, nullptr, 0);
 }
 
+Child::Child(const std::vector<std::string>& argv, const fs::path& log, const std::vector<std::string>& extra_env) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::setpgid(0, 0);  // its own process group: a browser's helpers are killed with it
+    for (const auto& entry : extra_env) ::putenv(const_cast<char*>(entry.c_str()));
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  pid_ = pid;
+}
+
+Child::~Child() {
+  if (reaped_) return;
+  ::kill(-pid_, SIGKILL);
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+}
+
+void Child::signal(int sig) const { ::kill(pid_, sig); }
+
+bool Child::running() {
+  if (reaped_) return false;
+  if (::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+  return !reaped_;
+}
+
+int Child::wait(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("child did not end in time");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
+}
+
+Xvfb::Xvfb(int width, int height) {
+  // -displayfd: Xvfb picks a free display and writes its number when it is ready for clients.
+  int ready[2];
+  if (::pipe(ready) != 0) throw std::runtime_error("pipe failed");
+  server_ = std::make_unique<Child>(std::vector<std::string>{"Xvfb", "-displayfd", std::to_string(ready[1]), "-screen", "0",
+                                                             std::to_string(width) + "x" + std::to_string(height) + "x24",
+                                                             "-nolisten", "tcp", "-noreset"},
+                                    dir_.path() / "xvfb.log");
+  ::close(ready[1]);
+  std::string number;
+  pollfd p{ready[0], POLLIN, 0};
+  char c;
+  while (::poll(&p, 1, 10000) > 0 && ::read(ready[0], &c, 1) == 1 && c != '\n') number += c;
+  ::close(ready[0]);
+  if (number.empty()) {
+    auto log = read_file(dir_.path() / "xvfb.log");
+    throw std::runtime_error("Xvfb did not start (is the xvfb package installed?): " + (log.ok() ? *log : std::string()));
+  }
+  number_ = std::stoi(number);
+}
+
+Chromium::Chromium(const std::string& display, const std::string& url, const std::function<bool()>& page_ready) {
+  // Flags from the machine notes: no sandbox (root), no GPU, no background traffic to Google's hosts.
+  browser_ = std::make_unique<Child>(
+      std::vector<std::string>{"chromium", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                               "--disable-features=Translate,MediaRouter", "--noerrdialogs", "--kiosk",
+                               "--window-position=0,0", "--user-data-dir=" + profile_.path().string(), url},
+      profile_.path() / "chromium.log", std::vector<std::string>{"DISPLAY=" + display});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!page_ready()) {
+    if (!browser_->running() || std::chrono::steady_clock::now() > deadline) {
+      auto log = read_file(profile_.path() / "chromium.log");
+      throw std::runtime_error("chromium did not show the page: " + (log.ok() ? *log : std::string()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 void make_test_ca(const fs::path& dir, const std::string& name) {
   const auto made = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", (dir / (name + ".key")).string(),
                                  "-out", (dir / (name + ".pem")).string(), "-days", "2", "-subj", "/CN=netsample test " + name,

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,6 +77,49 @@ class TestTsa {
   struct Server;
   TempDir dir_;
   std::unique_ptr<Server> server_;
+};
+
+// A program running in the background for the length of a test: output goes to `log`, it is killed
+// (SIGKILL) and reaped when the object dies unless wait() already reaped it.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::filesystem::path& log, const std::vector<std::string>& extra_env = {});
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  int pid() const { return pid_; }
+  void signal(int sig) const;
+  bool running();
+  // Waits for it to end; its exit code, or -signal. Throws after `timeout`.
+  int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+ private:
+  int pid_ = -1;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+// A real X server without a screen (Xvfb) on a free display number; ready when constructed.
+class Xvfb {
+ public:
+  explicit Xvfb(int width = 1280, int height = 720);
+  std::string display() const { return ":" + std::to_string(number_); }
+
+ private:
+  TempDir dir_;
+  int number_ = -1;
+  std::unique_ptr<Child> server_;
+};
+
+// Debian's Chromium in kiosk mode on `display`, showing `url`; returns once `page_ready()` holds (the
+// test's page reports in when it has rendered), throws after 30 s.
+class Chromium {
+ public:
+  Chromium(const std::string& display, const std::string& url, const std::function<bool()>& page_ready);
+
+ private:
+  TempDir profile_;
+  std::unique_ptr<Child> browser_;
 };
 
 // Makes a self-signed CA (key and certificate) in `dir` named `name` (name.pem, name.key).

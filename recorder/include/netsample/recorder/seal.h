@@ -41,6 +41,7 @@ struct TokenCheck {
 
 struct SealCheck {
   bool sealed = false;          // a manifest exists
+  bool manifest_matches = false;  // the manifest's chain head and fragment count are the journal's, nothing appended
   bool ok = false;              // sealed, journal verifies, manifest matches it, at least one token verifies, no token fails
   JournalCheck journal;
   std::vector<TokenCheck> tokens;

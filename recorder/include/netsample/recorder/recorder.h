@@ -1,0 +1,135 @@
+// A screen recording that a seller's lawyer cannot attack (Art 35: one continuous video of the whole
+// purchase, beginning with a network time check). Capture (libavdevice) → trusted time (SNTP) → overlay
+// (time, case, frame) → H.264 → fragmented MP4, every fragment hashed into the journal as it is written;
+// gaps, markers and watchdog events logged as they happen; at the end a manifest stamped by a TSA.
+//
+// Files in the output directory (design/recorder.md):
+//   recording.mp4        the video; each ~1 s fragment is on disk (fdatasync'd) before it is journaled
+//   recording.journal    one hash-chained line per fragment (journal.h)
+//   recording.events     JSON lines as they happen: start, time samples, gaps, markers, watchdog, stamps
+//   stills/NNN-STEP.png  the overlaid frame at each marker
+//   journal.K.tsr        RFC 3161 token over the first K journal lines (every --tsa-interval)
+//   manifest.json, manifest.tsr   the seal (seal.h)
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/core/sntp.h"
+#include "netsample/core/tsa.h"
+#include "netsample/recorder/source.h"
+#include "netsample/recorder/watchdog.h"
+
+namespace netsample::recorder {
+
+inline constexpr const char* kEventsFile = "recording.events";
+inline constexpr const char* kStillsDir = "stills";
+
+struct RecorderOptions {
+  SourceSpec source;
+  std::optional<Region> region;
+  std::filesystem::path out_dir;  // must not exist, or be empty
+  std::string case_number;        // shown in the overlay and the manifest
+  int fps = 15;
+  std::vector<NtpServer> ntp_servers;  // default: ntp.ntsc.ac.cn (the national time service)
+  std::chrono::seconds ntp_interval{60};
+  std::vector<std::string> tsa_urls;
+  std::chrono::seconds tsa_interval{300};  // chain-head stamps while recording
+  std::optional<std::chrono::milliseconds> duration;
+  std::chrono::milliseconds fragment_every{1000};
+  Watchdog::Options watchdog;
+  std::string preset = "veryfast";
+  int crf = 23;
+};
+
+// Checks the options a person typed; errors name the option.
+Status validate(const RecorderOptions& options);
+
+// Capture intervals longer than this are gaps: max(3 frame intervals, 0.5 s) (DESIGN.md, Continuity).
+std::int64_t gap_threshold_ms(int fps);
+
+struct Gap {
+  std::int64_t frame = 0;        // the first frame after the gap (or the frame being written when it happened)
+  std::int64_t utc_us = 0;       // when the gap began
+  std::int64_t duration_ms = 0;
+  std::string reason;            // capture_interval, source_lost, clock_jump, stalled:encode, stalled:write, gave_up:<stage>
+  nlohmann::json to_json() const;
+};
+
+struct Marker {
+  int index = 0;
+  std::string step;
+  std::string note;
+  std::int64_t frame = 0;
+  std::int64_t utc_us = 0;
+  std::string still;         // path relative to the recording directory
+  std::string still_sha256;
+  nlohmann::json to_json() const;
+};
+
+struct Progress {
+  std::int64_t elapsed_ms = 0;
+  std::int64_t frames = 0;
+  std::int64_t dropped = 0;
+  std::uint64_t bytes = 0;
+  int gaps = 0;
+  bool time_verified = false;
+  std::int64_t offset_us = 0;       // trusted time minus this machine's clock
+  std::int64_t uncertainty_us = 0;  // half the reference sample's round trip
+};
+
+enum class NoticeLevel { info, warning, error };
+struct Notice {
+  NoticeLevel level = NoticeLevel::info;
+  std::string text;  // Chinese, for the terminal
+};
+
+struct RecordingOutcome {
+  std::filesystem::path dir;
+  std::int64_t frames = 0;
+  std::int64_t dropped = 0;
+  int gaps = 0;
+  bool time_verified = false;
+  bool gave_up = false;           // the watchdog ended the recording: exit non-zero
+  std::string stop_reason;        // requested, duration, source_ended, disk_full, watchdog
+  std::string manifest_sha256;
+  int tokens = 0;                 // TSA tokens on the manifest
+  std::vector<std::string> tsa_failures;
+};
+
+class Recorder {
+ public:
+  // Opens the source, asks the NTP servers, writes the init segment and starts recording.
+  static Result<std::unique_ptr<Recorder>> start(RecorderOptions options, std::function<void(const Notice&)> on_notice);
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Asks the recording to end (async-signal-safe: only sets a flag).
+  void request_stop();
+  // True once capture has ended on its own (duration, source ended, disk full, watchdog).
+  bool capture_ended() const;
+  Progress progress() const;
+  // A marker at the next frame written: step id ([a-z0-9_]{1,32}), a note, and a PNG still of that frame.
+  // Blocks until the still is on disk.
+  Result<Marker> mark(const std::string& step, const std::string& note);
+  // Stops (if not yet), writes the last fragment, the manifest, and stamps it with every TSA.
+  Result<RecordingOutcome> finish();
+
+ private:
+  struct State;
+  explicit Recorder(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace netsample::recorder
