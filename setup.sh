@@ -13,7 +13,7 @@ PACKAGES=(
   libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libcpp-httplib-dev libgtest-dev sqlite3 chrony
   libavdevice-dev libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libavutil-dev
-  fonts-noto-cjk xvfb chromium
+  fonts-noto-cjk xvfb chromium tesseract-ocr
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -113,7 +114,10 @@ TEST(RecordingTest, TwentySecondsOfABrowserVerifyAsContinuousSyncedAndStamped) {
   const TimeSample before = SntpClient().query(NtpServer{"127.0.0.1", static_cast<std::uint16_t>(ntp.port())}).value();
   Child recorder(record_args(out, x, ntp, tsa, {"--duration", "20", "--tsa-interval", "10"}), dir.path() / "record.log");
   wait_for_frames(out, 60);
+  const NtpServer reference{"127.0.0.1", static_cast<std::uint16_t>(ntp.port())};
+  const std::int64_t before_mark = to_utc_us(SntpClient().query(reference).value().trusted_receive());
   const auto mark = run_process({NETSAMPLE_BIN, "record", "mark", out.string(), "product_page", "--note", "商品页：型号 A1", "--json"});
+  const std::int64_t after_mark = to_utc_us(SntpClient().query(reference).value().trusted_receive());
   ASSERT_EQ(mark.exit_code, 0) << mark.err;
   ASSERT_EQ(recorder.wait(), 0) << read_text(dir.path() / "record.log");
   const TimeSample after = SntpClient().query(NtpServer{"127.0.0.1", static_cast<std::uint16_t>(ntp.port())}).value();
@@ -139,6 +143,17 @@ TEST(RecordingTest, TwentySecondsOfABrowserVerifyAsContinuousSyncedAndStamped) {
   const std::string png = read_text(out / marker["still"].get<std::string>());
   EXPECT_EQ(png.substr(1, 3), "PNG");
   EXPECT_TRUE(report["details"]["markers"][0]["still_ok"]);
+
+  // The time burned into the picture, read back as a person would read it (OCR), is the NTP reference's
+  // time of that moment within a second.
+  const auto ocr = run_process({"/usr/bin/tesseract", (out / marker["still"].get<std::string>()).string(), "-"});
+  std::smatch shown;
+  ASSERT_TRUE(std::regex_search(ocr.out, shown, std::regex(R"((\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}))"))) << ocr.out << ocr.err;
+  const auto overlay_time = parse_iso8601(shown[1].str() + "T" + shown[2].str() + "+08:00", "overlay");
+  ASSERT_TRUE(overlay_time.ok()) << shown[0];
+  EXPECT_GE(to_utc_us(*overlay_time), before_mark - 1'000'000) << shown[0];
+  EXPECT_LE(to_utc_us(*overlay_time), after_mark + 1'000'000) << shown[0];
+  EXPECT_EQ(to_utc_us(*overlay_time) / 1000, marker["utc_us"].get<std::int64_t>() / 1000);  // the marker's own time, to the ms
 
   // Trusted time: the first frame's time lies between two readings of the NTP reference taken around the run.
   const json manifest = json::parse(read_text(out / "manifest.json"));
