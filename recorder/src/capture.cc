@@ -19,6 +19,12 @@ Result<Capture> Capture::open(const SourceSpec& source, const std::optional<Regi
   capture.region_ = region;
   capture.fps_ = fps;
   NETSAMPLE_TRY(capture.open_input());
+  capture.width_ = capture.decoder_->width;
+  capture.height_ = capture.decoder_->height;
+  capture.pixel_format_ = capture.decoder_->pix_fmt;
+  capture.sample_aspect_ratio_ = capture.decoder_->sample_aspect_ratio;
+  if (capture.width_ <= 0 || capture.height_ <= 0 || capture.pixel_format_ == AV_PIX_FMT_NONE)
+    return make_error(ErrorCode::invalid_input, "--source", "录制来源没有给出画面尺寸或像素格式：" + source.text);
   return capture;
 }
 
@@ -35,6 +41,7 @@ Status Capture::open_input() {
                         "这台机器的 FFmpeg（libavdevice）没有 " + source_.device + " 输入；它只在 " + where + " 上可用");
     }
     options.set("framerate", std::to_string(fps_));
+    if (!region_ && width_ > 0) options.set("video_size", std::to_string(width_) + "x" + std::to_string(height_));  // a reopen
     if (region_) {
       options.set("video_size", std::to_string(region_->width) + "x" + std::to_string(region_->height));
       if (source_.kind == SourceKind::x11 || source_.kind == SourceKind::gdigrab) {
@@ -74,6 +81,9 @@ Result<std::optional<CapturedFrame>> Capture::next(const std::atomic<bool>& stop
     av::Frame frame = av::make_frame();
     int rc = avcodec_receive_frame(decoder_.get(), frame.get());
     if (rc == 0) {
+      if (width_ > 0 && (frame->width != width_ || frame->height != height_ || frame->format != pixel_format_))
+        return make_error(ErrorCode::invalid_input, "--source", "录制来源的画面尺寸或格式在录制中变了（" + std::to_string(frame->width) + "x" +
+                                                                   std::to_string(frame->height) + "），不能接续同一段录像");
       CapturedFrame captured{std::move(frame), steady_now_ns(), lost};
       if (!source_.live()) {  // a file plays at its own speed, as if it were being captured now
         const std::int64_t pts = captured.frame->best_effort_timestamp;

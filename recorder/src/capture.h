@@ -26,10 +26,11 @@ class Capture {
   // reopened every 0.5 s until it answers again or `stop` is set (the watchdog sees the silence).
   Result<std::optional<CapturedFrame>> next(const std::atomic<bool>& stop);
 
-  int width() const { return decoder_->width; }
-  int height() const { return decoder_->height; }
-  AVPixelFormat pixel_format() const { return decoder_->pix_fmt; }
-  AVRational sample_aspect_ratio() const { return decoder_->sample_aspect_ratio; }
+  // As first opened (a reopened source is asked for the same size).
+  int width() const { return width_; }
+  int height() const { return height_; }
+  AVPixelFormat pixel_format() const { return pixel_format_; }
+  AVRational sample_aspect_ratio() const { return sample_aspect_ratio_; }
   std::string describe() const;  // device, size and format, for the manifest
 
  private:
@@ -42,6 +43,9 @@ class Capture {
   av::Input input_;
   av::Codec decoder_;
   int stream_ = -1;
+  int width_ = 0, height_ = 0;
+  AVPixelFormat pixel_format_ = AV_PIX_FMT_NONE;
+  AVRational sample_aspect_ratio_{1, 1};
   av::Packet packet_ = av::make_packet();
   bool draining_ = false;
   // File sources are paced at their own speed: the first frame's pts and steady time.

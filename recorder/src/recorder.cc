@@ -563,7 +563,7 @@ Result<std::unique_ptr<Recorder>> Recorder::start(RecorderOptions options, std::
   s.events_fd = UniqueFd(::open(s.path(kEventsFile).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644));
   if (!s.events_fd.valid()) return io_error(s.path(kEventsFile), "无法新建事件日志");
 
-  av_log_set_level(AV_LOG_ERROR);  // FFmpeg's chatter is not for the sampler; failures come back as Errors
+  av_log_set_level(AV_LOG_FATAL);  // FFmpeg's chatter is not for the sampler; failures come back as Errors
 
   // Art 35: the recording begins with a network time check, before the first frame (and before the
   // source is opened, so a screen grabber does not queue up frames while we wait for the servers).

@@ -220,6 +220,30 @@ TEST(RecordingTest, AKilledRecordingStaysPlayableLosesAtMostOneAndAHalfSecondsAn
   EXPECT_LE(killed_at - last_frame_at, 1'500'000) << "lost " << (killed_at - last_frame_at) / 1000 << " ms";
 }
 
+TEST(RecordingTest, ALostScreenIsAStallAtOnceAndEndsTheRecordingWithAnErrorButSealed) {
+  auto x = std::make_unique<Xvfb>();
+  Chronyd ntp;
+  TestTsa tsa;
+  TempDir dir;
+  const fs::path out = dir.path() / "lost";
+  Child recorder(record_args(out, *x, ntp, tsa, {}), dir.path() / "record.log");
+  wait_for_frames(out, 15);
+  x->stop();
+  EXPECT_EQ(recorder.wait(seconds(30)), 1);  // the watchdog gives up after 10 s: a non-zero exit, never a silent "recording"
+  const std::string log = read_text(dir.path() / "record.log");
+  EXPECT_NE(log.find("录制停滞：采集"), std::string::npos) << log;  // said at once (after 2 s), before giving up
+  EXPECT_LT(log.find("录制停滞"), log.find("录制失败")) << log;
+
+  const json report = verify_json(out, tsa.ca_file());
+  EXPECT_FALSE(report["ok"]);
+  EXPECT_TRUE(report["sealed"]);  // what was recorded is sealed and stamped
+  EXPECT_TRUE(report["hash_chain_ok"]);
+  EXPECT_TRUE(report["timestamp_token_ok"]);
+  ASSERT_EQ(report["gaps"].size(), 1u) << report["gaps"].dump(2);
+  EXPECT_EQ(report["gaps"][0]["reason"], "gave_up:capture");
+  EXPECT_GE(report["gaps"][0]["duration_ms"].get<int>(), 10'000);
+}
+
 // One short sealed recording, copied for each way of tampering with it.
 class TamperTest : public ::testing::Test {
  protected:

@@ -104,6 +104,7 @@ class Xvfb {
  public:
   explicit Xvfb(int width = 1280, int height = 720);
   std::string display() const { return ":" + std::to_string(number_); }
+  void stop() { server_.reset(); }  // the screen goes away, as when a session ends under a recorder
 
  private:
   TempDir dir_;
