@@ -18,7 +18,8 @@ void add_period_command(CLI::App& app, Context& context, int& exit_code);
 void add_deadlines_command(CLI::App& app, Context& context, int& exit_code);
 void add_lifecycle_command(CLI::App& app, Context& context, int& exit_code);
 void add_demo_command(CLI::App& app, Context& context, int& exit_code);
-void add_record_commands(CLI::App& app, Context& context, int& exit_code);  // record, record mark, verify
+void add_record_commands(CLI::App& app, Context& context, int& exit_code);  // record, record mark (netsample-recorder)
+void add_verify_command(CLI::App& app, Context& context, int& exit_code);
 
 // Human-readable views shared by the commands and the demo.
 void print_case(const workflow::CaseView& view, const workflow::PlatformRegistry& platforms);

@@ -1,4 +1,5 @@
-// `netsample record`, `record mark` and `verify`: the recorder on the command line (recorder/recorder.h).
+// `netsample record` and `record mark`: the recorder on the command line (recorder/recorder.h). They run in
+// the netsample-recorder program (`netsample record` hands over to it): only it loads FFmpeg.
 #include <unistd.h>
 
 #include <csignal>
@@ -10,7 +11,6 @@
 #include "commands.h"
 #include "netsample/recorder/control.h"
 #include "netsample/recorder/recorder.h"
-#include "netsample/recorder/verify.h"
 
 namespace netsample::app {
 namespace {
@@ -44,13 +44,6 @@ std::string progress_line(const Progress& p) {
     out << "时间未经网络校验";
   if (p.gaps) out << "  间断 " << p.gaps;
   return out.str();
-}
-
-// The TSA trust store: --trust, else <data>/tsa-trust.pem, else the system's CA bundle.
-fs::path trust_store(const Context& context, const std::string& given) {
-  if (!given.empty()) return given;
-  if (fs::exists(context.data_dir / "tsa-trust.pem")) return context.data_dir / "tsa-trust.pem";
-  return "/etc/ssl/certs/ca-certificates.crt";
 }
 
 struct RecordFlags {
@@ -199,23 +192,6 @@ void add_record_commands(CLI::App& app, Context& context, int& exit_code) {
                 << (fs::path(*mark_dir) / m.value("still", "")).string() << "\n";
   });
 
-  auto verify_dir = std::make_shared<std::string>();
-  auto trust = std::make_shared<std::string>();
-  CLI::App* verify = app.add_subcommand("verify", "校验一段录像：片段哈希与哈希链、清单、可信时间戳、逐帧时间连续性、网络校时；全部通过时退出码为 0");
-  verify->add_option("DIR", *verify_dir, "录像目录")->required();
-  verify->add_option("--trust", *trust, "时间戳服务的 CA 证书（PEM）；默认 <数据目录>/tsa-trust.pem，否则系统 CA");
-  verify->callback([&context, &exit_code, verify_dir, trust] {
-    auto report_result = verify_recording(*verify_dir, trust_store(context, *trust));
-    if (!report_result.ok()) {
-      exit_code = report(context, report_result.error());
-      return;
-    }
-    if (context.json)
-      print_json(report_result->to_json());
-    else
-      std::cout << "录像 " << *verify_dir << "\n" << report_result->to_text();
-    exit_code = report_result->ok ? 0 : 4;
-  });
 }
 
 }  // namespace netsample::app

@@ -23,7 +23,13 @@ bash setup.sh build >/dev/null
 NETSAMPLE=$PWD/build/app/netsample
 
 work=$(mktemp -d)
-cleanup() { kill "${browser:-0}" "${xvfb:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+browser=; xvfb=
+cleanup() {  # chromium is a wrapper script with many children: end its whole process group
+  [[ -n $browser ]] && kill -- "-$browser" 2>/dev/null
+  [[ -n $xvfb ]] && kill "$xvfb" 2>/dev/null
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 # An animated page, like a shop's carousel, so the encoder has real work to do.
@@ -44,7 +50,7 @@ Xvfb -displayfd 1 -screen 0 ${SIZE}x24 -nolisten tcp > "$work/display" 2>/dev/nu
 xvfb=$!
 for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
 DISPLAY_NAME=":$(head -1 "$work/display")"
-DISPLAY=$DISPLAY_NAME chromium --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+DISPLAY=$DISPLAY_NAME setsid chromium --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
   --disable-component-update --disable-sync --noerrdialogs --kiosk --window-position=0,0 --window-size=1920,1080 \
   --user-data-dir="$work/profile" "file://$work/page.html" > "$work/chromium.log" 2>&1 &
 browser=$!
@@ -84,7 +90,7 @@ awk -v nc="$ns_cpu" -v fc="$ff_cpu" -v nw="$ns_wall" -v fw="$ff_wall" -v nf="$ns
 }'
 
 # 3. verify against sha256sum over the same files (best of 5, page cache warm for both).
-best() { local best=999999; for _ in 1 2 3 4 5; do local s e; s=$(date +%s%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s%N)
+best() { local best=999999999999; for _ in 1 2 3 4 5; do local s e; s=$(date +%s%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s%N)
   (( e - s < best )) && best=$((e - s)); done; echo "$best"; }
 files=("$work"/netsample/recording.mp4 "$work"/netsample/recording.journal "$work"/netsample/manifest.json)
 total=$(cat "${files[@]}" | wc -c)

@@ -30,18 +30,6 @@ namespace netsample::recorder {
 namespace fs = std::filesystem;
 using namespace std::chrono;
 
-std::int64_t gap_threshold_ms(int fps) { return std::max<std::int64_t>(500, 3 * 1000 / std::max(1, fps)); }
-
-nlohmann::json Gap::to_json() const {
-  return {{"frame", frame}, {"time", format_iso8601_beijing(from_utc_us(utc_us))}, {"utc_us", utc_us},
-          {"duration_ms", duration_ms}, {"reason", reason}};
-}
-
-nlohmann::json Marker::to_json() const {
-  return {{"index", index}, {"step", step}, {"note", note}, {"frame", frame}, {"time", format_iso8601_beijing(from_utc_us(utc_us))},
-          {"utc_us", utc_us}, {"still", still}, {"still_sha256", still_sha256}};
-}
-
 Status validate(const RecorderOptions& options) {
   if (options.out_dir.empty()) return make_error(ErrorCode::missing_field, "--out", "须指定录像的输出目录");
   if (options.fps < 1 || options.fps > 60) return make_error(ErrorCode::invalid_input, "--fps", "帧率应在 1 到 60 之间");
@@ -199,6 +187,15 @@ struct Recorder::State {
   Status handle_frame(CapturedFrame captured, std::int64_t& fragment_start_ns);
   void serve_markers(const AVFrame& frame, std::int64_t index, std::int64_t utc_us);
   nlohmann::json manifest(const std::int64_t ended_utc_us);
+  // REQUIRES: record_mutex held.
+  nlohmann::json timestamp_status() const {
+    if (options.tsa_urls.empty())
+      return {{"configured", false}, {"note", "没有配置时间戳服务（--tsa）：本清单没有可信时间戳"}};
+    const bool answered = !chain_stamps.empty() && !chain_stamps.back()["tokens"].empty();
+    return {{"configured", true}, {"tsa_urls", options.tsa_urls}, {"answered_before_seal", answered},
+            {"failures", chain_stamps.empty() ? nlohmann::json::array() : chain_stamps.back()["failures"]},
+            {"note", answered ? "清单的时间戳见 manifest.tsr" : "封存前所有时间戳服务都没有应答：清单可能没有可信时间戳"}};
+  }
 };
 
 void Recorder::State::query_time(bool before_start) {
@@ -521,6 +518,7 @@ nlohmann::json Recorder::State::manifest(const std::int64_t ended_utc_us) {
       {"watchdog", watchdog_events},
       {"disk", disk_events},
       {"chain_stamps", chain_stamps},
+      {"timestamp", timestamp_status()},
   };
 }
 
@@ -677,6 +675,9 @@ Result<RecordingOutcome> Recorder::finish() {
     std::lock_guard lock(s.clock_mutex);
     outcome.time_verified = s.clock.verified();
   }
+  // The whole journal stamped once more: a stamped prefix even if the manifest's stamp fails, and the
+  // manifest can say whether the authorities answered just before it was sealed.
+  if (!s.options.tsa_urls.empty()) s.stamp_chain();
   const std::int64_t ended = s.trusted_us(s.last_frame_monotonic_ns.load());
   nlohmann::json manifest = s.manifest(ended);
   NETSAMPLE_ASSIGN(SealResult sealed, seal_recording(s.options.out_dir, std::move(manifest), s.tsa, s.options.tsa_urls));

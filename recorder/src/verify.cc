@@ -5,7 +5,7 @@
 #include <regex>
 #include <sstream>
 
-#include "av.h"
+#include "mp4_frames.h"
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
 #include "netsample/core/time.h"
@@ -15,28 +15,6 @@ namespace netsample::recorder {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Presentation times (ms) of every video packet in the file, in decode order (no B-frames: also capture order).
-Result<std::vector<std::int64_t>> frame_times_ms(const fs::path& media) {
-  AVFormatContext* raw = nullptr;
-  int rc = avformat_open_input(&raw, media.c_str(), nullptr, nullptr);
-  if (rc < 0) return av::failure(ErrorCode::integrity, kMediaFile, "播放器读不出这个录像文件", rc);
-  av::Input input(raw);
-  if ((rc = avformat_find_stream_info(input.get(), nullptr)) < 0) return av::failure(ErrorCode::integrity, kMediaFile, "读不出视频流", rc);
-  const int stream = av_find_best_stream(input.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  if (stream < 0) return av::failure(ErrorCode::integrity, kMediaFile, "文件中没有视频流", stream);
-  const AVRational tb = input->streams[stream]->time_base;
-  std::vector<std::int64_t> times;
-  av::Packet packet = av::make_packet();
-  while (av_read_frame(input.get(), packet.get()) >= 0) {
-    if (packet->stream_index == stream) {
-      const std::int64_t pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
-      times.push_back(av_rescale_q(pts, tb, AVRational{1, 1000}));
-    }
-    av_packet_unref(packet.get());
-  }
-  return times;
-}
 
 // The recorder's own story: the manifest when sealed, else what the events log holds.
 struct Story {
@@ -114,11 +92,16 @@ Result<VerifyReport> verify_recording(const fs::path& dir, const fs::path& trust
   if (seal.sealed) manifest = nlohmann::json::parse(read_file(dir / kManifestFile).value(), nullptr, false);
   const Story story = read_story(dir, manifest, report.warnings);
 
-  // Every frame's time, from the container.
-  auto times = frame_times_ms(dir / kMediaFile);
-  if (!times.ok()) {
-    report.errors.push_back(times.error().field + "：" + times.error().message);
+  // Every frame's time, from the container's own boxes.
+  auto mp4 = read_mp4_frames(dir / kMediaFile);
+  if (!mp4.ok()) {
+    report.errors.push_back(mp4.error().field + "：" + mp4.error().message);
   } else {
+    const std::vector<std::int64_t>* times = &mp4->times_ms;
+    report.details["container"] = {{"timescale", mp4->timescale}, {"fragments", mp4->fragments},
+                                   {"incomplete_tail_bytes", mp4->incomplete_tail_bytes}};
+    if (report.sealed && mp4->incomplete_tail_bytes > 0)
+      report.errors.push_back(std::string(kMediaFile) + "：末尾 " + std::to_string(mp4->incomplete_tail_bytes) + " 字节不是完整的片段");
     report.container_frames = static_cast<std::int64_t>(times->size());
     if (report.container_frames < report.frames)
       report.errors.push_back(std::string(kMediaFile) + "：文件中只读出 " + std::to_string(report.container_frames) + " 帧，日志记录了 " +

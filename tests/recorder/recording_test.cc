@@ -2,6 +2,7 @@
 // real browser, trusted time from a real chronyd, stamps from OpenSSL's TSA, then `netsample verify`.
 // Art 35: one continuous recording of the whole purchase, starting with a network time check.
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -11,6 +12,10 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+extern "C" {
+#include <libavformat/avformat.h>
+}
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/sntp.h"
@@ -71,6 +76,24 @@ json verify_json(const fs::path& dir, const fs::path& trust) {
 }
 
 std::string read_text(const fs::path& file) { return read_file(file).value(); }
+
+// How many video frames libavformat (what ordinary players use) finds in the file; -1 if it cannot open it.
+std::int64_t frames_libavformat_reads(const fs::path& file) {
+  AVFormatContext* input = nullptr;
+  if (avformat_open_input(&input, file.c_str(), nullptr, nullptr) < 0) return -1;
+  std::int64_t frames = 0;
+  if (avformat_find_stream_info(input, nullptr) >= 0) {
+    const int stream = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    AVPacket* packet = av_packet_alloc();
+    while (av_read_frame(input, packet) >= 0) {
+      frames += packet->stream_index == stream;
+      av_packet_unref(packet);
+    }
+    av_packet_free(&packet);
+  }
+  avformat_close_input(&input);
+  return frames;
+}
 
 std::vector<json> journal_lines(const fs::path& dir) {
   std::vector<json> lines;
@@ -213,7 +236,9 @@ TEST(RecordingTest, AKilledRecordingStaysPlayableLosesAtMostOneAndAHalfSecondsAn
   EXPECT_FALSE(report["ok"]);
   EXPECT_FALSE(report["sealed"]);
   EXPECT_TRUE(report["hash_chain_ok"]) << report.dump(2);  // every fragment written still verifies
-  EXPECT_GE(report["container_frames"], report["frames"]);  // libavformat reads the file
+  EXPECT_GE(report["container_frames"], report["frames"]);
+  // An ordinary player's library reads it: libavformat demuxes at least every journaled frame.
+  EXPECT_GE(frames_libavformat_reads(out / "recording.mp4"), report["frames"].get<std::int64_t>());
   EXPECT_GE(report["frames"].get<int>(), 120);
   // chronyd serves this machine's clock, so trusted time and the test's clock agree to the millisecond.
   const std::int64_t last_frame_at = journal_lines(out).back()["end_utc_us"];
@@ -242,6 +267,31 @@ TEST(RecordingTest, ALostScreenIsAStallAtOnceAndEndsTheRecordingWithAnErrorButSe
   ASSERT_EQ(report["gaps"].size(), 1u) << report["gaps"].dump(2);
   EXPECT_EQ(report["gaps"][0]["reason"], "gave_up:capture");
   EXPECT_GE(report["gaps"][0]["duration_ms"].get<int>(), 10'000);
+}
+
+TEST(RecordingTest, NoTimestampAuthorityAnsweringIsSaidInTheManifestAndByVerify) {
+  Xvfb x;
+  Chronyd ntp;
+  TestTsa tsa;
+  TempDir dir;
+  const fs::path out = dir.path() / "unstamped";
+  const std::string closed = "http://127.0.0.1:" + std::to_string(free_port(SOCK_STREAM)) + "/tsa";
+  Child recorder({NETSAMPLE_BIN, "record", "--source", "x11:" + x.display(), "--out", out.string(), "--ntp",
+                  "127.0.0.1:" + std::to_string(ntp.port()), "--tsa", closed, "--duration", "3"},
+                 dir.path() / "record.log");
+  ASSERT_EQ(recorder.wait(), 0) << read_text(dir.path() / "record.log");  // the video itself is fine and sealed
+  EXPECT_NE(read_text(dir.path() / "record.log").find("没有任何时间戳服务应答"), std::string::npos);
+
+  const json manifest = json::parse(read_text(out / "manifest.json"));
+  EXPECT_TRUE(manifest["timestamp"]["configured"]);
+  EXPECT_FALSE(manifest["timestamp"]["answered_before_seal"]);
+  EXPECT_FALSE(fs::exists(out / "manifest.tsr"));
+  const json report = verify_json(out, tsa.ca_file());
+  EXPECT_FALSE(report["ok"]);
+  EXPECT_FALSE(report["timestamp_token_ok"]);
+  EXPECT_TRUE(report["hash_chain_ok"]);
+  EXPECT_TRUE(report["continuous"]);
+  EXPECT_NE(report["errors"].dump().find("没有可信时间戳"), std::string::npos) << report["errors"].dump();
 }
 
 // One short sealed recording, copied for each way of tampering with it.

@@ -27,13 +27,11 @@
 #include "netsample/core/error.h"
 #include "netsample/core/sntp.h"
 #include "netsample/core/tsa.h"
+#include "netsample/recorder/continuity.h"
 #include "netsample/recorder/source.h"
 #include "netsample/recorder/watchdog.h"
 
 namespace netsample::recorder {
-
-inline constexpr const char* kEventsFile = "recording.events";
-inline constexpr const char* kStillsDir = "stills";
 
 struct RecorderOptions {
   SourceSpec source;
@@ -54,28 +52,6 @@ struct RecorderOptions {
 
 // Checks the options a person typed; errors name the option.
 Status validate(const RecorderOptions& options);
-
-// Capture intervals longer than this are gaps: max(3 frame intervals, 0.5 s) (DESIGN.md, Continuity).
-std::int64_t gap_threshold_ms(int fps);
-
-struct Gap {
-  std::int64_t frame = 0;        // the first frame after the gap (or the frame being written when it happened)
-  std::int64_t utc_us = 0;       // when the gap began
-  std::int64_t duration_ms = 0;
-  std::string reason;            // capture_interval, source_lost, clock_jump, stalled:encode, stalled:write, gave_up:<stage>
-  nlohmann::json to_json() const;
-};
-
-struct Marker {
-  int index = 0;
-  std::string step;
-  std::string note;
-  std::int64_t frame = 0;
-  std::int64_t utc_us = 0;
-  std::string still;         // path relative to the recording directory
-  std::string still_sha256;
-  nlohmann::json to_json() const;
-};
 
 struct Progress {
   std::int64_t elapsed_ms = 0;

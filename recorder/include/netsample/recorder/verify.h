@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
-#include "netsample/recorder/recorder.h"
+#include "netsample/recorder/continuity.h"
 #include "netsample/recorder/seal.h"
 
 namespace netsample::recorder {

@@ -1,0 +1,209 @@
+#include "mp4_frames.h"
+
+#include <fstream>
+#include <optional>
+#include <string_view>
+
+namespace netsample::recorder {
+namespace {
+
+constexpr const char* kField = "recording.mp4";
+
+// A view of bytes read big-endian, as every ISO BMFF field is.
+struct Reader {
+  std::string_view bytes;
+  size_t at = 0;
+  bool ok = true;
+  std::uint64_t read(int n) {
+    if (at + static_cast<size_t>(n) > bytes.size()) {
+      ok = false;
+      return 0;
+    }
+    std::uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at++]);
+    return v;
+  }
+  void skip(size_t n) {
+    if (at + n > bytes.size()) ok = false;
+    at = std::min(bytes.size(), at + n);
+  }
+};
+
+struct Box {
+  std::string type;
+  std::string_view body;
+};
+
+// The child boxes of a container's body; nullopt when one overruns it.
+std::optional<std::vector<Box>> children(std::string_view body) {
+  std::vector<Box> boxes;
+  size_t at = 0;
+  while (at + 8 <= body.size()) {
+    Reader r{body, at};
+    std::uint64_t size = r.read(4);
+    const std::string type(body.substr(at + 4, 4));
+    size_t header = 8;
+    if (size == 1) {
+      r.at = at + 8;
+      size = r.read(8);
+      header = 16;
+    } else if (size == 0) {
+      size = body.size() - at;
+    }
+    if (size < header || at + size > body.size()) return std::nullopt;
+    boxes.push_back(Box{type, body.substr(at + header, size - header)});
+    at += size;
+  }
+  return boxes;
+}
+
+const Box* find(const std::vector<Box>& boxes, std::string_view type) {
+  for (const auto& b : boxes)
+    if (b.type == type) return &b;
+  return nullptr;
+}
+
+Error malformed(const std::string& what) { return make_error(ErrorCode::integrity, kField, "MP4 结构无效：" + what); }
+
+struct TrackDefaults {
+  std::uint32_t timescale = 0;
+  std::uint32_t sample_duration = 0;  // trex
+};
+
+Result<TrackDefaults> read_moov(std::string_view body) {
+  auto moov = children(body);
+  if (!moov) return malformed("moov 中的盒子越界");
+  TrackDefaults defaults;
+  int video_tracks = 0;
+  for (const auto& box : *moov) {
+    if (box.type == "trak") {
+      auto trak = children(box.body);
+      const Box* mdia = trak ? find(*trak, "mdia") : nullptr;
+      auto mdia_children = mdia ? children(mdia->body) : std::nullopt;
+      const Box* mdhd = mdia_children ? find(*mdia_children, "mdhd") : nullptr;
+      const Box* hdlr = mdia_children ? find(*mdia_children, "hdlr") : nullptr;
+      if (!mdhd || !hdlr) return malformed("trak 缺少 mdhd 或 hdlr");
+      if (hdlr->body.substr(8, 4) != "vide") continue;
+      ++video_tracks;
+      Reader r{mdhd->body};
+      const auto version = r.read(1);
+      r.skip(3 + (version == 1 ? 16 : 8));
+      defaults.timescale = static_cast<std::uint32_t>(r.read(4));
+      if (!r.ok || defaults.timescale == 0) return malformed("mdhd 的时间刻度无效");
+    }
+    if (box.type == "mvex") {
+      auto mvex = children(box.body);
+      const Box* trex = mvex ? find(*mvex, "trex") : nullptr;
+      if (trex) {
+        Reader r{trex->body};
+        r.skip(4 + 4 + 4);  // version/flags, track_ID, default_sample_description_index
+        defaults.sample_duration = static_cast<std::uint32_t>(r.read(4));
+      }
+    }
+  }
+  if (video_tracks != 1) return malformed("应当恰有一条视频轨，实有 " + std::to_string(video_tracks) + " 条");
+  return defaults;
+}
+
+// Appends the frame times of one moof; `next_dts` carries on from the previous fragment when there is no tfdt.
+Status read_moof(std::string_view body, const TrackDefaults& defaults, std::int64_t& next_dts, std::vector<std::int64_t>& times) {
+  auto moof = children(body);
+  if (!moof) return malformed("moof 中的盒子越界");
+  const Box* traf = find(*moof, "traf");
+  auto traf_children = traf ? children(traf->body) : std::nullopt;
+  if (!traf_children) return malformed("moof 缺少 traf");
+  std::uint32_t default_duration = defaults.sample_duration;
+  for (const auto& box : *traf_children) {
+    Reader r{box.body};
+    if (box.type == "tfhd") {
+      const auto flags = r.read(4) & 0xFFFFFF;
+      r.skip(4);                          // track_ID
+      if (flags & 0x01) r.skip(8);        // base_data_offset
+      if (flags & 0x02) r.skip(4);        // sample_description_index
+      if (flags & 0x08) default_duration = static_cast<std::uint32_t>(r.read(4));
+    } else if (box.type == "tfdt") {
+      const auto version = r.read(1);
+      r.skip(3);
+      next_dts = static_cast<std::int64_t>(r.read(version == 1 ? 8 : 4));
+    } else if (box.type == "trun") {
+      const auto version = r.read(1);
+      const auto flags = r.read(3);
+      const auto count = r.read(4);
+      if (flags & 0x001) r.skip(4);  // data_offset
+      if (flags & 0x004) r.skip(4);  // first_sample_flags
+      for (std::uint64_t i = 0; i < count && r.ok; ++i) {
+        const std::int64_t duration = (flags & 0x100) ? static_cast<std::int64_t>(r.read(4)) : default_duration;
+        if (flags & 0x200) r.skip(4);  // size
+        if (flags & 0x400) r.skip(4);  // flags
+        std::int64_t offset = 0;
+        if (flags & 0x800) {
+          const auto raw = static_cast<std::uint32_t>(r.read(4));
+          offset = version == 0 ? static_cast<std::int64_t>(raw) : static_cast<std::int64_t>(static_cast<std::int32_t>(raw));
+        }
+        times.push_back((next_dts + offset) * 1000 / defaults.timescale);
+        next_dts += duration;
+      }
+    }
+    if (!r.ok) return malformed(box.type + " 盒子被截短");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Mp4Frames> read_mp4_frames(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return io_error(file, "无法打开录像文件");
+  in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<std::uint64_t>(in.tellg());
+  in.seekg(0);
+
+  Mp4Frames result;
+  std::optional<TrackDefaults> defaults;
+  std::int64_t next_dts = 0;
+  std::vector<std::int64_t> pending;  // frames of a moof whose mdat has not been seen whole yet
+  std::uint64_t pending_from = 0;
+  std::uint64_t at = 0;
+  while (at + 8 <= file_size) {
+    char header[16];
+    in.seekg(static_cast<std::streamoff>(at));
+    in.read(header, 8);
+    Reader r{std::string_view(header, 8)};
+    std::uint64_t size = r.read(4);
+    const std::string type(header + 4, 4);
+    std::uint64_t header_size = 8;
+    if (size == 1) {
+      in.read(header + 8, 8);
+      size = Reader{std::string_view(header + 8, 8)}.read(8);
+      header_size = 16;
+    } else if (size == 0) {
+      size = file_size - at;
+    }
+    if (size < header_size) return malformed("第 " + std::to_string(at) + " 字节处的盒子长度无效");
+    if (at + size > file_size) break;  // cut short by a crash: the open fragment
+    if (type == "moov" || type == "moof") {
+      std::string body(size - header_size, '\0');
+      in.read(body.data(), static_cast<std::streamsize>(body.size()));
+      if (type == "moov") {
+        NETSAMPLE_ASSIGN(TrackDefaults d, read_moov(body));
+        defaults = d;
+        result.timescale = d.timescale;
+      } else {
+        if (!defaults) return malformed("moof 出现在 moov 之前");
+        pending.clear();
+        pending_from = at;
+        NETSAMPLE_TRY(read_moof(body, *defaults, next_dts, pending));
+      }
+    } else if (type == "mdat" && !pending.empty()) {
+      result.times_ms.insert(result.times_ms.end(), pending.begin(), pending.end());
+      pending.clear();
+      ++result.fragments;
+    }
+    at += size;
+  }
+  if (!defaults) return malformed("没有 moov（不是 MP4 文件，或文件头被截短）");
+  result.incomplete_tail_bytes = file_size - (pending.empty() ? at : pending_from);
+  return result;
+}
+
+}  // namespace netsample::recorder
