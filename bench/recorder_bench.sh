@@ -56,26 +56,44 @@ DISPLAY=$DISPLAY_NAME setsid chromium --no-sandbox --disable-gpu --disable-quic 
 browser=$!
 sleep 5
 
-cpu_of() { awk '{printf "%.2f", $1 + $2}' "$1"; }
-printf 'bench: %s s of %s at %s fps from Xvfb %s with an animated page in Chromium\n' "$SECONDS_TO_RECORD" "$SIZE" "$FPS" "$DISPLAY_NAME"
+sum_of() { awk -v c="$2" '{s += $c} END {printf "%.2f", s}' "$1"; }
+cpu_of() { awk '{s += $1 + $2} END {printf "%.2f", s}' "$1"; }
+printf 'bench: %s s of %s at %s fps from Xvfb %s with an animated page in Chromium, in %s alternating rounds each\n' \
+  "$SECONDS_TO_RECORD" "$SIZE" "$FPS" "$DISPLAY_NAME" "${ROUNDS:-4}"
 
-# 1. netsample record (no NTP or TSA reachable here: the clock check fails at once and is not timed work).
-/usr/bin/time -f '%U %S %e %M' -o "$work/netsample.time" \
-  "$NETSAMPLE" record --source "x11:$DISPLAY_NAME" --out "$work/netsample" --fps $FPS --duration "$SECONDS_TO_RECORD" \
-  --ntp 127.0.0.1:1 --json > "$work/netsample.json" 2> "$work/netsample.log"
-
-# 2. The ffmpeg program, same source, codec and settings (keyframe every second, fragmented MP4).
-/usr/bin/time -f '%U %S %e %M' -o "$work/ffmpeg.time" \
-  ffmpeg -hide_banner -loglevel error -f x11grab -framerate $FPS -video_size $SIZE -draw_mouse 1 -i "$DISPLAY_NAME" \
-  -t "$SECONDS_TO_RECORD" -c:v libx264 -preset veryfast -tune zerolatency -crf 23 -pix_fmt yuv420p -g $FPS \
-  -movflags frag_keyframe+empty_moov+default_base_moof "$work/ffmpeg.mp4"
+# The two programs take turns in short rounds (netsample first, then ffmpeg first, ...), so that what the
+# page and the machine happen to do during one minute weighs on both alike.
+ROUNDS=${ROUNDS:-4}
+round_seconds=$((SECONDS_TO_RECORD / ROUNDS))
+record_netsample() {  # no NTP or TSA reachable here: the clock check fails at once and is not timed work
+  /usr/bin/time -a -f '%U %S %e' -o "$work/netsample.time" \
+    "$NETSAMPLE" record --source "x11:$DISPLAY_NAME" --out "$work/netsample$1" --fps $FPS --duration "$round_seconds" \
+    --ntp 127.0.0.1:1 --json > "$work/netsample$1.json" 2> "$work/netsample$1.log"
+}
+record_ffmpeg() {  # same source, codec and settings (keyframe every second, fragmented MP4)
+  /usr/bin/time -a -f '%U %S %e' -o "$work/ffmpeg.time" \
+    ffmpeg -hide_banner -loglevel error -f x11grab -framerate $FPS -video_size $SIZE -draw_mouse 1 -i "$DISPLAY_NAME" \
+    -t "$round_seconds" -c:v libx264 -preset veryfast -tune zerolatency -crf 23 -pix_fmt yuv420p -g $FPS \
+    -movflags frag_keyframe+empty_moov+default_base_moof "$work/ffmpeg$1.mp4"
+}
+for round in $(seq "$ROUNDS"); do
+  if (( round % 2 )); then record_netsample "$round"; record_ffmpeg "$round"; else record_ffmpeg "$round"; record_netsample "$round"; fi
+done
+SECONDS_TO_RECORD=$((round_seconds * ROUNDS))
 
 ns_cpu=$(cpu_of "$work/netsample.time"); ff_cpu=$(cpu_of "$work/ffmpeg.time")
-ns_wall=$(awk '{print $3}' "$work/netsample.time"); ff_wall=$(awk '{print $3}' "$work/ffmpeg.time")
-ns_frames=$(ffprobe -v error -count_packets -select_streams v:0 -show_entries stream=nb_read_packets -of csv=p=0 "$work/netsample/recording.mp4")
-ff_frames=$(ffprobe -v error -count_packets -select_streams v:0 -show_entries stream=nb_read_packets -of csv=p=0 "$work/ffmpeg.mp4")
-ns_dropped=$(python3 -c "import json;m=json.load(open('$work/netsample/manifest.json'));print(m['dropped_frames'], len(m['continuity']['gaps']))")
-ns_size=$(stat -c %s "$work/netsample/recording.mp4"); ff_size=$(stat -c %s "$work/ffmpeg.mp4")
+ns_wall=$(sum_of "$work/netsample.time" 3); ff_wall=$(sum_of "$work/ffmpeg.time" 3)
+frames_in() { ffprobe -v error -count_packets -select_streams v:0 -show_entries stream=nb_read_packets -of csv=p=0 "$1"; }
+ns_frames=0; ff_frames=0; ns_size=0; ff_size=0; dropped=0; gaps=0
+for round in $(seq "$ROUNDS"); do
+  ns_frames=$((ns_frames + $(frames_in "$work/netsample$round/recording.mp4")))
+  ff_frames=$((ff_frames + $(frames_in "$work/ffmpeg$round.mp4")))
+  ns_size=$((ns_size + $(stat -c %s "$work/netsample$round/recording.mp4")))
+  ff_size=$((ff_size + $(stat -c %s "$work/ffmpeg$round.mp4")))
+  dropped=$((dropped + $(grep -o '"dropped_frames": *[0-9]*' "$work/netsample$round/manifest.json" | grep -o '[0-9]*$')))
+  gaps=$((gaps + $("$NETSAMPLE" verify "$work/netsample$round" --json | grep -c '"reason"' || true)))
+done
+ns_dropped="$dropped $gaps"
 expected=$((SECONDS_TO_RECORD * FPS))
 
 awk -v nc="$ns_cpu" -v fc="$ff_cpu" -v nw="$ns_wall" -v fw="$ff_wall" -v nf="$ns_frames" -v ff="$ff_frames" -v ns="$ns_size" \
@@ -92,9 +110,10 @@ awk -v nc="$ns_cpu" -v fc="$ff_cpu" -v nw="$ns_wall" -v fw="$ff_wall" -v nf="$ns
 # 3. verify against sha256sum over the same files (best of 5, page cache warm for both).
 best() { local best=999999999999; for _ in 1 2 3 4 5; do local s e; s=$(date +%s%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s%N)
   (( e - s < best )) && best=$((e - s)); done; echo "$best"; }
-files=("$work"/netsample/recording.mp4 "$work"/netsample/recording.journal "$work"/netsample/manifest.json)
+files=("$work"/netsample*/recording.mp4 "$work"/netsample*/recording.journal "$work"/netsample*/manifest.json)
+verify_all() { for dir in "$work"/netsample*/; do "$NETSAMPLE" verify "$dir" --trust /etc/ssl/certs/ca-certificates.crt --json; done; }
 total=$(cat "${files[@]}" | wc -c)
-v_ns=$(best "$NETSAMPLE" verify "$work/netsample" --trust /etc/ssl/certs/ca-certificates.crt --json)
+v_ns=$(best verify_all)
 s_ns=$(best sha256sum "${files[@]}")
 awk -v v="$v_ns" -v s="$s_ns" -v b="$total" 'BEGIN {
   printf "  verify %.1f MB: netsample verify %.1f ms (%.0f MB/s), sha256sum %.1f ms (%.0f MB/s), throughput ratio %.2f   (target >= 0.5)\n",
