@@ -1,0 +1,137 @@
+// The clean-environment check (SF/T 0091-2021 practice; Art 35 evidence): each finding, and what makes it a warning.
+#include "netsample/purchase/environment.h"
+
+#include <gtest/gtest.h>
+
+#include "testing.h"
+
+namespace netsample::purchase {
+namespace {
+
+namespace fs = std::filesystem;
+
+class EnvironmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::write_text(dir_.path() / "hosts", "127.0.0.1 localhost\n::1 localhost ip6-localhost # loopback\n");
+    fs::create_directories(dir_.path() / "proc/net");
+    fs::create_directories(dir_.path() / "proc/1");
+    testing::write_text(dir_.path() / "proc/1/comm", "systemd\n");
+    testing::write_text(dir_.path() / "proc/net/route",
+                        "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+                        "eth0\t00000000\t0101A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n");
+    inputs_.platform_hosts = {"jd.com"};
+    inputs_.browser_product = "Chrome/120.0.6099.224";
+    inputs_.clock = TimeSample{"ntp.ntsc.ac.cn:123", 12'000, 8'000, 1, "NTSC", SystemClock().now(), 0};
+    inputs_.hosts_file = dir_.path() / "hosts";
+    inputs_.proc = dir_.path() / "proc";
+    inputs_.browser_policies = dir_.path() / "policies";
+    inputs_.getenv = [this](const char* name) -> const char* {
+      auto it = env_.find(name);
+      return it == env_.end() ? nullptr : it->second.c_str();
+    };
+    inputs_.resolve = [](const std::string&) { return std::vector<std::string>{"111.13.149.108"}; };
+  }
+  static const Finding& finding(const EnvironmentReport&& report, const std::string& item) = delete;  // would dangle
+  static const Finding& finding(const EnvironmentReport& report, const std::string& item) {
+    for (const auto& f : report.findings)
+      if (f.item == item) return f;
+    throw std::runtime_error("no finding " + item);
+  }
+
+  testing::TempDir dir_;
+  std::map<std::string, std::string> env_;
+  EnvironmentInputs inputs_;
+};
+
+TEST_F(EnvironmentTest, ACleanMachineHasNoWarningAndListsEverything) {
+  const auto report = check_environment(inputs_);
+  EXPECT_FALSE(report.has_warnings()) << report.to_text();
+  EXPECT_EQ(report.findings.size(), 9u);
+  EXPECT_EQ(finding(report, "route").value[0]["gateway"], "192.168.1.1");
+  EXPECT_TRUE(finding(report, "route").value[0]["default"]);
+  EXPECT_EQ(finding(report, "processes").value, nlohmann::json::array({"systemd"}));
+  EXPECT_EQ(finding(report, "dns").value["jd.com"][0], "111.13.149.108");
+  EXPECT_FALSE(finding(report, "machine").value["hostname"].get<std::string>().empty());
+  EXPECT_NE(report.to_text().find("未发现异常"), std::string::npos);
+  EXPECT_TRUE(report.to_json()["clean"]);
+}
+
+TEST_F(EnvironmentTest, AHostsOverrideOfThePlatformIsAWarning) {
+  testing::write_text(dir_.path() / "hosts", "127.0.0.1 localhost\n10.0.0.5 item.jd.com\n10.0.0.6 notjd.com\n");
+  const auto report = check_environment(inputs_);
+  const auto& hosts = finding(report, "hosts");
+  EXPECT_EQ(hosts.level, FindingLevel::warning);
+  EXPECT_NE(hosts.note.find("item.jd.com → 10.0.0.5"), std::string::npos) << hosts.note;
+  EXPECT_EQ(hosts.note.find("notjd.com"), std::string::npos) << hosts.note;  // a different domain
+}
+
+TEST_F(EnvironmentTest, AProxyInTheEnvironmentOrTheBrowserPolicyIsAWarning) {
+  env_["no_proxy"] = "localhost";
+  EXPECT_EQ(check_environment(inputs_).findings[1].level, FindingLevel::ok);
+  env_["https_proxy"] = "http://10.1.1.1:8080";
+  EXPECT_EQ(check_environment(inputs_).findings[1].level, FindingLevel::warning);
+
+  fs::create_directories(dir_.path() / "policies");
+  testing::write_text(dir_.path() / "policies/proxy.json", R"({"ProxyMode": "fixed_servers", "ProxyServer": "10.1.1.1:8080"})");
+  const auto report = check_environment(inputs_);
+  const auto& browser_proxy = finding(report, "browser_proxy");
+  EXPECT_EQ(browser_proxy.level, FindingLevel::warning);
+  EXPECT_EQ(browser_proxy.value["proxy.json"]["ProxyServer"], "10.1.1.1:8080");
+}
+
+TEST_F(EnvironmentTest, ThePlatformResolvingToALocalAddressIsAWarningExceptForTheDemoShop) {
+  inputs_.resolve = [](const std::string&) { return std::vector<std::string>{"192.168.3.9"}; };
+  const auto remote = check_environment(inputs_);
+  EXPECT_EQ(finding(remote, "dns").level, FindingLevel::warning);
+  inputs_.local_platform = true;
+  const auto demo = check_environment(inputs_);
+  EXPECT_EQ(finding(demo, "dns").level, FindingLevel::ok);
+}
+
+TEST_F(EnvironmentTest, TheSystemResolverIsAskedByDefault) {
+  inputs_.resolve = nullptr;
+  inputs_.platform_hosts = {"localhost"};
+  const auto report = check_environment(inputs_);
+  const auto& dns = finding(report, "dns");
+  EXPECT_FALSE(dns.value["localhost"].empty());
+  EXPECT_EQ(dns.level, FindingLevel::warning);  // a platform on loopback is suspicious
+}
+
+TEST_F(EnvironmentTest, ATrafficInterceptorRunningIsAWarning) {
+  fs::create_directories(dir_.path() / "proc/4242");
+  testing::write_text(dir_.path() / "proc/4242/comm", "mitmdump\n");
+  const auto report = check_environment(inputs_);
+  const auto& processes = finding(report, "processes");
+  EXPECT_EQ(processes.level, FindingLevel::warning);
+  EXPECT_NE(processes.note.find("mitmdump（PID 4242）"), std::string::npos) << processes.note;
+}
+
+TEST_F(EnvironmentTest, AnUnverifiedOrFarOffClockIsAWarning) {
+  inputs_.clock.reset();
+  const auto unverified = check_environment(inputs_);
+  EXPECT_EQ(finding(unverified, "clock").level, FindingLevel::warning);
+  inputs_.clock = TimeSample{"ntp.ntsc.ac.cn:123", -2'500'000, 8'000, 1, "NTSC", SystemClock().now(), 0};
+  const auto far_off = check_environment(inputs_);
+  EXPECT_EQ(finding(far_off, "clock").level, FindingLevel::warning);
+}
+
+TEST_F(EnvironmentTest, TheRealMachineCanBeChecked) {
+  EnvironmentInputs real;
+  real.platform_hosts = {"jd.com"};
+  real.resolve = [](const std::string&) { return std::vector<std::string>{}; };  // no internet here
+  const auto report = check_environment(real);
+  bool found_self = false;
+  for (const auto& name : finding(report, "processes").value) found_self |= name.get<std::string>().find("purchase_test") != std::string::npos;
+  EXPECT_TRUE(found_self);
+}
+
+TEST(HostMatches, DomainsAndTheirSubdomainsOnly) {
+  EXPECT_TRUE(host_matches("jd.com", "jd.com"));
+  EXPECT_TRUE(host_matches("item.jd.com", "jd.com"));
+  EXPECT_FALSE(host_matches("notjd.com", "jd.com"));
+  EXPECT_FALSE(host_matches("com", "jd.com"));
+}
+
+}  // namespace
+}  // namespace netsample::purchase
