@@ -14,6 +14,7 @@ PACKAGES=(
   libcpp-httplib-dev libgtest-dev sqlite3 chrony
   libavdevice-dev libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libavutil-dev
   fonts-noto-cjk xvfb chromium tesseract-ocr
+  libpango1.0-dev libcairo2-dev poppler-utils
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <CLI/CLI.hpp>
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -8,6 +10,17 @@
 #include "netsample/core/json_fields.h"
 
 namespace netsample::app {
+
+void add_global_options(CLI::App& app, Context& context) {
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
+  const char* env_data = std::getenv("NETSAMPLE_DATA");
+  context.data_dir = env_data && *env_data ? env_data : "./netsample-data";
+  app.add_option("--data", context.data_dir, "数据目录（默认 $NETSAMPLE_DATA，否则 ./netsample-data）");
+  app.add_flag("--json", context.json, "输出 JSON（供程序读取），出错时错误也以 JSON 输出");
+  app.add_option("--as", context.actor, "操作人员的名册编号（流程事件必须指明；其余操作默认记为系统登录名）");
+}
+
 
 int exit_code_for(ErrorCode code) {
   switch (code) {

@@ -16,6 +16,10 @@
 #include "netsample/workflow/lifecycle.h"
 #include "netsample/workflow/platforms.h"
 
+namespace CLI {
+class App;
+}
+
 namespace netsample::app {
 
 // Exit codes (README): 0 done, 1 system failure, 2 bad input, 3 refused by a rule, 4 integrity failure.
@@ -35,6 +39,9 @@ struct Context {
   // Opens the data directory (creating it), loads platforms, calendar and settings. Idempotent.
   Status open();
 };
+
+// --data, --json, --as (also after the subcommand), and one subcommand required: both programs' command line.
+void add_global_options(CLI::App& app, Context& context);
 
 // Reads and parses a JSON file given on the command line; errors name the file.
 Result<nlohmann::json> read_json_file(const std::filesystem::path& file);
