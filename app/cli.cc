@@ -21,6 +21,11 @@ void add_global_options(CLI::App& app, Context& context) {
   app.add_option("--as", context.actor, "操作人员的名册编号（流程事件必须指明；其余操作默认记为系统登录名）");
 }
 
+std::filesystem::path tsa_trust_store(const Context& context, const std::string& given) {
+  if (!given.empty()) return given;
+  if (std::filesystem::exists(context.data_dir / "tsa-trust.pem")) return context.data_dir / "tsa-trust.pem";
+  return "/etc/ssl/certs/ca-certificates.crt";
+}
 
 int exit_code_for(ErrorCode code) {
   switch (code) {

@@ -43,6 +43,10 @@ struct Context {
 // --data, --json, --as (also after the subcommand), and one subcommand required: both programs' command line.
 void add_global_options(CLI::App& app, Context& context);
 
+// The TSA trust store for verifying recordings: `given` (--trust), else <data>/tsa-trust.pem, else the
+// system's CA bundle.
+std::filesystem::path tsa_trust_store(const Context& context, const std::string& given);
+
 // Reads and parses a JSON file given on the command line; errors name the file.
 Result<nlohmann::json> read_json_file(const std::filesystem::path& file);
 

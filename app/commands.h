@@ -20,6 +20,8 @@ void add_lifecycle_command(CLI::App& app, Context& context, int& exit_code);
 void add_demo_command(CLI::App& app, Context& context, int& exit_code);
 void add_record_commands(CLI::App& app, Context& context, int& exit_code);  // record, record mark (netsample-recorder)
 void add_verify_command(CLI::App& app, Context& context, int& exit_code);
+void add_purchase_commands(CLI::App& app, Context& context, int& exit_code);            // mark, finish, show, steps
+void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
 
 // Human-readable views shared by the commands and the demo.
 void print_case(const workflow::CaseView& view, const workflow::PlatformRegistry& platforms);

@@ -10,18 +10,21 @@
 
 namespace {
 
-// True when the subcommand (the first word that is not a global option or its value) is `record`.
+// True for the commands that record: `record ...` and `purchase start ...` (the first words that are not
+// global options or their values).
 bool is_record_command(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
+  std::vector<std::string_view> words;
+  for (int i = 1; i < argc && words.size() < 2; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--data" || arg == "--as") {
       ++i;
       continue;
     }
     if (arg.starts_with("-")) continue;
-    return arg == "record";
+    words.push_back(arg);
   }
-  return false;
+  if (words.empty()) return false;
+  return words[0] == "record" || (words[0] == "purchase" && words.size() > 1 && words[1] == "start");
 }
 
 }  // namespace
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
   add_verify_command(app, context, exit_code);
   // Listed here for --help; the command line is handed over before parsing (below).
   app.add_subcommand("record", "连续录制屏幕（第35条）；record mark 加标记。由同目录的 netsample-recorder 执行");
+  add_purchase_commands(app, context, exit_code);
   add_demo_command(app, context, exit_code);
 
   if (is_record_command(argc, argv)) {

@@ -1,14 +1,7 @@
 // `netsample record` and `record mark`: the recorder on the command line (recorder/recorder.h). They run in
 // the netsample-recorder program (`netsample record` hands over to it): only it loads FFmpeg.
-#include <unistd.h>
-
-#include <csignal>
-#include <cstdio>
-#include <iomanip>
-#include <sstream>
-#include <thread>
-
 #include "commands.h"
+#include "record.h"
 #include "netsample/recorder/control.h"
 #include "netsample/recorder/recorder.h"
 
@@ -18,78 +11,15 @@ namespace {
 using namespace recorder;
 namespace fs = std::filesystem;
 
-volatile std::sig_atomic_t stop_signal = 0;
-void on_stop_signal(int signal) { stop_signal = signal; }
-
-std::string megabytes(std::uint64_t bytes) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / 1e6 << " MB";
-  return out.str();
-}
-
-std::string clock_text(std::int64_t ms) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%02lld:%02lld:%02lld", static_cast<long long>(ms / 3600000),
-                static_cast<long long>(ms / 60000 % 60), static_cast<long long>(ms / 1000 % 60));
-  return text;
-}
-
-std::string progress_line(const Progress& p) {
-  std::ostringstream out;
-  out << "录制中 " << clock_text(p.elapsed_ms) << "  帧 " << p.frames << "  丢帧 " << p.dropped << "  " << megabytes(p.bytes) << "  ";
-  if (p.time_verified)
-    out << "时差 " << std::showpos << std::fixed << std::setprecision(3) << static_cast<double>(p.offset_us) / 1e6 << std::noshowpos
-        << " 秒 ±" << std::setprecision(1) << static_cast<double>(p.uncertainty_us) / 1000 << " 毫秒";
-  else
-    out << "时间未经网络校验";
-  if (p.gaps) out << "  间断 " << p.gaps;
-  return out.str();
-}
-
-struct RecordFlags {
-  std::string source = "x11::0";
-  std::string region, out, case_number;
-  int fps = 15;
-  std::vector<std::string> ntp, tsa;
-  int tsa_interval = 300;
-  double duration = 0;
-};
-
 int run_record(Context& context, const RecordFlags& flags) {
-  RecorderOptions options;
-  auto source = parse_source(flags.source, "--source");
-  if (!source.ok()) return report(context, source.error());
-  options.source = *source;
-  if (!flags.region.empty()) {
-    auto region = parse_region(flags.region, "--region");
-    if (!region.ok()) return report(context, region.error());
-    options.region = *region;
-  }
+  auto built = to_recorder_options(flags);
+  if (!built.ok()) return report(context, built.error());
+  RecorderOptions options = std::move(built).value();
   options.out_dir = flags.out;
   options.case_number = flags.case_number;
-  options.fps = flags.fps;
-  for (const auto& text : flags.ntp) {
-    auto server = parse_ntp_server(text, "--ntp");
-    if (!server.ok()) return report(context, server.error());
-    options.ntp_servers.push_back(*server);
-  }
-  options.tsa_urls = flags.tsa;
-  options.tsa_interval = std::chrono::seconds(flags.tsa_interval);
-  if (flags.duration != 0) options.duration = std::chrono::milliseconds(static_cast<std::int64_t>(flags.duration * 1000));
-
-  const bool terminal = ::isatty(STDERR_FILENO);
-  bool line_shown = false;
-  std::mutex print_mutex;
-  auto print_notice = [&](const Notice& notice) {
-    std::lock_guard lock(print_mutex);
-    if (line_shown) std::cerr << "\r\033[K";
-    line_shown = false;
-    const char* label = notice.level == NoticeLevel::error ? "错误" : notice.level == NoticeLevel::warning ? "注意" : "信息";
-    std::cerr << "netsample record: " << label << "：" << notice.text << "\n";
-  };
-
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
+  Console console("netsample record");
+  auto print_notice = [&console](const Notice& notice) { console.notice(notice); };
+  install_stop_signals();
   auto started = Recorder::start(options, print_notice);
   if (!started.ok()) return report(context, started.error());
   std::unique_ptr<Recorder> rec = std::move(started).value();
@@ -103,24 +33,9 @@ int run_record(Context& context, const RecordFlags& flags) {
   std::cerr << "netsample record: 开始录制 " << options.source.text << " → " << options.out_dir.string()
             << "（Ctrl+C 结束并封存；另开终端用 `" << context.program << " record mark " << options.out_dir.string() << " 步骤` 加标记）\n";
 
-  int ticks = 0;
-  while (!stop_signal && !rec->capture_ended()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    if (++ticks % (terminal ? 5 : 50) != 0) continue;
-    std::lock_guard lock(print_mutex);
-    if (terminal) {
-      std::cerr << "\r\033[K" << progress_line(rec->progress()) << std::flush;
-      line_shown = true;
-    } else {
-      std::cerr << progress_line(rec->progress()) << "\n";
-    }
-  }
+  while (!stop_signal && !rec->capture_ended()) console.tick(rec->progress());
   if (control.ok()) control->reset();
-  {
-    std::lock_guard lock(print_mutex);
-    if (line_shown) std::cerr << "\n";
-    line_shown = false;
-  }
+  console.end_line();
   std::cerr << "netsample record: 正在结束并封存……\n";
   auto outcome = rec->finish();
   if (!outcome.ok()) return report(context, outcome.error());
@@ -145,16 +60,9 @@ int run_record(Context& context, const RecordFlags& flags) {
 void add_record_commands(CLI::App& app, Context& context, int& exit_code) {
   auto flags = std::make_shared<RecordFlags>();
   CLI::App* record = app.add_subcommand("record", "连续录制屏幕（第35条：购买全过程一段连续视频，先网络校时），Ctrl+C 结束并封存");
-  record->add_option("--source", flags->source, "录制来源：x11:显示器（如 x11::0）、gdigrab:desktop、avfoundation:屏幕序号、file:视频文件")
-      ->capture_default_str();
-  record->add_option("--region", flags->region, "只录屏幕的一部分：宽x高+左+上（如 1280x720+0+0）");
+  add_recorder_flags(record, *flags);
   record->add_option("--out", flags->out, "输出目录（须为新目录或空目录）");
   record->add_option("--case", flags->case_number, "案件编号（叠加在画面上，写入清单）");
-  record->add_option("--fps", flags->fps, "帧率")->capture_default_str();
-  record->add_option("--ntp", flags->ntp, "NTP 服务器 主机[:端口]，可多个（默认 ntp.ntsc.ac.cn，国家授时中心）");
-  record->add_option("--tsa", flags->tsa, "RFC 3161 时间戳服务地址，可多个（每个都为同一清单盖时间戳）");
-  record->add_option("--tsa-interval", flags->tsa_interval, "录制中每隔多少秒为哈希链盖一次时间戳")->capture_default_str();
-  record->add_option("--duration", flags->duration, "录制多少秒后自动结束（默认直到 Ctrl+C）");
   record->callback([&context, &exit_code, flags, record] {
     if (record->get_subcommands().empty()) {
       if (flags->out.empty()) {

@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
   CLI::App app{"netsample record：连续、网络校时、防篡改的屏幕录像（第35条）", "netsample"};
   add_global_options(app, context);  // the same command line as netsample's
   add_record_commands(app, context, exit_code);
+  CLI::App* purchase = app.add_subcommand("purchase", "买样（第三十五条）");
+  purchase->require_subcommand(1);
+  add_purchase_start_command(*purchase, context, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,19 +4,6 @@
 #include "netsample/recorder/verify.h"
 
 namespace netsample::app {
-namespace {
-
-namespace fs = std::filesystem;
-
-// The TSA trust store: --trust, else <data>/tsa-trust.pem, else the system's CA bundle.
-fs::path trust_store(const Context& context, const std::string& given) {
-  if (!given.empty()) return given;
-  if (fs::exists(context.data_dir / "tsa-trust.pem")) return context.data_dir / "tsa-trust.pem";
-  return "/etc/ssl/certs/ca-certificates.crt";
-}
-
-}  // namespace
-
 void add_verify_command(CLI::App& app, Context& context, int& exit_code) {
   auto verify_dir = std::make_shared<std::string>();
   auto trust = std::make_shared<std::string>();
@@ -24,7 +11,7 @@ void add_verify_command(CLI::App& app, Context& context, int& exit_code) {
   verify->add_option("DIR", *verify_dir, "录像目录")->required();
   verify->add_option("--trust", *trust, "时间戳服务的 CA 证书（PEM）；默认 <数据目录>/tsa-trust.pem，否则系统 CA");
   verify->callback([&context, &exit_code, verify_dir, trust] {
-    auto report_result = recorder::verify_recording(*verify_dir, trust_store(context, *trust));
+    auto report_result = recorder::verify_recording(*verify_dir, tsa_trust_store(context, *trust));
     if (!report_result.ok()) {
       exit_code = report(context, report_result.error());
       return;

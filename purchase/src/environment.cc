@@ -234,6 +234,42 @@ json EnvironmentReport::to_json() const {
   return {{"clean", !has_warnings()}, {"findings", list}};
 }
 
+namespace {
+
+// At most `limit` bytes, cut at a character boundary (UTF-8), with an ellipsis when cut.
+std::string shorten(const std::string& text, size_t limit) {
+  if (text.size() <= limit) return text;
+  size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + "…";
+}
+
+std::string summary(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_array()) {
+    std::string out = std::to_string(value.size()) + " 项";
+    for (size_t i = 0; i < value.size() && i < 3; ++i) out += (i ? "，" : "：") + (value[i].is_string() ? value[i].get<std::string>() : value[i].dump());
+    return out;
+  }
+  if (value.is_object()) {
+    std::string out;
+    for (const auto& [key, v] : value.items()) out += (out.empty() ? "" : "，") + key + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    return out;
+  }
+  return value.is_null() ? "（无）" : value.dump();
+}
+
+}  // namespace
+
+std::string EnvironmentReport::to_caption() const {
+  std::string out = std::string("取证环境检查（SF/T 0091-2021）：") + (has_warnings() ? "有警告，请审看" : "未发现异常");
+  for (const auto& f : findings) {
+    out += std::string("\n") + (f.level == FindingLevel::ok ? "[正常] " : "[警告] ") + f.title + "：";
+    out += shorten(f.level == FindingLevel::ok ? (f.item == "processes" ? std::to_string(f.value.size()) + " 个程序在运行" : summary(f.value)) : f.note, 90);
+  }
+  return out;
+}
+
 std::string EnvironmentReport::to_text() const {
   std::ostringstream out;
   out << "取证环境检查：" << (has_warnings() ? "有需要审看的警告" : "未发现异常") << "\n";

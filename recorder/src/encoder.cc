@@ -82,14 +82,20 @@ Status FragmentedEncoder::build_filters(const EncoderSettings& settings, const s
                                  std::string("案件 ") + (settings.case_number.empty() ? "（未指定）" : literal_text(settings.case_number));
   AVFilterContext* stamp = avfilter_graph_alloc_filter(graph_.get(), avfilter_get_by_name("drawtext"), "stamp");
   AVFilterContext* mark = avfilter_graph_alloc_filter(graph_.get(), avfilter_get_by_name("drawtext"), "mark");
-  if (!stamp || !mark) return make_error(ErrorCode::internal, "overlay", "FFmpeg 没有 drawtext 滤镜（需要 libfreetype 支持）");
+  AVFilterContext* caption = avfilter_graph_alloc_filter(graph_.get(), avfilter_get_by_name("drawtext"), "caption");
+  if (!stamp || !mark || !caption) return make_error(ErrorCode::internal, "overlay", "FFmpeg 没有 drawtext 滤镜（需要 libfreetype 支持）");
   NETSAMPLE_TRY(set_options(stamp, {{"font", font}, {"text", stamp_text}, {"fontsize", std::to_string(font_size)},
                                     {"fontcolor", "white"}, {"box", "1"}, {"boxcolor", "black@0.65"}, {"boxborderw", "8"},
                                     {"line_spacing", "6"}, {"x", "12"}, {"y", "12"}}));
   NETSAMPLE_TRY(set_options(mark, {{"font", font}, {"text", "时间未经网络校验 TIME NOT VERIFIED"}, {"fontsize", std::to_string(font_size)},
                                    {"fontcolor", "white"}, {"box", "1"}, {"boxcolor", "red@0.85"}, {"boxborderw", "8"},
                                    {"x", "12"}, {"y", std::to_string(12 + font_size * 3)}, {"enable", "0"}}));
-  if ((rc = avfilter_init_str(stamp, nullptr)) < 0 || (rc = avfilter_init_str(mark, nullptr)) < 0)
+  // The caption is literal text (expansion none), replaced with drawtext's "reinit" command.
+  NETSAMPLE_TRY(set_options(caption, {{"font", font}, {"text", " "}, {"expansion", "none"}, {"fontsize", std::to_string(std::max(16, font_size * 4 / 5))},
+                                      {"fontcolor", "white"}, {"box", "1"}, {"boxcolor", "0x0b3d91@0.85"}, {"boxborderw", "10"},
+                                      {"line_spacing", "4"}, {"x", "12"}, {"y", "h-text_h-24"}, {"enable", "0"}}));
+  if ((rc = avfilter_init_str(stamp, nullptr)) < 0 || (rc = avfilter_init_str(mark, nullptr)) < 0 ||
+      (rc = avfilter_init_str(caption, nullptr)) < 0)
     return av::failure(ErrorCode::internal, "overlay", "无法初始化画面叠加（字体 " + font + "）", rc);
 
   // H.264 4:2:0 needs even sizes: drop a last odd row or column.
@@ -101,7 +107,7 @@ Status FragmentedEncoder::build_filters(const EncoderSettings& settings, const s
       (rc = avfilter_graph_create_filter(&sink_, avfilter_get_by_name("buffersink"), "out", nullptr, nullptr, graph_.get())) < 0)
     return av::failure(ErrorCode::internal, "overlay", "无法建立滤镜", rc);
   // Text is drawn on the converted frame: it is new and writable, so drawtext does not copy the captured one.
-  AVFilterContext* chain[] = {source_, crop, format, stamp, mark, sink_};
+  AVFilterContext* chain[] = {source_, crop, format, stamp, mark, caption, sink_};
   for (size_t i = 0; i + 1 < std::size(chain); ++i)
     if ((rc = avfilter_link(chain[i], 0, chain[i + 1], 0)) < 0) return av::failure(ErrorCode::internal, "overlay", "无法连接滤镜", rc);
   if ((rc = avfilter_graph_config(graph_.get(), nullptr)) < 0) return av::failure(ErrorCode::internal, "overlay", "滤镜配置失败", rc);
@@ -235,6 +241,23 @@ void FragmentedEncoder::show_unverified_mark(bool shown) {
   if (shown == mark_shown_) return;
   mark_shown_ = shown;
   avfilter_graph_send_command(graph_.get(), "mark", "enable", shown ? "1" : "0", nullptr, 0, 0);
+}
+
+Status FragmentedEncoder::set_caption(const std::string& text) {
+  if (text.empty()) {
+    avfilter_graph_send_command(graph_.get(), "caption", "enable", "0", nullptr, 0, 0);
+    return {};
+  }
+  // reinit parses an option string: backslash, quote and colon are escaped; with expansion none, that is all.
+  std::string value;
+  for (char c : text) {
+    if (c == '\\' || c == '\'' || c == ':') value += '\\';
+    value += c;
+  }
+  const int rc = avfilter_graph_send_command(graph_.get(), "caption", "reinit", ("text=" + value).c_str(), nullptr, 0, 0);
+  if (rc < 0) return av::failure(ErrorCode::internal, "caption", "无法更新画面说明文字", rc);
+  avfilter_graph_send_command(graph_.get(), "caption", "enable", "1", nullptr, 0, 0);
+  return {};
 }
 
 Result<const AVFrame*> FragmentedEncoder::add(const AVFrame& captured, const FrameStamp& stamp) {

@@ -53,6 +53,8 @@ class FragmentedEncoder {
   Result<const AVFrame*> add(const AVFrame& captured, const FrameStamp& stamp);
   // Shows or hides the "time not verified" mark from the next frame on.
   void show_unverified_mark(bool shown);
+  // Replaces the caption box (lower left) from the next frame on; empty hides it.
+  Status set_caption(const std::string& text);
   // Drains the encoder, writes the last fragment and closes the file (fsync'd).
   Status finish();
 

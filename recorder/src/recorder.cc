@@ -127,6 +127,7 @@ struct Recorder::State {
   std::vector<Gap> gaps;
   std::vector<Marker> markers;
   std::vector<nlohmann::json> watchdog_events, disk_events, chain_stamps;
+  nlohmann::json attachments = nlohmann::json::object();
   Status capture_error, process_error;
 
   struct MarkRequest {
@@ -135,6 +136,7 @@ struct Recorder::State {
   };
   std::mutex mark_mutex;
   std::deque<std::shared_ptr<MarkRequest>> mark_requests;
+  std::optional<std::string> pending_caption;  // under mark_mutex; applied by the process thread
 
   std::mutex background_mutex;
   std::condition_variable background_cv;
@@ -374,6 +376,15 @@ Status Recorder::State::handle_frame(CapturedFrame captured, std::int64_t& fragm
     std::lock_guard lock(clock_mutex);
     encoder->show_unverified_mark(!clock.verified());
   }
+  std::optional<std::string> caption;
+  {
+    std::lock_guard lock(mark_mutex);
+    caption.swap(pending_caption);
+  }
+  if (caption) {
+    NETSAMPLE_TRY(encoder->set_caption(*caption));
+    log({{"type", "caption"}, {"frame", index}, {"text", *caption}});
+  }
   NETSAMPLE_ASSIGN(const AVFrame* overlaid, encoder->add(*captured.frame, stamp));
   watchdog->beat(Stage::encode);
   serve_markers(*overlaid, index, stamp.utc_us);
@@ -519,6 +530,7 @@ nlohmann::json Recorder::State::manifest(const std::int64_t ended_utc_us) {
       {"disk", disk_events},
       {"chain_stamps", chain_stamps},
       {"timestamp", timestamp_status()},
+      {"attachments", attachments},
   };
 }
 
@@ -641,6 +653,26 @@ Result<Marker> Recorder::mark(const std::string& step, const std::string& note) 
   if (done.wait_for(seconds(10)) != std::future_status::ready)
     return make_error(ErrorCode::internal, "mark", "10 秒内没有新的画面可以标记（录制是否停滞？）");
   return done.get();
+}
+
+void Recorder::show_caption(const std::string& text) {
+  std::lock_guard lock(state_->mark_mutex);
+  state_->pending_caption = text;
+}
+
+Status Recorder::attach(const std::string& key, nlohmann::json value) {
+  static const std::regex key_rule("[a-z][a-z0-9_]{0,31}");
+  if (!std::regex_match(key, key_rule))
+    return make_error(ErrorCode::invalid_input, "attachment", "附加内容的名称只能由小写字母、数字和下划线组成");
+  state_->log({{"type", "attachment"}, {"key", key}, {"value", value}});
+  std::lock_guard lock(state_->record_mutex);
+  state_->attachments[key] = std::move(value);
+  return {};
+}
+
+std::vector<TimeSample> Recorder::time_samples() const {
+  std::lock_guard lock(state_->clock_mutex);
+  return state_->clock.samples();
 }
 
 Result<RecordingOutcome> Recorder::finish() {

@@ -129,6 +129,39 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_by_state ON outbox (state, id);
 )sql"},
+      {"3 purchase sessions (Art 35): one recording each, the steps marked on it", R"sql(
+CREATE TABLE purchase_sessions (
+  id               INTEGER PRIMARY KEY,
+  case_id          INTEGER NOT NULL REFERENCES cases (id),
+  seq              INTEGER NOT NULL,         -- 1, 2, ... within the case (a new purchase is a new session)
+  state            TEXT NOT NULL CHECK (state IN ('recording', 'complete', 'incomplete')),
+  recording_dir    TEXT NOT NULL UNIQUE,     -- one recording, never shared (Art 35: continuous, uninterrupted)
+  started_by       TEXT NOT NULL,
+  started_utc_us   INTEGER NOT NULL,
+  finished_utc_us  INTEGER,
+  environment      TEXT,                     -- JSON: the clean-environment check
+  problems         TEXT,                     -- JSON array: what keeps it from being complete
+  verify           TEXT,                     -- JSON: the recording's verify report at finish
+  manifest_sha256  TEXT,
+  UNIQUE (case_id, seq)
+);
+-- Never two recordings of one case at once, whatever the processes do.
+CREATE UNIQUE INDEX purchase_sessions_one_recording ON purchase_sessions (case_id) WHERE state = 'recording';
+
+CREATE TABLE purchase_steps (
+  id             INTEGER PRIMARY KEY,
+  session_id     INTEGER NOT NULL REFERENCES purchase_sessions (id),
+  step           TEXT NOT NULL,              -- time_check, search, licence, product_page, order, payment, chat
+  fields         TEXT NOT NULL,              -- canonical JSON, checked against the step's fields
+  marker_index   INTEGER NOT NULL,           -- the recording's marker
+  frame          INTEGER NOT NULL,
+  utc_us         INTEGER NOT NULL,           -- trusted time of the marked frame
+  still          TEXT NOT NULL,              -- path inside the recording directory
+  still_sha256   TEXT NOT NULL,
+  marked_by      TEXT NOT NULL
+);
+CREATE INDEX purchase_steps_by_session ON purchase_steps (session_id, id);
+)sql"},
   };
   return all;
 }

@@ -32,6 +32,7 @@ struct EnvironmentReport {
   bool has_warnings() const;
   nlohmann::json to_json() const;
   std::string to_text() const;  // one block per finding, for the terminal and the on-screen page
+  std::string to_caption() const;  // one short line per finding, burned into the recording's first seconds
 };
 
 struct EnvironmentInputs {

@@ -99,6 +99,14 @@ class Recorder {
   // A marker at the next frame written: step id ([a-z0-9_]{1,32}), a note, and a PNG still of that frame.
   // Blocks until the still is on disk.
   Result<Marker> mark(const std::string& step, const std::string& note);
+  // Text shown in a box in the lower part of every frame from the next one on, until replaced; empty hides
+  // it. For what must be seen in the video itself (the clean-environment check, the time check). Logged.
+  void show_caption(const std::string& text);
+  // manifest["attachments"][key]: what whoever records adds (the purchase session's environment check and
+  // steps), sealed and stamped with the rest. Logged as it is attached.
+  Status attach(const std::string& key, nlohmann::json value);
+  // The time samples so far (the recorder's NTP answers), oldest first.
+  std::vector<TimeSample> time_samples() const;
   // Stops (if not yet), writes the last fragment, the manifest, and stamps it with every TSA.
   Result<RecordingOutcome> finish();
 

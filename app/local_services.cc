@@ -1,0 +1,286 @@
+#include "local_services.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <httplib.h>
+
+#include "netsample/core/file_io.h"
+#include "netsample/core/sntp.h"
+
+namespace netsample::local {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+namespace {
+
+std::string log_text(const fs::path& log) {
+  auto text = read_file(log);
+  return text.ok() ? *text : std::string();
+}
+
+Status write_text(const fs::path& file, const std::string& text) { return write_file_atomic(file, text); }
+
+}  // namespace
+
+Result<ProgramOutput> run_program(const std::vector<std::string>& argv) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return make_error(ErrorCode::io, argv[0], "pipe failed");
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    return make_error(ErrorCode::io, argv[0], "pipe failed");
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  ProgramOutput result;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  char buffer[65536];
+  while (open_fds > 0) {
+    if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<size_t>(n));
+      } else {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) ::close(f.fd);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  return result;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const fs::path& log, const std::vector<std::string>& extra_env) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::setpgid(0, 0);  // its own process group: a browser's helpers are killed with it
+    for (const auto& entry : extra_env) ::putenv(const_cast<char*>(entry.c_str()));
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  pid_ = pid;
+}
+
+ChildProcess::~ChildProcess() {
+  if (reaped_ || pid_ <= 0) return;
+  ::kill(-pid_, SIGKILL);
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+}
+
+void ChildProcess::signal(int sig) const { ::kill(pid_, sig); }
+
+bool ChildProcess::running() {
+  if (reaped_) return false;
+  if (::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+  return !reaped_;
+}
+
+std::optional<int> ChildProcess::wait_for(milliseconds timeout) {
+  const auto deadline = steady_clock::now() + timeout;
+  while (running()) {
+    if (steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
+}
+
+Result<int> free_loopback_port(int socket_type) {
+  UniqueFd fd(::socket(AF_INET, socket_type | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  if (fd.get() < 0 || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &length) != 0)
+    return make_error(ErrorCode::network, "port", "127.0.0.1 上没有空闲端口");
+  return static_cast<int>(ntohs(addr.sin_port));
+}
+
+Result<std::unique_ptr<VirtualDisplay>> VirtualDisplay::start(const fs::path& work_dir, int width, int height) {
+  // -displayfd: Xvfb picks a free display and writes its number when it is ready for clients.
+  int ready[2];
+  if (::pipe(ready) != 0) return make_error(ErrorCode::io, "xvfb", "pipe failed");
+  std::unique_ptr<VirtualDisplay> display(new VirtualDisplay());
+  const fs::path log = work_dir / "xvfb.log";
+  display->server_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"Xvfb", "-displayfd", std::to_string(ready[1]), "-screen", "0",
+                               std::to_string(width) + "x" + std::to_string(height) + "x24", "-nolisten", "tcp", "-noreset"},
+      log);
+  ::close(ready[1]);
+  std::string number;
+  pollfd p{ready[0], POLLIN, 0};
+  char c;
+  while (::poll(&p, 1, 10000) > 0 && ::read(ready[0], &c, 1) == 1 && c != '\n') number += c;
+  ::close(ready[0]);
+  if (number.empty())
+    return make_error(ErrorCode::not_found, "xvfb", "Xvfb 没有启动（需要 Debian 软件包 xvfb）：" + log_text(log));
+  display->number_ = std::stoi(number);
+  return display;
+}
+
+Result<std::unique_ptr<TimeServer>> TimeServer::start(const fs::path& work_dir) {
+  std::unique_ptr<TimeServer> server(new TimeServer());
+  const fs::path conf = work_dir / "chrony.conf", log = work_dir / "chronyd.log";
+  for (int attempt = 0; attempt < 5 && server->pid_ < 0; ++attempt) {
+    NETSAMPLE_ASSIGN(server->port_, free_loopback_port(SOCK_DGRAM));
+    // Its own local clock at stratum 8, on loopback only; -x: it never adjusts this machine's clock.
+    NETSAMPLE_TRY(write_text(conf, "port " + std::to_string(server->port_) + "\nbindaddress 127.0.0.1\nlocal stratum 8\nallow 127.0.0.1\n"
+                                   "cmdport 0\npidfile " + (work_dir / "chronyd.pid").string() + "\n"));
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::execl("/usr/sbin/chronyd", "chronyd", "-d", "-x", "-u", "root", "-f", conf.c_str(), nullptr);
+      ::_exit(127);
+    }
+    // Ready when it answers. Bounded by time, not tries: before chronyd binds, a query fails at once
+    // (ICMP port unreachable); a port taken meanwhile makes chronyd exit, and we try another.
+    const SntpClient client(milliseconds(200));
+    const NtpServer address{"127.0.0.1", static_cast<std::uint16_t>(server->port_)};
+    const auto deadline = steady_clock::now() + std::chrono::seconds(10);
+    while (steady_clock::now() < deadline) {
+      if (client.query(address).ok()) {
+        server->pid_ = pid;
+        break;
+      }
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) break;
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    if (server->pid_ < 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  if (server->pid_ < 0)
+    return make_error(ErrorCode::not_found, "chronyd", "本机 NTP 服务（chronyd）没有启动（需要 Debian 软件包 chrony）：" + log_text(log));
+  return server;
+}
+
+TimeServer::~TimeServer() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
+}
+
+Status make_ca(const fs::path& dir, const std::string& name, const std::string& common_name) {
+  NETSAMPLE_ASSIGN(ProgramOutput made,
+                   run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", (dir / (name + ".key")).string(),
+                                "-out", (dir / (name + ".pem")).string(), "-days", "30", "-subj", "/CN=" + common_name, "-addext",
+                                "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"}));
+  if (made.exit_code != 0) return make_error(ErrorCode::internal, "openssl", "无法生成 CA 证书：" + made.err);
+  return {};
+}
+
+struct TimestampAuthority::Server {
+  httplib::Server http;
+  std::thread thread;
+  int port = 0;
+  std::atomic<int> requests{0};
+  std::atomic<int> failures_left{0};
+  std::mutex openssl;  // one `openssl ts -reply` at a time: they share the serial file
+};
+
+TimestampAuthority::TimestampAuthority() : server_(std::make_unique<Server>()) {}
+
+Result<std::unique_ptr<TimestampAuthority>> TimestampAuthority::start(const fs::path& work_dir) {
+  std::unique_ptr<TimestampAuthority> tsa(new TimestampAuthority());
+  const fs::path d = tsa->dir_ = work_dir;
+  NETSAMPLE_TRY(make_ca(d, "ca", "netsample local CA"));
+  auto run = [](const std::vector<std::string>& argv) -> Status {
+    NETSAMPLE_ASSIGN(ProgramOutput result, run_program(argv));
+    if (result.exit_code != 0) return make_error(ErrorCode::internal, "openssl", argv[1] + " 失败：" + result.err);
+    return {};
+  };
+  NETSAMPLE_TRY(run({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", (d / "tsa.key").string(), "-out",
+                     (d / "tsa.csr").string(), "-subj", "/CN=netsample local TSA"}));
+  NETSAMPLE_TRY(write_text(d / "tsa.ext", "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n"));
+  NETSAMPLE_TRY(run({"/usr/bin/openssl", "x509", "-req", "-in", (d / "tsa.csr").string(), "-CA", (d / "ca.pem").string(), "-CAkey",
+                     (d / "ca.key").string(), "-CAcreateserial", "-out", (d / "tsa.pem").string(), "-days", "30", "-extfile",
+                     (d / "tsa.ext").string()}));
+  NETSAMPLE_TRY(write_text(d / "tsaserial", "01\n"));
+  NETSAMPLE_TRY(write_text(d / "tsa.cnf", "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\ndir = " + d.string() +
+                                              "\nserial = $dir/tsaserial\nsigner_cert = $dir/tsa.pem\ncerts = $dir/tsa.pem\nsigner_key = $dir/tsa.key\n"
+                                              "signer_digest = sha256\ndefault_policy = 1.2.3.4.1\nother_policies = 1.2.3.4.5\n"
+                                              "digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = yes\ntsa_name = yes\n"
+                                              "ess_cert_id_chain = no\ness_cert_id_alg = sha256\n"));
+  Server* server = tsa->server_.get();
+  server->http.Post("/tsa", [server, d](const httplib::Request& req, httplib::Response& res) {
+    const int n = ++server->requests;
+    if (server->failures_left > 0) {
+      --server->failures_left;
+      res.status = 503;
+      return;
+    }
+    std::lock_guard lock(server->openssl);
+    const fs::path query = d / ("q" + std::to_string(n) + ".tsq"), reply = d / ("r" + std::to_string(n) + ".tsr");
+    auto made = write_text(query, req.body).ok()
+                    ? run_program({"/usr/bin/openssl", "ts", "-reply", "-config", (d / "tsa.cnf").string(), "-queryfile", query.string(), "-out",
+                                   reply.string()})
+                    : Result<ProgramOutput>(make_error(ErrorCode::io, "tsa", "cannot write the query"));
+    auto bytes = read_file(reply);
+    if (!made.ok() || made->exit_code != 0 || !bytes.ok()) {
+      res.status = 500;
+      res.set_content(made.ok() ? made->err : made.error().message, "text/plain");
+      return;
+    }
+    res.set_content(*bytes, "application/timestamp-reply");
+  });
+  server->port = server->http.bind_to_any_port("127.0.0.1");
+  if (server->port <= 0) return make_error(ErrorCode::network, "tsa", "本机时间戳服务无法监听 127.0.0.1");
+  server->thread = std::thread([server] { server->http.listen_after_bind(); });
+  for (int i = 0; i < 10'000 && !server->http.is_running(); ++i) std::this_thread::sleep_for(milliseconds(1));
+  if (!server->http.is_running()) return make_error(ErrorCode::network, "tsa", "本机时间戳服务没有启动");
+  return tsa;
+}
+
+TimestampAuthority::~TimestampAuthority() {
+  server_->http.stop();
+  if (server_->thread.joinable()) server_->thread.join();
+}
+
+std::string TimestampAuthority::url() const { return "http://127.0.0.1:" + std::to_string(server_->port) + "/tsa"; }
+fs::path TimestampAuthority::ca_file() const { return dir_ / "ca.pem"; }
+int TimestampAuthority::requests() const { return server_->requests; }
+void TimestampAuthority::fail_next(int count) { server_->failures_left = count; }
+
+}  // namespace netsample::local

@@ -1,0 +1,93 @@
+// Local stand-ins for the outside world, for `netsample demo` and the tests: a screen without a monitor
+// (Xvfb), a network time server (chronyd serving NTP on 127.0.0.1, never steering this machine's clock),
+// and a Time-Stamping Authority (OpenSSL's own TSA with a CA made on the spot) behind HTTP on 127.0.0.1.
+// Each is started, ready when start() returns, and stopped when its object dies. Nothing leaves loopback.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netsample/core/error.h"
+
+namespace netsample::local {
+
+struct ProgramOutput {
+  int exit_code = -1;  // -signal when killed by a signal
+  std::string out, err;
+};
+
+// Runs a program (absolute path, no shell) to completion and captures its output.
+Result<ProgramOutput> run_program(const std::vector<std::string>& argv);
+
+// A program running in the background in its own process group, output to `log`; killed (SIGKILL, with
+// its group) and reaped when the object dies unless it was reaped before.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log, const std::vector<std::string>& extra_env = {});
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  int pid() const { return pid_; }
+  void signal(int sig) const;
+  bool running();
+  // Its exit code (or -signal) once it ended, nullopt if it is still running after `timeout`.
+  std::optional<int> wait_for(std::chrono::milliseconds timeout);
+
+ private:
+  int pid_ = -1;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+// A free port on 127.0.0.1 for the socket type (SOCK_DGRAM, SOCK_STREAM).
+Result<int> free_loopback_port(int socket_type);
+
+class VirtualDisplay {
+ public:
+  static Result<std::unique_ptr<VirtualDisplay>> start(const std::filesystem::path& work_dir, int width, int height);
+  std::string display() const { return ":" + std::to_string(number_); }
+  void stop() { server_.reset(); }
+
+ private:
+  VirtualDisplay() = default;
+  int number_ = -1;
+  std::unique_ptr<ChildProcess> server_;
+};
+
+class TimeServer {
+ public:
+  static Result<std::unique_ptr<TimeServer>> start(const std::filesystem::path& work_dir);
+  ~TimeServer();
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  TimeServer() = default;
+  int port_ = 0;
+  int pid_ = -1;
+};
+
+// Makes a self-signed CA (name.pem, name.key) in `dir` with the openssl program.
+Status make_ca(const std::filesystem::path& dir, const std::string& name, const std::string& common_name);
+
+class TimestampAuthority {
+ public:
+  static Result<std::unique_ptr<TimestampAuthority>> start(const std::filesystem::path& work_dir);
+  ~TimestampAuthority();
+  std::string url() const;
+  std::filesystem::path ca_file() const;  // what verify must trust
+  int requests() const;
+  void fail_next(int count);  // the next `count` requests answer HTTP 503 (an authority that is down)
+
+ private:
+  struct Server;
+  TimestampAuthority();
+  std::filesystem::path dir_;
+  std::unique_ptr<Server> server_;
+};
+
+}  // namespace netsample::local

@@ -1,0 +1,176 @@
+// `netsample purchase mark / finish / show`: the sampler's hand on a running purchase session. `purchase
+// start` runs in netsample-recorder (purchase_start.cc); these talk to it over the recorder's control
+// channel and read the session from the database.
+#include <thread>
+
+#include "commands.h"
+#include "netsample/purchase/session.h"
+#include "netsample/recorder/control.h"
+#include "purchase_view.h"
+
+namespace netsample::app {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// The session being recorded: of --case, or the only one recording in this data directory.
+Result<purchase::SessionView> recording_session(purchase::PurchaseSessions& sessions, const std::string& case_number) {
+  NETSAMPLE_ASSIGN(auto recording, sessions.recording(case_number.empty() ? std::nullopt : std::optional(case_number)));
+  if (recording.empty())
+    return make_error(ErrorCode::not_found, "case",
+                      case_number.empty() ? "没有正在录制的买样（先 purchase start --case 任务编号）" : "任务 " + case_number + " 没有正在录制的买样");
+  if (recording.size() > 1) {
+    std::string list;
+    for (const auto& s : recording) list += (list.empty() ? "" : "、") + s.case_number;
+    return make_error(ErrorCode::invalid_input, "case", "有多个买样正在录制（" + list + "），请用 --case 指明任务");
+  }
+  return recording.front();
+}
+
+Result<json> parse_fields(const std::vector<std::string>& pairs) {
+  json fields = json::object();
+  for (const auto& pair : pairs) {
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return make_error(ErrorCode::invalid_input, "--field", "字段应写成 名称=值（如 --field order_number=DS202611240001），而不是 \"" + pair + "\"");
+    const std::string key = pair.substr(0, eq);
+    if (fields.contains(key)) return make_error(ErrorCode::duplicate, "--field", "字段 " + key + " 给了两次");
+    fields[key] = pair.substr(eq + 1);
+  }
+  return fields;
+}
+
+struct MarkFlags {
+  std::string step, note, case_number;
+  std::vector<std::string> fields;
+};
+
+Status run_mark(Context& context, purchase::PurchaseSessions& sessions, const MarkFlags& flags) {
+  NETSAMPLE_ASSIGN(purchase::SessionView session, recording_session(sessions, flags.case_number));
+  NETSAMPLE_ASSIGN(json fields, parse_fields(flags.fields));
+  // Checked here too, so a typo is answered without touching the recording.
+  NETSAMPLE_TRY(status_of(sessions.check_step(session.id, flags.step, fields)));
+  json request = {{"command", "purchase_mark"}, {"step", flags.step}, {"fields", fields}, {"as", context.actor}};
+  if (!flags.note.empty()) request["note"] = flags.note;
+  auto answer = recorder::send_control(session.recording_dir, request);
+  if (!answer.ok())
+    return make_error(ErrorCode::not_found, "purchase", "任务 " + session.case_number + " 的录制程序没有应答（" + answer.error().message +
+                                                             "）；用 purchase finish 结束这次买样");
+  if (!answer->value("ok", false)) {
+    const std::string code = answer->value("code", "refused_by_rule");
+    ErrorCode error_code = code == "invalid_input" ? ErrorCode::invalid_input : code == "missing_field" ? ErrorCode::missing_field
+                         : code == "internal" ? ErrorCode::internal : ErrorCode::refused_by_rule;
+    return make_error(error_code, answer->value("field", "step"), answer->value("error", ""));
+  }
+  const json& step = (*answer)["step"];
+  if (context.json) {
+    print_json(step);
+  } else {
+    std::cout << "已标记「" << purchase::find_step(flags.step)->label << "」：" << step.value("time", "") << "，第 " << step.value("frame", 0)
+              << " 帧，静帧 " << (session.recording_dir / step.value("still", "")).string() << "\n";
+  }
+  return {};
+}
+
+Status run_finish(Context& context, purchase::PurchaseSessions& sessions, const std::string& case_number, int wait_s) {
+  NETSAMPLE_ASSIGN(purchase::SessionView session, recording_session(sessions, case_number));
+  auto answer = recorder::send_control(session.recording_dir, {{"command", "finish"}});
+  if (!answer.ok()) {
+    // The recorder is gone (crash, machine restarted): the session cannot be continued, only closed.
+    NETSAMPLE_ASSIGN(session, sessions.abandon(session.id, "录制程序已不在运行，录像没有封存"));
+  } else {
+    if (!context.json) std::cerr << "netsample: 正在结束、封存并校验录像……\n";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+    while (session.state == "recording") {
+      if (std::chrono::steady_clock::now() > deadline)
+        return make_error(ErrorCode::internal, "purchase", std::to_string(wait_s) + " 秒内录制程序没有完成封存；稍后用 purchase show 查看");
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      NETSAMPLE_ASSIGN(session, sessions.get(session.id));
+    }
+  }
+  if (context.json)
+    print_json(session.to_json());
+  else
+    print_session(session, context.program);
+  if (session.state != "complete")
+    return make_error(ErrorCode::refused_by_rule, "purchase", "买样不完整，不能作为完整的买样记录（见上面列出的问题）", 35);
+  return {};
+}
+
+}  // namespace
+
+void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
+  CLI::App* purchase = app.add_subcommand("purchase", "买样（第三十五条）：一次买样一段连续录像，标记七个步骤，结束时封存、校验、推进任务");
+  purchase->require_subcommand(1);
+  // Listed here for --help; `purchase start` is handed to netsample-recorder before parsing (main.cc).
+  purchase->add_subcommand("start", "开始买样：取证环境检查 + 连续录像（由 netsample-recorder 执行；--case 任务编号 --as 抽样人员）")
+      ->allow_extras();
+
+  auto mark = std::make_shared<MarkFlags>();
+  CLI::App* mark_command = purchase->add_subcommand("mark", "标记一个步骤：time_check search licence product_page order payment chat");
+  mark_command->add_option("STEP", mark->step, "步骤")->required();
+  mark_command->add_option("--field", mark->fields, "步骤字段 名称=值，可多个（purchase steps 列出每步的字段）");
+  mark_command->add_option("--note", mark->note, "说明");
+  mark_command->add_option("--case", mark->case_number, "任务编号（只有一个买样在录制时可省略）");
+  mark_command->callback([&context, &exit_code, mark] {
+    exit_code = run_command(context, [&]() -> Status {
+      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      purchase::PurchaseSessions sessions(*context.store, lifecycle);
+      return run_mark(context, sessions, *mark);
+    });
+  });
+
+  auto finish_case = std::make_shared<std::string>();
+  auto wait_s = std::make_shared<int>(300);
+  CLI::App* finish = purchase->add_subcommand("finish", "结束买样：封存录像、校验、存为证据；七步齐全且录像连续有效时任务进入「已下单」");
+  finish->add_option("--case", *finish_case, "任务编号（只有一个买样在录制时可省略）");
+  finish->add_option("--wait", *wait_s, "最多等待封存多少秒")->capture_default_str();
+  finish->callback([&context, &exit_code, finish_case, wait_s] {
+    exit_code = run_command(context, [&]() -> Status {
+      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      purchase::PurchaseSessions sessions(*context.store, lifecycle);
+      return run_finish(context, sessions, *finish_case, *wait_s);
+    });
+  });
+
+  auto show_case = std::make_shared<std::string>();
+  CLI::App* show = purchase->add_subcommand("show", "查看任务的买样记录：步骤、字段、静帧、校验结果、问题");
+  show->add_option("CASE", *show_case, "任务编号")->required();
+  show->callback([&context, &exit_code, show_case] {
+    exit_code = run_command(context, [&]() -> Status {
+      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      purchase::PurchaseSessions sessions(*context.store, lifecycle);
+      NETSAMPLE_ASSIGN(auto list, sessions.of_case(*show_case));
+      if (context.json) {
+        json all = json::array();
+        for (const auto& s : list) all.push_back(s.to_json());
+        print_json(all);
+        return {};
+      }
+      if (list.empty()) std::cout << "任务 " << *show_case << " 还没有买样记录\n";
+      for (const auto& s : list) print_session(s, context.program);
+      return {};
+    });
+  });
+
+  CLI::App* steps = purchase->add_subcommand("steps", "列出第三十五条的买样步骤和每步须记录的字段");
+  steps->callback([&context] {
+    if (context.json) {
+      json all = json::array();
+      for (const auto& s : purchase::purchase_steps()) {
+        json fields = json::array();
+        for (const auto& f : s.fields) fields.push_back({{"name", f.name}, {"label", f.label}, {"required", f.required}});
+        all.push_back({{"id", s.id}, {"label", s.label}, {"fields", fields}});
+      }
+      print_json(all);
+      return;
+    }
+    for (const auto& s : purchase::purchase_steps()) {
+      std::cout << s.id << "  " << s.label << "\n";
+      for (const auto& f : s.fields) std::cout << "    " << f.name << "  " << f.label << (f.required ? "" : "（可选）") << "\n";
+    }
+  });
+}
+
+}  // namespace netsample::app
