@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.h"
+#include "netsample/purchase/session.h"
 #include "netsample/workflow/cases.h"
 
 namespace netsample::app {
@@ -22,6 +23,20 @@ void add_record_commands(CLI::App& app, Context& context, int& exit_code);  // r
 void add_verify_command(CLI::App& app, Context& context, int& exit_code);
 void add_purchase_commands(CLI::App& app, Context& context, int& exit_code);            // mark, finish, show, steps
 void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
+
+// Marks a step on the purchase being recorded (of `case_number`, or the only one): what `purchase mark`
+// does, for the demo too. Returns the step as stored, with "session".
+Result<nlohmann::json> mark_purchase_step(Context& context, purchase::PurchaseSessions& sessions, const std::string& case_number,
+                                          const std::string& step, const nlohmann::json& fields, const std::string& note = "");
+
+// The Art 39 sampling document of a case with a complete purchase: PDF and JSON written to `out_dir`
+// (default <data>/documents) and stored as evidence. A draft until the samples are sealed.
+struct SamplingDocumentFiles {
+  std::filesystem::path pdf, json;
+  bool draft = true;
+  std::vector<store::EvidenceItem> evidence;
+};
+Result<SamplingDocumentFiles> make_sampling_document(Context& context, const std::string& case_number, const std::filesystem::path& out_dir = {});
 
 // Human-readable views shared by the commands and the demo.
 void print_case(const workflow::CaseView& view, const workflow::PlatformRegistry& platforms);

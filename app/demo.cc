@@ -1,9 +1,12 @@
 // `netsample demo`: walks one case through what netsample can do today, on a local data directory,
-// with nothing to configure. It writes its input files next to the data so every step can be
-// repeated by hand with the ordinary commands.
+// with nothing to configure: the roster, the case and its random draw, one recorded purchase from a local
+// shop (Art 35), the checks that keep a case honest. It writes its input files next to the data so every
+// step can be repeated by hand with the ordinary commands.
 #include <iostream>
 
 #include "commands.h"
+#include "demo_purchase.h"
+#include "purchase_view.h"
 #include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
 #include "netsample/workflow/cases.h"
@@ -26,21 +29,6 @@ const char* const kDemoRoster = R"json({
   ]
 })json";
 
-json demo_case(const std::string& number) {
-  return {{"number", number},
-          {"organizer", "cq-amr"},
-          {"level", "city"},
-          {"plan", "routine"},
-          {"product", {{"name", "电热水壶"}, {"trademark", "清泉"}, {"model", "QS-1701 1.7L"}, {"category", "家用电器"},
-                       {"standard", "GB 4706.1-2005；GB 4706.19-2008"}}},
-          {"platform", "jd"},
-          {"shop", {{"name", "清泉电器官方旗舰店"}, {"url", "https://mall.jd.com/index-1000001.html"},
-                    {"listing_url", "https://item.jd.com/100012345678.html"}}},
-          {"operator", {{"name", "重庆清泉电器销售有限公司"}, {"address", "重庆市渝北区金开大道 88 号"}}},
-          {"producer", {{"name", "重庆清泉电器制造有限公司"}, {"address", "重庆市璧山区工业园 16 号"}}},
-          {"samples", {{"inspection", 2}, {"backup", 2}}}};
-}
-
 void step(int n, int of, const std::string& title) { std::cout << "\n[" << n << "/" << of << "] " << title << "\n"; }
 
 void refused(const Error& error) {
@@ -48,7 +36,7 @@ void refused(const Error& error) {
 }
 
 Status run_demo(Context& context) {
-  constexpr int kSteps = 7;
+  constexpr int kSteps = 10;
   const auto inputs = context.data_dir / "demo-inputs";
   std::filesystem::create_directories(inputs);
   std::cout << "netsample 演示：数据目录 " << std::filesystem::absolute(context.data_dir).lexically_normal().string() << "\n"
@@ -62,7 +50,15 @@ Status run_demo(Context& context) {
   NETSAMPLE_ASSIGN(workflow::RosterChange change, roster.add(people, context.actor));
   std::cout << "    " << (inputs / "roster.json").string() << "：新增 " << change.added << " 人，未变 " << change.unchanged << " 人\n";
 
-  step(2, kSteps, "创建抽样任务，随机选派 2 名抽样人员（第20条）");
+  step(2, kSteps, "本机演示环境：没有真实网站可连时，一切都在本机");
+  NETSAMPLE_ASSIGN(std::unique_ptr<DemoWorld> world, start_demo_world(context.data_dir / "demo-world"));
+  NETSAMPLE_TRY(write_file_atomic(context.data_dir / "platforms.json", demo_shop_platforms().dump(2) + "\n"));
+  // The sampling unit as its documents name it (a bureau also sets "seal_image" to its seal, a PNG).
+  if (!std::filesystem::exists(context.data_dir / "organization.json"))
+    NETSAMPLE_TRY(write_file_atomic(context.data_dir / "organization.json", json{{"name", "重庆市市场监督管理局（演示）"}}.dump(2) + "\n"));
+  NETSAMPLE_ASSIGN(context.platforms, workflow::PlatformRegistry::load(context.data_dir));
+
+  step(3, kSteps, "创建抽样任务，随机选派 2 名抽样人员（第20条）");
   workflow::CaseRegistry registry(*context.store);
   NETSAMPLE_ASSIGN(std::vector<workflow::CaseView> existing, registry.list());
   const CivilDate today = beijing_date(context.clock.now());
@@ -70,34 +66,49 @@ Status run_demo(Context& context) {
   std::erase(date, '-');
   const std::string number = "DEMO-" + date + "-" + (existing.size() < 9 ? "0" : "") + std::to_string(existing.size() + 1);
   const auto case_file = inputs / (number + ".json");
-  NETSAMPLE_TRY(write_file_atomic(case_file, demo_case(number).dump(2) + "\n"));
+  NETSAMPLE_TRY(write_file_atomic(case_file, demo_shop_case(number, *world).dump(2) + "\n"));
   NETSAMPLE_ASSIGN(json case_json, read_json_file(case_file));
   NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(case_json, context.platforms));
   NETSAMPLE_ASSIGN(workflow::CaseView view, registry.create(request, context.actor));
   std::cout << "    任务文件 " << case_file.string() << "\n";
   print_case(view, context.platforms);
 
-  step(3, kSteps, "抽检分离（第16条）：抽样人员不得检验自己抽取的样品");
-  const std::string sampler = view.draw->drawn.front();
-  std::cout << "    指派本任务的抽样人员 " << sampler << "（也具备检验资格）为检验人员：\n";
-  Status wrong = registry.assign_tester(number, sampler, context.actor);
+  step(4, kSteps, "抽检分离（第16条）：抽样人员不得检验自己抽取的样品");
+  std::cout << "    指派本任务的抽样人员 " << view.draw->drawn.front() << "（也具备检验资格）为检验人员：\n";
+  Status wrong = registry.assign_tester(number, view.draw->drawn.front(), context.actor);
   if (wrong.ok() || wrong.error().article != 16) return make_error(ErrorCode::internal, "demo", "第16条检查没有拒绝抽样人员担任检验人员");
   refused(wrong.error());
   NETSAMPLE_TRY(registry.assign_tester(number, "CQ-L-001", context.actor));
   std::cout << "    指派检验人员 CQ-L-001（陈刚）：已记录\n";
 
-  step(4, kSteps, "证据按 SHA-256 存放，读取时重新校验");
-  NETSAMPLE_ASSIGN(store::EvidenceItem item, context.store->add_evidence(view.id, number, case_file, "document", context.actor));
-  NETSAMPLE_TRY(context.store->evidence().verify(item.sha256));
-  std::cout << "    证据 #" << item.id << " " << item.name << "（" << item.size << " 字节）\n    SHA-256 " << item.sha256
-            << "\n    存放于 " << context.store->evidence().path_of(item.sha256).string() << "，校验一致\n";
+  step(5, kSteps, "买样（第35条）：一段连续录像，先网络校时，再标记七个步骤");
+  const std::string sampler = view.draw->drawn.front();
+  NETSAMPLE_ASSIGN(purchase::SessionView session, run_demo_purchase(context, *world, number, sampler));
+  print_session(session, context.program);
+  if (session.state != "complete") return make_error(ErrorCode::internal, "demo", "演示买样没有完成（见上面列出的问题）");
 
-  step(5, kSteps, "保存期限（第47条）：6 年内不得删除");
+  step(6, kSteps, "网络抽样文书（第39条）：由任务和买样记录生成；收样封样前是草稿");
+  NETSAMPLE_ASSIGN(SamplingDocumentFiles document, make_sampling_document(context, number));
+  std::cout << "    PDF  " << document.pdf.string() << "\n    JSON " << document.json.string() << "\n";
+
+  step(7, kSteps, "证据按 SHA-256 存放，读取时重新校验");
+  NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, context.store->list_evidence(number));
+  std::uint64_t total = 0;
+  for (const auto& item : items) {
+    NETSAMPLE_TRY(context.store->evidence().verify(item.sha256));
+    total += static_cast<std::uint64_t>(item.size);
+  }
+  std::cout << "    本任务证据 " << items.size() << " 件（录像、片段日志、事件日志、清单、时间戳、静帧），共 " << total / 1024 << " KiB，逐件重新计算 SHA-256 一致\n";
+  for (const auto& item : items)
+    if (item.kind == "recording" || item.kind == "manifest" || item.kind == "sampling_document")
+      std::cout << "    #" << item.id << " " << item.kind << " " << item.name << "  SHA-256 " << item.sha256 << "\n";
+
+  step(8, kSteps, "保存期限（第47条）：6 年内不得删除");
   Status early = registry.remove(number, context.actor);
   if (early.ok()) return make_error(ErrorCode::internal, "demo", "第47条检查没有拒绝删除新建的任务");
   refused(early.error());
 
-  step(6, kSteps, "法定期限（第75条）：自然日，次日起算，末日遇法定节假日或休息日顺延");
+  step(9, kSteps, "法定期限（第75条）：自然日，次日起算，末日遇法定节假日或休息日顺延");
   for (int days : {15, 60, 75}) {
     std::cout << "    自今天（" << format_date(today) << "）起 " << days << " 日"
               << (days == 15 ? "（异议期，第52条）" : days == 60 ? "（整改期，第65条）" : "（复查，第66条）") << "：";
@@ -114,23 +125,30 @@ Status run_demo(Context& context) {
   std::cout << "    例：2026-09-22 收到告知，15 日异议期的名义末日 " << format_date(national_day.nominal_end) << " 是国庆节，届满日 "
             << format_date(national_day.due) << "\n";
 
-  step(7, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
+  step(10, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
   NETSAMPLE_ASSIGN(auto rows, context.store->audit().records(number));
-  for (const auto& row : rows)
-    std::cout << "    #" << row.seq << "  " << format_beijing(row.at) << "  " << row.action << "  " << row.hash.substr(0, 16) << "…\n";
+  for (size_t i = 0; i < rows.size();) {
+    size_t run = i + 1;  // consecutive rows of one action on one line
+    while (run < rows.size() && rows[run].action == rows[i].action) ++run;
+    std::cout << "    #" << rows[i].seq << (run - i > 1 ? "–#" + std::to_string(rows[run - 1].seq) : "") << "  " << format_beijing(rows[i].at) << "  "
+              << rows[i].action << (run - i > 1 ? " ×" + std::to_string(run - i) : "") << "  " << rows[run - 1].hash.substr(0, 16) << "…\n";
+    i = run;
+  }
   if (verify_audit(context) != 0) return make_error(ErrorCode::integrity, "audit", "审计校验未通过");
 
   std::cout << "\n演示完成。可继续试试：\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " case show " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " audit log --case " << number << "\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " audit verify\n";
+            << "    " << context.program << " --data " << context.data_dir.string() << " audit verify\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " purchase show " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " verify " << session.recording_dir.string() << "\n";
   return {};
 }
 
 }  // namespace
 
 void add_demo_command(CLI::App& app, Context& context, int& exit_code) {
-  auto* demo = app.add_subcommand("demo", "演示：名册、随机选派、抽检分离、证据存放、保存期限、法定期限、审计校验");
+  auto* demo = app.add_subcommand("demo", "演示：名册、随机选派、抽检分离、在本机演示商城录像买样（第35条）、证据、保存期限、法定期限、审计校验");
   demo->callback([&] { exit_code = run_command(context, [&] { return run_demo(context); }); });
 }
 

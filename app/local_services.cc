@@ -32,6 +32,13 @@ std::string log_text(const fs::path& log) {
 
 Status write_text(const fs::path& file, const std::string& text) { return write_file_atomic(file, text); }
 
+// openssl prints progress dots before the message that matters: keep the last line.
+std::string last_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  const auto at = text.rfind('\n');
+  return at == std::string::npos ? text : text.substr(at + 1);
+}
+
 }  // namespace
 
 Result<ProgramOutput> run_program(const std::vector<std::string>& argv) {
@@ -207,7 +214,7 @@ Status make_ca(const fs::path& dir, const std::string& name, const std::string& 
                    run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", (dir / (name + ".key")).string(),
                                 "-out", (dir / (name + ".pem")).string(), "-days", "30", "-subj", "/CN=" + common_name, "-addext",
                                 "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"}));
-  if (made.exit_code != 0) return make_error(ErrorCode::internal, "openssl", "无法生成 CA 证书：" + made.err);
+  if (made.exit_code != 0) return make_error(ErrorCode::internal, "openssl", "无法生成 CA 证书：" + last_line(made.err));
   return {};
 }
 
@@ -225,10 +232,12 @@ TimestampAuthority::TimestampAuthority() : server_(std::make_unique<Server>()) {
 Result<std::unique_ptr<TimestampAuthority>> TimestampAuthority::start(const fs::path& work_dir) {
   std::unique_ptr<TimestampAuthority> tsa(new TimestampAuthority());
   const fs::path d = tsa->dir_ = work_dir;
+  std::error_code ec;
+  fs::create_directories(d, ec);
   NETSAMPLE_TRY(make_ca(d, "ca", "netsample local CA"));
   auto run = [](const std::vector<std::string>& argv) -> Status {
     NETSAMPLE_ASSIGN(ProgramOutput result, run_program(argv));
-    if (result.exit_code != 0) return make_error(ErrorCode::internal, "openssl", argv[1] + " 失败：" + result.err);
+    if (result.exit_code != 0) return make_error(ErrorCode::internal, "openssl", argv[1] + " 失败：" + last_line(result.err));
     return {};
   };
   NETSAMPLE_TRY(run({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", (d / "tsa.key").string(), "-out",

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "netsample/purchase/sampling_document.h"
 #include "netsample/purchase/session.h"
 #include "netsample/recorder/control.h"
 #include "purchase_view.h"
@@ -47,26 +48,12 @@ struct MarkFlags {
 };
 
 Status run_mark(Context& context, purchase::PurchaseSessions& sessions, const MarkFlags& flags) {
-  NETSAMPLE_ASSIGN(purchase::SessionView session, recording_session(sessions, flags.case_number));
   NETSAMPLE_ASSIGN(json fields, parse_fields(flags.fields));
-  // Checked here too, so a typo is answered without touching the recording.
-  NETSAMPLE_TRY(status_of(sessions.check_step(session.id, flags.step, fields)));
-  json request = {{"command", "purchase_mark"}, {"step", flags.step}, {"fields", fields}, {"as", context.actor}};
-  if (!flags.note.empty()) request["note"] = flags.note;
-  auto answer = recorder::send_control(session.recording_dir, request);
-  if (!answer.ok())
-    return make_error(ErrorCode::not_found, "purchase", "任务 " + session.case_number + " 的录制程序没有应答（" + answer.error().message +
-                                                             "）；用 purchase finish 结束这次买样");
-  if (!answer->value("ok", false)) {
-    const std::string code = answer->value("code", "refused_by_rule");
-    ErrorCode error_code = code == "invalid_input" ? ErrorCode::invalid_input : code == "missing_field" ? ErrorCode::missing_field
-                         : code == "internal" ? ErrorCode::internal : ErrorCode::refused_by_rule;
-    return make_error(error_code, answer->value("field", "step"), answer->value("error", ""));
-  }
-  const json& step = (*answer)["step"];
+  NETSAMPLE_ASSIGN(json step, mark_purchase_step(context, sessions, flags.case_number, flags.step, fields, flags.note));
   if (context.json) {
     print_json(step);
   } else {
+    NETSAMPLE_ASSIGN(purchase::SessionView session, sessions.get(step.value("session", std::int64_t{0})));
     std::cout << "已标记「" << purchase::find_step(flags.step)->label << "」：" << step.value("time", "") << "，第 " << step.value("frame", 0)
               << " 帧，静帧 " << (session.recording_dir / step.value("still", "")).string() << "\n";
   }
@@ -99,6 +86,59 @@ Status run_finish(Context& context, purchase::PurchaseSessions& sessions, const 
 }
 
 }  // namespace
+
+Result<json> mark_purchase_step(Context& context, purchase::PurchaseSessions& sessions, const std::string& case_number, const std::string& step,
+                                const json& fields, const std::string& note) {
+  NETSAMPLE_ASSIGN(purchase::SessionView session, recording_session(sessions, case_number));
+  // Checked here too, so a typo is answered without touching the recording.
+  NETSAMPLE_TRY(status_of(sessions.check_step(session.id, step, fields)));
+  json request = {{"command", "purchase_mark"}, {"step", step}, {"fields", fields}, {"as", context.actor}};
+  if (!note.empty()) request["note"] = note;
+  auto answer = recorder::send_control(session.recording_dir, request);
+  if (!answer.ok())
+    return make_error(ErrorCode::not_found, "purchase", "任务 " + session.case_number + " 的录制程序没有应答（" + answer.error().message +
+                                                             "）；用 purchase finish 结束这次买样");
+  if (!answer->value("ok", false)) {
+    const std::string code = answer->value("code", "refused_by_rule");
+    const ErrorCode error_code = code == "invalid_input" ? ErrorCode::invalid_input : code == "missing_field" ? ErrorCode::missing_field
+                               : code == "internal" ? ErrorCode::internal : ErrorCode::refused_by_rule;
+    return make_error(error_code, answer->value("field", "step"), answer->value("error", ""));
+  }
+  json marked = (*answer)["step"];
+  marked["session"] = session.id;
+  return marked;
+}
+
+Result<SamplingDocumentFiles> make_sampling_document(Context& context, const std::string& case_number, const fs::path& out_dir) {
+  workflow::CaseRegistry cases(*context.store);
+  NETSAMPLE_ASSIGN(workflow::CaseView view, cases.show(case_number));
+  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+  purchase::PurchaseSessions sessions(*context.store, lifecycle);
+  NETSAMPLE_ASSIGN(auto list, sessions.of_case(case_number));
+  const purchase::SessionView* complete = nullptr;
+  for (const auto& s : list)
+    if (s.state == "complete") complete = &s;
+  if (!complete)
+    return make_error(ErrorCode::refused_by_rule, "case", "任务 " + case_number + " 没有完整的买样记录，不能填写网络抽样文书（先完成 purchase start … purchase finish）", 39);
+  NETSAMPLE_ASSIGN(auto history, lifecycle.history(case_number));
+  json sealing;
+  for (const auto& e : history)
+    if (e.event == "seal") sealing = e.fields;
+  NETSAMPLE_ASSIGN(purchase::Organization organization, purchase::load_organization(context.data_dir));
+  NETSAMPLE_ASSIGN(json document, purchase::sampling_document(view, *complete, sealing, context.platforms, organization, context.clock.now()));
+
+  const fs::path dir = out_dir.empty() ? context.data_dir / "documents" : out_dir;
+  fs::create_directories(dir);
+  const std::string base = case_number + "-网络抽样文书" + (document.value("draft", true) ? "-草稿" : "");
+  SamplingDocumentFiles files{dir / (base + ".pdf"), dir / (base + ".json"), document.value("draft", true), {}};
+  NETSAMPLE_TRY(write_file_atomic(files.json, document.dump(2) + "\n"));
+  NETSAMPLE_TRY(purchase::render_sampling_document(document, organization.seal_image, files.pdf));
+  for (const fs::path& file : {files.pdf, files.json}) {
+    NETSAMPLE_ASSIGN(store::EvidenceItem item, context.store->add_evidence(view.id, case_number, file, "sampling_document", context.actor));
+    files.evidence.push_back(item);
+  }
+  return files;
+}
 
 void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
   CLI::App* purchase = app.add_subcommand("purchase", "买样（第三十五条）：一次买样一段连续录像，标记七个步骤，结束时封存、校验、推进任务");
@@ -150,6 +190,25 @@ void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
       }
       if (list.empty()) std::cout << "任务 " << *show_case << " 还没有买样记录\n";
       for (const auto& s : list) print_session(s, context.program);
+      return {};
+    });
+  });
+
+  auto document_case = std::make_shared<std::string>();
+  auto document_out = std::make_shared<std::string>();
+  CLI::App* document = purchase->add_subcommand("document", "生成网络抽样文书（第三十九条）PDF 与 JSON，存为证据；收样封样前为草稿");
+  document->add_option("CASE", *document_case, "任务编号")->required();
+  document->add_option("--out", *document_out, "输出目录（默认 <数据目录>/documents）");
+  document->callback([&context, &exit_code, document_case, document_out] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(SamplingDocumentFiles files, make_sampling_document(context, *document_case, *document_out));
+      if (context.json) {
+        print_json({{"pdf", files.pdf.string()}, {"json", files.json.string()}, {"draft", files.draft},
+                    {"sha256", {files.evidence.at(0).sha256, files.evidence.at(1).sha256}}});
+        return {};
+      }
+      std::cout << "网络抽样文书" << (files.draft ? "（草稿：收样、封样后补全）" : "") << "\n  PDF  " << files.pdf.string() << "\n  JSON "
+                << files.json.string() << "\n  已存为证据，SHA-256 " << files.evidence.at(0).sha256 << "\n";
       return {};
     });
   });

@@ -43,12 +43,13 @@ json time_check_record(const std::vector<TimeSample>& samples) {
           {"trusted_time", format_iso8601_beijing(s.trusted_receive())}};
 }
 
-std::string time_check_caption(const json& ntp) {
-  if (!ntp.value("verified", false)) return "网络校时（第三十五条）：没有 NTP 服务器应答，时间未经网络校验";
-  char offset[64];
-  std::snprintf(offset, sizeof offset, "%+.3f 秒，往返 %.1f 毫秒", ntp.value("offset_ms", 0.0) / 1000, ntp.value("delay_ms", 0.0));
-  return "网络校时（第三十五条）：" + ntp.value("server", "") + " 层级 " + std::to_string(ntp.value("stratum", 0)) + "\n本机时差 " + offset +
-         "\n服务器时间 " + ntp.value("trusted_time", "");
+std::string time_check_caption(const std::vector<TimeSample>& samples) {
+  if (samples.empty()) return "网络校时（第三十五条）：没有 NTP 服务器应答，时间未经网络校验";
+  const TimeSample& s = samples.back();
+  char offset[96];
+  std::snprintf(offset, sizeof offset, "%+.3f 秒，往返 %.1f 毫秒", static_cast<double>(s.offset_us) / 1e6, static_cast<double>(s.delay_us) / 1000);
+  return "网络校时（第三十五条）：" + s.server + " 层级 " + std::to_string(s.stratum) + "\n本机时差 " + offset + "\n校时时刻 " +
+         format_beijing(s.trusted_receive());
 }
 
 // The browser the sampler buys with: --browser, else the version Debian's Chromium reports.
@@ -150,8 +151,9 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
     auto checked = sessions.check_step(session.id, step, request.value("fields", json::object()));
     if (!checked.ok()) return fail(checked.error());
     if (step == "time_check") {
-      (*checked)["ntp"] = time_check_record(rec->time_samples());
-      rec->show_caption(time_check_caption((*checked)["ntp"]));
+      const auto samples = rec->time_samples();
+      (*checked)["ntp"] = time_check_record(samples);
+      rec->show_caption(time_check_caption(samples));
       caption_until = steady_clock::now() + std::chrono::seconds(6);
     }
     auto marker = rec->mark(step, request.value("note", purchase::find_step(step)->label));

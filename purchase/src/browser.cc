@@ -36,7 +36,8 @@ Result<std::unique_ptr<Browser>> Browser::launch(const BrowserOptions& options) 
                                    "--disable-background-networking",
                                    "--disable-component-update",
                                    "--disable-sync",
-                                   "--disable-features=Translate,MediaRouter",
+                                   "--disable-features=Translate,TranslateUI,MediaRouter",
+                                   "--lang=zh-CN",  // the pages are Chinese: no offer to translate them over the page
                                    "--noerrdialogs",
                                    "--window-position=0,0",
                                    "--window-size=" + std::to_string(options.width) + "," + std::to_string(options.height),

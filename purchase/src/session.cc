@@ -57,9 +57,10 @@ Result<json> normalise(const std::string& step, const StepField& spec, const jso
       return json(std::stoi(text));
     }
     case T::time: {
-      // Shops show Beijing time without a zone ("2026-11-24 10:05:31"); anything else must say its zone.
-      static const std::regex local_rule(R"(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})");
-      const std::string with_zone = std::regex_match(text, local_rule) ? text + "+08:00" : text;
+      // Shops show Beijing time, often without a zone ("2026-11-24 10:05:31"), sometimes with it after a space.
+      static const std::regex shown_rule(R"((\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?) ?(Z|[+-]\d{2}:\d{2})?)");
+      std::smatch m;
+      const std::string with_zone = std::regex_match(text, m, shown_rule) ? m[1].str() + (m[2].matched ? m[2].str() : "+08:00") : text;
       auto parsed = parse_iso8601(with_zone, name);
       if (!parsed.ok())
         return make_error(ErrorCode::invalid_input, name,

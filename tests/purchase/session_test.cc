@@ -98,6 +98,9 @@ TEST(StepFields, ValuesAreReadAsShopsShowThemAndNormalised) {
   auto payment = check_step_fields("payment", kGoodFields.at("payment"));
   ASSERT_TRUE(payment.ok());
   EXPECT_EQ((*payment)["time"], "2026-03-02T10:05:31.000000+08:00");
+  json shown = kGoodFields.at("payment");
+  shown["time"] = "2026-03-02 10:05:31.250 +08:00";  // as format_beijing and the demo shop show it
+  EXPECT_EQ(check_step_fields("payment", shown)->at("time"), "2026-03-02T10:05:31.250000+08:00");
 }
 
 TEST(StepFields, ErrorsNameTheFieldAndTheRule) {

@@ -253,7 +253,15 @@ TEST(RecordingTest, ALostScreenIsAStallAtOnceAndEndsTheRecordingWithAnErrorButSe
   const fs::path out = dir.path() / "lost";
   Child recorder(record_args(out, *x, ntp, tsa, {}), dir.path() / "record.log");
   wait_for_frames(out, 15);
+  // Another test's Xvfb must not take over the display number while the recorder tries to reconnect (it
+  // would record that screen instead): a lock naming a live process (this one) keeps the number taken.
+  const fs::path lock = "/tmp/.X" + x->display().substr(1) + "-lock";
   x->stop();
+  write_text(lock, std::string(10 - std::to_string(::getpid()).size(), ' ') + std::to_string(::getpid()) + "\n");
+  struct RemoveLock {
+    fs::path file;
+    ~RemoveLock() { fs::remove(file); }
+  } remove_lock{lock};
   EXPECT_EQ(recorder.wait(seconds(30)), 1);  // the watchdog gives up after 10 s: a non-zero exit, never a silent "recording"
   const std::string log = read_text(dir.path() / "record.log");
   EXPECT_NE(log.find("录制停滞：采集"), std::string::npos) << log;  // said at once (after 2 s), before giving up

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "local_services.h"
+
 namespace netsample::testing {
 
 // A fresh directory under $TMPDIR, removed with everything in it when the object dies.
@@ -42,74 +44,51 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv);
 
 // A real chronyd serving NTP on 127.0.0.1 on a free unprivileged port, never steering this machine's
-// clock (-x). Started in the constructor and ready (it has answered a query) when it returns; stopped
-// in the destructor.
+// clock (-x); ready when constructed, stopped when destroyed (local::TimeServer, which the demo uses too).
 class Chronyd {
  public:
   Chronyd();
-  ~Chronyd();
-  Chronyd(const Chronyd&) = delete;
-  Chronyd& operator=(const Chronyd&) = delete;
-  int port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return server_->port(); }
+  std::string address() const { return server_->address(); }
 
  private:
   TempDir dir_;
-  int port_ = 0;
-  int pid_ = -1;
+  std::unique_ptr<local::TimeServer> server_;
 };
 
-// An RFC 3161 Time-Stamping Authority on 127.0.0.1: a test CA and a TSA certificate made by the test
-// (openssl req/x509), OpenSSL's own TSA (`openssl ts -reply`) answering POSTs at url(). Ready when
-// constructed, stopped when destroyed. `fail_next(n)` makes the next n requests answer HTTP 503.
+// An RFC 3161 Time-Stamping Authority on 127.0.0.1: OpenSSL's own TSA with a CA made for the test
+// (local::TimestampAuthority). `fail_next(n)` makes the next n requests answer HTTP 503.
 class TestTsa {
  public:
   TestTsa();
-  ~TestTsa();
-  TestTsa(const TestTsa&) = delete;
-  TestTsa& operator=(const TestTsa&) = delete;
-  std::string url() const;
-  std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }
-  int requests() const;
-  void fail_next(int count);
+  std::string url() const { return authority_->url(); }
+  std::filesystem::path ca_file() const { return authority_->ca_file(); }
+  int requests() const { return authority_->requests(); }
+  void fail_next(int count) { authority_->fail_next(count); }
 
  private:
-  struct Server;
   TempDir dir_;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<local::TimestampAuthority> authority_;
 };
 
-// A program running in the background for the length of a test: output goes to `log`, it is killed
-// (SIGKILL) and reaped when the object dies unless wait() already reaped it.
-class Child {
+// A program running in the background for the length of a test (killed with its group when the object
+// dies); wait() throws when it does not end in time.
+class Child : public local::ChildProcess {
  public:
-  Child(const std::vector<std::string>& argv, const std::filesystem::path& log, const std::vector<std::string>& extra_env = {});
-  ~Child();
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  int pid() const { return pid_; }
-  void signal(int sig) const;
-  bool running();
-  // Waits for it to end; its exit code, or -signal. Throws after `timeout`.
+  using local::ChildProcess::ChildProcess;
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120));
-
- private:
-  int pid_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
 };
 
 // A real X server without a screen (Xvfb) on a free display number; ready when constructed.
 class Xvfb {
  public:
   explicit Xvfb(int width = 1280, int height = 720);
-  std::string display() const { return ":" + std::to_string(number_); }
-  void stop() { server_.reset(); }  // the screen goes away, as when a session ends under a recorder
+  std::string display() const { return display_->display(); }
+  void stop() { display_->stop(); }  // the screen goes away, as when a session ends under a recorder
 
  private:
   TempDir dir_;
-  int number_ = -1;
-  std::unique_ptr<Child> server_;
+  std::unique_ptr<local::VirtualDisplay> display_;
 };
 
 // Debian's Chromium in kiosk mode on `display`, showing `url`; returns once `page_ready()` holds (the

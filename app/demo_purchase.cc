@@ -1,0 +1,208 @@
+#include "demo_purchase.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+
+#include "commands.h"
+#include "netsample/purchase/browser.h"
+#include "netsample/recorder/control.h"
+
+namespace netsample::app {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr int kScreenWidth = 1280, kScreenHeight = 720;
+
+void say(const std::string& text) { std::cout << "    " << text << "\n" << std::flush; }
+
+// Long enough for a reviewer to read the page in the video.
+void linger(std::chrono::milliseconds time = 1500ms) { std::this_thread::sleep_for(time); }
+
+fs::path sibling_program(const std::string& name) {
+  std::error_code ec;
+  return fs::read_symlink("/proc/self/exe", ec).parent_path() / name;
+}
+
+std::string tail(const fs::path& log, size_t lines) {
+  auto text = read_file(log);
+  if (!text.ok()) return "";
+  size_t at = text->size();
+  for (size_t n = 0; n <= lines && at != std::string::npos && at > 0; ++n) at = text->rfind('\n', at - 1);
+  return text->substr(at == std::string::npos ? 0 : at + 1);
+}
+
+// Adds the local TSA's CA to the data directory's trust store (verify's default), once.
+Status trust_local_tsa(const Context& context, const DemoWorld& world) {
+  NETSAMPLE_ASSIGN(std::string ca, read_file(world.tsa->ca_file()));
+  const fs::path store = context.data_dir / "tsa-trust.pem";
+  std::string bundle;
+  if (fs::exists(store)) {
+    NETSAMPLE_ASSIGN(bundle, read_file(store));
+  }
+  if (bundle.find(ca) == std::string::npos) bundle += ca;
+  return write_file_atomic(store, bundle);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DemoWorld>> start_demo_world(const fs::path& dir) {
+  auto world = std::make_unique<DemoWorld>();
+  world->dir = dir;
+  fs::create_directories(dir);
+  NETSAMPLE_ASSIGN(world->display, local::VirtualDisplay::start(dir, kScreenWidth, kScreenHeight));
+  say("虚拟屏幕 Xvfb " + world->display->display() + "（" + std::to_string(kScreenWidth) + "x" + std::to_string(kScreenHeight) + "），录像录的就是它");
+  NETSAMPLE_ASSIGN(world->ntp, local::TimeServer::start(dir));
+  say("本机 NTP 服务 chronyd " + world->ntp->address() + "（代替国家授时中心 ntp.ntsc.ac.cn；不调整本机时钟）");
+  NETSAMPLE_ASSIGN(world->tsa, local::TimestampAuthority::start(dir / "tsa"));
+  say("本机时间戳服务（OpenSSL TSA，RFC 3161）" + world->tsa->url());
+  NETSAMPLE_ASSIGN(world->shop, purchase::DemoShop::start(world->clock));
+  say("演示商城 " + world->shop->url() + "（数据固定，不是真实商家）");
+  return world;
+}
+
+json demo_shop_platforms() {
+  return {{"platforms", {{{"code", "demo-shop"}, {"name", "演示商城（本机）"}, {"hosts", {"127.0.0.1"}}}}}};
+}
+
+json demo_shop_case(const std::string& number, const DemoWorld& world) {
+  const json& shop = purchase::DemoShop::catalogue()["shop"];
+  const json& kettle = purchase::DemoShop::catalogue()["products"][0];
+  return {{"number", number},
+          {"organizer", "cq-amr"},
+          {"level", "city"},
+          {"plan", "routine"},
+          {"product", {{"name", "电热水壶"}, {"trademark", kettle["trademark"]}, {"model", kettle["model"]}, {"category", kettle["category"]},
+                       {"standard", kettle["standard"]}}},
+          {"platform", "demo-shop"},
+          {"shop", {{"name", shop["name"]}, {"url", world.shop->url()}, {"listing_url", world.shop->url() + "item/" + kettle["id"].get<std::string>()}}},
+          {"operator", {{"name", shop["operator"]["name"]}, {"address", shop["operator"]["address"]}}},
+          {"producer", {{"name", kettle["producer"]}, {"address", kettle["producer_address"]}}},
+          {"samples", {{"inspection", 2}, {"backup", 2}}}};
+}
+
+Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler) {
+  NETSAMPLE_TRY(trust_local_tsa(context, world));
+  purchase::BrowserOptions browser_options;
+  browser_options.display = world.display->display();
+  browser_options.profile_dir = world.dir / ("chromium-" + case_number);
+  browser_options.width = kScreenWidth;
+  browser_options.height = kScreenHeight;
+  NETSAMPLE_ASSIGN(std::unique_ptr<purchase::Browser> browser, purchase::Browser::launch(browser_options));
+  say("Chromium " + browser->product() + " 在虚拟屏幕上打开演示商城");
+  NETSAMPLE_TRY(browser->navigate(world.shop->url()));
+
+  // The sampler's first terminal: `netsample purchase start` (it records until `purchase finish`).
+  const fs::path log = world.dir / ("purchase-" + case_number + ".log");
+  const std::vector<std::string> argv = {sibling_program("netsample-recorder").string(), "--data", context.data_dir.string(), "--as", sampler,
+                                         "purchase", "start", "--case", case_number, "--source", "x11:" + world.display->display(),
+                                         "--ntp", world.ntp->address(), "--tsa", world.tsa->url(), "--tsa-interval", "10",
+                                         "--browser", browser->product()};
+  say("$ netsample purchase start --case " + case_number + " --as " + sampler + " --source x11:" + world.display->display() + " --ntp " +
+      world.ntp->address() + " --tsa " + world.tsa->url() + "   （输出见 " + log.string() + "）");
+  local::ChildProcess recorder(argv, log);
+  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+  purchase::PurchaseSessions sessions(*context.store, lifecycle);
+  std::optional<purchase::SessionView> session;
+  for (auto deadline = std::chrono::steady_clock::now() + 30s; !session;) {
+    if (!recorder.running()) return make_error(ErrorCode::internal, "purchase", "录制程序提前退出：\n" + tail(log, 12));
+    if (std::chrono::steady_clock::now() > deadline) return make_error(ErrorCode::internal, "purchase", "录制程序 30 秒内没有开始：\n" + tail(log, 12));
+    NETSAMPLE_ASSIGN(auto recording, sessions.recording(case_number));
+    if (!recording.empty() && recorder::send_control(recording.front().recording_dir, {{"command", "ping"}}).ok()) session = recording.front();
+    else std::this_thread::sleep_for(100ms);
+  }
+  say("开始录像：" + session->recording_dir.string() + "；取证环境检查结果叠加在录像开头");
+  linger(4s);  // the environment findings, on screen
+
+  // The sampler's second terminal: `netsample purchase mark STEP --field ...`, step by step (Art 35).
+  auto mark = [&](const std::string& step, const json& fields) -> Status {
+    NETSAMPLE_ASSIGN(json marked, mark_purchase_step(context, sessions, case_number, step, fields));
+    say("✓ " + purchase::find_step(step)->label + "（" + step + "）第 " + std::to_string(marked.value("frame", 0)) + " 帧  静帧 " +
+        marked.value("still", ""));
+    return {};
+  };
+  auto text = [&](const std::string& selector) { return browser->text(selector); };
+  const json& kettle = purchase::DemoShop::catalogue()["products"][0];
+
+  NETSAMPLE_TRY(mark("time_check", json::object()));
+  linger(3s);
+
+  NETSAMPLE_TRY(browser->type("#q", "电热水壶"));
+  NETSAMPLE_TRY(browser->click("#search-button"));
+  NETSAMPLE_TRY(browser->wait_until("document.querySelector('#results')"));
+  linger();
+  NETSAMPLE_TRY(mark("search", {{"query", "电热水壶"}, {"platform", "演示商城"}, {"results_url", browser->url()}}));
+
+  NETSAMPLE_TRY(browser->click("#licence-link"));
+  NETSAMPLE_TRY(browser->wait_until("document.querySelector('#licence-number')"));
+  linger();
+  NETSAMPLE_ASSIGN(std::string operator_name, text("#operator-name"));
+  NETSAMPLE_ASSIGN(std::string licence_number, text("#licence-number"));
+  NETSAMPLE_ASSIGN(std::string operator_address, text("#operator-address"));
+  NETSAMPLE_TRY(mark("licence", {{"operator_name", operator_name}, {"licence_number", licence_number}, {"address", operator_address},
+                                 {"url", browser->url()}}));
+
+  NETSAMPLE_TRY(browser->navigate(world.shop->url() + "item/" + kettle["id"].get<std::string>()));
+  linger();
+  NETSAMPLE_ASSIGN(std::string title, text("#title"));
+  NETSAMPLE_ASSIGN(std::string price, text("#price"));
+  NETSAMPLE_ASSIGN(std::string trademark, text("#trademark"));
+  NETSAMPLE_ASSIGN(std::string model, text("#model"));
+  NETSAMPLE_TRY(mark("product_page", {{"title", title}, {"price", price}, {"trademark", trademark}, {"model", model}, {"url", browser->url()}}));
+
+  // Art 35: inspection and backup samples in one order (2 + 2 for this task).
+  NETSAMPLE_TRY(browser->type("#qty", "4"));
+  NETSAMPLE_TRY(browser->click("#buy-button"));
+  NETSAMPLE_TRY(browser->wait_until("document.querySelector('#submit-order')"));
+  NETSAMPLE_TRY(browser->type("#buyer-input", "cq_sampler_01"));
+  NETSAMPLE_TRY(browser->type("#address-input", "重庆市渝中区示例路 1 号 市场监管局收样室"));
+  NETSAMPLE_TRY(browser->type("#contact-input", "张明 023-6000 0000"));
+  linger(1s);
+  NETSAMPLE_TRY(browser->click("#submit-order"));
+  NETSAMPLE_TRY(browser->wait_until("document.querySelector('#order-number')"));
+  linger();
+  NETSAMPLE_ASSIGN(std::string order_number, text("#order-number"));
+  NETSAMPLE_ASSIGN(std::string amount, text("#order-amount"));
+  NETSAMPLE_ASSIGN(std::string buyer, text("#order-buyer"));
+  NETSAMPLE_ASSIGN(std::string address, text("#order-address"));
+  NETSAMPLE_ASSIGN(std::string contact, text("#order-contact"));
+  NETSAMPLE_TRY(mark("order", {{"order_number", order_number}, {"inspection_qty", "2"}, {"backup_qty", "2"}, {"amount", amount},
+                               {"buyer_account", buyer}, {"delivery_address", address}, {"contact", contact}}));
+
+  NETSAMPLE_TRY(browser->click("#pay-link"));
+  NETSAMPLE_TRY(browser->wait_until("document.querySelector('#pay-button')"));
+  NETSAMPLE_TRY(browser->evaluate("document.querySelector('#method-input').value = '微信支付'"));
+  NETSAMPLE_TRY(browser->type("#pay-account-input", "wx_cq_sampler_01"));
+  linger(1s);
+  NETSAMPLE_TRY(browser->click("#pay-button"));
+  NETSAMPLE_TRY(browser->wait_until("document.querySelector('#paid-time')"));
+  linger();
+  NETSAMPLE_ASSIGN(std::string paid, text("#paid-amount"));
+  NETSAMPLE_ASSIGN(std::string paid_time, text("#paid-time"));
+  NETSAMPLE_ASSIGN(std::string method, text("#paid-method"));
+  NETSAMPLE_ASSIGN(std::string account, text("#paid-account"));
+  NETSAMPLE_TRY(mark("payment", {{"amount", paid}, {"time", paid_time}, {"method", method}, {"account", account}}));
+
+  const std::string question = "请问现货的生产日期和批号是多少？";
+  NETSAMPLE_TRY(browser->navigate(world.shop->url() + "chat"));
+  NETSAMPLE_TRY(browser->type("#chat-input", question));
+  NETSAMPLE_TRY(browser->click("#chat-send"));
+  NETSAMPLE_TRY(browser->wait_until("document.querySelectorAll('#chat-log .msg').length >= 2"));
+  linger();
+  NETSAMPLE_ASSIGN(json answer, browser->evaluate("[...document.querySelectorAll('#chat-log .msg')].pop().innerText.replace(/^客服：/, '')"));
+  NETSAMPLE_TRY(mark("chat", {{"question", question}, {"answer", answer.is_string() ? answer.get<std::string>() : answer.dump()}}));
+  linger(1s);
+
+  // `netsample purchase finish`: seal, stamp, verify, store, conclude.
+  say("$ netsample purchase finish --case " + case_number + "（封存、加盖时间戳、校验、存为证据）");
+  NETSAMPLE_ASSIGN(json finished, recorder::send_control(session->recording_dir, {{"command", "finish"}}));
+  (void)finished;
+  if (!recorder.wait_for(180s)) return make_error(ErrorCode::internal, "purchase", "录制程序 180 秒内没有结束：\n" + tail(log, 12));
+  return sessions.get(session->id);
+}
+
+}  // namespace netsample::app

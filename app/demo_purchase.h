@@ -1,0 +1,38 @@
+// The demo's purchase: the world it needs on this machine (a screen, a time server, a time-stamping
+// authority, a shop — all local) and a scripted sampler who buys in Chromium while `netsample purchase
+// start` records and every Art 35 step is marked, exactly as a person would with the commands.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "local_services.h"
+#include "netsample/purchase/demo_shop.h"
+#include "netsample/purchase/session.h"
+
+namespace netsample::app {
+
+struct DemoWorld {
+  std::filesystem::path dir;  // logs and the services' files
+  SystemClock clock;
+  std::unique_ptr<local::VirtualDisplay> display;
+  std::unique_ptr<local::TimeServer> ntp;
+  std::unique_ptr<local::TimestampAuthority> tsa;
+  std::unique_ptr<purchase::DemoShop> shop;
+};
+
+// Starts them all; says what it starts.
+Result<std::unique_ptr<DemoWorld>> start_demo_world(const std::filesystem::path& dir);
+
+// The platform entry and the case file for a purchase from the demo shop.
+nlohmann::json demo_shop_platforms();
+nlohmann::json demo_shop_case(const std::string& number, const DemoWorld& world);
+
+// Buys the demo kettle for the case as `sampler`, recording with netsample-recorder; returns the session.
+Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler);
+
+}  // namespace netsample::app

@@ -1,0 +1,270 @@
+#include "netsample/purchase/sampling_document.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <pango/pangocairo.h>
+
+#include <memory>
+
+#include "netsample/core/file_io.h"
+#include "netsample/core/json_fields.h"
+
+namespace netsample::purchase {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// RAII for the C handles.
+struct SurfaceFree { void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); } };
+struct CairoFree { void operator()(cairo_t* c) const { cairo_destroy(c); } };
+struct GObjectFree { void operator()(void* o) const { g_object_unref(o); } };
+struct FontFree { void operator()(PangoFontDescription* f) const { pango_font_description_free(f); } };
+using Surface = std::unique_ptr<cairo_surface_t, SurfaceFree>;
+using Cairo = std::unique_ptr<cairo_t, CairoFree>;
+using Layout = std::unique_ptr<PangoLayout, GObjectFree>;
+using Font = std::unique_ptr<PangoFontDescription, FontFree>;
+
+constexpr double kPageWidth = 595.28, kPageHeight = 841.89;  // A4 in points
+constexpr double kMargin = 56;
+constexpr double kLabelWidth = 130;
+constexpr double kPadding = 6;
+
+// An instant stored as ISO 8601, as people read it ("2026-11-24 10:05:31.000 +08:00").
+std::string shown_time(const json& value) {
+  if (!value.is_string()) return "—";
+  auto parsed = parse_iso8601(value.get<std::string>(), "time");
+  return parsed.ok() ? format_beijing(*parsed) : value.get<std::string>();
+}
+
+std::string text_of(const json& value) {
+  if (value.is_null()) return "—";
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+json row(const std::string& label, const std::string& value) { return {{"label", label}, {"value", value}}; }
+
+class Page {
+ public:
+  Page(cairo_t* cr) : cr_(cr) {}
+  // Text at (x, y) within `width`; returns its height.
+  double text(const std::string& text, double x, double y, double width, const char* font, PangoAlignment align = PANGO_ALIGN_LEFT) {
+    return lay_out(text, x, y, width, font, align, true);
+  }
+  double measure(const std::string& t, double width, const char* font) { return lay_out(t, 0, 0, width, font, PANGO_ALIGN_LEFT, false); }
+
+ private:
+  double lay_out(const std::string& text, double x, double y, double width, const char* font, PangoAlignment align, bool draw) {
+    Layout layout(pango_cairo_create_layout(cr_));
+    Font description(pango_font_description_from_string(font));
+    pango_layout_set_font_description(layout.get(), description.get());
+    pango_layout_set_width(layout.get(), static_cast<int>(width * PANGO_SCALE));
+    pango_layout_set_wrap(layout.get(), PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_alignment(layout.get(), align);
+    pango_layout_set_text(layout.get(), text.c_str(), -1);
+    int w = 0, h = 0;
+    pango_layout_get_size(layout.get(), &w, &h);
+    if (draw) {
+      cairo_move_to(cr_, x, y);
+      pango_cairo_show_layout(cr_, layout.get());
+    }
+    return static_cast<double>(h) / PANGO_SCALE;
+  }
+  cairo_t* cr_;
+};
+
+void draft_mark(cairo_t* cr, Page& page) {
+  cairo_save(cr);
+  cairo_translate(cr, kPageWidth / 2, kPageHeight / 2);
+  cairo_rotate(cr, -0.6);
+  cairo_set_source_rgba(cr, 0.85, 0.1, 0.1, 0.18);
+  page.text("草稿 DRAFT", -260, -60, 520, "Noto Sans CJK SC Bold 72", PANGO_ALIGN_CENTER);
+  cairo_restore(cr);
+}
+
+}  // namespace
+
+Result<Organization> load_organization(const fs::path& data_dir) {
+  Organization organization;
+  const fs::path file = data_dir / "organization.json";
+  if (!fs::exists(file)) return organization;
+  NETSAMPLE_ASSIGN(std::string text, read_file(file));
+  NETSAMPLE_ASSIGN(json parsed, parse_json(text, file.string()));
+  if (!parsed.is_object()) return make_error(ErrorCode::wrong_type, file.string(), "应为 JSON 对象：{\"name\": \"…\", \"seal_image\": \"seal.png\"}");
+  for (const auto& [key, value] : parsed.items()) {
+    if (key != "name" && key != "seal_image" && !key.starts_with("_"))
+      return make_error(ErrorCode::invalid_input, file.string() + ": " + key, "未知字段；可用 name、seal_image");
+    if (!key.starts_with("_") && !value.is_string()) return make_error(ErrorCode::wrong_type, file.string() + ": " + key, "应为文字");
+  }
+  organization.name = parsed.value("name", "");
+  if (parsed.contains("seal_image")) {
+    fs::path seal = parsed["seal_image"].get<std::string>();
+    if (seal.is_relative()) seal = data_dir / seal;
+    if (!fs::exists(seal)) return make_error(ErrorCode::not_found, file.string() + ": seal_image", "印章图片 " + seal.string() + " 不存在");
+    organization.seal_image = seal;
+  }
+  return organization;
+}
+
+Result<json> sampling_document(const workflow::CaseView& view, const SessionView& session, const json& sealing,
+                               const workflow::PlatformRegistry& platforms, const Organization& organization, UtcTime generated) {
+  if (session.state != "complete")
+    return make_error(ErrorCode::refused_by_rule, "purchase",
+                      "任务 " + view.record.number + " 没有完整的买样记录（第 " + std::to_string(session.seq) + " 次买样：" + session.state + "），不能填写网络抽样文书",
+                      39);
+  std::vector<workflow::Assignment> samplers;
+  for (const auto& a : view.people)
+    if (a.role == "sampler") samplers.push_back(a);
+  if (samplers.size() < 2)
+    return make_error(ErrorCode::refused_by_rule, "samplers", "抽样人员不得少于 2 人，本任务只有 " + std::to_string(samplers.size()) + " 人", 20);
+
+  const workflow::CaseRecord& r = view.record;
+  const StepRecord* order = session.last("order");
+  const StepRecord* payment = session.last("payment");
+  const StepRecord* licence = session.last("licence");
+  const StepRecord* product = session.last("product_page");
+  const workflow::Platform* platform = platforms.find(r.platform);
+  const bool draft = sealing.is_null();
+  json sampler_list = json::array();
+  std::string sampler_text;
+  for (const auto& s : samplers) {
+    sampler_list.push_back({{"id", s.person_id}, {"name", s.name}});
+    sampler_text += (sampler_text.empty() ? "" : "、") + s.name + "（" + s.person_id + "）";
+  }
+  const std::string unit = organization.name.empty() ? r.organizer : organization.name;
+  const std::string pending = "待收样确认、封样后填写（第三十六、三十七、三十九条）";
+
+  json rows = json::array({
+      row("任务编号", r.number),
+      row("产品名称", r.product_name),
+      row("商标", r.trademark),
+      row("型号规格", r.model + (product && product->fields.contains("model") ? "（网页所示：" + text_of(product->fields["model"]) + "）" : "")),
+      row("批号或生产日期", draft ? pending : text_of(sealing.value("batch", json("以样品标识为准")))),
+      row("标称生产者", r.producer.name + "，" + r.producer.address),
+      row("被抽样电子商务经营者", r.operator_party.name + "，" + r.operator_party.address),
+      row("统一社会信用代码", licence ? text_of(licence->fields["licence_number"]) + "（证照页所示：" + text_of(licence->fields["operator_name"]) + "）" : "—"),
+      row("电子商务平台", platform ? platform->name : r.platform),
+      row("店铺", r.shop_name + (r.shop_url ? "  " + *r.shop_url : "")),
+      row("商品链接", product ? text_of(product->fields["url"]) : r.listing_url.value_or("—")),
+      row("订单号", text_of(order->fields["order_number"])),
+      row("订单金额", text_of(order->fields["amount"]) + " 元"),
+      row("样品数量", "检验样品 " + text_of(order->fields["inspection_qty"]) + "，备用样品 " + text_of(order->fields["backup_qty"]) +
+                          "（任务要求：检验样品 " + std::to_string(r.inspection_qty) + "，备用样品 " + std::to_string(r.backup_qty) + "）"),
+      row("购买时间（北京时间）", payment ? shown_time(payment->fields["time"]) : format_beijing(order->at)),
+      row("支付方式", payment ? text_of(payment->fields["method"]) + "，账户 " + text_of(payment->fields["account"]) : "—"),
+      row("买样录像", session.recording_dir.filename().string() + "（连续录像，第三十五条），开始 " + format_beijing(session.started) +
+                          (session.verify.is_object() ? "，时长 " + std::to_string(static_cast<int>(session.verify.value("duration_s", 0.0))) + " 秒" : "")),
+      row("录像清单 SHA-256", session.manifest_sha256),
+      row("样品封存", draft ? pending
+                            : "检验样品封条 " + text_of(sealing.value("inspection_seal", json())) + "，备用样品封条 " + text_of(sealing.value("backup_seal", json())) +
+                                  "，封样日期 " + text_of(sealing.value("sealed_date", json())) + "；备用样品暂存于 " + text_of(sealing.value("backup_storage", json())) +
+                                  "，保管人 " + text_of(sealing.value("backup_keeper", json()))),
+      row("抽样人员", sampler_text),
+      row("抽样单位", unit),
+  });
+  return json{{"title", "网络抽样文书"},
+              {"article", 39},
+              {"draft", draft},
+              {"draft_reason", draft ? "样品尚未收样确认和封样：批号或生产日期、封条由收样封样后补全" : ""},
+              {"case_number", r.number},
+              {"generated", format_iso8601_beijing(generated)},
+              {"generated_shown", format_beijing(generated)},
+              {"product", {{"name", r.product_name}, {"trademark", r.trademark}, {"model", r.model}}},
+              {"producer", {{"name", r.producer.name}, {"address", r.producer.address}}},
+              {"operator", {{"name", r.operator_party.name}, {"address", r.operator_party.address},
+                            {"licence_number", licence ? licence->fields["licence_number"] : json()}}},
+              {"platform", platform ? platform->name : r.platform},
+              {"shop_url", r.shop_url ? json(*r.shop_url) : json()},
+              {"order", order->fields},
+              {"payment", payment ? payment->fields : json()},
+              {"recording", {{"session", session.id}, {"dir", session.recording_dir.string()}, {"manifest_sha256", session.manifest_sha256}}},
+              {"sealing", sealing},
+              {"samplers", sampler_list},
+              {"organization", unit},
+              {"rows", rows}};
+}
+
+Status render_sampling_document(const json& document, const std::optional<fs::path>& seal_image, const fs::path& pdf) {
+  const fs::path temp = pdf.string() + ".part";
+  {
+    Surface surface(cairo_pdf_surface_create(temp.c_str(), kPageWidth, kPageHeight));
+    if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
+      return make_error(ErrorCode::io, pdf.string(), std::string("无法创建 PDF：") + cairo_status_to_string(cairo_surface_status(surface.get())));
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, ("网络抽样文书 " + document.value("case_number", "")).c_str());
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "netsample");
+    Cairo cr(cairo_create(surface.get()));
+    Page page(cr.get());
+    const bool draft = document.value("draft", true);
+    const double width = kPageWidth - 2 * kMargin;
+    const char* body = "Noto Sans CJK SC 10";
+
+    auto new_page = [&] {
+      if (draft) draft_mark(cr.get(), page);
+      cairo_show_page(cr.get());
+    };
+    cairo_set_source_rgb(cr.get(), 0, 0, 0);
+    double y = kMargin;
+    y += page.text(document.value("title", "网络抽样文书"), kMargin, y, width, "Noto Sans CJK SC Bold 20", PANGO_ALIGN_CENTER) + 4;
+    y += page.text(std::string("（重庆市产品质量监督抽查实施办法 第三十九条）") + (draft ? "  草稿" : ""), kMargin, y, width, "Noto Sans CJK SC 9",
+                   PANGO_ALIGN_CENTER) + 14;
+    if (draft) {
+      cairo_set_source_rgb(cr.get(), 0.75, 0.05, 0.05);
+      y += page.text("草稿：" + document.value("draft_reason", ""), kMargin, y, width, "Noto Sans CJK SC Bold 10") + 8;
+      cairo_set_source_rgb(cr.get(), 0, 0, 0);
+    }
+    cairo_set_line_width(cr.get(), 0.6);
+    for (const auto& r : document["rows"]) {
+      const std::string label = r.value("label", ""), value = r.value("value", "");
+      const double value_width = width - kLabelWidth - 2 * kPadding;
+      const double height = std::max(page.measure(label, kLabelWidth - 2 * kPadding, "Noto Sans CJK SC Bold 10"), page.measure(value, value_width, body)) +
+                            2 * kPadding;
+      if (y + height > kPageHeight - kMargin - 60) {
+        new_page();
+        y = kMargin;
+      }
+      cairo_rectangle(cr.get(), kMargin, y, kLabelWidth, height);
+      cairo_set_source_rgb(cr.get(), 0.94, 0.94, 0.94);
+      cairo_fill_preserve(cr.get());
+      cairo_set_source_rgb(cr.get(), 0, 0, 0);
+      cairo_stroke(cr.get());
+      cairo_rectangle(cr.get(), kMargin + kLabelWidth, y, width - kLabelWidth, height);
+      cairo_stroke(cr.get());
+      page.text(label, kMargin + kPadding, y + kPadding, kLabelWidth - 2 * kPadding, "Noto Sans CJK SC Bold 10");
+      page.text(value, kMargin + kLabelWidth + kPadding, y + kPadding, value_width, body);
+      y += height;
+    }
+    // Signatures (Art 39: signed by the samplers, stamped by the sampling unit).
+    if (y + 120 > kPageHeight - kMargin) {
+      new_page();
+      y = kMargin;
+    }
+    y += 24;
+    std::string names;
+    for (const auto& s : document["samplers"]) names += (names.empty() ? "" : "        ") + s.value("name", "") + " ________";
+    page.text("抽样人员签字：" + names, kMargin, y, width, body);
+    page.text("抽样单位（盖章）：" + document.value("organization", ""), kMargin + width / 2, y + 36, width / 2, body);
+    if (seal_image) {
+      Surface seal(cairo_image_surface_create_from_png(seal_image->c_str()));
+      if (cairo_surface_status(seal.get()) != CAIRO_STATUS_SUCCESS)
+        return make_error(ErrorCode::invalid_input, "seal_image", "印章图片 " + seal_image->string() + " 不是可读的 PNG");
+      const double side = 90, scale = side / std::max(cairo_image_surface_get_width(seal.get()), cairo_image_surface_get_height(seal.get()));
+      cairo_save(cr.get());
+      cairo_translate(cr.get(), kMargin + width * 0.75 - side / 2, y + 36 - side / 3);
+      cairo_scale(cr.get(), scale, scale);
+      cairo_set_source_surface(cr.get(), seal.get(), 0, 0);
+      cairo_paint_with_alpha(cr.get(), 0.85);
+      cairo_restore(cr.get());
+    }
+    page.text("生成时间 " + document.value("generated_shown", "") + "（netsample）", kMargin, kPageHeight - kMargin - 10, width, "Noto Sans CJK SC 8");
+    new_page();
+    cairo_surface_finish(surface.get());
+    if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
+      return make_error(ErrorCode::io, pdf.string(), std::string("写 PDF 失败：") + cairo_status_to_string(cairo_surface_status(surface.get())));
+  }
+  std::error_code ec;
+  fs::rename(temp, pdf, ec);
+  if (ec) return make_error(ErrorCode::io, pdf.string(), "无法保存 PDF：" + ec.message());
+  return {};
+}
+
+}  // namespace netsample::purchase

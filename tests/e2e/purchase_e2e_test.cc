@@ -1,0 +1,155 @@
+// The README's main job and the purchase commands, end to end, as a new user runs them: `netsample demo`
+// (Xvfb, chronyd, OpenSSL TSA, the demo shop, Chromium, netsample-recorder — all real, all on loopback)
+// must leave a complete purchase (7/7, continuous, sealed) and a sampling document whose text names the
+// order and the case; then the refusals of the purchase commands against a real running recorder.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "netsample/core/file_io.h"
+#include "testing.h"
+
+namespace netsample {
+namespace {
+
+using nlohmann::json;
+using testing::ProcessResult;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class PurchaseEndToEnd : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    demo_ = new ProcessResult(run({"demo"}));
+  }
+  static void TearDownTestSuite() {
+    delete demo_;
+    delete dir_;
+  }
+  static fs::path data() { return dir_->path() / "data"; }
+  static ProcessResult run(std::vector<std::string> args) {
+    args.insert(args.begin(), {NETSAMPLE_BIN, "--data", data().string()});
+    return testing::run_process(args);
+  }
+  static json run_json(std::vector<std::string> args) {
+    args.push_back("--json");
+    const ProcessResult r = run(args);
+    return json::parse(r.out, nullptr, false);
+  }
+  static std::string demo_case() {
+    for (const auto& entry : fs::directory_iterator(data() / "demo-inputs"))
+      if (entry.path().filename().string().starts_with("DEMO-")) return entry.path().stem().string();
+    return "";
+  }
+  static std::string sampler_of(const std::string& number) {
+    const json view = run_json({"case", "show", number});
+    for (const auto& p : view["people"])
+      if (p["role"] == "sampler") return p["id"];
+    return "";
+  }
+
+  static testing::TempDir* dir_;
+  static ProcessResult* demo_;
+};
+testing::TempDir* PurchaseEndToEnd::dir_ = nullptr;
+ProcessResult* PurchaseEndToEnd::demo_ = nullptr;
+
+TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) {
+  ASSERT_EQ(demo_->exit_code, 0) << demo_->out << demo_->err;
+  const std::string number = demo_case();
+  ASSERT_FALSE(number.empty());
+  const json sessions = run_json({"purchase", "show", number});
+  ASSERT_EQ(sessions.size(), 1u) << sessions.dump(2);
+  const json& s = sessions[0];
+  EXPECT_EQ(s["state"], "complete") << s["problems"].dump(2);
+  EXPECT_EQ(s["steps"].size(), 7u);
+  EXPECT_TRUE(s["missing_steps"].empty());
+  EXPECT_TRUE(s["verify"]["continuous"]);
+  EXPECT_TRUE(s["verify"]["timestamp_token_ok"]);
+  EXPECT_TRUE(s["verify"]["time_synced"]);
+  EXPECT_EQ(s["environment"]["findings"].size(), 9u);  // the clean-environment check, stored
+  EXPECT_EQ(run_json({"case", "show", number})["state"], "ordered");
+
+  // The reviewer's own check of the recording, from its files (the demo's TSA is in <data>/tsa-trust.pem).
+  const ProcessResult verified = run({"verify", s["recording_dir"]});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  const json manifest = json::parse(*read_file(fs::path(s["recording_dir"].get<std::string>()) / "manifest.json"));
+  EXPECT_EQ(manifest["attachments"]["purchase"]["steps"].size(), 7u);  // the steps are sealed with the video
+  EXPECT_TRUE(manifest["attachments"]["environment"]["clean"]);
+
+  std::string order_number;
+  for (const auto& step : s["steps"])
+    if (step["step"] == "order") order_number = step["fields"]["order_number"];
+  ASSERT_EQ(order_number.rfind("DS", 0), 0u);
+  fs::path pdf;
+  for (const auto& entry : fs::directory_iterator(data() / "documents"))
+    if (entry.path().extension() == ".pdf") pdf = entry.path();
+  ASSERT_FALSE(pdf.empty());
+  const ProcessResult text = testing::run_process({"/usr/bin/pdftotext", "-layout", pdf.string(), "-"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find(order_number), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(number), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("网络抽样文书"), std::string::npos);
+  EXPECT_NE(text.out.find("草稿"), std::string::npos);  // not sealed yet (Art 39: filled after the samples are sealed)
+  EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);
+}
+
+TEST_F(PurchaseEndToEnd, ACaseThatIsNotPlannedCannotBePurchasedAgain) {
+  const std::string number = demo_case();
+  const ProcessResult r = run({"--as", sampler_of(number), "purchase", "start", "--case", number, "--new-purchase", "--source", "x11::0"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("已下单"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("第35条"), std::string::npos) << r.err;
+}
+
+TEST_F(PurchaseEndToEnd, ASecondRecordingAMissingStepAndAMarkAfterFinishAreRefused) {
+  // A second case, planned, recorded from a file source (the demo's own video) against local time and TSA.
+  const std::string number = demo_case();
+  json case_file = json::parse(*read_file(data() / "demo-inputs" / (number + ".json")));
+  case_file["number"] = number + "-B";
+  testing::write_text(dir_->path() / "b.json", case_file.dump());
+  ASSERT_EQ(run({"case", "create", "--file", (dir_->path() / "b.json").string()}).exit_code, 0);
+  const std::string b = number + "-B", sampler = sampler_of(b);
+  const json first = run_json({"purchase", "show", number});
+  const std::string video = "file:" + first[0]["recording_dir"].get<std::string>() + "/recording.mp4";
+  testing::Chronyd ntp;
+  testing::TestTsa tsa;
+  const std::vector<std::string> start = {NETSAMPLE_BIN, "--data", data().string(), "--as", sampler, "purchase", "start", "--case", b,
+                                          "--source", video, "--ntp", ntp.address(), "--tsa", tsa.url(), "--trust", tsa.ca_file().string()};
+  testing::Child recorder(start, dir_->path() / "b.log");
+  for (int i = 0; i < 200 && run_json({"purchase", "show", b}).empty(); ++i) std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(1s);  // the recorder answers once its first frame is in
+
+  const ProcessResult second = testing::run_process(start);
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+  EXPECT_NE(second.err.find("正在录制"), std::string::npos) << second.err;
+
+  const ProcessResult early = run({"--as", sampler, "purchase", "mark", "search", "--field", "query=电热水壶"});
+  EXPECT_EQ(early.exit_code, 3) << early.err;  // the video begins with the time check (Art 35)
+  EXPECT_EQ(run({"--as", sampler, "purchase", "mark", "time_check"}).exit_code, 0);
+  const ProcessResult typo = run({"--as", sampler, "purchase", "mark", "search", "--field", "querry=电热水壶"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("search.querry"), std::string::npos) << typo.err;
+  EXPECT_EQ(run({"--as", sampler, "purchase", "mark", "search", "--field", "query=电热水壶"}).exit_code, 0);
+
+  const ProcessResult finished = run({"purchase", "finish", "--case", b});
+  EXPECT_EQ(finished.exit_code, 3) << finished.out << finished.err;  // incomplete: never silently accepted
+  EXPECT_NE(finished.out.find("不完整"), std::string::npos) << finished.out;
+  EXPECT_NE(finished.out.find("缺少「聊天记录」"), std::string::npos) << finished.out;
+  EXPECT_EQ(recorder.wait(60s), 3);
+  const json b_sessions = run_json({"purchase", "show", b});
+  ASSERT_EQ(b_sessions.size(), 1u);
+  EXPECT_EQ(b_sessions[0]["state"], "incomplete");
+  EXPECT_EQ(b_sessions[0]["missing_steps"].size(), 5u);
+  EXPECT_TRUE(b_sessions[0]["verify"]["ok"]) << b_sessions[0]["verify"].dump(2);  // the recording itself is fine
+  EXPECT_EQ(run_json({"case", "show", b})["state"], "purchasing");
+
+  const ProcessResult late = run({"--as", sampler, "purchase", "mark", "chat", "--case", b, "--field", "question=有发票吗", "--field", "answer=有"});
+  EXPECT_NE(late.exit_code, 0);
+  EXPECT_NE(late.err.find("没有正在录制的买样"), std::string::npos) << late.err;
+  EXPECT_EQ(run_json({"purchase", "show", b})[0]["steps"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace netsample
