@@ -86,6 +86,10 @@ Status run_demo(Context& context) {
   NETSAMPLE_ASSIGN(purchase::SessionView session, run_demo_purchase(context, *world, number, sampler));
   print_session(session, context.program);
   if (session.state != "complete") return make_error(ErrorCode::internal, "demo", "演示买样没有完成（见上面列出的问题）");
+  // The verify report as the reviewing agency gets it (the same as `netsample verify DIR --json`).
+  const auto verify_report = context.data_dir / "reports" / (session.recording_dir.filename().string() + ".verify.json");
+  std::filesystem::create_directories(verify_report.parent_path());
+  NETSAMPLE_TRY(write_file_atomic(verify_report, session.verify.dump(2) + "\n"));
 
   step(6, kSteps, "网络抽样文书（第39条）：由任务和买样记录生成；收样封样前是草稿");
   NETSAMPLE_ASSIGN(SamplingDocumentFiles document, make_sampling_document(context, number));
@@ -136,7 +140,8 @@ Status run_demo(Context& context) {
   }
   if (verify_audit(context) != 0) return make_error(ErrorCode::integrity, "audit", "审计校验未通过");
 
-  std::cout << "\n演示完成。可继续试试：\n"
+  std::cout << "\n演示完成。\n    录像      " << session.recording_dir.string() << "\n    校验报告  " << verify_report.string()
+            << "\n    抽样文书  " << document.pdf.string() << "\n可继续试试：\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " case show " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " audit log --case " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " audit verify\n"
