@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cairo.h>
+
+#include "netsample/core/file_io.h"
+#include "netsample/purchase/sampling_document.h"
 #include "netsample/workflow/cases.h"
 #include "netsample/workflow/roster.h"
 #include "testing.h"
@@ -264,6 +268,100 @@ TEST_F(SessionTest, EveryChangeIsAudited) {
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "purchase.step_marked"), 7);
   EXPECT_EQ(actions.back(), "purchase.complete");
   EXPECT_TRUE(store_->audit().verify()->intact);
+}
+
+// The sampling document (Art 39) from the same data: what it says, when it is refused, how it prints.
+class SamplingDocumentTest : public SessionTest {
+ protected:
+  SessionView completed() {
+    auto s = begin(/*new_purchase=*/true);  // also after an unfinished one
+    mark_all(s->id);
+    return *sessions_->conclude(s->id, sealed());
+  }
+  workflow::CaseView view() { return *workflow::CaseRegistry(*store_).show("CQ-1"); }
+  std::string pdf_text(const fs::path& pdf) {
+    const auto r = testing::run_process({"/usr/bin/pdftotext", "-layout", pdf.string(), "-"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+};
+
+TEST_F(SamplingDocumentTest, ADraftFromThePurchaseAloneCarriesEverythingThePurchaseKnows) {
+  const SessionView session = completed();
+  auto doc = sampling_document(view(), session, nullptr, platforms_, Organization{"重庆市市场监督管理局", {}}, clock_.now());
+  ASSERT_TRUE(doc.ok()) << doc.error().describe();
+  EXPECT_TRUE((*doc)["draft"]);
+  EXPECT_EQ((*doc)["order"]["order_number"], "DS202611240001");
+  EXPECT_EQ((*doc)["operator"]["licence_number"], "91500112MA5U7XXX1K");
+  EXPECT_EQ((*doc)["recording"]["manifest_sha256"], std::string(64, 'b'));
+  EXPECT_EQ((*doc)["samplers"].size(), 2u);
+  EXPECT_EQ((*doc)["organization"], "重庆市市场监督管理局");
+
+  const fs::path pdf = dir_.path() / "doc.pdf";
+  ASSERT_TRUE(render_sampling_document(*doc, std::nullopt, pdf).ok());
+  const std::string text = pdf_text(pdf);
+  for (const char* expected : {"网络抽样文书", "CQ-1", "DS202611240001", "796.00 元", "检验样品 2，备用样品 2", "2026-03-02 10:05:31", "京东",
+                               "重庆清泉电器制造有限公司", "草稿", "张明", "李娟"})
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+}
+
+TEST_F(SamplingDocumentTest, OnceSealedItIsNoLongerADraftAndCarriesTheSealsAndTheUnitsSeal) {
+  const SessionView session = completed();
+  const json sealing = {{"inspection_seal", "FY-0001"}, {"backup_seal", "FY-0002"}, {"backup_storage", "市局样品室"}, {"backup_keeper", "王磊"},
+                        {"sealed_date", "2026-03-05"}};
+  // A seal image as a bureau would configure it: a red ring, a PNG.
+  const fs::path seal = dir_.path() / "seal.png";
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 120, 120);
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 0.8, 0, 0);
+  cairo_set_line_width(cr, 6);
+  cairo_arc(cr, 60, 60, 54, 0, 6.3);
+  cairo_stroke(cr);
+  ASSERT_EQ(cairo_surface_write_to_png(surface, seal.c_str()), CAIRO_STATUS_SUCCESS);
+  cairo_destroy(cr);
+  cairo_surface_destroy(surface);
+  testing::write_text(dir_.path() / "organization.json", json{{"name", "重庆市市场监督管理局"}, {"seal_image", "seal.png"}}.dump());
+  auto organization = load_organization(dir_.path());
+  ASSERT_TRUE(organization.ok()) << organization.error().describe();
+  ASSERT_EQ(organization->seal_image, seal);
+
+  auto doc = sampling_document(view(), session, sealing, platforms_, *organization, clock_.now());
+  ASSERT_TRUE(doc.ok());
+  EXPECT_FALSE((*doc)["draft"]);
+  const fs::path pdf = dir_.path() / "sealed.pdf";
+  ASSERT_TRUE(render_sampling_document(*doc, organization->seal_image, pdf).ok());
+  const std::string text = pdf_text(pdf);
+  EXPECT_EQ(text.find("草稿"), std::string::npos);
+  EXPECT_NE(text.find("FY-0001"), std::string::npos);
+  const auto images = testing::run_process({"/usr/bin/pdfimages", "-list", pdf.string()});
+  EXPECT_NE(images.out.find("image"), std::string::npos) << images.out;  // the seal is on the page
+}
+
+TEST_F(SamplingDocumentTest, WithoutACompletePurchaseOrTwoSamplersItIsRefused) {
+  auto s = begin();
+  ASSERT_TRUE(mark(s->id, "time_check").ok());
+  const SessionView incomplete = *sessions_->conclude(s->id, sealed());
+  auto refused = sampling_document(view(), incomplete, nullptr, platforms_, {}, clock_.now());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().article, 39);
+
+  const SessionView session = completed();
+  workflow::CaseView one_sampler = view();
+  std::erase_if(one_sampler.people, [](const workflow::Assignment& a) { return a.person_id == "S2"; });
+  auto alone = sampling_document(one_sampler, session, nullptr, platforms_, {}, clock_.now());
+  ASSERT_FALSE(alone.ok());
+  EXPECT_EQ(alone.error().article, 20);
+}
+
+TEST_F(SamplingDocumentTest, AWrongOrganizationFileIsNamed) {
+  testing::write_text(dir_.path() / "organization.json", R"({"name": "局", "seal": "x.png"})");
+  auto unknown = load_organization(dir_.path());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().field.find("seal"), std::string::npos);
+  testing::write_text(dir_.path() / "organization.json", R"({"name": "局", "seal_image": "missing.png"})");
+  auto missing = load_organization(dir_.path());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::not_found);
 }
 
 }  // namespace
