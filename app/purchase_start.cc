@@ -3,10 +3,12 @@
 // findings in the video, then serves `purchase mark` and `purchase finish` from other terminals over the
 // recorder's control channel. At the end: seal, verify, store every file as evidence of the case, and
 // conclude the session (complete → the case is "ordered"; otherwise incomplete with what is missing).
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 
 #include "commands.h"
+#include "local_services.h"
 #include "netsample/core/sha256.h"
 #include "netsample/purchase/environment.h"
 #include "netsample/purchase/session.h"
@@ -52,19 +54,16 @@ std::string time_check_caption(const std::vector<TimeSample>& samples) {
          format_beijing(s.trusted_receive());
 }
 
-// The browser the sampler buys with: --browser, else the version Debian's Chromium reports.
+// The browser the sampler buys with: --browser, else the version the installed browser reports.
 std::string browser_product(const std::string& given) {
   if (!given.empty()) return given;
-  for (const char* program : {"chromium", "google-chrome", "firefox"}) {
-    std::string command = std::string(program) + " --version 2>/dev/null";
-    if (FILE* pipe = ::popen(command.c_str(), "r")) {
-      char line[256] = {};
-      const bool read = std::fgets(line, sizeof line, pipe) != nullptr;
-      ::pclose(pipe);
-      std::string text = read ? line : "";
-      while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-      if (!text.empty()) return text;
-    }
+  for (const char* program : {"/usr/bin/chromium", "/usr/bin/google-chrome", "/usr/bin/firefox"}) {
+    if (!fs::exists(program)) continue;
+    auto output = local::run_program({program, "--version"});
+    if (!output.ok() || output->exit_code != 0) continue;
+    std::string text = output->out;
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (!text.empty()) return text;
   }
   return "";
 }
