@@ -328,6 +328,11 @@ int verify_audit(Context& context) {
   CaseRegistry registry(*context.store);
   auto records = registry.verify_records();
   if (!records.ok()) return report(context, records.error());
+  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+  auto purchases = purchase::PurchaseSessions(*context.store, lifecycle).verify_records();
+  if (!purchases.ok()) return report(context, purchases.error());
+  records->problems.insert(records->problems.end(), purchases->begin(), purchases->end());
+  records->intact = records->intact && purchases->empty();
   const bool intact = chain->intact && records->intact;
   if (context.json) {
     json out = {{"intact", intact},
@@ -350,7 +355,7 @@ int verify_audit(Context& context) {
       std::cout << "✗ 审计链被破坏" << (chain->first_bad_seq > 0 ? "（第 " + std::to_string(chain->first_bad_seq) + " 条）" : "")
                 << "：" << chain->problem << "\n";
     if (records->intact)
-      std::cout << "✓ 案件与人员数据与审计记录一致：" << records->cases_checked << " 个任务，" << records->people_checked << " 名人员\n";
+      std::cout << "✓ 案件、人员与买样记录与审计记录一致：" << records->cases_checked << " 个任务，" << records->people_checked << " 名人员\n";
     for (const auto& problem : records->problems) std::cout << "✗ " << problem << "\n";
   }
   return intact ? 0 : 4;

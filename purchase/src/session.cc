@@ -1,6 +1,7 @@
 #include "netsample/purchase/session.h"
 
 #include <algorithm>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -413,6 +414,39 @@ Result<SessionView> PurchaseSessions::conclude(std::int64_t session_id, const Re
   }
   NETSAMPLE_TRY(close(session_id, complete ? "complete" : "incomplete", problems, recording));
   return get(session_id);
+}
+
+Result<std::vector<std::string>> PurchaseSessions::verify_records() {
+  NETSAMPLE_ASSIGN(std::vector<SessionView> sessions, query("1 = 1", ""));
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> rows, store_->audit().records());
+  std::map<std::int64_t, std::vector<json>> audited_steps;
+  std::map<std::int64_t, json> audited_close;
+  for (const auto& row : rows) {
+    if (!row.action.starts_with("purchase.")) continue;
+    json payload = json::parse(row.payload, nullptr, false);
+    const std::int64_t id = payload.value("session", std::int64_t{0});
+    if (row.action == "purchase.step_marked") audited_steps[id].push_back(payload["step"]);
+    if (row.action == "purchase.complete" || row.action == "purchase.incomplete") {
+      payload["state"] = row.action.substr(9);
+      audited_close[id] = payload;
+    }
+  }
+  std::vector<std::string> problems;
+  for (const auto& s : sessions) {
+    const std::string who = "任务 " + s.case_number + " 第 " + std::to_string(s.seq) + " 次买样";
+    const auto& audited = audited_steps[s.id];
+    for (size_t i = 0; i < std::max(s.steps.size(), audited.size()); ++i) {
+      if (i >= s.steps.size()) problems.push_back(who + "：审计记录中的第 " + std::to_string(i + 1) + " 个步骤在数据库中缺失");
+      else if (i >= audited.size()) problems.push_back(who + "：步骤「" + s.steps[i].step + "」没有审计记录（被插入？）");
+      else if (s.steps[i].to_json() != audited[i]) problems.push_back(who + "：步骤「" + s.steps[i].step + "」与审计记录不一致（被改动？）");
+    }
+    if (s.state == "recording") continue;
+    const auto closed = audited_close.find(s.id);
+    if (closed == audited_close.end() || closed->second.value("state", "") != s.state ||
+        closed->second.value("manifest_sha256", "") != s.manifest_sha256 || closed->second.value("problems", json::array()) != s.problems)
+      problems.push_back(who + "：结论（" + s.state + "）与审计记录不一致（被改动？）");
+  }
+  return problems;
 }
 
 Result<SessionView> PurchaseSessions::abandon(std::int64_t session_id, const std::string& reason) {

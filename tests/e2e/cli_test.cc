@@ -278,16 +278,5 @@ TEST_F(Cli, SettingsChooseTheStrictReadingAndBadSettingsAreNamed) {
   EXPECT_EQ(run_json({"period", "--from", "2026-12-25", "--days", "10"})["due"], "2027-01-04");
 }
 
-TEST_F(Cli, DemoWalksItsStepsAndEndsVerified) {
-  const ProcessResult demo = run({"demo"});
-  ASSERT_EQ(demo.exit_code, 0) << demo.out << demo.err;
-  EXPECT_NE(demo.out.find("第16条"), std::string::npos);
-  EXPECT_NE(demo.out.find("第47条"), std::string::npos);
-  EXPECT_NE(demo.out.find("审计链完整"), std::string::npos);
-  // Running it again continues on the same data: a second case, still verified.
-  ASSERT_EQ(run({"demo"}).exit_code, 0);
-  EXPECT_EQ(run_json({"case", "list"}).size(), 2u);
-}
-
 }  // namespace
 }  // namespace netsample

@@ -93,6 +93,8 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_NE(text.out.find("网络抽样文书"), std::string::npos);
   EXPECT_NE(text.out.find("草稿"), std::string::npos);  // not sealed yet (Art 39: filled after the samples are sealed)
   EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);
+  for (const char* said : {"第16条", "第47条", "审计链完整", "录像", "校验报告", "抽样文书"})
+    EXPECT_NE(demo_->out.find(said), std::string::npos) << said;
 }
 
 TEST_F(PurchaseEndToEnd, ACaseThatIsNotPlannedCannotBePurchasedAgain) {
@@ -149,6 +151,18 @@ TEST_F(PurchaseEndToEnd, ASecondRecordingAMissingStepAndAMarkAfterFinishAreRefus
   EXPECT_NE(late.exit_code, 0);
   EXPECT_NE(late.err.find("没有正在录制的买样"), std::string::npos) << late.err;
   EXPECT_EQ(run_json({"purchase", "show", b})[0]["steps"].size(), 2u);
+}
+
+TEST_F(PurchaseEndToEnd, RunningTheDemoAgainAddsACaseOnTheSameData) {
+  const size_t before = run_json({"case", "list"}).size();
+  const ProcessResult again = run({"demo"});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(run_json({"case", "list"}).size(), before + 1);
+  EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);  // and both recordings still verify against the grown trust store
+  for (const auto& entry : fs::directory_iterator(data() / "recordings")) {
+    if (entry.path().filename().string().find("-B-") != std::string::npos) continue;  // stamped by the test's own TSA
+    EXPECT_EQ(run({"verify", entry.path().string()}).exit_code, 0) << entry.path();
+  }
 }
 
 }  // namespace

@@ -270,6 +270,23 @@ TEST_F(SessionTest, EveryChangeIsAudited) {
   EXPECT_TRUE(store_->audit().verify()->intact);
 }
 
+TEST_F(SessionTest, AStepOrAConclusionEditedByHandIsNamed) {
+  auto s = begin();
+  mark_all(s->id);
+  ASSERT_TRUE(sessions_->conclude(s->id, sealed()).ok());
+  ASSERT_TRUE(sessions_->verify_records()->empty());
+  const fs::path db = dir_.path() / "netsample.db";
+  testing::sql_exec(db, "UPDATE purchase_steps SET fields = replace(fields, '796.00', '79.60') WHERE step = 'order'");
+  auto edited = sessions_->verify_records();
+  ASSERT_EQ(edited->size(), 1u);
+  EXPECT_NE(edited->front().find("「order」"), std::string::npos) << edited->front();
+  testing::sql_exec(db, "UPDATE purchase_steps SET fields = replace(fields, '79.60', '796.00') WHERE step = 'order'");
+  testing::sql_exec(db, "DELETE FROM purchase_steps WHERE step = 'chat'");
+  EXPECT_EQ(sessions_->verify_records()->size(), 1u);
+  testing::sql_exec(db, "UPDATE purchase_sessions SET state = 'incomplete'");
+  EXPECT_EQ(sessions_->verify_records()->size(), 2u);
+}
+
 // The sampling document (Art 39) from the same data: what it says, when it is refused, how it prints.
 class SamplingDocumentTest : public SessionTest {
  protected:

@@ -114,6 +114,11 @@ class PurchaseSessions {
   // Sessions now recording (of one case, or all).
   Result<std::vector<SessionView>> recording(const std::optional<std::string>& case_number);
 
+  // Every stored step matches its audit row and every concluded session its closing row, so a step edited,
+  // added or deleted in the database by hand is named (the audit chain itself is AuditLog::verify's).
+  // Returns one line per problem; empty when all match.
+  Result<std::vector<std::string>> verify_records();
+
  private:
   Result<std::vector<SessionView>> query(const std::string& where, const std::string& key);
   Status close(std::int64_t session_id, const std::string& state, const nlohmann::json& problems, const RecordingResult& recording);
