@@ -22,6 +22,7 @@ void add_demo_command(CLI::App& app, Context& context, int& exit_code);
 void add_record_commands(CLI::App& app, Context& context, int& exit_code);  // record, record mark (netsample-recorder)
 void add_verify_command(CLI::App& app, Context& context, int& exit_code);
 void add_purchase_commands(CLI::App& app, Context& context, int& exit_code);            // mark, finish, show, steps
+void add_track_commands(CLI::App& app, Context& context, int& exit_code);              // parcel tracking
 void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
 
 // Marks a step on the purchase being recorded (of `case_number`, or the only one): what `purchase mark`

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   // Listed here for --help; the command line is handed over before parsing (below).
   app.add_subcommand("record", "连续录制屏幕（第35条）；record mark 加标记。由同目录的 netsample-recorder 执行");
   add_purchase_commands(app, context, exit_code);
+  add_track_commands(app, context, exit_code);
   add_demo_command(app, context, exit_code);
 
   if (is_record_command(argc, argv)) {

@@ -1,5 +1,7 @@
 #include "netsample/purchase/browser.h"
 
+#include "netsample/core/file_io.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +24,13 @@ std::string quoted(const std::string& text) { return json(text).dump(); }  // a 
 Result<std::unique_ptr<Browser>> Browser::launch(const BrowserOptions& options) {
   // A browser that dies makes our next write fail with EPIPE; without this the signal would end the process.
   ::signal(SIGPIPE, SIG_IGN);
+  // No translation bar over the recorded pages (the --disable-features switch alone does not stop it).
+  const auto preferences = options.profile_dir / "Default" / "Preferences";
+  if (!std::filesystem::exists(preferences)) {
+    std::error_code ec;
+    std::filesystem::create_directories(preferences.parent_path(), ec);
+    NETSAMPLE_TRY(write_file_atomic(preferences, R"({"translate": {"enabled": false}})"));
+  }
   int commands[2], answers[2];  // we write commands, the browser writes answers
   if (::pipe2(commands, O_CLOEXEC) != 0 || ::pipe2(answers, O_CLOEXEC) != 0)
     return make_error(ErrorCode::io, "browser", "无法建立与浏览器的管道");

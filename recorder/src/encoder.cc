@@ -61,7 +61,11 @@ Result<std::unique_ptr<FragmentedEncoder>> FragmentedEncoder::open(const Encoder
   return encoder;
 }
 
-FragmentedEncoder::~FragmentedEncoder() = default;
+FragmentedEncoder::~FragmentedEncoder() {
+  if (caption_file_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(caption_file_.parent_path(), ec);
+}
 
 Status FragmentedEncoder::build_filters(const EncoderSettings& settings, const std::string& font) {
   graph_.reset(avfilter_graph_alloc());
@@ -90,8 +94,13 @@ Status FragmentedEncoder::build_filters(const EncoderSettings& settings, const s
   NETSAMPLE_TRY(set_options(mark, {{"font", font}, {"text", "时间未经网络校验 TIME NOT VERIFIED"}, {"fontsize", std::to_string(font_size)},
                                    {"fontcolor", "white"}, {"box", "1"}, {"boxcolor", "red@0.85"}, {"boxborderw", "8"},
                                    {"x", "12"}, {"y", std::to_string(12 + font_size * 3)}, {"enable", "0"}}));
-  // The caption is literal text (expansion none), replaced with drawtext's "reinit" command.
-  NETSAMPLE_TRY(set_options(caption, {{"font", font}, {"text", " "}, {"expansion", "none"}, {"fontsize", std::to_string(std::max(16, font_size * 4 / 5))},
+  // The caption is read from a file of ours on every frame while shown (reload=1), literally (expansion
+  // none). Not drawtext's "reinit" command: FFmpeg 5.1 leaks the old context's strings on each reinit.
+  char caption_dir[] = "/tmp/netsample-caption-XXXXXX";
+  if (!::mkdtemp(caption_dir)) return make_error(ErrorCode::io, "caption", "无法建立画面说明文字的临时目录");
+  caption_file_ = fs::path(caption_dir) / "caption.txt";
+  NETSAMPLE_TRY(write_file_atomic(caption_file_, " "));
+  NETSAMPLE_TRY(set_options(caption, {{"font", font}, {"textfile", caption_file_.string()}, {"reload", "1"}, {"expansion", "none"}, {"fontsize", std::to_string(std::max(16, font_size * 4 / 5))},
                                       {"fontcolor", "white"}, {"box", "1"}, {"boxcolor", "0x0b3d91@0.85"}, {"boxborderw", "10"},
                                       {"line_spacing", "4"}, {"x", "12"}, {"y", "h-text_h-24"}, {"enable", "0"}}));
   if ((rc = avfilter_init_str(stamp, nullptr)) < 0 || (rc = avfilter_init_str(mark, nullptr)) < 0 ||
@@ -248,14 +257,8 @@ Status FragmentedEncoder::set_caption(const std::string& text) {
     avfilter_graph_send_command(graph_.get(), "caption", "enable", "0", nullptr, 0, 0);
     return {};
   }
-  // reinit parses an option string: backslash, quote and colon are escaped; with expansion none, that is all.
-  std::string value;
-  for (char c : text) {
-    if (c == '\\' || c == '\'' || c == ':') value += '\\';
-    value += c;
-  }
-  const int rc = avfilter_graph_send_command(graph_.get(), "caption", "reinit", ("text=" + value).c_str(), nullptr, 0, 0);
-  if (rc < 0) return av::failure(ErrorCode::internal, "caption", "无法更新画面说明文字", rc);
+  // Replaced by rename: drawtext reads either the old text or the new, never half of one.
+  NETSAMPLE_TRY(write_file_atomic(caption_file_, text));
   avfilter_graph_send_command(graph_.get(), "caption", "enable", "1", nullptr, 0, 0);
   return {};
 }

@@ -98,6 +98,7 @@ class FragmentedEncoder {
   Sha256 fragment_hash_;
   std::int64_t fragment_first_ = -1, fragment_last_ = -1, fragment_start_us_ = 0, fragment_end_us_ = 0;
   bool finished_ = false;
+  std::filesystem::path caption_file_;  // in a private temporary directory, removed with the encoder
 };
 
 }  // namespace netsample::recorder

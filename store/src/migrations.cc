@@ -162,6 +162,35 @@ CREATE TABLE purchase_steps (
 );
 CREATE INDEX purchase_steps_by_session ON purchase_steps (session_id, id);
 )sql"},
+      {"4 parcels and their tracking timelines (Art 32, 36)", R"sql(
+CREATE TABLE parcels (
+  id                  INTEGER PRIMARY KEY,
+  case_id             INTEGER NOT NULL REFERENCES cases (id),
+  courier             TEXT NOT NULL,           -- Kuaidi100 code: shunfeng, zhongtong, ems, ...
+  number              TEXT NOT NULL,
+  phone               TEXT,                    -- last 4 digits, when the courier demands them
+  status              TEXT NOT NULL DEFAULT 'pending',
+  final               INTEGER NOT NULL DEFAULT 0 CHECK (final IN (0, 1)),  -- delivered or gone back: no more polling
+  alert               TEXT,                    -- what the reviewer must see now (problem, returning, failing queries)
+  failures            INTEGER NOT NULL DEFAULT 0,  -- consecutive failed queries
+  last_error          TEXT,
+  last_polled_utc_us  INTEGER,
+  next_poll_utc_us    INTEGER NOT NULL,
+  added_utc_us        INTEGER NOT NULL,
+  UNIQUE (courier, number)
+);
+CREATE INDEX parcels_due ON parcels (final, next_poll_utc_us);
+
+CREATE TABLE parcel_events (
+  id           INTEGER PRIMARY KEY,
+  parcel_id    INTEGER NOT NULL REFERENCES parcels (id),
+  utc_us       INTEGER NOT NULL,               -- the courier's time (Beijing on the wire)
+  context      TEXT NOT NULL,
+  location     TEXT NOT NULL,
+  seen_utc_us  INTEGER NOT NULL,               -- when we first read it
+  UNIQUE (parcel_id, utc_us, context)          -- a timeline read again is not stored twice
+);
+)sql"},
   };
   return all;
 }

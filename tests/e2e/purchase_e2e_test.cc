@@ -139,7 +139,7 @@ TEST_F(PurchaseEndToEnd, ASecondRecordingAMissingStepAndAMarkAfterFinishAreRefus
   EXPECT_EQ(finished.exit_code, 3) << finished.out << finished.err;  // incomplete: never silently accepted
   EXPECT_NE(finished.out.find("不完整"), std::string::npos) << finished.out;
   EXPECT_NE(finished.out.find("缺少「聊天记录」"), std::string::npos) << finished.out;
-  EXPECT_EQ(recorder.wait(60s), 3);
+  EXPECT_EQ(recorder.wait(60s), 3) << read_file(dir_->path() / "b.log").value();
   const json b_sessions = run_json({"purchase", "show", b});
   ASSERT_EQ(b_sessions.size(), 1u);
   EXPECT_EQ(b_sessions[0]["state"], "incomplete");

@@ -1,0 +1,211 @@
+#include "netsample/unboxing/parcels.h"
+
+#include <algorithm>
+
+namespace netsample::unboxing {
+namespace {
+
+using nlohmann::json;
+
+struct CaseRow {
+  std::int64_t id = 0;
+  std::string state;
+};
+
+Result<CaseRow> load_case(store::Database& db, const std::string& number) {
+  NETSAMPLE_ASSIGN(store::Statement q, db.prepare("SELECT id, state FROM cases WHERE number = ?1"));
+  q.bind(1, number);
+  NETSAMPLE_ASSIGN(bool found, q.step());
+  if (!found) return make_error(ErrorCode::not_found, "case", "没有编号为 \"" + number + "\" 的抽样任务");
+  return CaseRow{q.int64(0), q.text(1)};
+}
+
+const char* const kActor = "system:tracking";
+
+}  // namespace
+
+json ParcelView::to_json() const {
+  json list = json::array();
+  for (const auto& e : events) list.push_back(e.to_json());
+  return {{"id", id},
+          {"case_number", case_number},
+          {"courier", parcel.courier},
+          {"number", parcel.number},
+          {"status", to_string(status)},
+          {"status_label", status_label(status)},
+          {"final", final},
+          {"alert", alert.empty() ? json() : json(alert)},
+          {"failures", failures},
+          {"last_error", last_error.empty() ? json() : json(last_error)},
+          {"last_polled", last_polled ? json(format_iso8601_beijing(*last_polled)) : json()},
+          {"next_poll", final ? json() : json(format_iso8601_beijing(next_poll))},
+          {"events", list}};
+}
+
+Result<std::vector<ParcelView>> ParcelTracker::query(const std::string& where, const std::string& key) {
+  store::Database& db = store_->db();
+  NETSAMPLE_ASSIGN(store::Statement q, db.prepare("SELECT p.id, c.number, p.courier, p.number, p.phone, p.status, p.final, p.alert, p.failures, "
+                                                  "p.last_error, p.last_polled_utc_us, p.next_poll_utc_us FROM parcels p JOIN cases c ON c.id = "
+                                                  "p.case_id WHERE " + where + " ORDER BY p.id"));
+  if (!key.empty()) q.bind(1, key);
+  std::vector<ParcelView> parcels;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, q.step());
+    if (!row) break;
+    ParcelView v;
+    v.id = q.int64(0);
+    v.case_number = q.text(1);
+    v.parcel = {q.text(2), q.text(3), q.optional_text(4).value_or("")};
+    v.status = parse_parcel_status(q.text(5)).value_or(ParcelStatus::problem);
+    v.final = q.int64(6) != 0;
+    v.alert = q.optional_text(7).value_or("");
+    v.failures = static_cast<int>(q.int64(8));
+    v.last_error = q.optional_text(9).value_or("");
+    if (!q.is_null(10)) v.last_polled = from_utc_us(q.int64(10));
+    v.next_poll = from_utc_us(q.int64(11));
+    parcels.push_back(std::move(v));
+  }
+  NETSAMPLE_ASSIGN(store::Statement events, db.prepare("SELECT utc_us, context, location FROM parcel_events WHERE parcel_id = ?1 ORDER BY utc_us, id"));
+  for (auto& v : parcels) {
+    events.reset();
+    events.bind(1, v.id);
+    for (;;) {
+      NETSAMPLE_ASSIGN(bool row, events.step());
+      if (!row) break;
+      v.events.push_back({from_utc_us(events.int64(0)), events.text(1), events.text(2)});
+    }
+  }
+  return parcels;
+}
+
+Result<std::vector<ParcelView>> ParcelTracker::of_case(const std::string& case_number) { return query("c.number = ?1", case_number); }
+
+Result<ParcelView> ParcelTracker::add(const std::string& case_number, const Parcel& parcel, const std::string& actor) {
+  if (parcel.courier.empty() || parcel.courier.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+    return make_error(ErrorCode::invalid_input, "courier", "快递公司编码应为小写字母和数字（快递100 编码，如 shunfeng、zhongtong、ems）");
+  if (parcel.number.empty() || parcel.number.size() > 32 || parcel.number.find_first_of(" \t\r\n") != std::string::npos)
+    return make_error(ErrorCode::invalid_input, "number", "运单号不能为空、不含空白、不超过 32 个字符");
+  NETSAMPLE_TRY(status_of(config_->provider_for(parcel.courier)));
+  NETSAMPLE_ASSIGN(CaseRow c, load_case(store_->db(), case_number));
+  if (c.state != "ordered" && c.state != "in_transit")
+    return make_error(ErrorCode::refused_by_rule, "case",
+                      "任务 " + case_number + " 处于「" + workflow::state_label(c.state) + "」：只有「已下单」或「运输中」的任务才跟踪快递", 32);
+  std::int64_t id = 0;
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement taken, store_->db().prepare("SELECT 1 FROM parcels WHERE courier = ?1 AND number = ?2"));
+    taken.bind(1, parcel.courier).bind(2, parcel.number);
+    NETSAMPLE_ASSIGN(bool used, taken.step());
+    if (used) return make_error(ErrorCode::duplicate, "number", parcel.courier + " 运单 " + parcel.number + " 已在跟踪");
+    const std::int64_t now = to_utc_us(store_->clock().now());
+    NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO parcels (case_id, courier, number, phone, next_poll_utc_us, added_utc_us) "
+                                                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?5)"));
+    NETSAMPLE_TRY(insert.bind(1, c.id).bind(2, parcel.courier).bind(3, parcel.number)
+                      .bind(4, parcel.phone.empty() ? std::optional<std::string>() : std::optional(parcel.phone)).bind(5, now).run());
+    id = store_->db().last_insert_rowid();
+    return status_of(store_->audit().append({actor, "parcel.added", case_number, {{"parcel", id}, {"courier", parcel.courier}, {"number", parcel.number}}},
+                                            store_->clock().now()));
+  }));
+  if (c.state == "ordered")
+    NETSAMPLE_TRY(status_of(lifecycle_->apply_event(case_number, "shipped", {{"courier", parcel.courier}, {"tracking_number", parcel.number}}, kActor)));
+  NETSAMPLE_ASSIGN(auto added, query("p.id = ?1", std::to_string(id)));
+  return added.front();
+}
+
+Result<std::optional<UtcTime>> ParcelTracker::next_due() {
+  NETSAMPLE_ASSIGN(store::Statement q, store_->db().prepare("SELECT MIN(next_poll_utc_us) FROM parcels WHERE final = 0"));
+  NETSAMPLE_ASSIGN(bool row, q.step());
+  if (!row || q.is_null(0)) return std::optional<UtcTime>();
+  return std::optional(from_utc_us(q.int64(0)));
+}
+
+Result<PollReport> ParcelTracker::poll(UtcTime now, bool all) {
+  NETSAMPLE_ASSIGN(std::vector<ParcelView> due,
+                   query(all ? "p.final = 0" : "p.final = 0 AND p.next_poll_utc_us <= ?1", all ? "" : std::to_string(to_utc_us(now))));
+  PollReport report;
+  std::vector<PollJob> jobs;
+  for (const auto& p : due) {
+    auto provider = config_->provider_for(p.parcel.courier);
+    if (!provider.ok()) {
+      report.lines.push_back(p.case_number + " " + p.parcel.number + "：" + provider.error().message);
+      continue;
+    }
+    jobs.push_back({p.id, p.parcel, *provider});
+  }
+  const std::vector<PollResult> results = poll_parcels(jobs, options_.poller);
+  for (const auto& result : results) {
+    const auto before = std::find_if(due.begin(), due.end(), [&](const ParcelView& p) { return p.id == result.id; });
+    ++report.polled;
+    NETSAMPLE_TRY(apply(*before, result, now, report));
+  }
+  return report;
+}
+
+Status ParcelTracker::apply(const ParcelView& before, const PollResult& result, UtcTime now, PollReport& report) {
+  const std::string who = before.case_number + " " + before.parcel.courier + " " + before.parcel.number;
+  if (const auto* failure = std::get_if<TrackingFailure>(&result.outcome)) {
+    ++report.failed;
+    const int failures = before.failures + 1;
+    auto backoff = options_.first_backoff * (1LL << std::min(failures - 1, 20));
+    if (backoff > options_.max_backoff || !failure->retry) backoff = options_.max_backoff;
+    const std::string error = "[" + failure->code + "] " + failure->message;
+    const bool alert = failures >= options_.alert_after_failures || !failure->retry;
+    const std::string alert_text = alert ? "查询连续失败 " + std::to_string(failures) + " 次：" + error : before.alert;
+    report.lines.push_back(who + "：查询失败 " + error + (alert ? "（已提醒审看）" : "，稍后重试"));
+    return store_->write([&]() -> Status {
+      NETSAMPLE_ASSIGN(store::Statement update,
+                       store_->db().prepare("UPDATE parcels SET failures = ?2, last_error = ?3, alert = ?4, last_polled_utc_us = ?5, "
+                                            "next_poll_utc_us = ?6 WHERE id = ?1"));
+      NETSAMPLE_TRY(update.bind(1, before.id).bind(2, failures).bind(3, error)
+                        .bind(4, alert_text.empty() ? std::optional<std::string>() : std::optional(alert_text)).bind(5, to_utc_us(now))
+                        .bind(6, to_utc_us(now + std::chrono::duration_cast<std::chrono::microseconds>(backoff))).run());
+      if (!alert || before.alert == alert_text) return {};
+      return status_of(store_->audit().append({kActor, "parcel.alert", before.case_number, {{"parcel", before.id}, {"alert", alert_text}}}, now));
+    });
+  }
+  const TrackingAnswer& answer = std::get<TrackingAnswer>(result.outcome);
+  int added = 0;
+  const bool final = is_final(answer.status);
+  std::string alert;
+  if (is_alert(answer.status))
+    alert = status_label(answer.status) + (answer.events.empty() ? "" : "：" + answer.events.back().context);
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    store::Database& db = store_->db();
+    NETSAMPLE_ASSIGN(store::Statement insert, db.prepare("INSERT OR IGNORE INTO parcel_events (parcel_id, utc_us, context, location, seen_utc_us) "
+                                                         "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    for (const auto& e : answer.events) {
+      insert.reset();
+      NETSAMPLE_TRY(insert.bind(1, before.id).bind(2, to_utc_us(e.time)).bind(3, e.context).bind(4, e.location).bind(5, to_utc_us(now)).run());
+      NETSAMPLE_ASSIGN(store::Statement changes, db.prepare("SELECT changes()"));
+      NETSAMPLE_ASSIGN(bool row, changes.step());
+      if (row && changes.int64(0) > 0) ++added;
+    }
+    NETSAMPLE_ASSIGN(store::Statement update,
+                     db.prepare("UPDATE parcels SET status = ?2, final = ?3, alert = ?4, failures = 0, last_error = NULL, last_polled_utc_us = ?5, "
+                                "next_poll_utc_us = ?6 WHERE id = ?1"));
+    NETSAMPLE_TRY(update.bind(1, before.id).bind(2, to_string(answer.status)).bind(3, final ? 1 : 0)
+                      .bind(4, alert.empty() ? std::optional<std::string>() : std::optional(alert)).bind(5, to_utc_us(now))
+                      .bind(6, to_utc_us(now + std::chrono::duration_cast<std::chrono::microseconds>(options_.interval))).run());
+    if (added == 0 && answer.status == before.status) return {};
+    return status_of(store_->audit().append(
+        {kActor, "parcel.updated", before.case_number, {{"parcel", before.id}, {"status", to_string(answer.status)}, {"new_events", added}, {"alert", alert}}},
+        now));
+  }));
+  if (added > 0 || answer.status != before.status) {
+    ++report.changed;
+    report.lines.push_back(who + "：" + status_label(answer.status) + (added ? "，新增 " + std::to_string(added) + " 条轨迹" : "") +
+                           (answer.events.empty() ? "" : "（" + answer.events.back().context + "）") + (alert.empty() ? "" : "  ⚠ " + alert));
+  }
+  if (answer.status == ParcelStatus::delivered && !answer.events.empty()) {
+    NETSAMPLE_ASSIGN(CaseRow c, load_case(store_->db(), before.case_number));
+    if (c.state == "ordered" || c.state == "in_transit") {
+      // Art 36: the samples are received; the case waits for the unboxing and its confirmation.
+      NETSAMPLE_TRY(status_of(lifecycle_->apply_event(before.case_number, "delivered",
+                                                      {{"delivered_date", format_date(beijing_date(answer.events.back().time))}}, kActor)));
+      ++report.delivered;
+      report.lines.push_back(before.case_number + "：样品已签收，任务进入「已收样待确认」，可以拆封录像（第三十六条）");
+    }
+  }
+  return {};
+}
+
+}  // namespace netsample::unboxing
