@@ -36,7 +36,7 @@ void refused(const Error& error) {
 }
 
 Status run_demo(Context& context) {
-  constexpr int kSteps = 10;
+  constexpr int kSteps = 11;
   const auto inputs = context.data_dir / "demo-inputs";
   std::filesystem::create_directories(inputs);
   std::cout << "netsample 演示：数据目录 " << std::filesystem::absolute(context.data_dir).lexically_normal().string() << "\n"
@@ -91,11 +91,16 @@ Status run_demo(Context& context) {
   std::filesystem::create_directories(verify_report.parent_path());
   NETSAMPLE_TRY(write_file_atomic(verify_report, session.verify.dump(2) + "\n"));
 
-  step(6, kSteps, "网络抽样文书（第39条）：由任务和买样记录生成；收样封样前是草稿");
+  step(6, kSteps, "商家发货，快递跟踪到签收（第32、36条）");
+  NETSAMPLE_ASSIGN(unboxing::ParcelView parcel, run_demo_delivery(context, *world, number, session.last("order")->at));
+  for (const auto& e : parcel.events) std::cout << "    " << format_beijing(e.time).substr(0, 19) << " +08:00  " << e.context << "\n";
+  std::cout << "    任务状态：" << workflow::state_label(registry.show(number)->state) << "（下一步：拆封录像、确认、封样，第36–38条）\n";
+
+  step(7, kSteps, "网络抽样文书（第39条）：由任务和买样记录生成；收样封样前是草稿");
   NETSAMPLE_ASSIGN(SamplingDocumentFiles document, make_sampling_document(context, number));
   std::cout << "    PDF  " << document.pdf.string() << "\n    JSON " << document.json.string() << "\n";
 
-  step(7, kSteps, "证据按 SHA-256 存放，读取时重新校验");
+  step(8, kSteps, "证据按 SHA-256 存放，读取时重新校验");
   NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, context.store->list_evidence(number));
   std::uint64_t total = 0;
   for (const auto& item : items) {
@@ -107,12 +112,12 @@ Status run_demo(Context& context) {
     if (item.kind == "recording" || item.kind == "manifest" || item.kind == "sampling_document")
       std::cout << "    #" << item.id << " " << item.kind << " " << item.name << "  SHA-256 " << item.sha256 << "\n";
 
-  step(8, kSteps, "保存期限（第47条）：6 年内不得删除");
+  step(9, kSteps, "保存期限（第47条）：6 年内不得删除");
   Status early = registry.remove(number, context.actor);
   if (early.ok()) return make_error(ErrorCode::internal, "demo", "第47条检查没有拒绝删除新建的任务");
   refused(early.error());
 
-  step(9, kSteps, "法定期限（第75条）：自然日，次日起算，末日遇法定节假日或休息日顺延");
+  step(10, kSteps, "法定期限（第75条）：自然日，次日起算，末日遇法定节假日或休息日顺延");
   for (int days : {15, 60, 75}) {
     std::cout << "    自今天（" << format_date(today) << "）起 " << days << " 日"
               << (days == 15 ? "（异议期，第52条）" : days == 60 ? "（整改期，第65条）" : "（复查，第66条）") << "：";
@@ -129,7 +134,7 @@ Status run_demo(Context& context) {
   std::cout << "    例：2026-09-22 收到告知，15 日异议期的名义末日 " << format_date(national_day.nominal_end) << " 是国庆节，届满日 "
             << format_date(national_day.due) << "\n";
 
-  step(10, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
+  step(11, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
   NETSAMPLE_ASSIGN(auto rows, context.store->audit().records(number));
   for (size_t i = 0; i < rows.size();) {
     size_t run = i + 1;  // consecutive rows of one action on one line

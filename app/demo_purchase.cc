@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <random>
 #include <thread>
 
 #include "commands.h"
@@ -50,6 +51,48 @@ Status trust_local_tsa(const Context& context, const DemoWorld& world) {
 
 }  // namespace
 
+Result<unboxing::ParcelView> run_demo_delivery(Context& context, DemoWorld& world, const std::string& case_number, UtcTime ordered) {
+  // Credentials only in the data directory's configuration, as a bureau would keep its own.
+  NETSAMPLE_TRY(write_file_atomic(context.data_dir / "tracking.json",
+                                  json{{"_comment", "netsample demo: the local courier service of the last demo run"},
+                                       {"providers", {{"demo-kuaidi100", {{"type", "kuaidi100"}, {"url", world.courier->url()}, {"customer", "NS-DEMO"},
+                                                                         {"key", world.courier_key}, {"min_interval_ms", 200}}}}},
+                                       {"default_provider", "demo-kuaidi100"}}
+                                      .dump(2) + "\n"));
+  NETSAMPLE_ASSIGN(unboxing::TrackingConfig config, unboxing::load_tracking_config(context.data_dir));
+  std::string number = "SF" + case_number;
+  std::erase_if(number, [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); });
+  const auto journey = world.clock.now() - ordered;
+  auto at = [&](int fifth) { return format_beijing(ordered + journey * fifth / 5).substr(0, 19); };
+  const std::vector<std::pair<std::string, std::string>> events = {
+      {at(1), "【重庆市渝北区】顺丰速运 已收取快件"},
+      {at(2), "【重庆转运中心】快件已发出，下一站【重庆市渝中区】"},
+      {at(3), "【重庆市渝中区】快件交给张师傅，正在派送途中（联系电话：95338）"},
+      {at(4), "【重庆市渝中区】快件已签收，签收人：市场监管局收样室"}};
+  auto first = [&](size_t n) { return std::vector(events.begin(), events.begin() + static_cast<long>(n)); };
+  // Collected, the service failing once (retried), in transit, out for delivery, delivered.
+  world.courier->script(number, {local::kuaidi100_answer(1, first(1)), 502, local::kuaidi100_answer(0, first(2)), local::kuaidi100_answer(5, first(3)),
+                                 local::kuaidi100_answer(3, first(4), true)},
+                        "0000");
+  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+  unboxing::TrackerOptions options;  // the demo's clock runs fast: a query a second instead of every 30 minutes
+  options.interval = std::chrono::minutes(0);
+  options.first_backoff = std::chrono::seconds(1);
+  unboxing::ParcelTracker tracker(*context.store, lifecycle, config, options);
+  say("$ netsample track add " + case_number + " --courier shunfeng --number " + number + " --phone 0000");
+  NETSAMPLE_ASSIGN(unboxing::ParcelView parcel, tracker.add(case_number, {"shunfeng", number, "0000"}, context.actor));
+  say("$ netsample track poll");
+  for (int round = 0; round < 20 && !parcel.final; ++round) {
+    NETSAMPLE_ASSIGN(unboxing::PollReport report, tracker.poll(world.clock.now()));
+    for (const auto& line : report.lines) say("  " + line);
+    NETSAMPLE_ASSIGN(auto parcels, tracker.of_case(case_number));
+    parcel = parcels.front();
+    if (!parcel.final) linger(1s);
+  }
+  if (!parcel.final) return make_error(ErrorCode::internal, "track", "演示快递没有在预期内签收");
+  return parcel;
+}
+
 Result<std::unique_ptr<DemoWorld>> start_demo_world(const fs::path& dir) {
   auto world = std::make_unique<DemoWorld>();
   world->dir = dir;
@@ -62,6 +105,12 @@ Result<std::unique_ptr<DemoWorld>> start_demo_world(const fs::path& dir) {
   say("本机时间戳服务（OpenSSL TSA，RFC 3161）" + world->tsa->url());
   NETSAMPLE_ASSIGN(world->shop, purchase::DemoShop::start(world->clock));
   say("演示商城 " + world->shop->url() + "（数据固定，不是真实商家）");
+  std::random_device entropy;
+  char key[33];
+  std::snprintf(key, sizeof key, "%08x%08x%08x%08x", entropy(), entropy(), entropy(), entropy());
+  world->courier_key = key;
+  NETSAMPLE_ASSIGN(world->courier, local::CourierService::start("NS-DEMO", key));
+  say("本机快递查询服务（快递100 实时查询格式，校验签名）" + world->courier->url());
   return world;
 }
 

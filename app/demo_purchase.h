@@ -13,6 +13,7 @@
 #include "local_services.h"
 #include "netsample/purchase/demo_shop.h"
 #include "netsample/purchase/session.h"
+#include "netsample/unboxing/parcels.h"
 
 namespace netsample::app {
 
@@ -23,6 +24,8 @@ struct DemoWorld {
   std::unique_ptr<local::TimeServer> ntp;
   std::unique_ptr<local::TimestampAuthority> tsa;
   std::unique_ptr<purchase::DemoShop> shop;
+  std::unique_ptr<local::CourierService> courier;  // Kuaidi100's format, with credentials made for this run
+  std::string courier_key;
 };
 
 // Starts them all; says what it starts.
@@ -31,6 +34,11 @@ Result<std::unique_ptr<DemoWorld>> start_demo_world(const std::filesystem::path&
 // The platform entry and the case file for a purchase from the demo shop.
 nlohmann::json demo_shop_platforms();
 nlohmann::json demo_shop_case(const std::string& number, const DemoWorld& world);
+
+// The shop ships: the parcel is registered and followed on the local courier service until delivered
+// (the case moves to 「运输中」 and then 「已收样待确认」). Writes <data>/tracking.json for that service.
+// The courier's events fall between `ordered` and now (the demo's journey takes seconds, not days).
+Result<unboxing::ParcelView> run_demo_delivery(Context& context, DemoWorld& world, const std::string& case_number, UtcTime ordered);
 
 // Buys the demo kettle for the case as `sampler`, recording with netsample-recorder; returns the session.
 Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -16,6 +17,7 @@
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/sntp.h"
+#include "netsample/unboxing/tracking.h"
 
 namespace netsample::local {
 
@@ -291,5 +293,87 @@ std::string TimestampAuthority::url() const { return "http://127.0.0.1:" + std::
 fs::path TimestampAuthority::ca_file() const { return dir_ / "ca.pem"; }
 int TimestampAuthority::requests() const { return server_->requests; }
 void TimestampAuthority::fail_next(int count) { server_->failures_left = count; }
+
+struct CourierService::Server {
+  httplib::Server http;
+  std::thread thread;
+  int port = 0;
+  std::string customer, key;
+  mutable std::mutex mutex;
+  std::map<std::string, std::vector<nlohmann::json>> scripts;
+  std::map<std::string, std::string> phones;
+  std::map<std::string, size_t> served;
+  int requests = 0, bad_signatures = 0;
+};
+
+CourierService::CourierService() : server_(std::make_unique<Server>()) {}
+
+Result<std::unique_ptr<CourierService>> CourierService::start(std::string customer, std::string key) {
+  std::unique_ptr<CourierService> service(new CourierService());
+  Server* s = service->server_.get();
+  s->customer = std::move(customer);
+  s->key = std::move(key);
+  auto answer = [](httplib::Response& res, const nlohmann::json& body) { res.set_content(body.dump(), "application/json"); };
+  s->http.Post("/poll/query.do", [s, answer](const httplib::Request& req, httplib::Response& res) {
+    const std::string param = req.get_param_value("param"), customer = req.get_param_value("customer");
+    std::lock_guard lock(s->mutex);
+    ++s->requests;
+    if (customer != s->customer || req.get_param_value("sign") != unboxing::kuaidi100_sign(param, s->key, customer)) {
+      ++s->bad_signatures;
+      return answer(res, {{"result", false}, {"returnCode", "503"}, {"message", "验证签名失败"}});
+    }
+    const nlohmann::json p = nlohmann::json::parse(param, nullptr, false);
+    const std::string number = p.is_object() ? p.value("num", "") : "";
+    const auto script = s->scripts.find(number);
+    if (script == s->scripts.end() || script->second.empty())
+      return answer(res, {{"result", false}, {"returnCode", "500"}, {"message", "查询无结果，请隔段时间再查"}});
+    if (!s->phones[number].empty() && p.value("phone", "") != s->phones[number])
+      return answer(res, {{"result", false}, {"returnCode", "408"}, {"message", "手机号码校验失败"}});
+    const size_t n = s->served[number]++;
+    const nlohmann::json& scripted = script->second.at(std::min(n, script->second.size() - 1));
+    if (scripted.is_number()) {
+      res.status = scripted.get<int>();
+      return;
+    }
+    answer(res, scripted);
+  });
+  s->port = s->http.bind_to_any_port("127.0.0.1");
+  if (s->port <= 0) return make_error(ErrorCode::network, "courier", "本机快递查询服务无法监听 127.0.0.1");
+  s->thread = std::thread([s] { s->http.listen_after_bind(); });
+  for (int i = 0; i < 10'000 && !s->http.is_running(); ++i) std::this_thread::sleep_for(milliseconds(1));
+  if (!s->http.is_running()) return make_error(ErrorCode::network, "courier", "本机快递查询服务没有启动");
+  return service;
+}
+
+CourierService::~CourierService() {
+  server_->http.stop();
+  if (server_->thread.joinable()) server_->thread.join();
+}
+
+std::string CourierService::url() const { return "http://127.0.0.1:" + std::to_string(server_->port) + "/poll/query.do"; }
+
+void CourierService::script(const std::string& number, std::vector<nlohmann::json> answers, const std::string& phone) {
+  std::lock_guard lock(server_->mutex);
+  server_->scripts[number] = std::move(answers);
+  server_->phones[number] = phone;
+  server_->served[number] = 0;
+}
+
+int CourierService::requests() const {
+  std::lock_guard lock(server_->mutex);
+  return server_->requests;
+}
+
+int CourierService::bad_signatures() const {
+  std::lock_guard lock(server_->mutex);
+  return server_->bad_signatures;
+}
+
+nlohmann::json kuaidi100_answer(int state, const std::vector<std::pair<std::string, std::string>>& events, bool signed_for) {
+  nlohmann::json data = nlohmann::json::array();
+  for (auto it = events.rbegin(); it != events.rend(); ++it) data.push_back({{"time", it->first}, {"ftime", it->first}, {"context", it->second}});
+  return {{"message", "ok"}, {"ischeck", signed_for ? "1" : "0"}, {"status", "200"}, {"state", std::to_string(state)}, {"condition", "F00"},
+          {"data", data}};
+}
 
 }  // namespace netsample::local

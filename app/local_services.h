@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "netsample/core/error.h"
 
 namespace netsample::local {
@@ -89,5 +91,29 @@ class TimestampAuthority {
   std::filesystem::path dir_;
   std::unique_ptr<Server> server_;
 };
+
+// A courier's tracking service speaking Kuaidi100's real-time query format (reference/parcel-tracking.md):
+// it checks every signature against its own customer and key, and answers each tracking number from a
+// script, one answer per query (the last one repeats); a number in the script is an HTTP status (the service
+// failing).
+class CourierService {
+ public:
+  static Result<std::unique_ptr<CourierService>> start(std::string customer, std::string key);
+  ~CourierService();
+  std::string url() const;
+  // `phone`: the last 4 digits the courier demands for this number (SF Express); empty: none.
+  void script(const std::string& number, std::vector<nlohmann::json> answers, const std::string& phone = "");
+  int requests() const;
+  int bad_signatures() const;
+
+ private:
+  struct Server;
+  CourierService();
+  std::unique_ptr<Server> server_;
+};
+
+// Kuaidi100's success answer: its `state` code, the events (time "YYYY-MM-DD HH:MM:SS" Beijing, text; oldest
+// first; sent newest first, as Kuaidi100 does by default) and whether it is signed for.
+nlohmann::json kuaidi100_answer(int state, const std::vector<std::pair<std::string, std::string>>& events, bool signed_for = false);
 
 }  // namespace netsample::local

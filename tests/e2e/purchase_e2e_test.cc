@@ -69,7 +69,13 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_TRUE(s["verify"]["timestamp_token_ok"]);
   EXPECT_TRUE(s["verify"]["time_synced"]);
   EXPECT_EQ(s["environment"]["findings"].size(), 9u);  // the clean-environment check, stored
-  EXPECT_EQ(run_json({"case", "show", number})["state"], "ordered");
+  // Then the parcel, on the demo's courier service (Kuaidi100's format, signatures checked): delivered.
+  const json parcels = run_json({"track", "show", number});
+  ASSERT_EQ(parcels.size(), 1u) << parcels.dump(2);
+  EXPECT_EQ(parcels[0]["status"], "delivered");
+  EXPECT_EQ(parcels[0]["events"].size(), 4u);
+  EXPECT_TRUE(parcels[0]["alert"].is_null());
+  EXPECT_EQ(run_json({"case", "show", number})["state"], "received");
 
   // The reviewer's own check of the recording, from its files (the demo's TSA is in <data>/tsa-trust.pem).
   const ProcessResult verified = run({"verify", s["recording_dir"]});
@@ -93,7 +99,7 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_NE(text.out.find("网络抽样文书"), std::string::npos);
   EXPECT_NE(text.out.find("草稿"), std::string::npos);  // not sealed yet (Art 39: filled after the samples are sealed)
   EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);
-  for (const char* said : {"第16条", "第47条", "审计链完整", "录像", "校验报告", "抽样文书"})
+  for (const char* said : {"第16条", "第47条", "审计链完整", "录像", "校验报告", "抽样文书", "已签收"})
     EXPECT_NE(demo_->out.find(said), std::string::npos) << said;
 }
 
@@ -101,7 +107,7 @@ TEST_F(PurchaseEndToEnd, ACaseThatIsNotPlannedCannotBePurchasedAgain) {
   const std::string number = demo_case();
   const ProcessResult r = run({"--as", sampler_of(number), "purchase", "start", "--case", number, "--new-purchase", "--source", "x11::0"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.err.find("已下单"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("已收样待确认"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("第35条"), std::string::npos) << r.err;
 }
 

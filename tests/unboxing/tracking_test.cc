@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "local_services.h"
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -24,72 +26,6 @@ using namespace std::chrono;
 
 constexpr const char* kCustomer = "NS-TEST-CUSTOMER";
 constexpr const char* kKey = "test-key-not-a-secret";
-
-// Kuaidi100's answers for one parcel, one per query; past the end the last one repeats.
-json kuaidi_answer(int state, const std::vector<std::pair<std::string, std::string>>& events, bool final = false) {
-  json data = json::array();
-  for (auto it = events.rbegin(); it != events.rend(); ++it) data.push_back({{"time", it->first}, {"ftime", it->first}, {"context", it->second}});
-  return {{"message", "ok"}, {"nu", "SF1234567890"}, {"ischeck", final ? "1" : "0"}, {"com", "shunfeng"}, {"status", "200"},
-          {"state", std::to_string(state)}, {"condition", "F00"}, {"data", data}};
-}
-
-class CourierServer {
- public:
-  CourierServer() {
-    http_.Post("/poll/query.do", [this](const httplib::Request& req, httplib::Response& res) {
-      const std::string param = req.get_param_value("param"), customer = req.get_param_value("customer");
-      std::lock_guard lock(mutex_);
-      ++requests_;
-      if (req.get_param_value("sign") != kuaidi100_sign(param, kKey, customer) || customer != kCustomer) {
-        ++bad_signatures_;
-        res.set_content(json{{"result", false}, {"returnCode", "503"}, {"message", "验证签名失败"}}.dump(), "application/json");
-        return;
-      }
-      const json p = json::parse(param);
-      if (p.value("phone", "") != "1234") {
-        res.set_content(json{{"result", false}, {"returnCode", "408"}, {"message", "手机号码校验失败"}}.dump(), "application/json");
-        return;
-      }
-      auto& script = scripts_[p.value("num", "")];
-      const size_t n = served_[p.value("num", "")]++;
-      const json& answer = script.at(std::min(n, script.size() - 1));
-      if (answer.is_number()) {
-        res.status = answer.get<int>();  // the service failing
-        return;
-      }
-      res.set_content(answer.dump(), "application/json");
-    });
-    port_ = http_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { http_.listen_after_bind(); });
-    while (!http_.is_running()) std::this_thread::sleep_for(milliseconds(1));
-  }
-  ~CourierServer() {
-    http_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/poll/query.do"; }
-  void script(const std::string& number, std::vector<json> answers) {
-    std::lock_guard lock(mutex_);
-    scripts_[number] = std::move(answers);
-  }
-  int requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  int bad_signatures() {
-    std::lock_guard lock(mutex_);
-    return bad_signatures_;
-  }
-
- private:
-  httplib::Server http_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mutex_;
-  std::map<std::string, std::vector<json>> scripts_;
-  std::map<std::string, size_t> served_;
-  int requests_ = 0, bad_signatures_ = 0;
-};
 
 TrackingConfig kuaidi_config(const std::string& url, const std::string& key = kKey) {
   auto config = parse_tracking_config(
@@ -130,7 +66,9 @@ class TrackerTest : public ::testing::Test {
 };
 
 TEST_F(TrackerTest, AParcelIsFollowedToDeliveryThroughAFailureAndTheCaseMovesAlong) {
-  CourierServer courier;
+  auto started = local::CourierService::start(kCustomer, kKey);
+  ASSERT_TRUE(started.ok());
+  local::CourierService& courier = **started;
   const std::vector<std::pair<std::string, std::string>> e1 = {{"2026-11-20 18:02:11", "【重庆市】顺丰速运 已收取快件"}};
   auto e2 = e1;
   e2.push_back({"2026-11-21 03:15:40", "【重庆转运中心】快件已发出"});
@@ -138,7 +76,9 @@ TEST_F(TrackerTest, AParcelIsFollowedToDeliveryThroughAFailureAndTheCaseMovesAlo
   e3.push_back({"2026-11-21 08:30:00", "【渝中区】快件交给张师傅，正在派送途中"});
   auto e4 = e3;
   e4.push_back({"2026-11-21 11:47:05", "【渝中区】快件已签收，签收人：市场监管局收样室"});
-  courier.script("SF1234567890", {kuaidi_answer(1, e1), 502, kuaidi_answer(0, e2), kuaidi_answer(5, e3), kuaidi_answer(3, e4, true)});
+  courier.script("SF1234567890",
+                 {local::kuaidi100_answer(1, e1), 502, local::kuaidi100_answer(0, e2), local::kuaidi100_answer(5, e3), local::kuaidi100_answer(3, e4, true)},
+                 "1234");
   const TrackingConfig config = kuaidi_config(courier.url());
   ParcelTracker tracker(*store_, *lifecycle_, config, options_);
 
@@ -188,9 +128,9 @@ TEST_F(TrackerTest, AParcelIsFollowedToDeliveryThroughAFailureAndTheCaseMovesAlo
 }
 
 TEST_F(TrackerTest, AReturnIsAnAlertAndEndsPolling) {
-  CourierServer courier;
-  courier.script("SF1234567890", {kuaidi_answer(6, {{"2026-11-21 10:00:00", "收件人拒收，快件退回中"}})});
-  const TrackingConfig config = kuaidi_config(courier.url());
+  auto courier = std::move(local::CourierService::start(kCustomer, kKey)).value();
+  courier->script("SF1234567890", {local::kuaidi100_answer(6, {{"2026-11-21 10:00:00", "收件人拒收，快件退回中"}})}, "1234");
+  const TrackingConfig config = kuaidi_config(courier->url());
   ParcelTracker tracker(*store_, *lifecycle_, config, options_);
   ASSERT_TRUE(tracker.add("CQ-1", {"shunfeng", "SF1234567890", "1234"}, "S1").ok());
   ASSERT_TRUE(tracker.poll(clock_.now()).ok());
@@ -201,8 +141,8 @@ TEST_F(TrackerTest, AReturnIsAnAlertAndEndsPolling) {
 }
 
 TEST_F(TrackerTest, FailuresThatPersistAreAnAlertWithTheProvidersOwnWords) {
-  CourierServer courier;
-  const TrackingConfig config = kuaidi_config(courier.url(), "a-wrong-key");
+  auto courier = std::move(local::CourierService::start(kCustomer, kKey)).value();
+  const TrackingConfig config = kuaidi_config(courier->url(), "a-wrong-key");
   ParcelTracker tracker(*store_, *lifecycle_, config, options_);
   ASSERT_TRUE(tracker.add("CQ-1", {"shunfeng", "SF1234567890", "1234"}, "S1").ok());
   std::vector<UtcTime> due;
@@ -216,12 +156,11 @@ TEST_F(TrackerTest, FailuresThatPersistAreAnAlertWithTheProvidersOwnWords) {
   EXPECT_NE(parcel.alert.find("验证签名失败"), std::string::npos) << parcel.alert;
   EXPECT_NE(parcel.last_error.find("503"), std::string::npos);
   EXPECT_GT(due[2] - due[1], due[1] - due[0]);  // exponential backoff
-  EXPECT_EQ(courier.bad_signatures(), 3);
+  EXPECT_EQ(courier->bad_signatures(), 3);
 }
 
 TEST_F(TrackerTest, RefusalsNameTheField) {
-  CourierServer courier;
-  const TrackingConfig config = kuaidi_config(courier.url());
+  const TrackingConfig config = kuaidi_config("http://127.0.0.1:9/poll/query.do");  // never asked
   ParcelTracker tracker(*store_, *lifecycle_, config, options_);
   EXPECT_EQ(tracker.add("CQ-1", {"SF Express", "SF1", ""}, "S1").error().field, "courier");
   EXPECT_EQ(tracker.add("CQ-1", {"shunfeng", "SF 1", ""}, "S1").error().field, "number");
