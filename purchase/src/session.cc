@@ -1,5 +1,7 @@
 #include "netsample/purchase/session.h"
 
+#include "netsample/workflow/cases.h"
+
 #include <algorithm>
 #include <map>
 #include <regex>
@@ -86,20 +88,6 @@ std::string list_names(const std::vector<StepField>& fields) {
 
 json problem(const std::string& item, const std::string& text, const std::string& level = "error") {
   return {{"item", item}, {"text", text}, {"level", level}};
-}
-
-struct CaseRow {
-  std::int64_t id = 0;
-  std::string state;
-  int inspection_qty = 0, backup_qty = 0;
-};
-
-Result<CaseRow> load_case(store::Database& db, const std::string& number) {
-  NETSAMPLE_ASSIGN(store::Statement q, db.prepare("SELECT id, state, inspection_qty, backup_qty FROM cases WHERE number = ?1"));
-  q.bind(1, number);
-  NETSAMPLE_ASSIGN(bool found, q.step());
-  if (!found) return make_error(ErrorCode::not_found, "case", "没有编号为 \"" + number + "\" 的抽样任务");
-  return CaseRow{q.int64(0), q.text(1), static_cast<int>(q.int64(2)), static_cast<int>(q.int64(3))};
 }
 
 json parse_stored(const std::optional<std::string>& text) {
@@ -259,7 +247,7 @@ Result<std::vector<SessionView>> PurchaseSessions::recording(const std::optional
 
 Result<SessionView> PurchaseSessions::begin(const std::string& case_number, const fs::path& recording_dir, const std::string& actor,
                                             bool new_purchase, const std::function<bool(const fs::path&)>& recorder_running) {
-  NETSAMPLE_ASSIGN(CaseRow c, load_case(store_->db(), case_number));
+  NETSAMPLE_ASSIGN(workflow::CaseView c, workflow::CaseRegistry(*store_).show(case_number));
   NETSAMPLE_ASSIGN(std::vector<SessionView> earlier, of_case(case_number));
   for (const auto& s : earlier) {
     if (s.state != "recording") continue;
@@ -390,7 +378,8 @@ Result<SessionView> PurchaseSessions::conclude(std::int64_t session_id, const Re
     for (const auto& e : v.value("errors", json::array())) problems.push_back(problem("verify", e.is_string() ? e.get<std::string>() : e.dump()));
   }
   // Art 35: inspection and backup samples are bought together, as many as the task asks for.
-  NETSAMPLE_ASSIGN(CaseRow c, load_case(store_->db(), s.case_number));
+  NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*store_).show(s.case_number));
+  const workflow::CaseRecord& c = view.record;
   if (const StepRecord* order = s.last("order")) {
     const int inspection = order->fields.value("inspection_qty", 0), backup = order->fields.value("backup_qty", 0);
     if (inspection < c.inspection_qty || backup < c.backup_qty)

@@ -2,23 +2,12 @@
 
 #include <algorithm>
 
+#include "netsample/workflow/cases.h"
+
 namespace netsample::unboxing {
 namespace {
 
 using nlohmann::json;
-
-struct CaseRow {
-  std::int64_t id = 0;
-  std::string state;
-};
-
-Result<CaseRow> load_case(store::Database& db, const std::string& number) {
-  NETSAMPLE_ASSIGN(store::Statement q, db.prepare("SELECT id, state FROM cases WHERE number = ?1"));
-  q.bind(1, number);
-  NETSAMPLE_ASSIGN(bool found, q.step());
-  if (!found) return make_error(ErrorCode::not_found, "case", "没有编号为 \"" + number + "\" 的抽样任务");
-  return CaseRow{q.int64(0), q.text(1)};
-}
 
 const char* const kActor = "system:tracking";
 
@@ -86,7 +75,7 @@ Result<ParcelView> ParcelTracker::add(const std::string& case_number, const Parc
   if (parcel.number.empty() || parcel.number.size() > 32 || parcel.number.find_first_of(" \t\r\n") != std::string::npos)
     return make_error(ErrorCode::invalid_input, "number", "运单号不能为空、不含空白、不超过 32 个字符");
   NETSAMPLE_TRY(status_of(config_->provider_for(parcel.courier)));
-  NETSAMPLE_ASSIGN(CaseRow c, load_case(store_->db(), case_number));
+  NETSAMPLE_ASSIGN(workflow::CaseView c, workflow::CaseRegistry(*store_).show(case_number));
   if (c.state != "ordered" && c.state != "in_transit")
     return make_error(ErrorCode::refused_by_rule, "case",
                       "任务 " + case_number + " 处于「" + workflow::state_label(c.state) + "」：只有「已下单」或「运输中」的任务才跟踪快递", 32);
@@ -196,7 +185,7 @@ Status ParcelTracker::apply(const ParcelView& before, const PollResult& result, 
                            (answer.events.empty() ? "" : "（" + answer.events.back().context + "）") + (alert.empty() ? "" : "  ⚠ " + alert));
   }
   if (answer.status == ParcelStatus::delivered && !answer.events.empty()) {
-    NETSAMPLE_ASSIGN(CaseRow c, load_case(store_->db(), before.case_number));
+    NETSAMPLE_ASSIGN(workflow::CaseView c, workflow::CaseRegistry(*store_).show(before.case_number));
     if (c.state == "ordered" || c.state == "in_transit") {
       // Art 36: the samples are received; the case waits for the unboxing and its confirmation.
       NETSAMPLE_TRY(status_of(lifecycle_->apply_event(before.case_number, "delivered",
