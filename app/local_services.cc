@@ -41,6 +41,16 @@ std::string last_line(std::string text) {
   return at == std::string::npos ? text : text.substr(at + 1);
 }
 
+// Binds `http` to a free port on 127.0.0.1 and serves it on `thread`; the port once it is accepting.
+Result<int> serve_on_loopback(httplib::Server& http, std::thread& thread, const std::string& what) {
+  const int port = http.bind_to_any_port("127.0.0.1");
+  if (port <= 0) return make_error(ErrorCode::network, what, what + "无法监听 127.0.0.1");
+  thread = std::thread([&http] { http.listen_after_bind(); });
+  for (int i = 0; i < 10'000 && !http.is_running(); ++i) std::this_thread::sleep_for(milliseconds(1));
+  if (!http.is_running()) return make_error(ErrorCode::network, what, what + "没有启动");
+  return port;
+}
+
 }  // namespace
 
 Result<ProgramOutput> run_program(const std::vector<std::string>& argv) {
@@ -276,11 +286,7 @@ Result<std::unique_ptr<TimestampAuthority>> TimestampAuthority::start(const fs::
     }
     res.set_content(*bytes, "application/timestamp-reply");
   });
-  server->port = server->http.bind_to_any_port("127.0.0.1");
-  if (server->port <= 0) return make_error(ErrorCode::network, "tsa", "本机时间戳服务无法监听 127.0.0.1");
-  server->thread = std::thread([server] { server->http.listen_after_bind(); });
-  for (int i = 0; i < 10'000 && !server->http.is_running(); ++i) std::this_thread::sleep_for(milliseconds(1));
-  if (!server->http.is_running()) return make_error(ErrorCode::network, "tsa", "本机时间戳服务没有启动");
+  NETSAMPLE_ASSIGN(server->port, serve_on_loopback(server->http, server->thread, "本机时间戳服务"));
   return tsa;
 }
 
@@ -337,11 +343,7 @@ Result<std::unique_ptr<CourierService>> CourierService::start(std::string custom
     }
     answer(res, scripted);
   });
-  s->port = s->http.bind_to_any_port("127.0.0.1");
-  if (s->port <= 0) return make_error(ErrorCode::network, "courier", "本机快递查询服务无法监听 127.0.0.1");
-  s->thread = std::thread([s] { s->http.listen_after_bind(); });
-  for (int i = 0; i < 10'000 && !s->http.is_running(); ++i) std::this_thread::sleep_for(milliseconds(1));
-  if (!s->http.is_running()) return make_error(ErrorCode::network, "courier", "本机快递查询服务没有启动");
+  NETSAMPLE_ASSIGN(s->port, serve_on_loopback(s->http, s->thread, "本机快递查询服务"));
   return service;
 }
 
