@@ -15,6 +15,7 @@ PACKAGES=(
   libavdevice-dev libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libavutil-dev
   fonts-noto-cjk xvfb chromium tesseract-ocr
   libpango1.0-dev libcairo2-dev poppler-utils
+  libopencv-dev libzxing-dev zbar-tools
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -23,6 +23,7 @@ void add_record_commands(CLI::App& app, Context& context, int& exit_code);  // r
 void add_verify_command(CLI::App& app, Context& context, int& exit_code);
 void add_purchase_commands(CLI::App& app, Context& context, int& exit_code);            // mark, finish, show, steps
 void add_track_commands(CLI::App& app, Context& context, int& exit_code);              // parcel tracking
+void add_unbox_commands(CLI::App& app, Context& context, int& exit_code);              // netsample-recorder
 void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
 
 // Marks a step on the purchase being recorded (of `case_number`, or the only one): what `purchase mark`

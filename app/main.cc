@@ -10,7 +10,7 @@
 
 namespace {
 
-// True for the commands that record: `record ...` and `purchase start ...` (the first words that are not
+// True for the commands that need the media libraries: `record ...`, `unbox ...` and `purchase start ...` (the first words that are not
 // global options or their values).
 bool is_record_command(int argc, char** argv) {
   std::vector<std::string_view> words;
@@ -24,7 +24,7 @@ bool is_record_command(int argc, char** argv) {
     words.push_back(arg);
   }
   if (words.empty()) return false;
-  return words[0] == "record" || (words[0] == "purchase" && words.size() > 1 && words[1] == "start");
+  return words[0] == "record" || words[0] == "unbox" || (words[0] == "purchase" && words.size() > 1 && words[1] == "start");
 }
 
 }  // namespace
@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   add_verify_command(app, context, exit_code);
   // Listed here for --help; the command line is handed over before parsing (below).
   app.add_subcommand("record", "连续录制屏幕（第35条）；record mark 加标记。由同目录的 netsample-recorder 执行");
+  app.add_subcommand("unbox", "拆封（第36条）：unbox analyze 识别面单条码与二维码。由 netsample-recorder 执行")->allow_extras();
   add_purchase_commands(app, context, exit_code);
   add_track_commands(app, context, exit_code);
   add_demo_command(app, context, exit_code);

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   CLI::App* purchase = app.add_subcommand("purchase", "买样（第三十五条）");
   purchase->require_subcommand(1);
   add_purchase_start_command(*purchase, context, exit_code);
+  add_unbox_commands(app, context, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
