@@ -2,11 +2,8 @@
 // writer, pasted into frames rotated, moved, blurred and lit unevenly, as a phone or a desk camera sees
 // them; photos and an MP4 video written with OpenCV. The right number is read and matched, a wrong parcel
 // is flagged.
-#define ZX_USE_UTF8 1
 #include "netsample/unboxing/label_capture.h"
 
-#include <ZXing/BitMatrix.h>
-#include <ZXing/MultiFormatWriter.h>
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -14,6 +11,7 @@
 #include <opencv2/videoio.hpp>
 #include <random>
 
+#include "synthetic_labels.h"
 #include "testing.h"
 
 namespace netsample::unboxing {
@@ -21,43 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-cv::Mat code_image(ZXing::BarcodeFormat format, const std::string& text, int width, int height) {
-  const ZXing::BitMatrix bits = ZXing::MultiFormatWriter(format).setMargin(8).encode(text, width, height);
-  const auto matrix = ZXing::ToMatrix<uint8_t>(bits);
-  cv::Mat gray(matrix.height(), matrix.width(), CV_8U, const_cast<uint8_t*>(matrix.data()));
-  cv::Mat bgr;
-  cv::cvtColor(gray, bgr, cv::COLOR_GRAY2BGR);
-  return bgr.clone();
-}
+cv::Mat waybill(const std::string& number) { return testing::synthetic_waybill(number); }
 
-// A courier's waybill: the number as Code 128 and as a QR code with the courier's tracking URL.
-cv::Mat waybill(const std::string& number) {
-  cv::Mat page(460, 760, CV_8UC3, cv::Scalar(250, 250, 250));
-  cv::putText(page, "SF EXPRESS", {30, 50}, cv::FONT_HERSHEY_SIMPLEX, 1.2, cv::Scalar(20, 20, 20), 3);
-  code_image(ZXing::BarcodeFormat::Code128, number, 460, 130).copyTo(page(cv::Rect(30, 80, 460, 130)));
-  cv::putText(page, number, {60, 245}, cv::FONT_HERSHEY_SIMPLEX, 1.0, cv::Scalar(20, 20, 20), 2);
-  code_image(ZXing::BarcodeFormat::QRCode, "https://www.sf-express.com/waybill/#search/bill-number/" + number, 200, 200)
-      .copyTo(page(cv::Rect(530, 60, 200, 200)));
-  cv::rectangle(page, {30, 290, 700, 140}, cv::Scalar(60, 60, 60), 2);
-  cv::putText(page, "TO: CQ AMR SAMPLE ROOM", {50, 350}, cv::FONT_HERSHEY_SIMPLEX, 0.9, cv::Scalar(40, 40, 40), 2);
-  return page;
-}
-
-// The waybill in a 1280x720 frame: rotated, scaled, moved, then blurred and lit from one side.
 cv::Mat scene(const cv::Mat& label, double angle, double scale, cv::Point2f centre, double blur, double dim) {
-  cv::Mat frame(720, 1280, CV_8UC3, cv::Scalar(120, 110, 100));
-  cv::Mat transform = cv::getRotationMatrix2D(cv::Point2f(label.cols / 2.0f, label.rows / 2.0f), angle, scale);
-  transform.at<double>(0, 2) += centre.x - label.cols / 2.0;
-  transform.at<double>(1, 2) += centre.y - label.rows / 2.0;
-  cv::warpAffine(label, frame, transform, frame.size(), cv::INTER_LINEAR, cv::BORDER_TRANSPARENT);
-  if (blur > 0) cv::GaussianBlur(frame, frame, cv::Size(0, 0), blur);
-  cv::Mat light(frame.size(), CV_32FC3);
-  for (int x = 0; x < frame.cols; ++x) light.col(x).setTo(cv::Scalar::all(dim + (1.0 - dim) * x / frame.cols));
-  cv::Mat lit;
-  frame.convertTo(lit, CV_32FC3);
-  cv::multiply(lit, light, lit);
-  lit.convertTo(frame, CV_8UC3);
-  return frame;
+  testing::SceneParams p;
+  p.angle = angle, p.scale = scale, p.centre = centre, p.focus_blur = blur, p.dim = dim;
+  return testing::synthetic_scene(label, p);
 }
 
 // Four seconds at 15 fps: the waybill moves across, turns from -20° to +20° and comes closer.

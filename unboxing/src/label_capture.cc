@@ -53,8 +53,9 @@ std::vector<Sighting> zxing_read(const cv::Mat& gray, const std::string& method,
   return found;
 }
 
-// Where printed codes probably are: strong, regular gradients closed into blobs (barcode bars, QR modules).
-std::vector<cv::Rect> candidate_regions(const cv::Mat& gray) {
+// Where printed codes probably are: strong, regular gradients closed into blobs (barcode bars, QR modules),
+// each as a turned rectangle (a barcode's blob lies along its bars' normal).
+std::vector<cv::RotatedRect> candidate_regions(const cv::Mat& gray) {
   cv::Mat gx, gy, magnitude, binary;
   cv::Sobel(gray, gx, CV_32F, 1, 0, -1);
   cv::Sobel(gray, gy, CV_32F, 0, 1, -1);
@@ -67,20 +68,35 @@ std::vector<cv::Rect> candidate_regions(const cv::Mat& gray) {
   cv::dilate(binary, binary, {}, {-1, -1}, 6);
   std::vector<std::vector<cv::Point>> contours;
   cv::findContours(binary, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-  std::vector<cv::Rect> regions;
-  const double min_area = gray.total() * 0.002;
-  for (const auto& c : contours) {
-    cv::Rect r = cv::boundingRect(c);
-    if (r.area() < min_area) continue;
-    r -= cv::Point(r.width / 8, r.height / 8);
-    r += cv::Size(r.width / 4, r.height / 4);
-    regions.push_back(r & cv::Rect(0, 0, gray.cols, gray.rows));
-  }
+  std::vector<cv::RotatedRect> regions;
+  const double min_area = static_cast<double>(gray.total()) * 0.002;
+  for (const auto& c : contours)
+    if (cv::contourArea(c) >= min_area) regions.push_back(cv::minAreaRect(c));
   return regions;
 }
 
-// Plain frame first (what ZXing alone reads); then, only when that reads nothing, contrast-equalised, and
-// candidate regions enlarged — dim, glossy and small labels.
+// The region turned upright (its long side horizontal), with a margin, enlarged when small.
+cv::Mat upright(const cv::Mat& gray, cv::RotatedRect region, cv::Mat& to_frame) {
+  if (region.size.width < region.size.height) {
+    std::swap(region.size.width, region.size.height);
+    region.angle += 90;
+  }
+  region.size.width *= 1.25f;
+  region.size.height *= 1.4f;
+  const double zoom = std::clamp(600.0 / region.size.width, 1.0, 3.0);
+  const cv::Size out(static_cast<int>(region.size.width * zoom), static_cast<int>(region.size.height * zoom));
+  cv::Mat forward = cv::getRotationMatrix2D(region.center, region.angle, zoom);
+  forward.at<double>(0, 2) += out.width / 2.0 - region.center.x;
+  forward.at<double>(1, 2) += out.height / 2.0 - region.center.y;
+  cv::Mat crop;
+  cv::warpAffine(gray, crop, forward, out, cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+  cv::invertAffineTransform(forward, to_frame);
+  return crop;
+}
+
+// Plain frame first (what ZXing alone reads), also a quarter turn; then each likely region turned upright
+// and enlarged (codes at an angle that rows across the frame cannot cross, small ones), and only when
+// nothing at all was read, the contrast evened out (dim, glossy labels).
 std::vector<Sighting> read_frame(const cv::Mat& bgr, bool enhance) {
   cv::Mat gray;
   if (bgr.channels() == 1) gray = bgr;
@@ -95,21 +111,31 @@ std::vector<Sighting> read_frame(const cv::Mat& bgr, bool enhance) {
       found.push_back(s);
     }
   }
-  if (!found.empty() || !enhance) return found;
+  if (!enhance) return found;
+  auto already = [&](const cv::Rect& where) {
+    for (const auto& s : found)
+      if ((s.box & where).area() > 0) return true;
+    return false;
+  };
+  auto read_regions = [&](const cv::Mat& image, const char* method) {
+    for (const cv::RotatedRect& region : candidate_regions(image)) {
+      if (already(region.boundingRect())) continue;
+      cv::Mat to_frame;
+      const cv::Mat crop = upright(image, region, to_frame);
+      for (auto s : zxing_read(crop, method)) {
+        std::vector<cv::Point2f> corners = {cv::Point2f(s.box.tl()), cv::Point2f(s.box.br())}, mapped;
+        cv::transform(corners, mapped, to_frame);
+        s.box = cv::boundingRect(mapped);
+        found.push_back(s);
+      }
+    }
+  };
+  read_regions(gray, "region");
+  if (!found.empty()) return found;
   cv::Mat equalised;
   cv::createCLAHE(3.0, cv::Size(8, 8))->apply(gray, equalised);
-  found = zxing_read(equalised, "enhanced");
-  if (!found.empty()) return found;
-  for (const cv::Rect& region : candidate_regions(equalised)) {
-    cv::Mat crop, sharpened;
-    cv::resize(equalised(region), crop, {}, 2.0, 2.0, cv::INTER_CUBIC);
-    cv::GaussianBlur(crop, sharpened, cv::Size(0, 0), 2.0);
-    cv::addWeighted(crop, 1.6, sharpened, -0.6, 0, crop);
-    for (auto s : zxing_read(crop, "region")) {
-      s.box = cv::Rect(region.x + s.box.x / 2, region.y + s.box.y / 2, s.box.width / 2, s.box.height / 2);
-      found.push_back(s);
-    }
-  }
+  for (auto s : zxing_read(equalised, "enhanced")) found.push_back(s);
+  if (found.empty()) read_regions(equalised, "enhanced");
   return found;
 }
 
