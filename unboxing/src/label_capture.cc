@@ -3,6 +3,7 @@
 
 #include <ZXing/ReadBarcode.h>
 
+#include <algorithm>
 #include <map>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -25,6 +26,8 @@ bool is_photo(const fs::path& file) {
 struct Sighting {
   std::string format, text, method;
   cv::Rect box;
+  int orientation = 0;  // degrees, as ZXing measured the symbol
+  bool linear = false;
 };
 
 std::vector<Sighting> zxing_read(const cv::Mat& gray, const std::string& method, cv::Point offset = {}) {
@@ -48,7 +51,8 @@ std::vector<Sighting> zxing_read(const cv::Mat& gray, const std::string& method,
       x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
     }
     cv::Rect box(x0 + offset.x, y0 + offset.y, std::max(1, x1 - x0), std::max(1, y1 - y0));
-    found.push_back({ZXing::ToString(r.format()), r.text(), method, box});
+    const bool linear = (ZXing::BarcodeFormats(ZXing::BarcodeFormat::LinearCodes) & r.format()) != ZXing::BarcodeFormat::None;
+    found.push_back({ZXing::ToString(r.format()), r.text(), method, box, r.orientation(), linear});
   }
   return found;
 }
@@ -112,6 +116,28 @@ std::vector<Sighting> read_frame(const cv::Mat& bgr, bool enhance) {
     }
   }
   if (!enhance) return found;
+  // A QR code read at an angle tells how the label is turned: turn the frame back and read its bars, which
+  // rows across a turned frame cannot cross.
+  const bool has_linear = std::any_of(found.begin(), found.end(), [](const Sighting& s) { return s.linear; });
+  const auto turned_matrix = std::find_if(found.begin(), found.end(), [](const Sighting& s) { return !s.linear && std::abs(s.orientation) % 90 > 8; });
+  if (!has_linear && turned_matrix != found.end()) {
+    const double angle = turned_matrix->orientation;
+    std::vector<Sighting> straightened;
+    for (double sign : {1.0, -1.0}) {
+      cv::Mat forward = cv::getRotationMatrix2D(cv::Point2f(gray.cols / 2.0f, gray.rows / 2.0f), sign * angle, 1.0), back, level;
+      cv::warpAffine(gray, level, forward, gray.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      cv::invertAffineTransform(forward, back);
+      for (auto s : zxing_read(level, "region")) {
+        if (!s.linear) continue;
+        std::vector<cv::Point2f> corners = {cv::Point2f(s.box.tl()), cv::Point2f(s.box.br())}, mapped;
+        cv::transform(corners, mapped, back);
+        s.box = cv::boundingRect(mapped);
+        straightened.push_back(s);
+      }
+      if (!straightened.empty()) break;
+    }
+    found.insert(found.end(), straightened.begin(), straightened.end());
+  }
   auto already = [&](const cv::Rect& where) {
     for (const auto& s : found)
       if ((s.box & where).area() > 0) return true;
