@@ -147,6 +147,12 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
     auto fail = [](const Error& e) { return json{{"ok", false}, {"error", e.describe()}, {"code", to_string(e.code)}, {"field", e.field}}; };
     const std::string step = request.value("step", "");
     const std::string by = request.value("as", "").empty() ? actor : request.value("as", "");
+    if (by != actor && !by.starts_with("os:")) {  // a named person must be a drawn sampler of the case (Art 20)
+      auto events = lifecycle.available_events(flags.case_number, by);
+      if (!events.ok()) return fail(events.error());
+      if (std::none_of(events->begin(), events->end(), [](const workflow::Transition* t) { return t->event == "order_placed"; }))
+        return fail(make_error(ErrorCode::refused_by_rule, "as", by + " 不是任务 " + flags.case_number + " 选派的抽样人员，不能标记买样步骤", 20));
+    }
     auto checked = sessions.check_step(session.id, step, request.value("fields", json::object()));
     if (!checked.ok()) return fail(checked.error());
     if (step == "time_check") {

@@ -136,6 +136,9 @@ TEST_F(PurchaseEndToEnd, ASecondRecordingAMissingStepAndAMarkAfterFinishAreRefus
   const ProcessResult early = run({"--as", sampler, "purchase", "mark", "search", "--field", "query=电热水壶"});
   EXPECT_EQ(early.exit_code, 3) << early.err;  // the video begins with the time check (Art 35)
   EXPECT_EQ(run({"--as", sampler, "purchase", "mark", "time_check"}).exit_code, 0);
+  const ProcessResult stranger = run({"--as", "CQ-L-001", "purchase", "mark", "search", "--field", "query=电热水壶"});
+  EXPECT_EQ(stranger.exit_code, 3) << stranger.err;  // a tester is not a drawn sampler (Art 20)
+  EXPECT_NE(stranger.err.find("抽样人员"), std::string::npos) << stranger.err;
   const ProcessResult typo = run({"--as", sampler, "purchase", "mark", "search", "--field", "querry=电热水壶"});
   EXPECT_EQ(typo.exit_code, 2);
   EXPECT_NE(typo.err.find("search.querry"), std::string::npos) << typo.err;
