@@ -24,6 +24,8 @@ void add_verify_command(CLI::App& app, Context& context, int& exit_code);
 void add_purchase_commands(CLI::App& app, Context& context, int& exit_code);            // mark, finish, show, steps
 void add_track_commands(CLI::App& app, Context& context, int& exit_code);              // parcel tracking
 void add_unbox_commands(CLI::App& app, Context& context, int& exit_code);              // netsample-recorder
+void add_unbox_session_commands(CLI::App* unbox, Context& context, int& exit_code);    // start, mark, finish, show, demo-video
+void add_seal_command(CLI::App& app, Context& context, int& exit_code);                // Art 37, 38
 void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
 
 // Marks a step on the purchase being recorded (of `case_number`, or the only one): what `purchase mark`

@@ -36,7 +36,7 @@ void refused(const Error& error) {
 }
 
 Status run_demo(Context& context) {
-  constexpr int kSteps = 11;
+  constexpr int kSteps = 12;
   const auto inputs = context.data_dir / "demo-inputs";
   std::filesystem::create_directories(inputs);
   std::cout << "netsample 演示：数据目录 " << std::filesystem::absolute(context.data_dir).lexically_normal().string() << "\n"
@@ -96,28 +96,43 @@ Status run_demo(Context& context) {
   for (const auto& e : parcel.events) std::cout << "    " << format_beijing(e.time).substr(0, 19) << " +08:00  " << e.context << "\n";
   std::cout << "    任务状态：" << workflow::state_label(registry.show(number)->state) << "（下一步：拆封录像、确认、封样，第36–38条）\n";
 
-  step(7, kSteps, "网络抽样文书（第39条）：由任务和买样记录生成；收样封样前是草稿");
-  NETSAMPLE_ASSIGN(SamplingDocumentFiles document, make_sampling_document(context, number));
-  std::cout << "    PDF  " << document.pdf.string() << "\n    JSON " << document.json.string() << "\n";
+  step(7, kSteps, "拆封录像与确认（第36条）：导入拆封视频，识别面单与任务运单比对，标记四个步骤，确认接收");
+  NETSAMPLE_ASSIGN(json unboxed, run_demo_unboxing(context, *world, number, sampler, parcel.parcel.number));
 
-  step(8, kSteps, "证据按 SHA-256 存放，读取时重新校验");
+  step(8, kSteps, "封样（第37、38条），网络抽样文书（第39条）补全，待发被抽样经营者");
+  const json& sealed = unboxed["seal"];
+  std::cout << "    检验样品封条 " << sealed["sealing"]["inspection"].value("seal_number", "") << "，备用样品封条 "
+            << sealed["sealing"]["backup"].value("seal_number", "") << "（分别封样），备用样品暂存 " << sealed["sealing"].value("backup_storage", "")
+            << "，保管人 " << sealed["sealing"].value("backup_keeper", "") << "\n";
+  SamplingDocumentFiles document;
+  document.pdf = sealed["document"].value("pdf", "");
+  document.json = sealed["document"].value("json", "");
+  document.draft = sealed["document"].value("draft", true);
+  if (document.draft) return make_error(ErrorCode::internal, "demo", "封样后抽样文书仍是草稿");
+  std::cout << "    PDF  " << document.pdf.string() << "（已封样，不再是草稿）\n    JSON " << document.json.string() << "\n";
+  for (const auto& n : sealed["notices"])
+    std::cout << "    待发通知 #" << n.value("id", 0) << "：" << n.value("kind", "") << "（第" << n.value("article", 0) << "条）→ " << n["recipients"].dump() << "，"
+              << n.value("state", "") << "\n";
+  std::cout << "    任务状态：" << workflow::state_label(registry.show(number)->state) << "\n";
+
+  step(9, kSteps, "证据按 SHA-256 存放，读取时重新校验");
   NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, context.store->list_evidence(number));
   std::uint64_t total = 0;
   for (const auto& item : items) {
     NETSAMPLE_TRY(context.store->evidence().verify(item.sha256));
     total += static_cast<std::uint64_t>(item.size);
   }
-  std::cout << "    本任务证据 " << items.size() << " 件（录像、片段日志、事件日志、清单、时间戳、静帧），共 " << total / 1024 << " KiB，逐件重新计算 SHA-256 一致\n";
+  std::cout << "    本任务证据 " << items.size() << " 件（买样录像、片段日志、事件日志、清单、时间戳、静帧、拆封视频、封条照片、抽样文书），共 " << total / 1024 << " KiB，逐件重新计算 SHA-256 一致\n";
   for (const auto& item : items)
-    if (item.kind == "recording" || item.kind == "manifest" || item.kind == "sampling_document")
+    if (item.kind == "recording" || item.kind == "manifest" || item.kind == "sampling_document" || item.kind == "unboxing_video" || item.kind == "seal_photo")
       std::cout << "    #" << item.id << " " << item.kind << " " << item.name << "  SHA-256 " << item.sha256 << "\n";
 
-  step(9, kSteps, "保存期限（第47条）：6 年内不得删除");
+  step(10, kSteps, "保存期限（第47条）：6 年内不得删除");
   Status early = registry.remove(number, context.actor);
   if (early.ok()) return make_error(ErrorCode::internal, "demo", "第47条检查没有拒绝删除新建的任务");
   refused(early.error());
 
-  step(10, kSteps, "法定期限（第75条）：自然日，次日起算，末日遇法定节假日或休息日顺延");
+  step(11, kSteps, "法定期限（第75条）：自然日，次日起算，末日遇法定节假日或休息日顺延");
   for (int days : {15, 60, 75}) {
     std::cout << "    自今天（" << format_date(today) << "）起 " << days << " 日"
               << (days == 15 ? "（异议期，第52条）" : days == 60 ? "（整改期，第65条）" : "（复查，第66条）") << "：";
@@ -134,7 +149,7 @@ Status run_demo(Context& context) {
   std::cout << "    例：2026-09-22 收到告知，15 日异议期的名义末日 " << format_date(national_day.nominal_end) << " 是国庆节，届满日 "
             << format_date(national_day.due) << "\n";
 
-  step(11, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
+  step(12, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
   NETSAMPLE_ASSIGN(auto rows, context.store->audit().records(number));
   for (size_t i = 0; i < rows.size();) {
     size_t run = i + 1;  // consecutive rows of one action on one line
@@ -151,6 +166,7 @@ Status run_demo(Context& context) {
             << "    " << context.program << " --data " << context.data_dir.string() << " audit log --case " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " audit verify\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " purchase show " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " unbox show " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " verify " << session.recording_dir.string() << "\n";
   return {};
 }
@@ -158,7 +174,7 @@ Status run_demo(Context& context) {
 }  // namespace
 
 void add_demo_command(CLI::App& app, Context& context, int& exit_code) {
-  auto* demo = app.add_subcommand("demo", "演示：名册、随机选派、抽检分离、在本机演示商城录像买样（第35条）、证据、保存期限、法定期限、审计校验");
+  auto* demo = app.add_subcommand("demo", "演示：名册、随机选派、抽检分离、录像买样（第35条）、快递跟踪、拆封确认（第36条）、封样与抽样文书（第37–39条）、证据、期限、审计");
   demo->callback([&] { exit_code = run_command(context, [&] { return run_demo(context); }); });
 }
 

@@ -43,4 +43,10 @@ Result<unboxing::ParcelView> run_demo_delivery(Context& context, DemoWorld& worl
 // Buys the demo kettle for the case as `sampler`, recording with netsample-recorder; returns the session.
 Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler);
 
+// Unboxes the delivered parcel on a generated video (imported, labels read, waybill matched, the other
+// steps marked), accepts and seals the samples, all through the commands as `sampler`. Returns what
+// `unbox finish` and `seal` answered.
+Result<nlohmann::json> run_demo_unboxing(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler,
+                                         const std::string& tracking_number);
+
 }  // namespace netsample::app

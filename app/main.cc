@@ -50,9 +50,10 @@ int main(int argc, char** argv) {
   add_verify_command(app, context, exit_code);
   // Listed here for --help; the command line is handed over before parsing (below).
   app.add_subcommand("record", "连续录制屏幕（第35条）；record mark 加标记。由同目录的 netsample-recorder 执行");
-  app.add_subcommand("unbox", "拆封（第36条）：unbox analyze 识别面单条码与二维码。由 netsample-recorder 执行")->allow_extras();
+  app.add_subcommand("unbox", "拆封（第36条）：unbox start/mark/finish/show 拆封录像与确认，unbox analyze 识别面单条码与二维码。由 netsample-recorder 执行")->allow_extras();
   add_purchase_commands(app, context, exit_code);
   add_track_commands(app, context, exit_code);
+  add_seal_command(app, context, exit_code);
   add_demo_command(app, context, exit_code);
 
   if (is_record_command(argc, argv)) {

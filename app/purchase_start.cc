@@ -68,21 +68,6 @@ std::string browser_product(const std::string& given) {
   return "";
 }
 
-// Every file of the recording, stored as evidence of the case (content-addressed, audited).
-Status store_recording(Context& context, std::int64_t case_id, const std::string& case_number, const fs::path& dir, const std::string& actor) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::recursive_directory_iterator(dir))
-    if (entry.is_regular_file()) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
-    const std::string name = file.filename().string(), ext = file.extension().string();
-    const std::string kind = ext == ".mp4" ? "recording" : ext == ".png" ? "still" : ext == ".tsr" ? "timestamp_token"
-                             : name == "manifest.json" ? "manifest" : name == "recording.journal" ? "journal" : "recording_log";
-    NETSAMPLE_TRY(status_of(context.store->add_evidence(case_id, case_number, file, kind, actor)));
-  }
-  return {};
-}
-
 int run_purchase_start(Context& context, const StartFlags& flags) {
   Console console("netsample purchase");
   workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
@@ -201,7 +186,7 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
     else result.failure = verified.error().describe();
     if (!verified.ok()) result.finished = false;
   }
-  if (Status stored = store_recording(context, view->id, flags.case_number, session.recording_dir, actor); !stored.ok())
+  if (Status stored = store_recording_files(context, view->id, flags.case_number, session.recording_dir, actor); !stored.ok())
     console.say("录像文件未能全部存为证据：" + stored.error().describe());
   auto concluded = sessions.conclude(session.id, result);
   if (!concluded.ok()) return report(context, concluded.error());

@@ -57,6 +57,21 @@ int run_record(Context& context, const RecordFlags& flags) {
 
 }  // namespace
 
+// Every file of the recording, stored as evidence of the case (content-addressed, audited).
+Status store_recording_files(Context& context, std::int64_t case_id, const std::string& case_number, const fs::path& dir, const std::string& actor) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    const std::string name = file.filename().string(), ext = file.extension().string();
+    const std::string kind = ext == ".mp4" ? "recording" : ext == ".png" ? "still" : ext == ".tsr" ? "timestamp_token"
+                             : name == "manifest.json" ? "manifest" : name == "recording.journal" ? "journal" : "recording_log";
+    NETSAMPLE_TRY(status_of(context.store->add_evidence(case_id, case_number, file, kind, actor)));
+  }
+  return {};
+}
+
 void add_record_commands(CLI::App& app, Context& context, int& exit_code) {
   auto flags = std::make_shared<RecordFlags>();
   CLI::App* record = app.add_subcommand("record", "连续录制屏幕（第35条：购买全过程一段连续视频，先网络校时），Ctrl+C 结束并封存");

@@ -68,7 +68,7 @@ Status run_analyze(Context& context, const AnalyzeFlags& flags) {
 }  // namespace
 
 void add_unbox_commands(CLI::App& app, Context& context, int& exit_code) {
-  CLI::App* unbox = app.add_subcommand("unbox", "拆封（第36条）：识别视频或照片中的面单条码、二维码并与任务运单比对");
+  CLI::App* unbox = app.add_subcommand("unbox", "拆封（第36条）：拆封录像或导入视频、标记步骤、识别面单条码与任务运单比对、接收或退样");
   unbox->require_subcommand(1);
   auto flags = std::make_shared<AnalyzeFlags>();
   CLI::App* analyze = unbox->add_subcommand("analyze", "识别视频和照片中的条码与二维码（格式、内容、帧、时间、位置、静帧）");
@@ -79,6 +79,7 @@ void add_unbox_commands(CLI::App& app, Context& context, int& exit_code) {
   analyze->callback([&context, &exit_code, flags] {
     exit_code = run_command(context, [&] { return run_analyze(context, *flags); });
   });
+  add_unbox_session_commands(unbox, context, exit_code);
 }
 
 }  // namespace netsample::app

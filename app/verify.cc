@@ -2,15 +2,28 @@
 // container's frame times are read from its boxes directly.
 #include "commands.h"
 #include "netsample/recorder/verify.h"
+#include "netsample/unboxing/session.h"
 
 namespace netsample::app {
 void add_verify_command(CLI::App& app, Context& context, int& exit_code) {
   auto verify_dir = std::make_shared<std::string>();
   auto trust = std::make_shared<std::string>();
-  CLI::App* verify = app.add_subcommand("verify", "校验一段录像：片段哈希与哈希链、清单、可信时间戳、逐帧时间连续性、网络校时；全部通过时退出码为 0");
+  CLI::App* verify = app.add_subcommand("verify", "校验一段录像（片段哈希与哈希链、清单、可信时间戳、逐帧时间连续性、网络校时）或导入的拆封视频（哈希、时间戳、连续性）；全部通过时退出码为 0");
   verify->add_option("DIR", *verify_dir, "录像目录")->required();
   verify->add_option("--trust", *trust, "时间戳服务的 CA 证书（PEM）；默认 <数据目录>/tsa-trust.pem，否则系统 CA");
   verify->callback([&context, &exit_code, verify_dir, trust] {
+    // An imported unboxing video (Art 36) has its own record instead of a recorder's journal.
+    if (std::filesystem::exists(std::filesystem::path(*verify_dir) / unboxing::kImportRecordFile)) {
+      auto check = unboxing::verify_import(*verify_dir, tsa_trust_store(context, *trust));
+      if (!check.ok()) {
+        exit_code = report(context, check.error());
+        return;
+      }
+      if (context.json) print_json(check->to_json());
+      else std::cout << "导入的拆封视频 " << *verify_dir << "\n" << check->to_text();
+      exit_code = check->ok ? 0 : 4;
+      return;
+    }
     auto report_result = recorder::verify_recording(*verify_dir, tsa_trust_store(context, *trust));
     if (!report_result.ok()) {
       exit_code = report(context, report_result.error());

@@ -16,7 +16,7 @@
 
 #include "local_services.h"
 #include "netsample/unboxing/label_capture.h"
-#include "synthetic_labels.h"
+#include "netsample/unboxing/demo_media.h"
 
 namespace fs = std::filesystem;
 using namespace netsample;
@@ -35,7 +35,7 @@ struct Tally {
     bool c = false, q = false;
     for (const auto& [format, text] : reads) {
       if (text == e.number && format == "Code128") c = true;
-      else if (text == testing::waybill_qr_text(e.number) && format == "QRCode") q = true;
+      else if (text == unboxing::waybill_qr_text(e.number) && format == "QRCode") q = true;
       else ++wrong;
     }
     code128 += c;
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < frames; ++i) {
     char number[32];
     std::snprintf(number, sizeof number, "SF%010u", static_cast<unsigned>(random() % 4000000000u));
-    testing::SceneParams p;
+    unboxing::SceneParams p;
     p.angle = uniform(-30, 30);
     p.scale = uniform(0.75, 1.1);
     p.centre = {static_cast<float>(uniform(500, 780)), static_cast<float>(uniform(300, 420))};
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     if (category == "low_light" || category == "mixed") p.dim = uniform(0.25, 0.5);
     if (category == "occlusion") p.occlusion = uniform(0.05, 0.12);  // over the top of the bars
     const fs::path file = work / "frames" / (std::to_string(i) + "-" + category + ".png");
-    cv::imwrite(file.string(), testing::synthetic_scene(testing::synthetic_waybill(number), p));
+    cv::imwrite(file.string(), unboxing::render_scene(unboxing::render_waybill(number), p));
     set.push_back({file, number, category});
   }
 
@@ -131,11 +131,11 @@ int main(int argc, char** argv) {
   {
     cv::VideoWriter writer(video.string(), cv::VideoWriter::fourcc('m', 'p', '4', 'v'), 30, cv::Size(1920, 1080));
     const cv::Mat empty(1080, 1920, CV_8UC3, cv::Scalar(120, 110, 100));
-    testing::SceneParams p;
+    unboxing::SceneParams p;
     p.frame = {1920, 1080};
     p.centre = {960, 540};
     p.angle = 12;
-    const cv::Mat shown = testing::synthetic_scene(testing::synthetic_waybill("SF5550001111"), p);
+    const cv::Mat shown = unboxing::render_scene(unboxing::render_waybill("SF5550001111"), p);
     for (int i = 0; i < 1800; ++i) writer.write(i >= 930 && i < 945 ? shown : empty);
   }
   const auto start = std::chrono::steady_clock::now();

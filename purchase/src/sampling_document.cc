@@ -106,6 +106,16 @@ Result<Organization> load_organization(const fs::path& data_dir) {
   return organization;
 }
 
+namespace {
+// "批号 B20261101；生产日期 2026-11-01", as the sample's labels show them.
+std::string batch_and_date(const json& sealing) {
+  std::string out;
+  if (sealing.contains("batch")) out += "批号 " + sealing["batch"].get<std::string>();
+  if (sealing.contains("production_date")) out += (out.empty() ? "" : "；") + std::string("生产日期 ") + sealing["production_date"].get<std::string>();
+  return out.empty() ? "以样品标识为准" : out;
+}
+}  // namespace
+
 Result<json> sampling_document(const workflow::CaseView& view, const SessionView& session, const json& sealing,
                                const workflow::PlatformRegistry& platforms, const Organization& organization, UtcTime generated) {
   if (session.state != "complete")
@@ -139,7 +149,7 @@ Result<json> sampling_document(const workflow::CaseView& view, const SessionView
       row("产品名称", r.product_name),
       row("商标", r.trademark),
       row("型号规格", r.model + (product && product->fields.contains("model") ? "（网页所示：" + text_of(product->fields["model"]) + "）" : "")),
-      row("批号或生产日期", draft ? pending : text_of(sealing.value("batch", json("以样品标识为准")))),
+      row("批号或生产日期", draft ? pending : batch_and_date(sealing)),
       row("标称生产者", r.producer.name + "，" + r.producer.address),
       row("被抽样电子商务经营者", r.operator_party.name + "，" + r.operator_party.address),
       row("统一社会信用代码", licence ? text_of(licence->fields["licence_number"]) + "（证照页所示：" + text_of(licence->fields["operator_name"]) + "）" : "—"),

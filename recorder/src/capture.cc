@@ -36,7 +36,10 @@ Status Capture::open_input() {
   if (!source_.device.empty()) {
     format = av_find_input_format(source_.device.c_str());
     if (!format) {
-      const char* where = source_.kind == SourceKind::gdigrab ? "Windows" : source_.kind == SourceKind::avfoundation ? "macOS" : "Linux（X11）";
+      const char* where = source_.kind == SourceKind::gdigrab        ? "Windows"
+                          : source_.kind == SourceKind::avfoundation ? "macOS"
+                          : source_.kind == SourceKind::v4l2         ? "Linux（摄像头）"
+                                                                     : "Linux（X11）";
       return make_error(ErrorCode::invalid_input, "--source",
                         "这台机器的 FFmpeg（libavdevice）没有 " + source_.device + " 输入；它只在 " + where + " 上可用");
     }
@@ -49,7 +52,7 @@ Status Capture::open_input() {
         options.set(source_.kind == SourceKind::x11 ? "grab_y" : "offset_y", std::to_string(region_->y));
       }
     }
-    options.set("draw_mouse", "1");
+    if (source_.kind != SourceKind::v4l2) options.set("draw_mouse", "1");  // screens; a camera has no pointer
     if (source_.kind == SourceKind::avfoundation) options.set("capture_cursor", "1");
   }
   AVFormatContext* raw = nullptr;

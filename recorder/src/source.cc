@@ -14,7 +14,7 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 Result<SourceSpec> parse_source(std::string_view text, std::string_view field) {
   SourceSpec spec;
   spec.text = std::string(text);
-  const std::string hint = "；可用：x11:显示器（如 x11::0）、gdigrab:desktop、avfoundation:屏幕序号、file:视频文件路径";
+  const std::string hint = "；可用：x11:显示器（如 x11::0）、gdigrab:desktop、avfoundation:屏幕序号、v4l2:/dev/video0（摄像头）、file:视频文件路径";
   if (text.empty()) return make_error(ErrorCode::missing_field, std::string(field), "未指定录制来源" + hint);
   if (starts_with(text, "x11:")) {
     spec.kind = SourceKind::x11;
@@ -30,6 +30,12 @@ Result<SourceSpec> parse_source(std::string_view text, std::string_view field) {
     spec.kind = SourceKind::avfoundation;
     spec.device = "avfoundation";
     spec.url = std::string(text.substr(13));
+  } else if (starts_with(text, "v4l2:")) {
+    spec.kind = SourceKind::v4l2;
+    spec.device = "video4linux2";
+    spec.url = std::string(text.substr(5));
+    if (!spec.url.empty() && !starts_with(spec.url, "/dev/"))
+      return make_error(ErrorCode::invalid_input, std::string(field), "摄像头应写作 v4l2:/dev/video编号（如 v4l2:/dev/video0）" + hint);
   } else {
     spec.kind = SourceKind::file;
     spec.url = std::string(starts_with(text, "file:") ? text.substr(5) : text);

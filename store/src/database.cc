@@ -92,12 +92,24 @@ Status Database::exec(std::string_view sql) {
 }
 
 Status Database::transaction(const std::function<Status()>& body) {
+  if (in_transaction()) {
+    // Inside another transaction: a savepoint, so the inner body's failure undoes only its own writes and
+    // the outer transaction still decides for everything.
+    NETSAMPLE_TRY(exec("SAVEPOINT nested"));
+    Status status = body();
+    if (status.ok()) return exec("RELEASE nested");
+    (void)exec("ROLLBACK TO nested");
+    (void)exec("RELEASE nested");
+    return status;
+  }
   NETSAMPLE_TRY(exec("BEGIN IMMEDIATE"));
   Status status = body();
   if (status.ok()) status = exec("COMMIT");
   if (!status.ok() && !sqlite3_get_autocommit(db_.get())) (void)exec("ROLLBACK");
   return status;
 }
+
+bool Database::in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
 int Database::schema_version() {
   auto stmt = prepare("PRAGMA user_version");

@@ -191,6 +191,46 @@ CREATE TABLE parcel_events (
   UNIQUE (parcel_id, utc_us, context)          -- a timeline read again is not stored twice
 );
 )sql"},
+      {"5 unboxing sessions (Art 36) with their steps, decision and sealing (Art 37, 38)", R"sql(
+CREATE TABLE unboxing_sessions (
+  id               INTEGER PRIMARY KEY,
+  case_id          INTEGER NOT NULL REFERENCES cases (id),
+  seq              INTEGER NOT NULL,
+  state            TEXT NOT NULL CHECK (state IN ('recording', 'recorded', 'failed', 'accepted', 'returned')),
+  source           TEXT NOT NULL,            -- as given: v4l2:/dev/video0, file:/path/unboxing.mp4
+  imported         INTEGER NOT NULL CHECK (imported IN (0, 1)),
+  recording_dir    TEXT NOT NULL UNIQUE,
+  video            TEXT,                     -- path of the video inside recording_dir
+  video_sha256     TEXT,
+  video_info       TEXT,                     -- JSON: duration, frames, the file's own times, gaps
+  verify           TEXT,                     -- JSON: the recorder's verify report (live recordings)
+  labels           TEXT,                     -- JSON: codes read (label capture)
+  waybill          TEXT,                     -- JSON: the waybill against the case's parcels
+  problems         TEXT,                     -- JSON array: what the reviewer must see
+  decision         TEXT,                     -- JSON: accept or return (Art 36), by whom, when
+  sealing          TEXT,                     -- JSON: the seals (Art 37, 38)
+  started_by       TEXT NOT NULL,
+  started_utc_us   INTEGER NOT NULL,
+  finished_utc_us  INTEGER
+);
+-- One unboxing in progress per case.
+CREATE UNIQUE INDEX unboxing_one_open ON unboxing_sessions (case_id) WHERE state IN ('recording', 'recorded');
+
+CREATE TABLE unboxing_steps (
+  id            INTEGER PRIMARY KEY,
+  session_id    INTEGER NOT NULL REFERENCES unboxing_sessions (id),
+  step          TEXT NOT NULL,              -- courier_packaging, waybill, sample_packaging, sample_labels
+  video_ms      INTEGER NOT NULL,           -- where in the video
+  frame         INTEGER NOT NULL,
+  utc_us        INTEGER,                    -- trusted time of the frame (live recordings)
+  still         TEXT NOT NULL,              -- path inside the recording directory
+  still_sha256  TEXT NOT NULL,
+  how           TEXT NOT NULL CHECK (how IN ('marked', 'label')),  -- by a person, or by a matching waybill code
+  note          TEXT NOT NULL,
+  marked_by     TEXT NOT NULL
+);
+CREATE INDEX unboxing_steps_by_session ON unboxing_steps (session_id, id);
+)sql"},
   };
   return all;
 }

@@ -32,8 +32,10 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, const Clock
 }
 
 Status Store::write(const std::function<Status()>& body) {
+  const bool nested = db_.in_transaction();
   NETSAMPLE_TRY(db_.transaction(body));
-  return audit_.publish_head();
+  // The witness names only committed rows: an inner write leaves it to the outermost one.
+  return nested ? Status{} : audit_.publish_head();
 }
 
 Result<EvidenceItem> Store::add_evidence(std::int64_t case_id, const std::string& case_number, const fs::path& file,

@@ -75,7 +75,22 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_EQ(parcels[0]["status"], "delivered");
   EXPECT_EQ(parcels[0]["events"].size(), 4u);
   EXPECT_TRUE(parcels[0]["alert"].is_null());
-  EXPECT_EQ(run_json({"case", "show", number})["state"], "received");
+  // Then the unboxing on its generated video: the waybill read and matched, the four Art 36 steps, accepted,
+  // sealed separately (Art 37, 38): the case is 「已封样」 and owes the operator the sampling document (Art 39).
+  const json unboxings = run_json({"unbox", "show", number});
+  ASSERT_EQ(unboxings.size(), 1u);
+  const json& u = unboxings[0];
+  EXPECT_EQ(u["state"], "accepted");
+  EXPECT_TRUE(u["missing_steps"].empty());
+  EXPECT_TRUE(u["waybill"][0]["matched"].get<bool>()) << u["waybill"].dump();
+  EXPECT_EQ(u["steps"][0]["how"], "label");
+  EXPECT_EQ(u["video_info"]["timestamps"].size(), 1u);  // the import stamped by the demo's TSA
+  EXPECT_NE(u["sealing"]["inspection"]["seal_number"], u["sealing"]["backup"]["seal_number"]);
+  const json view = run_json({"case", "show", number});
+  EXPECT_EQ(view["state"], "sealed");
+  bool owed = false;
+  for (const auto& n : view["notices"]) owed = owed || (n["kind"] == "sampling_document" && n["article"] == 39);
+  EXPECT_TRUE(owed) << view["notices"].dump();
 
   // The reviewer's own check of the recording, from its files (the demo's TSA is in <data>/tsa-trust.pem).
   const ProcessResult verified = run({"verify", s["recording_dir"]});
@@ -97,9 +112,11 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_NE(text.out.find(order_number), std::string::npos) << text.out;
   EXPECT_NE(text.out.find(number), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("网络抽样文书"), std::string::npos);
-  EXPECT_NE(text.out.find("草稿"), std::string::npos);  // not sealed yet (Art 39: filled after the samples are sealed)
+  EXPECT_EQ(text.out.find("草稿"), std::string::npos);  // sealed: the document is complete (Art 39)
+  EXPECT_NE(text.out.find(u["sealing"]["backup"]["seal_number"].get<std::string>()), std::string::npos);
+  EXPECT_NE(text.out.find("批号 B20261101"), std::string::npos);
   EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);
-  for (const char* said : {"第16条", "第47条", "审计链完整", "录像", "校验报告", "抽样文书", "已签收"})
+  for (const char* said : {"第16条", "第47条", "审计链完整", "录像", "校验报告", "抽样文书", "已签收", "与面单一致", "已封样"})
     EXPECT_NE(demo_->out.find(said), std::string::npos) << said;
 }
 
@@ -107,7 +124,7 @@ TEST_F(PurchaseEndToEnd, ACaseThatIsNotPlannedCannotBePurchasedAgain) {
   const std::string number = demo_case();
   const ProcessResult r = run({"--as", sampler_of(number), "purchase", "start", "--case", number, "--new-purchase", "--source", "x11::0"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.err.find("已收样待确认"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("已封样"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("第35条"), std::string::npos) << r.err;
 }
 
@@ -167,7 +184,7 @@ TEST_F(PurchaseEndToEnd, RunningTheDemoAgainAddsACaseOnTheSameData) {
   const ProcessResult again = run({"demo"});
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_EQ(run_json({"case", "list"}).size(), before + 1);
-  EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);  // and both recordings still verify against the grown trust store
+  EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);  // and every recording and import still verifies against the grown trust store
   for (const auto& entry : fs::directory_iterator(data() / "recordings")) {
     if (entry.path().filename().string().find("-B-") != std::string::npos) continue;  // stamped by the test's own TSA
     EXPECT_EQ(run({"verify", entry.path().string()}).exit_code, 0) << entry.path();

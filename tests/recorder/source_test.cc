@@ -17,6 +17,17 @@ TEST(Source, ScreensOfEachSystemByName) {
   EXPECT_EQ(parse_source("avfoundation:1", "--source")->url, "1");
 }
 
+TEST(Source, ACameraForTheUnboxing) {  // Art 36: the unboxing on video
+  auto camera = parse_source("v4l2:/dev/video0", "--source");
+  ASSERT_TRUE(camera.ok());
+  EXPECT_EQ(camera->device, "video4linux2");
+  EXPECT_EQ(camera->url, "/dev/video0");
+  EXPECT_TRUE(camera->live());
+  auto wrong = parse_source("v4l2:video0", "--source");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().message.find("/dev/video"), std::string::npos);
+}
+
 TEST(Source, AFileMustExist) {
   testing::TempDir dir;
   testing::write_text(dir.path() / "unboxing.mp4", "x");

@@ -55,6 +55,33 @@ TEST(Database, FailedTransactionLeavesNothingBehind) {
   EXPECT_EQ(testing::sql_text(dir / "n.db", "SELECT COUNT(*) FROM people"), "0");
 }
 
+TEST(Database, NestedTransactionsCommitOrFailWithTheOuterOne) {
+  testing::TempDir dir;
+  auto db = Database::open(dir / "n.db");
+  ASSERT_TRUE(db.ok());
+  auto person = [&](const std::string& id) {
+    return db->exec("INSERT INTO people (id, name, org, roles, added_utc_us) VALUES ('" + id + "', 'x', 'o', '[]', 0)");
+  };
+  // The inner body fails: only its own row goes, the outer one commits.
+  ASSERT_TRUE(db->transaction([&]() -> Status {
+                  NETSAMPLE_TRY(person("P1"));
+                  Status inner = db->transaction([&]() -> Status {
+                    NETSAMPLE_TRY(person("P2"));
+                    return make_error(ErrorCode::invalid_input, "x", "inner failed");
+                  });
+                  EXPECT_FALSE(inner.ok());
+                  return Status{};
+                }).ok());
+  EXPECT_EQ(testing::sql_text(dir / "n.db", "SELECT group_concat(id) FROM people"), "P1");
+  // The inner body succeeds but the outer fails afterwards: neither row stays.
+  ASSERT_FALSE(db->transaction([&]() -> Status {
+                   NETSAMPLE_TRY(db->transaction([&]() -> Status { return person("P3"); }));
+                   return make_error(ErrorCode::invalid_input, "x", "outer failed after the inner commit");
+                 }).ok());
+  EXPECT_EQ(testing::sql_text(dir / "n.db", "SELECT COUNT(*) FROM people"), "1");
+  EXPECT_FALSE(db->in_transaction());
+}
+
 TEST(Database, ForeignKeysAreEnforced) {
   testing::TempDir dir;
   auto db = Database::open(dir / "n.db");

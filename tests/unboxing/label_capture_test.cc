@@ -11,7 +11,7 @@
 #include <opencv2/videoio.hpp>
 #include <random>
 
-#include "synthetic_labels.h"
+#include "netsample/unboxing/demo_media.h"
 #include "testing.h"
 
 namespace netsample::unboxing {
@@ -19,12 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-cv::Mat waybill(const std::string& number) { return testing::synthetic_waybill(number); }
+cv::Mat waybill(const std::string& number) { return unboxing::render_waybill(number); }
 
 cv::Mat scene(const cv::Mat& label, double angle, double scale, cv::Point2f centre, double blur, double dim) {
-  testing::SceneParams p;
+  unboxing::SceneParams p;
   p.angle = angle, p.scale = scale, p.centre = centre, p.focus_blur = blur, p.dim = dim;
-  return testing::synthetic_scene(label, p);
+  return unboxing::render_scene(label, p);
 }
 
 // Four seconds at 15 fps: the waybill moves across, turns from -20° to +20° and comes closer.

@@ -1,7 +1,8 @@
-// What to record, as the sampler names it: the screen of this machine or a video file.
+// What to record, as the sampler names it: the screen of this machine, a camera, or a video file.
 //   x11:DISPLAY            X11 screen via libavdevice x11grab, e.g. "x11::0", "x11::99", "x11:host:0.0"
 //   gdigrab:desktop        Windows desktop (or gdigrab:title=WINDOW)
 //   avfoundation:N         macOS screen N ("Capture screen N")
+//   v4l2:/dev/videoN       a camera on Linux via libavdevice video4linux2 (the unboxing, Art 36)
 //   file:PATH or a path    a video file, read at its own pace (tests, unboxing import)
 // A region (WxH+X+Y, as X11 geometry) limits screen capture to part of the screen.
 #pragma once
@@ -14,7 +15,7 @@
 
 namespace netsample::recorder {
 
-enum class SourceKind { x11, gdigrab, avfoundation, file };
+enum class SourceKind { x11, gdigrab, avfoundation, v4l2, file };
 
 struct Region {
   int width = 0, height = 0, x = 0, y = 0;

@@ -60,8 +60,10 @@ class Database {
   Status exec(std::string_view sql);
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT. Any error from body, or a failed commit, rolls
-  // everything back: the database is unchanged.
+  // everything back: the database is unchanged. Called inside another transaction, it runs `body` in a
+  // savepoint: its failure undoes its own writes, and the outer transaction commits or rolls back the whole.
   Status transaction(const std::function<Status()>& body);
+  bool in_transaction() const;
 
   int schema_version();
   static int latest_schema_version();

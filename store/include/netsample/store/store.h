@@ -49,7 +49,8 @@ class Store {
   const std::filesystem::path& data_dir() const { return data_dir_; }
 
   // Runs body in one transaction; body records its audit rows with audit().append(..., clock().now()).
-  // After the commit the audit head is published to the witness file.
+  // After the commit the audit head is published to the witness file. Writes nest: a write inside another
+  // commits with it or not at all (so a lifecycle event and a module's own rows can go together).
   Status write(const std::function<Status()>& body);
 
   // Stores a file as evidence of a case (by its internal id) and records it in the audit log.
