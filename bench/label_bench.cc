@@ -85,7 +85,9 @@ int main(int argc, char** argv) {
   fs::create_directories(work / "frames");
   std::mt19937 random(2026);  // a fixed set: the same frames every run
   auto uniform = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(random); };
-  const char* categories[] = {"rotation", "perspective", "motion_blur", "low_light", "occlusion", "mixed"};
+  // The last two stand in for what phones do to photos, as far as a render can: a glossy label's glare,
+  // and sensor noise with JPEG compression.
+  const char* categories[] = {"rotation", "perspective", "motion_blur", "low_light", "occlusion", "mixed", "glare", "phone_jpeg"};
   std::vector<Expected> set;
   for (int i = 0; i < frames; ++i) {
     char number[32];
@@ -95,14 +97,18 @@ int main(int argc, char** argv) {
     p.scale = uniform(0.75, 1.1);
     p.centre = {static_cast<float>(uniform(500, 780)), static_cast<float>(uniform(300, 420))};
     p.focus_blur = uniform(0.3, 1.0);
-    const std::string category = categories[i % 6];
+    const std::string category = categories[i % 8];
     if (category == "perspective" || category == "mixed") p.perspective = uniform(0.05, 0.2);
     // A streak up to about one bar module (~3 px here): more smears any 1D code for every reader.
     if (category == "motion_blur" || category == "mixed") p.motion_blur = static_cast<int>(uniform(2, 5));
     if (category == "low_light" || category == "mixed") p.dim = uniform(0.25, 0.5);
     if (category == "occlusion") p.occlusion = uniform(0.05, 0.12);  // over the top of the bars
-    const fs::path file = work / "frames" / (std::to_string(i) + "-" + category + ".png");
-    cv::imwrite(file.string(), unboxing::render_scene(unboxing::render_waybill(number), p));
+    if (category == "glare") p.glare = uniform(0.6, 0.95);
+    if (category == "phone_jpeg") p.noise = uniform(4, 9), p.focus_blur = uniform(0.8, 1.4);
+    const bool jpeg = category == "phone_jpeg";
+    const fs::path file = work / "frames" / (std::to_string(i) + "-" + category + (jpeg ? ".jpg" : ".png"));
+    const std::vector<int> quality = {cv::IMWRITE_JPEG_QUALITY, static_cast<int>(uniform(35, 60))};
+    cv::imwrite(file.string(), unboxing::render_scene(unboxing::render_waybill(number), p), jpeg ? quality : std::vector<int>{});
     set.push_back({file, number, category});
   }
 
@@ -116,7 +122,7 @@ int main(int argc, char** argv) {
     tallies["ZXing alone, whole frame"].add(e, ours(e.file, false));
     tallies["zbarimg"].add(e, zbar(e.file));
   }
-  std::printf("label capture on %d generated frames (rotation ±30°, perspective, blur, low light, occlusion)\n", frames);
+  std::printf("label capture on %d generated frames (rotation ±30°, perspective, motion blur, low light, occlusion, glare, noise + JPEG)\n", frames);
   std::printf("%-28s %10s %10s %12s\n", "reader", "Code 128", "QR", "wrong reads");
   for (const auto& [name, t] : tallies)
     std::printf("%-28s %9.1f%% %9.1f%% %12d\n", name.c_str(), 100.0 * t.code128 / frames, 100.0 * t.qr / frames, t.wrong);

@@ -52,6 +52,25 @@ TEST(LabelCapture, ACrookedDimBlurredPhotoIsRead) {
   EXPECT_TRUE(fs::exists(codes->front().still));
 }
 
+TEST(LabelCapture, SmearedBarsAreDeblurredAcrossThem) {
+  // A parcel moved while the frame was taken: a 4 px streak, about one bar module, at 20°.
+  testing::TempDir dir;
+  unboxing::SceneParams p;
+  p.angle = 20, p.scale = 0.8, p.centre = {640, 360}, p.focus_blur = 0.6, p.motion_blur = 4;
+  const fs::path photo = dir / "moving.png";
+  ASSERT_TRUE(cv::imwrite(photo.string(), unboxing::render_scene(waybill("SF2026112701"), p)));
+  auto plain = analyze_labels({photo}, {6, {}, false});  // ZXing alone on the frame
+  ASSERT_TRUE(plain.ok());
+  for (const auto& c : *plain) EXPECT_NE(c.format, "Code128") << "the frame alone should not read: the test would prove nothing";
+  auto codes = analyze_labels({photo}, {6, {}, true});
+  ASSERT_TRUE(codes.ok());
+  const auto match = match_waybill(*codes, "SF2026112701");
+  ASSERT_TRUE(match.matched);
+  bool deblurred = false;
+  for (const auto& c : *codes) deblurred = deblurred || (c.format == "Code128" && c.method == "deblurred");
+  EXPECT_TRUE(deblurred);
+}
+
 TEST(LabelCapture, AVideoOfTheWaybillIsReadAndMatched) {
   testing::TempDir dir;
   const fs::path video = unboxing_video(dir / "unboxing.mp4", "SF1234567890");

@@ -112,6 +112,27 @@ cv::Mat render_scene(const cv::Mat& label, const SceneParams& p) {
     cv::multiply(lit, light, lit);
     lit.convertTo(frame, CV_8UC3);
   }
+  if (p.glare > 0) {  // light reflected off a glossy label: a bright diagonal band washing out what is under it
+    cv::Mat band(frame.size(), CV_32F), lit;
+    const cv::Point2f centre = p.centre;
+    for (int y = 0; y < frame.rows; ++y)
+      for (int x = 0; x < frame.cols; ++x) {
+        const float distance = ((static_cast<float>(x) - centre.x) * 0.8f + (static_cast<float>(y) - centre.y) * 0.6f);
+        band.at<float>(y, x) = static_cast<float>(p.glare * 255.0 * std::exp(-distance * distance / (2 * 28.0f * 28.0f)));
+      }
+    cv::Mat band3;
+    cv::merge(std::vector<cv::Mat>{band, band, band}, band3);
+    frame.convertTo(lit, CV_32FC3);
+    lit += band3;
+    lit.convertTo(frame, CV_8UC3);  // saturates
+  }
+  if (p.noise > 0) {
+    cv::Mat grain(frame.size(), CV_16SC3), noisy;
+    cv::randn(grain, 0, p.noise);
+    frame.convertTo(noisy, CV_16SC3);
+    noisy += grain;
+    noisy.convertTo(frame, CV_8UC3);
+  }
   return frame;
 }
 

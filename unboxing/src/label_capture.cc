@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <regex>
+#include <set>
 
 namespace netsample::unboxing {
 namespace {
@@ -79,8 +80,8 @@ std::vector<cv::RotatedRect> candidate_regions(const cv::Mat& gray) {
   return regions;
 }
 
-// The region turned upright (its long side horizontal), with a margin, enlarged when small.
-cv::Mat upright(const cv::Mat& gray, cv::RotatedRect region, cv::Mat& to_frame) {
+// The region turned upright (its long side horizontal), with a margin, enlarged when small; `zoom` says by how much.
+cv::Mat upright(const cv::Mat& gray, cv::RotatedRect region, cv::Mat& to_frame, double& zoom_out) {
   if (region.size.width < region.size.height) {
     std::swap(region.size.width, region.size.height);
     region.angle += 90;
@@ -88,6 +89,7 @@ cv::Mat upright(const cv::Mat& gray, cv::RotatedRect region, cv::Mat& to_frame) 
   region.size.width *= 1.25f;
   region.size.height *= 1.4f;
   const double zoom = std::clamp(600.0 / region.size.width, 1.0, 3.0);
+  zoom_out = zoom;
   const cv::Size out(static_cast<int>(region.size.width * zoom), static_cast<int>(region.size.height * zoom));
   cv::Mat forward = cv::getRotationMatrix2D(region.center, region.angle, zoom);
   forward.at<double>(0, 2) += out.width / 2.0 - region.center.x;
@@ -96,6 +98,43 @@ cv::Mat upright(const cv::Mat& gray, cv::RotatedRect region, cv::Mat& to_frame) 
   cv::warpAffine(gray, crop, forward, out, cv::INTER_CUBIC, cv::BORDER_REPLICATE);
   cv::invertAffineTransform(forward, to_frame);
   return crop;
+}
+
+// Bars across the crop's rows: the gradient runs mostly along x (a bar code turned upright), not a QR
+// code, text or a picture. Only such regions are worth deblurring.
+bool looks_like_bars(const cv::Mat& crop) {
+  cv::Mat gx, gy;
+  cv::Sobel(crop, gx, CV_32F, 1, 0);
+  cv::Sobel(crop, gy, CV_32F, 0, 1);
+  return cv::mean(cv::abs(gx))[0] > 1.15 * cv::mean(cv::abs(gy))[0];  // bar codes here: 1.2–4.7; QR codes, text: ~0.9
+}
+
+// Undoes a blur of `length` px along the rows (a shaky hand or a moving parcel smears bars across each
+// other; only the part of the motion across the bars matters, and that is along x once turned upright):
+// Wiener deconvolution of each row with a box kernel.
+cv::Mat deblur_rows(const cv::Mat& crop, double length) {
+  cv::Mat rows;
+  crop.convertTo(rows, CV_32F);
+  const int width = cv::getOptimalDFTSize(rows.cols);
+  cv::copyMakeBorder(rows, rows, 0, 0, 0, width - rows.cols, cv::BORDER_REPLICATE);
+  cv::Mat kernel = cv::Mat::zeros(1, width, CV_32F), kernel_f, rows_f;
+  const int n = std::max(1, static_cast<int>(std::lround(length)));
+  for (int i = 0; i < n; ++i) kernel.at<float>(0, (i - n / 2 + width) % width) = 1.0f / static_cast<float>(n);
+  cv::dft(kernel, kernel_f, cv::DFT_COMPLEX_OUTPUT);
+  cv::dft(rows, rows_f, cv::DFT_COMPLEX_OUTPUT | cv::DFT_ROWS);
+  constexpr float kNoiseToSignal = 0.01f;
+  for (int x = 0; x < width; ++x) {
+    const cv::Vec2f k = kernel_f.at<cv::Vec2f>(0, x);
+    const float denominator = k[0] * k[0] + k[1] * k[1] + kNoiseToSignal;
+    for (int y = 0; y < rows_f.rows; ++y) {
+      const cv::Vec2f v = rows_f.at<cv::Vec2f>(y, x);  // v · conj(k) / (|k|² + NSR)
+      rows_f.at<cv::Vec2f>(y, x) = cv::Vec2f((v[0] * k[0] + v[1] * k[1]) / denominator, (v[1] * k[0] - v[0] * k[1]) / denominator);
+    }
+  }
+  cv::Mat restored, out;
+  cv::dft(rows_f, restored, cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE | cv::DFT_ROWS);
+  restored(cv::Rect(0, 0, crop.cols, crop.rows)).convertTo(out, CV_8U);
+  return out;
 }
 
 // Plain frame first (what ZXing alone reads), also a quarter turn; then each likely region turned upright
@@ -138,17 +177,31 @@ std::vector<Sighting> read_frame(const cv::Mat& bgr, bool enhance) {
     }
     found.insert(found.end(), straightened.begin(), straightened.end());
   }
-  auto already = [&](const cv::Rect& where) {
+  // A region where bars were read already is done; one holding only a QR code (blobs merge) is not.
+  auto bars_read_in = [&](const cv::Rect& where) {
     for (const auto& s : found)
-      if ((s.box & where).area() > 0) return true;
+      if (s.linear && (s.box & where).area() > 0) return true;
     return false;
   };
   auto read_regions = [&](const cv::Mat& image, const char* method) {
     for (const cv::RotatedRect& region : candidate_regions(image)) {
-      if (already(region.boundingRect())) continue;
+      if (bars_read_in(region.boundingRect())) continue;
       cv::Mat to_frame;
-      const cv::Mat crop = upright(image, region, to_frame);
-      for (auto s : zxing_read(crop, method)) {
+      double zoom = 1;
+      const cv::Mat crop = upright(image, region, to_frame, zoom);
+      auto sightings = zxing_read(crop, method);
+      const bool bars = std::any_of(sightings.begin(), sightings.end(), [](const Sighting& s) { return s.linear; });
+      if (!bars && looks_like_bars(crop)) {
+        // Smeared bars: undo a blur of 2–5 px (in the frame) across them, shortest first.
+        for (double length : {2.0, 3.0, 4.0, 5.0}) {
+          auto deblurred = zxing_read(deblur_rows(crop, length * zoom), "deblurred");
+          std::erase_if(deblurred, [](const Sighting& s) { return !s.linear; });
+          if (deblurred.empty()) continue;
+          sightings.insert(sightings.end(), deblurred.begin(), deblurred.end());
+          break;
+        }
+      }
+      for (auto s : sightings) {
         std::vector<cv::Point2f> corners = {cv::Point2f(s.box.tl()), cv::Point2f(s.box.br())}, mapped;
         cv::transform(corners, mapped, to_frame);
         s.box = cv::boundingRect(mapped);
@@ -181,8 +234,10 @@ class Collector {
   explicit Collector(const AnalyzeOptions& options) : options_(options) {}
 
   Status see(const cv::Mat& frame, const fs::path& source, std::int64_t index, double time_s) {
+    std::set<std::pair<std::string, std::string>> this_frame;  // a code read twice in one frame is one sighting
     for (const auto& s : read_frame(frame, options_.enhance)) {
       const auto key = std::make_pair(s.format, s.text);
+      if (!this_frame.insert(key).second) continue;
       auto [it, inserted] = codes_.try_emplace(key);
       LabelCode& code = it->second;
       if (inserted) order_.push_back(key);

@@ -27,6 +27,8 @@ struct SceneParams {
   int motion_blur = 0;         // horizontal streak length, px
   double dim = 1;              // light at the left edge (1: even)
   double occlusion = 0;        // 0..0.15: share of the label's height covered over the top of the bar code
+  double glare = 0;            // 0..1: a glossy band of reflected light across the frame
+  double noise = 0;            // sensor noise, Gaussian sigma in grey levels
   cv::Size frame{1280, 720};
 };
 cv::Mat render_scene(const cv::Mat& label, const SceneParams& params);

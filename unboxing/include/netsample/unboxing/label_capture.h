@@ -27,7 +27,7 @@ struct LabelCode {
   double sharpness = 0;    // variance of the Laplacian inside the box
   int sightings = 0;       // frames it was read in
   std::filesystem::path still;  // PNG of that frame (when a stills directory is given)
-  std::string method;      // how it was read: "frame", "enhanced", "region"
+  std::string method;      // how it was read: "frame", "region" (turned upright), "deblurred", "enhanced" (contrast)
   nlohmann::json to_json() const;
 };
 
