@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "netsample/unboxing/session.h"
 
 #include <iomanip>
 #include <sstream>
@@ -333,6 +334,10 @@ int verify_audit(Context& context) {
   if (!purchases.ok()) return report(context, purchases.error());
   records->problems.insert(records->problems.end(), purchases->begin(), purchases->end());
   records->intact = records->intact && purchases->empty();
+  auto unboxings = unboxing::UnboxingSessions(*context.store, lifecycle).verify_records();
+  if (!unboxings.ok()) return report(context, unboxings.error());
+  records->problems.insert(records->problems.end(), unboxings->begin(), unboxings->end());
+  records->intact = records->intact && unboxings->empty();
   const bool intact = chain->intact && records->intact;
   if (context.json) {
     json out = {{"intact", intact},
@@ -355,7 +360,7 @@ int verify_audit(Context& context) {
       std::cout << "✗ 审计链被破坏" << (chain->first_bad_seq > 0 ? "（第 " + std::to_string(chain->first_bad_seq) + " 条）" : "")
                 << "：" << chain->problem << "\n";
     if (records->intact)
-      std::cout << "✓ 案件、人员与买样记录与审计记录一致：" << records->cases_checked << " 个任务，" << records->people_checked << " 名人员\n";
+      std::cout << "✓ 案件、人员、买样与拆封记录与审计记录一致：" << records->cases_checked << " 个任务，" << records->people_checked << " 名人员\n";
     for (const auto& problem : records->problems) std::cout << "✗ " << problem << "\n";
   }
   return intact ? 0 : 4;

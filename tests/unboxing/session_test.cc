@@ -272,6 +272,28 @@ TEST_F(UnboxingTest, SealingAcceptedSamplesMovesTheCaseAndOwesTheSamplingDocumen
   EXPECT_TRUE(store_->audit().verify()->intact);
 }
 
+TEST_F(UnboxingTest, HandEditsOfTheRecordsAreNamedAgainstTheAuditLog) {
+  const std::int64_t id = ready();
+  ASSERT_TRUE(sessions_->decide(id, "accept", "", "", "S1").ok());
+  ASSERT_TRUE(sessions_->seal("CQ-1", *parse(seals()), json::object(), "S1").ok());
+  auto clean = sessions_->verify_records();
+  ASSERT_TRUE(clean.ok());
+  EXPECT_TRUE(clean->empty()) << (clean->empty() ? "" : clean->front());
+  const fs::path db = dir_ / "netsample.db";
+  testing::sql_exec(db, "UPDATE unboxing_steps SET video_ms = 99000 WHERE step = 'waybill'");
+  testing::sql_exec(db, "UPDATE unboxing_sessions SET video_sha256 = '" + std::string(64, 'e') + "'");
+  testing::sql_exec(db, "UPDATE unboxing_sessions SET sealing = json_set(sealing, '$.backup_keeper', '王五')");
+  testing::sql_exec(db, "DELETE FROM unboxing_steps WHERE step = 'sample_labels'");
+  auto edited = sessions_->verify_records();
+  ASSERT_TRUE(edited.ok());
+  std::string all;
+  for (const auto& line : *edited) all += line + "\n";
+  EXPECT_NE(all.find("waybill"), std::string::npos) << all;
+  EXPECT_NE(all.find("SHA-256"), std::string::npos) << all;
+  EXPECT_NE(all.find("封样记录"), std::string::npos) << all;
+  EXPECT_NE(all.find("缺失"), std::string::npos) << all;
+}
+
 TEST_F(UnboxingTest, ARecorderThatIsGoneLeavesAFailedSessionAndANewOneStarts) {
   deliver();
   auto first = begin();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
@@ -437,6 +438,42 @@ Result<UnboxingView> UnboxingSessions::seal(const std::string& case_number, cons
     return status_of(store_->audit().append({actor, "unboxing.sealed", case_number, {{"session", s.id}, {"sealing", record}}}, store_->clock().now()));
   }));
   return get(s.id);
+}
+
+Result<std::vector<std::string>> UnboxingSessions::verify_records() {
+  NETSAMPLE_ASSIGN(std::vector<UnboxingView> sessions, query("1 = 1", ""));
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> rows, store_->audit().records());
+  std::map<std::int64_t, std::vector<json>> steps;
+  std::map<std::int64_t, json> recorded, decided, sealed;
+  for (const auto& row : rows) {
+    if (!row.action.starts_with("unboxing.")) continue;
+    const json payload = json::parse(row.payload, nullptr, false);
+    const std::int64_t id = payload.value("session", std::int64_t{0});
+    if (row.action == "unboxing.step_marked") steps[id].push_back(payload["step"]);
+    if (row.action == "unboxing.recorded" || row.action == "unboxing.failed") recorded[id] = payload;
+    if (row.action == "unboxing.accepted" || row.action == "unboxing.returned") decided[id] = payload["decision"];
+    if (row.action == "unboxing.decision_undone") decided.erase(id);
+    if (row.action == "unboxing.sealed") sealed[id] = payload["sealing"];
+  }
+  std::vector<std::string> problems;
+  for (const auto& s : sessions) {
+    const std::string who = "任务 " + s.case_number + " 第 " + std::to_string(s.seq) + " 次拆封";
+    const auto& audited = steps[s.id];
+    for (size_t i = 0; i < std::max(s.steps.size(), audited.size()); ++i) {
+      if (i >= s.steps.size()) problems.push_back(who + "：审计记录中的第 " + std::to_string(i + 1) + " 个步骤在数据库中缺失");
+      else if (i >= audited.size()) problems.push_back(who + "：步骤「" + s.steps[i].step + "」没有审计记录（被插入？）");
+      else if (s.steps[i].to_json() != audited[i]) problems.push_back(who + "：步骤「" + s.steps[i].step + "」与审计记录不一致（被改动？）");
+    }
+    if (s.state != "recording" && (!recorded.contains(s.id) || recorded[s.id].value("sha256", "") != s.video_sha256 ||
+                                   recorded[s.id].value("video", "") != s.video))
+      problems.push_back(who + "：视频及其 SHA-256 与审计记录不一致（被改动？）");
+    const bool has_decision = s.state == "accepted" || s.state == "returned";
+    if (has_decision != decided.contains(s.id) || (has_decision && decided[s.id] != s.decision))
+      problems.push_back(who + "：确认结果（" + s.state + "）与审计记录不一致（被改动？）");
+    if (s.sealing.is_null() != !sealed.contains(s.id) || (!s.sealing.is_null() && sealed[s.id] != s.sealing))
+      problems.push_back(who + "：封样记录与审计记录不一致（被改动？）");
+  }
+  return problems;
 }
 
 json ImportCheck::to_json() const {

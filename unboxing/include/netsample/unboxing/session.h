@@ -132,6 +132,10 @@ class UnboxingSessions {
   // keeps the seals with the session. `evidence` names the stored stills ({"inspection": sha256, ...}).
   Result<UnboxingView> seal(const std::string& case_number, const Sealing& sealing, const nlohmann::json& evidence, const std::string& actor);
 
+  // Every stored step, video hash, decision and sealing matches its audit row, so a row edited, added or
+  // deleted in the database by hand is named. One line per problem; empty when all match.
+  Result<std::vector<std::string>> verify_records();
+
   Result<UnboxingView> get(std::int64_t session_id);
   Result<std::vector<UnboxingView>> of_case(const std::string& case_number);
   // The case's newest session, or not_found naming how to start one.
