@@ -26,6 +26,7 @@ void add_track_commands(CLI::App& app, Context& context, int& exit_code);       
 void add_unbox_commands(CLI::App& app, Context& context, int& exit_code);              // netsample-recorder
 void add_unbox_session_commands(CLI::App* unbox, Context& context, int& exit_code);    // start, mark, finish, show, demo-video
 void add_seal_command(CLI::App& app, Context& context, int& exit_code);                // Art 37, 38
+void add_notices_commands(CLI::App& app, Context& context, int& exit_code);            // parties, list, deliver, mark-posted/received
 void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
 
 // Marks a step on the purchase being recorded (of `case_number`, or the only one): what `purchase mark`

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   add_purchase_commands(app, context, exit_code);
   add_track_commands(app, context, exit_code);
   add_seal_command(app, context, exit_code);
+  add_notices_commands(app, context, exit_code);
   add_demo_command(app, context, exit_code);
 
   if (is_record_command(argc, argv)) {

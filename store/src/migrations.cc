@@ -231,6 +231,38 @@ CREATE TABLE unboxing_steps (
 );
 CREATE INDEX unboxing_steps_by_session ON unboxing_steps (session_id, id);
 )sql"},
+      {"6 parties and their channels; deliveries of the outbox's notices with receipts (Art 39, 50-54, 58, 62, 65, 74)", R"sql(
+CREATE TABLE parties (
+  id              TEXT PRIMARY KEY,         -- chosen by the bureau: "jd", "cq-netsup", "op-qingquan"
+  kind            TEXT NOT NULL CHECK (kind IN ('platform', 'network_supervision', 'operator', 'producer', 'bureau')),
+  name            TEXT NOT NULL,            -- operators and producers are matched to cases by this name
+  platform        TEXT,                     -- platforms and their supervision units: the platform code
+  region          TEXT,                     -- bureaus: the region they cover, as addresses begin ("广东省")
+  webhook_url     TEXT,
+  webhook_secret  TEXT,
+  email           TEXT,
+  postal_address  TEXT,
+  updated_utc_us  INTEGER NOT NULL
+);
+
+CREATE TABLE notice_deliveries (
+  id                   INTEGER PRIMARY KEY,
+  notice_id            INTEGER NOT NULL REFERENCES outbox (id),
+  role                 TEXT NOT NULL,       -- the recipient role the notice names: operator, platform, ...
+  party_id             TEXT NOT NULL REFERENCES parties (id),
+  channel              TEXT NOT NULL CHECK (channel IN ('webhook', 'email', 'post')),
+  idempotency_key      TEXT NOT NULL UNIQUE,  -- the same on every attempt: the receiver's way to see a repeat
+  state                TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'retrying', 'delivered', 'dead', 'posted', 'received', 'returned')),
+  attempts             INTEGER NOT NULL DEFAULT 0,
+  next_attempt_utc_us  INTEGER NOT NULL,
+  last_error           TEXT,
+  receipt              TEXT,                -- JSON: status, time, response digest (or post number, received date)
+  created_utc_us       INTEGER NOT NULL,
+  updated_utc_us       INTEGER NOT NULL,
+  UNIQUE (notice_id, party_id, channel)
+);
+CREATE INDEX notice_deliveries_due ON notice_deliveries (state, next_attempt_utc_us);
+)sql"},
   };
   return all;
 }

@@ -1,0 +1,193 @@
+// `netsample notices`: the written notices the lifecycle owes (Art 39, 50, 51, 54, 58, 62, 65, 74), who
+// they go to (`notices parties`), their delivery by webhook (`notices deliver`, exactly once from the
+// receiver's side) and by registered mail (`mark-posted`, `mark-received`: the receipt date starts the
+// objection period, Art 52).
+#include <csignal>
+#include <thread>
+
+#include "commands.h"
+#include "netsample/core/http.h"
+#include "netsample/notices/deliveries.h"
+#include "netsample/notices/parties.h"
+#include "netsample/notices/sender.h"
+
+namespace netsample::app {
+namespace {
+
+using nlohmann::json;
+using namespace notices;
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+struct Services {
+  Services(Context& context, DeliveryPolicy policy = {})
+      : lifecycle(*context.store, context.calendar, context.lifecycle), parties(*context.store), deliveries(*context.store, lifecycle, parties, policy) {}
+  workflow::Lifecycle lifecycle;
+  PartyRegistry parties;
+  Deliveries deliveries;
+};
+
+const char* state_label(const std::string& state) {
+  if (state == "owed") return "待送达";
+  if (state == "sending") return "送达中";
+  if (state == "delivered") return "已送达";
+  if (state == "dead") return "送达失败（已停止重试）";
+  if (state == "unaddressed") return "无法送达：收件方或送达方式缺失";
+  if (state == "refused") return "不得送达（未经批准）";
+  return "";
+}
+
+void print_status(const NoticeStatus& s) {
+  std::cout << "#" << s.notice.id << "  " << s.notice.case_number << "  " << s.notice.kind << "（第" << s.notice.article << "条）  " << state_label(s.state) << "\n";
+  for (const auto& a : s.addressees) {
+    std::cout << "    " << a.role << " → " << (a.party ? a.party->id + " " + a.party->name : "（无）") << "\n";
+    for (const auto& d : s.deliveries) {
+      if (!a.party || d.party_id != a.party->id) continue;
+      std::cout << "      " << d.channel << "  " << d.state << "，" << d.attempts << " 次";
+      if (d.state == "delivered") std::cout << "，回执 " << d.receipt.value("status", 0) << " " << d.receipt.value("time", "");
+      if (d.channel == "post") std::cout << "，挂号 " << d.receipt.value("registered_number", "") << (d.receipt.contains("received_date") ? "，收到 " + d.receipt["received_date"].get<std::string>() : "");
+      if (!d.last_error.empty()) std::cout << "，最近错误：" << d.last_error;
+      std::cout << "\n";
+    }
+  }
+  for (const auto& p : s.problems) std::cout << "    ⚠ " << p << "\n";
+}
+
+Status run_deliver(Context& context, bool once, int max_attempts, int first_backoff_s) {
+  DeliveryPolicy policy;
+  policy.max_attempts = max_attempts;
+  policy.first_backoff = std::chrono::seconds(first_backoff_s);
+  Services services(context, policy);
+  HttpClientOptions http_options;
+  http_options.retry.max_attempts = 1;  // one try per attempt: the deliveries keep the schedule
+  HttpClient http(http_options);
+  const Sender send = make_sender(http);
+  std::signal(SIGINT, [](int) { stop_requested = 1; });
+  std::signal(SIGTERM, [](int) { stop_requested = 1; });
+  for (;;) {
+    NETSAMPLE_ASSIGN(DeliverReport report, services.deliveries.deliver(send, context.clock.now()));
+    for (const auto& line : report.lines) std::cout << line << "\n" << std::flush;
+    if (once || stop_requested) return {};
+    // Until nothing is left to send: every delivery delivered or dead.
+    NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, services.deliveries.statuses());
+    bool waiting = false;
+    for (const auto& s : all)
+      for (const auto& d : s.deliveries) waiting = waiting || d.state == "pending" || d.state == "retrying" || d.state == "sending";
+    if (!waiting) return {};
+    for (int i = 0; i < 10 && !stop_requested; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace
+
+void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
+  CLI::App* root = app.add_subcommand("notices", "书面通知（第39、50、51、54、58、62、65、74条）：收件方、送达（webhook、挂号信）、回执");
+  root->require_subcommand(1);
+
+  CLI::App* parties = root->add_subcommand("parties", "收件方：电子商务平台、网络监管部门、被抽样经营者、标称生产者、其他地区市场监管部门");
+  parties->require_subcommand(1);
+  auto file = std::make_shared<std::string>();
+  CLI::App* add = parties->add_subcommand("add", "从文件登记或更新收件方（按编号）：{\"parties\": [{\"id\", \"kind\", \"name\", \"webhook\": {\"url\", \"secret\"}, \"email\", \"postal_address\"}]}");
+  add->add_option("--file", *file, "收件方 JSON 文件")->required();
+  add->callback([&context, &exit_code, file] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(json text, read_json_file(*file));
+      NETSAMPLE_ASSIGN(std::vector<Party> list, parse_parties(text));
+      NETSAMPLE_ASSIGN(PartyRegistry::Change change, PartyRegistry(*context.store).put(list, context.actor));
+      if (context.json) print_json({{"added", change.added}, {"updated", change.updated}, {"unchanged", change.unchanged}});
+      else std::cout << "收件方：新增 " << change.added << "，更新 " << change.updated << "，未变 " << change.unchanged << "\n";
+      return Status{};
+    });
+  });
+  CLI::App* list_parties = parties->add_subcommand("list", "列出收件方及其送达方式（不显示密钥）");
+  list_parties->callback([&context, &exit_code] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(std::vector<Party> list, PartyRegistry(*context.store).list());
+      if (context.json) {
+        json out = json::array();
+        for (const auto& p : list) out.push_back(p.to_json());
+        print_json(out);
+        return Status{};
+      }
+      for (const auto& p : list)
+        std::cout << p.id << "  " << p.kind << "  " << p.name << (p.webhook_url.empty() ? "" : "  webhook " + p.webhook_url)
+                  << (p.email.empty() ? "" : "  email " + p.email) << (p.postal_address.empty() ? "" : "  邮寄 " + p.postal_address)
+                  << (p.reachable() ? "" : "  ⚠ 没有送达方式") << "\n";
+      return Status{};
+    });
+  });
+
+  struct ListFlags {
+    std::string state, case_number;
+  };
+  auto list_flags = std::make_shared<ListFlags>();
+  CLI::App* list = root->add_subcommand("list", "每份通知的收件方、送达记录与状态；无法送达的列为错误");
+  list->add_option("--state", list_flags->state, "只列此状态：owed、sending、delivered、dead、unaddressed、refused");
+  list->add_option("--case", list_flags->case_number, "只列此任务");
+  list->callback([&context, &exit_code, list_flags] {
+    exit_code = run_command(context, [&]() -> Status {
+      Services services(context);
+      NETSAMPLE_TRY(services.deliveries.plan());
+      NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, services.deliveries.statuses(list_flags->case_number.empty() ? std::nullopt
+                                                                                                                     : std::optional(list_flags->case_number)));
+      std::erase_if(all, [&](const NoticeStatus& s) { return !list_flags->state.empty() && s.state != list_flags->state; });
+      if (context.json) {
+        json out = json::array();
+        for (const auto& s : all) out.push_back(s.to_json());
+        print_json(out);
+      } else {
+        if (all.empty()) std::cout << "没有通知\n";
+        for (const auto& s : all) print_status(s);
+      }
+      return Status{};
+    });
+  });
+
+  struct DeliverFlags {
+    bool once = false;
+    int max_attempts = 6, first_backoff = 60;
+  };
+  auto deliver_flags = std::make_shared<DeliverFlags>();
+  CLI::App* deliver = root->add_subcommand("deliver", "送达到期的通知（webhook 签名、幂等键、失败退避重试）；不加 --once 时直到全部送达或停止重试");
+  deliver->add_flag("--once", deliver_flags->once, "只送一轮");
+  deliver->add_option("--max-attempts", deliver_flags->max_attempts, "每份送达最多尝试次数，之后停止重试（死信）")->capture_default_str()->check(CLI::Range(1, 100));
+  deliver->add_option("--first-backoff", deliver_flags->first_backoff, "第一次失败后等待的秒数（此后每次加倍，带抖动）")->capture_default_str()->check(CLI::Range(0, 86400));
+  deliver->callback([&context, &exit_code, deliver_flags] {
+    exit_code = run_command(context, [&] { return run_deliver(context, deliver_flags->once, deliver_flags->max_attempts, deliver_flags->first_backoff); });
+  });
+
+  struct MarkFlags {
+    std::int64_t notice = 0;
+    std::string party, number, date;
+  };
+  auto posted = std::make_shared<MarkFlags>();
+  CLI::App* mark_posted = root->add_subcommand("mark-posted", "登记通知已用挂号信寄出（书面送达）");
+  mark_posted->add_option("ID", posted->notice, "通知编号")->required();
+  mark_posted->add_option("--party", posted->party, "收件方编号")->required();
+  mark_posted->add_option("--number", posted->number, "挂号信（EMS）编号")->required();
+  mark_posted->callback([&context, &exit_code, posted] {
+    exit_code = run_command(context, [&]() -> Status {
+      Services services(context);
+      NETSAMPLE_ASSIGN(Delivery d, services.deliveries.mark_posted(posted->notice, posted->party, posted->number, context.actor));
+      if (context.json) print_json(d.to_json());
+      else std::cout << "通知 #" << d.notice_id << " 已登记寄给 " << d.party_id << "，挂号 " << posted->number << "\n";
+      return Status{};
+    });
+  });
+  auto received = std::make_shared<MarkFlags>();
+  CLI::App* mark_received = root->add_subcommand("mark-received", "登记书面通知的收到日期（第52条：异议期自收到之日起算）");
+  mark_received->add_option("ID", received->notice, "通知编号")->required();
+  mark_received->add_option("--date", received->date, "收到日期 YYYY-MM-DD（以回执为准）")->required();
+  mark_received->add_option("--party", received->party, "收件方编号（通知寄给多方时必填）");
+  mark_received->callback([&context, &exit_code, received] {
+    exit_code = run_command(context, [&]() -> Status {
+      Services services(context);
+      NETSAMPLE_ASSIGN(Delivery d, services.deliveries.mark_received(received->notice, received->party, received->date, context.actor));
+      if (context.json) print_json(d.to_json());
+      else std::cout << "通知 #" << d.notice_id << "：" << d.party_id << " 于 " << received->date << " 收到\n";
+      return Status{};
+    });
+  });
+}
+
+}  // namespace netsample::app

@@ -1,0 +1,116 @@
+// Delivering what the lifecycle's outbox owes, exactly once from the receiver's point of view: one
+// delivery per notice, addressee and channel, each with an idempotency key that every attempt repeats.
+// An attempt is written down before it is sent and its receipt after, so a worker killed in between sends
+// again with the same key and the receiver sees a repeat, not a second notice. Failed attempts back off
+// exponentially with jitter; after `max_attempts` the delivery is dead (dead letter) for a person to see.
+// Written delivery (registered mail) is marked by hand: posted with its number, received with the date —
+// the receipt date is what starts the objection period (Art 52).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/core/time.h"
+#include "netsample/notices/parties.h"
+#include "netsample/store/store.h"
+#include "netsample/workflow/lifecycle.h"
+
+namespace netsample::notices {
+
+struct Delivery {
+  std::int64_t id = 0;
+  std::int64_t notice_id = 0;
+  std::string case_number, kind;
+  int article = 0;
+  std::string role, party_id, channel;  // channel: webhook, email, post
+  std::string idempotency_key;
+  std::string state;  // pending, sending, retrying, delivered, dead, posted, received, returned
+  int attempts = 0;
+  UtcTime next_attempt;
+  std::string last_error;
+  nlohmann::json receipt;  // delivered: status, time, response digest; post: number, received date
+  nlohmann::json to_json() const;
+};
+
+struct DeliveryPolicy {
+  int max_attempts = 6;
+  std::chrono::seconds first_backoff{60};
+  std::chrono::seconds max_backoff{std::chrono::hours(6)};
+};
+
+// What one attempt came to, as the sender saw it.
+struct AttemptOutcome {
+  bool delivered = false;
+  long status = 0;               // HTTP status, SMTP reply code
+  std::string response_sha256;   // digest of what the receiver answered
+  std::string error;             // why not, for a person
+};
+
+// The notice's state as a bureau reads it: every addressee's deliveries together.
+struct NoticeStatus {
+  workflow::NoticeView notice;
+  std::vector<Addressee> addressees;
+  std::vector<Delivery> deliveries;
+  std::string state;  // owed, unaddressed (an addressee cannot be reached: see problems), sending, delivered, dead, refused
+  std::vector<std::string> problems;
+  nlohmann::json to_json() const;
+};
+
+// Sends one delivery (its `attempts` counts this one). The real sender posts webhooks with libcurl and
+// mails with libcurl's SMTP.
+using Sender = std::function<AttemptOutcome(const Delivery&, const Party&, const workflow::NoticeView&)>;
+
+struct DeliverReport {
+  int sent = 0, delivered = 0, retrying = 0, dead = 0;
+  std::vector<std::string> lines;  // for a person
+};
+
+class Deliveries {
+ public:
+  // REQUIRES: all three outlive this object.
+  Deliveries(store::Store& store, workflow::Lifecycle& lifecycle, PartyRegistry& parties, DeliveryPolicy policy = {})
+      : store_(&store), lifecycle_(&lifecycle), parties_(&parties), policy_(policy) {}
+
+  // Creates the deliveries the owed notices need (each addressee's webhook and e-mail; post is marked by
+  // hand). A publication (Art 62) is planned only after the organizer approved it.
+  Status plan();
+  // Every notice with its addressees, deliveries, state and problems.
+  Result<std::vector<NoticeStatus>> statuses(const std::optional<std::string>& case_number = {});
+  Result<std::vector<Delivery>> due(UtcTime now);
+
+  // Written before the attempt is sent (committed): a crash after this sends again with the same key.
+  Status begin_attempt(std::int64_t delivery_id);
+  // Written after: delivered with its receipt, or retrying after a backoff, or dead after max_attempts.
+  Result<Delivery> finish_attempt(std::int64_t delivery_id, const AttemptOutcome& outcome);
+
+  // Registered mail (written delivery): posted with its number; received on a date (Art 52 starts there:
+  // for a nonconforming result the case records notice_received for that recipient).
+  Result<Delivery> mark_posted(std::int64_t notice_id, const std::string& party_id, const std::string& registered_number, const std::string& actor);
+  Result<Delivery> mark_received(std::int64_t notice_id, const std::string& party_id, const std::string& date, const std::string& actor);
+
+  Result<Delivery> get(std::int64_t delivery_id);
+
+  // One pass of the worker: plan, then every due delivery through `send` (attempt written before, receipt after).
+  Result<DeliverReport> deliver(const Sender& send, UtcTime now);
+
+ private:
+  Result<std::vector<Delivery>> query(const std::string& where, std::int64_t key);
+  Result<workflow::NoticeView> notice(std::int64_t notice_id);
+
+  store::Store* store_;
+  workflow::Lifecycle* lifecycle_;
+  PartyRegistry* parties_;
+  DeliveryPolicy policy_;
+};
+
+// The signature a webhook receiver checks: hex HMAC-SHA256 of the exact body with the shared secret.
+std::string webhook_signature(const std::string& body, const std::string& secret);
+
+}  // namespace netsample::notices

@@ -1,0 +1,322 @@
+#include "netsample/notices/deliveries.h"
+
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "netsample/core/sha256.h"
+#include "netsample/workflow/cases.h"
+
+namespace netsample::notices {
+namespace {
+
+using nlohmann::json;
+
+std::string random_hex(int bytes) {
+  std::random_device device;
+  std::string out;
+  static const char* digits = "0123456789abcdef";
+  for (int i = 0; i < bytes; ++i) {
+    const unsigned v = device() & 0xff;
+    out += digits[v >> 4];
+    out += digits[v & 0xf];
+  }
+  return out;
+}
+
+bool published_approved(workflow::Lifecycle& lifecycle, const std::string& case_number) {
+  auto history = lifecycle.history(case_number);
+  if (!history.ok()) return false;
+  return std::any_of(history->begin(), history->end(), [](const workflow::EventView& e) { return e.event == "approve_publication"; });
+}
+
+}  // namespace
+
+std::string webhook_signature(const std::string& body, const std::string& secret) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &length);
+  Sha256Digest digest{};
+  std::copy(mac, mac + std::min<unsigned>(length, digest.size()), digest.begin());
+  return to_hex(digest);
+}
+
+json Delivery::to_json() const {
+  return {{"id", id},          {"notice", notice_id},         {"case", case_number},          {"kind", kind},
+          {"article", article}, {"role", role},               {"party", party_id},            {"channel", channel},
+          {"idempotency_key", idempotency_key},               {"state", state},               {"attempts", attempts},
+          {"next_attempt", format_iso8601_beijing(next_attempt)}, {"last_error", last_error.empty() ? json() : json(last_error)},
+          {"receipt", receipt}};
+}
+
+json NoticeStatus::to_json() const {
+  json out = notice.to_json();
+  out["delivery_state"] = state;
+  out["addressees"] = json::array();
+  for (const auto& a : addressees) out["addressees"].push_back(a.to_json());
+  out["deliveries"] = json::array();
+  for (const auto& d : deliveries) out["deliveries"].push_back(d.to_json());
+  out["problems"] = problems;
+  return out;
+}
+
+Result<std::vector<Delivery>> Deliveries::query(const std::string& where, std::int64_t key) {
+  NETSAMPLE_ASSIGN(store::Statement q,
+                   store_->db().prepare("SELECT d.id, d.notice_id, c.number, o.kind, o.article, d.role, d.party_id, d.channel, d.idempotency_key, d.state, "
+                                        "d.attempts, d.next_attempt_utc_us, d.last_error, d.receipt FROM notice_deliveries d JOIN outbox o ON o.id = d.notice_id "
+                                        "JOIN cases c ON c.id = o.case_id WHERE " + where + " ORDER BY d.id"));
+  q.bind(1, key);
+  std::vector<Delivery> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, q.step());
+    if (!row) return out;
+    Delivery d;
+    d.id = q.int64(0);
+    d.notice_id = q.int64(1);
+    d.case_number = q.text(2);
+    d.kind = q.text(3);
+    d.article = static_cast<int>(q.int64(4));
+    d.role = q.text(5);
+    d.party_id = q.text(6);
+    d.channel = q.text(7);
+    d.idempotency_key = q.text(8);
+    d.state = q.text(9);
+    d.attempts = static_cast<int>(q.int64(10));
+    d.next_attempt = from_utc_us(q.int64(11));
+    d.last_error = q.optional_text(12).value_or("");
+    d.receipt = q.is_null(13) ? json() : json::parse(q.text(13), nullptr, false);
+    out.push_back(std::move(d));
+  }
+}
+
+Result<Delivery> Deliveries::get(std::int64_t delivery_id) {
+  NETSAMPLE_ASSIGN(std::vector<Delivery> found, query("d.id = ?1", delivery_id));
+  if (found.empty()) return make_error(ErrorCode::not_found, "delivery", "没有编号为 " + std::to_string(delivery_id) + " 的送达记录");
+  return std::move(found.front());
+}
+
+Result<workflow::NoticeView> Deliveries::notice(std::int64_t notice_id) {
+  NETSAMPLE_ASSIGN(std::vector<workflow::NoticeView> all, workflow::read_notices(store_->db(), std::nullopt));
+  for (auto& n : all)
+    if (n.id == notice_id) return n;
+  return make_error(ErrorCode::not_found, "notice", "没有编号为 " + std::to_string(notice_id) + " 的通知");
+}
+
+Status Deliveries::plan() {
+  NETSAMPLE_ASSIGN(std::vector<workflow::NoticeView> owed, workflow::read_notices(store_->db(), std::nullopt));
+  workflow::CaseRegistry cases(*store_);
+  std::map<std::string, workflow::CaseView> views;
+  for (const auto& n : owed) {
+    if (n.kind == "publication" && !published_approved(*lifecycle_, n.case_number)) continue;  // Art 62: never before approval
+    if (!views.contains(n.case_number)) {
+      NETSAMPLE_ASSIGN(views[n.case_number], cases.show(n.case_number));
+    }
+    NETSAMPLE_ASSIGN(std::vector<Addressee> addressees, parties_->resolve(n, views[n.case_number]));
+    for (const auto& a : addressees) {
+      if (!a.party) continue;
+      for (const char* channel : {"webhook"}) {  // e-mail and post: see notices/README in design/notices.md
+        if ((std::string(channel) == "webhook" ? a.party->webhook_url : a.party->email).empty()) continue;
+        NETSAMPLE_ASSIGN(std::vector<Delivery> existing, query("d.notice_id = ?1", n.id));
+        if (std::any_of(existing.begin(), existing.end(), [&](const Delivery& d) { return d.party_id == a.party->id && d.channel == channel; })) continue;
+        const std::string key = "ns-" + std::to_string(n.id) + "-" + a.party->id + "-" + channel + "-" + random_hex(8);
+        NETSAMPLE_TRY(store_->write([&]() -> Status {
+          const std::int64_t now = to_utc_us(store_->clock().now());
+          NETSAMPLE_ASSIGN(store::Statement insert,
+                           store_->db().prepare("INSERT INTO notice_deliveries (notice_id, role, party_id, channel, idempotency_key, state, "
+                                                "next_attempt_utc_us, created_utc_us, updated_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?6)"));
+          NETSAMPLE_TRY(insert.bind(1, n.id).bind(2, a.role).bind(3, a.party->id).bind(4, channel).bind(5, key).bind(6, now).run());
+          return status_of(store_->audit().append(
+              {"system:notices", "notice.delivery_planned", n.case_number,
+               {{"delivery", store_->db().last_insert_rowid()}, {"notice", n.id}, {"kind", n.kind}, {"role", a.role}, {"party", a.party->id},
+                {"channel", channel}, {"idempotency_key", key}}},
+              store_->clock().now()));
+        }));
+      }
+    }
+  }
+  return {};
+}
+
+Result<std::vector<NoticeStatus>> Deliveries::statuses(const std::optional<std::string>& case_number) {
+  NETSAMPLE_ASSIGN(std::vector<workflow::NoticeView> owed, workflow::read_notices(store_->db(), case_number));
+  workflow::CaseRegistry cases(*store_);
+  std::vector<NoticeStatus> out;
+  for (const auto& n : owed) {
+    NoticeStatus s{n, {}, {}, "owed", {}};
+    NETSAMPLE_ASSIGN(workflow::CaseView view, cases.show(n.case_number));
+    NETSAMPLE_ASSIGN(s.addressees, parties_->resolve(n, view));
+    NETSAMPLE_ASSIGN(s.deliveries, query("d.notice_id = ?1", n.id));
+    if (n.kind == "publication" && !published_approved(*lifecycle_, n.case_number)) {
+      s.state = "refused";
+      s.problems.push_back("组织监督抽查的部门尚未批准公开，不得通报（第62条）");
+      out.push_back(std::move(s));
+      continue;
+    }
+    bool all_delivered = !s.addressees.empty(), any_dead = false;
+    for (const auto& a : s.addressees) {
+      if (!a.problem.empty()) s.problems.push_back(a.role + "：" + a.problem);
+      bool delivered = false, dead_only = true, has = false;
+      for (const auto& d : s.deliveries) {
+        if (!a.party || d.party_id != a.party->id) continue;
+        has = true;
+        delivered = delivered || d.state == "delivered" || d.state == "received";
+        dead_only = dead_only && d.state == "dead";
+      }
+      if (a.party && a.problem.empty() && !has && !a.party->electronic())
+        s.problems.push_back(a.role + "：" + a.party->id + " 只有邮寄地址，须书面送达后登记（notices mark-posted）");
+      all_delivered = all_delivered && delivered;
+      any_dead = any_dead || (has && dead_only && !delivered);
+    }
+    if (all_delivered) s.state = "delivered";
+    else if (!s.problems.empty() && std::any_of(s.addressees.begin(), s.addressees.end(), [](const Addressee& a) { return !a.problem.empty(); }))
+      s.state = "unaddressed";
+    else if (any_dead) s.state = "dead";
+    else if (!s.deliveries.empty()) s.state = "sending";
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<Delivery>> Deliveries::due(UtcTime now) {
+  return query("d.state IN ('pending', 'sending', 'retrying') AND d.next_attempt_utc_us <= ?1", to_utc_us(now));
+}
+
+Status Deliveries::begin_attempt(std::int64_t delivery_id) {
+  NETSAMPLE_ASSIGN(Delivery d, get(delivery_id));
+  return store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE notice_deliveries SET state = 'sending', attempts = attempts + 1, "
+                                                                   "updated_utc_us = ?2 WHERE id = ?1"));
+    NETSAMPLE_TRY(update.bind(1, delivery_id).bind(2, to_utc_us(store_->clock().now())).run());
+    return status_of(store_->audit().append({"system:notices", "notice.attempt", d.case_number,
+                                             {{"delivery", delivery_id}, {"attempt", d.attempts + 1}, {"idempotency_key", d.idempotency_key}}},
+                                            store_->clock().now()));
+  });
+}
+
+Result<Delivery> Deliveries::finish_attempt(std::int64_t delivery_id, const AttemptOutcome& outcome) {
+  NETSAMPLE_ASSIGN(Delivery d, get(delivery_id));
+  const UtcTime now = store_->clock().now();
+  std::string state = "delivered";
+  json receipt;
+  UtcTime next = now;
+  if (outcome.delivered) {
+    receipt = {{"status", outcome.status}, {"time", format_iso8601_beijing(now)}, {"response_sha256", outcome.response_sha256}, {"attempts", d.attempts}};
+  } else if (d.attempts >= policy_.max_attempts) {
+    state = "dead";
+  } else {
+    state = "retrying";
+    // Doubling backoff with ±20 % jitter, so that receivers coming back are not hit all at once.
+    auto backoff = policy_.first_backoff * (1LL << std::min(d.attempts - 1, 20));
+    backoff = std::min<std::chrono::seconds>(backoff, policy_.max_backoff);
+    std::mt19937_64 random(std::random_device{}());
+    const double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(random);
+    next = now + std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::duration<double>(backoff) * jitter);
+  }
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE notice_deliveries SET state = ?2, next_attempt_utc_us = ?3, last_error = ?4, "
+                                                                   "receipt = ?5, updated_utc_us = ?6 WHERE id = ?1"));
+    update.bind(1, delivery_id).bind(2, state).bind(3, to_utc_us(next));
+    if (outcome.error.empty()) update.bind_null(4);
+    else update.bind(4, outcome.error);
+    if (receipt.is_null()) update.bind_null(5);
+    else update.bind(5, receipt.dump());
+    NETSAMPLE_TRY(update.bind(6, to_utc_us(now)).run());
+    return status_of(store_->audit().append({"system:notices", "notice." + state, d.case_number,
+                                             {{"delivery", delivery_id}, {"attempt", d.attempts}, {"status", outcome.status},
+                                              {"error", outcome.error}, {"receipt", receipt}}},
+                                            now));
+  }));
+  return get(delivery_id);
+}
+
+Result<Delivery> Deliveries::mark_posted(std::int64_t notice_id, const std::string& party_id, const std::string& registered_number, const std::string& actor) {
+  NETSAMPLE_ASSIGN(workflow::NoticeView n, notice(notice_id));
+  NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*store_).show(n.case_number));
+  NETSAMPLE_ASSIGN(std::vector<Addressee> addressees, parties_->resolve(n, view));
+  auto a = std::find_if(addressees.begin(), addressees.end(), [&](const Addressee& x) { return x.party && x.party->id == party_id; });
+  if (a == addressees.end()) return make_error(ErrorCode::invalid_input, "--party", party_id + " 不是通知 #" + std::to_string(notice_id) + " 的收件方");
+  if (registered_number.empty()) return make_error(ErrorCode::missing_field, "--number", "须填写挂号信（EMS）编号");
+  NETSAMPLE_ASSIGN(std::vector<Delivery> existing, query("d.notice_id = ?1", notice_id));
+  for (const auto& d : existing)
+    if (d.party_id == party_id && d.channel == "post")
+      return make_error(ErrorCode::duplicate, "--party", "通知 #" + std::to_string(notice_id) + " 已登记寄给 " + party_id + "（" + d.receipt.value("registered_number", "") + "）");
+  const UtcTime now = store_->clock().now();
+  const json receipt = {{"registered_number", registered_number}, {"posted", format_iso8601_beijing(now)}};
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement insert,
+                     store_->db().prepare("INSERT INTO notice_deliveries (notice_id, role, party_id, channel, idempotency_key, state, attempts, "
+                                          "next_attempt_utc_us, receipt, created_utc_us, updated_utc_us) VALUES (?1, ?2, ?3, 'post', ?4, 'posted', 1, ?5, ?6, ?5, ?5)"));
+    NETSAMPLE_TRY(insert.bind(1, notice_id).bind(2, a->role).bind(3, party_id).bind(4, "ns-" + std::to_string(notice_id) + "-" + party_id + "-post-" + random_hex(8))
+                      .bind(5, to_utc_us(now)).bind(6, receipt.dump()).run());
+    return status_of(store_->audit().append({actor, "notice.posted", n.case_number, {{"notice", notice_id}, {"party", party_id}, {"receipt", receipt}}}, now));
+  }));
+  NETSAMPLE_ASSIGN(std::vector<Delivery> after, query("d.notice_id = ?1", notice_id));
+  for (auto& d : after)
+    if (d.party_id == party_id && d.channel == "post") return d;
+  return make_error(ErrorCode::internal, "post", "登记后找不到邮寄记录");
+}
+
+Result<Delivery> Deliveries::mark_received(std::int64_t notice_id, const std::string& party_id, const std::string& date, const std::string& actor) {
+  NETSAMPLE_ASSIGN(workflow::NoticeView n, notice(notice_id));
+  NETSAMPLE_ASSIGN(CivilDate day, parse_date(date, "--date"));
+  NETSAMPLE_ASSIGN(std::vector<Delivery> existing, query("d.notice_id = ?1", notice_id));
+  auto post = std::find_if(existing.begin(), existing.end(), [&](const Delivery& d) {
+    return d.channel == "post" && (party_id.empty() || d.party_id == party_id);
+  });
+  if (post == existing.end())
+    return make_error(ErrorCode::refused_by_rule, "--party", "通知 #" + std::to_string(notice_id) + " 没有登记邮寄" + (party_id.empty() ? "" : "给 " + party_id) +
+                                                               "：先 notices mark-posted");
+  if (post->state != "posted") return make_error(ErrorCode::refused_by_rule, "--date", "这份邮寄已是「" + post->state + "」");
+  if (day > beijing_date(store_->clock().now())) return make_error(ErrorCode::invalid_input, "--date", "收到日期不能晚于今天");
+  if (format_date(day) < post->receipt.value("posted", "").substr(0, 10))
+    return make_error(ErrorCode::invalid_input, "--date", "收到日期早于寄出日期 " + post->receipt.value("posted", "").substr(0, 10));
+  json receipt = post->receipt;
+  receipt["received_date"] = format_date(day);
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE notice_deliveries SET state = 'received', receipt = ?2, updated_utc_us = ?3 WHERE id = ?1"));
+    NETSAMPLE_TRY(update.bind(1, post->id).bind(2, receipt.dump()).bind(3, to_utc_us(store_->clock().now())).run());
+    NETSAMPLE_TRY(status_of(store_->audit().append({actor, "notice.received", n.case_number, {{"notice", notice_id}, {"party", post->party_id}, {"receipt", receipt}}},
+                                                   store_->clock().now())));
+    // Art 52: the objection period runs from the day the operator or producer received the written notice.
+    // Recorded on the case by the notices module; who entered the receipt is in the row above.
+    if (n.kind == "result_nonconforming" && (post->role == "operator" || post->role == "producer"))
+      return status_of(lifecycle_->apply_event(n.case_number, "notice_received", {{"recipient", post->role}, {"received_date", format_date(day)}},
+                                               "system:notices"));
+    return Status{};
+  }));
+  return get(post->id);
+}
+
+Result<DeliverReport> Deliveries::deliver(const Sender& send, UtcTime now) {
+  NETSAMPLE_TRY(plan());
+  NETSAMPLE_ASSIGN(std::vector<Delivery> due_now, due(now));
+  DeliverReport report;
+  for (const Delivery& d : due_now) {
+    NETSAMPLE_ASSIGN(Party party, parties_->get(d.party_id));
+    NETSAMPLE_ASSIGN(workflow::NoticeView n, notice(d.notice_id));
+    NETSAMPLE_TRY(begin_attempt(d.id));
+    Delivery attempt = d;
+    attempt.attempts = d.attempts + 1;
+    const AttemptOutcome outcome = send(attempt, party, n);
+    ++report.sent;
+    NETSAMPLE_ASSIGN(Delivery after, finish_attempt(d.id, outcome));
+    std::string line = d.case_number + " 通知 #" + std::to_string(d.notice_id) + " " + d.kind + "（第" + std::to_string(d.article) + "条）→ " + party.name +
+                       "（" + d.channel + "）第 " + std::to_string(after.attempts) + " 次：";
+    if (after.state == "delivered") {
+      ++report.delivered;
+      line += "已送达，回执 " + std::to_string(outcome.status) + "，应答摘要 " + outcome.response_sha256.substr(0, 16) + "…";
+    } else if (after.state == "dead") {
+      ++report.dead;
+      line += "失败（" + outcome.error + "），已达 " + std::to_string(after.attempts) + " 次，停止重试，须人工处理";
+    } else {
+      ++report.retrying;
+      line += "失败（" + outcome.error + "），" + format_beijing(after.next_attempt).substr(11, 8) + " 重试";
+    }
+    report.lines.push_back(line);
+  }
+  return report;
+}
+
+}  // namespace netsample::notices

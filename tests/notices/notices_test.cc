@@ -1,0 +1,331 @@
+// Notices against a real data directory and a real HTTP receiver on 127.0.0.1 (Art 39, 51, 52, 62): who
+// a notice goes to, a party without a channel shown as an error, webhook delivery signed with HMAC-SHA256
+// and retried until the receiver takes it — once — the dead letter, registered mail whose receipt date
+// starts the objection period, and a worker SIGKILLed between sending and recording the receipt that still
+// delivers exactly once from the receiver's side.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "netsample/core/sha256.h"
+#include "netsample/notices/deliveries.h"
+#include "netsample/notices/parties.h"
+#include "netsample/notices/sender.h"
+#include "netsample/workflow/cases.h"
+#include "netsample/workflow/roster.h"
+#include "testing.h"
+
+namespace netsample::notices {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono;
+namespace fs = std::filesystem;
+
+const std::string kSecret = "platform-shared-secret-0123456789";
+
+// A platform's webhook endpoint: checks the signature, fails the first `fail_first` requests with 503,
+// optionally holds a request (`hold`) so the sender can be killed meanwhile, and takes each idempotency
+// key once — a repeat is answered 200 without a second notice.
+class Receiver {
+ public:
+  explicit Receiver(int fail_first = 0) : fail_first_(fail_first) {
+    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      std::unique_lock lock(mutex_);
+      ++requests_;
+      const std::string expected = "sha256=" + webhook_signature(req.body, kSecret);
+      if (req.get_header_value("X-Netsample-Signature") != expected) {
+        ++bad_signatures_;
+        res.status = 401;
+        return;
+      }
+      const std::string key = req.get_header_value("Idempotency-Key");
+      keys_.push_back(key);
+      if (requests_ <= fail_first_) {
+        res.status = 503;
+        return;
+      }
+      const bool first_time = taken_.insert(key).second;
+      if (first_time) notices_.push_back(json::parse(req.body));
+      if (hold_) {  // the notice is taken; the answer waits (the sender will be killed meanwhile)
+        held_ = true;
+        lock.unlock();
+        while (hold_) std::this_thread::sleep_for(milliseconds(20));
+        lock.lock();
+      }
+      res.status = first_time ? 201 : 200;
+      res.set_content(json{{"received", key}, {"repeat", !first_time}}.dump(), "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(milliseconds(5));
+  }
+  ~Receiver() {
+    hold_ = false;
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  int requests() { std::lock_guard l(mutex_); return requests_; }
+  int bad_signatures() { std::lock_guard l(mutex_); return bad_signatures_; }
+  std::vector<json> notices() { std::lock_guard l(mutex_); return notices_; }
+  std::vector<std::string> keys() { std::lock_guard l(mutex_); return keys_; }
+  void hold(bool on) { hold_ = on; }
+  bool held() const { return held_; }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  int fail_first_;
+  std::mutex mutex_;
+  int requests_ = 0, bad_signatures_ = 0;
+  std::vector<json> notices_;
+  std::vector<std::string> keys_;
+  std::set<std::string> taken_;
+  std::atomic<bool> hold_{false}, held_{false};
+};
+
+json parties_file(const std::string& webhook_url, bool operator_channel = true) {
+  json op = {{"id", "op-qingquan"}, {"kind", "operator"}, {"name", "重庆清泉电器销售有限公司"}};
+  if (operator_channel) op["postal_address"] = "重庆市渝北区金开大道 88 号";
+  return {{"parties",
+           {{{"id", "jd"}, {"kind", "platform"}, {"name", "京东"}, {"platform", "jd"}, {"webhook", {{"url", webhook_url}, {"secret", kSecret}}}},
+            {{"id", "cq-netsup"}, {"kind", "network_supervision"}, {"name", "重庆市市场监管局网监处"}, {"webhook", {{"url", webhook_url}, {"secret", kSecret}}}},
+            op,
+            {{"id", "pr-qingquan"}, {"kind", "producer"}, {"name", "重庆清泉电器制造有限公司"}, {"postal_address", "重庆市璧山区工业园 16 号"}}}}};
+}
+
+class NoticesTest : public ::testing::Test {
+ protected:
+  NoticesTest() : clock_(beijing_midnight(std::chrono::year{2026} / 3 / 2) + hours{10}) {
+    store_ = std::move(store::Store::open(dir_.path(), clock_)).value();
+    calendar_ = *workflow::Calendar::built_in();
+    platforms_ = *workflow::PlatformRegistry::built_in();
+    EXPECT_TRUE(workflow::Roster(*store_).add(*workflow::parse_people(testing::sample_roster()), "os:test").ok());
+    EXPECT_TRUE(workflow::CaseRegistry(*store_).create(*workflow::parse_case(testing::sample_case("CQ-1"), platforms_), "os:test", 1).ok());
+    lifecycle_ = std::make_unique<workflow::Lifecycle>(*store_, calendar_);
+    parties_ = std::make_unique<PartyRegistry>(*store_);
+    DeliveryPolicy policy;
+    policy.max_attempts = 4;
+    policy.first_backoff = seconds(0);
+    deliveries_ = std::make_unique<Deliveries>(*store_, *lifecycle_, *parties_, policy);
+  }
+  std::string sampler() { return workflow::CaseRegistry(*store_).show("CQ-1")->draw->drawn.front(); }
+  // Sealed (Art 39's document owed to the operator), then tested nonconforming (Art 51: operator, platform, producer).
+  void nonconforming() {
+    const std::string s = sampler();
+    ASSERT_TRUE(workflow::CaseRegistry(*store_).assign_tester("CQ-1", "L1", "os:test").ok());
+    for (auto [event, fields, actor] : std::vector<std::tuple<std::string, json, std::string>>{
+             {"start_purchase", json::object(), s},
+             {"order_placed", {{"order_number", "DS1"}}, s},
+             {"delivered", {{"delivered_date", "2026-03-02"}}, "system:tracking"},
+             {"seal", {{"inspection_seal", "FY-1"}, {"backup_seal", "FY-2"}, {"backup_storage", "样品库"}, {"backup_keeper", "刘芳"}, {"sealed_date", "2026-03-02"}}, s},
+             {"lab_receive", {{"received_date", "2026-03-02"}}, "L1"},
+             {"report_nonconforming", {{"report_number", "R-1"}, {"report_date", "2026-03-02"}, {"failed_items", "泄漏电流"}}, "L1"}}) {
+      auto applied = lifecycle_->apply_event("CQ-1", event, fields, actor);
+      ASSERT_TRUE(applied.ok()) << event << ": " << applied.error().describe();
+    }
+  }
+  std::vector<NoticeStatus> statuses() { return *deliveries_->statuses(); }
+  const NoticeStatus& of_kind(const std::vector<NoticeStatus>& all, const std::string& kind) {
+    for (const auto& s : all)
+      if (s.notice.kind == kind) return s;
+    throw std::runtime_error("no notice " + kind);
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<store::Store> store_;
+  workflow::Calendar calendar_;
+  workflow::PlatformRegistry platforms_;
+  std::unique_ptr<workflow::Lifecycle> lifecycle_;
+  std::unique_ptr<PartyRegistry> parties_;
+  std::unique_ptr<Deliveries> deliveries_;
+};
+
+TEST(Parties, FileErrorsNameTheFieldAndTheRule) {
+  auto good = parse_parties(parties_file("https://open.jd.com/hook"));
+  ASSERT_TRUE(good.ok()) << good.error().describe();
+  EXPECT_EQ(good->size(), 4u);
+  struct Case {
+    std::function<void(json&)> change;
+    std::string field;
+  };
+  const std::vector<Case> bad = {
+      {[](json& j) { j["parties"][0]["kind"] = "shop"; }, "parties[0].kind"},
+      {[](json& j) { j["parties"][0]["webhook"]["secret"] = "short"; }, "parties[0].webhook.secret"},
+      {[](json& j) { j["parties"][0].erase("platform"); }, "parties[0].platform"},
+      {[](json& j) { j["parties"][1]["id"] = "jd"; }, "parties[1].id"},
+      {[](json& j) { j["parties"][2]["email"] = "not-an-address"; }, "parties[2].email"},
+      {[](json& j) { j["parties"][3]["fax"] = "023-1234"; }, "parties[3].fax"},
+  };
+  for (const auto& c : bad) {
+    json file = parties_file("https://open.jd.com/hook");
+    c.change(file);
+    auto parsed = parse_parties(file);
+    ASSERT_FALSE(parsed.ok()) << c.field;
+    EXPECT_EQ(parsed.error().field, c.field);
+  }
+}
+
+TEST_F(NoticesTest, EveryAddresseeIsResolvedAndOneWithoutAChannelIsAnError) {
+  nonconforming();
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file("http://127.0.0.1:9/hook", false)), "os:test").ok());
+  ASSERT_TRUE(deliveries_->plan().ok());
+  const auto all = statuses();
+  const NoticeStatus& result = of_kind(all, "result_nonconforming");
+  ASSERT_EQ(result.addressees.size(), 3u);
+  EXPECT_EQ(result.addressees[1].party->id, "jd");
+  EXPECT_EQ(result.state, "unaddressed");  // the operator is registered without any channel: never dropped silently
+  bool named = false;
+  for (const auto& p : result.problems) named = named || p.find("op-qingquan") != std::string::npos;
+  EXPECT_TRUE(named) << result.to_json().dump(2);
+  // The producer has only a postal address: said, for the bureau to post it.
+  bool post = false;
+  for (const auto& p : result.problems) post = post || p.find("mark-posted") != std::string::npos;
+  EXPECT_TRUE(post);
+  // Deliveries exist only for the channels there are: the platform's webhook.
+  ASSERT_EQ(result.deliveries.size(), 1u);
+  EXPECT_EQ(result.deliveries[0].party_id, "jd");
+}
+
+TEST_F(NoticesTest, AWebhookIsSignedRetriedAndTakenOnce) {
+  nonconforming();
+  Receiver receiver(2);  // two failures first
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
+  HttpClientOptions options;
+  options.retry.max_attempts = 1;
+  HttpClient http(options);
+  const Sender send = make_sender(http);
+  for (int pass = 0; pass < 4; ++pass) ASSERT_TRUE(deliveries_->deliver(send, clock_.now() + seconds(pass)).ok());
+  EXPECT_EQ(receiver.bad_signatures(), 0);
+  EXPECT_EQ(receiver.requests(), 3);  // 503, 503, then taken
+  ASSERT_EQ(receiver.notices().size(), 1u);
+  const json body = receiver.notices()[0];
+  EXPECT_EQ(body["notice"]["kind"], "result_nonconforming");
+  EXPECT_EQ(body["notice"]["case"], "CQ-1");
+  EXPECT_EQ(body["recipient"]["party"], "jd");
+  const auto keys = receiver.keys();
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 1u);  // every attempt with the same key
+  const auto all_1 = statuses();
+  const NoticeStatus& result = of_kind(all_1, "result_nonconforming");
+  ASSERT_EQ(result.deliveries.size(), 1u);
+  const Delivery& d = result.deliveries[0];
+  EXPECT_EQ(d.state, "delivered");
+  EXPECT_EQ(d.attempts, 3);
+  EXPECT_EQ(d.receipt["status"], 201);
+  EXPECT_EQ(d.receipt["response_sha256"].get<std::string>().size(), 64u);
+  // Nothing more is sent once delivered.
+  ASSERT_TRUE(deliveries_->deliver(send, clock_.now() + hours(1)).ok());
+  EXPECT_EQ(receiver.requests(), 3);
+}
+
+TEST_F(NoticesTest, AReceiverThatNeverTakesItEndsAsADeadLetter) {
+  nonconforming();
+  Receiver receiver(1000);
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
+  HttpClientOptions options;
+  options.retry.max_attempts = 1;
+  HttpClient http(options);
+  const Sender send = make_sender(http);
+  for (int pass = 0; pass < 8; ++pass) ASSERT_TRUE(deliveries_->deliver(send, clock_.now() + hours(pass)).ok());
+  const auto all_2 = statuses();
+  const NoticeStatus& result = of_kind(all_2, "result_nonconforming");
+  EXPECT_EQ(result.deliveries[0].state, "dead");
+  EXPECT_EQ(result.deliveries[0].attempts, 4);  // max_attempts
+  EXPECT_EQ(result.deliveries[0].last_error, "HTTP 503");
+  EXPECT_EQ(receiver.requests(), 4);
+}
+
+TEST_F(NoticesTest, RegisteredMailReceivedStartsTheObjectionPeriod) {  // Art 52
+  nonconforming();
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file("http://127.0.0.1:9/hook")), "os:test").ok());
+  const auto all = statuses();
+  const std::int64_t id = of_kind(all, "result_nonconforming").notice.id;
+  auto early = deliveries_->mark_received(id, "op-qingquan", "2026-03-02", "os:test");
+  ASSERT_FALSE(early.ok());  // not posted yet
+  EXPECT_NE(early.error().message.find("mark-posted"), std::string::npos);
+  auto stranger = deliveries_->mark_posted(id, "cq-netsup", "EMS1", "os:test");
+  ASSERT_FALSE(stranger.ok());  // not an addressee of this notice
+  ASSERT_TRUE(deliveries_->mark_posted(id, "op-qingquan", "EMS1234567890CN", "os:test").ok());
+  EXPECT_FALSE(deliveries_->mark_posted(id, "op-qingquan", "EMS1", "os:test").ok());  // once
+  auto future = deliveries_->mark_received(id, "op-qingquan", "2026-03-09", "os:test");
+  ASSERT_FALSE(future.ok());
+  EXPECT_EQ(future.error().field, "--date");
+  clock_.advance(hours(24 * 3));
+  auto received = deliveries_->mark_received(id, "op-qingquan", "2026-03-04", "os:test");
+  ASSERT_TRUE(received.ok()) << received.error().describe();
+  EXPECT_EQ(received->state, "received");
+  EXPECT_EQ(received->receipt["registered_number"], "EMS1234567890CN");
+  // The lifecycle recorded the receipt: the 15-day objection window runs from 2026-03-04 (Art 52, 75).
+  const auto event = lifecycle_->history("CQ-1")->back();
+  EXPECT_EQ(event.event, "notice_received");
+  EXPECT_EQ(event.fields["received_date"], "2026-03-04");
+  bool window = false;
+  const auto deadlines = *lifecycle_->deadlines("CQ-1", beijing_date(clock_.now()));
+  for (const auto& d : deadlines) window = window || (d.kind == "objection" && d.from_date == "2026-03-04");
+  std::string listed;
+  for (const auto& d : deadlines) listed += d.kind + " from " + d.from_date + "; ";
+  EXPECT_TRUE(window) << listed;
+  EXPECT_TRUE(store_->audit().verify()->intact);
+}
+
+TEST_F(NoticesTest, APublicationIsNeverSentBeforeItsApproval) {  // Art 62
+  nonconforming();
+  // A publication row without the organizer's approval (only a hand edit can make one: the lifecycle
+  // itself refuses to publish unapproved) is refused by the deliveries too.
+  testing::sql_exec(dir_ / "netsample.db",
+                    "INSERT INTO outbox (case_id, kind, article, recipients, payload, created_utc_us) SELECT id, 'publication', 62, "
+                    "'[\"platform\",\"network_supervision\"]', '{}', 0 FROM cases");
+  Receiver receiver;
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
+  HttpClientOptions options;
+  options.retry.max_attempts = 1;
+  HttpClient http(options);
+  ASSERT_TRUE(deliveries_->deliver(make_sender(http), clock_.now()).ok());
+  const auto all_3 = statuses();
+  const NoticeStatus& publication = of_kind(all_3, "publication");
+  EXPECT_EQ(publication.state, "refused");
+  EXPECT_TRUE(publication.deliveries.empty());
+  for (const auto& n : receiver.notices()) EXPECT_NE(n["notice"]["kind"], "publication");
+}
+
+TEST_F(NoticesTest, AWorkerKilledBetweenSendingAndItsReceiptStillDeliversOnce) {
+  nonconforming();
+  Receiver receiver;
+  receiver.hold(true);
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
+  store_.reset();  // the worker processes own the data directory now
+  const std::vector<std::string> worker = {NETSAMPLE_BIN, "--data", dir_.path().string(), "notices", "deliver", "--first-backoff", "0"};
+  {
+    local::ChildProcess first(worker, dir_ / "worker-1.log");
+    for (int i = 0; i < 300 && !receiver.held(); ++i) std::this_thread::sleep_for(milliseconds(20));
+    ASSERT_TRUE(receiver.held()) << "the worker never sent";
+    first.signal(SIGKILL);  // the notice reached the platform; its receipt was never recorded
+    for (int i = 0; i < 100 && first.running(); ++i) std::this_thread::sleep_for(milliseconds(20));
+  }
+  receiver.hold(false);
+  EXPECT_EQ(testing::sql_text(dir_ / "netsample.db", "SELECT state FROM notice_deliveries WHERE party_id = 'jd'"), "sending");
+  const testing::ProcessResult second = testing::run_process(worker);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  // From the platform's side: two requests with one key, one notice.
+  const auto keys = receiver.keys();
+  std::map<std::string, int> per_key;
+  for (const auto& k : keys) ++per_key[k];
+  ASSERT_FALSE(per_key.empty());
+  for (const auto& [key, count] : per_key) EXPECT_LE(count, 2) << key;
+  std::set<std::string> kinds_taken;
+  std::map<std::string, int> taken;
+  for (const auto& n : receiver.notices()) ++taken[n["notice"]["kind"].get<std::string>() + "/" + n["recipient"]["party"].get<std::string>()];
+  for (const auto& [what, count] : taken) EXPECT_EQ(count, 1) << what;
+  EXPECT_EQ(testing::sql_text(dir_ / "netsample.db", "SELECT group_concat(DISTINCT state) FROM notice_deliveries WHERE channel = 'webhook'"), "delivered");
+}
+
+}  // namespace
+}  // namespace netsample::notices
