@@ -153,16 +153,16 @@ Result<int> free_loopback_port(int socket_type) {
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
-Result<std::unique_ptr<VirtualDisplay>> VirtualDisplay::start(const fs::path& work_dir, int width, int height) {
+Result<std::unique_ptr<VirtualDisplay>> VirtualDisplay::start(const fs::path& work_dir, int width, int height, int number_wanted) {
   // -displayfd: Xvfb picks a free display and writes its number when it is ready for clients.
   int ready[2];
   if (::pipe(ready) != 0) return make_error(ErrorCode::io, "xvfb", "pipe failed");
   std::unique_ptr<VirtualDisplay> display(new VirtualDisplay());
   const fs::path log = work_dir / "xvfb.log";
-  display->server_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"Xvfb", "-displayfd", std::to_string(ready[1]), "-screen", "0",
-                               std::to_string(width) + "x" + std::to_string(height) + "x24", "-nolisten", "tcp", "-noreset"},
-      log);
+  std::vector<std::string> argv = {"Xvfb", "-displayfd", std::to_string(ready[1]), "-screen", "0",
+                                   std::to_string(width) + "x" + std::to_string(height) + "x24", "-nolisten", "tcp", "-noreset"};
+  if (number_wanted >= 0) argv.insert(argv.begin() + 1, ":" + std::to_string(number_wanted));
+  display->server_ = std::make_unique<ChildProcess>(argv, log);
   ::close(ready[1]);
   std::string number;
   pollfd p{ready[0], POLLIN, 0};

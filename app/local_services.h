@@ -50,7 +50,8 @@ Result<int> free_loopback_port(int socket_type);
 
 class VirtualDisplay {
  public:
-  static Result<std::unique_ptr<VirtualDisplay>> start(const std::filesystem::path& work_dir, int width, int height);
+  // `number`: a display number of our choosing (tests that must not share theirs); -1: the lowest free one.
+  static Result<std::unique_ptr<VirtualDisplay>> start(const std::filesystem::path& work_dir, int width, int height, int number = -1);
   std::string display() const { return ":" + std::to_string(number_); }
   void stop() { server_.reset(); }
 

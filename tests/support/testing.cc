@@ -79,6 +79,16 @@ int Child::wait(std::chrono::milliseconds timeout) {
 
 Xvfb::Xvfb(int width, int height) : display_(or_throw(local::VirtualDisplay::start(dir_.path(), width, height))) {}
 
+std::unique_ptr<Xvfb> Xvfb::on_a_number_of_its_own(int width, int height) {
+  auto x = std::unique_ptr<Xvfb>(new Xvfb(Unstarted{}));
+  for (int attempt = 0; attempt < 10 && !x->display_; ++attempt) {
+    auto started = local::VirtualDisplay::start(x->dir_.path(), width, height, 400 + (::getpid() + attempt * 37) % 500);
+    if (started.ok()) x->display_ = std::move(started).value();
+  }
+  if (!x->display_) throw std::runtime_error("no Xvfb on a display number of its own");
+  return x;
+}
+
 Chromium::Chromium(const std::string& display, const std::string& url, const std::function<bool()>& page_ready) {
   // Flags from the machine notes: no sandbox (root), no GPU, no background traffic to Google's hosts.
   browser_ = std::make_unique<Child>(

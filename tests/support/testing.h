@@ -83,10 +83,15 @@ class Child : public local::ChildProcess {
 class Xvfb {
  public:
   explicit Xvfb(int width = 1280, int height = 720);
+  // On a display number far above those Xvfb picks for itself (-displayfd takes the lowest free), so that no
+  // other test's server can take the number over once this one is stopped.
+  static std::unique_ptr<Xvfb> on_a_number_of_its_own(int width = 1280, int height = 720);
   std::string display() const { return display_->display(); }
   void stop() { display_->stop(); }  // the screen goes away, as when a session ends under a recorder
 
  private:
+  struct Unstarted {};
+  explicit Xvfb(Unstarted) {}
   TempDir dir_;
   std::unique_ptr<local::VirtualDisplay> display_;
 };
