@@ -11,11 +11,13 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <httplib.h>
 
 #include "netsample/core/file_io.h"
+#include "netsample/core/sha256.h"
 #include "netsample/core/sntp.h"
 #include "netsample/unboxing/tracking.h"
 
@@ -377,5 +379,182 @@ nlohmann::json kuaidi100_answer(int state, const std::vector<std::pair<std::stri
   return {{"message", "ok"}, {"ischeck", signed_for ? "1" : "0"}, {"status", "200"}, {"state", std::to_string(state)}, {"condition", "F00"},
           {"data", data}};
 }
+
+struct WebhookReceiver::Server {
+  httplib::Server http;
+  std::thread thread;
+  int port = 0;
+  std::string secret;
+  int fail_first = 0;
+  mutable std::mutex mutex;
+  int requests = 0, bad_signatures = 0;
+  std::vector<nlohmann::json> taken;
+  std::vector<std::string> keys;
+  std::set<std::string> seen;
+  std::atomic<bool> hold{false}, holding{false};
+};
+
+WebhookReceiver::WebhookReceiver() : server_(std::make_unique<Server>()) {}
+
+Result<std::unique_ptr<WebhookReceiver>> WebhookReceiver::start(std::string secret, int fail_first) {
+  std::unique_ptr<WebhookReceiver> receiver(new WebhookReceiver());
+  Server* s = receiver->server_.get();
+  s->secret = std::move(secret);
+  s->fail_first = fail_first;
+  s->http.Post("/notices", [s](const httplib::Request& req, httplib::Response& res) {
+    std::unique_lock lock(s->mutex);
+    ++s->requests;
+    if (req.get_header_value("X-Netsample-Signature") != "sha256=" + hmac_sha256_hex(req.body, s->secret)) {
+      ++s->bad_signatures;
+      res.status = 401;
+      return;
+    }
+    const std::string key = req.get_header_value("Idempotency-Key");
+    s->keys.push_back(key);
+    if (s->requests <= s->fail_first) {
+      res.status = 503;
+      return;
+    }
+    const bool first = s->seen.insert(key).second;
+    if (first) s->taken.push_back(nlohmann::json::parse(req.body, nullptr, false));
+    if (s->hold) {
+      s->holding = true;
+      lock.unlock();
+      while (s->hold) std::this_thread::sleep_for(milliseconds(20));
+      lock.lock();
+      s->holding = false;
+    }
+    res.status = first ? 201 : 200;
+    res.set_content(nlohmann::json{{"received", key}, {"repeat", !first}}.dump(), "application/json");
+  });
+  s->port = s->http.bind_to_any_port("127.0.0.1");
+  if (s->port <= 0) return make_error(ErrorCode::io, "webhook", "无法在 127.0.0.1 上监听");
+  s->thread = std::thread([s] { s->http.listen_after_bind(); });
+  while (!s->http.is_running()) std::this_thread::sleep_for(milliseconds(5));
+  return receiver;
+}
+
+WebhookReceiver::~WebhookReceiver() {
+  server_->hold = false;
+  server_->http.stop();
+  if (server_->thread.joinable()) server_->thread.join();
+}
+
+std::string WebhookReceiver::url() const { return "http://127.0.0.1:" + std::to_string(server_->port) + "/notices"; }
+int WebhookReceiver::requests() const { std::lock_guard l(server_->mutex); return server_->requests; }
+int WebhookReceiver::bad_signatures() const { std::lock_guard l(server_->mutex); return server_->bad_signatures; }
+std::vector<nlohmann::json> WebhookReceiver::taken() const { std::lock_guard l(server_->mutex); return server_->taken; }
+std::vector<std::string> WebhookReceiver::keys() const { std::lock_guard l(server_->mutex); return server_->keys; }
+void WebhookReceiver::hold(bool on) { server_->hold = on; }
+bool WebhookReceiver::holding() const { return server_->holding; }
+
+struct MailSink::Server {
+  UniqueFd listener;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  int port = 0;
+  mutable std::mutex mutex;
+  std::vector<std::string> messages, recipients;
+};
+
+MailSink::MailSink() : server_(std::make_unique<Server>()) {}
+
+namespace {
+
+// One SMTP conversation: enough of RFC 5321 for a client that sends one message and quits.
+struct Mailbox {
+  std::mutex& mutex;
+  std::vector<std::string>& messages;
+  std::vector<std::string>& recipients;
+};
+
+void converse(int fd, Mailbox s) {
+  std::string in;
+  auto say = [fd](const std::string& line) { return ::send(fd, line.data(), line.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(line.size()); };
+  auto read_more = [&]() {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10000) <= 0) return false;
+    char buffer[4096];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return false;
+    in.append(buffer, static_cast<size_t>(n));
+    return true;
+  };
+  auto line = [&](std::string& out) {
+    for (;;) {
+      const size_t end = in.find("\r\n");
+      if (end != std::string::npos) {
+        out = in.substr(0, end);
+        in.erase(0, end + 2);
+        return true;
+      }
+      if (!read_more()) return false;
+    }
+  };
+  if (!say("220 netsample-mail-sink ESMTP\r\n")) return;
+  for (std::string command; line(command);) {
+    std::string verb = command.substr(0, command.find(' '));
+    for (char& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (verb == "EHLO") say("250-netsample-mail-sink\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n");
+    else if (verb == "HELO" || verb == "MAIL" || verb == "RSET" || verb == "NOOP") say("250 OK\r\n");
+    else if (verb == "RCPT") {
+      std::lock_guard lock(s.mutex);
+      s.recipients.push_back(command.substr(command.find(':') + 1));
+      say("250 OK\r\n");
+    } else if (verb == "DATA") {
+      say("354 End data with <CR><LF>.<CR><LF>\r\n");
+      size_t end;
+      while ((end = in.find("\r\n.\r\n")) == std::string::npos)
+        if (!read_more()) return;
+      std::string message = in.substr(0, end + 2);
+      in.erase(0, end + 5);
+      for (size_t at = 0; (at = message.find("\r\n..", at)) != std::string::npos; at += 3) message.erase(at + 2, 1);  // dot-unstuffing
+      {
+        std::lock_guard lock(s.mutex);
+        s.messages.push_back(message);
+      }
+      say("250 OK: queued\r\n");
+    } else if (verb == "QUIT") {
+      say("221 Bye\r\n");
+      return;
+    } else {
+      say("502 Command not implemented\r\n");
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MailSink>> MailSink::start() {
+  std::unique_ptr<MailSink> sink(new MailSink());
+  Server* s = sink->server_.get();
+  s->listener = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (!s->listener.valid() || ::bind(s->listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(s->listener.get(), 8) != 0 || ::getsockname(s->listener.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
+    return make_error(ErrorCode::io, "smtp", "无法在 127.0.0.1 上监听");
+  s->port = ntohs(address.sin_port);
+  s->thread = std::thread([s] {
+    while (!s->stopping) {
+      pollfd p{s->listener.get(), POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      UniqueFd client(::accept4(s->listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (client.valid()) converse(client.get(), Mailbox{s->mutex, s->messages, s->recipients});
+    }
+  });
+  return sink;
+}
+
+MailSink::~MailSink() {
+  server_->stopping = true;
+  if (server_->thread.joinable()) server_->thread.join();
+}
+
+std::string MailSink::url() const { return "smtp://127.0.0.1:" + std::to_string(server_->port); }
+std::vector<std::string> MailSink::messages() const { std::lock_guard l(server_->mutex); return server_->messages; }
+std::vector<std::string> MailSink::recipients() const { std::lock_guard l(server_->mutex); return server_->recipients; }
 
 }  // namespace netsample::local

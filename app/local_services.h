@@ -113,6 +113,44 @@ class CourierService {
   std::unique_ptr<Server> server_;
 };
 
+// An e-commerce platform's notice endpoint (the demo's and the tests'): checks the X-Netsample-Signature
+// (HMAC-SHA256 with its secret) of every POST, fails the first `fail_first` with 503, takes each
+// idempotency key once (a repeat is answered 200 and not taken again). `hold(true)` keeps the answer to a
+// taken notice waiting, so a sender can be killed before it reads it.
+class WebhookReceiver {
+ public:
+  static Result<std::unique_ptr<WebhookReceiver>> start(std::string secret, int fail_first = 0);
+  ~WebhookReceiver();
+  std::string url() const;
+  int requests() const;
+  int bad_signatures() const;
+  std::vector<nlohmann::json> taken() const;   // the notices taken, once each
+  std::vector<std::string> keys() const;       // the idempotency key of every signed request
+  void hold(bool on);
+  bool holding() const;                         // a taken notice's answer is waiting now
+
+ private:
+  struct Server;
+  WebhookReceiver();
+  std::unique_ptr<Server> server_;
+};
+
+// A mail server that accepts every message on 127.0.0.1 (SMTP without TLS: libcurl's STARTTLS "where
+// offered" sends in the clear here) and keeps each as it came, headers and MIME parts.
+class MailSink {
+ public:
+  static Result<std::unique_ptr<MailSink>> start();
+  ~MailSink();
+  std::string url() const;  // smtp://127.0.0.1:PORT
+  std::vector<std::string> messages() const;
+  std::vector<std::string> recipients() const;  // RCPT TO, in order
+
+ private:
+  struct Server;
+  MailSink();
+  std::unique_ptr<Server> server_;
+};
+
 // Kuaidi100's success answer: its `state` code, the events (time "YYYY-MM-DD HH:MM:SS" Beijing, text; oldest
 // first; sent newest first, as Kuaidi100 does by default) and whether it is signed for.
 nlohmann::json kuaidi100_answer(int state, const std::vector<std::pair<std::string, std::string>>& events, bool signed_for = false);

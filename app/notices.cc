@@ -20,8 +20,8 @@ using namespace notices;
 volatile std::sig_atomic_t stop_requested = 0;
 
 struct Services {
-  Services(Context& context, DeliveryPolicy policy = {})
-      : lifecycle(*context.store, context.calendar, context.lifecycle), parties(*context.store), deliveries(*context.store, lifecycle, parties, policy) {}
+  Services(Context& context, DeliveryPolicy policy = {}, bool email = false)
+      : lifecycle(*context.store, context.calendar, context.lifecycle), parties(*context.store), deliveries(*context.store, lifecycle, parties, policy, email) {}
   workflow::Lifecycle lifecycle;
   PartyRegistry parties;
   Deliveries deliveries;
@@ -57,11 +57,12 @@ Status run_deliver(Context& context, bool once, int max_attempts, int first_back
   DeliveryPolicy policy;
   policy.max_attempts = max_attempts;
   policy.first_backoff = std::chrono::seconds(first_backoff_s);
-  Services services(context, policy);
+  NETSAMPLE_ASSIGN(std::optional<MailSettings> mail, load_mail_settings(context.data_dir));
+  Services services(context, policy, mail.has_value());
   HttpClientOptions http_options;
   http_options.retry.max_attempts = 1;  // one try per attempt: the deliveries keep the schedule
   HttpClient http(http_options);
-  const Sender send = make_sender(http);
+  const Sender send = make_sender(http, mail);
   std::signal(SIGINT, [](int) { stop_requested = 1; });
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
   for (;;) {
@@ -126,7 +127,8 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
   list->add_option("--case", list_flags->case_number, "只列此任务");
   list->callback([&context, &exit_code, list_flags] {
     exit_code = run_command(context, [&]() -> Status {
-      Services services(context);
+      NETSAMPLE_ASSIGN(std::optional<MailSettings> mail, load_mail_settings(context.data_dir));
+      Services services(context, {}, mail.has_value());
       NETSAMPLE_TRY(services.deliveries.plan());
       NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, services.deliveries.statuses(list_flags->case_number.empty() ? std::nullopt
                                                                                                                      : std::optional(list_flags->case_number)));

@@ -1,5 +1,7 @@
 #include "netsample/core/sha256.h"
 
+#include <openssl/hmac.h>
+
 #include <openssl/evp.h>
 
 #include <cerrno>
@@ -75,6 +77,15 @@ Result<Sha256Digest> sha256_from_hex(std::string_view hex, std::string_view fiel
     digest[i / 2] = static_cast<std::uint8_t>(digest[i / 2] | (i % 2 == 0 ? v << 4 : v));
   }
   return digest;
+}
+
+std::string hmac_sha256_hex(std::string_view data, std::string_view key) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &length);
+  Sha256Digest digest{};
+  std::copy(mac, mac + std::min<unsigned>(length, digest.size()), digest.begin());
+  return to_hex(digest);
 }
 
 }  // namespace netsample

@@ -1,7 +1,5 @@
 #include "netsample/notices/deliveries.h"
 
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <map>
 #include <random>
@@ -33,15 +31,6 @@ bool published_approved(workflow::Lifecycle& lifecycle, const std::string& case_
 }
 
 }  // namespace
-
-std::string webhook_signature(const std::string& body, const std::string& secret) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &length);
-  Sha256Digest digest{};
-  std::copy(mac, mac + std::min<unsigned>(length, digest.size()), digest.begin());
-  return to_hex(digest);
-}
 
 json Delivery::to_json() const {
   return {{"id", id},          {"notice", notice_id},         {"case", case_number},          {"kind", kind},
@@ -114,10 +103,13 @@ Status Deliveries::plan() {
       NETSAMPLE_ASSIGN(views[n.case_number], cases.show(n.case_number));
     }
     NETSAMPLE_ASSIGN(std::vector<Addressee> addressees, parties_->resolve(n, views[n.case_number]));
+    if (std::none_of(addressees.begin(), addressees.end(), [](const Addressee& a) { return a.party.has_value(); })) continue;
+    NETSAMPLE_TRY(status_of(notice_files(*store_, n, views[n.case_number], addressees)));  // what every channel carries
     for (const auto& a : addressees) {
       if (!a.party) continue;
-      for (const char* channel : {"webhook"}) {  // e-mail and post: see notices/README in design/notices.md
-        if ((std::string(channel) == "webhook" ? a.party->webhook_url : a.party->email).empty()) continue;
+      for (const std::string channel : {"webhook", "email"}) {
+        if ((channel == "webhook" ? a.party->webhook_url : a.party->email).empty()) continue;
+        if (channel == "email" && !email_) continue;
         NETSAMPLE_ASSIGN(std::vector<Delivery> existing, query("d.notice_id = ?1", n.id));
         if (std::any_of(existing.begin(), existing.end(), [&](const Delivery& d) { return d.party_id == a.party->id && d.channel == channel; })) continue;
         const std::string key = "ns-" + std::to_string(n.id) + "-" + a.party->id + "-" + channel + "-" + random_hex(8);
@@ -166,6 +158,8 @@ Result<std::vector<NoticeStatus>> Deliveries::statuses(const std::optional<std::
       }
       if (a.party && a.problem.empty() && !has && !a.party->electronic())
         s.problems.push_back(a.role + "：" + a.party->id + " 只有邮寄地址，须书面送达后登记（notices mark-posted）");
+      if (a.party && !a.party->email.empty() && !email_)
+        s.problems.push_back(a.role + "：" + a.party->id + " 登记了电子邮件，但没有配置发信服务器（数据目录的 notices.json：smtp）");
       all_delivered = all_delivered && delivered;
       any_dead = any_dead || (has && dead_only && !delivered);
     }
@@ -296,10 +290,13 @@ Result<DeliverReport> Deliveries::deliver(const Sender& send, UtcTime now) {
   for (const Delivery& d : due_now) {
     NETSAMPLE_ASSIGN(Party party, parties_->get(d.party_id));
     NETSAMPLE_ASSIGN(workflow::NoticeView n, notice(d.notice_id));
+    NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*store_).show(n.case_number));
+    NETSAMPLE_ASSIGN(std::vector<Addressee> addressees, parties_->resolve(n, view));
+    NETSAMPLE_ASSIGN(NoticeFiles files, notice_files(*store_, n, view, addressees));
     NETSAMPLE_TRY(begin_attempt(d.id));
     Delivery attempt = d;
     attempt.attempts = d.attempts + 1;
-    const AttemptOutcome outcome = send(attempt, party, n);
+    const AttemptOutcome outcome = send(attempt, party, n, files);
     ++report.sent;
     NETSAMPLE_ASSIGN(Delivery after, finish_attempt(d.id, outcome));
     std::string line = d.case_number + " 通知 #" + std::to_string(d.notice_id) + " " + d.kind + "（第" + std::to_string(d.article) + "条）→ " + party.name +

@@ -263,6 +263,15 @@ CREATE TABLE notice_deliveries (
 );
 CREATE INDEX notice_deliveries_due ON notice_deliveries (state, next_attempt_utc_us);
 )sql"},
+      {"7 the documents of the notices (PDF and JSON, stored as evidence)", R"sql(
+CREATE TABLE notice_documents (
+  notice_id       INTEGER PRIMARY KEY REFERENCES outbox (id),
+  pdf             TEXT NOT NULL,            -- file name in <data>/notices/
+  pdf_sha256      TEXT NOT NULL,
+  json_sha256     TEXT NOT NULL,
+  created_utc_us  INTEGER NOT NULL
+);
+)sql"},
   };
   return all;
 }

@@ -45,5 +45,10 @@ TEST(Sha256, HexRoundTripAndRejection) {
   EXPECT_FALSE(sha256_from_hex(std::string(64, 'g'), "h").ok());
 }
 
+
+TEST(Hmac, Rfc4231TestCase2) {  // key "Jefe": the known answer from RFC 4231
+  EXPECT_EQ(hmac_sha256_hex("what do ya want for nothing?", "Jefe"), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 }  // namespace
 }  // namespace netsample

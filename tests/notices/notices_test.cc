@@ -4,7 +4,7 @@
 // starts the objection period, and a worker SIGKILLed between sending and recording the receipt that still
 // delivers exactly once from the receiver's side.
 #include <gtest/gtest.h>
-#include <httplib.h>
+#include <openssl/evp.h>
 #include <signal.h>
 
 #include <atomic>
@@ -29,67 +29,12 @@ namespace fs = std::filesystem;
 
 const std::string kSecret = "platform-shared-secret-0123456789";
 
-// A platform's webhook endpoint: checks the signature, fails the first `fail_first` requests with 503,
-// optionally holds a request (`hold`) so the sender can be killed meanwhile, and takes each idempotency
-// key once — a repeat is answered 200 without a second notice.
-class Receiver {
- public:
-  explicit Receiver(int fail_first = 0) : fail_first_(fail_first) {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::unique_lock lock(mutex_);
-      ++requests_;
-      const std::string expected = "sha256=" + webhook_signature(req.body, kSecret);
-      if (req.get_header_value("X-Netsample-Signature") != expected) {
-        ++bad_signatures_;
-        res.status = 401;
-        return;
-      }
-      const std::string key = req.get_header_value("Idempotency-Key");
-      keys_.push_back(key);
-      if (requests_ <= fail_first_) {
-        res.status = 503;
-        return;
-      }
-      const bool first_time = taken_.insert(key).second;
-      if (first_time) notices_.push_back(json::parse(req.body));
-      if (hold_) {  // the notice is taken; the answer waits (the sender will be killed meanwhile)
-        held_ = true;
-        lock.unlock();
-        while (hold_) std::this_thread::sleep_for(milliseconds(20));
-        lock.lock();
-      }
-      res.status = first_time ? 201 : 200;
-      res.set_content(json{{"received", key}, {"repeat", !first_time}}.dump(), "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(milliseconds(5));
-  }
-  ~Receiver() {
-    hold_ = false;
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
-  int requests() { std::lock_guard l(mutex_); return requests_; }
-  int bad_signatures() { std::lock_guard l(mutex_); return bad_signatures_; }
-  std::vector<json> notices() { std::lock_guard l(mutex_); return notices_; }
-  std::vector<std::string> keys() { std::lock_guard l(mutex_); return keys_; }
-  void hold(bool on) { hold_ = on; }
-  bool held() const { return held_; }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  int fail_first_;
-  std::mutex mutex_;
-  int requests_ = 0, bad_signatures_ = 0;
-  std::vector<json> notices_;
-  std::vector<std::string> keys_;
-  std::set<std::string> taken_;
-  std::atomic<bool> hold_{false}, held_{false};
-};
+// The platform's endpoint: local::WebhookReceiver (checks the signature, fails the first n, takes each key once).
+std::unique_ptr<local::WebhookReceiver> receiver_failing(int fail_first) {
+  auto started = local::WebhookReceiver::start(kSecret, fail_first);
+  if (!started.ok()) throw std::runtime_error(started.error().describe());
+  return std::move(started).value();
+}
 
 json parties_file(const std::string& webhook_url, bool operator_channel = true) {
   json op = {{"id", "op-qingquan"}, {"kind", "operator"}, {"name", "重庆清泉电器销售有限公司"}};
@@ -197,17 +142,18 @@ TEST_F(NoticesTest, EveryAddresseeIsResolvedAndOneWithoutAChannelIsAnError) {
 
 TEST_F(NoticesTest, AWebhookIsSignedRetriedAndTakenOnce) {
   nonconforming();
-  Receiver receiver(2);  // two failures first
+  auto receiver_owner = receiver_failing(2);  // two failures first
+  auto& receiver = *receiver_owner;
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
   HttpClientOptions options;
   options.retry.max_attempts = 1;
   HttpClient http(options);
-  const Sender send = make_sender(http);
+  const Sender send = make_sender(http, std::nullopt);
   for (int pass = 0; pass < 4; ++pass) ASSERT_TRUE(deliveries_->deliver(send, clock_.now() + seconds(pass)).ok());
   EXPECT_EQ(receiver.bad_signatures(), 0);
   EXPECT_EQ(receiver.requests(), 3);  // 503, 503, then taken
-  ASSERT_EQ(receiver.notices().size(), 1u);
-  const json body = receiver.notices()[0];
+  ASSERT_EQ(receiver.taken().size(), 1u);
+  const json body = receiver.taken()[0];
   EXPECT_EQ(body["notice"]["kind"], "result_nonconforming");
   EXPECT_EQ(body["notice"]["case"], "CQ-1");
   EXPECT_EQ(body["recipient"]["party"], "jd");
@@ -228,12 +174,13 @@ TEST_F(NoticesTest, AWebhookIsSignedRetriedAndTakenOnce) {
 
 TEST_F(NoticesTest, AReceiverThatNeverTakesItEndsAsADeadLetter) {
   nonconforming();
-  Receiver receiver(1000);
+  auto receiver_owner = receiver_failing(1000);
+  auto& receiver = *receiver_owner;
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
   HttpClientOptions options;
   options.retry.max_attempts = 1;
   HttpClient http(options);
-  const Sender send = make_sender(http);
+  const Sender send = make_sender(http, std::nullopt);
   for (int pass = 0; pass < 8; ++pass) ASSERT_TRUE(deliveries_->deliver(send, clock_.now() + hours(pass)).ok());
   const auto all_2 = statuses();
   const NoticeStatus& result = of_kind(all_2, "result_nonconforming");
@@ -241,6 +188,77 @@ TEST_F(NoticesTest, AReceiverThatNeverTakesItEndsAsADeadLetter) {
   EXPECT_EQ(result.deliveries[0].attempts, 4);  // max_attempts
   EXPECT_EQ(result.deliveries[0].last_error, "HTTP 503");
   EXPECT_EQ(receiver.requests(), 4);
+}
+
+// "=?UTF-8?B?...?=" → the text.
+std::string decoded_header(const std::string& message, const std::string& name) {
+  const size_t at = message.find("\r\n" + name + ": =?UTF-8?B?");
+  if (at == std::string::npos) return "";
+  const size_t from = at + name.size() + 14, to = message.find("?=", from);
+  const std::string encoded = message.substr(from, to - from);
+  std::string out(encoded.size(), '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(encoded.data()), static_cast<int>(encoded.size()));
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  while (!out.empty() && out.back() == '\0') out.pop_back();
+  return out;
+}
+
+TEST_F(NoticesTest, AnEmailCarriesTheNoticeAsAPdfWithItsTitle) {
+  nonconforming();
+  auto sink = local::MailSink::start();
+  ASSERT_TRUE(sink.ok()) << sink.error().describe();
+  json file = parties_file("http://127.0.0.1:9/hook");
+  file["parties"][2]["email"] = "legal@qingquan.example.cn";  // the operator
+  ASSERT_TRUE(parties_->put(*parse_parties(file), "os:test").ok());
+  testing::write_text(dir_ / "notices.json", json{{"smtp", {{"url", (*sink)->url()}, {"from", "notices@amr.cq.example.cn"}}}}.dump());
+  auto mail = load_mail_settings(dir_.path());
+  ASSERT_TRUE(mail.ok() && mail->has_value());
+  DeliveryPolicy policy;
+  Deliveries with_mail(*store_, *lifecycle_, *parties_, policy, true);
+  HttpClientOptions options;
+  options.retry.max_attempts = 1;
+  HttpClient http(options);
+  ASSERT_TRUE(with_mail.deliver(make_sender(http, *mail), clock_.now()).ok());
+  const auto messages = (*sink)->messages();
+  ASSERT_EQ(messages.size(), 2u);  // the sampling document (Art 39) and the nonconforming result (Art 51), both to the operator
+  std::string result;
+  for (const auto& m : messages)
+    if (decoded_header(m, "Subject").find("检验结论不合格告知") != std::string::npos) result = m;
+  ASSERT_FALSE(result.empty()) << decoded_header(messages[0], "Subject");
+  EXPECT_NE(decoded_header(result, "Subject").find("CQ-1"), std::string::npos);
+  EXPECT_NE(result.find("Content-Type: application/pdf"), std::string::npos);
+  EXPECT_NE(result.find("JVBERi0"), std::string::npos);  // "%PDF-" in base64: the document itself
+  EXPECT_NE(result.find("Message-ID: <ns-"), std::string::npos);
+  EXPECT_EQ((*sink)->recipients().front(), "<legal@qingquan.example.cn>");
+  // The receipt is stored, and the document it carried is evidence of the case.
+  const auto all = with_mail.statuses();
+  bool delivered = false;
+  for (const auto& s : *all)
+    for (const auto& d : s.deliveries) delivered = delivered || (d.channel == "email" && d.state == "delivered" && d.receipt["status"] == 250);
+  EXPECT_TRUE(delivered);
+  std::set<std::string> kinds;
+  for (const auto& e : *store_->list_evidence("CQ-1")) kinds.insert(e.kind);
+  EXPECT_TRUE(kinds.contains("notice_document"));
+}
+
+TEST_F(NoticesTest, TheWebhookCarriesTheDocumentAndItsDigest) {
+  nonconforming();
+  auto receiver_owner = receiver_failing(0);
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver_owner->url())), "os:test").ok());
+  HttpClientOptions options;
+  options.retry.max_attempts = 1;
+  HttpClient http(options);
+  ASSERT_TRUE(deliveries_->deliver(make_sender(http, std::nullopt), clock_.now()).ok());
+  ASSERT_EQ(receiver_owner->taken().size(), 1u);
+  const json body = receiver_owner->taken()[0];
+  EXPECT_EQ(body["document"]["content"]["title"], "检验结论不合格告知");
+  std::string rights;
+  for (const auto& r : body["document"]["content"]["rows"]) rights += r["label"].get<std::string>() + "=" + r["value"].get<std::string>() + "\n";
+  EXPECT_NE(rights.find("15 日内"), std::string::npos) << rights;  // the recipient's rights (Art 52)
+  EXPECT_NE(rights.find("泄漏电流"), std::string::npos) << rights;  // what was found
+  bool stored = false;
+  for (const auto& e : *store_->list_evidence("CQ-1")) stored = stored || e.sha256 == body["document"]["pdf_sha256"];
+  EXPECT_TRUE(stored);
 }
 
 TEST_F(NoticesTest, RegisteredMailReceivedStartsTheObjectionPeriod) {  // Art 52
@@ -283,30 +301,32 @@ TEST_F(NoticesTest, APublicationIsNeverSentBeforeItsApproval) {  // Art 62
   testing::sql_exec(dir_ / "netsample.db",
                     "INSERT INTO outbox (case_id, kind, article, recipients, payload, created_utc_us) SELECT id, 'publication', 62, "
                     "'[\"platform\",\"network_supervision\"]', '{}', 0 FROM cases");
-  Receiver receiver;
+  auto receiver_owner = receiver_failing(0);
+  auto& receiver = *receiver_owner;
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
   HttpClientOptions options;
   options.retry.max_attempts = 1;
   HttpClient http(options);
-  ASSERT_TRUE(deliveries_->deliver(make_sender(http), clock_.now()).ok());
+  ASSERT_TRUE(deliveries_->deliver(make_sender(http, std::nullopt), clock_.now()).ok());
   const auto all_3 = statuses();
   const NoticeStatus& publication = of_kind(all_3, "publication");
   EXPECT_EQ(publication.state, "refused");
   EXPECT_TRUE(publication.deliveries.empty());
-  for (const auto& n : receiver.notices()) EXPECT_NE(n["notice"]["kind"], "publication");
+  for (const auto& n : receiver.taken()) EXPECT_NE(n["notice"]["kind"], "publication");
 }
 
 TEST_F(NoticesTest, AWorkerKilledBetweenSendingAndItsReceiptStillDeliversOnce) {
   nonconforming();
-  Receiver receiver;
+  auto receiver_owner = receiver_failing(0);
+  auto& receiver = *receiver_owner;
   receiver.hold(true);
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
   store_.reset();  // the worker processes own the data directory now
   const std::vector<std::string> worker = {NETSAMPLE_BIN, "--data", dir_.path().string(), "notices", "deliver", "--first-backoff", "0"};
   {
     local::ChildProcess first(worker, dir_ / "worker-1.log");
-    for (int i = 0; i < 300 && !receiver.held(); ++i) std::this_thread::sleep_for(milliseconds(20));
-    ASSERT_TRUE(receiver.held()) << "the worker never sent";
+    for (int i = 0; i < 300 && !receiver.holding(); ++i) std::this_thread::sleep_for(milliseconds(20));
+    ASSERT_TRUE(receiver.holding()) << "the worker never sent";
     first.signal(SIGKILL);  // the notice reached the platform; its receipt was never recorded
     for (int i = 0; i < 100 && first.running(); ++i) std::this_thread::sleep_for(milliseconds(20));
   }
@@ -322,7 +342,7 @@ TEST_F(NoticesTest, AWorkerKilledBetweenSendingAndItsReceiptStillDeliversOnce) {
   for (const auto& [key, count] : per_key) EXPECT_LE(count, 2) << key;
   std::set<std::string> kinds_taken;
   std::map<std::string, int> taken;
-  for (const auto& n : receiver.notices()) ++taken[n["notice"]["kind"].get<std::string>() + "/" + n["recipient"]["party"].get<std::string>()];
+  for (const auto& n : receiver.taken()) ++taken[n["notice"]["kind"].get<std::string>() + "/" + n["recipient"]["party"].get<std::string>()];
   for (const auto& [what, count] : taken) EXPECT_EQ(count, 1) << what;
   EXPECT_EQ(testing::sql_text(dir_ / "netsample.db", "SELECT group_concat(DISTINCT state) FROM notice_deliveries WHERE channel = 'webhook'"), "delivered");
 }

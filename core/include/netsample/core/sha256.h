@@ -43,5 +43,7 @@ std::string to_hex(const Sha256Digest& digest);
 // Lower- or upper-case hex, exactly 64 digits.
 Result<Sha256Digest> sha256_from_hex(std::string_view hex, std::string_view field);
 inline std::string sha256_hex(std::string_view bytes) { return to_hex(sha256(bytes)); }
+// HMAC-SHA256 (RFC 2104) of `data` with `key`, in hex: how a webhook receiver checks who sent a body.
+std::string hmac_sha256_hex(std::string_view data, std::string_view key);
 
 }  // namespace netsample

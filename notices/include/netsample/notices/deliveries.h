@@ -18,6 +18,7 @@
 
 #include "netsample/core/error.h"
 #include "netsample/core/time.h"
+#include "netsample/notices/document.h"
 #include "netsample/notices/parties.h"
 #include "netsample/store/store.h"
 #include "netsample/workflow/lifecycle.h"
@@ -65,7 +66,7 @@ struct NoticeStatus {
 
 // Sends one delivery (its `attempts` counts this one). The real sender posts webhooks with libcurl and
 // mails with libcurl's SMTP.
-using Sender = std::function<AttemptOutcome(const Delivery&, const Party&, const workflow::NoticeView&)>;
+using Sender = std::function<AttemptOutcome(const Delivery&, const Party&, const workflow::NoticeView&, const NoticeFiles&)>;
 
 struct DeliverReport {
   int sent = 0, delivered = 0, retrying = 0, dead = 0;
@@ -75,11 +76,13 @@ struct DeliverReport {
 class Deliveries {
  public:
   // REQUIRES: all three outlive this object.
-  Deliveries(store::Store& store, workflow::Lifecycle& lifecycle, PartyRegistry& parties, DeliveryPolicy policy = {})
-      : store_(&store), lifecycle_(&lifecycle), parties_(&parties), policy_(policy) {}
+  // `email`: whether e-mail can be sent (an SMTP server is configured); without it e-mail addresses are
+  // not planned, and said.
+  Deliveries(store::Store& store, workflow::Lifecycle& lifecycle, PartyRegistry& parties, DeliveryPolicy policy = {}, bool email = false)
+      : store_(&store), lifecycle_(&lifecycle), parties_(&parties), policy_(policy), email_(email) {}
 
-  // Creates the deliveries the owed notices need (each addressee's webhook and e-mail; post is marked by
-  // hand). A publication (Art 62) is planned only after the organizer approved it.
+  // Writes each addressable notice's document and creates the deliveries it needs (each addressee's
+  // webhook and e-mail; post is marked by hand). A publication (Art 62) only after the organizer approved it.
   Status plan();
   // Every notice with its addressees, deliveries, state and problems.
   Result<std::vector<NoticeStatus>> statuses(const std::optional<std::string>& case_number = {});
@@ -108,9 +111,8 @@ class Deliveries {
   workflow::Lifecycle* lifecycle_;
   PartyRegistry* parties_;
   DeliveryPolicy policy_;
+  bool email_;
 };
 
-// The signature a webhook receiver checks: hex HMAC-SHA256 of the exact body with the shared secret.
-std::string webhook_signature(const std::string& body, const std::string& secret);
 
 }  // namespace netsample::notices

@@ -1,0 +1,34 @@
+// Each notice as the written document the regulation means (书面告知): a Chinese A4 page, typeset like the
+// sampling document, and the same content as JSON — the case, what was decided, the article, who it goes
+// to, the recipient's rights and the deadlines the lifecycle computed (e.g. objection within 15 days of
+// receipt, Art 52). Both are stored as evidence; the PDF's SHA-256 travels with every delivery.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/notices/parties.h"
+#include "netsample/store/store.h"
+#include "netsample/workflow/cases.h"
+#include "netsample/workflow/lifecycle.h"
+
+namespace netsample::notices {
+
+// The content: {"title", "subtitle", "case_number", "rows": [...], "organization", ...} as render_document_pdf reads it.
+nlohmann::json notice_document(const workflow::NoticeView& notice, const workflow::CaseView& view, const std::vector<Addressee>& addressees,
+                               const std::string& organization, UtcTime generated);
+
+struct NoticeFiles {
+  std::filesystem::path pdf, json;
+  std::string pdf_sha256;
+};
+// Writes the notice's PDF and JSON once (<data>/notices/), stores both as evidence of the case and
+// remembers them; later calls return what was written.
+Result<NoticeFiles> notice_files(store::Store& store, const workflow::NoticeView& notice, const workflow::CaseView& view,
+                                 const std::vector<Addressee>& addressees);
+
+}  // namespace netsample::notices
