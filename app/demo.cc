@@ -36,7 +36,7 @@ void refused(const Error& error) {
 }
 
 Status run_demo(Context& context) {
-  constexpr int kSteps = 12;
+  constexpr int kSteps = 13;
   const auto inputs = context.data_dir / "demo-inputs";
   std::filesystem::create_directories(inputs);
   std::cout << "netsample 演示：数据目录 " << std::filesystem::absolute(context.data_dir).lexically_normal().string() << "\n"
@@ -115,7 +115,23 @@ Status run_demo(Context& context) {
               << n.value("state", "") << "\n";
   std::cout << "    任务状态：" << workflow::state_label(registry.show(number)->state) << "\n";
 
-  step(9, kSteps, "证据按 SHA-256 存放，读取时重新校验");
+  step(9, kSteps, "检验不合格，书面通知送达（第51、52、74条）：webhook 签名与幂等键、电子邮件附 PDF、挂号信回执");
+  NETSAMPLE_ASSIGN(json notices, run_demo_notices(context, *world, number));
+  for (const auto& n : notices) {
+    std::cout << "    #" << n.value("id", 0) << " " << n.value("kind", "") << "（第" << n.value("article", 0) << "条）：" << n.value("delivery_state", "") << "\n";
+    for (const auto& d : n["deliveries"])
+      std::cout << "        → " << d.value("party", "") << " " << d.value("channel", "") << "：" << d.value("state", "") << "，" << d.value("attempts", 0) << " 次"
+                << (d["receipt"].is_object() && d["receipt"].contains("status") ? "，回执 " + std::to_string(d["receipt"].value("status", 0)) + " " + d["receipt"].value("time", "")
+                                                                                  : "")
+                << (d["receipt"].is_object() && d["receipt"].contains("received_date") ? "，收到 " + d["receipt"].value("received_date", "") : "") << "\n";
+  }
+  NETSAMPLE_ASSIGN(workflow::CaseView after, registry.show(number));
+  for (const auto& d : after.deadlines)
+    if (d.value("kind", "") == "objection" && d.value("status", "") == "open")
+      std::cout << "    异议期（第52条）：自 " << d.value("from", "") << " 收到书面告知起 15 日，"
+                << (d["due"].is_string() ? "届满 " + d["due"].get<std::string>() : "届满日无法确定：" + d.value("problem", "")) << "\n";
+
+  step(10, kSteps, "证据按 SHA-256 存放，读取时重新校验");
   NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, context.store->list_evidence(number));
   std::uint64_t total = 0;
   for (const auto& item : items) {
@@ -124,15 +140,15 @@ Status run_demo(Context& context) {
   }
   std::cout << "    本任务证据 " << items.size() << " 件（买样录像、片段日志、事件日志、清单、时间戳、静帧、拆封视频、封条照片、抽样文书），共 " << total / 1024 << " KiB，逐件重新计算 SHA-256 一致\n";
   for (const auto& item : items)
-    if (item.kind == "recording" || item.kind == "manifest" || item.kind == "sampling_document" || item.kind == "unboxing_video" || item.kind == "seal_photo")
+    if (item.kind == "recording" || item.kind == "manifest" || item.kind == "sampling_document" || item.kind == "unboxing_video" || item.kind == "seal_photo" || item.kind == "notice_document")
       std::cout << "    #" << item.id << " " << item.kind << " " << item.name << "  SHA-256 " << item.sha256 << "\n";
 
-  step(10, kSteps, "保存期限（第47条）：6 年内不得删除");
+  step(11, kSteps, "保存期限（第47条）：6 年内不得删除");
   Status early = registry.remove(number, context.actor);
   if (early.ok()) return make_error(ErrorCode::internal, "demo", "第47条检查没有拒绝删除新建的任务");
   refused(early.error());
 
-  step(11, kSteps, "法定期限（第75条）：自然日，次日起算，末日遇法定节假日或休息日顺延");
+  step(12, kSteps, "法定期限（第75条）：自然日，次日起算，末日遇法定节假日或休息日顺延");
   for (int days : {15, 60, 75}) {
     std::cout << "    自今天（" << format_date(today) << "）起 " << days << " 日"
               << (days == 15 ? "（异议期，第52条）" : days == 60 ? "（整改期，第65条）" : "（复查，第66条）") << "：";
@@ -149,7 +165,7 @@ Status run_demo(Context& context) {
   std::cout << "    例：2026-09-22 收到告知，15 日异议期的名义末日 " << format_date(national_day.nominal_end) << " 是国庆节，届满日 "
             << format_date(national_day.due) << "\n";
 
-  step(12, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
+  step(13, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
   NETSAMPLE_ASSIGN(auto rows, context.store->audit().records(number));
   for (size_t i = 0; i < rows.size();) {
     size_t run = i + 1;  // consecutive rows of one action on one line
@@ -167,6 +183,7 @@ Status run_demo(Context& context) {
             << "    " << context.program << " --data " << context.data_dir.string() << " audit verify\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " purchase show " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " unbox show " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " notices list --case " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " verify " << session.recording_dir.string() << "\n";
   return {};
 }
@@ -174,7 +191,7 @@ Status run_demo(Context& context) {
 }  // namespace
 
 void add_demo_command(CLI::App& app, Context& context, int& exit_code) {
-  auto* demo = app.add_subcommand("demo", "演示：名册、随机选派、抽检分离、录像买样（第35条）、快递跟踪、拆封确认（第36条）、封样与抽样文书（第37–39条）、证据、期限、审计");
+  auto* demo = app.add_subcommand("demo", "演示：名册、随机选派、抽检分离、录像买样（第35条）、快递跟踪、拆封确认（第36条）、封样与抽样文书（第37–39条）、书面通知送达（第51–52条）、证据、期限、审计");
   demo->callback([&] { exit_code = run_command(context, [&] { return run_demo(context); }); });
 }
 

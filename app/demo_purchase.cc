@@ -111,6 +111,13 @@ Result<std::unique_ptr<DemoWorld>> start_demo_world(const fs::path& dir) {
   world->courier_key = key;
   NETSAMPLE_ASSIGN(world->courier, local::CourierService::start("NS-DEMO", key));
   say("本机快递查询服务（快递100 实时查询格式，校验签名）" + world->courier->url());
+  std::snprintf(key, sizeof key, "%08x%08x%08x%08x", entropy(), entropy(), entropy(), entropy());
+  world->platform_secret = key;
+  // The platform's notice endpoint fails its first request: the demo shows a retry with the same key.
+  NETSAMPLE_ASSIGN(world->platform_hook, local::WebhookReceiver::start(world->platform_secret, 1));
+  say("本机电商平台通知接口（校验 HMAC-SHA256 签名与幂等键）" + world->platform_hook->url());
+  NETSAMPLE_ASSIGN(world->mail, local::MailSink::start());
+  say("本机邮件服务器（SMTP，收下所有邮件）" + world->mail->url());
   return world;
 }
 

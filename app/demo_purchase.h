@@ -26,6 +26,9 @@ struct DemoWorld {
   std::unique_ptr<purchase::DemoShop> shop;
   std::unique_ptr<local::CourierService> courier;  // Kuaidi100's format, with credentials made for this run
   std::string courier_key;
+  std::unique_ptr<local::WebhookReceiver> platform_hook;  // the platform's and the network supervision unit's notice endpoint
+  std::string platform_secret;
+  std::unique_ptr<local::MailSink> mail;                  // the operator's and the other region's bureau's mailboxes
 };
 
 // Starts them all; says what it starts.
@@ -48,5 +51,12 @@ Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& wor
 // `unbox finish` and `seal` answered.
 Result<nlohmann::json> run_demo_unboxing(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler,
                                          const std::string& tracking_number);
+
+// The lab finds the sample nonconforming (the demo's tester), so the case owes its Art 51 and 74 notices;
+// the parties are registered (platform and network supervision by webhook, operator and the producer's
+// region's bureau by e-mail, the producer by post), `netsample notices deliver` sends them all — one
+// platform answer fails first and is retried with the same key — and the operator's registered letter is
+// marked received, which starts the 15-day objection period (Art 52). Returns `notices list --json`.
+Result<nlohmann::json> run_demo_notices(Context& context, DemoWorld& world, const std::string& case_number);
 
 }  // namespace netsample::app

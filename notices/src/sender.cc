@@ -118,7 +118,9 @@ Result<std::optional<MailSettings>> load_mail_settings(const fs::path& data_dir)
   if (!fs::exists(file, ec)) return std::optional<MailSettings>{};
   NETSAMPLE_ASSIGN(std::string text, read_file(file));
   NETSAMPLE_ASSIGN(json root, parse_json(text, file.string()));
-  NETSAMPLE_ASSIGN(JsonFields fields, JsonFields::of(root, file.string() + ":"));
+  NETSAMPLE_ASSIGN(JsonFields fields, JsonFields::of(root, "notices.json"));
+  for (const auto& [key, value] : root.items())  // "_comment" and the like: notes for people
+    if (key.starts_with("_")) (void)fields.raw(key);
   if (!root.contains("smtp")) return std::optional<MailSettings>{};
   NETSAMPLE_ASSIGN(JsonFields smtp, fields.object("smtp"));
   MailSettings mail;

@@ -4,6 +4,9 @@
 // order and the case; then the refusals of the purchase commands against a real running recorder.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <regex>
+
 #include <thread>
 
 #include "netsample/core/file_io.h"
@@ -38,8 +41,10 @@ class PurchaseEndToEnd : public ::testing::Test {
     return json::parse(r.out, nullptr, false);
   }
   static std::string demo_case() {
+    // The case file, not the seals, lab or result files written beside it: DEMO-YYYYMMDD-NN.json.
+    static const std::regex case_file(R"(DEMO-\d{8}-\d{2}\.json)");
     for (const auto& entry : fs::directory_iterator(data() / "demo-inputs"))
-      if (entry.path().filename().string().starts_with("DEMO-")) return entry.path().stem().string();
+      if (std::regex_match(entry.path().filename().string(), case_file)) return entry.path().stem().string();
     return "";
   }
   static std::string sampler_of(const std::string& number) {
@@ -86,11 +91,27 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_EQ(u["steps"][0]["how"], "label");
   EXPECT_EQ(u["video_info"]["timestamps"].size(), 1u);  // the import stamped by the demo's TSA
   EXPECT_NE(u["sealing"]["inspection"]["seal_number"], u["sealing"]["backup"]["seal_number"]);
+  // Then the lab's (made-up) nonconforming result and the notices: delivered by webhook (the platform's
+  // endpoint failed once: two attempts, one key), by e-mail with the PDF, and the operator's registered
+  // letter received, which opened the objection period (Art 52).
   const json view = run_json({"case", "show", number});
-  EXPECT_EQ(view["state"], "sealed");
-  bool owed = false;
-  for (const auto& n : view["notices"]) owed = owed || (n["kind"] == "sampling_document" && n["article"] == 39);
-  EXPECT_TRUE(owed) << view["notices"].dump();
+  EXPECT_EQ(view["state"], "objection_window");
+  const json notices = run_json({"notices", "list", "--case", number});
+  std::map<std::string, json> by_kind;
+  for (const auto& n : notices) by_kind[n["kind"]] = n;
+  ASSERT_TRUE(by_kind.contains("sampling_document")) << notices.dump(2);
+  EXPECT_EQ(by_kind["sampling_document"]["delivery_state"], "delivered");
+  bool webhook = false, received = false;
+  for (const auto& d : by_kind["result_nonconforming"]["deliveries"]) {
+    webhook = webhook || (d["channel"] == "webhook" && d["state"] == "delivered" && d["attempts"] == 2);
+    received = received || (d["channel"] == "post" && d["state"] == "received");
+  }
+  EXPECT_TRUE(webhook) << by_kind["result_nonconforming"].dump(2);
+  EXPECT_TRUE(received);
+  EXPECT_EQ(by_kind["result_to_producer_region"]["delivery_state"], "delivered");  // Art 74: the producer is in 广东省
+  bool window = false;
+  for (const auto& d : view["deadlines"]) window = window || (d["kind"] == "objection" && d["status"] == "open");
+  EXPECT_TRUE(window);
 
   // The reviewer's own check of the recording, from its files (the demo's TSA is in <data>/tsa-trust.pem).
   const ProcessResult verified = run({"verify", s["recording_dir"]});
@@ -116,7 +137,7 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_NE(text.out.find(u["sealing"]["backup"]["seal_number"].get<std::string>()), std::string::npos);
   EXPECT_NE(text.out.find("批号 B20261101"), std::string::npos);
   EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);
-  for (const char* said : {"第16条", "第47条", "审计链完整", "录像", "校验报告", "抽样文书", "已签收", "与面单一致", "已封样"})
+  for (const char* said : {"第16条", "第47条", "审计链完整", "录像", "校验报告", "抽样文书", "已签收", "与面单一致", "已封样", "回执 201", "异议期（第52条）"})
     EXPECT_NE(demo_->out.find(said), std::string::npos) << said;
 }
 
@@ -124,7 +145,7 @@ TEST_F(PurchaseEndToEnd, ACaseThatIsNotPlannedCannotBePurchasedAgain) {
   const std::string number = demo_case();
   const ProcessResult r = run({"--as", sampler_of(number), "purchase", "start", "--case", number, "--new-purchase", "--source", "x11::0"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.err.find("已封样"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("异议期"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("第35条"), std::string::npos) << r.err;
 }
 
