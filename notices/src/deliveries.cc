@@ -163,6 +163,8 @@ Result<std::vector<NoticeStatus>> Deliveries::statuses(const std::optional<std::
       all_delivered = all_delivered && delivered;
       any_dead = any_dead || (has && dead_only && !delivered);
     }
+    const bool returned = std::any_of(s.deliveries.begin(), s.deliveries.end(), [](const Delivery& d) { return d.state == "returned"; });
+    if (returned) s.problems.push_back("挂号信被退回：被抽样对象无法联系的，移交执法（第73条）");
     if (all_delivered) s.state = "delivered";
     else if (!s.problems.empty() && std::any_of(s.addressees.begin(), s.addressees.end(), [](const Addressee& a) { return !a.problem.empty(); }))
       s.state = "unaddressed";
@@ -283,6 +285,55 @@ Result<Delivery> Deliveries::mark_received(std::int64_t notice_id, const std::st
   return get(post->id);
 }
 
+Result<Delivery> Deliveries::mark_returned(std::int64_t notice_id, const std::string& party_id, const std::string& reason, const std::string& actor) {
+  NETSAMPLE_ASSIGN(workflow::NoticeView n, notice(notice_id));
+  NETSAMPLE_ASSIGN(std::vector<Delivery> existing, query("d.notice_id = ?1", notice_id));
+  auto post = std::find_if(existing.begin(), existing.end(), [&](const Delivery& d) { return d.channel == "post" && d.party_id == party_id; });
+  if (post == existing.end() || post->state != "posted")
+    return make_error(ErrorCode::refused_by_rule, "--party", "通知 #" + std::to_string(notice_id) + " 没有寄给 " + party_id + " 且在途的挂号信");
+  if (reason.empty()) return make_error(ErrorCode::missing_field, "--reason", "须写明退回原因（如 查无此单位、拒收、地址不详）");
+  json receipt = post->receipt;
+  receipt["returned"] = format_iso8601_beijing(store_->clock().now());
+  receipt["returned_reason"] = reason;
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE notice_deliveries SET state = 'returned', receipt = ?2, updated_utc_us = ?3 WHERE id = ?1"));
+    NETSAMPLE_TRY(update.bind(1, post->id).bind(2, receipt.dump()).bind(3, to_utc_us(store_->clock().now())).run());
+    return status_of(store_->audit().append({actor, "notice.returned", n.case_number, {{"notice", notice_id}, {"party", party_id}, {"receipt", receipt}}},
+                                            store_->clock().now()));
+  }));
+  return get(post->id);
+}
+
+Result<std::vector<std::string>> Deliveries::hand_over_unreachable() {
+  NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, statuses());
+  std::vector<std::string> handed;
+  for (const auto& s : all) {
+    if (s.notice.kind != "result_nonconforming") continue;
+    for (const auto& a : s.addressees) {
+      if (a.role != "operator" || !a.party) continue;
+      std::vector<const Delivery*> mine;
+      for (const auto& d : s.deliveries)
+        if (d.party_id == a.party->id) mine.push_back(&d);
+      const bool returned = std::any_of(mine.begin(), mine.end(), [](const Delivery* d) { return d->state == "returned"; });
+      const bool reached = std::any_of(mine.begin(), mine.end(), [](const Delivery* d) { return d->state == "delivered" || d->state == "received"; });
+      const bool all_dead = !mine.empty() && std::all_of(mine.begin(), mine.end(), [](const Delivery* d) { return d->state == "dead"; });
+      if (reached || !(returned || (all_dead && a.party->postal_address.empty()))) continue;
+      NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*store_).show(s.notice.case_number));
+      if (view.state != "objection_window" && view.state != "result_handling" && view.state != "rectification") continue;
+      std::string attempts;
+      for (const Delivery* d : mine)
+        attempts += (attempts.empty() ? "" : "；") + d->channel + " " + d->state + " " + std::to_string(d->attempts) + " 次" +
+                    (d->last_error.empty() ? "" : "（" + d->last_error + "）") +
+                    (d->receipt.is_object() && d->receipt.contains("returned_reason") ? "（退回：" + d->receipt["returned_reason"].get<std::string>() + "）" : "");
+      NETSAMPLE_TRY(status_of(lifecycle_->apply_event(s.notice.case_number, "operator_unreachable",
+                                                      {{"attempts", attempts}, {"note", "通知 #" + std::to_string(s.notice.id) + " 无法送达 " + a.party->name}},
+                                                      "system:notices")));
+      handed.push_back(s.notice.case_number);
+    }
+  }
+  return handed;
+}
+
 Result<DeliverReport> Deliveries::deliver(const Sender& send, UtcTime now) {
   NETSAMPLE_TRY(plan());
   NETSAMPLE_ASSIGN(std::vector<Delivery> due_now, due(now));
@@ -313,6 +364,8 @@ Result<DeliverReport> Deliveries::deliver(const Sender& send, UtcTime now) {
     }
     report.lines.push_back(line);
   }
+  NETSAMPLE_ASSIGN(report.handed_over, hand_over_unreachable());
+  for (const auto& c : report.handed_over) report.lines.push_back(c + "：被抽样对象无法联系，已移交区县局企业监管和执法机构（第73条）");
   return report;
 }
 

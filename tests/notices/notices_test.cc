@@ -294,6 +294,29 @@ TEST_F(NoticesTest, RegisteredMailReceivedStartsTheObjectionPeriod) {  // Art 52
   EXPECT_TRUE(store_->audit().verify()->intact);
 }
 
+TEST_F(NoticesTest, AnOperatorThatCannotBeReachedIsHandedToEnforcement) {  // Art 73
+  nonconforming();
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file("http://127.0.0.1:9/hook")), "os:test").ok());
+  const auto all = statuses();
+  const std::int64_t id = of_kind(all, "result_nonconforming").notice.id;
+  ASSERT_TRUE(deliveries_->mark_posted(id, "op-qingquan", "EMS1234567890CN", "os:test").ok());
+  auto still_posted = deliveries_->hand_over_unreachable();
+  ASSERT_TRUE(still_posted.ok());
+  EXPECT_TRUE(still_posted->empty());  // a letter on its way is not a failure
+  EXPECT_FALSE(deliveries_->mark_returned(id, "op-qingquan", "", "os:test").ok());  // the reason is required
+  auto returned = deliveries_->mark_returned(id, "op-qingquan", "查无此单位", "os:test");
+  ASSERT_TRUE(returned.ok()) << returned.error().describe();
+  EXPECT_EQ(returned->state, "returned");
+  auto handed = deliveries_->hand_over_unreachable();
+  ASSERT_TRUE(handed.ok()) << handed.error().describe();
+  ASSERT_EQ(*handed, std::vector<std::string>{"CQ-1"});
+  EXPECT_EQ(workflow::CaseRegistry(*store_).show("CQ-1")->state, "unreachable");
+  const auto event = lifecycle_->history("CQ-1")->back();
+  EXPECT_EQ(event.event, "operator_unreachable");
+  EXPECT_NE(event.fields["attempts"].get<std::string>().find("查无此单位"), std::string::npos);  // the attempts are listed
+  EXPECT_TRUE(deliveries_->hand_over_unreachable()->empty());  // once
+}
+
 TEST_F(NoticesTest, APublicationIsNeverSentBeforeItsApproval) {  // Art 62
   nonconforming();
   // A publication row without the organizer's approval (only a hand edit can make one: the lifecycle

@@ -231,7 +231,7 @@ TEST(Lifecycle, AvailableEventsFollowStateAndRole) {
   std::set<std::string> organizer, sampler;
   for (const auto* t : *h.lifecycle().available_events("CQ-1", "O1")) organizer.insert(t->event);
   for (const auto* t : *h.lifecycle().available_events("CQ-1", "S1")) sampler.insert(t->event);
-  EXPECT_EQ(organizer, (std::set<std::string>{"notice_received", "object_procedure", "request_retest", "window_expired"}));
+  EXPECT_EQ(organizer, (std::set<std::string>{"notice_received", "object_procedure", "operator_unreachable", "request_retest", "window_expired"}));
   EXPECT_TRUE(sampler.empty());
 }
 

@@ -50,6 +50,7 @@ const std::vector<StateInfo>& lifecycle_states() {
       {"returned", "退样", {36}},
       {"rejected_at_lab", "检验机构拒收", {40}},
       {"test_interrupted", "检验中止", {45}},
+      {"unreachable", "无法联系，移交执法", {73}, true},
       {"closed", "结案", {}, true},
   };
   return states;
@@ -162,6 +163,10 @@ const std::vector<Transition>& lifecycle_transitions() {
       {{"business_stopped"}, "third_reinspection_failed", "licence_revoked", {"district"}, {date("reinspection_date", "第三次复查日期")}, {68},
        "第三次复查仍不合格，吊销营业执照"},
       // Closing the side exits
+      // Art 73: a nonconforming operator that cannot be reached at its registered addresses is handed to the
+      // district bureau's enterprise supervision and enforcement units (the notices module applies it).
+      {{"objection_window", "result_handling", "rectification"}, "operator_unreachable", "unreachable", {"organizer", "system"},
+       {text("attempts", "送达尝试"), text("note", "说明", false)}, {73}, "被抽样对象无法联系，移交区县局企业监管和执法机构"},
       {{"conforming"}, "close", "closed", {"organizer"}, {text("summary", "结案说明", false)}, {48, 50}, "结案（合格）"},
       {{"returned"}, "close", "closed", {"organizer"}, {text("summary", "结案说明", false)}, {36}, "结案（退样）"},
       {{"rejected_at_lab"}, "close", "closed", {"organizer"}, {text("summary", "结案说明", false)}, {40}, "结案（拒收）"},

@@ -70,6 +70,7 @@ using Sender = std::function<AttemptOutcome(const Delivery&, const Party&, const
 
 struct DeliverReport {
   int sent = 0, delivered = 0, retrying = 0, dead = 0;
+  std::vector<std::string> handed_over;  // cases handed to enforcement (Art 73)
   std::vector<std::string> lines;  // for a person
 };
 
@@ -97,6 +98,14 @@ class Deliveries {
   // for a nonconforming result the case records notice_received for that recipient).
   Result<Delivery> mark_posted(std::int64_t notice_id, const std::string& party_id, const std::string& registered_number, const std::string& actor);
   Result<Delivery> mark_received(std::int64_t notice_id, const std::string& party_id, const std::string& date, const std::string& actor);
+
+  // The registered letter came back (refused, moved, no such addressee).
+  Result<Delivery> mark_returned(std::int64_t notice_id, const std::string& party_id, const std::string& reason, const std::string& actor);
+
+  // Art 73: a nonconforming result that cannot reach the sampled operator — its letter came back, or every
+  // electronic channel is dead and it has no postal address — hands the case to enforcement
+  // (operator_unreachable, with the attempts listed). Returns the cases handed over now.
+  Result<std::vector<std::string>> hand_over_unreachable();
 
   Result<Delivery> get(std::int64_t delivery_id);
 
