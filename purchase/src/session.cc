@@ -423,12 +423,9 @@ Result<std::vector<std::string>> PurchaseSessions::verify_records() {
   std::vector<std::string> problems;
   for (const auto& s : sessions) {
     const std::string who = "任务 " + s.case_number + " 第 " + std::to_string(s.seq) + " 次买样";
-    const auto& audited = audited_steps[s.id];
-    for (size_t i = 0; i < std::max(s.steps.size(), audited.size()); ++i) {
-      if (i >= s.steps.size()) problems.push_back(who + "：审计记录中的第 " + std::to_string(i + 1) + " 个步骤在数据库中缺失");
-      else if (i >= audited.size()) problems.push_back(who + "：步骤「" + s.steps[i].step + "」没有审计记录（被插入？）");
-      else if (s.steps[i].to_json() != audited[i]) problems.push_back(who + "：步骤「" + s.steps[i].step + "」与审计记录不一致（被改动？）");
-    }
+    std::vector<json> stored;
+    for (const auto& step : s.steps) stored.push_back(step.to_json());
+    for (auto& line : store::compare_with_audit(who, stored, audited_steps[s.id], "step")) problems.push_back(std::move(line));
     if (s.state == "recording") continue;
     const auto closed = audited_close.find(s.id);
     if (closed == audited_close.end() || closed->second.value("state", "") != s.state ||

@@ -1,6 +1,8 @@
 #include "netsample/store/audit.h"
 
 #include <fcntl.h>
+
+#include <algorithm>
 #include <sys/file.h>
 
 #include "netsample/core/file_io.h"
@@ -137,6 +139,17 @@ Result<std::vector<AuditRecord>> AuditLog::records(const std::optional<std::stri
                               stmt.text(5), stmt.text(6), stmt.text(7)});
   }
   return out;
+}
+
+std::vector<std::string> compare_with_audit(const std::string& who, const std::vector<nlohmann::json>& stored,
+                                            const std::vector<nlohmann::json>& audited, const std::string& name_key) {
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < std::max(stored.size(), audited.size()); ++i) {
+    if (i >= stored.size()) problems.push_back(who + "：审计记录中的第 " + std::to_string(i + 1) + " 个步骤在数据库中缺失");
+    else if (i >= audited.size()) problems.push_back(who + "：步骤「" + stored[i].value(name_key, "") + "」没有审计记录（被插入？）");
+    else if (stored[i] != audited[i]) problems.push_back(who + "：步骤「" + stored[i].value(name_key, "") + "」与审计记录不一致（被改动？）");
+  }
+  return problems;
 }
 
 }  // namespace netsample::store

@@ -85,4 +85,10 @@ class AuditLog {
   std::filesystem::path witness_file_;
 };
 
+// Rows kept in the database against the payloads the audit log recorded when they were written, in order:
+// one line per row missing, added or changed, each named "<who>：步骤「<name>」…". For the modules whose rows
+// are not in a case's snapshot (purchase and unboxing steps).
+std::vector<std::string> compare_with_audit(const std::string& who, const std::vector<nlohmann::json>& stored,
+                                            const std::vector<nlohmann::json>& audited, const std::string& name_key);
+
 }  // namespace netsample::store
