@@ -84,8 +84,15 @@ class NoticesTest : public ::testing::Test {
     throw std::runtime_error("no notice " + kind);
   }
 
+  static HttpClientOptions one_try() {  // as `notices deliver` sends: the deliveries keep the retries
+    HttpClientOptions options;
+    options.retry.max_attempts = 1;
+    return options;
+  }
+
   testing::TempDir dir_;
   ManualClock clock_;
+  HttpClient http_{one_try()};
   std::unique_ptr<store::Store> store_;
   workflow::Calendar calendar_;
   workflow::PlatformRegistry platforms_;
@@ -170,10 +177,7 @@ TEST_F(NoticesTest, AWebhookIsSignedRetriedAndTakenOnce) {
   auto receiver_owner = receiver_failing(2);  // two failures first
   auto& receiver = *receiver_owner;
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
-  HttpClientOptions options;
-  options.retry.max_attempts = 1;
-  HttpClient http(options);
-  const Sender send = make_sender(http, std::nullopt);
+  const Sender send = make_sender(http_, std::nullopt);
   for (int pass = 0; pass < 4; ++pass) ASSERT_TRUE(deliveries_->deliver(send, clock_.now() + seconds(pass)).ok());
   EXPECT_EQ(receiver.bad_signatures(), 0);
   EXPECT_EQ(receiver.requests(), 3);  // 503, 503, then taken
@@ -202,10 +206,7 @@ TEST_F(NoticesTest, AReceiverThatNeverTakesItEndsAsADeadLetter) {
   auto receiver_owner = receiver_failing(1000);
   auto& receiver = *receiver_owner;
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
-  HttpClientOptions options;
-  options.retry.max_attempts = 1;
-  HttpClient http(options);
-  const Sender send = make_sender(http, std::nullopt);
+  const Sender send = make_sender(http_, std::nullopt);
   for (int pass = 0; pass < 8; ++pass) ASSERT_TRUE(deliveries_->deliver(send, clock_.now() + hours(pass)).ok());
   const auto all_2 = statuses();
   const NoticeStatus& result = of_kind(all_2, "result_nonconforming");
@@ -240,10 +241,7 @@ TEST_F(NoticesTest, AnEmailCarriesTheNoticeAsAPdfWithItsTitle) {
   ASSERT_TRUE(mail.ok() && mail->has_value());
   DeliveryPolicy policy;
   Deliveries with_mail(*store_, *lifecycle_, *parties_, policy, true);
-  HttpClientOptions options;
-  options.retry.max_attempts = 1;
-  HttpClient http(options);
-  ASSERT_TRUE(with_mail.deliver(make_sender(http, *mail), clock_.now()).ok());
+  ASSERT_TRUE(with_mail.deliver(make_sender(http_, *mail), clock_.now()).ok());
   const auto messages = (*sink)->messages();
   ASSERT_EQ(messages.size(), 2u);  // the sampling document (Art 39) and the nonconforming result (Art 51), both to the operator
   std::string result;
@@ -270,10 +268,7 @@ TEST_F(NoticesTest, TheWebhookCarriesTheDocumentAndItsDigest) {
   nonconforming();
   auto receiver_owner = receiver_failing(0);
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver_owner->url())), "os:test").ok());
-  HttpClientOptions options;
-  options.retry.max_attempts = 1;
-  HttpClient http(options);
-  ASSERT_TRUE(deliveries_->deliver(make_sender(http, std::nullopt), clock_.now()).ok());
+  ASSERT_TRUE(deliveries_->deliver(make_sender(http_, std::nullopt), clock_.now()).ok());
   ASSERT_EQ(receiver_owner->taken().size(), 1u);
   const json body = receiver_owner->taken()[0];
   EXPECT_EQ(body["document"]["content"]["title"], "检验结论不合格告知");
@@ -352,10 +347,7 @@ TEST_F(NoticesTest, APublicationIsNeverSentBeforeItsApproval) {  // Art 62
   auto receiver_owner = receiver_failing(0);
   auto& receiver = *receiver_owner;
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
-  HttpClientOptions options;
-  options.retry.max_attempts = 1;
-  HttpClient http(options);
-  ASSERT_TRUE(deliveries_->deliver(make_sender(http, std::nullopt), clock_.now()).ok());
+  ASSERT_TRUE(deliveries_->deliver(make_sender(http_, std::nullopt), clock_.now()).ok());
   const auto all_3 = statuses();
   const NoticeStatus& publication = of_kind(all_3, "publication");
   EXPECT_EQ(publication.state, "refused");
