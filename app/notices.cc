@@ -128,9 +128,9 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
   list->add_option("--case", list_flags->case_number, "只列此任务");
   list->callback([&context, &exit_code, list_flags] {
     exit_code = run_command(context, [&]() -> Status {
+      // Reads only: the deliveries and documents are made by `notices deliver`.
       NETSAMPLE_ASSIGN(std::optional<MailSettings> mail, load_mail_settings(context.data_dir));
       Services services(context, {}, mail.has_value());
-      NETSAMPLE_TRY(services.deliveries.plan());
       NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, services.deliveries.statuses(list_flags->case_number.empty() ? std::nullopt
                                                                                                                      : std::optional(list_flags->case_number)));
       std::erase_if(all, [&](const NoticeStatus& s) { return !list_flags->state.empty() && s.state != list_flags->state; });
