@@ -36,7 +36,8 @@ Result<json> netsample_json(Context& context, const std::string& actor, const st
 
 Result<nlohmann::json> run_demo_unboxing(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler,
                                          const std::string& tracking_number) {
-  const fs::path video = world.dir / ("unboxing-" + case_number + ".mp4");
+  // Absolute: seals.json names the seal photos, and its relative paths are read from its own directory.
+  const fs::path video = fs::absolute(world.dir / ("unboxing-" + case_number + ".mp4")).lexically_normal();
   NETSAMPLE_ASSIGN(json made, netsample_json(context, sampler, {"unbox", "demo-video", "--out", video.string(), "--number", tracking_number}));
   std::cout << "    生成的拆封视频 " << video.string() << "（画面注明为演示视频）\n";
   NETSAMPLE_ASSIGN(json started, netsample_json(context, sampler, {"unbox", "start", "--case", case_number, "--source", "file:" + video.string(), "--tsa",

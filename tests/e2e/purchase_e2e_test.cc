@@ -24,7 +24,9 @@ class PurchaseEndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    demo_ = new ProcessResult(run({"demo"}));
+    // As the README runs it: a data directory relative to the working directory (a path the demo hands to
+    // other commands must still resolve; the seal photos once did not).
+    demo_ = new ProcessResult(testing::run_process({"/bin/sh", "-c", "cd '" + dir_->path().string() + "' && exec " NETSAMPLE_BIN " --data data demo"}));
   }
   static void TearDownTestSuite() {
     delete demo_;
