@@ -105,12 +105,12 @@ Status Deliveries::plan() {
     NETSAMPLE_ASSIGN(std::vector<Addressee> addressees, parties_->resolve(n, views[n.case_number]));
     if (std::none_of(addressees.begin(), addressees.end(), [](const Addressee& a) { return a.party.has_value(); })) continue;
     NETSAMPLE_TRY(status_of(notice_files(*store_, n, views[n.case_number], addressees)));  // what every channel carries
+    NETSAMPLE_ASSIGN(std::vector<Delivery> existing, query("d.notice_id = ?1", n.id));
     for (const auto& a : addressees) {
       if (!a.party) continue;
       for (const std::string channel : {"webhook", "email"}) {
         if ((channel == "webhook" ? a.party->webhook_url : a.party->email).empty()) continue;
         if (channel == "email" && !email_) continue;
-        NETSAMPLE_ASSIGN(std::vector<Delivery> existing, query("d.notice_id = ?1", n.id));
         if (std::any_of(existing.begin(), existing.end(), [&](const Delivery& d) { return d.party_id == a.party->id && d.channel == channel; })) continue;
         const std::string key = "ns-" + std::to_string(n.id) + "-" + a.party->id + "-" + channel + "-" + random_hex(8);
         NETSAMPLE_TRY(store_->write([&]() -> Status {
@@ -125,6 +125,10 @@ Status Deliveries::plan() {
                 {"channel", channel}, {"idempotency_key", key}}},
               store_->clock().now()));
         }));
+        Delivery planned;  // two roles of one notice can name the same party: plan its channel once
+        planned.party_id = a.party->id;
+        planned.channel = channel;
+        existing.push_back(planned);
       }
     }
   }
