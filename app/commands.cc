@@ -1,9 +1,10 @@
 #include "commands.h"
-#include "netsample/unboxing/session.h"
 
 #include <iomanip>
 #include <sstream>
 
+#include "netsample/notices/parties.h"
+#include "netsample/unboxing/session.h"
 #include "netsample/workflow/calendar.h"
 #include "netsample/workflow/cases.h"
 #include "netsample/workflow/roster.h"
@@ -338,6 +339,10 @@ int verify_audit(Context& context) {
   if (!unboxings.ok()) return report(context, unboxings.error());
   records->problems.insert(records->problems.end(), unboxings->begin(), unboxings->end());
   records->intact = records->intact && unboxings->empty();
+  auto parties = notices::PartyRegistry(*context.store).verify_records();
+  if (!parties.ok()) return report(context, parties.error());
+  records->problems.insert(records->problems.end(), parties->begin(), parties->end());
+  records->intact = records->intact && parties->empty();
   const bool intact = chain->intact && records->intact;
   if (context.json) {
     json out = {{"intact", intact},

@@ -1,6 +1,7 @@
 #include "netsample/notices/parties.h"
 
 #include <algorithm>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -137,6 +138,29 @@ Result<Party> PartyRegistry::get(const std::string& id) {
   for (auto& p : all)
     if (p.id == id) return p;
   return make_error(ErrorCode::not_found, "party", "没有编号为 " + id + " 的收件方（notices parties add --file）");
+}
+
+Result<std::vector<std::string>> PartyRegistry::verify_records() {
+  NETSAMPLE_ASSIGN(std::vector<Party> stored, list());
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> rows, store_->audit().records());
+  std::map<std::string, json> audited;  // id -> its last audited form
+  for (const auto& row : rows)
+    if (row.action == "party.added" || row.action == "party.updated") {
+      json payload = json::parse(row.payload, nullptr, false);
+      if (!payload.is_object()) continue;
+      const std::string id = payload.value("id", "");
+      audited[id] = std::move(payload);
+    }
+  std::vector<std::string> problems;
+  for (const Party& p : stored) {
+    const auto found = audited.find(p.id);
+    if (found == audited.end()) problems.push_back("收件方 " + p.id + "（" + p.name + "）没有审计记录（被插入？）");
+    else if (found->second != stored_form(p)) problems.push_back("收件方 " + p.id + "（" + p.name + "）与审计记录不一致（被改动？）");
+    if (found != audited.end()) audited.erase(found);
+  }
+  for (const auto& [id, payload] : audited)
+    problems.push_back("收件方 " + id + "（" + payload.value("name", "") + "）在审计记录中，但数据库中缺失（被删除？）");
+  return problems;
 }
 
 Result<std::vector<Addressee>> PartyRegistry::resolve(const workflow::NoticeView& notice, const workflow::CaseView& view) {

@@ -151,6 +151,28 @@ TEST_F(NoticesTest, EveryRecipientRoleTheLifecycleNamesFindsItsParty) {
   EXPECT_GE(roles, 12);
 }
 
+TEST_F(NoticesTest, APartyRowChangedInTheDatabaseByHandIsNamedByTheAuditCheck) {
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file("https://open.jd.com/hook")), "os:test").ok());
+  json updated = parties_file("https://open.jd.com/hook-v2");
+  ASSERT_TRUE(parties_->put(*parse_parties(updated), "os:test").ok());  // an audited change is no problem
+  EXPECT_TRUE(parties_->verify_records()->empty());
+
+  // Notices to the platform redirected to another host, a party inserted and one deleted, all without the log.
+  ASSERT_TRUE(store_->db().exec("UPDATE parties SET webhook_url = 'https://evil.example/hook' WHERE id = 'jd'").ok());
+  ASSERT_TRUE(store_->db().exec("INSERT INTO parties (id, kind, name, email, updated_utc_us) VALUES ('x-1', 'operator', '某店', 'a@b.cn', 0)").ok());
+  ASSERT_TRUE(store_->db().exec("DELETE FROM parties WHERE id = 'pr-qingquan'").ok());
+  const auto problems = *parties_->verify_records();
+  ASSERT_EQ(problems.size(), 3u) << ::testing::PrintToString(problems);
+  auto names = [&](const std::string& id, const std::string& what) {
+    for (const auto& p : problems)
+      if (p.find(id) != std::string::npos && p.find(what) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(names("jd", "不一致"));
+  EXPECT_TRUE(names("x-1", "没有审计记录"));
+  EXPECT_TRUE(names("pr-qingquan", "缺失"));
+}
+
 TEST_F(NoticesTest, EveryAddresseeIsResolvedAndOneWithoutAChannelIsAnError) {
   nonconforming();
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file("http://127.0.0.1:9/hook", false)), "os:test").ok());

@@ -55,6 +55,11 @@ class PartyRegistry {
   Result<std::vector<Party>> list();
   Result<Party> get(const std::string& id);
 
+  // Every party row against its last audited add or update, so a webhook URL, address or e-mail changed in
+  // the database by hand (notices would go elsewhere) is named; one line per problem, empty when all match.
+  // The secret is compared as set or not set only: its value is never written to the audit log.
+  Result<std::vector<std::string>> verify_records();
+
   // The notice's recipient roles for its case: operator and producer by the case's names, platform and
   // network supervision by the case's platform (a unit without a platform serves all), the producer's
   // region's bureau by the longest region its address begins with, the applicant (Art 52-58) by the
