@@ -339,8 +339,11 @@ int verify_audit(Context& context) {
   if (!unboxings.ok()) return report(context, unboxings.error());
   records->problems.insert(records->problems.end(), unboxings->begin(), unboxings->end());
   records->intact = records->intact && unboxings->empty();
-  auto parties = notices::PartyRegistry(*context.store).verify_records();
+  notices::PartyRegistry party_registry(*context.store);
+  auto parties = party_registry.verify_records();
   if (!parties.ok()) return report(context, parties.error());
+  auto party_rows = party_registry.list();
+  if (!party_rows.ok()) return report(context, party_rows.error());
   records->problems.insert(records->problems.end(), parties->begin(), parties->end());
   records->intact = records->intact && parties->empty();
   const bool intact = chain->intact && records->intact;
@@ -354,6 +357,7 @@ int verify_audit(Context& context) {
                 {"records", {{"intact", records->intact},
                              {"cases_checked", records->cases_checked},
                              {"people_checked", records->people_checked},
+                             {"parties_checked", party_rows->size()},
                              {"problems", records->problems}}}};
     if (chain->witness) out["chain"]["witness"] = {{"seq", chain->witness->seq}, {"hash", chain->witness->hash}};
     print_json(out);
@@ -365,7 +369,8 @@ int verify_audit(Context& context) {
       std::cout << "✗ 审计链被破坏" << (chain->first_bad_seq > 0 ? "（第 " + std::to_string(chain->first_bad_seq) + " 条）" : "")
                 << "：" << chain->problem << "\n";
     if (records->intact)
-      std::cout << "✓ 案件、人员、买样与拆封记录与审计记录一致：" << records->cases_checked << " 个任务，" << records->people_checked << " 名人员\n";
+      std::cout << "✓ 案件、人员、买样、拆封与收件方记录与审计记录一致：" << records->cases_checked << " 个任务，" << records->people_checked
+                << " 名人员，" << party_rows->size() << " 个收件方\n";
     for (const auto& problem : records->problems) std::cout << "✗ " << problem << "\n";
   }
   return intact ? 0 : 4;

@@ -170,6 +170,20 @@ TEST_F(Cli, AuditVerifyCatchesAHandEditedRowAndNamesIt) {
   EXPECT_EQ(report["chain"]["first_bad_row"], 3);
 }
 
+TEST_F(Cli, AuditVerifyNamesAPartyWhoseWebhookWasChangedByHand) {
+  testing::write_text(dir_ / "parties.json", R"({"parties": [{"id": "jd", "kind": "platform", "name": "京东", "platform": "jd",
+      "webhook": {"url": "https://open.jd.com/hook", "secret": "platform-shared-secret-0123456789"}}]})");
+  ASSERT_EQ(run({"notices", "parties", "add", "--file", (dir_ / "parties.json").string()}).exit_code, 0);
+  const json clean = run_json({"audit", "verify"});
+  EXPECT_TRUE(clean["intact"]);
+  EXPECT_EQ(clean["records"]["parties_checked"], 1);
+  // Notices to the platform redirected without the log: the chain is whole, the party row is not.
+  testing::sql_exec(db(), "UPDATE parties SET webhook_url = 'https://evil.example/hook' WHERE id = 'jd'");
+  const ProcessResult human = run({"audit", "verify"});
+  EXPECT_EQ(human.exit_code, 4);
+  EXPECT_NE(human.out.find("收件方 jd（京东）与审计记录不一致"), std::string::npos) << human.out;
+}
+
 TEST_F(Cli, AuditVerifyCatchesADeletedRow) {
   add_roster_and_case("CQ-1");
   testing::sql_exec(db(), "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 7");
