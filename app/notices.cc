@@ -161,7 +161,7 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
 
   struct MarkFlags {
     std::int64_t notice = 0;
-    std::string party, number, date;
+    std::string party, number, reason, date;
   };
   auto posted = std::make_shared<MarkFlags>();
   CLI::App* mark_posted = root->add_subcommand("mark-posted", "登记通知已用挂号信寄出（书面送达）");
@@ -181,17 +181,17 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
   CLI::App* mark_returned = root->add_subcommand("mark-returned", "登记挂号信被退回；被抽样对象无法联系的，移交执法（第73条）");
   mark_returned->add_option("ID", returned->notice, "通知编号")->required();
   mark_returned->add_option("--party", returned->party, "收件方编号")->required();
-  mark_returned->add_option("--reason", returned->number, "退回原因（如 查无此单位、拒收）")->required();
+  mark_returned->add_option("--reason", returned->reason, "退回原因（如 查无此单位、拒收）")->required();
   mark_returned->callback([&context, &exit_code, returned] {
     exit_code = run_command(context, [&]() -> Status {
       Services services(context);
-      NETSAMPLE_ASSIGN(Delivery d, services.deliveries.mark_returned(returned->notice, returned->party, returned->number, context.actor));
+      NETSAMPLE_ASSIGN(Delivery d, services.deliveries.mark_returned(returned->notice, returned->party, returned->reason, context.actor));
       NETSAMPLE_ASSIGN(std::vector<std::string> handed, services.deliveries.hand_over_unreachable());
       if (context.json) {
         print_json({{"delivery", d.to_json()}, {"handed_over", handed}});
         return Status{};
       }
-      std::cout << "通知 #" << d.notice_id << "：寄给 " << d.party_id << " 的挂号信被退回（" << returned->number << "）\n";
+      std::cout << "通知 #" << d.notice_id << "：寄给 " << d.party_id << " 的挂号信被退回（" << returned->reason << "）\n";
       for (const auto& c : handed) std::cout << c << "：被抽样对象无法联系，已移交区县局企业监管和执法机构（第73条）\n";
       return Status{};
     });

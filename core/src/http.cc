@@ -1,6 +1,6 @@
 #include "netsample/core/http.h"
 
-#include <curl/curl.h>
+#include "netsample/core/curl_handles.h"
 
 #include <algorithm>
 #include <cctype>
@@ -17,14 +17,8 @@ void ensure_curl_initialised() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-struct CurlFree {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct SlistFree {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using CurlHandle = std::unique_ptr<CURL, CurlFree>;
-using CurlList = std::unique_ptr<curl_slist, SlistFree>;
+using CurlHandle = curl::Easy;
+using CurlList = curl::List;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "netsample/core/curl_handles.h"
 #include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
 #include "netsample/core/sha256.h"
@@ -13,10 +14,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-struct CurlFree { void operator()(CURL* c) const { curl_easy_cleanup(c); } };
-struct SlistFree { void operator()(curl_slist* l) const { curl_slist_free_all(l); } };
-struct MimeFree { void operator()(curl_mime* m) const { curl_mime_free(m); } };
 
 std::string base64(const std::string& bytes) {
   static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -64,20 +61,20 @@ AttemptOutcome send_webhook(const HttpClient& http, const Delivery& delivery, co
 
 AttemptOutcome send_mail(const MailSettings& mail, const Delivery& delivery, const Party& party, const workflow::NoticeView& notice, const NoticeFiles& files) {
   AttemptOutcome outcome;
-  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
-  if (!curl) {
+  curl::Easy handle(curl_easy_init());
+  if (!handle) {
     outcome.error = "curl_easy_init failed";
     return outcome;
   }
   const std::string title = workflow::notice_label(notice.kind);
-  std::unique_ptr<curl_slist, SlistFree> recipients(curl_slist_append(nullptr, ("<" + party.email + ">").c_str()));
-  std::unique_ptr<curl_slist, SlistFree> headers;
+  curl::List recipients(curl_slist_append(nullptr, ("<" + party.email + ">").c_str()));
+  curl::List headers;
   for (const std::string& h : {"Subject: " + encoded_header(title + "（" + notice.case_number + "，第" + std::to_string(notice.article) + "条）"),
                                "From: " + encoded_header("市场监督管理部门（netsample）") + " <" + mail.from + ">",
                                "To: " + encoded_header(party.name) + " <" + party.email + ">",
                                "Message-ID: <" + delivery.idempotency_key + "@netsample>", "X-Netsample-Notice: " + std::to_string(notice.id)})
     headers.reset(curl_slist_append(headers.release(), h.c_str()));
-  std::unique_ptr<curl_mime, MimeFree> mime(curl_mime_init(curl.get()));
+  curl::Mime mime(curl_mime_init(handle.get()));
   curl_mimepart* text = curl_mime_addpart(mime.get());
   const std::string body = party.name + "：\r\n\r\n现将《" + title + "》（任务 " + notice.case_number + "，依据重庆市产品质量监督抽查实施办法第" +
                            std::to_string(notice.article) + "条）送达，正文见附件 PDF（SHA-256 " + files.pdf_sha256 + "）。\r\n";
@@ -89,20 +86,20 @@ AttemptOutcome send_mail(const MailSettings& mail, const Delivery& delivery, con
   curl_mime_filename(attachment, (notice.case_number + "-" + std::to_string(notice.id) + "-" + notice.kind + ".pdf").c_str());
   curl_mime_type(attachment, "application/pdf");
   curl_mime_encoder(attachment, "base64");
-  curl_easy_setopt(curl.get(), CURLOPT_URL, mail.url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, ("<" + mail.from + ">").c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, recipients.get());
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
-  curl_easy_setopt(curl.get(), CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));  // STARTTLS where offered
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 60L);
+  curl_easy_setopt(handle.get(), CURLOPT_URL, mail.url.c_str());
+  curl_easy_setopt(handle.get(), CURLOPT_MAIL_FROM, ("<" + mail.from + ">").c_str());
+  curl_easy_setopt(handle.get(), CURLOPT_MAIL_RCPT, recipients.get());
+  curl_easy_setopt(handle.get(), CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(handle.get(), CURLOPT_MIMEPOST, mime.get());
+  curl_easy_setopt(handle.get(), CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));  // STARTTLS where offered
+  curl_easy_setopt(handle.get(), CURLOPT_TIMEOUT, 60L);
   if (!mail.username.empty()) {
-    curl_easy_setopt(curl.get(), CURLOPT_USERNAME, mail.username.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_PASSWORD, mail.password.c_str());
+    curl_easy_setopt(handle.get(), CURLOPT_USERNAME, mail.username.c_str());
+    curl_easy_setopt(handle.get(), CURLOPT_PASSWORD, mail.password.c_str());
   }
-  const CURLcode rc = curl_easy_perform(curl.get());
+  const CURLcode rc = curl_easy_perform(handle.get());
   long code = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &code);
   outcome.status = code;
   outcome.delivered = rc == CURLE_OK;
   if (!outcome.delivered) outcome.error = std::string("SMTP：") + curl_easy_strerror(rc) + (code ? "（" + std::to_string(code) + "）" : "");

@@ -1,6 +1,6 @@
 #include "netsample/unboxing/poller.h"
 
-#include <curl/curl.h>
+#include "netsample/core/curl_handles.h"
 
 #include <deque>
 #include <map>
@@ -12,10 +12,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-struct MultiFree { void operator()(CURLM* m) const { curl_multi_cleanup(m); } };
-struct EasyFree { void operator()(CURL* e) const { curl_easy_cleanup(e); } };
-struct ListFree { void operator()(curl_slist* l) const { curl_slist_free_all(l); } };
-
 size_t append_body(char* data, size_t size, size_t count, void* target) {
   static_cast<std::string*>(target)->append(data, size * count);
   return size * count;
@@ -24,8 +20,8 @@ size_t append_body(char* data, size_t size, size_t count, void* target) {
 // One transfer in flight.
 struct Transfer {
   size_t job = 0;
-  std::unique_ptr<CURL, EasyFree> easy;
-  std::unique_ptr<curl_slist, ListFree> headers;
+  curl::Easy easy;
+  curl::List headers;
   HttpRequest request;
   std::string body;
 };
@@ -61,7 +57,7 @@ std::unique_ptr<Transfer> start_transfer(size_t index, const PollJob& job, const
 std::vector<PollResult> poll_parcels(const std::vector<PollJob>& jobs, const PollerOptions& options) {
   std::vector<PollResult> results(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) results[i].id = jobs[i].id;
-  std::unique_ptr<CURLM, MultiFree> multi(curl_multi_init());
+  curl::Multi multi(curl_multi_init());
   std::deque<size_t> waiting;
   for (size_t i = 0; i < jobs.size(); ++i) waiting.push_back(i);
   std::map<const TrackingProvider*, steady_clock::time_point> next_allowed;
