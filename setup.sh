@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # netsample setup: installs what is missing, builds, and runs the demo or the tests.
 #   bash setup.sh demo   set up, build and run the main job (`netsample demo` on a local data directory)
-#   bash setup.sh test   set up, build and run every test, in the normal and in the ASan/UBSan build
+#   bash setup.sh test   set up, build and run every test once, in one build with ASan + UBSan (build-asan/)
 #   bash setup.sh deps   only install the Debian packages
-#   bash setup.sh build  only build (build/)
+#   bash setup.sh build  only build (build/), warnings as errors
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -47,18 +47,17 @@ run_tests() { # run_tests DIR
 
 case "${1:-}" in
   deps) install_packages ;;
-  build) install_packages; build build all ;;
+  build) install_packages; build build all -DNETSAMPLE_WERROR=ON ;;
   demo)
     install_packages
-    build build netsample  # the tests are configured too, just not built here
+    build build netsample -DNETSAMPLE_WERROR=OFF  # the tests are configured too, just not built here
     ./build/app/netsample --data "${NETSAMPLE_DEMO_DATA:-./netsample-demo}" demo
     ;;
   test)
+    # One build, every test once: unit, integration and end-to-end, all under AddressSanitizer and
+    # UndefinedBehaviorSanitizer at -O1 (CMakeLists.txt), warnings as errors.
     install_packages
-    build build all -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    run_tests build
-    log "again under AddressSanitizer + UndefinedBehaviorSanitizer (Debug)"
-    build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON
+    build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DNETSAMPLE_WERROR=ON
     run_tests build-asan
     ;;
   *) sed -n '2,6p' "$0" >&2; exit 2 ;;

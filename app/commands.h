@@ -34,15 +34,6 @@ void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_
 Result<nlohmann::json> mark_purchase_step(Context& context, purchase::PurchaseSessions& sessions, const std::string& case_number,
                                           const std::string& step, const nlohmann::json& fields, const std::string& note = "");
 
-// The Art 39 sampling document of a case with a complete purchase: PDF and JSON written to `out_dir`
-// (default <data>/documents) and stored as evidence. A draft until the samples are sealed.
-struct SamplingDocumentFiles {
-  std::filesystem::path pdf, json;
-  bool draft = true;
-  std::vector<store::EvidenceItem> evidence;
-};
-Result<SamplingDocumentFiles> make_sampling_document(Context& context, const std::string& case_number, const std::filesystem::path& out_dir = {});
-
 // Human-readable views shared by the commands and the demo.
 void print_case(const workflow::CaseView& view, const workflow::PlatformRegistry& platforms);
 void print_case_line(const workflow::CaseView& view);

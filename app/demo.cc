@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "netsample/purchase/sampling_document.h"
 #include "demo_purchase.h"
 #include "purchase_view.h"
 #include "netsample/core/file_io.h"
@@ -104,7 +105,7 @@ Status run_demo(Context& context) {
   std::cout << "    检验样品封条 " << sealed["sealing"]["inspection"].value("seal_number", "") << "，备用样品封条 "
             << sealed["sealing"]["backup"].value("seal_number", "") << "（分别封样），备用样品暂存 " << sealed["sealing"].value("backup_storage", "")
             << "，保管人 " << sealed["sealing"].value("backup_keeper", "") << "\n";
-  SamplingDocumentFiles document;
+  purchase::SamplingDocumentFiles document;
   document.pdf = sealed["document"].value("pdf", "");
   document.json = sealed["document"].value("json", "");
   document.draft = sealed["document"].value("draft", true);

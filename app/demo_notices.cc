@@ -28,7 +28,7 @@ Result<std::string> run_netsample(Context& context, const std::string& actor, co
   std::string shown = "$ netsample";
   for (const auto& a : args) shown += " " + a;
   if (!quiet) std::cout << "    " << shown << "\n" << std::flush;
-  NETSAMPLE_ASSIGN(local::ProgramOutput out, local::run_program(argv));
+  NETSAMPLE_ASSIGN(ProgramOutput out, run_program(argv));
   if (out.exit_code != 0) return make_error(ErrorCode::internal, args.front(), "命令失败（退出码 " + std::to_string(out.exit_code) + "）：" + out.err);
   if (quiet) return out.out;
   for (size_t start = 0; start < out.out.size();) {

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "commands.h"
-#include "netsample/purchase/browser.h"
+#include "netsample/demo/browser.h"
 #include "netsample/recorder/control.h"
 
 namespace netsample::app {
@@ -71,8 +71,8 @@ Result<unboxing::ParcelView> run_demo_delivery(Context& context, DemoWorld& worl
       {at(4), "【重庆市渝中区】快件已签收，签收人：市场监管局收样室"}};
   auto first = [&](size_t n) { return std::vector(events.begin(), events.begin() + static_cast<long>(n)); };
   // Collected, the service failing once (retried), in transit, out for delivery, delivered.
-  world.courier->script(number, {local::kuaidi100_answer(1, first(1)), 502, local::kuaidi100_answer(0, first(2)), local::kuaidi100_answer(5, first(3)),
-                                 local::kuaidi100_answer(3, first(4), true)},
+  world.courier->script(number, {loopback::kuaidi100_answer(1, first(1)), 502, loopback::kuaidi100_answer(0, first(2)), loopback::kuaidi100_answer(5, first(3)),
+                                 loopback::kuaidi100_answer(3, first(4), true)},
                         "0000");
   workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
   unboxing::TrackerOptions options;  // the demo's clock runs fast: a query a second instead of every 30 minutes
@@ -97,37 +97,37 @@ Result<std::unique_ptr<DemoWorld>> start_demo_world(const fs::path& dir) {
   auto world = std::make_unique<DemoWorld>();
   world->dir = dir;
   fs::create_directories(dir);
-  NETSAMPLE_ASSIGN(world->display, local::VirtualDisplay::start(dir, kScreenWidth, kScreenHeight));
+  NETSAMPLE_ASSIGN(world->display, loopback::VirtualDisplay::start(dir, kScreenWidth, kScreenHeight));
   say("虚拟屏幕 Xvfb " + world->display->display() + "（" + std::to_string(kScreenWidth) + "x" + std::to_string(kScreenHeight) + "），录像录的就是它");
-  NETSAMPLE_ASSIGN(world->ntp, local::TimeServer::start(dir));
+  NETSAMPLE_ASSIGN(world->ntp, loopback::TimeServer::start(dir));
   say("本机 NTP 服务 chronyd " + world->ntp->address() + "（代替国家授时中心 ntp.ntsc.ac.cn；不调整本机时钟）");
-  NETSAMPLE_ASSIGN(world->tsa, local::TimestampAuthority::start(dir / "tsa"));
+  NETSAMPLE_ASSIGN(world->tsa, loopback::TimestampAuthority::start(dir / "tsa"));
   say("本机时间戳服务（OpenSSL TSA，RFC 3161）" + world->tsa->url());
-  NETSAMPLE_ASSIGN(world->shop, purchase::DemoShop::start(world->clock));
+  NETSAMPLE_ASSIGN(world->shop, demo::DemoShop::start(world->clock));
   say("演示商城 " + world->shop->url() + "（数据固定，不是真实商家）");
   std::random_device entropy;
   char key[33];
   std::snprintf(key, sizeof key, "%08x%08x%08x%08x", entropy(), entropy(), entropy(), entropy());
   world->courier_key = key;
-  NETSAMPLE_ASSIGN(world->courier, local::CourierService::start("NS-DEMO", key));
+  NETSAMPLE_ASSIGN(world->courier, loopback::CourierService::start("NS-DEMO", key));
   say("本机快递查询服务（快递100 实时查询格式，校验签名）" + world->courier->url());
   std::snprintf(key, sizeof key, "%08x%08x%08x%08x", entropy(), entropy(), entropy(), entropy());
   world->platform_secret = key;
   // The platform's notice endpoint fails its first request: the demo shows a retry with the same key.
-  NETSAMPLE_ASSIGN(world->platform_hook, local::WebhookReceiver::start(world->platform_secret, 1));
+  NETSAMPLE_ASSIGN(world->platform_hook, loopback::WebhookReceiver::start(world->platform_secret, 1));
   say("本机电商平台通知接口（校验 HMAC-SHA256 签名与幂等键）" + world->platform_hook->url());
-  NETSAMPLE_ASSIGN(world->mail, local::MailSink::start());
+  NETSAMPLE_ASSIGN(world->mail, loopback::MailSink::start());
   say("本机邮件服务器（SMTP，收下所有邮件）" + world->mail->url());
   return world;
 }
 
 json demo_shop_platforms() {
-  return {{"platforms", {{{"code", "demo-shop"}, {"name", "演示商城（本机）"}, {"hosts", {"127.0.0.1"}}}}}};
+  return {{"platforms", {{{"code", "demo-shop"}, {"name", "演示商城（本机）"}, {"hosts", {"127.0.0.1"}}, {"local", true}}}}};
 }
 
 json demo_shop_case(const std::string& number, const DemoWorld& world) {
-  const json& shop = purchase::DemoShop::catalogue()["shop"];
-  const json& kettle = purchase::DemoShop::catalogue()["products"][0];
+  const json& shop = demo::DemoShop::catalogue()["shop"];
+  const json& kettle = demo::DemoShop::catalogue()["products"][0];
   return {{"number", number},
           {"organizer", "cq-amr"},
           {"level", "city"},
@@ -143,12 +143,12 @@ json demo_shop_case(const std::string& number, const DemoWorld& world) {
 
 Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler) {
   NETSAMPLE_TRY(trust_local_tsa(context, world));
-  purchase::BrowserOptions browser_options;
+  demo::BrowserOptions browser_options;
   browser_options.display = world.display->display();
   browser_options.profile_dir = world.dir / ("chromium-" + case_number);
   browser_options.width = kScreenWidth;
   browser_options.height = kScreenHeight;
-  NETSAMPLE_ASSIGN(std::unique_ptr<purchase::Browser> browser, purchase::Browser::launch(browser_options));
+  NETSAMPLE_ASSIGN(std::unique_ptr<demo::Browser> browser, demo::Browser::launch(browser_options));
   say("Chromium " + browser->product() + " 在虚拟屏幕上打开演示商城");
   NETSAMPLE_TRY(browser->navigate(world.shop->url()));
 
@@ -160,7 +160,7 @@ Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& wor
                                          "--browser", browser->product()};
   say("$ netsample purchase start --case " + case_number + " --as " + sampler + " --source x11:" + world.display->display() + " --ntp " +
       world.ntp->address() + " --tsa " + world.tsa->url() + "   （输出见 " + log.string() + "）");
-  local::ChildProcess recorder(argv, log);
+  ChildProcess recorder(argv, log);
   workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
   purchase::PurchaseSessions sessions(*context.store, lifecycle);
   std::optional<purchase::SessionView> session;
@@ -182,7 +182,7 @@ Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& wor
     return {};
   };
   auto text = [&](const std::string& selector) { return browser->text(selector); };
-  const json& kettle = purchase::DemoShop::catalogue()["products"][0];
+  const json& kettle = demo::DemoShop::catalogue()["products"][0];
 
   NETSAMPLE_TRY(mark("time_check", json::object()));
   linger(3s);

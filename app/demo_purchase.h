@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "local_services.h"
-#include "netsample/purchase/demo_shop.h"
+#include "netsample/testing/loopback.h"
+#include "netsample/demo/shop.h"
 #include "netsample/purchase/session.h"
 #include "netsample/unboxing/parcels.h"
 
@@ -20,15 +20,15 @@ namespace netsample::app {
 struct DemoWorld {
   std::filesystem::path dir;  // logs and the services' files
   SystemClock clock;
-  std::unique_ptr<local::VirtualDisplay> display;
-  std::unique_ptr<local::TimeServer> ntp;
-  std::unique_ptr<local::TimestampAuthority> tsa;
-  std::unique_ptr<purchase::DemoShop> shop;
-  std::unique_ptr<local::CourierService> courier;  // Kuaidi100's format, with credentials made for this run
+  std::unique_ptr<loopback::VirtualDisplay> display;
+  std::unique_ptr<loopback::TimeServer> ntp;
+  std::unique_ptr<loopback::TimestampAuthority> tsa;
+  std::unique_ptr<demo::DemoShop> shop;
+  std::unique_ptr<loopback::CourierService> courier;  // Kuaidi100's format, with credentials made for this run
   std::string courier_key;
-  std::unique_ptr<local::WebhookReceiver> platform_hook;  // the platform's and the network supervision unit's notice endpoint
+  std::unique_ptr<loopback::WebhookReceiver> platform_hook;  // the platform's and the network supervision unit's notice endpoint
   std::string platform_secret;
-  std::unique_ptr<local::MailSink> mail;                  // the operator's and the other region's bureau's mailboxes
+  std::unique_ptr<loopback::MailSink> mail;                  // the operator's and the other region's bureau's mailboxes
 };
 
 // Starts them all; says what it starts.

@@ -25,7 +25,7 @@ Result<json> netsample_json(Context& context, const std::string& actor, const st
   std::string shown = "$ netsample";
   for (const auto& a : args) shown += " " + (a.find(' ') == std::string::npos ? a : "'" + a + "'");
   std::cout << "    " << shown << "\n" << std::flush;
-  NETSAMPLE_ASSIGN(local::ProgramOutput out, local::run_program(argv));
+  NETSAMPLE_ASSIGN(ProgramOutput out, run_program(argv));
   if (out.exit_code != 0)
     return make_error(ErrorCode::internal, args.empty() ? "netsample" : args.front(),
                       "命令失败（退出码 " + std::to_string(out.exit_code) + "）：" + out.err + out.out);

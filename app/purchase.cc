@@ -95,49 +95,13 @@ Result<json> mark_purchase_step(Context& context, purchase::PurchaseSessions& se
   json request = {{"command", "purchase_mark"}, {"step", step}, {"fields", fields}, {"as", context.actor}};
   if (!note.empty()) request["note"] = note;
   auto answer = recorder::send_control(session.recording_dir, request);
-  if (!answer.ok())
+  if (!answer.ok() && answer.error().code == ErrorCode::not_found && answer.error().field == "DIR")
     return make_error(ErrorCode::not_found, "purchase", "任务 " + session.case_number + " 的录制程序没有应答（" + answer.error().message +
                                                              "）；用 purchase finish 结束这次买样");
-  if (!answer->value("ok", false)) {
-    const std::string code = answer->value("code", "refused_by_rule");
-    const ErrorCode error_code = code == "invalid_input" ? ErrorCode::invalid_input : code == "missing_field" ? ErrorCode::missing_field
-                               : code == "internal" ? ErrorCode::internal : ErrorCode::refused_by_rule;
-    return make_error(error_code, answer->value("field", "step"), answer->value("error", ""));
-  }
+  if (!answer.ok()) return answer.error();  // refused by the recording session, with its field and article
   json marked = (*answer)["step"];
   marked["session"] = session.id;
   return marked;
-}
-
-Result<SamplingDocumentFiles> make_sampling_document(Context& context, const std::string& case_number, const fs::path& out_dir) {
-  workflow::CaseRegistry cases(*context.store);
-  NETSAMPLE_ASSIGN(workflow::CaseView view, cases.show(case_number));
-  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-  purchase::PurchaseSessions sessions(*context.store, lifecycle);
-  NETSAMPLE_ASSIGN(auto list, sessions.of_case(case_number));
-  const purchase::SessionView* complete = nullptr;
-  for (const auto& s : list)
-    if (s.state == "complete") complete = &s;
-  if (!complete)
-    return make_error(ErrorCode::refused_by_rule, "case", "任务 " + case_number + " 没有完整的买样记录，不能填写网络抽样文书（先完成 purchase start … purchase finish）", 39);
-  NETSAMPLE_ASSIGN(auto history, lifecycle.history(case_number));
-  json sealing;
-  for (const auto& e : history)
-    if (e.event == "seal") sealing = e.fields;
-  NETSAMPLE_ASSIGN(purchase::Organization organization, purchase::load_organization(context.data_dir));
-  NETSAMPLE_ASSIGN(json document, purchase::sampling_document(view, *complete, sealing, context.platforms, organization, context.clock.now()));
-
-  const fs::path dir = out_dir.empty() ? context.data_dir / "documents" : out_dir;
-  fs::create_directories(dir);
-  const std::string base = case_number + "-网络抽样文书" + (document.value("draft", true) ? "-草稿" : "");
-  SamplingDocumentFiles files{dir / (base + ".pdf"), dir / (base + ".json"), document.value("draft", true), {}};
-  NETSAMPLE_TRY(write_file_atomic(files.json, document.dump(2) + "\n"));
-  NETSAMPLE_TRY(purchase::render_sampling_document(document, organization.seal_image, files.pdf));
-  for (const fs::path& file : {files.pdf, files.json}) {
-    NETSAMPLE_ASSIGN(store::EvidenceItem item, context.store->add_evidence(view.id, case_number, file, "sampling_document", context.actor));
-    files.evidence.push_back(item);
-  }
-  return files;
 }
 
 void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
@@ -201,7 +165,9 @@ void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
   document->add_option("--out", *document_out, "输出目录（默认 <数据目录>/documents）");
   document->callback([&context, &exit_code, document_case, document_out] {
     exit_code = run_command(context, [&]() -> Status {
-      NETSAMPLE_ASSIGN(SamplingDocumentFiles files, make_sampling_document(context, *document_case, *document_out));
+      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      NETSAMPLE_ASSIGN(purchase::SamplingDocumentFiles files,
+                       purchase::write_sampling_document(*context.store, lifecycle, context.platforms, *document_case, context.actor, *document_out));
       if (context.json) {
         print_json({{"pdf", files.pdf.string()}, {"json", files.json.string()}, {"draft", files.draft},
                     {"sha256", {files.evidence.at(0).sha256, files.evidence.at(1).sha256}}});

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "commands.h"
-#include "local_services.h"
+#include "netsample/core/process.h"
 #include "netsample/core/sha256.h"
 #include "netsample/purchase/environment.h"
 #include "netsample/purchase/session.h"
@@ -59,7 +59,7 @@ std::string browser_product(const std::string& given) {
   if (!given.empty()) return given;
   for (const char* program : {"/usr/bin/chromium", "/usr/bin/google-chrome", "/usr/bin/firefox"}) {
     if (!fs::exists(program)) continue;
-    auto output = local::run_program({program, "--version"});
+    auto output = run_program({program, "--version"});
     if (!output.ok() || output->exit_code != 0) continue;
     std::string text = output->out;
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -98,12 +98,7 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
 
   // The clean-environment check, in the video and in the manifest (SF/T 0091-2021).
   purchase::EnvironmentInputs inputs;
-  bool local = true;
-  if (const workflow::Platform* platform = context.platforms.find(view->record.platform)) {
-    inputs.platform_hosts = platform->hosts;
-    for (const auto& host : platform->hosts) local = local && (host == "localhost" || host == "127.0.0.1");
-  }
-  inputs.local_platform = local && !inputs.platform_hosts.empty();
+  if (const workflow::Platform* platform = context.platforms.find(view->record.platform)) inputs.platform = *platform;
   inputs.browser_product = browser_product(flags.browser);
   if (auto samples = rec->time_samples(); !samples.empty()) inputs.clock = samples.back();
   const purchase::EnvironmentReport environment = purchase::check_environment(inputs);
@@ -120,22 +115,22 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
 
   std::mutex session_mutex;  // the control thread marks; the main thread only waits until finish
   std::atomic<bool> finish_requested{false};
-  auto control = ControlServer::start(session.recording_dir, [&](const json& request) -> json {
+  auto control = ControlServer::start(session.recording_dir, [&](const json& request) -> Result<json> {
     const std::string command = request.value("command", "");
-    if (command == "ping") return {{"ok", true}, {"session", session.id}};
+    if (command == "ping") return json{{"session", session.id}};
     if (command == "finish") {
       finish_requested = true;
-      return {{"ok", true}, {"session", session.id}};
+      return json{{"session", session.id}};
     }
-    if (command != "purchase_mark") return {{"ok", false}, {"error", "未知命令 " + command}};
+    if (command != "purchase_mark") return make_error(ErrorCode::invalid_input, "command", "未知命令 " + command);
     std::lock_guard lock(session_mutex);
-    auto fail = [](const Error& e) { return json{{"ok", false}, {"error", e.describe()}, {"code", to_string(e.code)}, {"field", e.field}}; };
+    auto fail = [](const Error& e) { return e; };
     const std::string step = request.value("step", "");
     const std::string by = request.value("as", "").empty() ? actor : request.value("as", "");
     if (by != actor && !by.starts_with("os:")) {  // a named person must be a drawn sampler of the case (Art 20)
-      auto events = lifecycle.available_events(flags.case_number, by);
-      if (!events.ok()) return fail(events.error());
-      if (std::none_of(events->begin(), events->end(), [](const workflow::Transition* t) { return t->event == "order_placed"; }))
+      auto sampler = lifecycle.holds_role(flags.case_number, by, workflow::CaseRole::sampler);
+      if (!sampler.ok()) return fail(sampler.error());
+      if (!*sampler)
         return fail(make_error(ErrorCode::refused_by_rule, "as", by + " 不是任务 " + flags.case_number + " 选派的抽样人员，不能标记买样步骤", 20));
     }
     auto checked = sessions.check_step(session.id, step, request.value("fields", json::object()));
@@ -152,7 +147,7 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
     auto added = sessions.add_step(session.id, record, by);
     if (!added.ok()) return fail(added.error());
     console.say("已标记「" + purchase::find_step(step)->label + "」：第 " + std::to_string(marker->frame) + " 帧");
-    return {{"ok", true}, {"step", added->to_json()}};
+    return json{{"step", added->to_json()}};
   });
   if (!control.ok()) console.notice(Notice{NoticeLevel::error, control.error().describe()});
   console.say("开始录制。按第三十五条依次标记：先 time_check（网络校时），再 search、licence、product_page、order、payment、chat；");

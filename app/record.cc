@@ -23,11 +23,10 @@ int run_record(Context& context, const RecordFlags& flags) {
   auto started = Recorder::start(options, print_notice);
   if (!started.ok()) return report(context, started.error());
   std::unique_ptr<Recorder> rec = std::move(started).value();
-  auto control = ControlServer::start(options.out_dir, [&rec](const nlohmann::json& request) -> nlohmann::json {
-    if (request.value("command", "") != "mark") return {{"ok", false}, {"error", "未知命令"}};
-    auto marker = rec->mark(request.value("step", ""), request.value("note", ""));
-    if (!marker.ok()) return {{"ok", false}, {"error", marker.error().describe()}, {"code", to_string(marker.error().code)}};
-    return {{"ok", true}, {"marker", marker->to_json()}};
+  auto control = ControlServer::start(options.out_dir, [&rec](const nlohmann::json& request) -> Result<nlohmann::json> {
+    if (request.value("command", "") != "mark") return make_error(ErrorCode::invalid_input, "command", "未知命令 " + request.value("command", ""));
+    NETSAMPLE_ASSIGN(Marker marker, rec->mark(request.value("step", ""), request.value("note", "")));
+    return nlohmann::json{{"marker", marker.to_json()}};
   });
   if (!control.ok()) print_notice(Notice{NoticeLevel::warning, control.error().describe() + "（record mark 将不可用）"});
   std::cerr << "netsample record: 开始录制 " << options.source.text << " → " << options.out_dir.string()
@@ -99,12 +98,6 @@ void add_record_commands(CLI::App& app, Context& context, int& exit_code) {
     auto answer = send_control(*mark_dir, {{"command", "mark"}, {"step", *mark_step}, {"note", *mark_note}});
     if (!answer.ok()) {
       exit_code = report(context, answer.error());
-      return;
-    }
-    if (!answer->value("ok", false)) {
-      std::cerr << "netsample: 错误 " << answer->value("error", "") << "\n";
-      if (context.json) print_json(*answer);
-      exit_code = 2;
       return;
     }
     const auto& m = (*answer)["marker"];

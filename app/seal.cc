@@ -3,6 +3,7 @@
 // (Art 37, 31); the backup's storage place and keeper (Art 38). The case moves to 「已封样」, the sampling
 // document is completed (no longer a draft) and its Art 39 notice to the operator is owed.
 #include "commands.h"
+#include "netsample/purchase/sampling_document.h"
 #include "netsample/unboxing/session.h"
 #include "netsample/workflow/cases.h"
 
@@ -29,7 +30,7 @@ Status run_seal(Context& context, const std::string& case_number, const fs::path
   NETSAMPLE_ASSIGN(unboxing::UnboxingView sealed, sessions.seal(case_number, sealing, evidence, context.actor));
   // The seal stands once recorded; a document that cannot be made yet (no complete purchase recording,
   // say) is said, not a failure of the seal.
-  auto document = make_sampling_document(context, case_number);
+  auto document = purchase::write_sampling_document(*context.store, lifecycle, context.platforms, case_number, context.actor);
   NETSAMPLE_ASSIGN(std::vector<workflow::NoticeView> notices, workflow::read_notices(context.store->db(), case_number));
   json owed = json::array();
   for (const auto& n : notices)

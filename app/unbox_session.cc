@@ -22,7 +22,7 @@
 #include "netsample/recorder/source.h"
 #include "netsample/recorder/verify.h"
 #include "netsample/recorder/video_file.h"
-#include "netsample/unboxing/demo_media.h"
+#include "netsample/demo/media.h"
 #include "netsample/unboxing/label_capture.h"
 #include "netsample/unboxing/parcels.h"
 #include "netsample/unboxing/session.h"
@@ -186,16 +186,16 @@ Result<UnboxingView> record_live(Context& context, Services& services, const Unb
   std::unique_ptr<recorder::Recorder> rec = std::move(started).value();
   std::mutex mutex;
   std::atomic<bool> finish_requested{false};
-  auto control = recorder::ControlServer::start(session.recording_dir, [&](const json& request) -> json {
+  auto control = recorder::ControlServer::start(session.recording_dir, [&](const json& request) -> Result<json> {
     const std::string command = request.value("command", "");
-    if (command == "ping") return {{"ok", true}, {"session", session.id}};
+    if (command == "ping") return json{{"session", session.id}};
     if (command == "finish") {
       finish_requested = true;
-      return {{"ok", true}};
+      return json::object();
     }
-    if (command != "unbox_mark") return {{"ok", false}, {"error", "未知命令 " + command}};
+    if (command != "unbox_mark") return make_error(ErrorCode::invalid_input, "command", "未知命令 " + command);
     std::lock_guard lock(mutex);
-    auto fail = [](const Error& e) { return json{{"ok", false}, {"error", e.describe()}, {"code", to_string(e.code)}, {"field", e.field}}; };
+    auto fail = [](const Error& e) { return e; };
     const std::string step = request.value("step", "");
     const UnboxStepSpec* spec = find_unboxing_step(step);
     if (!spec) return fail(make_error(ErrorCode::invalid_input, "step", "未知的拆封步骤 \"" + step + "\"", 36));
@@ -212,7 +212,7 @@ Result<UnboxingView> record_live(Context& context, Services& services, const Unb
     auto added = services.sessions.add_step(session.id, record, request.value("as", context.actor));
     if (!added.ok()) return fail(added.error());
     console.say("已标记「" + spec->label + "」：第 " + std::to_string(marker->frame) + " 帧");
-    return {{"ok", true}, {"step", added->to_json()}};
+    return json{{"step", added->to_json()}};
   });
   if (!control.ok()) console.notice(recorder::Notice{recorder::NoticeLevel::error, control.error().describe()});
   console.say("开始录制拆封。依次对准镜头并标记：courier_packaging 快递包装、waybill 快递单据、sample_packaging 样品包装、sample_labels 样品标识；");
@@ -337,9 +337,6 @@ Status run_mark(Context& context, const MarkFlags& flags) {
   json marked;
   if (s.state == "recording" && !s.imported && flags.at < 0) {
     NETSAMPLE_ASSIGN(json answer, recorder::send_control(s.recording_dir, {{"command", "unbox_mark"}, {"step", flags.step}, {"note", flags.note}, {"as", context.actor}}));
-    if (!answer.value("ok", false))
-      return make_error(answer.value("code", "") == "refused_by_rule" ? ErrorCode::refused_by_rule : ErrorCode::invalid_input, answer.value("field", "step"),
-                        answer.value("error", ""));
     marked = answer["step"];
   } else {
     if (flags.at < 0) return make_error(ErrorCode::missing_field, "--at", "导入的视频须用 --at 秒数 指明该步骤在视频中的位置");
@@ -445,7 +442,7 @@ void add_unbox_session_commands(CLI::App* unbox, Context& context, int& exit_cod
   demo->add_option("--production-date", demo_flags->production_date, "生产日期")->capture_default_str();
   demo->callback([&context, &exit_code, demo_flags] {
     exit_code = run_command(context, [&]() -> Status {
-      NETSAMPLE_ASSIGN(DemoUnboxing made, render_demo_unboxing(demo_flags->out, demo_flags->number, demo_flags->product, demo_flags->batch,
+      NETSAMPLE_ASSIGN(demo::DemoUnboxing made, demo::render_demo_unboxing(demo_flags->out, demo_flags->number, demo_flags->product, demo_flags->batch,
                                                                demo_flags->production_date));
       json out = {{"video", made.video.string()}, {"scenes", json::array()}, {"seal_photos", json::array()}};
       for (const auto& sc : made.scenes) out["scenes"].push_back({{"step", sc.step}, {"from_s", sc.from_s}, {"to_s", sc.to_s}});

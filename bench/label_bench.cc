@@ -14,9 +14,9 @@
 #include <random>
 #include <set>
 
-#include "local_services.h"
+#include "netsample/testing/loopback.h"
 #include "netsample/unboxing/label_capture.h"
-#include "netsample/unboxing/demo_media.h"
+#include "netsample/demo/media.h"
 
 namespace fs = std::filesystem;
 using namespace netsample;
@@ -35,7 +35,7 @@ struct Tally {
     bool c = false, q = false;
     for (const auto& [format, text] : reads) {
       if (text == e.number && format == "Code128") c = true;
-      else if (text == unboxing::waybill_qr_text(e.number) && format == "QRCode") q = true;
+      else if (text == demo::waybill_qr_text(e.number) && format == "QRCode") q = true;
       else ++wrong;
     }
     code128 += c;
@@ -56,7 +56,7 @@ std::set<std::pair<std::string, std::string>> ours(const fs::path& file, bool en
 // zbarimg prints "CODE-128:SF..." and "QR-Code:https://..." per symbol.
 std::set<std::pair<std::string, std::string>> zbar(const fs::path& file) {
   std::set<std::pair<std::string, std::string>> reads;
-  auto out = local::run_program({"/usr/bin/zbarimg", "-q", file.string()});
+  auto out = run_program({"/usr/bin/zbarimg", "-q", file.string()});
   if (!out.ok()) return reads;
   std::string text = out->out;
   for (size_t start = 0; start < text.size();) {
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < frames; ++i) {
     char number[32];
     std::snprintf(number, sizeof number, "SF%010u", static_cast<unsigned>(random() % 4000000000u));
-    unboxing::SceneParams p;
+    demo::SceneParams p;
     p.angle = uniform(-30, 30);
     p.scale = uniform(0.75, 1.1);
     p.centre = {static_cast<float>(uniform(500, 780)), static_cast<float>(uniform(300, 420))};
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     const bool jpeg = category == "phone_jpeg";
     const fs::path file = work / "frames" / (std::to_string(i) + "-" + category + (jpeg ? ".jpg" : ".png"));
     const std::vector<int> quality = {cv::IMWRITE_JPEG_QUALITY, static_cast<int>(uniform(35, 60))};
-    cv::imwrite(file.string(), unboxing::render_scene(unboxing::render_waybill(number), p), jpeg ? quality : std::vector<int>{});
+    cv::imwrite(file.string(), demo::render_scene(demo::render_waybill(number), p), jpeg ? quality : std::vector<int>{});
     set.push_back({file, number, category});
   }
 
@@ -137,11 +137,11 @@ int main(int argc, char** argv) {
   {
     cv::VideoWriter writer(video.string(), cv::VideoWriter::fourcc('m', 'p', '4', 'v'), 30, cv::Size(1920, 1080));
     const cv::Mat empty(1080, 1920, CV_8UC3, cv::Scalar(120, 110, 100));
-    unboxing::SceneParams p;
+    demo::SceneParams p;
     p.frame = {1920, 1080};
     p.centre = {960, 540};
     p.angle = 12;
-    const cv::Mat shown = unboxing::render_scene(unboxing::render_waybill("SF5550001111"), p);
+    const cv::Mat shown = demo::render_scene(demo::render_waybill("SF5550001111"), p);
     for (int i = 0; i < 1800; ++i) writer.write(i >= 930 && i < 945 ? shown : empty);
   }
   const auto start = std::chrono::steady_clock::now();

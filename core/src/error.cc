@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include <nlohmann/json.hpp>
+
 namespace netsample {
 
 std::string_view to_string(ErrorCode code) {
@@ -42,6 +44,29 @@ std::string Error::describe() const {
 
 Error make_error(ErrorCode code, std::string field, std::string message, int article) {
   return Error{code, std::move(field), std::move(message), article};
+}
+
+std::optional<ErrorCode> error_code_from_string(std::string_view name) {
+  for (ErrorCode code : {ErrorCode::invalid_input, ErrorCode::missing_field, ErrorCode::wrong_type, ErrorCode::malformed_json, ErrorCode::duplicate,
+                         ErrorCode::not_found, ErrorCode::refused_by_rule, ErrorCode::integrity, ErrorCode::io, ErrorCode::database,
+                         ErrorCode::network, ErrorCode::internal})
+    if (to_string(code) == name) return code;
+  return std::nullopt;
+}
+
+nlohmann::json error_to_json(const Error& error) {
+  return {{"code", to_string(error.code)},
+          {"field", error.field},
+          {"message", error.message},
+          {"article", error.article > 0 ? nlohmann::json(error.article) : nlohmann::json(nullptr)}};
+}
+
+Error error_from_json(const nlohmann::json& body) {
+  const auto text = [&](const char* key) { return body.is_object() && body.contains(key) && body[key].is_string() ? body[key].get<std::string>() : ""; };
+  const std::optional<ErrorCode> code = error_code_from_string(text("code"));
+  if (!code) return make_error(ErrorCode::internal, "error", "应答中的错误无法识别：" + body.dump());
+  const int article = body.contains("article") && body["article"].is_number_integer() ? body["article"].get<int>() : 0;
+  return make_error(*code, text("field"), text("message"), article);
 }
 
 }  // namespace netsample

@@ -2,8 +2,6 @@
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
-#include "netsample/purchase/document_pdf.h"
-#include "netsample/purchase/sampling_document.h"
 
 namespace netsample::notices {
 namespace {
@@ -11,17 +9,17 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-json row(const std::string& label, const std::string& value) { return {{"label", label}, {"value", value}}; }
+using documents::Row;
 
 std::string text_of(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
 
 // The event's fields under the lifecycle's own Chinese labels.
-std::vector<json> field_rows(const std::string& event, const json& fields) {
-  std::vector<json> rows;
+std::vector<Row> field_rows(const std::string& event, const json& fields) {
+  std::vector<Row> rows;
   for (const auto& t : workflow::lifecycle_transitions()) {
     if (t.event != event) continue;
     for (const auto& spec : t.fields)
-      if (fields.contains(spec.name) && !fields[spec.name].is_boolean()) rows.push_back(row(spec.label, text_of(fields[spec.name])));
+      if (fields.contains(spec.name) && !fields[spec.name].is_boolean()) rows.push_back({spec.label, text_of(fields[spec.name])});
     break;
   }
   return rows;
@@ -29,21 +27,21 @@ std::vector<json> field_rows(const std::string& event, const json& fields) {
 
 }  // namespace
 
-json notice_document(const workflow::NoticeView& notice, const workflow::CaseView& view, const std::vector<Addressee>& addressees,
+documents::Document notice_document(const workflow::NoticeView& notice, const workflow::CaseView& view, const std::vector<Addressee>& addressees,
                      const std::string& organization, UtcTime generated) {
   const workflow::CaseRecord& c = view.record;
   std::string to;
   for (const auto& a : addressees)
     to += (to.empty() ? "" : "；") + workflow::recipient_label(a.role) + "：" + (a.party ? a.party->name : "（未登记）");
-  json rows = json::array({row("任务编号", c.number),
-                           row("产品", c.product_name + "，商标 " + c.trademark + "，型号规格 " + c.model),
-                           row("被抽样电子商务经营者", c.operator_party.name + "，" + c.operator_party.address),
-                           row("标称生产者", c.producer.name + "，" + c.producer.address),
-                           row("电子商务平台、店铺", c.platform + "，" + c.shop_name),
-                           row("事项", notice.payload.value("event_label", notice.kind))});
+  std::vector<Row> rows = {{"任务编号", c.number},
+                           {"产品", c.product_name + "，商标 " + c.trademark + "，型号规格 " + c.model},
+                           {"被抽样电子商务经营者", c.operator_party.name + "，" + c.operator_party.address},
+                           {"标称生产者", c.producer.name + "，" + c.producer.address},
+                           {"电子商务平台、店铺", c.platform + "，" + c.shop_name},
+                           {"事项", notice.payload.value("event_label", notice.kind)}};
   for (auto& r : field_rows(notice.payload.value("event", ""), notice.payload.value("fields", json::object()))) rows.push_back(r);
-  rows.push_back(row("依据", "重庆市产品质量监督抽查实施办法 第" + std::to_string(notice.article) + "条"));
-  if (notice.payload.contains("rights")) rows.push_back(row("权利", text_of(notice.payload["rights"])));
+  rows.push_back({"依据", "重庆市产品质量监督抽查实施办法 第" + std::to_string(notice.article) + "条"});
+  if (notice.payload.contains("rights")) rows.push_back({"权利", text_of(notice.payload["rights"])});
   // The deadlines the lifecycle keeps for the case, as computed with the holiday calendar (Art 75).
   std::string deadlines;
   for (const auto& d : view.deadlines) {
@@ -51,21 +49,32 @@ json notice_document(const workflow::NoticeView& notice, const workflow::CaseVie
     deadlines += (deadlines.empty() ? "" : "；") + d.value("kind", "") + "（第" + std::to_string(d.value("article", 0)) + "条）自 " + d.value("from", "") + " 起 " +
                  std::to_string(d.value("amount", 0)) + " 日，" + (d["due"].is_string() ? "届满 " + d["due"].get<std::string>() : "届满日待日历补全");
   }
-  if (!deadlines.empty()) rows.push_back(row("期限", deadlines));
-  rows.push_back(row("收件方", to));
-  return {{"title", workflow::notice_label(notice.kind)},
-          {"subtitle", "（重庆市产品质量监督抽查实施办法 第" + std::to_string(notice.article) + "条）"},
-          {"case_number", c.number},
+  if (!deadlines.empty()) rows.push_back({"期限", deadlines});
+  rows.push_back({"收件方", to});
+  documents::Document page;
+  page.title = workflow::notice_label(notice.kind);
+  page.subtitle = "（重庆市产品质量监督抽查实施办法 第" + std::to_string(notice.article) + "条）";
+  page.case_number = c.number;
+  page.rows = std::move(rows);
+  page.organization = organization;
+  page.generated = generated;
+  return page;
+}
+
+json notice_document_json(const workflow::NoticeView& notice, const documents::Document& page) {
+  return {{"title", page.title},
+          {"subtitle", page.subtitle},
+          {"case_number", page.case_number},
           {"notice", notice.id},
           {"kind", notice.kind},
           {"article", notice.article},
-          {"rows", rows},
-          {"signatures", ""},
-          {"seal_label", "（盖章）"},
-          {"organization", organization},
-          {"draft", false},
-          {"generated", format_iso8601_beijing(generated)},
-          {"generated_shown", format_beijing(generated)}};
+          {"rows", documents::rows_json(page.rows)},
+          {"signatures", page.signatures},
+          {"seal_label", page.seal_label},
+          {"organization", page.organization},
+          {"draft", page.draft},
+          {"generated", format_iso8601_beijing(page.generated)},
+          {"generated_shown", format_beijing(page.generated)}};
 }
 
 Result<NoticeFiles> notice_files(store::Store& store, const workflow::NoticeView& notice, const workflow::CaseView& view,
@@ -80,14 +89,14 @@ Result<NoticeFiles> notice_files(store::Store& store, const workflow::NoticeView
     files.json.replace_extension(".json");
     return files;
   }
-  NETSAMPLE_ASSIGN(purchase::Organization organization, purchase::load_organization(store.data_dir()));
-  const json content = notice_document(notice, view, addressees, organization.name.empty() ? view.record.organizer : organization.name, store.clock().now());
+  NETSAMPLE_ASSIGN(documents::Organization organization, documents::load_organization(store.data_dir()));
+  const documents::Document page = notice_document(notice, view, addressees, organization.name.empty() ? view.record.organizer : organization.name, store.clock().now());
   std::error_code ec;
   fs::create_directories(dir, ec);
   const std::string stem = view.record.number + "-" + std::to_string(notice.id) + "-" + workflow::notice_label(notice.kind);
   NoticeFiles files{dir / (stem + ".pdf"), dir / (stem + ".json"), ""};
-  NETSAMPLE_TRY(purchase::render_document_pdf(content, organization.seal_image, files.pdf));
-  NETSAMPLE_TRY(write_file_atomic(files.json, content.dump(2) + "\n"));
+  NETSAMPLE_TRY(documents::render_pdf(page, organization.seal_image, files.pdf));
+  NETSAMPLE_TRY(write_file_atomic(files.json, notice_document_json(notice, page).dump(2) + "\n"));
   NETSAMPLE_ASSIGN(store::EvidenceItem pdf, store.add_evidence(view.id, view.record.number, files.pdf, "notice_document", "system:notices"));
   NETSAMPLE_ASSIGN(store::EvidenceItem json_item, store.add_evidence(view.id, view.record.number, files.json, "notice_document", "system:notices"));
   files.pdf_sha256 = pdf.sha256;

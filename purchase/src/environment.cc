@@ -74,10 +74,10 @@ Finding hosts_finding(const EnvironmentInputs& in) {
     while (words >> name) names.push_back(lower(name));
     f.value.push_back({{"address", address}, {"names", names}});
     for (const auto& n : names)
-      for (const auto& host : in.platform_hosts)
+      for (const auto& host : in.platform.hosts)
         if (host_matches(n, host)) overrides.push_back(n + " → " + address);
   }
-  if (!overrides.empty() && !in.local_platform) {
+  if (!overrides.empty() && !in.platform.local) {
     f.level = FindingLevel::warning;
     f.note = "hosts 文件改写了平台域名：";
     for (const auto& o : overrides) f.note += o + "；";
@@ -119,10 +119,10 @@ Finding browser_proxy_finding(const EnvironmentInputs& in) {
 Finding dns_finding(const EnvironmentInputs& in) {
   Finding f{"dns", "平台域名解析（系统解析器）", json::object(), FindingLevel::ok, ""};
   const auto resolve = in.resolve ? in.resolve : system_resolve;
-  for (const auto& host : in.platform_hosts) {
+  for (const auto& host : in.platform.hosts) {
     const auto answers = resolve(host);
     f.value[host] = answers;
-    if (in.local_platform) continue;
+    if (in.platform.local) continue;
     if (answers.empty()) {
       f.level = FindingLevel::warning;
       f.note += host + " 无法解析；";

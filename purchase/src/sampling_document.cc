@@ -1,8 +1,5 @@
 #include "netsample/purchase/sampling_document.h"
 
-#include "netsample/purchase/document_pdf.h"
-
-#include <memory>
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
@@ -25,31 +22,8 @@ std::string text_of(const json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-json row(const std::string& label, const std::string& value) { return {{"label", label}, {"value", value}}; }
 
 }  // namespace
-
-Result<Organization> load_organization(const fs::path& data_dir) {
-  Organization organization;
-  const fs::path file = data_dir / "organization.json";
-  if (!fs::exists(file)) return organization;
-  NETSAMPLE_ASSIGN(std::string text, read_file(file));
-  NETSAMPLE_ASSIGN(json parsed, parse_json(text, file.string()));
-  if (!parsed.is_object()) return make_error(ErrorCode::wrong_type, file.string(), "应为 JSON 对象：{\"name\": \"…\", \"seal_image\": \"seal.png\"}");
-  for (const auto& [key, value] : parsed.items()) {
-    if (key != "name" && key != "seal_image" && !key.starts_with("_"))
-      return make_error(ErrorCode::invalid_input, file.string() + ": " + key, "未知字段；可用 name、seal_image");
-    if (!key.starts_with("_") && !value.is_string()) return make_error(ErrorCode::wrong_type, file.string() + ": " + key, "应为文字");
-  }
-  organization.name = parsed.value("name", "");
-  if (parsed.contains("seal_image")) {
-    fs::path seal = parsed["seal_image"].get<std::string>();
-    if (seal.is_relative()) seal = data_dir / seal;
-    if (!fs::exists(seal)) return make_error(ErrorCode::not_found, file.string() + ": seal_image", "印章图片 " + seal.string() + " 不存在");
-    organization.seal_image = seal;
-  }
-  return organization;
-}
 
 namespace {
 // "批号 B20261101；生产日期 2026-11-01", as the sample's labels show them.
@@ -61,8 +35,9 @@ std::string batch_and_date(const json& sealing) {
 }
 }  // namespace
 
-Result<json> sampling_document(const workflow::CaseView& view, const SessionView& session, const json& sealing,
-                               const workflow::PlatformRegistry& platforms, const Organization& organization, UtcTime generated) {
+Result<SamplingDocument> sampling_document(const workflow::CaseView& view, const SessionView& session, const json& sealing,
+                                           const workflow::PlatformRegistry& platforms, const documents::Organization& organization,
+                                           UtcTime generated) {
   if (session.state != "complete")
     return make_error(ErrorCode::refused_by_rule, "purchase",
                       "任务 " + view.record.number + " 没有完整的买样记录（第 " + std::to_string(session.seq) + " 次买样：" + session.state + "），不能填写网络抽样文书",
@@ -89,63 +64,103 @@ Result<json> sampling_document(const workflow::CaseView& view, const SessionView
   const std::string unit = organization.name.empty() ? r.organizer : organization.name;
   const std::string pending = "待收样确认、封样后填写（第三十六、三十七、三十九条）";
 
-  json rows = json::array({
-      row("任务编号", r.number),
-      row("产品名称", r.product_name),
-      row("商标", r.trademark),
-      row("型号规格", r.model + (product && product->fields.contains("model") ? "（网页所示：" + text_of(product->fields["model"]) + "）" : "")),
-      row("批号或生产日期", draft ? pending : batch_and_date(sealing)),
-      row("标称生产者", r.producer.name + "，" + r.producer.address),
-      row("被抽样电子商务经营者", r.operator_party.name + "，" + r.operator_party.address),
-      row("统一社会信用代码", licence ? text_of(licence->fields["licence_number"]) + "（证照页所示：" + text_of(licence->fields["operator_name"]) + "）" : "—"),
-      row("电子商务平台", platform ? platform->name : r.platform),
-      row("店铺", r.shop_name + (r.shop_url ? "  " + *r.shop_url : "")),
-      row("商品链接", product ? text_of(product->fields["url"]) : r.listing_url.value_or("—")),
-      row("订单号", text_of(order->fields["order_number"])),
-      row("订单金额", text_of(order->fields["amount"]) + " 元"),
-      row("样品数量", "检验样品 " + text_of(order->fields["inspection_qty"]) + "，备用样品 " + text_of(order->fields["backup_qty"]) +
-                          "（任务要求：检验样品 " + std::to_string(r.inspection_qty) + "，备用样品 " + std::to_string(r.backup_qty) + "）"),
-      row("购买时间（北京时间）", payment ? shown_time(payment->fields["time"]) : format_beijing(order->at)),
-      row("支付方式", payment ? text_of(payment->fields["method"]) + "，账户 " + text_of(payment->fields["account"]) : "—"),
-      row("买样录像", session.recording_dir.filename().string() + "（连续录像，第三十五条），开始 " + format_beijing(session.started) +
-                          (session.verify.is_object() ? "，时长 " + std::to_string(static_cast<int>(session.verify.value("duration_s", 0.0))) + " 秒" : "")),
-      row("录像清单 SHA-256", session.manifest_sha256),
-      row("样品封存", draft ? pending
+  using documents::Row;
+  std::vector<Row> rows = {
+      Row{"任务编号", r.number},
+      Row{"产品名称", r.product_name},
+      Row{"商标", r.trademark},
+      Row{"型号规格", r.model + (product && product->fields.contains("model") ? "（网页所示：" + text_of(product->fields["model"]) + "）" : "")},
+      Row{"批号或生产日期", draft ? pending : batch_and_date(sealing)},
+      Row{"标称生产者", r.producer.name + "，" + r.producer.address},
+      Row{"被抽样电子商务经营者", r.operator_party.name + "，" + r.operator_party.address},
+      Row{"统一社会信用代码", licence ? text_of(licence->fields["licence_number"]) + "（证照页所示：" + text_of(licence->fields["operator_name"]) + "）" : "—"},
+      Row{"电子商务平台", platform ? platform->name : r.platform},
+      Row{"店铺", r.shop_name + (r.shop_url ? "  " + *r.shop_url : "")},
+      Row{"商品链接", product ? text_of(product->fields["url"]) : r.listing_url.value_or("—")},
+      Row{"订单号", text_of(order->fields["order_number"])},
+      Row{"订单金额", text_of(order->fields["amount"]) + " 元"},
+      Row{"样品数量", "检验样品 " + text_of(order->fields["inspection_qty"]) + "，备用样品 " + text_of(order->fields["backup_qty"]) +
+                          "（任务要求：检验样品 " + std::to_string(r.inspection_qty) + "，备用样品 " + std::to_string(r.backup_qty) + "）"},
+      Row{"购买时间（北京时间）", payment ? shown_time(payment->fields["time"]) : format_beijing(order->at)},
+      Row{"支付方式", payment ? text_of(payment->fields["method"]) + "，账户 " + text_of(payment->fields["account"]) : "—"},
+      Row{"买样录像", session.recording_dir.filename().string() + "（连续录像，第三十五条），开始 " + format_beijing(session.started) +
+                          (session.verify.is_object() ? "，时长 " + std::to_string(static_cast<int>(session.verify.value("duration_s", 0.0))) + " 秒" : "")},
+      Row{"录像清单 SHA-256", session.manifest_sha256},
+      Row{"样品封存", draft ? pending
                             : "检验样品封条 " + text_of(sealing.value("inspection_seal", json())) + "，备用样品封条 " + text_of(sealing.value("backup_seal", json())) +
                                   "，封样日期 " + text_of(sealing.value("sealed_date", json())) + "；备用样品暂存于 " + text_of(sealing.value("backup_storage", json())) +
-                                  "，保管人 " + text_of(sealing.value("backup_keeper", json()))),
-      row("抽样人员", sampler_text),
-      row("抽样单位", unit),
-  });
+                                  "，保管人 " + text_of(sealing.value("backup_keeper", json()))},
+      Row{"抽样人员", sampler_text},
+      Row{"抽样单位", unit},
+  };
   std::string signatures;
   for (const auto& s : samplers) signatures += (signatures.empty() ? "" : "        ") + s.name + " ________";
-  return json{{"title", "网络抽样文书"},
-              {"subtitle", "（重庆市产品质量监督抽查实施办法 第三十九条）"},
-              {"signatures", "抽样人员签字：" + signatures},
-              {"seal_label", "抽样单位（盖章）"},
-              {"article", 39},
-              {"draft", draft},
-              {"draft_reason", draft ? "样品尚未收样确认和封样：批号或生产日期、封条由收样封样后补全" : ""},
-              {"case_number", r.number},
-              {"generated", format_iso8601_beijing(generated)},
-              {"generated_shown", format_beijing(generated)},
-              {"product", {{"name", r.product_name}, {"trademark", r.trademark}, {"model", r.model}}},
-              {"producer", {{"name", r.producer.name}, {"address", r.producer.address}}},
-              {"operator", {{"name", r.operator_party.name}, {"address", r.operator_party.address},
-                            {"licence_number", licence ? licence->fields["licence_number"] : json()}}},
-              {"platform", platform ? platform->name : r.platform},
-              {"shop_url", r.shop_url ? json(*r.shop_url) : json()},
-              {"order", order->fields},
-              {"payment", payment ? payment->fields : json()},
-              {"recording", {{"session", session.id}, {"dir", session.recording_dir.string()}, {"manifest_sha256", session.manifest_sha256}}},
-              {"sealing", sealing},
-              {"samplers", sampler_list},
-              {"organization", unit},
-              {"rows", rows}};
+  documents::Document page;
+  page.title = "网络抽样文书";
+  page.subtitle = "（重庆市产品质量监督抽查实施办法 第三十九条）";
+  page.case_number = r.number;
+  page.rows = std::move(rows);
+  page.signatures = "抽样人员签字：" + signatures;
+  page.seal_label = "抽样单位（盖章）";
+  page.organization = unit;
+  page.draft = draft;
+  page.draft_reason = draft ? "样品尚未收样确认和封样：批号或生产日期、封条由收样封样后补全" : "";
+  page.generated = generated;
+  json record = {{"title", page.title},
+                 {"subtitle", page.subtitle},
+                 {"signatures", page.signatures},
+                 {"seal_label", page.seal_label},
+                 {"article", 39},
+                 {"draft", draft},
+                 {"draft_reason", page.draft_reason},
+                 {"case_number", r.number},
+                 {"generated", format_iso8601_beijing(generated)},
+                 {"generated_shown", format_beijing(generated)},
+                 {"product", {{"name", r.product_name}, {"trademark", r.trademark}, {"model", r.model}}},
+                 {"producer", {{"name", r.producer.name}, {"address", r.producer.address}}},
+                 {"operator", {{"name", r.operator_party.name}, {"address", r.operator_party.address},
+                               {"licence_number", licence ? licence->fields["licence_number"] : json()}}},
+                 {"platform", platform ? platform->name : r.platform},
+                 {"shop_url", r.shop_url ? json(*r.shop_url) : json()},
+                 {"order", order->fields},
+                 {"payment", payment ? payment->fields : json()},
+                 {"recording", {{"session", session.id}, {"dir", session.recording_dir.string()}, {"manifest_sha256", session.manifest_sha256}}},
+                 {"sealing", sealing},
+                 {"samplers", sampler_list},
+                 {"organization", unit},
+                 {"rows", documents::rows_json(page.rows)}};
+  return SamplingDocument{std::move(page), std::move(record)};
 }
 
-Status render_sampling_document(const json& document, const std::optional<fs::path>& seal_image, const fs::path& pdf) {
-  return render_document_pdf(document, seal_image, pdf);
+Result<SamplingDocumentFiles> write_sampling_document(store::Store& store, workflow::Lifecycle& lifecycle, const workflow::PlatformRegistry& platforms,
+                                                      const std::string& case_number, const std::string& actor, const fs::path& out_dir) {
+  NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(store).show(case_number));
+  NETSAMPLE_ASSIGN(auto list, PurchaseSessions(store, lifecycle).of_case(case_number));
+  const SessionView* complete = nullptr;
+  for (const auto& s : list)
+    if (s.state == "complete") complete = &s;
+  if (!complete)
+    return make_error(ErrorCode::refused_by_rule, "case", "任务 " + case_number + " 没有完整的买样记录，不能填写网络抽样文书（先完成 purchase start … purchase finish）", 39);
+  NETSAMPLE_ASSIGN(auto history, lifecycle.history(case_number));
+  json sealing;
+  for (const auto& e : history)
+    if (e.event == "seal") sealing = e.fields;
+  NETSAMPLE_ASSIGN(documents::Organization organization, documents::load_organization(store.data_dir()));
+  NETSAMPLE_ASSIGN(SamplingDocument document, sampling_document(view, *complete, sealing, platforms, organization, store.clock().now()));
+
+  const fs::path dir = out_dir.empty() ? store.data_dir() / "documents" : out_dir;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(ErrorCode::io, dir.string(), "无法创建文书目录：" + ec.message());
+  const std::string base = case_number + "-网络抽样文书" + (document.page.draft ? "-草稿" : "");
+  SamplingDocumentFiles files{dir / (base + ".pdf"), dir / (base + ".json"), document.page.draft, {}};
+  NETSAMPLE_TRY(write_file_atomic(files.json, document.record.dump(2) + "\n"));
+  NETSAMPLE_TRY(documents::render_pdf(document.page, organization.seal_image, files.pdf));
+  for (const fs::path& file : {files.pdf, files.json}) {
+    NETSAMPLE_ASSIGN(store::EvidenceItem item, store.add_evidence(view.id, case_number, file, "sampling_document", actor));
+    files.evidence.push_back(item);
+  }
+  return files;
 }
 
 }  // namespace netsample::purchase

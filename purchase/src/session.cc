@@ -273,8 +273,7 @@ Result<SessionView> PurchaseSessions::begin(const std::string& case_number, cons
     NETSAMPLE_TRY(status_of(lifecycle_->apply_event(case_number, "start_purchase", json::object(), actor)));
   } else {
     // Purchasing already: only a sampler of the case may buy (the same roles as the order event).
-    NETSAMPLE_ASSIGN(auto events, lifecycle_->available_events(case_number, actor));
-    const bool sampler = std::any_of(events.begin(), events.end(), [](const workflow::Transition* t) { return t->event == "order_placed"; });
+    NETSAMPLE_ASSIGN(bool sampler, lifecycle_->holds_role(case_number, actor, workflow::CaseRole::sampler));
     if (!sampler) return make_error(ErrorCode::refused_by_rule, "as", actor + " 不是任务 " + case_number + " 选派的抽样人员，不能买样", 20);
   }
 

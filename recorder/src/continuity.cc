@@ -14,7 +14,7 @@ nlohmann::json Gap::to_json() const {
 }
 
 nlohmann::json Marker::to_json() const {
-  return {{"index", index}, {"step", step}, {"note", note}, {"frame", frame}, {"time", format_iso8601_beijing(from_utc_us(utc_us))},
+  return {{"index", index}, {"step", step}, {"note", note}, {"frame", frame}, {"media_ms", media_ms}, {"time", format_iso8601_beijing(from_utc_us(utc_us))},
           {"utc_us", utc_us}, {"still", still}, {"still_sha256", still_sha256}};
 }
 

@@ -69,11 +69,18 @@ void ControlServer::serve() {
     if (!client.valid()) continue;
     auto line = read_line(client.get(), 2000);
     nlohmann::json answer;
+    Result<nlohmann::json> outcome = make_error(ErrorCode::internal, "control", "");
     if (!line.ok()) {
-      answer = {{"ok", false}, {"error", line.error().message}};
+      outcome = line.error();
     } else {
       const auto request = nlohmann::json::parse(*line, nullptr, false);
-      answer = request.is_object() ? handler_(request) : nlohmann::json{{"ok", false}, {"error", "控制消息不是 JSON 对象"}};
+      outcome = request.is_object() ? handler_(request) : Result<nlohmann::json>(make_error(ErrorCode::invalid_input, "control", "控制消息不是 JSON 对象"));
+    }
+    if (outcome.ok()) {
+      answer = outcome->is_object() ? *outcome : nlohmann::json::object();
+      answer["ok"] = true;
+    } else {
+      answer = {{"ok", false}, {"error", error_to_json(outcome.error())}};
     }
     (void)write_all(client.get(), answer.dump() + "\n", "control");
   }
@@ -89,6 +96,7 @@ Result<nlohmann::json> send_control(const fs::path& dir, const nlohmann::json& r
   NETSAMPLE_ASSIGN(std::string line, read_line(fd.get(), 15000));
   auto answer = nlohmann::json::parse(line, nullptr, false);
   if (!answer.is_object()) return make_error(ErrorCode::network, "control", "录制程序的应答无法解析");
+  if (!answer.value("ok", false)) return error_from_json(answer.value("error", nlohmann::json()));
   return answer;
 }
 

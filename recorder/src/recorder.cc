@@ -187,7 +187,7 @@ struct Recorder::State {
   void process_loop();
   void background_loop();
   Status handle_frame(CapturedFrame captured, std::int64_t& fragment_start_ns);
-  void serve_markers(const AVFrame& frame, std::int64_t index, std::int64_t utc_us);
+  void serve_markers(const AVFrame& frame, std::int64_t index, std::int64_t media_ms, std::int64_t utc_us);
   nlohmann::json manifest(const std::int64_t ended_utc_us);
   // REQUIRES: record_mutex held.
   nlohmann::json timestamp_status() const {
@@ -387,13 +387,13 @@ Status Recorder::State::handle_frame(CapturedFrame captured, std::int64_t& fragm
   }
   NETSAMPLE_ASSIGN(const AVFrame* overlaid, encoder->add(*captured.frame, stamp));
   watchdog->beat(Stage::encode);
-  serve_markers(*overlaid, index, stamp.utc_us);
+  serve_markers(*overlaid, index, stamp.relative_ms, stamp.utc_us);
   last_frame_monotonic_ns = monotonic;
   ++frames;
   return {};
 }
 
-void Recorder::State::serve_markers(const AVFrame& frame, std::int64_t index, std::int64_t utc_us) {
+void Recorder::State::serve_markers(const AVFrame& frame, std::int64_t index, std::int64_t media_ms, std::int64_t utc_us) {
   std::deque<std::shared_ptr<MarkRequest>> requests;
   {
     std::lock_guard lock(mark_mutex);
@@ -408,6 +408,7 @@ void Recorder::State::serve_markers(const AVFrame& frame, std::int64_t index, st
     marker.step = request->step;
     marker.note = request->note;
     marker.frame = index;
+    marker.media_ms = media_ms;
     marker.utc_us = utc_us;
     char name[64];
     std::snprintf(name, sizeof name, "%03d-", marker.index);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "netsample/core/file_io.h"
+#include "netsample/recorder/continuity.h"
 
 namespace netsample::recorder {
 namespace fs = std::filesystem;
@@ -92,6 +93,37 @@ Result<SealCheck> check_seal(const fs::path& dir, const fs::path& ca_file) {
   if (check.tokens.empty()) check.errors.push_back(std::string(kManifestFile) + "：没有可信时间戳");
   check.ok = check.errors.empty();
   return check;
+}
+
+std::string_view to_string(RecordingFileKind kind) {
+  switch (kind) {
+    case RecordingFileKind::recording: return "recording";
+    case RecordingFileKind::journal: return "journal";
+    case RecordingFileKind::recording_log: return "recording_log";
+    case RecordingFileKind::manifest: return "manifest";
+    case RecordingFileKind::timestamp_token: return "timestamp_token";
+    case RecordingFileKind::still: return "still";
+  }
+  return "recording_log";
+}
+
+std::vector<RecordingFile> recording_files(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<RecordingFile> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string name = entry.path().filename().string();
+    if (name == kMediaFile) files.push_back({entry.path(), RecordingFileKind::recording});
+    else if (name == kJournalFile) files.push_back({entry.path(), RecordingFileKind::journal});
+    else if (name == kEventsFile) files.push_back({entry.path(), RecordingFileKind::recording_log});
+    else if (name == kManifestFile) files.push_back({entry.path(), RecordingFileKind::manifest});
+    else if (entry.path().extension() == ".tsr") files.push_back({entry.path(), RecordingFileKind::timestamp_token});  // manifest*.tsr, journal.K.tsr
+  }
+  for (const auto& entry : fs::directory_iterator(dir / kStillsDir, ec))
+    if (entry.is_regular_file() && entry.path().extension() == ".png") files.push_back({entry.path(), RecordingFileKind::still});
+  std::sort(files.begin(), files.end(), [](const RecordingFile& a, const RecordingFile& b) { return a.path < b.path; });
+  return files;
 }
 
 }  // namespace netsample::recorder

@@ -155,6 +155,7 @@ Result<VerifyReport> verify_recording(const fs::path& dir, const fs::path& trust
     if (m.value("frame", std::int64_t{-1}) >= report.frames && report.sealed)
       report.errors.push_back(std::string(kManifestFile) + "：标记“" + m.value("step", "") + "”指向不存在的帧");
     markers.push_back({{"step", m.value("step", "")}, {"note", m.value("note", "")}, {"frame", m.value("frame", 0)},
+                       {"media_ms", m.contains("media_ms") ? m["media_ms"] : nlohmann::json()},  // null in recordings made before it was kept
                        {"time", m.value("time", "")}, {"still", still}, {"still_ok", still_ok}});
   }
   report.details["markers"] = markers;

@@ -1,6 +1,7 @@
 #include "netsample/core/error.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -50,6 +51,36 @@ TEST(Error, RangeForOverATemporaryResultDoesNotDangle) {
 TEST(Error, StatusOfDropsTheValue) {
   EXPECT_TRUE(status_of(parse_positive(2)).ok());
   EXPECT_EQ(status_of(parse_positive(0)).error().code, ErrorCode::invalid_input);
+}
+
+}  // namespace
+}  // namespace netsample
+
+namespace netsample {
+namespace {
+
+TEST(Error, JsonRoundTripKeepsCodeFieldMessageAndArticle) {
+  for (const Error& error : {make_error(ErrorCode::refused_by_rule, "as", "不是本任务选派的抽样人员", 20),
+                             make_error(ErrorCode::integrity, "recording.journal", "第 3 段哈希不符"),
+                             make_error(ErrorCode::missing_field, "", "")}) {
+    const nlohmann::json body = error_to_json(error);
+    EXPECT_EQ(body["code"], to_string(error.code));
+    const Error back = error_from_json(nlohmann::json::parse(body.dump()));
+    EXPECT_EQ(back.code, error.code);
+    EXPECT_EQ(back.field, error.field);
+    EXPECT_EQ(back.message, error.message);
+    EXPECT_EQ(back.article, error.article);
+  }
+  EXPECT_TRUE(error_to_json(make_error(ErrorCode::io, "f", "m"))["article"].is_null());
+}
+
+TEST(Error, JsonThatIsNoErrorBecomesAnInternalErrorSayingSo) {
+  const Error unknown = error_from_json({{"code", "no_such_code"}, {"message", "x"}});
+  EXPECT_EQ(unknown.code, ErrorCode::internal);
+  EXPECT_NE(unknown.message.find("no_such_code"), std::string::npos);
+  EXPECT_EQ(error_from_json(nlohmann::json("text")).code, ErrorCode::internal);
+  for (ErrorCode code : {ErrorCode::invalid_input, ErrorCode::not_found, ErrorCode::database, ErrorCode::internal})
+    EXPECT_EQ(error_code_from_string(to_string(code)), code);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ class Unboxing : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::create_directories(data());
-    auto courier = local::CourierService::start("NS-TEST", "test-key");
+    auto courier = loopback::CourierService::start("NS-TEST", "test-key");
     ASSERT_TRUE(courier.ok()) << courier.error().describe();
     courier_ = std::move(courier).value();
     testing::write_text(data() / "tracking.json",
@@ -70,7 +70,7 @@ class Unboxing : public ::testing::Test {
     // The courier's times: the last minutes (the lifecycle refuses a delivery before the case or in the future).
     const UtcTime now = SystemClock().now();
     auto shown = [&](int minutes_ago) { return format_beijing(now - std::chrono::minutes(minutes_ago)).substr(0, 19); };
-    courier_->script(tracking, {local::kuaidi100_answer(3, {{shown(3), "已收取快件"}, {shown(1), "快件已签收，签收人：收样室"}}, true)});
+    courier_->script(tracking, {loopback::kuaidi100_answer(3, {{shown(3), "已收取快件"}, {shown(1), "快件已签收，签收人：收样室"}}, true)});
     EXPECT_EQ(run({"track", "add", number, "--courier", "shunfeng", "--number", tracking}).exit_code, 0);
     const ProcessResult polled = run({"track", "poll", "--once"});
     EXPECT_EQ(polled.exit_code, 0) << polled.err;
@@ -83,7 +83,7 @@ class Unboxing : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<local::CourierService> courier_;
+  std::unique_ptr<loopback::CourierService> courier_;
 };
 
 TEST_F(Unboxing, ImportedVideoMatchedAcceptedAndSealed) {
@@ -219,9 +219,9 @@ TEST_F(Unboxing, AWrongParcelIsFlaggedAndReturned) {
 
 TEST_F(Unboxing, LiveRecordingMarkedAndFinishedFromAnotherProcess) {
   const std::string sampler = delivered_case("CQ-U3", "SF1234567890");
-  auto display = local::VirtualDisplay::start(dir_.path(), 640, 480);
+  auto display = loopback::VirtualDisplay::start(dir_.path(), 640, 480);
   ASSERT_TRUE(display.ok()) << display.error().describe();
-  local::ChildProcess recorder({NETSAMPLE_BIN, "--data", data().string(), "--as", sampler, "unbox", "start", "--case", "CQ-U3", "--source",
+  ChildProcess recorder({NETSAMPLE_BIN, "--data", data().string(), "--as", sampler, "unbox", "start", "--case", "CQ-U3", "--source",
                                 "x11:" + (*display)->display(), "--fps", "5"},
                                dir_ / "recorder.log");
   // Marks go to the running recorder as soon as it answers.

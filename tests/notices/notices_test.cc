@@ -29,9 +29,9 @@ namespace fs = std::filesystem;
 
 const std::string kSecret = "platform-shared-secret-0123456789";
 
-// The platform's endpoint: local::WebhookReceiver (checks the signature, fails the first n, takes each key once).
-std::unique_ptr<local::WebhookReceiver> receiver_failing(int fail_first) {
-  auto started = local::WebhookReceiver::start(kSecret, fail_first);
+// The platform's endpoint: loopback::WebhookReceiver (checks the signature, fails the first n, takes each key once).
+std::unique_ptr<loopback::WebhookReceiver> receiver_failing(int fail_first) {
+  auto started = loopback::WebhookReceiver::start(kSecret, fail_first);
   if (!started.ok()) throw std::runtime_error(started.error().describe());
   return std::move(started).value();
 }
@@ -253,7 +253,7 @@ std::string decoded_header(const std::string& message, const std::string& name) 
 
 TEST_F(NoticesTest, AnEmailCarriesTheNoticeAsAPdfWithItsTitle) {
   nonconforming();
-  auto sink = local::MailSink::start();
+  auto sink = loopback::MailSink::start();
   ASSERT_TRUE(sink.ok()) << sink.error().describe();
   json file = parties_file("http://127.0.0.1:9/hook");
   file["parties"][2]["email"] = "legal@qingquan.example.cn";  // the operator
@@ -386,7 +386,7 @@ TEST_F(NoticesTest, AWorkerKilledBetweenSendingAndItsReceiptStillDeliversOnce) {
   store_.reset();  // the worker processes own the data directory now
   const std::vector<std::string> worker = {NETSAMPLE_BIN, "--data", dir_.path().string(), "notices", "deliver", "--first-backoff", "0"};
   {
-    local::ChildProcess first(worker, dir_ / "worker-1.log");
+    ChildProcess first(worker, dir_ / "worker-1.log");
     for (int i = 0; i < 300 && !receiver.holding(); ++i) std::this_thread::sleep_for(milliseconds(20));
     ASSERT_TRUE(receiver.holding()) << "the worker never sent";
     first.signal(SIGKILL);  // the notice reached the platform; its receipt was never recorded

@@ -20,7 +20,7 @@ class EnvironmentTest : public ::testing::Test {
     testing::write_text(dir_.path() / "proc/net/route",
                         "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
                         "eth0\t00000000\t0101A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n");
-    inputs_.platform_hosts = {"jd.com"};
+    inputs_.platform.hosts = {"jd.com"};
     inputs_.browser_product = "Chrome/120.0.6099.224";
     inputs_.clock = TimeSample{"ntp.ntsc.ac.cn:123", 12'000, 8'000, 1, "NTSC", SystemClock().now(), 0};
     inputs_.hosts_file = dir_.path() / "hosts";
@@ -84,7 +84,7 @@ TEST_F(EnvironmentTest, ThePlatformResolvingToALocalAddressIsAWarningExceptForTh
   inputs_.resolve = [](const std::string&) { return std::vector<std::string>{"192.168.3.9"}; };
   const auto remote = check_environment(inputs_);
   EXPECT_EQ(finding(remote, "dns").level, FindingLevel::warning);
-  inputs_.local_platform = true;
+  inputs_.platform.local = true;
   const auto demo = check_environment(inputs_);
   EXPECT_EQ(finding(demo, "dns").level, FindingLevel::ok);
 }
@@ -92,7 +92,7 @@ TEST_F(EnvironmentTest, ThePlatformResolvingToALocalAddressIsAWarningExceptForTh
 TEST_F(EnvironmentTest, TheSystemResolverIsAskedByDefault) {
   inputs_.resolve = nullptr;
   // A numeric host: getaddrinfo answers it without /etc/hosts or DNS (a bare chroot has neither).
-  inputs_.platform_hosts = {"127.0.0.1"};
+  inputs_.platform.hosts = {"127.0.0.1"};
   const auto report = check_environment(inputs_);
   const auto& dns = finding(report, "dns");
   EXPECT_EQ(dns.value["127.0.0.1"], nlohmann::json::array({"127.0.0.1"}));
@@ -119,7 +119,7 @@ TEST_F(EnvironmentTest, AnUnverifiedOrFarOffClockIsAWarning) {
 
 TEST_F(EnvironmentTest, TheRealMachineCanBeChecked) {
   EnvironmentInputs real;
-  real.platform_hosts = {"jd.com"};
+  real.platform.hosts = {"jd.com"};
   real.resolve = [](const std::string&) { return std::vector<std::string>{}; };  // no internet here
   const auto report = check_environment(real);
   bool found_self = false;

@@ -305,17 +305,17 @@ class SamplingDocumentTest : public SessionTest {
 
 TEST_F(SamplingDocumentTest, ADraftFromThePurchaseAloneCarriesEverythingThePurchaseKnows) {
   const SessionView session = completed();
-  auto doc = sampling_document(view(), session, nullptr, platforms_, Organization{"重庆市市场监督管理局", {}}, clock_.now());
+  auto doc = sampling_document(view(), session, nullptr, platforms_, documents::Organization{"重庆市市场监督管理局", {}}, clock_.now());
   ASSERT_TRUE(doc.ok()) << doc.error().describe();
-  EXPECT_TRUE((*doc)["draft"]);
-  EXPECT_EQ((*doc)["order"]["order_number"], "DS202611240001");
-  EXPECT_EQ((*doc)["operator"]["licence_number"], "91500112MA5U7XXX1K");
-  EXPECT_EQ((*doc)["recording"]["manifest_sha256"], std::string(64, 'b'));
-  EXPECT_EQ((*doc)["samplers"].size(), 2u);
-  EXPECT_EQ((*doc)["organization"], "重庆市市场监督管理局");
+  EXPECT_TRUE(doc->record["draft"]);
+  EXPECT_EQ(doc->record["order"]["order_number"], "DS202611240001");
+  EXPECT_EQ(doc->record["operator"]["licence_number"], "91500112MA5U7XXX1K");
+  EXPECT_EQ(doc->record["recording"]["manifest_sha256"], std::string(64, 'b'));
+  EXPECT_EQ(doc->record["samplers"].size(), 2u);
+  EXPECT_EQ(doc->record["organization"], "重庆市市场监督管理局");
 
   const fs::path pdf = dir_.path() / "doc.pdf";
-  ASSERT_TRUE(render_sampling_document(*doc, std::nullopt, pdf).ok());
+  ASSERT_TRUE(documents::render_pdf(doc->page, std::nullopt, pdf).ok());
   const std::string text = pdf_text(pdf);
   for (const char* expected : {"网络抽样文书", "CQ-1", "DS202611240001", "796.00 元", "检验样品 2，备用样品 2", "2026-03-02 10:05:31", "京东",
                                "重庆清泉电器制造有限公司", "草稿", "张明", "李娟"})
@@ -338,15 +338,15 @@ TEST_F(SamplingDocumentTest, OnceSealedItIsNoLongerADraftAndCarriesTheSealsAndTh
   cairo_destroy(cr);
   cairo_surface_destroy(surface);
   testing::write_text(dir_.path() / "organization.json", json{{"name", "重庆市市场监督管理局"}, {"seal_image", "seal.png"}}.dump());
-  auto organization = load_organization(dir_.path());
+  auto organization = documents::load_organization(dir_.path());
   ASSERT_TRUE(organization.ok()) << organization.error().describe();
   ASSERT_EQ(organization->seal_image, seal);
 
   auto doc = sampling_document(view(), session, sealing, platforms_, *organization, clock_.now());
   ASSERT_TRUE(doc.ok());
-  EXPECT_FALSE((*doc)["draft"]);
+  EXPECT_FALSE(doc->record["draft"]);
   const fs::path pdf = dir_.path() / "sealed.pdf";
-  ASSERT_TRUE(render_sampling_document(*doc, organization->seal_image, pdf).ok());
+  ASSERT_TRUE(documents::render_pdf(doc->page, organization->seal_image, pdf).ok());
   const std::string text = pdf_text(pdf);
   EXPECT_EQ(text.find("草稿"), std::string::npos);
   EXPECT_NE(text.find("FY-0001"), std::string::npos);
@@ -372,11 +372,11 @@ TEST_F(SamplingDocumentTest, WithoutACompletePurchaseOrTwoSamplersItIsRefused) {
 
 TEST_F(SamplingDocumentTest, AWrongOrganizationFileIsNamed) {
   testing::write_text(dir_.path() / "organization.json", R"({"name": "局", "seal": "x.png"})");
-  auto unknown = load_organization(dir_.path());
+  auto unknown = documents::load_organization(dir_.path());
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error().field.find("seal"), std::string::npos);
   testing::write_text(dir_.path() / "organization.json", R"({"name": "局", "seal_image": "missing.png"})");
-  auto missing = load_organization(dir_.path());
+  auto missing = documents::load_organization(dir_.path());
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, ErrorCode::not_found);
 }

@@ -63,13 +63,13 @@ T or_throw(Result<T> result) {
 }  // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv) {
-  local::ProgramOutput output = or_throw(local::run_program(argv));
+  ProgramOutput output = or_throw(run_program(argv));
   return {output.exit_code, std::move(output.out), std::move(output.err)};
 }
 
-int free_port(int socket_type) { return or_throw(local::free_loopback_port(socket_type)); }
+int free_port(int socket_type) { return or_throw(loopback::free_loopback_port(socket_type)); }
 
-Chronyd::Chronyd() : server_(or_throw(local::TimeServer::start(dir_.path()))) {}
+Chronyd::Chronyd() : server_(or_throw(loopback::TimeServer::start(dir_.path()))) {}
 
 int Child::wait(std::chrono::milliseconds timeout) {
   const auto code = wait_for(timeout);
@@ -77,12 +77,12 @@ int Child::wait(std::chrono::milliseconds timeout) {
   return *code;
 }
 
-Xvfb::Xvfb(int width, int height) : display_(or_throw(local::VirtualDisplay::start(dir_.path(), width, height))) {}
+Xvfb::Xvfb(int width, int height) : display_(or_throw(loopback::VirtualDisplay::start(dir_.path(), width, height))) {}
 
 std::unique_ptr<Xvfb> Xvfb::on_a_number_of_its_own(int width, int height) {
   auto x = std::unique_ptr<Xvfb>(new Xvfb(Unstarted{}));
   for (int attempt = 0; attempt < 10 && !x->display_; ++attempt) {
-    auto started = local::VirtualDisplay::start(x->dir_.path(), width, height, 400 + (::getpid() + attempt * 37) % 500);
+    auto started = loopback::VirtualDisplay::start(x->dir_.path(), width, height, 400 + (::getpid() + attempt * 37) % 500);
     if (started.ok()) x->display_ = std::move(started).value();
   }
   if (!x->display_) throw std::runtime_error("no Xvfb on a display number of its own");
@@ -108,11 +108,11 @@ Chromium::Chromium(const std::string& display, const std::string& url, const std
 }
 
 void make_test_ca(const fs::path& dir, const std::string& name) {
-  const Status made = local::make_ca(dir, name, "netsample test " + name);
+  const Status made = loopback::make_ca(dir, name, "netsample test " + name);
   if (!made.ok()) throw std::runtime_error(made.error().describe());
 }
 
-TestTsa::TestTsa() : authority_(or_throw(local::TimestampAuthority::start(dir_.path()))) {}
+TestTsa::TestTsa() : authority_(or_throw(loopback::TimestampAuthority::start(dir_.path()))) {}
 
 namespace {
 struct Db {

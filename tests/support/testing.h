@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "local_services.h"
+#include "netsample/testing/loopback.h"
 
 namespace netsample::testing {
 
@@ -44,7 +44,7 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv);
 
 // A real chronyd serving NTP on 127.0.0.1 on a free unprivileged port, never steering this machine's
-// clock (-x); ready when constructed, stopped when destroyed (local::TimeServer, which the demo uses too).
+// clock (-x); ready when constructed, stopped when destroyed (loopback::TimeServer, which the demo uses too).
 class Chronyd {
  public:
   Chronyd();
@@ -53,11 +53,11 @@ class Chronyd {
 
  private:
   TempDir dir_;
-  std::unique_ptr<local::TimeServer> server_;
+  std::unique_ptr<loopback::TimeServer> server_;
 };
 
 // An RFC 3161 Time-Stamping Authority on 127.0.0.1: OpenSSL's own TSA with a CA made for the test
-// (local::TimestampAuthority). `fail_next(n)` makes the next n requests answer HTTP 503.
+// (loopback::TimestampAuthority). `fail_next(n)` makes the next n requests answer HTTP 503.
 class TestTsa {
  public:
   TestTsa();
@@ -68,14 +68,14 @@ class TestTsa {
 
  private:
   TempDir dir_;
-  std::unique_ptr<local::TimestampAuthority> authority_;
+  std::unique_ptr<loopback::TimestampAuthority> authority_;
 };
 
 // A program running in the background for the length of a test (killed with its group when the object
 // dies); wait() throws when it does not end in time.
-class Child : public local::ChildProcess {
+class Child : public ChildProcess {
  public:
-  using local::ChildProcess::ChildProcess;
+  using ChildProcess::ChildProcess;
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120));
 };
 
@@ -93,7 +93,7 @@ class Xvfb {
   struct Unstarted {};
   explicit Xvfb(Unstarted) {}
   TempDir dir_;
-  std::unique_ptr<local::VirtualDisplay> display_;
+  std::unique_ptr<loopback::VirtualDisplay> display_;
 };
 
 // Debian's Chromium in kiosk mode on `display`, showing `url`; returns once `page_ready()` holds (the

@@ -11,7 +11,7 @@
 #include <opencv2/videoio.hpp>
 #include <random>
 
-#include "netsample/unboxing/demo_media.h"
+#include "netsample/demo/media.h"
 #include "testing.h"
 
 namespace netsample::unboxing {
@@ -19,12 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-cv::Mat waybill(const std::string& number) { return unboxing::render_waybill(number); }
+cv::Mat waybill(const std::string& number) { return demo::render_waybill(number); }
 
 cv::Mat scene(const cv::Mat& label, double angle, double scale, cv::Point2f centre, double blur, double dim) {
-  unboxing::SceneParams p;
+  demo::SceneParams p;
   p.angle = angle, p.scale = scale, p.centre = centre, p.focus_blur = blur, p.dim = dim;
-  return unboxing::render_scene(label, p);
+  return demo::render_scene(label, p);
 }
 
 // Four seconds at 15 fps: the waybill moves across, turns from -20° to +20° and comes closer.
@@ -55,10 +55,10 @@ TEST(LabelCapture, ACrookedDimBlurredPhotoIsRead) {
 TEST(LabelCapture, SmearedBarsAreDeblurredAcrossThem) {
   // A parcel moved while the frame was taken: a 4 px streak, about one bar module, at 20°.
   testing::TempDir dir;
-  unboxing::SceneParams p;
+  demo::SceneParams p;
   p.angle = 20, p.scale = 0.8, p.centre = {640, 360}, p.focus_blur = 0.6, p.motion_blur = 4;
   const fs::path photo = dir / "moving.png";
-  ASSERT_TRUE(cv::imwrite(photo.string(), unboxing::render_scene(waybill("SF2026112701"), p)));
+  ASSERT_TRUE(cv::imwrite(photo.string(), demo::render_scene(waybill("SF2026112701"), p)));
   auto plain = analyze_labels({photo}, {6, {}, false});  // ZXing alone on the frame
   ASSERT_TRUE(plain.ok());
   for (const auto& c : *plain) EXPECT_NE(c.format, "Code128") << "the frame alone should not read: the test would prove nothing";

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "local_services.h"
+#include "netsample/testing/loopback.h"
 
 #include <atomic>
 #include <mutex>
@@ -66,9 +66,9 @@ class TrackerTest : public ::testing::Test {
 };
 
 TEST_F(TrackerTest, AParcelIsFollowedToDeliveryThroughAFailureAndTheCaseMovesAlong) {
-  auto started = local::CourierService::start(kCustomer, kKey);
+  auto started = loopback::CourierService::start(kCustomer, kKey);
   ASSERT_TRUE(started.ok());
-  local::CourierService& courier = **started;
+  loopback::CourierService& courier = **started;
   const std::vector<std::pair<std::string, std::string>> e1 = {{"2026-11-20 18:02:11", "【重庆市】顺丰速运 已收取快件"}};
   auto e2 = e1;
   e2.push_back({"2026-11-21 03:15:40", "【重庆转运中心】快件已发出"});
@@ -77,7 +77,7 @@ TEST_F(TrackerTest, AParcelIsFollowedToDeliveryThroughAFailureAndTheCaseMovesAlo
   auto e4 = e3;
   e4.push_back({"2026-11-21 11:47:05", "【渝中区】快件已签收，签收人：市场监管局收样室"});
   courier.script("SF1234567890",
-                 {local::kuaidi100_answer(1, e1), 502, local::kuaidi100_answer(0, e2), local::kuaidi100_answer(5, e3), local::kuaidi100_answer(3, e4, true)},
+                 {loopback::kuaidi100_answer(1, e1), 502, loopback::kuaidi100_answer(0, e2), loopback::kuaidi100_answer(5, e3), loopback::kuaidi100_answer(3, e4, true)},
                  "1234");
   const TrackingConfig config = kuaidi_config(courier.url());
   ParcelTracker tracker(*store_, *lifecycle_, config, options_);
@@ -128,8 +128,8 @@ TEST_F(TrackerTest, AParcelIsFollowedToDeliveryThroughAFailureAndTheCaseMovesAlo
 }
 
 TEST_F(TrackerTest, AReturnIsAnAlertAndEndsPolling) {
-  auto courier = std::move(local::CourierService::start(kCustomer, kKey)).value();
-  courier->script("SF1234567890", {local::kuaidi100_answer(6, {{"2026-11-21 10:00:00", "收件人拒收，快件退回中"}})}, "1234");
+  auto courier = std::move(loopback::CourierService::start(kCustomer, kKey)).value();
+  courier->script("SF1234567890", {loopback::kuaidi100_answer(6, {{"2026-11-21 10:00:00", "收件人拒收，快件退回中"}})}, "1234");
   const TrackingConfig config = kuaidi_config(courier->url());
   ParcelTracker tracker(*store_, *lifecycle_, config, options_);
   ASSERT_TRUE(tracker.add("CQ-1", {"shunfeng", "SF1234567890", "1234"}, "S1").ok());
@@ -141,7 +141,7 @@ TEST_F(TrackerTest, AReturnIsAnAlertAndEndsPolling) {
 }
 
 TEST_F(TrackerTest, FailuresThatPersistAreAnAlertWithTheProvidersOwnWords) {
-  auto courier = std::move(local::CourierService::start(kCustomer, kKey)).value();
+  auto courier = std::move(loopback::CourierService::start(kCustomer, kKey)).value();
   const TrackingConfig config = kuaidi_config(courier->url(), "a-wrong-key");
   ParcelTracker tracker(*store_, *lifecycle_, config, options_);
   ASSERT_TRUE(tracker.add("CQ-1", {"shunfeng", "SF1234567890", "1234"}, "S1").ok());

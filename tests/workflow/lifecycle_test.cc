@@ -140,6 +140,24 @@ class Harness {
   PlatformRegistry platforms_;
 };
 
+TEST(Lifecycle, Art20_HoldsRoleAnswersWhoIsADrawnSamplerAnAssignedTesterOrTheOrganizer) {
+  Harness h;
+  Lifecycle lifecycle = h.lifecycle();
+  auto holds = [&](const std::string& person, CaseRole role) { return *lifecycle.holds_role("CQ-1", person, role); };
+  EXPECT_TRUE(holds("S1", CaseRole::sampler));   // both samplers of the roster were drawn
+  EXPECT_TRUE(holds("S2", CaseRole::sampler));
+  EXPECT_FALSE(holds("L1", CaseRole::sampler));  // a tester is no sampler of the case
+  EXPECT_TRUE(holds("L1", CaseRole::tester));
+  EXPECT_FALSE(holds("L2", CaseRole::tester));   // a tester, but not assigned to this case
+  EXPECT_TRUE(holds("O1", CaseRole::organizer));
+  EXPECT_FALSE(holds("O9", CaseRole::organizer));  // of another unit
+  EXPECT_TRUE(holds("D1", CaseRole::district));
+  EXPECT_FALSE(holds("X9", CaseRole::sampler));  // not in the roster
+  auto unknown = lifecycle.holds_role("CQ-404", "S1", CaseRole::sampler);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+}
+
 TEST(Lifecycle, EveryStateIsReachableFromPlanned) {
   for (const auto& s : lifecycle_states()) {
     SCOPED_TRACE(s.id);

@@ -37,5 +37,19 @@ TEST(Platforms, BrokenOverrideFileNamesTheField) {
   EXPECT_NE(registry.error().field.find("platforms[0].name"), std::string::npos);
 }
 
+TEST(Platforms, APlatformServedOnThisMachineSaysSoItself) {
+  testing::TempDir dir;
+  testing::write_text(dir / "platforms.json", R"({"platforms": [
+      {"code": "demo-shop", "name": "演示商城", "hosts": ["127.0.0.1"], "local": true}]})");
+  auto registry = PlatformRegistry::load(dir.path());
+  ASSERT_TRUE(registry.ok()) << registry.error().describe();
+  EXPECT_TRUE(registry->find("demo-shop")->local);
+  EXPECT_FALSE(registry->find("jd")->local);  // the built-in platforms are real ones
+  testing::write_text(dir / "platforms.json", R"({"platforms": [{"code": "x", "name": "x", "hosts": [], "local": "yes"}]})");
+  auto wrong = PlatformRegistry::load(dir.path());
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().field.find("platforms[0].local"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace netsample::workflow

@@ -246,9 +246,8 @@ Result<UnboxingView> UnboxingSessions::latest(const std::string& case_number) {
 }
 
 Status UnboxingSessions::require_sampler(const std::string& case_number, const std::string& actor, const std::string& doing) {
-  // The drawn samplers are who may seal the case now; the lifecycle's roles decide it (Art 20, 36).
-  NETSAMPLE_ASSIGN(auto events, lifecycle_->available_events(case_number, actor));
-  const bool sampler = std::any_of(events.begin(), events.end(), [](const workflow::Transition* t) { return t->event == "seal"; });
+  // The drawn samplers, and only they, unbox, decide and sign the seals (Art 20, 36).
+  NETSAMPLE_ASSIGN(bool sampler, lifecycle_->holds_role(case_number, actor, workflow::CaseRole::sampler));
   if (!sampler) return make_error(ErrorCode::refused_by_rule, "as", actor + " 不是任务 " + case_number + " 选派的抽样人员，不能" + doing, 36);
   return {};
 }

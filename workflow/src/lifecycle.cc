@@ -95,6 +95,14 @@ Result<bool> has_assignment(store::Database& db, std::int64_t case_id, const std
   return stmt.step();
 }
 
+// Whether an active person holds `role` (a table role other than "system") in this case.
+Result<bool> person_holds(store::Store& store, const CaseRow& c, const Person& person, const std::string& role) {
+  if (!person.has_role(role)) return false;
+  if (role == "sampler" || role == "tester") return has_assignment(store.db(), c.id, person.id, role);
+  if (role == "organizer") return person.org == c.organizer;
+  return true;
+}
+
 // Which of the row's roles the actor holds for this case; empty when none.
 Result<std::string> acting_role(store::Store& store, const CaseRow& c, const Transition& row, const std::string& actor) {
   if (actor.starts_with("system:")) return std::string(contains(row.roles, "system") ? "system" : "");
@@ -103,15 +111,8 @@ Result<std::string> acting_role(store::Store& store, const CaseRow& c, const Tra
   if (!person) return make_error(ErrorCode::not_found, "as", "名册中没有编号为 \"" + actor + "\" 的人员（用 --as 指明操作人员的名册编号）");
   if (!person->active) return make_error(ErrorCode::refused_by_rule, "as", person->name + "（" + actor + "）已不在岗");
   for (const auto& role : row.roles) {
-    if (!person->has_role(role)) continue;
-    if (role == "sampler" || role == "tester") {
-      NETSAMPLE_ASSIGN(bool assigned, has_assignment(store.db(), c.id, actor, role));
-      if (assigned) return role;
-    } else if (role == "organizer") {
-      if (person->org == c.organizer) return role;
-    } else {
-      return role;
-    }
+    NETSAMPLE_ASSIGN(bool holds, person_holds(store, c, *person, role));
+    if (holds) return role;
   }
   return std::string();
 }
@@ -370,6 +371,23 @@ Result<std::string> Lifecycle::apply_event(const std::string& number, const std:
                                   actor);
   }));
   return new_state;
+}
+
+std::string_view to_string(CaseRole role) {
+  switch (role) {
+    case CaseRole::sampler: return "sampler";
+    case CaseRole::tester: return "tester";
+    case CaseRole::organizer: return "organizer";
+    case CaseRole::district: return "district";
+  }
+  return "";
+}
+
+Result<bool> Lifecycle::holds_role(const std::string& number, const std::string& person, CaseRole role) {
+  NETSAMPLE_ASSIGN(CaseRow c, load_case_row(store_->db(), number));
+  NETSAMPLE_ASSIGN(std::optional<Person> found, Roster(*store_).find(person));
+  if (!found || !found->active) return false;
+  return person_holds(*store_, c, *found, std::string(to_string(role)));
 }
 
 Result<std::vector<const Transition*>> Lifecycle::available_events(const std::string& number, const std::string& actor) {

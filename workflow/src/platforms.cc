@@ -44,6 +44,7 @@ Status PlatformRegistry::merge(std::string_view json_text, std::string_view sour
       if (!host.is_string()) return make_error(ErrorCode::wrong_type, entry.path_of("hosts"), "类型应为字符串数组");
       platform.hosts.push_back(host.get<std::string>());
     }
+    NETSAMPLE_ASSIGN(platform.local, entry.optional_boolean("local", false));
     NETSAMPLE_TRY(entry.reject_unknown_keys());
     parsed.push_back(std::move(platform));
   }

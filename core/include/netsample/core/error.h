@@ -10,6 +10,8 @@
 #include <utility>
 #include <variant>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace netsample {
 
 enum class ErrorCode {
@@ -40,6 +42,15 @@ struct Error {
 };
 
 Error make_error(ErrorCode code, std::string field, std::string message, int article = 0);
+
+// nullopt for a name that is no ErrorCode.
+std::optional<ErrorCode> error_code_from_string(std::string_view name);
+
+// The one JSON form of an Error, for every program edge (--json output, the recorder's control channel, the
+// HTTP API): {"code": "refused_by_rule", "field": "as", "message": "...", "article": 20} (article null when
+// none). error_from_json reads it back losslessly; anything else becomes an internal error saying so.
+nlohmann::json error_to_json(const Error& error);
+Error error_from_json(const nlohmann::json& body);
 
 // Result<T>: a value or an Error. REQUIRES: value() only when ok(), error() only when !ok().
 template <class T>

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/documents/document.h"
 #include "netsample/notices/parties.h"
 #include "netsample/store/store.h"
 #include "netsample/workflow/cases.h"
@@ -18,9 +19,13 @@
 
 namespace netsample::notices {
 
-// The content: {"title", "subtitle", "case_number", "rows": [...], "organization", ...} as render_document_pdf reads it.
-nlohmann::json notice_document(const workflow::NoticeView& notice, const workflow::CaseView& view, const std::vector<Addressee>& addressees,
-                               const std::string& organization, UtcTime generated);
+// The page: the case, what was decided with the lifecycle's field labels, the article, the rights, the open
+// deadlines, the addressees.
+documents::Document notice_document(const workflow::NoticeView& notice, const workflow::CaseView& view, const std::vector<Addressee>& addressees,
+                                    const std::string& organization, UtcTime generated);
+// Its JSON file (what webhooks carry as the document's content): the page's title, rows and organization,
+// with the notice's id, kind and article.
+nlohmann::json notice_document_json(const workflow::NoticeView& notice, const documents::Document& page);
 
 struct NoticeFiles {
   std::filesystem::path pdf, json;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/sntp.h"
+#include "netsample/workflow/platforms.h"
 
 namespace netsample::purchase {
 
@@ -36,10 +37,9 @@ struct EnvironmentReport {
 };
 
 struct EnvironmentInputs {
-  std::vector<std::string> platform_hosts;  // the platform's domains (workflow platforms.json), e.g. "jd.com"
+  workflow::Platform platform;              // its hosts (e.g. "jd.com") are resolved; a local one may answer from loopback
   std::string browser_product;              // "Chrome/120…" from the browser that will be recorded
   std::optional<TimeSample> clock;          // the recorder's NTP answer; nullopt when none answered
-  bool local_platform = false;              // the demo shop on 127.0.0.1: loopback answers are expected
   // Where to look (tests point these at files of their own).
   std::filesystem::path hosts_file = "/etc/hosts";
   std::filesystem::path proc = "/proc";

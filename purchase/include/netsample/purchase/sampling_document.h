@@ -12,29 +12,35 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/documents/document.h"
 #include "netsample/purchase/session.h"
 #include "netsample/workflow/cases.h"
 #include "netsample/workflow/platforms.h"
 
 namespace netsample::purchase {
 
-// The sampling unit as configured (<data>/organization.json: {"name": "...", "seal_image": "seal.png"}).
-struct Organization {
-  std::string name;                                // shown as 抽样单位; the case's organizer code when unset
-  std::optional<std::filesystem::path> seal_image; // PNG, printed over the unit's name
+// The document: the page the PDF shows, and the JSON file beside it (the page's rows, and the facts behind
+// them: order, payment, recording, sealing, samplers, organization). `sealing` is the fields of the case's
+// "seal" event (Art 37, 38), null before it: then the document is a draft. Refused without a complete
+// purchase session or with fewer than two samplers (Art 20).
+struct SamplingDocument {
+  documents::Document page;
+  nlohmann::json record;
 };
-// Reads <data>/organization.json when present; errors name the file and the field.
-Result<Organization> load_organization(const std::filesystem::path& data_dir);
+Result<SamplingDocument> sampling_document(const workflow::CaseView& view, const SessionView& session, const nlohmann::json& sealing,
+                                           const workflow::PlatformRegistry& platforms, const documents::Organization& organization,
+                                           UtcTime generated);
 
-// The document's content as JSON (also what the PDF shows). `sealing` is the fields of the case's "seal"
-// event (Art 37, 38), null before it: then the document is a draft. Refused without a complete purchase
-// session or with fewer than two samplers (Art 20).
-Result<nlohmann::json> sampling_document(const workflow::CaseView& view, const SessionView& session, const nlohmann::json& sealing,
-                                         const workflow::PlatformRegistry& platforms, const Organization& organization,
-                                         UtcTime generated);
-
-// Renders it as an A4 PDF with Pango and cairo (Noto Sans CJK): a draft carries a large 草稿 mark.
-Status render_sampling_document(const nlohmann::json& document, const std::optional<std::filesystem::path>& seal_image,
-                                const std::filesystem::path& pdf);
+// The document of a case with a complete purchase, from what the store holds (the case, its last complete
+// purchase, its "seal" event, <data>/organization.json): PDF and JSON written to `out_dir` (default
+// <data>/documents) and both stored as evidence of the case by `actor`. A draft until the samples are sealed.
+struct SamplingDocumentFiles {
+  std::filesystem::path pdf, json;
+  bool draft = true;
+  std::vector<store::EvidenceItem> evidence;  // the PDF's, then the JSON's
+};
+Result<SamplingDocumentFiles> write_sampling_document(store::Store& store, workflow::Lifecycle& lifecycle, const workflow::PlatformRegistry& platforms,
+                                                      const std::string& case_number, const std::string& actor,
+                                                      const std::filesystem::path& out_dir = {});
 
 }  // namespace netsample::purchase

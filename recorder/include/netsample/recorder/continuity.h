@@ -28,6 +28,7 @@ struct Marker {
   std::string step;
   std::string note;
   std::int64_t frame = 0;
+  std::int64_t media_ms = 0;  // the frame's time in recording.mp4 (its own timeline, from 0), where a player seeks
   std::int64_t utc_us = 0;
   std::string still;         // path relative to the recording directory
   std::string still_sha256;

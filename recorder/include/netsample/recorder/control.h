@@ -1,7 +1,8 @@
 // The control channel of a running recorder: `netsample record mark DIR STEP` in another terminal (or the
 // purchase session) reaches the recorder writing DIR. A Linux abstract Unix socket named after the
 // directory's canonical path: no file to leave behind after a crash, no path-length limit.
-// One JSON request line, one JSON answer line.
+// One JSON request line, one JSON answer line: {"ok": true, ...the handler's fields} or {"ok": false,
+// "error": error_to_json(...)}, so a refusal reaches the other terminal with its code, field and article.
 #pragma once
 
 #include <atomic>
@@ -19,7 +20,8 @@ namespace netsample::recorder {
 
 class ControlServer {
  public:
-  using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
+  // The answer's fields (an object), or the Error to send back.
+  using Handler = std::function<Result<nlohmann::json>(const nlohmann::json& request)>;
   // Fails when another recorder already serves `dir`.
   static Result<std::unique_ptr<ControlServer>> start(const std::filesystem::path& dir, Handler handler);
   ~ControlServer();
@@ -35,7 +37,8 @@ class ControlServer {
   std::thread thread_;
 };
 
-// Sends one request to the recorder writing `dir`; not_found when none is running there.
+// Sends one request to the recorder writing `dir`: the answer's fields, the handler's Error as it was sent,
+// or not_found when no recorder is running there.
 Result<nlohmann::json> send_control(const std::filesystem::path& dir, const nlohmann::json& request);
 
 }  // namespace netsample::recorder

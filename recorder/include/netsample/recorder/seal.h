@@ -20,6 +20,17 @@ inline constexpr const char* kManifestFile = "manifest.json";
 inline constexpr const char* kMediaFile = "recording.mp4";
 inline constexpr const char* kJournalFile = "recording.journal";
 
+// What kind of evidence each file the recorder writes is, as the case's evidence list names it.
+enum class RecordingFileKind { recording, journal, recording_log, manifest, timestamp_token, still };
+std::string_view to_string(RecordingFileKind kind);  // "recording", "journal", "recording_log", ...
+struct RecordingFile {
+  std::filesystem::path path;
+  RecordingFileKind kind;
+};
+// The recorder's own files in `dir` (media, journal, events, manifest, tokens, stills), sorted by path.
+// Files others put beside them (an unboxing's label stills) are theirs to list.
+std::vector<RecordingFile> recording_files(const std::filesystem::path& dir);
+
 struct SealResult {
   std::string manifest_sha256;
   std::vector<TimestampToken> tokens;  // one per TSA that answered

@@ -119,6 +119,15 @@ struct EventView {
   UtcTime at;
 };
 
+// The roles a person holds in one case, as the transition table's roles name them.
+enum class CaseRole {
+  sampler,    // drawn at random for the case (Art 20)
+  tester,     // assigned to test its sample (Art 16)
+  organizer,  // of the unit that organizes it (Art 4, 5)
+  district,   // a district bureau's result handling (Art 63-68)
+};
+std::string_view to_string(CaseRole role);
+
 struct LifecycleOptions {
   PeriodRule rule = PeriodRule::rest_days_move;
 };
@@ -133,6 +142,11 @@ class Lifecycle {
   // event's JSON object. Returns the new state.
   Result<std::string> apply_event(const std::string& number, const std::string& event, const nlohmann::json& fields,
                                   const std::string& actor);
+
+  // Whether `person` (a roster id) holds `role` in the case: active in the roster with that role, and drawn
+  // (sampler) or assigned (tester) for this case, or of its organizing unit (organizer). Someone not in the
+  // roster holds no role; not_found only for an unknown case.
+  Result<bool> holds_role(const std::string& number, const std::string& person, CaseRole role);
 
   // The events a person could apply to the case now (state and role permitting).
   Result<std::vector<const Transition*>> available_events(const std::string& number, const std::string& actor);

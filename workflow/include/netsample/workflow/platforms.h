@@ -16,6 +16,9 @@ struct Platform {
   std::string code;                 // "jd"
   std::string name;                 // "京东"
   std::vector<std::string> hosts;   // registrable domains of its pages
+  // Served on this machine (platforms.json "local": true, e.g. the demo shop on 127.0.0.1): its hosts are
+  // expected to answer from loopback, which for a real platform is a warning of the environment check.
+  bool local = false;
 };
 
 class PlatformRegistry {

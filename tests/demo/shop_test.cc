@@ -1,11 +1,11 @@
 // The demo shop, through real HTTP on 127.0.0.1: every page a purchase step records, with stable ids.
-#include "netsample/purchase/demo_shop.h"
+#include "netsample/demo/shop.h"
 
 #include <gtest/gtest.h>
 
 #include "netsample/core/http.h"
 
-namespace netsample::purchase {
+namespace netsample::demo {
 namespace {
 
 class DemoShopTest : public ::testing::Test {
@@ -96,4 +96,4 @@ TEST_F(DemoShopTest, TextIsEscaped) {
 }
 
 }  // namespace
-}  // namespace netsample::purchase
+}  // namespace netsample::demo

@@ -1,12 +1,12 @@
 // Chromium on a real X server, driven over the DevTools pipe through the demo shop, as the demo purchase will be.
-#include "netsample/purchase/browser.h"
+#include "netsample/demo/browser.h"
 
 #include <gtest/gtest.h>
 
-#include "netsample/purchase/demo_shop.h"
+#include "netsample/demo/shop.h"
 #include "testing.h"
 
-namespace netsample::purchase {
+namespace netsample::demo {
 namespace {
 
 TEST(Browser, WalksThroughTheDemoShopAndPlacesAnOrder) {
@@ -57,4 +57,4 @@ TEST(Browser, AMissingProgramIsAClearError) {
 }
 
 }  // namespace
-}  // namespace netsample::purchase
+}  // namespace netsample::demo

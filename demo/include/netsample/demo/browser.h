@@ -13,7 +13,7 @@
 
 #include "netsample/core/error.h"
 
-namespace netsample::purchase {
+namespace netsample::demo {
 
 struct BrowserOptions {
   std::string display;                  // X display, e.g. ":99"
@@ -59,4 +59,4 @@ class Browser {
   std::string pending_;  // bytes read past the last message
 };
 
-}  // namespace netsample::purchase
+}  // namespace netsample::demo

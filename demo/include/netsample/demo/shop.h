@@ -17,7 +17,7 @@
 #include "netsample/core/error.h"
 #include "netsample/core/time.h"
 
-namespace netsample::purchase {
+namespace netsample::demo {
 
 struct ShopOrder {
   std::string number;  // DS + Beijing date + 4-digit sequence, e.g. DS202611240001
@@ -54,4 +54,4 @@ class DemoShop {
 // "129.00" from 12900.
 std::string format_yuan(std::int64_t cents);
 
-}  // namespace netsample::purchase
+}  // namespace netsample::demo

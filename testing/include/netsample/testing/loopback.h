@@ -1,6 +1,7 @@
-// Local stand-ins for the outside world, for `netsample demo` and the tests: a screen without a monitor
-// (Xvfb), a network time server (chronyd serving NTP on 127.0.0.1, never steering this machine's clock),
-// and a Time-Stamping Authority (OpenSSL's own TSA with a CA made on the spot) behind HTTP on 127.0.0.1.
+// Loopback stand-ins for the outside world, for the tests, the benchmarks and `netsample demo` — never for
+// product code: a screen without a monitor (Xvfb), a network time server (chronyd serving NTP on 127.0.0.1,
+// never steering this machine's clock), a Time-Stamping Authority (OpenSSL's own TSA with a CA made on the
+// spot), a courier's tracking service, a platform's notice endpoint and a mail server, all on 127.0.0.1.
 // Each is started, ready when start() returns, and stopped when its object dies. Nothing leaves loopback.
 #pragma once
 
@@ -14,36 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/core/process.h"
 
-namespace netsample::local {
-
-struct ProgramOutput {
-  int exit_code = -1;  // -signal when killed by a signal
-  std::string out, err;
-};
-
-// Runs a program (absolute path, no shell) to completion and captures its output.
-Result<ProgramOutput> run_program(const std::vector<std::string>& argv);
-
-// A program running in the background in its own process group, output to `log`; killed (SIGKILL, with
-// its group) and reaped when the object dies unless it was reaped before.
-class ChildProcess {
- public:
-  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log, const std::vector<std::string>& extra_env = {});
-  ~ChildProcess();
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-  int pid() const { return pid_; }
-  void signal(int sig) const;
-  bool running();
-  // Its exit code (or -signal) once it ended, nullopt if it is still running after `timeout`.
-  std::optional<int> wait_for(std::chrono::milliseconds timeout);
-
- private:
-  int pid_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
-};
+namespace netsample::loopback {
 
 // A free port on 127.0.0.1 for the socket type (SOCK_DGRAM, SOCK_STREAM).
 Result<int> free_loopback_port(int socket_type);
@@ -155,4 +129,4 @@ class MailSink {
 // first; sent newest first, as Kuaidi100 does by default) and whether it is signed for.
 nlohmann::json kuaidi100_answer(int state, const std::vector<std::pair<std::string, std::string>>& events, bool signed_for = false);
 
-}  // namespace netsample::local
+}  // namespace netsample::loopback

@@ -1,5 +1,5 @@
 #define ZX_USE_UTF8 1
-#include "netsample/unboxing/demo_media.h"
+#include "netsample/demo/media.h"
 
 #include <ZXing/BitMatrix.h>
 #include <ZXing/MultiFormatWriter.h>
@@ -8,7 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
-namespace netsample::unboxing {
+namespace netsample::demo {
 namespace {
 
 cv::Mat code_image(ZXing::BarcodeFormat format, const std::string& text, int width, int height) {
@@ -182,4 +182,4 @@ Result<DemoUnboxing> render_demo_unboxing(const std::filesystem::path& video, co
   return out;
 }
 
-}  // namespace netsample::unboxing
+}  // namespace netsample::demo

@@ -13,7 +13,7 @@
 
 #include "netsample/core/error.h"
 
-namespace netsample::unboxing {
+namespace netsample::demo {
 
 cv::Mat render_waybill(const std::string& number);
 std::string waybill_qr_text(const std::string& number);  // what the waybill's QR code says
@@ -52,4 +52,4 @@ struct DemoUnboxing {
 Result<DemoUnboxing> render_demo_unboxing(const std::filesystem::path& video, const std::string& tracking_number, const std::string& product,
                                           const std::string& batch, const std::string& production_date);
 
-}  // namespace netsample::unboxing
+}  // namespace netsample::demo

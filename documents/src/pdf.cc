@@ -1,4 +1,4 @@
-#include "netsample/purchase/document_pdf.h"
+#include "netsample/documents/document.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -6,7 +6,7 @@
 
 #include <memory>
 
-namespace netsample::purchase {
+namespace netsample::documents {
 namespace {
 
 using nlohmann::json;
@@ -67,17 +67,23 @@ void draft_mark(cairo_t* cr, Page& page) {
 
 }  // namespace
 
-Status render_document_pdf(const json& document, const std::optional<fs::path>& seal_image, const fs::path& pdf) {
+json rows_json(const std::vector<Row>& rows) {
+  json out = json::array();
+  for (const auto& r : rows) out.push_back({{"label", r.label}, {"value", r.value}});
+  return out;
+}
+
+Status render_pdf(const Document& document, const std::optional<fs::path>& seal_image, const fs::path& pdf) {
   const fs::path temp = pdf.string() + ".part";
   {
     Surface surface(cairo_pdf_surface_create(temp.c_str(), kPageWidth, kPageHeight));
     if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
       return make_error(ErrorCode::io, pdf.string(), std::string("无法创建 PDF：") + cairo_status_to_string(cairo_surface_status(surface.get())));
-    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, (document.value("title", "") + " " + document.value("case_number", "")).c_str());
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, (document.title + " " + document.case_number).c_str());
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "netsample");
     Cairo cr(cairo_create(surface.get()));
     Page page(cr.get());
-    const bool draft = document.value("draft", true);
+    const bool draft = document.draft;
     const double width = kPageWidth - 2 * kMargin;
     const char* body = "Noto Sans CJK SC 10";
 
@@ -87,16 +93,15 @@ Status render_document_pdf(const json& document, const std::optional<fs::path>& 
     };
     cairo_set_source_rgb(cr.get(), 0, 0, 0);
     double y = kMargin;
-    y += page.text(document.value("title", ""), kMargin, y, width, "Noto Sans CJK SC Bold 20", PANGO_ALIGN_CENTER) + 4;
-    y += page.text(document.value("subtitle", "") + (draft ? "  草稿" : ""), kMargin, y, width, "Noto Sans CJK SC 9", PANGO_ALIGN_CENTER) + 14;
+    y += page.text(document.title, kMargin, y, width, "Noto Sans CJK SC Bold 20", PANGO_ALIGN_CENTER) + 4;
+    y += page.text(document.subtitle + (draft ? "  草稿" : ""), kMargin, y, width, "Noto Sans CJK SC 9", PANGO_ALIGN_CENTER) + 14;
     if (draft) {
       cairo_set_source_rgb(cr.get(), 0.75, 0.05, 0.05);
-      y += page.text("草稿：" + document.value("draft_reason", ""), kMargin, y, width, "Noto Sans CJK SC Bold 10") + 8;
+      y += page.text("草稿：" + document.draft_reason, kMargin, y, width, "Noto Sans CJK SC Bold 10") + 8;
       cairo_set_source_rgb(cr.get(), 0, 0, 0);
     }
     cairo_set_line_width(cr.get(), 0.6);
-    for (const auto& r : document["rows"]) {
-      const std::string label = r.value("label", ""), value = r.value("value", "");
+    for (const auto& [label, value] : document.rows) {
       const double value_width = width - kLabelWidth - 2 * kPadding;
       const double height = std::max(page.measure(label, kLabelWidth - 2 * kPadding, "Noto Sans CJK SC Bold 10"), page.measure(value, value_width, body)) +
                             2 * kPadding;
@@ -121,8 +126,8 @@ Status render_document_pdf(const json& document, const std::optional<fs::path>& 
       y = kMargin;
     }
     y += 24;
-    page.text(document.value("signatures", ""), kMargin, y, width, body);
-    page.text(document.value("seal_label", "（盖章）") + "：" + document.value("organization", ""), kMargin + width / 2, y + 36, width / 2, body);
+    page.text(document.signatures, kMargin, y, width, body);
+    page.text(document.seal_label + "：" + document.organization, kMargin + width / 2, y + 36, width / 2, body);
     if (seal_image) {
       Surface seal(cairo_image_surface_create_from_png(seal_image->c_str()));
       if (cairo_surface_status(seal.get()) != CAIRO_STATUS_SUCCESS)
@@ -135,7 +140,7 @@ Status render_document_pdf(const json& document, const std::optional<fs::path>& 
       cairo_paint_with_alpha(cr.get(), 0.85);
       cairo_restore(cr.get());
     }
-    page.text("生成时间 " + document.value("generated_shown", "") + "（netsample）", kMargin, kPageHeight - kMargin - 10, width, "Noto Sans CJK SC 8");
+    page.text("生成时间 " + format_beijing(document.generated) + "（netsample）", kMargin, kPageHeight - kMargin - 10, width, "Noto Sans CJK SC 8");
     new_page();
     cairo_surface_finish(surface.get());
     if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
@@ -147,4 +152,4 @@ Status render_document_pdf(const json& document, const std::optional<fs::path>& 
   return {};
 }
 
-}  // namespace netsample::purchase
+}  // namespace netsample::documents

@@ -1,4 +1,4 @@
-#include "netsample/purchase/demo_shop.h"
+#include "netsample/demo/shop.h"
 
 #include <cstdio>
 #include <mutex>
@@ -10,7 +10,7 @@ namespace netsample::embedded {
 extern const std::string_view demo_shop_json;
 }
 
-namespace netsample::purchase {
+namespace netsample::demo {
 namespace {
 
 using nlohmann::json;
@@ -318,4 +318,4 @@ std::vector<ShopOrder> DemoShop::orders() const {
   return server_->orders;
 }
 
-}  // namespace netsample::purchase
+}  // namespace netsample::demo

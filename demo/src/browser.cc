@@ -1,4 +1,4 @@
-#include "netsample/purchase/browser.h"
+#include "netsample/demo/browser.h"
 
 #include "netsample/core/file_io.h"
 
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <thread>
 
-namespace netsample::purchase {
+namespace netsample::demo {
 namespace {
 
 using nlohmann::json;
@@ -209,4 +209,4 @@ std::string Browser::url() {
   return value.ok() && value->is_string() ? value->get<std::string>() : "";
 }
 
-}  // namespace netsample::purchase
+}  // namespace netsample::demo
