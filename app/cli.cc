@@ -22,6 +22,7 @@ void add_global_options(CLI::App& app, Context& context) {
 }
 
 std::filesystem::path tsa_trust_store(const Context& context, const std::string& given) {
+  if (context.runtime) return context.runtime->tsa_trust_store(given);
   if (!given.empty()) return given;
   if (std::filesystem::exists(context.data_dir / "tsa-trust.pem")) return context.data_dir / "tsa-trust.pem";
   return "/etc/ssl/certs/ca-certificates.crt";
@@ -50,25 +51,12 @@ int exit_code_for(ErrorCode code) {
 }
 
 Status Context::open() {
-  if (store) return {};
+  if (runtime) return {};
   if (actor.empty()) {
     const char* login = std::getenv("USER");
     actor = std::string("os:") + (login && *login ? login : std::to_string(::getuid()));
   }
-  NETSAMPLE_ASSIGN(store, store::Store::open(data_dir, clock));
-  NETSAMPLE_ASSIGN(platforms, workflow::PlatformRegistry::load(data_dir));
-  NETSAMPLE_ASSIGN(calendar, workflow::Calendar::load(data_dir));
-  const auto settings_file = data_dir / "settings.json";
-  NETSAMPLE_ASSIGN(std::optional<std::string> settings_text, read_file_if_exists(settings_file));
-  if (settings_text) {
-    NETSAMPLE_ASSIGN(nlohmann::json settings, parse_json(*settings_text, settings_file.string()));
-    NETSAMPLE_ASSIGN(JsonFields fields, JsonFields::of(settings, settings_file.string()));
-    NETSAMPLE_ASSIGN(std::optional<std::string> rule, fields.optional_text("period_rule"));
-    NETSAMPLE_TRY(fields.reject_unknown_keys());
-    if (rule && *rule != "default" && *rule != "strict")
-      return make_error(ErrorCode::invalid_input, fields.path_of("period_rule"), "取值：default（节假日和休息日顺延）或 strict（仅法定节假日顺延）", 75);
-    lifecycle.rule = rule == "strict" ? workflow::PeriodRule::holidays_only : workflow::PeriodRule::rest_days_move;
-  }
+  NETSAMPLE_ASSIGN(runtime, runtime::Runtime::open(data_dir));
   return {};
 }
 
@@ -79,11 +67,7 @@ Result<nlohmann::json> read_json_file(const std::filesystem::path& file) {
 
 int report(const Context& context, const Error& error) {
   std::cerr << "netsample: 错误 [" << to_string(error.code) << "] " << error.describe() << "\n";
-  if (context.json) {
-    nlohmann::json body = {{"code", to_string(error.code)}, {"field", error.field}, {"message", error.message}};
-    body["article"] = error.article > 0 ? nlohmann::json(error.article) : nlohmann::json(nullptr);
-    print_json({{"error", body}});
-  }
+  if (context.json) print_json({{"error", error_to_json(error)}});
   return exit_code_for(error.code);
 }
 

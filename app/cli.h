@@ -11,10 +11,7 @@
 
 #include "netsample/core/error.h"
 #include "netsample/core/time.h"
-#include "netsample/store/store.h"
-#include "netsample/workflow/calendar.h"
-#include "netsample/workflow/lifecycle.h"
-#include "netsample/workflow/platforms.h"
+#include "netsample/runtime/runtime.h"
 
 namespace CLI {
 class App;
@@ -30,21 +27,17 @@ struct Context {
   std::string actor;  // --as, else "os:<login>"
   bool json = false;
   std::string program = "netsample";  // how we were invoked, for hints that can be pasted
-  SystemClock clock;
-  std::unique_ptr<store::Store> store;
-  workflow::PlatformRegistry platforms;
-  workflow::Calendar calendar;
-  workflow::LifecycleOptions lifecycle;  // from <data>/settings.json: {"period_rule": "default" | "strict"}
+  std::unique_ptr<runtime::Runtime> runtime;  // set by open()
 
-  // Opens the data directory (creating it), loads platforms, calendar and settings. Idempotent.
+  // Opens the data directory (runtime::Runtime::open) and settles the actor. Idempotent.
   Status open();
 };
 
 // --data, --json, --as (also after the subcommand), and one subcommand required: both programs' command line.
 void add_global_options(CLI::App& app, Context& context);
 
-// The TSA trust store for verifying recordings: `given` (--trust), else <data>/tsa-trust.pem, else the
-// system's CA bundle.
+// The TSA trust store for verifying recordings (--trust, else the data directory's; Runtime::tsa_trust_store),
+// without opening the database.
 std::filesystem::path tsa_trust_store(const Context& context, const std::string& given);
 
 // Reads and parses a JSON file given on the command line; errors name the file.

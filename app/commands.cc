@@ -97,13 +97,13 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   create->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       NETSAMPLE_ASSIGN(json root, read_json_file(create_file));
-      NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(root, context.platforms));
-      CaseRegistry registry(*context.store);
+      NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(root, context.runtime->platforms()));
+      CaseRegistry& registry = context.runtime->cases();
       NETSAMPLE_ASSIGN(CaseView view, registry.create(request, context.actor));
       if (context.json) print_json(view.to_json());
       else {
         std::cout << "已创建抽样任务 " << view.record.number << "\n";
-        print_case(view, context.platforms);
+        print_case(view, context.runtime->platforms());
       }
       return {};
     });
@@ -112,7 +112,7 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   auto* list = cases->add_subcommand("list", "列出抽样任务");
   list->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store);
+      CaseRegistry& registry = context.runtime->cases();
       NETSAMPLE_ASSIGN(std::vector<CaseView> views, registry.list());
       if (context.json) {
         json out = json::array();
@@ -131,9 +131,9 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   show->add_option("ID", show_number, "任务编号")->required();
   show->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store);
+      CaseRegistry& registry = context.runtime->cases();
       NETSAMPLE_ASSIGN(CaseView view, registry.show(show_number));
-      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      workflow::Lifecycle& lifecycle = context.runtime->lifecycle();
       NETSAMPLE_ASSIGN(std::vector<workflow::EventView> events, lifecycle.history(show_number));
       if (context.json) {
         nlohmann::json out = view.to_json();
@@ -145,7 +145,7 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
         print_json(out);
         return {};
       }
-      print_case(view, context.platforms);
+      print_case(view, context.runtime->platforms());
       print_history(events);
       if (!context.actor.starts_with("os:")) {  // --as given: what this person can do next
         NETSAMPLE_ASSIGN(auto next, lifecycle.available_events(show_number, context.actor));
@@ -164,7 +164,7 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   assign->add_option("--tester", assign_tester, "检验人员编号")->required();
   assign->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store);
+      CaseRegistry& registry = context.runtime->cases();
       NETSAMPLE_TRY(registry.assign_tester(assign_number, assign_tester, context.actor));
       std::cout << "已指派检验人员 " << assign_tester << " 到抽样任务 " << assign_number << "\n";
       return {};
@@ -182,9 +182,9 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
       if (!event_file.empty()) {
         NETSAMPLE_ASSIGN(fields, read_json_file(event_file));
       }
-      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      workflow::Lifecycle& lifecycle = context.runtime->lifecycle();
       NETSAMPLE_ASSIGN(std::string state, lifecycle.apply_event(event_number, event_name, fields, context.actor));
-      CaseRegistry registry(*context.store);
+      CaseRegistry& registry = context.runtime->cases();
       NETSAMPLE_ASSIGN(CaseView view, registry.show(event_number));
       if (context.json) {
         print_json({{"case", event_number}, {"event", event_name}, {"state", state}, {"state_label", workflow::state_label(state)},
@@ -201,7 +201,7 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   remove->add_option("ID", remove_number, "任务编号")->required();
   remove->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store);
+      CaseRegistry& registry = context.runtime->cases();
       NETSAMPLE_TRY(registry.remove(remove_number, context.actor));
       std::cout << "已删除抽样任务 " << remove_number << "（删除记录保留在审计日志中）\n";
       return {};
@@ -220,7 +220,7 @@ void add_roster_commands(CLI::App& app, Context& context, int& exit_code) {
     exit_code = run_command(context, [&]() -> Status {
       NETSAMPLE_ASSIGN(json root, read_json_file(add_file));
       NETSAMPLE_ASSIGN(std::vector<workflow::Person> people, workflow::parse_people(root));
-      workflow::Roster roster_db(*context.store);
+      workflow::Roster& roster_db = context.runtime->roster();
       NETSAMPLE_ASSIGN(workflow::RosterChange change, roster_db.add(people, context.actor));
       std::cout << "名册：新增 " << change.added << " 人，更新 " << change.updated << " 人，未变 " << change.unchanged << " 人\n";
       return {};
@@ -230,7 +230,7 @@ void add_roster_commands(CLI::App& app, Context& context, int& exit_code) {
   auto* list = roster->add_subcommand("list", "列出名册");
   list->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      workflow::Roster roster_db(*context.store);
+      workflow::Roster& roster_db = context.runtime->roster();
       NETSAMPLE_ASSIGN(std::vector<workflow::Person> people, roster_db.list());
       if (context.json) {
         json out = json::array();
@@ -261,10 +261,10 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
   add->add_option("FILE", add_files, "文件")->required()->check(CLI::ExistingFile);
   add->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CaseRegistry registry(*context.store);
+      CaseRegistry& registry = context.runtime->cases();
       NETSAMPLE_ASSIGN(CaseView view, registry.show(add_case));
       for (const auto& file : add_files) {
-        NETSAMPLE_ASSIGN(store::EvidenceItem item, context.store->add_evidence(view.id, view.record.number, file, add_kind, context.actor));
+        NETSAMPLE_ASSIGN(store::EvidenceItem item, context.runtime->store().add_evidence(view.id, view.record.number, file, add_kind, context.actor));
         std::cout << "证据 #" << item.id << "  " << item.name << "  " << item.size << " 字节  SHA-256 " << item.sha256 << "\n";
       }
       return {};
@@ -276,7 +276,7 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
   list->add_option("--case", list_case, "只列此任务的证据");
   list->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      NETSAMPLE_ASSIGN(auto items, context.store->list_evidence(list_case.empty() ? std::nullopt : std::optional(list_case)));
+      NETSAMPLE_ASSIGN(auto items, context.runtime->store().list_evidence(list_case.empty() ? std::nullopt : std::optional(list_case)));
       json out = json::array();
       for (const auto& item : items) {
         out.push_back({{"id", item.id}, {"case", item.case_number}, {"sha256", item.sha256}, {"size", item.size},
@@ -294,10 +294,10 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
   auto* verify = evidence->add_subcommand("verify", "重新计算每件证据文件的 SHA-256");
   verify->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      NETSAMPLE_ASSIGN(auto items, context.store->list_evidence(std::nullopt));
+      NETSAMPLE_ASSIGN(auto items, context.runtime->store().list_evidence(std::nullopt));
       json failures = json::array();
       for (const auto& item : items) {
-        Status ok = context.store->evidence().verify(item.sha256);
+        Status ok = context.runtime->store().evidence().verify(item.sha256);
         if (!ok.ok()) {
           failures.push_back({{"id", item.id}, {"case", item.case_number}, {"sha256", item.sha256}, {"problem", ok.error().message}});
           if (!context.json) std::cout << "✗ 证据 #" << item.id << "（" << item.case_number << "）：" << ok.error().message << "\n";
@@ -315,7 +315,7 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
   remove->add_option("ID", remove_id, "证据编号")->required();
   remove->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      NETSAMPLE_TRY(context.store->delete_evidence(remove_id, context.actor));
+      NETSAMPLE_TRY(context.runtime->store().delete_evidence(remove_id, context.actor));
       std::cout << "已删除证据 #" << remove_id << "\n";
       return {};
     });
@@ -325,55 +325,25 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
 int verify_audit(Context& context) {
   Status opened = context.open();
   if (!opened.ok()) return report(context, opened.error());
-  auto chain = context.store->audit().verify();
-  if (!chain.ok()) return report(context, chain.error());
-  CaseRegistry registry(*context.store);
-  auto records = registry.verify_records();
-  if (!records.ok()) return report(context, records.error());
-  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-  auto purchases = purchase::PurchaseSessions(*context.store, lifecycle).verify_records();
-  if (!purchases.ok()) return report(context, purchases.error());
-  records->problems.insert(records->problems.end(), purchases->begin(), purchases->end());
-  records->intact = records->intact && purchases->empty();
-  auto unboxings = unboxing::UnboxingSessions(*context.store, lifecycle).verify_records();
-  if (!unboxings.ok()) return report(context, unboxings.error());
-  records->problems.insert(records->problems.end(), unboxings->begin(), unboxings->end());
-  records->intact = records->intact && unboxings->empty();
-  notices::PartyRegistry party_registry(*context.store);
-  auto parties = party_registry.verify_records();
-  if (!parties.ok()) return report(context, parties.error());
-  auto party_rows = party_registry.list();
-  if (!party_rows.ok()) return report(context, party_rows.error());
-  records->problems.insert(records->problems.end(), parties->begin(), parties->end());
-  records->intact = records->intact && parties->empty();
-  const bool intact = chain->intact && records->intact;
+  auto checked = context.runtime->verify_audit();
+  if (!checked.ok()) return report(context, checked.error());
+  const runtime::AuditReport& audit = *checked;
+  const store::ChainReport& chain = audit.chain;
   if (context.json) {
-    json out = {{"intact", intact},
-                {"chain", {{"intact", chain->intact},
-                           {"rows", chain->rows},
-                           {"head", {{"seq", chain->head.seq}, {"hash", chain->head.hash}}},
-                           {"first_bad_row", chain->intact ? json(nullptr) : json(chain->first_bad_seq)},
-                           {"problem", chain->problem}}},
-                {"records", {{"intact", records->intact},
-                             {"cases_checked", records->cases_checked},
-                             {"people_checked", records->people_checked},
-                             {"parties_checked", party_rows->size()},
-                             {"problems", records->problems}}}};
-    if (chain->witness) out["chain"]["witness"] = {{"seq", chain->witness->seq}, {"hash", chain->witness->hash}};
-    print_json(out);
+    print_json(audit.to_json());
   } else {
-    if (chain->intact)
-      std::cout << "✓ 审计链完整：共 " << chain->rows << " 条记录，末条 #" << chain->head.seq << " 哈希 " << short_hash(chain->head.hash)
+    if (chain.intact)
+      std::cout << "✓ 审计链完整：共 " << chain.rows << " 条记录，末条 #" << chain.head.seq << " 哈希 " << short_hash(chain.head.hash)
                 << "，与见证文件一致\n";
     else
-      std::cout << "✗ 审计链被破坏" << (chain->first_bad_seq > 0 ? "（第 " + std::to_string(chain->first_bad_seq) + " 条）" : "")
-                << "：" << chain->problem << "\n";
-    if (records->intact)
-      std::cout << "✓ 案件、人员、买样、拆封与收件方记录与审计记录一致：" << records->cases_checked << " 个任务，" << records->people_checked
-                << " 名人员，" << party_rows->size() << " 个收件方\n";
-    for (const auto& problem : records->problems) std::cout << "✗ " << problem << "\n";
+      std::cout << "✗ 审计链被破坏" << (chain.first_bad_seq > 0 ? "（第 " + std::to_string(chain.first_bad_seq) + " 条）" : "")
+                << "：" << chain.problem << "\n";
+    if (audit.records.intact)
+      std::cout << "✓ 案件、人员、买样、拆封与收件方记录与审计记录一致：" << audit.records.cases_checked << " 个任务，" << audit.records.people_checked
+                << " 名人员，" << audit.parties_checked << " 个收件方\n";
+    for (const auto& problem : audit.records.problems) std::cout << "✗ " << problem << "\n";
   }
-  return intact ? 0 : 4;
+  return audit.intact() ? 0 : exit_code_for(ErrorCode::integrity);
 }
 
 void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
@@ -388,7 +358,7 @@ void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
   log->add_option("--case", log_case, "只看此任务");
   log->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      NETSAMPLE_ASSIGN(auto rows, context.store->audit().records(log_case.empty() ? std::nullopt : std::optional(log_case)));
+      NETSAMPLE_ASSIGN(auto rows, context.runtime->store().audit().records(log_case.empty() ? std::nullopt : std::optional(log_case)));
       json out = json::array();
       for (const auto& row : rows) {
         if (context.json) {
@@ -410,7 +380,7 @@ void add_info_command(CLI::App& app, Context& context, int& exit_code) {
   auto* info = app.add_subcommand("info", "数据目录、数据库结构版本与概况");
   info->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      store::Database& db = context.store->db();
+      store::Database& db = context.runtime->store().db();
       auto count = [&](const char* table) -> Result<std::int64_t> {
         NETSAMPLE_ASSIGN(store::Statement stmt, db.prepare(std::string("SELECT COUNT(*) FROM ") + table));
         NETSAMPLE_TRY(stmt.step());
@@ -473,11 +443,11 @@ void add_deadlines_command(CLI::App& app, Context& context, int& exit_code) {
   deadlines->add_option("--case", case_number, "只列此任务");
   deadlines->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      CivilDate today = beijing_date(context.clock.now());
+      CivilDate today = beijing_date(context.runtime->clock().now());
       if (!at_text.empty()) {
         NETSAMPLE_ASSIGN(today, parse_date(at_text, "at"));
       }
-      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      workflow::Lifecycle& lifecycle = context.runtime->lifecycle();
       // The calendar may have gained a year or a correction since a deadline was stored (Art 75).
       NETSAMPLE_ASSIGN(auto recomputed, lifecycle.recompute_deadlines());
       NETSAMPLE_ASSIGN(auto list, lifecycle.deadlines(case_number.empty() ? std::nullopt : std::optional(case_number), today));

@@ -41,13 +41,13 @@ Status run_demo(Context& context) {
   const auto inputs = context.data_dir / "demo-inputs";
   std::filesystem::create_directories(inputs);
   std::cout << "netsample 演示：数据目录 " << std::filesystem::absolute(context.data_dir).lexically_normal().string() << "\n"
-            << "时间一律以北京时间显示（UTC+8），库中存 UTC。现在是 " << format_beijing(context.clock.now()) << "\n";
+            << "时间一律以北京时间显示（UTC+8），库中存 UTC。现在是 " << format_beijing(context.runtime->clock().now()) << "\n";
 
   step(1, kSteps, "人员名册（抽样人员与检验人员）");
   NETSAMPLE_TRY(write_file_atomic(inputs / "roster.json", kDemoRoster));
   NETSAMPLE_ASSIGN(json roster_json, read_json_file(inputs / "roster.json"));
   NETSAMPLE_ASSIGN(std::vector<workflow::Person> people, workflow::parse_people(roster_json));
-  workflow::Roster roster(*context.store);
+  workflow::Roster& roster = context.runtime->roster();
   NETSAMPLE_ASSIGN(workflow::RosterChange change, roster.add(people, context.actor));
   std::cout << "    " << (inputs / "roster.json").string() << "：新增 " << change.added << " 人，未变 " << change.unchanged << " 人\n";
 
@@ -57,22 +57,22 @@ Status run_demo(Context& context) {
   // The sampling unit as its documents name it (a bureau also sets "seal_image" to its seal, a PNG).
   if (!std::filesystem::exists(context.data_dir / "organization.json"))
     NETSAMPLE_TRY(write_file_atomic(context.data_dir / "organization.json", json{{"name", "重庆市市场监督管理局（演示）"}}.dump(2) + "\n"));
-  NETSAMPLE_ASSIGN(context.platforms, workflow::PlatformRegistry::load(context.data_dir));
+  NETSAMPLE_TRY(context.runtime->reload_platforms());
 
   step(3, kSteps, "创建抽样任务，随机选派 2 名抽样人员（第20条）");
-  workflow::CaseRegistry registry(*context.store);
+  workflow::CaseRegistry& registry = context.runtime->cases();
   NETSAMPLE_ASSIGN(std::vector<workflow::CaseView> existing, registry.list());
-  const CivilDate today = beijing_date(context.clock.now());
+  const CivilDate today = beijing_date(context.runtime->clock().now());
   std::string date = format_date(today);
   std::erase(date, '-');
   const std::string number = "DEMO-" + date + "-" + (existing.size() < 9 ? "0" : "") + std::to_string(existing.size() + 1);
   const auto case_file = inputs / (number + ".json");
   NETSAMPLE_TRY(write_file_atomic(case_file, demo_shop_case(number, *world).dump(2) + "\n"));
   NETSAMPLE_ASSIGN(json case_json, read_json_file(case_file));
-  NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(case_json, context.platforms));
+  NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(case_json, context.runtime->platforms()));
   NETSAMPLE_ASSIGN(workflow::CaseView view, registry.create(request, context.actor));
   std::cout << "    任务文件 " << case_file.string() << "\n";
-  print_case(view, context.platforms);
+  print_case(view, context.runtime->platforms());
 
   step(4, kSteps, "抽检分离（第16条）：抽样人员不得检验自己抽取的样品");
   std::cout << "    指派本任务的抽样人员 " << view.draw->drawn.front() << "（也具备检验资格）为检验人员：\n";
@@ -133,10 +133,10 @@ Status run_demo(Context& context) {
                 << (d["due"].is_string() ? "届满 " + d["due"].get<std::string>() : "届满日无法确定：" + d.value("problem", "")) << "\n";
 
   step(10, kSteps, "证据按 SHA-256 存放，读取时重新校验");
-  NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, context.store->list_evidence(number));
+  NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, context.runtime->store().list_evidence(number));
   std::uint64_t total = 0;
   for (const auto& item : items) {
-    NETSAMPLE_TRY(context.store->evidence().verify(item.sha256));
+    NETSAMPLE_TRY(context.runtime->store().evidence().verify(item.sha256));
     total += static_cast<std::uint64_t>(item.size);
   }
   std::cout << "    本任务证据 " << items.size() << " 件（买样录像、片段日志、事件日志、清单、时间戳、静帧、拆封视频、封条照片、抽样文书），共 " << total / 1024 << " KiB，逐件重新计算 SHA-256 一致\n";
@@ -153,7 +153,7 @@ Status run_demo(Context& context) {
   for (int days : {15, 60, 75}) {
     std::cout << "    自今天（" << format_date(today) << "）起 " << days << " 日"
               << (days == 15 ? "（异议期，第52条）" : days == 60 ? "（整改期，第65条）" : "（复查，第66条）") << "：";
-    auto period = workflow::compute_period(context.calendar, today, days, context.lifecycle.rule);
+    auto period = workflow::compute_period(context.runtime->calendar(), today, days, context.runtime->lifecycle_options().rule);
     if (!period.ok()) {  // never a guess: a year without its official calendar is said so
       std::cout << "无法确定 —— " << period.error().message << "\n";
       continue;
@@ -162,12 +162,12 @@ Status run_demo(Context& context) {
     for (const auto& skipped : period->skipped) std::cout << "，" << format_date(skipped.day) << " " << skipped.reason << "顺延";
     std::cout << "\n";
   }
-  NETSAMPLE_ASSIGN(workflow::Period national_day, workflow::compute_period(context.calendar, year{2026} / 9 / 22, 15, context.lifecycle.rule));
+  NETSAMPLE_ASSIGN(workflow::Period national_day, workflow::compute_period(context.runtime->calendar(), year{2026} / 9 / 22, 15, context.runtime->lifecycle_options().rule));
   std::cout << "    例：2026-09-22 收到告知，15 日异议期的名义末日 " << format_date(national_day.nominal_end) << " 是国庆节，届满日 "
             << format_date(national_day.due) << "\n";
 
   step(13, kSteps, "审计日志：每一次改动都在哈希链上（netsample audit verify）");
-  NETSAMPLE_ASSIGN(auto rows, context.store->audit().records(number));
+  NETSAMPLE_ASSIGN(auto rows, context.runtime->store().audit().records(number));
   for (size_t i = 0; i < rows.size();) {
     size_t run = i + 1;  // consecutive rows of one action on one line
     while (run < rows.size() && rows[run].action == rows[i].action) ++run;

@@ -43,11 +43,11 @@ Result<std::string> run_netsample(Context& context, const std::string& actor, co
 }  // namespace
 
 Result<json> run_demo_notices(Context& context, DemoWorld& world, const std::string& case_number) {
-  NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*context.store).show(case_number));
+  NETSAMPLE_ASSIGN(workflow::CaseView view, context.runtime->cases().show(case_number));
   std::string tester;
   for (const auto& p : view.people)
     if (p.role == "tester") tester = p.person_id;
-  const std::string today = format_date(beijing_date(context.clock.now()));
+  const std::string today = format_date(beijing_date(context.runtime->clock().now()));
   const fs::path inputs = context.data_dir / "demo-inputs";
   // The lab: received intact, tested, nonconforming (a made-up finding for the demo).
   NETSAMPLE_TRY(write_file_atomic(inputs / (case_number + "-lab-receive.json"), json{{"received_date", today}}.dump(2) + "\n"));
@@ -80,7 +80,7 @@ Result<json> run_demo_notices(Context& context, DemoWorld& world, const std::str
             << world.mail->messages().size() << " 封邮件\n";
 
   // Written delivery to the operator: posted, then received — the day the objection period starts from (Art 52).
-  NETSAMPLE_ASSIGN(std::vector<workflow::NoticeView> owed, workflow::read_notices(context.store->db(), case_number));
+  NETSAMPLE_ASSIGN(std::vector<workflow::NoticeView> owed, workflow::read_notices(context.runtime->store().db(), case_number));
   std::int64_t result_notice = 0;
   for (const auto& n : owed)
     if (n.kind == "result_nonconforming") result_notice = n.id;

@@ -74,11 +74,11 @@ Result<unboxing::ParcelView> run_demo_delivery(Context& context, DemoWorld& worl
   world.courier->script(number, {loopback::kuaidi100_answer(1, first(1)), 502, loopback::kuaidi100_answer(0, first(2)), loopback::kuaidi100_answer(5, first(3)),
                                  loopback::kuaidi100_answer(3, first(4), true)},
                         "0000");
-  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+  workflow::Lifecycle& lifecycle = context.runtime->lifecycle();
   unboxing::TrackerOptions options;  // the demo's clock runs fast: a query a second instead of every 30 minutes
   options.interval = std::chrono::minutes(0);
   options.first_backoff = std::chrono::seconds(1);
-  unboxing::ParcelTracker tracker(*context.store, lifecycle, config, options);
+  unboxing::ParcelTracker tracker(context.runtime->store(), lifecycle, config, options);
   say("$ netsample track add " + case_number + " --courier shunfeng --number " + number + " --phone 0000");
   NETSAMPLE_ASSIGN(unboxing::ParcelView parcel, tracker.add(case_number, {"shunfeng", number, "0000"}, context.actor));
   say("$ netsample track poll");
@@ -161,8 +161,7 @@ Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& wor
   say("$ netsample purchase start --case " + case_number + " --as " + sampler + " --source x11:" + world.display->display() + " --ntp " +
       world.ntp->address() + " --tsa " + world.tsa->url() + "   （输出见 " + log.string() + "）");
   ChildProcess recorder(argv, log);
-  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-  purchase::PurchaseSessions sessions(*context.store, lifecycle);
+  purchase::PurchaseSessions& sessions = context.runtime->purchases();
   std::optional<purchase::SessionView> session;
   for (auto deadline = std::chrono::steady_clock::now() + 30s; !session;) {
     if (!recorder.running()) return make_error(ErrorCode::internal, "purchase", "录制程序提前退出：\n" + tail(log, 12));

@@ -65,7 +65,7 @@ Result<nlohmann::json> run_demo_unboxing(Context& context, DemoWorld& world, con
       {"backup",
        {{"seal_number", photos[1].value("seal_number", "")}, {"signed_by", json::array({sampler})}, {"still", photos[1].value("file", "")}, {"quantity", 1},
         {"storage", "重庆市产品质量检验所 样品库 B-03"}, {"keeper", "刘芳"}}},
-      {"sealed_date", format_date(beijing_date(context.clock.now()))},
+      {"sealed_date", format_date(beijing_date(context.runtime->clock().now()))},
       {"batch", "B20261101"},
       {"production_date", "2026-11-01"}};
   const fs::path seals_file = context.data_dir / "demo-inputs" / (case_number + "-seals.json");

@@ -19,14 +19,6 @@ using namespace notices;
 
 volatile std::sig_atomic_t stop_requested = 0;
 
-struct Services {
-  Services(Context& context, DeliveryPolicy policy = {}, bool email = false)
-      : lifecycle(*context.store, context.calendar, context.lifecycle), parties(*context.store), deliveries(*context.store, lifecycle, parties, policy, email) {}
-  workflow::Lifecycle lifecycle;
-  PartyRegistry parties;
-  Deliveries deliveries;
-};
-
 const char* state_label(const std::string& state) {
   if (state == "owed") return "待送达";
   if (state == "sending") return "送达中";
@@ -58,26 +50,15 @@ Status run_deliver(Context& context, bool once, int max_attempts, int first_back
   DeliveryPolicy policy;
   policy.max_attempts = max_attempts;
   policy.first_backoff = std::chrono::seconds(first_backoff_s);
+  NETSAMPLE_ASSIGN(std::unique_ptr<Deliveries> deliveries, context.runtime->deliveries(policy));
   NETSAMPLE_ASSIGN(std::optional<MailSettings> mail, load_mail_settings(context.data_dir));
-  Services services(context, policy, mail.has_value());
   HttpClientOptions http_options;
   http_options.retry.max_attempts = 1;  // one try per attempt: the deliveries keep the schedule
   HttpClient http(http_options);
-  const Sender send = make_sender(http, mail);
   std::signal(SIGINT, [](int) { stop_requested = 1; });
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
-  for (;;) {
-    NETSAMPLE_ASSIGN(DeliverReport report, services.deliveries.deliver(send, context.clock.now()));
-    for (const auto& line : report.lines) std::cout << line << "\n" << std::flush;
-    if (once || stop_requested) return {};
-    // Until nothing is left to send: every delivery delivered or dead.
-    NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, services.deliveries.statuses());
-    bool waiting = false;
-    for (const auto& s : all)
-      for (const auto& d : s.deliveries) waiting = waiting || d.state == "pending" || d.state == "retrying" || d.state == "sending";
-    if (!waiting) return {};
-    for (int i = 0; i < 10 && !stop_requested; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  return run_delivery_worker(*deliveries, make_sender(http, mail), context.runtime->clock(), once, [] { return stop_requested != 0; },
+                             [](const std::string& line) { std::cout << line << "\n" << std::flush; });
 }
 
 }  // namespace
@@ -95,7 +76,7 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
     exit_code = run_command(context, [&]() -> Status {
       NETSAMPLE_ASSIGN(json text, read_json_file(*file));
       NETSAMPLE_ASSIGN(std::vector<Party> list, parse_parties(text));
-      NETSAMPLE_ASSIGN(PartyRegistry::Change change, PartyRegistry(*context.store).put(list, context.actor));
+      NETSAMPLE_ASSIGN(PartyRegistry::Change change, context.runtime->parties().put(list, context.actor));
       if (context.json) print_json({{"added", change.added}, {"updated", change.updated}, {"unchanged", change.unchanged}});
       else std::cout << "收件方：新增 " << change.added << "，更新 " << change.updated << "，未变 " << change.unchanged << "\n";
       return Status{};
@@ -104,7 +85,7 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
   CLI::App* list_parties = parties->add_subcommand("list", "列出收件方及其送达方式（不显示密钥）");
   list_parties->callback([&context, &exit_code] {
     exit_code = run_command(context, [&]() -> Status {
-      NETSAMPLE_ASSIGN(std::vector<Party> list, PartyRegistry(*context.store).list());
+      NETSAMPLE_ASSIGN(std::vector<Party> list, context.runtime->parties().list());
       if (context.json) {
         json out = json::array();
         for (const auto& p : list) out.push_back(p.to_json());
@@ -129,9 +110,8 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
   list->callback([&context, &exit_code, list_flags] {
     exit_code = run_command(context, [&]() -> Status {
       // Reads only: the deliveries and documents are made by `notices deliver`.
-      NETSAMPLE_ASSIGN(std::optional<MailSettings> mail, load_mail_settings(context.data_dir));
-      Services services(context, {}, mail.has_value());
-      NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, services.deliveries.statuses(list_flags->case_number.empty() ? std::nullopt
+      NETSAMPLE_ASSIGN(std::unique_ptr<Deliveries> deliveries, context.runtime->deliveries());
+      NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, deliveries->statuses(list_flags->case_number.empty() ? std::nullopt
                                                                                                                      : std::optional(list_flags->case_number)));
       std::erase_if(all, [&](const NoticeStatus& s) { return !list_flags->state.empty() && s.state != list_flags->state; });
       if (context.json) {
@@ -170,8 +150,8 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
   mark_posted->add_option("--number", posted->number, "挂号信（EMS）编号")->required();
   mark_posted->callback([&context, &exit_code, posted] {
     exit_code = run_command(context, [&]() -> Status {
-      Services services(context);
-      NETSAMPLE_ASSIGN(Delivery d, services.deliveries.mark_posted(posted->notice, posted->party, posted->number, context.actor));
+      NETSAMPLE_ASSIGN(std::unique_ptr<Deliveries> deliveries, context.runtime->deliveries());
+      NETSAMPLE_ASSIGN(Delivery d, deliveries->mark_posted(posted->notice, posted->party, posted->number, context.actor));
       if (context.json) print_json(d.to_json());
       else std::cout << "通知 #" << d.notice_id << " 已登记寄给 " << d.party_id << "，挂号 " << posted->number << "\n";
       return Status{};
@@ -184,9 +164,9 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
   mark_returned->add_option("--reason", returned->reason, "退回原因（如 查无此单位、拒收）")->required();
   mark_returned->callback([&context, &exit_code, returned] {
     exit_code = run_command(context, [&]() -> Status {
-      Services services(context);
-      NETSAMPLE_ASSIGN(Delivery d, services.deliveries.mark_returned(returned->notice, returned->party, returned->reason, context.actor));
-      NETSAMPLE_ASSIGN(std::vector<std::string> handed, services.deliveries.hand_over_unreachable());
+      NETSAMPLE_ASSIGN(std::unique_ptr<Deliveries> deliveries, context.runtime->deliveries());
+      NETSAMPLE_ASSIGN(Delivery d, deliveries->mark_returned(returned->notice, returned->party, returned->reason, context.actor));
+      NETSAMPLE_ASSIGN(std::vector<std::string> handed, deliveries->hand_over_unreachable());
       if (context.json) {
         print_json({{"delivery", d.to_json()}, {"handed_over", handed}});
         return Status{};
@@ -203,8 +183,8 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
   mark_received->add_option("--party", received->party, "收件方编号（通知寄给多方时必填）");
   mark_received->callback([&context, &exit_code, received] {
     exit_code = run_command(context, [&]() -> Status {
-      Services services(context);
-      NETSAMPLE_ASSIGN(Delivery d, services.deliveries.mark_received(received->notice, received->party, received->date, context.actor));
+      NETSAMPLE_ASSIGN(std::unique_ptr<Deliveries> deliveries, context.runtime->deliveries());
+      NETSAMPLE_ASSIGN(Delivery d, deliveries->mark_received(received->notice, received->party, received->date, context.actor));
       if (context.json) print_json(d.to_json());
       else std::cout << "通知 #" << d.notice_id << "：" << d.party_id << " 于 " << received->date << " 收到\n";
       return Status{};

@@ -119,8 +119,7 @@ void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
   mark_command->add_option("--case", mark->case_number, "任务编号（只有一个买样在录制时可省略）");
   mark_command->callback([&context, &exit_code, mark] {
     exit_code = run_command(context, [&]() -> Status {
-      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-      purchase::PurchaseSessions sessions(*context.store, lifecycle);
+      purchase::PurchaseSessions& sessions = context.runtime->purchases();
       return run_mark(context, sessions, *mark);
     });
   });
@@ -132,8 +131,7 @@ void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
   finish->add_option("--wait", *wait_s, "最多等待封存多少秒")->capture_default_str();
   finish->callback([&context, &exit_code, finish_case, wait_s] {
     exit_code = run_command(context, [&]() -> Status {
-      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-      purchase::PurchaseSessions sessions(*context.store, lifecycle);
+      purchase::PurchaseSessions& sessions = context.runtime->purchases();
       return run_finish(context, sessions, *finish_case, *wait_s);
     });
   });
@@ -143,8 +141,7 @@ void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
   show->add_option("CASE", *show_case, "任务编号")->required();
   show->callback([&context, &exit_code, show_case] {
     exit_code = run_command(context, [&]() -> Status {
-      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-      purchase::PurchaseSessions sessions(*context.store, lifecycle);
+      purchase::PurchaseSessions& sessions = context.runtime->purchases();
       NETSAMPLE_ASSIGN(auto list, sessions.of_case(*show_case));
       if (context.json) {
         json all = json::array();
@@ -165,9 +162,9 @@ void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
   document->add_option("--out", *document_out, "输出目录（默认 <数据目录>/documents）");
   document->callback([&context, &exit_code, document_case, document_out] {
     exit_code = run_command(context, [&]() -> Status {
-      workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
+      workflow::Lifecycle& lifecycle = context.runtime->lifecycle();
       NETSAMPLE_ASSIGN(purchase::SamplingDocumentFiles files,
-                       purchase::write_sampling_document(*context.store, lifecycle, context.platforms, *document_case, context.actor, *document_out));
+                       purchase::write_sampling_document(context.runtime->store(), lifecycle, context.runtime->platforms(), *document_case, context.actor, *document_out));
       if (context.json) {
         print_json({{"pdf", files.pdf.string()}, {"json", files.json.string()}, {"draft", files.draft},
                     {"sha256", {files.evidence.at(0).sha256, files.evidence.at(1).sha256}}});

@@ -70,9 +70,9 @@ std::string browser_product(const std::string& given) {
 
 int run_purchase_start(Context& context, const StartFlags& flags) {
   Console console("netsample purchase");
-  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-  purchase::PurchaseSessions sessions(*context.store, lifecycle);
-  workflow::CaseRegistry cases(*context.store);
+  workflow::Lifecycle& lifecycle = context.runtime->lifecycle();
+  purchase::PurchaseSessions& sessions = context.runtime->purchases();
+  workflow::CaseRegistry& cases = context.runtime->cases();
   auto view = cases.show(flags.case_number);
   if (!view.ok()) return report(context, view.error());
   auto options = to_recorder_options(flags.record);
@@ -98,7 +98,7 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
 
   // The clean-environment check, in the video and in the manifest (SF/T 0091-2021).
   purchase::EnvironmentInputs inputs;
-  if (const workflow::Platform* platform = context.platforms.find(view->record.platform)) inputs.platform = *platform;
+  if (const workflow::Platform* platform = context.runtime->platforms().find(view->record.platform)) inputs.platform = *platform;
   inputs.browser_product = browser_product(flags.browser);
   if (auto samples = rec->time_samples(); !samples.empty()) inputs.clock = samples.back();
   const purchase::EnvironmentReport environment = purchase::check_environment(inputs);

@@ -66,7 +66,7 @@ Status store_recording_files(Context& context, std::int64_t case_id, const std::
     const std::string name = file.filename().string(), ext = file.extension().string();
     const std::string kind = ext == ".mp4" ? "recording" : ext == ".png" ? "still" : ext == ".tsr" ? "timestamp_token"
                              : name == "manifest.json" ? "manifest" : name == "recording.journal" ? "journal" : "recording_log";
-    NETSAMPLE_TRY(status_of(context.store->add_evidence(case_id, case_number, file, kind, actor)));
+    NETSAMPLE_TRY(status_of(context.runtime->store().add_evidence(case_id, case_number, file, kind, actor)));
   }
   return {};
 }

@@ -16,22 +16,22 @@ namespace fs = std::filesystem;
 Status run_seal(Context& context, const std::string& case_number, const fs::path& file) {
   NETSAMPLE_ASSIGN(json text, read_json_file(file));
   NETSAMPLE_ASSIGN(unboxing::Sealing sealing, unboxing::parse_sealing(text, fs::absolute(file).parent_path()));
-  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-  unboxing::UnboxingSessions sessions(*context.store, lifecycle);
-  NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*context.store).show(case_number));
+  workflow::Lifecycle& lifecycle = context.runtime->lifecycle();
+  unboxing::UnboxingSessions& sessions = context.runtime->unboxings();
+  NETSAMPLE_ASSIGN(workflow::CaseView view, context.runtime->cases().show(case_number));
   // Refused before anything is stored when the unboxing was not accepted.
   NETSAMPLE_ASSIGN(unboxing::UnboxingView latest, sessions.latest(case_number));
   if (latest.state != "accepted") return status_of(sessions.seal(case_number, sealing, json(), context.actor));
   json evidence = json::object();
   for (const auto& [which, seal] : {std::pair{"inspection", &sealing.inspection}, std::pair{"backup", &sealing.backup}}) {
-    NETSAMPLE_ASSIGN(store::EvidenceItem item, context.store->add_evidence(view.id, case_number, seal->still, "seal_photo", context.actor));
+    NETSAMPLE_ASSIGN(store::EvidenceItem item, context.runtime->store().add_evidence(view.id, case_number, seal->still, "seal_photo", context.actor));
     evidence[which] = {{"evidence_id", item.id}, {"sha256", item.sha256}};
   }
   NETSAMPLE_ASSIGN(unboxing::UnboxingView sealed, sessions.seal(case_number, sealing, evidence, context.actor));
   // The seal stands once recorded; a document that cannot be made yet (no complete purchase recording,
   // say) is said, not a failure of the seal.
-  auto document = purchase::write_sampling_document(*context.store, lifecycle, context.platforms, case_number, context.actor);
-  NETSAMPLE_ASSIGN(std::vector<workflow::NoticeView> notices, workflow::read_notices(context.store->db(), case_number));
+  auto document = purchase::write_sampling_document(context.runtime->store(), lifecycle, context.runtime->platforms(), case_number, context.actor);
+  NETSAMPLE_ASSIGN(std::vector<workflow::NoticeView> notices, workflow::read_notices(context.runtime->store().db(), case_number));
   json owed = json::array();
   for (const auto& n : notices)
     if (n.kind == "sampling_document") owed.push_back(n.to_json());

@@ -27,10 +27,8 @@ void print_parcel(const ParcelView& p) {
 
 template <class Body>
 Status with_tracker(Context& context, Body body) {
-  NETSAMPLE_ASSIGN(TrackingConfig config, load_tracking_config(context.data_dir));
-  workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-  ParcelTracker tracker(*context.store, lifecycle, config);
-  return body(tracker);
+  NETSAMPLE_ASSIGN(ParcelTracker * tracker, context.runtime->tracker());
+  return body(*tracker);
 }
 
 }  // namespace
@@ -67,12 +65,12 @@ void add_track_commands(CLI::App& app, Context& context, int& exit_code) {
         std::signal(SIGTERM, on_stop);
         json rounds = json::array();
         while (!stop_polling) {
-          NETSAMPLE_ASSIGN(PollReport report, tracker.poll(context.clock.now()));
+          NETSAMPLE_ASSIGN(PollReport report, tracker.poll(context.runtime->clock().now()));
           if (context.json) {
             rounds.push_back({{"polled", report.polled}, {"changed", report.changed}, {"failed", report.failed}, {"delivered", report.delivered},
                               {"lines", report.lines}});
           } else {
-            for (const auto& line : report.lines) std::cout << format_beijing(context.clock.now()).substr(0, 19) << "  " << line << "\n" << std::flush;
+            for (const auto& line : report.lines) std::cout << format_beijing(context.runtime->clock().now()).substr(0, 19) << "  " << line << "\n" << std::flush;
           }
           if (*once) break;
           NETSAMPLE_ASSIGN(std::optional<UtcTime> due, tracker.next_due());
@@ -81,7 +79,7 @@ void add_track_commands(CLI::App& app, Context& context, int& exit_code) {
             break;
           }
           // Sleep until the next parcel is due, waking each second for Ctrl+C.
-          while (!stop_polling && context.clock.now() < *due) std::this_thread::sleep_for(std::chrono::seconds(1));
+          while (!stop_polling && context.runtime->clock().now() < *due) std::this_thread::sleep_for(std::chrono::seconds(1));
         }
         if (context.json) print_json(rounds);
         return {};

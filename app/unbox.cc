@@ -28,9 +28,8 @@ Status run_analyze(Context& context, const AnalyzeFlags& flags) {
   for (const auto& c : codes) out["codes"].push_back(c.to_json());
   std::vector<std::string> numbers;
   if (!flags.case_number.empty()) {
-    NETSAMPLE_ASSIGN(TrackingConfig config, load_tracking_config(context.data_dir));
-    workflow::Lifecycle lifecycle(*context.store, context.calendar, context.lifecycle);
-    NETSAMPLE_ASSIGN(auto parcels, ParcelTracker(*context.store, lifecycle, config).of_case(flags.case_number));
+    NETSAMPLE_ASSIGN(ParcelTracker * tracker, context.runtime->tracker());
+    NETSAMPLE_ASSIGN(auto parcels, tracker->of_case(flags.case_number));
     if (parcels.empty()) return make_error(ErrorCode::not_found, "case", "任务 " + flags.case_number + " 没有登记运单（track add），无法比对面单");
     json matches = json::array();
     for (const auto& p : parcels) {

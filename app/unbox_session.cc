@@ -35,23 +35,23 @@ using nlohmann::json;
 using namespace unboxing;
 namespace fs = std::filesystem;
 
+// The runtime's lifecycle and unboxing sessions, by the names the functions below use.
 struct Services {
-  explicit Services(Context& context)
-      : lifecycle(*context.store, context.calendar, context.lifecycle), sessions(*context.store, lifecycle) {}
-  workflow::Lifecycle lifecycle;
-  UnboxingSessions sessions;
+  explicit Services(Context& context) : lifecycle(context.runtime->lifecycle()), sessions(context.runtime->unboxings()) {}
+  workflow::Lifecycle& lifecycle;
+  UnboxingSessions& sessions;
 };
 
 std::string relative_to(const fs::path& file, const fs::path& dir) { return fs::relative(file, dir).generic_string(); }
 
 Result<std::int64_t> case_id(Context& context, const std::string& case_number) {
-  NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*context.store).show(case_number));
+  NETSAMPLE_ASSIGN(workflow::CaseView view, context.runtime->cases().show(case_number));
   return view.id;
 }
 
 Status store_file(Context& context, const std::string& case_number, const fs::path& file, const std::string& kind) {
   NETSAMPLE_ASSIGN(std::int64_t id, case_id(context, case_number));
-  return status_of(context.store->add_evidence(id, case_number, file, kind, context.actor));
+  return status_of(context.runtime->store().add_evidence(id, case_number, file, kind, context.actor));
 }
 
 // The codes on the video, the waybill against the case's parcels, and a matching code as the waybill step.
@@ -70,8 +70,8 @@ Status read_labels(Context& context, Services& services, const UnboxingView& ses
     }
     labels.push_back(c.to_json());
   }
-  NETSAMPLE_ASSIGN(TrackingConfig config, load_tracking_config(context.data_dir));
-  NETSAMPLE_ASSIGN(auto parcels, ParcelTracker(*context.store, services.lifecycle, config).of_case(session.case_number));
+  NETSAMPLE_ASSIGN(ParcelTracker * tracker, context.runtime->tracker());
+  NETSAMPLE_ASSIGN(auto parcels, tracker->of_case(session.case_number));
   json waybill = json::array();
   std::optional<LabelCode> matching;
   for (const auto& p : parcels) {
@@ -156,7 +156,7 @@ Result<UnboxingView> import_video(Context& context, Services& services, const Un
                                                     {"video", video.video},
                                                     {"sha256", video.sha256},
                                                     {"size", static_cast<std::int64_t>(fs::file_size(copy))},
-                                                    {"imported", format_iso8601_beijing(context.clock.now())},
+                                                    {"imported", format_iso8601_beijing(context.runtime->clock().now())},
                                                     {"imported_by", context.actor},
                                                     {"info", video.info},
                                                     {"timestamps", tokens}}

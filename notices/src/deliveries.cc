@@ -1,5 +1,7 @@
 #include "netsample/notices/deliveries.h"
 
+#include <thread>
+
 #include <algorithm>
 #include <map>
 #include <random>
@@ -371,6 +373,21 @@ Result<DeliverReport> Deliveries::deliver(const Sender& send, UtcTime now) {
   NETSAMPLE_ASSIGN(report.handed_over, hand_over_unreachable());
   for (const auto& c : report.handed_over) report.lines.push_back(c + "：被抽样对象无法联系，已移交区县局企业监管和执法机构（第73条）");
   return report;
+}
+
+Status run_delivery_worker(Deliveries& deliveries, const Sender& send, const Clock& clock, bool once, const std::function<bool()>& stop,
+                           const std::function<void(const std::string&)>& on_line) {
+  for (;;) {
+    NETSAMPLE_ASSIGN(DeliverReport report, deliveries.deliver(send, clock.now()));
+    for (const auto& line : report.lines) on_line(line);
+    if (once || stop()) return {};
+    NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, deliveries.statuses());
+    bool waiting = false;
+    for (const auto& s : all)
+      for (const auto& d : s.deliveries) waiting = waiting || d.state == "pending" || d.state == "retrying" || d.state == "sending";
+    if (!waiting) return {};
+    for (int i = 0; i < 10 && !stop(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace netsample::notices

@@ -123,5 +123,10 @@ class Deliveries {
   bool email_;
 };
 
+// The delivery worker (`notices deliver`, the service's background job): rounds of deliver() a second apart
+// until nothing is left to send — every delivery delivered or dead — or after one round when `once`, or as
+// soon as `stop` says so. Each round's lines go to `on_line` as they are written.
+Status run_delivery_worker(Deliveries& deliveries, const Sender& send, const Clock& clock, bool once, const std::function<bool()>& stop,
+                           const std::function<void(const std::string&)>& on_line);
 
 }  // namespace netsample::notices
