@@ -4,6 +4,7 @@
 #include "record.h"
 #include "netsample/recorder/control.h"
 #include "netsample/recorder/recorder.h"
+#include "netsample/recorder/seal.h"
 
 namespace netsample::app {
 namespace {
@@ -56,18 +57,10 @@ int run_record(Context& context, const RecordFlags& flags) {
 
 }  // namespace
 
-// Every file of the recording, stored as evidence of the case (content-addressed, audited).
+// Every file the recorder wrote, stored as evidence of the case with the kind it names (content-addressed, audited).
 Status store_recording_files(Context& context, std::int64_t case_id, const std::string& case_number, const fs::path& dir, const std::string& actor) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::recursive_directory_iterator(dir))
-    if (entry.is_regular_file()) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
-    const std::string name = file.filename().string(), ext = file.extension().string();
-    const std::string kind = ext == ".mp4" ? "recording" : ext == ".png" ? "still" : ext == ".tsr" ? "timestamp_token"
-                             : name == "manifest.json" ? "manifest" : name == "recording.journal" ? "journal" : "recording_log";
-    NETSAMPLE_TRY(status_of(context.runtime->store().add_evidence(case_id, case_number, file, kind, actor)));
-  }
+  for (const RecordingFile& file : recording_files(dir))
+    NETSAMPLE_TRY(status_of(context.runtime->store().add_evidence(case_id, case_number, file.path, std::string(to_string(file.kind)), actor)));
   return {};
 }
 
