@@ -29,11 +29,6 @@ void add_seal_command(CLI::App& app, Context& context, int& exit_code);         
 void add_notices_commands(CLI::App& app, Context& context, int& exit_code);            // parties, list, deliver, mark-posted/received
 void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
 
-// Marks a step on the purchase being recorded (of `case_number`, or the only one): what `purchase mark`
-// does, for the demo too. Returns the step as stored, with "session".
-Result<nlohmann::json> mark_purchase_step(Context& context, purchase::PurchaseSessions& sessions, const std::string& case_number,
-                                          const std::string& step, const nlohmann::json& fields, const std::string& note = "");
-
 // Human-readable views shared by the commands and the demo.
 void print_case(const workflow::CaseView& view, const workflow::PlatformRegistry& platforms);
 void print_case_line(const workflow::CaseView& view);

@@ -6,7 +6,7 @@
 
 #include "commands.h"
 #include "netsample/purchase/sampling_document.h"
-#include "demo_purchase.h"
+#include "netsample/demo/steps.h"
 #include "purchase_view.h"
 #include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
@@ -52,8 +52,9 @@ Status run_demo(Context& context) {
   std::cout << "    " << (inputs / "roster.json").string() << "：新增 " << change.added << " 人，未变 " << change.unchanged << " 人\n";
 
   step(2, kSteps, "本机演示环境：没有真实网站可连时，一切都在本机");
-  NETSAMPLE_ASSIGN(std::unique_ptr<DemoWorld> world, start_demo_world(context.data_dir / "demo-world"));
-  NETSAMPLE_TRY(write_file_atomic(context.data_dir / "platforms.json", demo_shop_platforms().dump(2) + "\n"));
+  demo::DemoRun demo_run{*context.runtime, context.actor};
+  NETSAMPLE_ASSIGN(std::unique_ptr<demo::DemoWorld> world, demo::start_demo_world(context.data_dir / "demo-world"));
+  NETSAMPLE_TRY(write_file_atomic(context.data_dir / "platforms.json", demo::demo_shop_platforms().dump(2) + "\n"));
   // The sampling unit as its documents name it (a bureau also sets "seal_image" to its seal, a PNG).
   if (!std::filesystem::exists(context.data_dir / "organization.json"))
     NETSAMPLE_TRY(write_file_atomic(context.data_dir / "organization.json", json{{"name", "重庆市市场监督管理局（演示）"}}.dump(2) + "\n"));
@@ -67,7 +68,7 @@ Status run_demo(Context& context) {
   std::erase(date, '-');
   const std::string number = "DEMO-" + date + "-" + (existing.size() < 9 ? "0" : "") + std::to_string(existing.size() + 1);
   const auto case_file = inputs / (number + ".json");
-  NETSAMPLE_TRY(write_file_atomic(case_file, demo_shop_case(number, *world).dump(2) + "\n"));
+  NETSAMPLE_TRY(write_file_atomic(case_file, demo::demo_shop_case(number, *world).dump(2) + "\n"));
   NETSAMPLE_ASSIGN(json case_json, read_json_file(case_file));
   NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(case_json, context.runtime->platforms()));
   NETSAMPLE_ASSIGN(workflow::CaseView view, registry.create(request, context.actor));
@@ -84,7 +85,7 @@ Status run_demo(Context& context) {
 
   step(5, kSteps, "买样（第35条）：一段连续录像，先网络校时，再标记七个步骤");
   const std::string sampler = view.draw->drawn.front();
-  NETSAMPLE_ASSIGN(purchase::SessionView session, run_demo_purchase(context, *world, number, sampler));
+  NETSAMPLE_ASSIGN(purchase::SessionView session, demo::run_demo_purchase(demo_run, *world, number, sampler));
   print_session(session, context.program);
   if (session.state != "complete") return make_error(ErrorCode::internal, "demo", "演示买样没有完成（见上面列出的问题）");
   // The verify report as the reviewing agency gets it (the same as `netsample verify DIR --json`).
@@ -93,12 +94,12 @@ Status run_demo(Context& context) {
   NETSAMPLE_TRY(write_file_atomic(verify_report, session.verify.dump(2) + "\n"));
 
   step(6, kSteps, "商家发货，快递跟踪到签收（第32、36条）");
-  NETSAMPLE_ASSIGN(unboxing::ParcelView parcel, run_demo_delivery(context, *world, number, session.last("order")->at));
+  NETSAMPLE_ASSIGN(unboxing::ParcelView parcel, demo::run_demo_delivery(demo_run, *world, number, session.last("order")->at));
   for (const auto& e : parcel.events) std::cout << "    " << format_beijing(e.time).substr(0, 19) << " +08:00  " << e.context << "\n";
   std::cout << "    任务状态：" << workflow::state_label(registry.show(number)->state) << "（下一步：拆封录像、确认、封样，第36–38条）\n";
 
   step(7, kSteps, "拆封录像与确认（第36条）：导入拆封视频，识别面单与任务运单比对，标记四个步骤，确认接收");
-  NETSAMPLE_ASSIGN(json unboxed, run_demo_unboxing(context, *world, number, sampler, parcel.parcel.number));
+  NETSAMPLE_ASSIGN(json unboxed, demo::run_demo_unboxing(demo_run, *world, number, sampler, parcel.parcel.number));
 
   step(8, kSteps, "封样（第37、38条），网络抽样文书（第39条）补全，待发被抽样经营者");
   const json& sealed = unboxed["seal"];
@@ -117,7 +118,7 @@ Status run_demo(Context& context) {
   std::cout << "    任务状态：" << workflow::state_label(registry.show(number)->state) << "\n";
 
   step(9, kSteps, "检验不合格，书面通知送达（第51、52、74条）：webhook 签名与幂等键、电子邮件附 PDF、挂号信回执");
-  NETSAMPLE_ASSIGN(json notices, run_demo_notices(context, *world, number));
+  NETSAMPLE_ASSIGN(json notices, demo::run_demo_notices(demo_run, *world, number));
   for (const auto& n : notices) {
     std::cout << "    #" << n.value("id", 0) << " " << n.value("kind", "") << "（第" << n.value("article", 0) << "条）：" << n.value("delivery_state", "") << "\n";
     for (const auto& d : n["deliveries"])

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "netsample/purchase/sampling_document.h"
+#include "netsample/purchase/recording.h"
 #include "netsample/purchase/session.h"
 #include "netsample/recorder/control.h"
 #include "purchase_view.h"
@@ -14,20 +15,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-// The session being recorded: of --case, or the only one recording in this data directory.
-Result<purchase::SessionView> recording_session(purchase::PurchaseSessions& sessions, const std::string& case_number) {
-  NETSAMPLE_ASSIGN(auto recording, sessions.recording(case_number.empty() ? std::nullopt : std::optional(case_number)));
-  if (recording.empty())
-    return make_error(ErrorCode::not_found, "case",
-                      case_number.empty() ? "没有正在录制的买样（先 purchase start --case 任务编号）" : "任务 " + case_number + " 没有正在录制的买样");
-  if (recording.size() > 1) {
-    std::string list;
-    for (const auto& s : recording) list += (list.empty() ? "" : "、") + s.case_number;
-    return make_error(ErrorCode::invalid_input, "case", "有多个买样正在录制（" + list + "），请用 --case 指明任务");
-  }
-  return recording.front();
-}
 
 Result<json> parse_fields(const std::vector<std::string>& pairs) {
   json fields = json::object();
@@ -49,7 +36,7 @@ struct MarkFlags {
 
 Status run_mark(Context& context, purchase::PurchaseSessions& sessions, const MarkFlags& flags) {
   NETSAMPLE_ASSIGN(json fields, parse_fields(flags.fields));
-  NETSAMPLE_ASSIGN(json step, mark_purchase_step(context, sessions, flags.case_number, flags.step, fields, flags.note));
+  NETSAMPLE_ASSIGN(json step, purchase::mark_recording_step(sessions, flags.case_number, flags.step, fields, flags.note, context.actor));
   if (context.json) {
     print_json(step);
   } else {
@@ -61,21 +48,9 @@ Status run_mark(Context& context, purchase::PurchaseSessions& sessions, const Ma
 }
 
 Status run_finish(Context& context, purchase::PurchaseSessions& sessions, const std::string& case_number, int wait_s) {
-  NETSAMPLE_ASSIGN(purchase::SessionView session, recording_session(sessions, case_number));
-  auto answer = recorder::send_control(session.recording_dir, {{"command", "finish"}});
-  if (!answer.ok()) {
-    // The recorder is gone (crash, machine restarted): the session cannot be continued, only closed.
-    NETSAMPLE_ASSIGN(session, sessions.abandon(session.id, "录制程序已不在运行，录像没有封存"));
-  } else {
-    if (!context.json) std::cerr << "netsample: 正在结束、封存并校验录像……\n";
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
-    while (session.state == "recording") {
-      if (std::chrono::steady_clock::now() > deadline)
-        return make_error(ErrorCode::internal, "purchase", std::to_string(wait_s) + " 秒内录制程序没有完成封存；稍后用 purchase show 查看");
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      NETSAMPLE_ASSIGN(session, sessions.get(session.id));
-    }
-  }
+  NETSAMPLE_ASSIGN(purchase::SessionView session, purchase::finish_recording(sessions, case_number, std::chrono::seconds(wait_s), [&] {
+                     if (!context.json) std::cerr << "netsample: 正在结束、封存并校验录像……\n";
+                   }));
   if (context.json)
     print_json(session.to_json());
   else
@@ -86,23 +61,6 @@ Status run_finish(Context& context, purchase::PurchaseSessions& sessions, const 
 }
 
 }  // namespace
-
-Result<json> mark_purchase_step(Context& context, purchase::PurchaseSessions& sessions, const std::string& case_number, const std::string& step,
-                                const json& fields, const std::string& note) {
-  NETSAMPLE_ASSIGN(purchase::SessionView session, recording_session(sessions, case_number));
-  // Checked here too, so a typo is answered without touching the recording.
-  NETSAMPLE_TRY(status_of(sessions.check_step(session.id, step, fields)));
-  json request = {{"command", "purchase_mark"}, {"step", step}, {"fields", fields}, {"as", context.actor}};
-  if (!note.empty()) request["note"] = note;
-  auto answer = recorder::send_control(session.recording_dir, request);
-  if (!answer.ok() && answer.error().code == ErrorCode::not_found && answer.error().field == "DIR")
-    return make_error(ErrorCode::not_found, "purchase", "任务 " + session.case_number + " 的录制程序没有应答（" + answer.error().message +
-                                                             "）；用 purchase finish 结束这次买样");
-  if (!answer.ok()) return answer.error();  // refused by the recording session, with its field and article
-  json marked = (*answer)["step"];
-  marked["session"] = session.id;
-  return marked;
-}
 
 void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
   CLI::App* purchase = app.add_subcommand("purchase", "买样（第三十五条）：一次买样一段连续录像，标记七个步骤，结束时封存、校验、推进任务");

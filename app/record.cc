@@ -33,7 +33,7 @@ int run_record(Context& context, const RecordFlags& flags) {
   std::cerr << "netsample record: 开始录制 " << options.source.text << " → " << options.out_dir.string()
             << "（Ctrl+C 结束并封存；另开终端用 `" << context.program << " record mark " << options.out_dir.string() << " 步骤` 加标记）\n";
 
-  while (!stop_signal && !rec->capture_ended()) console.tick(rec->progress());
+  while (!stop_signal && !rec->capture_ended()) pause_and_tick(console, rec->progress());
   if (control.ok()) control->reset();
   console.end_line();
   std::cerr << "netsample record: 正在结束并封存……\n";
@@ -52,7 +52,7 @@ int run_record(Context& context, const RecordFlags& flags) {
     if (!o.time_verified) std::cout << "  注意：时间未经网络校验\n";
     std::cout << "  校验：" << context.program << " verify " << o.dir.string() << "\n";
   }
-  return o.gave_up ? 1 : 0;
+  return o.gave_up ? exit_code_for(ErrorCode::internal) : 0;  // the watchdog ended it: a system failure
 }
 
 }  // namespace

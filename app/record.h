@@ -39,12 +39,15 @@ Status store_recording_files(Context& context, std::int64_t case_id, const std::
 
 std::string progress_line(const recorder::Progress& progress);
 
+// Waits ~200 ms, then shows the progress on `console`: the recording loops' pace.
+void pause_and_tick(class Console& console, const recorder::Progress& progress);
+
 class Console {
  public:
   explicit Console(std::string program) : program_(std::move(program)), terminal_(isatty_stderr()) {}
   void notice(const recorder::Notice& notice);
   void say(const std::string& text);  // a line of our own, above the progress line
-  // Sleeps 200 ms; every second (terminal) or 10 s (log) shows the progress line.
+  // Called every ~200 ms: every fifth call (terminal) or fiftieth (log) shows the progress line.
   void tick(const recorder::Progress& progress);
   void end_line();
 

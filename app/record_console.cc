@@ -97,7 +97,6 @@ void Console::say(const std::string& text) {
 }
 
 void Console::tick(const Progress& progress) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   if (++ticks_ % (terminal_ ? 5 : 50) != 0) return;
   std::lock_guard lock(mutex_);
   if (terminal_) {
@@ -106,6 +105,11 @@ void Console::tick(const Progress& progress) {
   } else {
     std::cerr << progress_line(progress) << "\n";
   }
+}
+
+void pause_and_tick(Console& console, const Progress& progress) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  console.tick(progress);
 }
 
 void Console::end_line() {

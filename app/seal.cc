@@ -18,16 +18,7 @@ Status run_seal(Context& context, const std::string& case_number, const fs::path
   NETSAMPLE_ASSIGN(unboxing::Sealing sealing, unboxing::parse_sealing(text, fs::absolute(file).parent_path()));
   workflow::Lifecycle& lifecycle = context.runtime->lifecycle();
   unboxing::UnboxingSessions& sessions = context.runtime->unboxings();
-  NETSAMPLE_ASSIGN(workflow::CaseView view, context.runtime->cases().show(case_number));
-  // Refused before anything is stored when the unboxing was not accepted.
-  NETSAMPLE_ASSIGN(unboxing::UnboxingView latest, sessions.latest(case_number));
-  if (latest.state != "accepted") return status_of(sessions.seal(case_number, sealing, json(), context.actor));
-  json evidence = json::object();
-  for (const auto& [which, seal] : {std::pair{"inspection", &sealing.inspection}, std::pair{"backup", &sealing.backup}}) {
-    NETSAMPLE_ASSIGN(store::EvidenceItem item, context.runtime->store().add_evidence(view.id, case_number, seal->still, "seal_photo", context.actor));
-    evidence[which] = {{"evidence_id", item.id}, {"sha256", item.sha256}};
-  }
-  NETSAMPLE_ASSIGN(unboxing::UnboxingView sealed, sessions.seal(case_number, sealing, evidence, context.actor));
+  NETSAMPLE_ASSIGN(unboxing::UnboxingView sealed, sessions.seal(case_number, sealing, context.actor));
   // The seal stands once recorded; a document that cannot be made yet (no complete purchase recording,
   // say) is said, not a failure of the seal.
   auto document = purchase::write_sampling_document(context.runtime->store(), lifecycle, context.runtime->platforms(), case_number, context.actor);

@@ -4,29 +4,15 @@
 // times and gaps read, stamped by a TSA when one is given. Either way the labels are read off the video,
 // the waybill is matched against the case's parcel (a match marks the waybill step), the other steps are
 // marked by the sampler, and `finish` takes the decision: accept, or return with Art 36's reason.
-// Runs in netsample-recorder (FFmpeg, OpenCV).
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/videoio.hpp>
-
-#include <atomic>
-#include <mutex>
-#include <thread>
-
+// The work is unboxing::UnboxingVideo's; here its flags and what the sampler's terminal shows. Runs in
+// netsample-recorder (FFmpeg, OpenCV).
 #include "commands.h"
-#include "record.h"
-#include "netsample/core/file_io.h"
-#include "netsample/core/http.h"
-#include "netsample/core/sha256.h"
-#include "netsample/core/tsa.h"
+#include "netsample/demo/media.h"
 #include "netsample/recorder/control.h"
 #include "netsample/recorder/source.h"
-#include "netsample/recorder/verify.h"
-#include "netsample/recorder/video_file.h"
-#include "netsample/demo/media.h"
-#include "netsample/unboxing/label_capture.h"
-#include "netsample/unboxing/parcels.h"
 #include "netsample/unboxing/session.h"
-#include "netsample/workflow/cases.h"
+#include "netsample/unboxing/video.h"
+#include "record.h"
 
 namespace netsample::app {
 namespace {
@@ -41,212 +27,6 @@ struct Services {
   workflow::Lifecycle& lifecycle;
   UnboxingSessions& sessions;
 };
-
-std::string relative_to(const fs::path& file, const fs::path& dir) { return fs::relative(file, dir).generic_string(); }
-
-Result<std::int64_t> case_id(Context& context, const std::string& case_number) {
-  NETSAMPLE_ASSIGN(workflow::CaseView view, context.runtime->cases().show(case_number));
-  return view.id;
-}
-
-Status store_file(Context& context, const std::string& case_number, const fs::path& file, const std::string& kind) {
-  NETSAMPLE_ASSIGN(std::int64_t id, case_id(context, case_number));
-  return status_of(context.runtime->store().add_evidence(id, case_number, file, kind, context.actor));
-}
-
-// The codes on the video, the waybill against the case's parcels, and a matching code as the waybill step.
-// Runs while the session is still "recording": `unbox finish` waits for "recorded", so a decision never
-// comes before the waybill is read.
-Status read_labels(Context& context, Services& services, const UnboxingView& session, const fs::path& video, Console& console) {
-  AnalyzeOptions options;
-  options.stills_dir = session.recording_dir / "labels";
-  console.say("正在识别录像中的条码和二维码……");
-  NETSAMPLE_ASSIGN(std::vector<LabelCode> codes, analyze_labels({video}, options));
-  json labels = json::array();
-  for (auto c : codes) {
-    if (!c.still.empty()) {
-      NETSAMPLE_TRY(store_file(context, session.case_number, c.still, "label_still"));
-      c.still = relative_to(c.still, session.recording_dir);
-    }
-    labels.push_back(c.to_json());
-  }
-  NETSAMPLE_ASSIGN(ParcelTracker * tracker, context.runtime->tracker());
-  NETSAMPLE_ASSIGN(auto parcels, tracker->of_case(session.case_number));
-  json waybill = json::array();
-  std::optional<LabelCode> matching;
-  for (const auto& p : parcels) {
-    const WaybillMatch m = match_waybill(codes, p.parcel.number);
-    waybill.push_back({{"number", p.parcel.number}, {"courier", p.parcel.courier}, {"matched", m.matched}, {"other_numbers", m.other_numbers},
-                       {"code", m.code ? json{{"format", m.code->format}, {"text", m.code->text}, {"time_s", m.code->time_s}} : json()}});
-    if (m.matched && !matching) matching = m.code;
-  }
-  NETSAMPLE_TRY(services.sessions.set_labels(session.id, labels, waybill, context.actor));
-  console.say("识别到 " + std::to_string(codes.size()) + " 个码");
-  if (!matching) return {};
-  UnboxStep step;
-  step.step = "waybill";
-  step.how = "label";
-  step.video_ms = static_cast<std::int64_t>(matching->time_s * 1000);
-  step.frame = matching->frame;
-  if (!matching->still.empty()) {
-    step.still = relative_to(matching->still, session.recording_dir);
-    NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(matching->still));
-    step.still_sha256 = to_hex(digest);
-  }
-  step.note = "面单" + matching->format + "「" + matching->text + "」与任务运单一致";
-  NETSAMPLE_TRY(status_of(services.sessions.add_step(session.id, step, "system:label_capture")));
-  console.say("✓ " + step.note + "（第 " + std::to_string(step.frame) + " 帧）");
-  return {};
-}
-
-Result<UnboxingView> import_video(Context& context, Services& services, const UnboxingView& session, const recorder::SourceSpec& source,
-                                  const RecordFlags& record, Console& console) {
-  const fs::path original = source.url;
-  // Hashed before and after the copy: what is stored is byte for byte what the sampler brought.
-  NETSAMPLE_ASSIGN(Sha256Digest before, sha256_file(original));
-  std::string ext = original.extension().string();
-  const fs::path copy = session.recording_dir / ("unboxing" + (ext.empty() ? std::string(".mp4") : ext));
-  std::error_code ec;
-  fs::copy_file(original, copy, fs::copy_options::overwrite_existing, ec);
-  if (ec) return make_error(ErrorCode::io, copy.string(), "无法复制视频：" + ec.message());
-  NETSAMPLE_ASSIGN(Sha256Digest after, sha256_file(copy));
-  if (after != before) return make_error(ErrorCode::integrity, copy.string(), "复制后的视频与原文件的 SHA-256 不一致");
-  RecordedVideo video;
-  video.video = copy.filename().string();
-  video.sha256 = to_hex(after);
-  auto info = recorder::probe_video_file(copy);
-  if (!info.ok()) {
-    video.video.clear();
-    video.problems.push_back({{"item", "video"}, {"text", info.error().describe()}, {"level", "error"}});
-    return services.sessions.set_recorded(session.id, video, context.actor);
-  }
-  video.info = info->to_json();
-  video.info["imported_from"] = fs::absolute(original).string();
-  for (const auto& gap : info->gaps)
-    video.problems.push_back({{"item", "continuity"},
-                              {"text", "视频在 " + std::to_string(gap.at_s).substr(0, 6) + " 秒处中断 " + std::to_string(gap.duration_s).substr(0, 5) +
-                                           " 秒（第三十六条：记录拆封、确认的全过程）"},
-                              {"level", "error"}});
-  if (!info->times_monotonic) video.problems.push_back({{"item", "continuity"}, {"text", "视频的帧时间有倒退或重复：可能经过剪辑"}, {"level", "error"}});
-  if (!info->creation_time)
-    video.problems.push_back({{"item", "time"}, {"text", "视频文件没有记录拍摄时间（creation_time）：拍摄时间以导入时刻的时间戳为准"}, {"level", "warning"}});
-  NETSAMPLE_TRY(store_file(context, session.case_number, copy, "unboxing_video"));
-  // The time of import, proven: an RFC 3161 token over the video's hash from every TSA given.
-  json tokens = json::array();
-  HttpClient http;
-  for (size_t i = 0; i < record.tsa.size(); ++i) {
-    auto token = TsaClient(http).stamp(record.tsa[i], after);
-    if (!token.ok()) {
-      video.problems.push_back({{"item", "timestamp"}, {"text", "时间戳服务 " + record.tsa[i] + " 未盖章：" + token.error().describe()}, {"level", "warning"}});
-      continue;
-    }
-    const fs::path tsr = session.recording_dir / ("unboxing-" + std::to_string(i + 1) + ".tsr");
-    NETSAMPLE_TRY(write_file_atomic(tsr, token->response_der));
-    NETSAMPLE_TRY(store_file(context, session.case_number, tsr, "timestamp_token"));
-    tokens.push_back({{"file", tsr.filename().string()}, {"url", token->url}, {"time", format_iso8601_beijing(token->gen_time)}});
-  }
-  video.info["timestamps"] = tokens;
-  if (tokens.empty())
-    video.problems.push_back({{"item", "timestamp"}, {"text", "没有可信时间戳（--tsa）：导入时刻未经第三方证明"}, {"level", "warning"}});
-  // The import's own record beside the video: what `netsample verify DIR` checks from the files alone.
-  const fs::path record_file = session.recording_dir / kImportRecordFile;
-  NETSAMPLE_TRY(write_file_atomic(record_file, json{{"format", "netsample-import-1"},
-                                                    {"case", session.case_number},
-                                                    {"source", original.filename().string()},
-                                                    {"video", video.video},
-                                                    {"sha256", video.sha256},
-                                                    {"size", static_cast<std::int64_t>(fs::file_size(copy))},
-                                                    {"imported", format_iso8601_beijing(context.runtime->clock().now())},
-                                                    {"imported_by", context.actor},
-                                                    {"info", video.info},
-                                                    {"timestamps", tokens}}
-                                                       .dump(2) + "\n"));
-  fs::permissions(record_file, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read, ec);
-  NETSAMPLE_TRY(store_file(context, session.case_number, record_file, "import_record"));
-  console.say("已导入 " + original.string() + "：" + std::to_string(info->frames) + " 帧，" + std::to_string(info->duration_s).substr(0, 5) +
-              " 秒，SHA-256 " + video.sha256);
-  if (Status read = read_labels(context, services, session, copy, console); !read.ok())
-    video.problems.push_back({{"item", "labels"}, {"text", "未能识别面单：" + read.error().describe()}, {"level", "warning"}});
-  return services.sessions.set_recorded(session.id, video, context.actor);
-}
-
-Result<UnboxingView> record_live(Context& context, Services& services, const UnboxingView& session, const RecordFlags& flags,
-                                 const std::string& trust, Console& console) {
-  NETSAMPLE_ASSIGN(recorder::RecorderOptions options, to_recorder_options(flags));
-  options.out_dir = session.recording_dir;
-  options.case_number = session.case_number;
-  install_stop_signals();
-  auto started = recorder::Recorder::start(options, [&console](const recorder::Notice& n) { console.notice(n); });
-  if (!started.ok()) {
-    RecordedVideo failed;
-    failed.problems.push_back({{"item", "recording"}, {"text", started.error().describe()}, {"level", "error"}});
-    (void)services.sessions.set_recorded(session.id, failed, context.actor);
-    return started.error();
-  }
-  std::unique_ptr<recorder::Recorder> rec = std::move(started).value();
-  std::mutex mutex;
-  std::atomic<bool> finish_requested{false};
-  auto control = recorder::ControlServer::start(session.recording_dir, [&](const json& request) -> Result<json> {
-    const std::string command = request.value("command", "");
-    if (command == "ping") return json{{"session", session.id}};
-    if (command == "finish") {
-      finish_requested = true;
-      return json::object();
-    }
-    if (command != "unbox_mark") return make_error(ErrorCode::invalid_input, "command", "未知命令 " + command);
-    std::lock_guard lock(mutex);
-    auto fail = [](const Error& e) { return e; };
-    const std::string step = request.value("step", "");
-    const UnboxStepSpec* spec = find_unboxing_step(step);
-    if (!spec) return fail(make_error(ErrorCode::invalid_input, "step", "未知的拆封步骤 \"" + step + "\"", 36));
-    auto marker = rec->mark(step, request.value("note", spec->label));
-    if (!marker.ok()) return fail(marker.error());
-    UnboxStep record;
-    record.step = step;
-    record.frame = marker->frame;
-    record.video_ms = marker->frame * 1000 / std::max(1, flags.fps);
-    record.at = from_utc_us(marker->utc_us);
-    record.still = marker->still;
-    record.still_sha256 = marker->still_sha256;
-    record.note = request.value("note", "");
-    auto added = services.sessions.add_step(session.id, record, request.value("as", context.actor));
-    if (!added.ok()) return fail(added.error());
-    console.say("已标记「" + spec->label + "」：第 " + std::to_string(marker->frame) + " 帧");
-    return json{{"step", added->to_json()}};
-  });
-  if (!control.ok()) console.notice(recorder::Notice{recorder::NoticeLevel::error, control.error().describe()});
-  console.say("开始录制拆封。依次对准镜头并标记：courier_packaging 快递包装、waybill 快递单据、sample_packaging 样品包装、sample_labels 样品标识；");
-  console.say("另开终端：" + context.program + " unbox mark 步骤 --case " + session.case_number + "；结束：" + context.program + " unbox finish --case " +
-              session.case_number + "（或 Ctrl+C）");
-  while (!stop_signal && !finish_requested && !rec->capture_ended()) console.tick(rec->progress());
-  if (control.ok()) control->reset();
-  console.end_line();
-  console.say("正在结束、封存并校验录像……");
-  RecordedVideo video;
-  auto outcome = rec->finish();
-  if (!outcome.ok()) {
-    video.problems.push_back({{"item", "recording"}, {"text", outcome.error().describe()}, {"level", "error"}});
-  } else {
-    auto verified = recorder::verify_recording(session.recording_dir, tsa_trust_store(context, trust));
-    if (verified.ok()) {
-      video.verify = verified->to_json();
-      for (const auto& e : verified->errors) video.problems.push_back({{"item", "verify"}, {"text", e}, {"level", "error"}});
-      if (!verified->continuous) video.problems.push_back({{"item", "continuity"}, {"text", "录像有中断（见校验报告）"}, {"level", "error"}});
-    } else {
-      video.problems.push_back({{"item", "verify"}, {"text", verified.error().describe()}, {"level", "error"}});
-    }
-    const fs::path mp4 = session.recording_dir / "recording.mp4";
-    video.video = mp4.filename().string();
-    NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(mp4));
-    video.sha256 = to_hex(digest);
-    if (auto info = recorder::probe_video_file(mp4); info.ok()) video.info = info->to_json();
-    if (Status read = read_labels(context, services, session, mp4, console); !read.ok())
-      video.problems.push_back({{"item", "labels"}, {"text", "未能识别面单：" + read.error().describe()}, {"level", "warning"}});
-  }
-  NETSAMPLE_ASSIGN(std::int64_t id, case_id(context, session.case_number));
-  NETSAMPLE_TRY(store_recording_files(context, id, session.case_number, session.recording_dir, context.actor));
-  return services.sessions.set_recorded(session.id, video, context.actor);
-}
 
 void print_unboxing(const UnboxingView& s, const std::string& program) {
   std::cout << "任务 " << s.case_number << " 第 " << s.seq << " 次拆封（第三十六条）：" << s.state << "\n  来源 " << s.source << (s.imported ? "（导入）" : "（现场录制）")
@@ -293,37 +73,27 @@ Status run_start(Context& context, const StartFlags& flags) {
   fs::create_directories(session.recording_dir, ec);
   if (ec) return make_error(ErrorCode::io, session.recording_dir.string(), "无法创建拆封录像目录：" + ec.message());
   console.say("第 " + std::to_string(session.seq) + " 次拆封，任务 " + flags.case_number + "，目录 " + session.recording_dir.string());
-  auto recorded = source.live() ? record_live(context, services, session, flags.record, flags.trust, console)
-                                : import_video(context, services, session, source, flags.record, console);
+  UnboxingVideo video(context.runtime->store(), services.lifecycle, services.sessions, [&console](const std::string& line) { console.say(line); });
+  Result<UnboxingView> recorded = session;
+  if (source.live()) {
+    NETSAMPLE_ASSIGN(recorder::RecorderOptions options, to_recorder_options(flags.record));
+    install_stop_signals();
+    console.say("开始录制拆封。依次对准镜头并标记：courier_packaging 快递包装、waybill 快递单据、sample_packaging 样品包装、sample_labels 样品标识；");
+    console.say("另开终端：" + context.program + " unbox mark 步骤 --case " + session.case_number + "；结束：" + context.program + " unbox finish --case " +
+                session.case_number + "（或 Ctrl+C）");
+    recorded = video.record_live(session, options, tsa_trust_store(context, flags.trust), context.actor,
+                                 [&console](const recorder::Notice& n) { console.notice(n); }, [] { return stop_signal != 0; },
+                                 [&console](const recorder::Progress& p) { console.tick(p); });
+    console.end_line();
+  } else {
+    recorded = video.import(session, source.url, flags.record.tsa, context.actor);
+  }
   if (!recorded.ok()) return recorded.error();
   NETSAMPLE_ASSIGN(UnboxingView now, services.sessions.get(session.id));
   if (context.json) print_json(now.to_json());
   else print_unboxing(now, context.program);
   if (now.state != "recorded") return make_error(ErrorCode::invalid_input, "--source", "拆封录像没有完成（见上）");
   return {};
-}
-
-// A still of the imported (or already recorded) video at `at_s`, for a step marked afterwards.
-Result<UnboxStep> still_at(const UnboxingView& s, const std::string& step, double at_s) {
-  const double duration = s.video_info.is_object() ? s.video_info.value("duration_s", 0.0) : 0.0;
-  if (at_s < 0 || at_s > duration)
-    return make_error(ErrorCode::invalid_input, "--at", "时间应在视频之内：0–" + std::to_string(duration).substr(0, 6) + " 秒");
-  cv::VideoCapture video((s.recording_dir / s.video).string(), cv::CAP_FFMPEG);
-  if (!video.isOpened()) return make_error(ErrorCode::invalid_input, s.video, "无法打开拆封视频");
-  video.set(cv::CAP_PROP_POS_MSEC, at_s * 1000);
-  cv::Mat frame;
-  if (!video.read(frame) || frame.empty()) return make_error(ErrorCode::invalid_input, "--at", "视频在 " + std::to_string(at_s) + " 秒处读不出画面");
-  UnboxStep out;
-  out.step = step;
-  out.frame = static_cast<std::int64_t>(video.get(cv::CAP_PROP_POS_FRAMES)) - 1;
-  out.video_ms = static_cast<std::int64_t>(at_s * 1000);
-  const fs::path still = s.recording_dir / "stills" / (step + "-" + std::to_string(out.frame) + ".png");
-  fs::create_directories(still.parent_path());
-  if (!cv::imwrite(still.string(), frame)) return make_error(ErrorCode::io, still.string(), "无法写入静帧");
-  out.still = fs::relative(still, s.recording_dir).generic_string();
-  NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(still));
-  out.still_sha256 = to_hex(digest);
-  return out;
 }
 
 struct MarkFlags {
@@ -336,18 +106,11 @@ Status run_mark(Context& context, const MarkFlags& flags) {
   NETSAMPLE_ASSIGN(UnboxingView s, services.sessions.latest(flags.case_number));
   json marked;
   if (s.state == "recording" && !s.imported && flags.at < 0) {
-    NETSAMPLE_ASSIGN(json answer, recorder::send_control(s.recording_dir, {{"command", "unbox_mark"}, {"step", flags.step}, {"note", flags.note}, {"as", context.actor}}));
-    marked = answer["step"];
+    NETSAMPLE_ASSIGN(marked, mark_live_step(s, flags.step, flags.note, context.actor));
   } else {
     if (flags.at < 0) return make_error(ErrorCode::missing_field, "--at", "导入的视频须用 --at 秒数 指明该步骤在视频中的位置");
-    UnboxStep unchecked;
-    unchecked.step = flags.step;
-    // An unknown step, or a session past marking: the sessions' own refusal names the steps or says why.
-    if (!find_unboxing_step(flags.step) || s.state != "recorded") return status_of(services.sessions.add_step(s.id, unchecked, context.actor));
-    NETSAMPLE_ASSIGN(UnboxStep step, still_at(s, flags.step, flags.at));
-    step.note = flags.note;
-    NETSAMPLE_ASSIGN(UnboxStep added, services.sessions.add_step(s.id, step, context.actor));
-    NETSAMPLE_TRY(store_file(context, s.case_number, s.recording_dir / added.still, "still"));
+    UnboxingVideo video(context.runtime->store(), services.lifecycle, services.sessions, [](const std::string&) {});
+    NETSAMPLE_ASSIGN(UnboxStep added, video.mark_at(s, flags.step, flags.at, flags.note, context.actor));
     marked = added.to_json();
   }
   if (context.json) print_json(marked);
@@ -368,14 +131,8 @@ Status run_finish(Context& context, const FinishFlags& flags) {
   if (flags.accept && !flags.return_reason.empty()) return make_error(ErrorCode::invalid_input, "--accept", "--accept 与 --return 只能选一个");
   if (s.state == "recording") {
     // A live recording: the recorder stops and seals; `unbox start` then stores it and reads the labels.
-    NETSAMPLE_TRY(status_of(recorder::send_control(s.recording_dir, {{"command", "finish"}})));
     std::cerr << "netsample: 正在结束拆封录像……\n";
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-    while (s.state == "recording" && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      NETSAMPLE_ASSIGN(s, services.sessions.get(s.id));
-    }
-    if (s.state == "recording") return make_error(ErrorCode::network, "case", "录制程序 5 分钟内没有结束（" + s.recording_dir.string() + "）");
+    NETSAMPLE_ASSIGN(s, finish_live(services.sessions, s, std::chrono::minutes(5)));
   }
   if (flags.accept || !flags.return_reason.empty()) {
     NETSAMPLE_ASSIGN(s, services.sessions.decide(s.id, flags.accept ? "accept" : "return", flags.return_reason, flags.note, context.actor));

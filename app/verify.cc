@@ -2,7 +2,7 @@
 // container's frame times are read from its boxes directly.
 #include "commands.h"
 #include "netsample/recorder/verify.h"
-#include "netsample/unboxing/session.h"
+#include "netsample/unboxing/video.h"
 
 namespace netsample::app {
 void add_verify_command(CLI::App& app, Context& context, int& exit_code) {
@@ -21,7 +21,7 @@ void add_verify_command(CLI::App& app, Context& context, int& exit_code) {
       }
       if (context.json) print_json(check->to_json());
       else std::cout << "导入的拆封视频 " << *verify_dir << "\n" << check->to_text();
-      exit_code = check->ok ? 0 : 4;
+      exit_code = check->ok ? 0 : exit_code_for(ErrorCode::integrity);
       return;
     }
     auto report_result = recorder::verify_recording(*verify_dir, tsa_trust_store(context, *trust));
@@ -33,7 +33,7 @@ void add_verify_command(CLI::App& app, Context& context, int& exit_code) {
       print_json(report_result->to_json());
     else
       std::cout << "录像 " << *verify_dir << "\n" << report_result->to_text();
-    exit_code = report_result->ok ? 0 : 4;
+    exit_code = report_result->ok ? 0 : exit_code_for(ErrorCode::integrity);
   });
 }
 

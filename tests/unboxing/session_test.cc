@@ -243,19 +243,26 @@ TEST_F(UnboxingTest, SealsAreSeparateSignedByTheSamplersWithAPhotoAndTheBackupsK
 TEST_F(UnboxingTest, SealingAcceptedSamplesMovesTheCaseAndOwesTheSamplingDocument) {  // Art 37-39
   const std::int64_t id = ready();
   const Sealing sealing = *parse(seals());
-  auto early = sessions_->seal("CQ-1", sealing, json::object(), "S1");
+  auto early = sessions_->seal("CQ-1", sealing, "S1");
   ASSERT_FALSE(early.ok());  // not accepted yet
   EXPECT_EQ(early.error().article, 37);
   ASSERT_TRUE(sessions_->decide(id, "accept", "", "", "S1").ok());
   Sealing tester_signed = sealing;
   tester_signed.backup.signed_by = {"S1", "L1"};
   const std::string before = fingerprint();
-  auto tester = sessions_->seal("CQ-1", tester_signed, json::object(), "S1");
+  auto tester = sessions_->seal("CQ-1", tester_signed, "S1");
   ASSERT_FALSE(tester.ok());
   EXPECT_NE(tester.error().message.find("L1"), std::string::npos);
   EXPECT_EQ(fingerprint(), before);
-  auto sealed = sessions_->seal("CQ-1", sealing, {{"inspection", {{"sha256", "x"}}}}, "S1");
+  auto sealed = sessions_->seal("CQ-1", sealing, "S1");
   ASSERT_TRUE(sealed.ok()) << sealed.error().describe();
+  // Each seal's photo is evidence of the case, stored in the same write as the seal (Art 37).
+  auto photos = store_->list_evidence("CQ-1");
+  ASSERT_TRUE(photos.ok());
+  int seal_photos = 0;
+  for (const auto& item : *photos) seal_photos += item.kind == "seal_photo";
+  EXPECT_EQ(seal_photos, 2);
+  EXPECT_EQ(sealed->sealing["evidence"]["backup"]["sha256"].get<std::string>().size(), 64u);
   EXPECT_EQ(sealed->sealing["inspection"]["seal_number"], "FY-001");
   EXPECT_EQ(sealed->sealing["backup"]["seal_number"], "FY-002");
   EXPECT_EQ(state(), "sealed");
@@ -268,14 +275,17 @@ TEST_F(UnboxingTest, SealingAcceptedSamplesMovesTheCaseAndOwesTheSamplingDocumen
   ASSERT_EQ(notices->size(), 1u);
   EXPECT_EQ(notices->front().kind, "sampling_document");
   EXPECT_EQ(notices->front().article, 39);
-  EXPECT_FALSE(sessions_->seal("CQ-1", sealing, json::object(), "S1").ok());  // sealed once
+  EXPECT_FALSE(sessions_->seal("CQ-1", sealing, "S1").ok());  // sealed once
+  int photos_after = 0;  // the refused second seal stored no photo: its write rolled back whole
+  for (const auto& item : *store_->list_evidence("CQ-1")) photos_after += item.kind == "seal_photo";
+  EXPECT_EQ(photos_after, 2);
   EXPECT_TRUE(store_->audit().verify()->intact);
 }
 
 TEST_F(UnboxingTest, HandEditsOfTheRecordsAreNamedAgainstTheAuditLog) {
   const std::int64_t id = ready();
   ASSERT_TRUE(sessions_->decide(id, "accept", "", "", "S1").ok());
-  ASSERT_TRUE(sessions_->seal("CQ-1", *parse(seals()), json::object(), "S1").ok());
+  ASSERT_TRUE(sessions_->seal("CQ-1", *parse(seals()), "S1").ok());
   auto clean = sessions_->verify_records();
   ASSERT_TRUE(clean.ok());
   EXPECT_TRUE(clean->empty()) << (clean->empty() ? "" : clean->front());

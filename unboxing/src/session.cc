@@ -413,7 +413,7 @@ Result<UnboxingView> UnboxingSessions::decide(std::int64_t session_id, const std
   return get(session_id);
 }
 
-Result<UnboxingView> UnboxingSessions::seal(const std::string& case_number, const Sealing& sealing, const json& evidence, const std::string& actor) {
+Result<UnboxingView> UnboxingSessions::seal(const std::string& case_number, const Sealing& sealing, const std::string& actor) {
   NETSAMPLE_ASSIGN(UnboxingView s, latest(case_number));
   if (s.state != "accepted")
     return make_error(ErrorCode::refused_by_rule, "case",
@@ -427,10 +427,16 @@ Result<UnboxingView> UnboxingSessions::seal(const std::string& case_number, cons
                  {"backup_keeper", sealing.backup_keeper},     {"sealed_date", sealing.sealed_date}};
   if (!sealing.batch.empty()) fields["batch"] = sealing.batch;
   if (!sealing.production_date.empty()) fields["production_date"] = sealing.production_date;
+  NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*store_).show(case_number));
   json record = sealing.to_json();
-  record["evidence"] = evidence;
   record["by"] = actor;
   NETSAMPLE_TRY(store_->write([&]() -> Status {
+    json evidence = json::object();
+    for (const auto& [which, seal] : {std::pair{"inspection", &sealing.inspection}, std::pair{"backup", &sealing.backup}}) {
+      NETSAMPLE_ASSIGN(store::EvidenceItem item, store_->add_evidence(view.id, case_number, seal->still, "seal_photo", actor));
+      evidence[which] = {{"evidence_id", item.id}, {"sha256", item.sha256}};
+    }
+    record["evidence"] = evidence;
     NETSAMPLE_TRY(status_of(lifecycle_->apply_event(case_number, "seal", fields, actor)));
     NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE unboxing_sessions SET sealing = ?2 WHERE id = ?1"));
     NETSAMPLE_TRY(update.bind(1, s.id).bind(2, record.dump()).run());
@@ -470,47 +476,6 @@ Result<std::vector<std::string>> UnboxingSessions::verify_records() {
       problems.push_back(who + "：封样记录与审计记录不一致（被改动？）");
   }
   return problems;
-}
-
-json ImportCheck::to_json() const {
-  return {{"ok", ok}, {"hash_ok", hash_ok}, {"tokens_ok", tokens_ok}, {"continuous", continuous}, {"errors", errors}};
-}
-
-std::string ImportCheck::to_text() const {
-  std::string text = std::string(hash_ok ? "✓" : "✗") + " 视频 SHA-256 与导入时一致\n" + (tokens_ok > 0 ? "✓" : "✗") + " 可信时间戳 " +
-                     std::to_string(tokens_ok) + " 个有效\n" + (continuous ? "✓" : "✗") + " 视频帧时间连续（文件自带的时间）\n";
-  for (const auto& e : errors) text += "  " + e + "\n";
-  return text + (ok ? "结论：通过\n" : "结论：未通过\n");
-}
-
-Result<ImportCheck> verify_import(const fs::path& dir, const fs::path& trust_store) {
-  const fs::path record_file = dir / kImportRecordFile;
-  std::error_code ec;
-  if (!fs::exists(record_file, ec)) return make_error(ErrorCode::not_found, record_file.string(), "不是导入的拆封视频目录（没有 import.json）");
-  NETSAMPLE_ASSIGN(std::string text, read_file(record_file));
-  NETSAMPLE_ASSIGN(json record, parse_json(text, record_file.string()));
-  ImportCheck check;
-  const fs::path video = dir / record.value("video", "");
-  NETSAMPLE_ASSIGN(Sha256Digest expected, sha256_from_hex(record.value("sha256", ""), "import.json: sha256"));
-  auto actual = sha256_file(video);
-  check.hash_ok = actual.ok() && *actual == expected;
-  if (!check.hash_ok) check.errors.push_back(actual.ok() ? video.filename().string() + " 的 SHA-256 与导入时不同：文件已被改动" : actual.error().describe());
-  for (const auto& t : record.value("timestamps", json::array())) {
-    const std::string name = t.value("file", "");
-    auto der = read_file(dir / name);
-    if (!der.ok()) {
-      check.errors.push_back(name + "：" + der.error().describe());
-      continue;
-    }
-    auto verified = verify_timestamp(*der, expected, trust_store);
-    if (verified.ok()) ++check.tokens_ok;
-    else check.errors.push_back(name + "：" + verified.error().describe());
-  }
-  if (record.value("timestamps", json::array()).empty()) check.errors.push_back("没有可信时间戳：导入时刻未经第三方证明");
-  check.continuous = record.contains("info") && record["info"].value("continuous", false);
-  if (!check.continuous) check.errors.push_back("视频的帧时间不连续或有倒退（见 import.json 的 info.gaps）");
-  check.ok = check.hash_ok && check.tokens_ok > 0 && check.tokens_ok == static_cast<int>(record.value("timestamps", json::array()).size()) && check.continuous;
-  return check;
 }
 
 }  // namespace netsample::unboxing

@@ -128,9 +128,11 @@ class UnboxingSessions {
   // return_sample event). Refused after a decision.
   Result<UnboxingView> decide(std::int64_t session_id, const std::string& decision, const std::string& reason, const std::string& note,
                               const std::string& actor);
-  // Seals the accepted samples: applies the case's "seal" event (→ 「已封样」, the Art 39 notice owed) and
-  // keeps the seals with the session. `evidence` names the stored stills ({"inspection": sha256, ...}).
-  Result<UnboxingView> seal(const std::string& case_number, const Sealing& sealing, const nlohmann::json& evidence, const std::string& actor);
+  // Seals the accepted samples in one write: the photo of each seal stored as evidence ("seal_photo"), the
+  // case's "seal" event applied (→ 「已封样」, the Art 39 notice owed) and the seals kept with the session,
+  // naming their photos' evidence. Refused, with nothing stored, unless the unboxing was accepted and every
+  // signer is a drawn sampler (Art 31, 37).
+  Result<UnboxingView> seal(const std::string& case_number, const Sealing& sealing, const std::string& actor);
 
   // Every stored step, video hash, decision and sealing matches its audit row, so a row edited, added or
   // deleted in the database by hand is named. One line per problem; empty when all match.
@@ -150,22 +152,5 @@ class UnboxingSessions {
 };
 
 inline constexpr const char* kUnboxingState = "received";  // 已收样待确认
-
-// An imported video's record beside it (import.json, read-only): its name, SHA-256 and size at import,
-// what it says of itself, and the RFC 3161 tokens over that hash — so a reviewer can check the import from
-// the files alone, as `netsample verify DIR` does for a live recording.
-inline constexpr const char* kImportRecordFile = "import.json";
-
-struct ImportCheck {
-  bool ok = false;             // hash matches, at least one token and every token verifies, continuous
-  bool hash_ok = false;
-  int tokens_ok = 0;
-  bool continuous = false;
-  std::vector<std::string> errors;
-  nlohmann::json to_json() const;
-  std::string to_text() const;  // for a reviewer, in Chinese
-};
-// not_found when `dir` holds no import record.
-Result<ImportCheck> verify_import(const std::filesystem::path& dir, const std::filesystem::path& trust_store);
 
 }  // namespace netsample::unboxing

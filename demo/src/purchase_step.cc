@@ -1,4 +1,4 @@
-#include "demo_purchase.h"
+#include "netsample/demo/steps.h"
 
 #include <unistd.h>
 
@@ -6,11 +6,13 @@
 #include <random>
 #include <thread>
 
-#include "commands.h"
+#include "netsample/core/file_io.h"
+#include "netsample/core/process.h"
 #include "netsample/demo/browser.h"
+#include "netsample/purchase/recording.h"
 #include "netsample/recorder/control.h"
 
-namespace netsample::app {
+namespace netsample::demo {
 namespace {
 
 using nlohmann::json;
@@ -24,11 +26,6 @@ void say(const std::string& text) { std::cout << "    " << text << "\n" << std::
 // Long enough for a reviewer to read the page in the video.
 void linger(std::chrono::milliseconds time = 1500ms) { std::this_thread::sleep_for(time); }
 
-fs::path sibling_program(const std::string& name) {
-  std::error_code ec;
-  return fs::read_symlink("/proc/self/exe", ec).parent_path() / name;
-}
-
 std::string tail(const fs::path& log, size_t lines) {
   auto text = read_file(log);
   if (!text.ok()) return "";
@@ -38,9 +35,9 @@ std::string tail(const fs::path& log, size_t lines) {
 }
 
 // Adds the local TSA's CA to the data directory's trust store (verify's default), once.
-Status trust_local_tsa(const Context& context, const DemoWorld& world) {
+Status trust_local_tsa(const DemoRun& run, const DemoWorld& world) {
   NETSAMPLE_ASSIGN(std::string ca, read_file(world.tsa->ca_file()));
-  const fs::path store = context.data_dir / "tsa-trust.pem";
+  const fs::path store = run.runtime.data_dir() / "tsa-trust.pem";
   std::string bundle;
   if (fs::exists(store)) {
     NETSAMPLE_ASSIGN(bundle, read_file(store));
@@ -51,15 +48,15 @@ Status trust_local_tsa(const Context& context, const DemoWorld& world) {
 
 }  // namespace
 
-Result<unboxing::ParcelView> run_demo_delivery(Context& context, DemoWorld& world, const std::string& case_number, UtcTime ordered) {
+Result<unboxing::ParcelView> run_demo_delivery(DemoRun& run, DemoWorld& world, const std::string& case_number, UtcTime ordered) {
   // Credentials only in the data directory's configuration, as a bureau would keep its own.
-  NETSAMPLE_TRY(write_file_atomic(context.data_dir / "tracking.json",
+  NETSAMPLE_TRY(write_file_atomic(run.runtime.data_dir() / "tracking.json",
                                   json{{"_comment", "netsample demo: the local courier service of the last demo run"},
                                        {"providers", {{"demo-kuaidi100", {{"type", "kuaidi100"}, {"url", world.courier->url()}, {"customer", "NS-DEMO"},
                                                                          {"key", world.courier_key}, {"min_interval_ms", 200}}}}},
                                        {"default_provider", "demo-kuaidi100"}}
                                       .dump(2) + "\n"));
-  NETSAMPLE_ASSIGN(unboxing::TrackingConfig config, unboxing::load_tracking_config(context.data_dir));
+  NETSAMPLE_ASSIGN(unboxing::TrackingConfig config, unboxing::load_tracking_config(run.runtime.data_dir()));
   std::string number = "SF" + case_number;
   std::erase_if(number, [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); });
   const auto journey = world.clock.now() - ordered;
@@ -74,13 +71,13 @@ Result<unboxing::ParcelView> run_demo_delivery(Context& context, DemoWorld& worl
   world.courier->script(number, {loopback::kuaidi100_answer(1, first(1)), 502, loopback::kuaidi100_answer(0, first(2)), loopback::kuaidi100_answer(5, first(3)),
                                  loopback::kuaidi100_answer(3, first(4), true)},
                         "0000");
-  workflow::Lifecycle& lifecycle = context.runtime->lifecycle();
+  workflow::Lifecycle& lifecycle = run.runtime.lifecycle();
   unboxing::TrackerOptions options;  // the demo's clock runs fast: a query a second instead of every 30 minutes
   options.interval = std::chrono::minutes(0);
   options.first_backoff = std::chrono::seconds(1);
-  unboxing::ParcelTracker tracker(context.runtime->store(), lifecycle, config, options);
+  unboxing::ParcelTracker tracker(run.runtime.store(), lifecycle, config, options);
   say("$ netsample track add " + case_number + " --courier shunfeng --number " + number + " --phone 0000");
-  NETSAMPLE_ASSIGN(unboxing::ParcelView parcel, tracker.add(case_number, {"shunfeng", number, "0000"}, context.actor));
+  NETSAMPLE_ASSIGN(unboxing::ParcelView parcel, tracker.add(case_number, {"shunfeng", number, "0000"}, run.actor));
   say("$ netsample track poll");
   for (int round = 0; round < 20 && !parcel.final; ++round) {
     NETSAMPLE_ASSIGN(unboxing::PollReport report, tracker.poll(world.clock.now()));
@@ -103,7 +100,7 @@ Result<std::unique_ptr<DemoWorld>> start_demo_world(const fs::path& dir) {
   say("本机 NTP 服务 chronyd " + world->ntp->address() + "（代替国家授时中心 ntp.ntsc.ac.cn；不调整本机时钟）");
   NETSAMPLE_ASSIGN(world->tsa, loopback::TimestampAuthority::start(dir / "tsa"));
   say("本机时间戳服务（OpenSSL TSA，RFC 3161）" + world->tsa->url());
-  NETSAMPLE_ASSIGN(world->shop, demo::DemoShop::start(world->clock));
+  NETSAMPLE_ASSIGN(world->shop, DemoShop::start(world->clock));
   say("演示商城 " + world->shop->url() + "（数据固定，不是真实商家）");
   std::random_device entropy;
   char key[33];
@@ -126,8 +123,8 @@ json demo_shop_platforms() {
 }
 
 json demo_shop_case(const std::string& number, const DemoWorld& world) {
-  const json& shop = demo::DemoShop::catalogue()["shop"];
-  const json& kettle = demo::DemoShop::catalogue()["products"][0];
+  const json& shop = DemoShop::catalogue()["shop"];
+  const json& kettle = DemoShop::catalogue()["products"][0];
   return {{"number", number},
           {"organizer", "cq-amr"},
           {"level", "city"},
@@ -141,27 +138,27 @@ json demo_shop_case(const std::string& number, const DemoWorld& world) {
           {"samples", {{"inspection", 2}, {"backup", 2}}}};
 }
 
-Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler) {
-  NETSAMPLE_TRY(trust_local_tsa(context, world));
-  demo::BrowserOptions browser_options;
+Result<purchase::SessionView> run_demo_purchase(DemoRun& run, DemoWorld& world, const std::string& case_number, const std::string& sampler) {
+  NETSAMPLE_TRY(trust_local_tsa(run, world));
+  BrowserOptions browser_options;
   browser_options.display = world.display->display();
   browser_options.profile_dir = world.dir / ("chromium-" + case_number);
   browser_options.width = kScreenWidth;
   browser_options.height = kScreenHeight;
-  NETSAMPLE_ASSIGN(std::unique_ptr<demo::Browser> browser, demo::Browser::launch(browser_options));
+  NETSAMPLE_ASSIGN(std::unique_ptr<Browser> browser, Browser::launch(browser_options));
   say("Chromium " + browser->product() + " 在虚拟屏幕上打开演示商城");
   NETSAMPLE_TRY(browser->navigate(world.shop->url()));
 
   // The sampler's first terminal: `netsample purchase start` (it records until `purchase finish`).
   const fs::path log = world.dir / ("purchase-" + case_number + ".log");
-  const std::vector<std::string> argv = {sibling_program("netsample-recorder").string(), "--data", context.data_dir.string(), "--as", sampler,
+  const std::vector<std::string> argv = {sibling_program("netsample-recorder").string(), "--data", run.runtime.data_dir().string(), "--as", sampler,
                                          "purchase", "start", "--case", case_number, "--source", "x11:" + world.display->display(),
                                          "--ntp", world.ntp->address(), "--tsa", world.tsa->url(), "--tsa-interval", "10",
                                          "--browser", browser->product()};
   say("$ netsample purchase start --case " + case_number + " --as " + sampler + " --source x11:" + world.display->display() + " --ntp " +
       world.ntp->address() + " --tsa " + world.tsa->url() + "   （输出见 " + log.string() + "）");
   ChildProcess recorder(argv, log);
-  purchase::PurchaseSessions& sessions = context.runtime->purchases();
+  purchase::PurchaseSessions& sessions = run.runtime.purchases();
   std::optional<purchase::SessionView> session;
   for (auto deadline = std::chrono::steady_clock::now() + 30s; !session;) {
     if (!recorder.running()) return make_error(ErrorCode::internal, "purchase", "录制程序提前退出：\n" + tail(log, 12));
@@ -175,13 +172,13 @@ Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& wor
 
   // The sampler's second terminal: `netsample purchase mark STEP --field ...`, step by step (Art 35).
   auto mark = [&](const std::string& step, const json& fields) -> Status {
-    NETSAMPLE_ASSIGN(json marked, mark_purchase_step(context, sessions, case_number, step, fields));
+    NETSAMPLE_ASSIGN(json marked, purchase::mark_recording_step(sessions, case_number, step, fields, "", run.actor));
     say("✓ " + purchase::find_step(step)->label + "（" + step + "）第 " + std::to_string(marked.value("frame", 0)) + " 帧  静帧 " +
         marked.value("still", ""));
     return {};
   };
   auto text = [&](const std::string& selector) { return browser->text(selector); };
-  const json& kettle = demo::DemoShop::catalogue()["products"][0];
+  const json& kettle = DemoShop::catalogue()["products"][0];
 
   NETSAMPLE_TRY(mark("time_check", json::object()));
   linger(3s);
@@ -260,4 +257,4 @@ Result<purchase::SessionView> run_demo_purchase(Context& context, DemoWorld& wor
   return sessions.get(session->id);
 }
 
-}  // namespace netsample::app
+}  // namespace netsample::demo

@@ -3,24 +3,23 @@
 // its labels read and the waybill matched against the tracked parcel, the other three Art 36 steps marked
 // at their times, the samples accepted (`unbox finish --accept`) and sealed (`seal --file seals.json`),
 // which completes the sampling document and owes its Art 39 notice.
-#include "demo_purchase.h"
+#include "netsample/demo/steps.h"
+
+#include <iostream>
+
 #include "netsample/core/file_io.h"
+#include "netsample/core/process.h"
 #include "netsample/core/json_fields.h"
 
-namespace netsample::app {
+namespace netsample::demo {
 namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-fs::path sibling(const std::string& name) {
-  std::error_code ec;
-  return fs::read_symlink("/proc/self/exe", ec).parent_path() / name;
-}
-
 // Runs `netsample ARGS --json` as `actor` and returns its JSON; its error, if any, as ours.
-Result<json> netsample_json(Context& context, const std::string& actor, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {sibling("netsample").string(), "--data", context.data_dir.string(), "--as", actor, "--json"};
+Result<json> netsample_json(DemoRun& run, const std::string& actor, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {sibling_program("netsample").string(), "--data", run.runtime.data_dir().string(), "--as", actor, "--json"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string shown = "$ netsample";
   for (const auto& a : args) shown += " " + (a.find(' ') == std::string::npos ? a : "'" + a + "'");
@@ -34,13 +33,13 @@ Result<json> netsample_json(Context& context, const std::string& actor, const st
 
 }  // namespace
 
-Result<nlohmann::json> run_demo_unboxing(Context& context, DemoWorld& world, const std::string& case_number, const std::string& sampler,
+Result<nlohmann::json> run_demo_unboxing(DemoRun& run, DemoWorld& world, const std::string& case_number, const std::string& sampler,
                                          const std::string& tracking_number) {
   // Absolute: seals.json names the seal photos, and its relative paths are read from its own directory.
   const fs::path video = fs::absolute(world.dir / ("unboxing-" + case_number + ".mp4")).lexically_normal();
-  NETSAMPLE_ASSIGN(json made, netsample_json(context, sampler, {"unbox", "demo-video", "--out", video.string(), "--number", tracking_number}));
+  NETSAMPLE_ASSIGN(json made, netsample_json(run, sampler, {"unbox", "demo-video", "--out", video.string(), "--number", tracking_number}));
   std::cout << "    生成的拆封视频 " << video.string() << "（画面注明为演示视频）\n";
-  NETSAMPLE_ASSIGN(json started, netsample_json(context, sampler, {"unbox", "start", "--case", case_number, "--source", "file:" + video.string(), "--tsa",
+  NETSAMPLE_ASSIGN(json started, netsample_json(run, sampler, {"unbox", "start", "--case", case_number, "--source", "file:" + video.string(), "--tsa",
                                                                    world.tsa->url()}));
   for (const auto& code : started["labels"])
     std::cout << "      读到 " << code.value("format", "") << " " << code.value("text", "") << "（" << code.value("time_s", 0.0) << " 秒，静帧 "
@@ -53,9 +52,9 @@ Result<nlohmann::json> run_demo_unboxing(Context& context, DemoWorld& world, con
     for (const auto& s : started["steps"]) done = done || s.value("step", "") == step;
     if (done) continue;
     const double middle = (scene.value("from_s", 0.0) + scene.value("to_s", 0.0)) / 2;
-    NETSAMPLE_TRY(status_of(netsample_json(context, sampler, {"unbox", "mark", step, "--case", case_number, "--at", std::to_string(middle).substr(0, 4)})));
+    NETSAMPLE_TRY(status_of(netsample_json(run, sampler, {"unbox", "mark", step, "--case", case_number, "--at", std::to_string(middle).substr(0, 4)})));
   }
-  NETSAMPLE_ASSIGN(json finished, netsample_json(context, sampler, {"unbox", "finish", "--case", case_number, "--accept"}));
+  NETSAMPLE_ASSIGN(json finished, netsample_json(run, sampler, {"unbox", "finish", "--case", case_number, "--accept"}));
   std::cout << "      拆封确认：" << finished["decision"].value("decision", "") << "，四个步骤齐全\n";
 
   // The seals as the sampler writes them down (Art 31, 37, 38), with a photo of each.
@@ -65,13 +64,13 @@ Result<nlohmann::json> run_demo_unboxing(Context& context, DemoWorld& world, con
       {"backup",
        {{"seal_number", photos[1].value("seal_number", "")}, {"signed_by", json::array({sampler})}, {"still", photos[1].value("file", "")}, {"quantity", 1},
         {"storage", "重庆市产品质量检验所 样品库 B-03"}, {"keeper", "刘芳"}}},
-      {"sealed_date", format_date(beijing_date(context.runtime->clock().now()))},
+      {"sealed_date", format_date(beijing_date(run.runtime.clock().now()))},
       {"batch", "B20261101"},
       {"production_date", "2026-11-01"}};
-  const fs::path seals_file = context.data_dir / "demo-inputs" / (case_number + "-seals.json");
+  const fs::path seals_file = run.runtime.data_dir() / "demo-inputs" / (case_number + "-seals.json");
   NETSAMPLE_TRY(write_file_atomic(seals_file, seals.dump(2) + "\n"));
-  NETSAMPLE_ASSIGN(json sealed, netsample_json(context, sampler, {"seal", "--case", case_number, "--file", seals_file.string()}));
+  NETSAMPLE_ASSIGN(json sealed, netsample_json(run, sampler, {"seal", "--case", case_number, "--file", seals_file.string()}));
   return json{{"unboxing", finished}, {"seal", sealed}, {"seals_file", seals_file.string()}};
 }
 
-}  // namespace netsample::app
+}  // namespace netsample::demo

@@ -1,0 +1,204 @@
+#include "netsample/purchase/recording.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "netsample/core/process.h"
+#include "netsample/recorder/control.h"
+#include "netsample/recorder/seal.h"
+#include "netsample/recorder/verify.h"
+#include "netsample/workflow/cases.h"
+
+namespace netsample::purchase {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+using std::chrono::steady_clock;
+
+// What the recorder's network time check found, as the time_check step records it.
+json time_check_record(const std::vector<TimeSample>& samples) {
+  if (samples.empty()) return {{"verified", false}, {"note", "没有任何 NTP 服务器应答：时间未经网络校验"}};
+  const TimeSample& s = samples.back();
+  return {{"verified", true},
+          {"server", s.server},
+          {"offset_ms", static_cast<double>(s.offset_us) / 1000},
+          {"delay_ms", static_cast<double>(s.delay_us) / 1000},
+          {"stratum", s.stratum},
+          {"reference", s.reference_id},
+          {"trusted_time", format_iso8601_beijing(s.trusted_receive())}};
+}
+
+std::string time_check_caption(const std::vector<TimeSample>& samples) {
+  if (samples.empty()) return "网络校时（第三十五条）：没有 NTP 服务器应答，时间未经网络校验";
+  const TimeSample& s = samples.back();
+  char offset[96];
+  std::snprintf(offset, sizeof offset, "%+.3f 秒，往返 %.1f 毫秒", static_cast<double>(s.offset_us) / 1e6, static_cast<double>(s.delay_us) / 1000);
+  return "网络校时（第三十五条）：" + s.server + " 层级 " + std::to_string(s.stratum) + "\n本机时差 " + offset + "\n校时时刻 " +
+         format_beijing(s.trusted_receive());
+}
+
+// The browser the sampler buys with, as the installed one reports itself.
+std::string installed_browser() {
+  for (const char* program : {"/usr/bin/chromium", "/usr/bin/google-chrome", "/usr/bin/firefox"}) {
+    if (!fs::exists(program)) continue;
+    auto output = run_program({program, "--version"});
+    if (!output.ok() || output->exit_code != 0) continue;
+    std::string text = output->out;
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (!text.empty()) return text;
+  }
+  return "";
+}
+
+}  // namespace
+
+struct PurchaseRecording::State {
+  store::Store* store = nullptr;
+  workflow::Lifecycle* lifecycle = nullptr;
+  std::unique_ptr<PurchaseSessions> sessions;
+  std::string actor;
+  workflow::CaseView view;
+  PurchaseRecordingOptions options;
+  SessionView session;
+  EnvironmentReport environment;
+  Say say;
+  std::unique_ptr<recorder::Recorder> rec;
+  std::unique_ptr<recorder::ControlServer> control;
+  std::mutex mutex;  // the control thread marks; run() only shows and hides the caption
+  std::atomic<bool> finish_requested{false};
+  steady_clock::time_point caption_until;
+
+  Result<json> handle(const json& request);
+  Result<json> mark(const json& request);
+};
+
+Result<json> PurchaseRecording::State::handle(const json& request) {
+  const std::string command = request.value("command", "");
+  if (command == "ping") return json{{"session", session.id}};
+  if (command == "finish") {
+    finish_requested = true;
+    return json{{"session", session.id}};
+  }
+  if (command != "purchase_mark") return make_error(ErrorCode::invalid_input, "command", "未知命令 " + command);
+  std::lock_guard lock(mutex);
+  return mark(request);
+}
+
+Result<json> PurchaseRecording::State::mark(const json& request) {
+  const std::string step = request.value("step", "");
+  const std::string by = request.value("as", "").empty() ? actor : request.value("as", "");
+  if (by != actor && !by.starts_with("os:")) {  // a named person must be a drawn sampler of the case (Art 20)
+    NETSAMPLE_ASSIGN(bool sampler, lifecycle->holds_role(view.record.number, by, workflow::CaseRole::sampler));
+    if (!sampler)
+      return make_error(ErrorCode::refused_by_rule, "as", by + " 不是任务 " + view.record.number + " 选派的抽样人员，不能标记买样步骤", 20);
+  }
+  NETSAMPLE_ASSIGN(json checked, sessions->check_step(session.id, step, request.value("fields", json::object())));
+  if (step == "time_check") {
+    const auto samples = rec->time_samples();
+    checked["ntp"] = time_check_record(samples);
+    rec->show_caption(time_check_caption(samples));
+    caption_until = steady_clock::now() + std::chrono::seconds(6);
+  }
+  NETSAMPLE_ASSIGN(recorder::Marker marker, rec->mark(step, request.value("note", find_step(step)->label)));
+  StepRecord record{step, checked, marker.index, marker.frame, from_utc_us(marker.utc_us), marker.still, marker.still_sha256, by};
+  NETSAMPLE_ASSIGN(StepRecord added, sessions->add_step(session.id, record, by));
+  say("已标记「" + find_step(step)->label + "」：第 " + std::to_string(marker.frame) + " 帧");
+  return json{{"step", added.to_json()}};
+}
+
+PurchaseRecording::PurchaseRecording(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+PurchaseRecording::~PurchaseRecording() {
+  state_->control.reset();  // no mark may arrive while the recorder goes away
+}
+
+const SessionView& PurchaseRecording::session() const { return state_->session; }
+const EnvironmentReport& PurchaseRecording::environment() const { return state_->environment; }
+
+Result<std::unique_ptr<PurchaseRecording>> PurchaseRecording::start(store::Store& store, workflow::Lifecycle& lifecycle,
+                                                                    const workflow::PlatformRegistry& platforms, const std::string& case_number,
+                                                                    const std::string& actor, PurchaseRecordingOptions options,
+                                                                    std::function<void(const recorder::Notice&)> on_notice, Say say) {
+  auto s = std::make_unique<State>();
+  s->store = &store;
+  s->lifecycle = &lifecycle;
+  s->sessions = std::make_unique<PurchaseSessions>(store, lifecycle);
+  s->actor = actor;
+  s->say = std::move(say);
+  NETSAMPLE_ASSIGN(s->view, workflow::CaseRegistry(store).show(case_number));
+  auto running = [](const fs::path& dir) { return recorder::send_control(dir, {{"command", "ping"}}).ok(); };
+  NETSAMPLE_ASSIGN(s->session, s->sessions->begin(case_number, options.recording_dir, actor, options.new_purchase, running));
+  options.recorder.out_dir = s->session.recording_dir;
+  options.recorder.case_number = case_number;
+  s->options = options;
+
+  auto started = recorder::Recorder::start(options.recorder, std::move(on_notice));
+  if (!started.ok()) {
+    RecordingResult failed;
+    failed.failure = started.error().describe();
+    (void)s->sessions->conclude(s->session.id, failed);
+    return started.error();
+  }
+  s->rec = std::move(started).value();
+
+  // The clean-environment check, in the video and in the manifest (SF/T 0091-2021).
+  EnvironmentInputs inputs;
+  if (const workflow::Platform* platform = platforms.find(s->view.record.platform)) inputs.platform = *platform;
+  inputs.browser_product = options.browser_product.empty() ? installed_browser() : options.browser_product;
+  if (auto samples = s->rec->time_samples(); !samples.empty()) inputs.clock = samples.back();
+  s->environment = check_environment(inputs);
+  s->rec->show_caption(s->environment.to_caption());
+  s->caption_until = steady_clock::now() + std::chrono::seconds(10);
+  (void)s->rec->attach("environment", s->environment.to_json());
+  if (Status stored = s->sessions->set_environment(s->session.id, s->environment.to_json(), actor); !stored.ok())
+    s->say("环境检查未能存入：" + stored.error().describe());
+
+  State* state = s.get();
+  auto control = recorder::ControlServer::start(state->session.recording_dir, [state](const json& request) { return state->handle(request); });
+  if (control.ok()) s->control = std::move(control).value();
+  else s->say("错误：" + control.error().describe());
+  return std::unique_ptr<PurchaseRecording>(new PurchaseRecording(std::move(s)));
+}
+
+Result<SessionView> PurchaseRecording::run(const std::function<bool()>& stop, const std::function<void(const recorder::Progress&)>& tick) {
+  State& s = *state_;
+  bool caption_shown = true;
+  while (!stop() && !s.finish_requested && !s.rec->capture_ended()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    tick(s.rec->progress());
+    std::lock_guard lock(s.mutex);
+    if (caption_shown && steady_clock::now() > s.caption_until) s.rec->show_caption("");
+    caption_shown = steady_clock::now() <= s.caption_until;
+  }
+  s.control.reset();
+  s.say("正在结束、封存并校验录像……");
+
+  RecordingResult result;
+  if (auto current = s.sessions->get(s.session.id); current.ok()) {
+    json steps = json::array();
+    for (const auto& step : current->steps) steps.push_back(step.to_json());
+    (void)s.rec->attach("purchase", {{"case_number", s.view.record.number}, {"session", s.session.id}, {"seq", s.session.seq}, {"steps", steps}});
+  }
+  auto outcome = s.rec->finish();
+  if (!outcome.ok()) {
+    result.failure = outcome.error().describe();
+  } else {
+    result.manifest_sha256 = outcome->manifest_sha256;
+    auto verified = recorder::verify_recording(s.session.recording_dir, s.options.trust_store);
+    result.finished = verified.ok();
+    if (verified.ok()) result.verify = verified->to_json();
+    else result.failure = verified.error().describe();
+  }
+  for (const recorder::RecordingFile& file : recorder::recording_files(s.session.recording_dir)) {
+    auto stored = s.store->add_evidence(s.view.id, s.view.record.number, file.path, std::string(recorder::to_string(file.kind)), s.actor);
+    if (!stored.ok()) {
+      s.say("录像文件未能全部存为证据：" + stored.error().describe());
+      break;
+    }
+  }
+  return s.sessions->conclude(s.session.id, result);
+}
+
+}  // namespace netsample::purchase
