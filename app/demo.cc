@@ -87,7 +87,7 @@ Status run_demo(Context& context) {
   const std::string sampler = view.draw->drawn.front();
   NETSAMPLE_ASSIGN(purchase::SessionView session, demo::run_demo_purchase(demo_run, *world, number, sampler));
   print_session(session, context.program);
-  if (session.state != "complete") return make_error(ErrorCode::internal, "demo", "演示买样没有完成（见上面列出的问题）");
+  if (session.state != purchase::PurchaseState::complete) return make_error(ErrorCode::internal, "demo", "演示买样没有完成（见上面列出的问题）");
   // The verify report as the reviewing agency gets it (the same as `netsample verify DIR --json`).
   const auto verify_report = context.data_dir / "reports" / (session.recording_dir.filename().string() + ".verify.json");
   std::filesystem::create_directories(verify_report.parent_path());

@@ -55,7 +55,7 @@ Status run_finish(Context& context, purchase::PurchaseSessions& sessions, const 
     print_json(session.to_json());
   else
     print_session(session, context.program);
-  if (session.state != "complete")
+  if (session.state != purchase::PurchaseState::complete)
     return make_error(ErrorCode::refused_by_rule, "purchase", "买样不完整，不能作为完整的买样记录（见上面列出的问题）", 35);
   return {};
 }

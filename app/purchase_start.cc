@@ -46,7 +46,7 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
     print_json(concluded->to_json());
   else
     print_session(*concluded, context.program);
-  return concluded->state == "complete" ? 0 : exit_code_for(ErrorCode::refused_by_rule);  // Art 35: an incomplete purchase
+  return concluded->state == purchase::PurchaseState::complete ? 0 : exit_code_for(ErrorCode::refused_by_rule);  // Art 35: an incomplete purchase
 }
 
 }  // namespace

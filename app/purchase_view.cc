@@ -7,7 +7,7 @@ namespace netsample::app {
 namespace fs = std::filesystem;
 
 void print_session(const purchase::SessionView& s, const std::string& program) {
-  const char* state = s.state == "complete" ? "完整" : s.state == "incomplete" ? "不完整" : "录制中";
+  const char* state = s.state == purchase::PurchaseState::complete ? "完整" : s.state == purchase::PurchaseState::incomplete ? "不完整" : "录制中";
   std::cout << "任务 " << s.case_number << " 第 " << s.seq << " 次买样：" << state << "\n"
             << "  开始 " << format_beijing(s.started) << "（" << s.started_by << "）";
   if (s.finished) std::cout << "，结束 " << format_beijing(*s.finished);
@@ -34,7 +34,7 @@ void print_session(const purchase::SessionView& s, const std::string& program) {
               << "，时长 " << s.verify.value("duration_s", 0.0) << " 秒\n";
   for (const auto& p : s.problems)
     std::cout << "  " << (p.value("level", "") == "warning" ? "注意" : "问题") << "：" << p.value("text", "") << "\n";
-  if (s.state == "recording") std::cout << "  结束：" << program << " purchase finish --case " << s.case_number << "\n";
+  if (s.state == purchase::PurchaseState::recording) std::cout << "  结束：" << program << " purchase finish --case " << s.case_number << "\n";
   else std::cout << "  复核录像：" << program << " verify " << s.recording_dir.string() << "\n";
 }
 

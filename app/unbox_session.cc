@@ -29,7 +29,7 @@ struct Services {
 };
 
 void print_unboxing(const UnboxingView& s, const std::string& program) {
-  std::cout << "任务 " << s.case_number << " 第 " << s.seq << " 次拆封（第三十六条）：" << s.state << "\n  来源 " << s.source << (s.imported ? "（导入）" : "（现场录制）")
+  std::cout << "任务 " << s.case_number << " 第 " << s.seq << " 次拆封（第三十六条）：" << to_string(s.state) << "\n  来源 " << s.source << (s.imported ? "（导入）" : "（现场录制）")
             << "\n  目录 " << s.recording_dir.string() << "\n";
   if (!s.video.empty()) {
     std::cout << "  视频 " << s.video << "  SHA-256 " << s.video_sha256;
@@ -50,7 +50,7 @@ void print_unboxing(const UnboxingView& s, const std::string& program) {
   if (s.decision.is_object()) {
     std::cout << "  确认：" << (s.decision.value("decision", "") == "accept" ? "接收样品" : "退样（" + s.decision.value("reason_label", "") + "）") << "，"
               << s.decision.value("by", "") << "，" << s.decision.value("at", "") << "\n";
-  } else if (s.state == "recorded") {
+  } else if (s.state == UnboxingState::recorded) {
     std::cout << "  下一步：" << program << " unbox finish --case " << s.case_number << " --accept（或 --return 理由）\n";
   }
   if (s.sealing.is_object())
@@ -92,7 +92,7 @@ Status run_start(Context& context, const StartFlags& flags) {
   NETSAMPLE_ASSIGN(UnboxingView now, services.sessions.get(session.id));
   if (context.json) print_json(now.to_json());
   else print_unboxing(now, context.program);
-  if (now.state != "recorded") return make_error(ErrorCode::invalid_input, "--source", "拆封录像没有完成（见上）");
+  if (now.state != UnboxingState::recorded) return make_error(ErrorCode::invalid_input, "--source", "拆封录像没有完成（见上）");
   return {};
 }
 
@@ -105,7 +105,7 @@ Status run_mark(Context& context, const MarkFlags& flags) {
   Services services(context);
   NETSAMPLE_ASSIGN(UnboxingView s, services.sessions.latest(flags.case_number));
   json marked;
-  if (s.state == "recording" && !s.imported && flags.at < 0) {
+  if (s.state == UnboxingState::recording && !s.imported && flags.at < 0) {
     NETSAMPLE_ASSIGN(marked, mark_live_step(s, flags.step, flags.note, context.actor));
   } else {
     if (flags.at < 0) return make_error(ErrorCode::missing_field, "--at", "导入的视频须用 --at 秒数 指明该步骤在视频中的位置");
@@ -129,13 +129,13 @@ Status run_finish(Context& context, const FinishFlags& flags) {
   Services services(context);
   NETSAMPLE_ASSIGN(UnboxingView s, services.sessions.latest(flags.case_number));
   if (flags.accept && !flags.return_reason.empty()) return make_error(ErrorCode::invalid_input, "--accept", "--accept 与 --return 只能选一个");
-  if (s.state == "recording") {
+  if (s.state == UnboxingState::recording) {
     // A live recording: the recorder stops and seals; `unbox start` then stores it and reads the labels.
     std::cerr << "netsample: 正在结束拆封录像……\n";
     NETSAMPLE_ASSIGN(s, finish_live(services.sessions, s, std::chrono::minutes(5)));
   }
   if (flags.accept || !flags.return_reason.empty()) {
-    NETSAMPLE_ASSIGN(s, services.sessions.decide(s.id, flags.accept ? "accept" : "return", flags.return_reason, flags.note, context.actor));
+    NETSAMPLE_ASSIGN(s, services.sessions.decide(s.id, flags.accept ? Decision::accept : Decision::return_samples, flags.return_reason, flags.note, context.actor));
   }
   if (context.json) print_json(s.to_json());
   else print_unboxing(s, context.program);

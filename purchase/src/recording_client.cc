@@ -47,7 +47,7 @@ Result<SessionView> finish_recording(PurchaseSessions& sessions, const std::stri
   if (!answer.ok()) return sessions.abandon(session.id, "录制程序已不在运行，录像没有封存");
   accepted();
   const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (session.state == "recording") {
+  while (session.state == PurchaseState::recording) {
     if (std::chrono::steady_clock::now() > deadline)
       return make_error(ErrorCode::internal, "purchase", std::to_string(wait.count()) + " 秒内录制程序没有完成封存；稍后用 purchase show 查看");
     std::this_thread::sleep_for(std::chrono::milliseconds(250));

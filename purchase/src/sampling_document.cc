@@ -38,9 +38,9 @@ std::string batch_and_date(const json& sealing) {
 Result<SamplingDocument> sampling_document(const workflow::CaseView& view, const SessionView& session, const json& sealing,
                                            const workflow::PlatformRegistry& platforms, const documents::Organization& organization,
                                            UtcTime generated) {
-  if (session.state != "complete")
+  if (session.state != PurchaseState::complete)
     return make_error(ErrorCode::refused_by_rule, "purchase",
-                      "任务 " + view.record.number + " 没有完整的买样记录（第 " + std::to_string(session.seq) + " 次买样：" + session.state + "），不能填写网络抽样文书",
+                      "任务 " + view.record.number + " 没有完整的买样记录（第 " + std::to_string(session.seq) + " 次买样：" + std::string(to_string(session.state)) + "），不能填写网络抽样文书",
                       39);
   std::vector<workflow::Assignment> samplers;
   for (const auto& a : view.people)
@@ -138,7 +138,7 @@ Result<SamplingDocumentFiles> write_sampling_document(store::Store& store, workf
   NETSAMPLE_ASSIGN(auto list, PurchaseSessions(store, lifecycle).of_case(case_number));
   const SessionView* complete = nullptr;
   for (const auto& s : list)
-    if (s.state == "complete") complete = &s;
+    if (s.state == PurchaseState::complete) complete = &s;
   if (!complete)
     return make_error(ErrorCode::refused_by_rule, "case", "任务 " + case_number + " 没有完整的买样记录，不能填写网络抽样文书（先完成 purchase start … purchase finish）", 39);
   NETSAMPLE_ASSIGN(auto history, lifecycle.history(case_number));

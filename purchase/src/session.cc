@@ -169,13 +169,33 @@ std::vector<std::string> SessionView::missing_steps() const {
   return missing;
 }
 
+std::string_view to_string(PurchaseState state) {
+  switch (state) {
+    case PurchaseState::recording: return "recording";
+    case PurchaseState::complete: return "complete";
+    case PurchaseState::incomplete: return "incomplete";
+  }
+  return "recording";
+}
+
+namespace {
+// A state as stored; anything else was written by hand and is said so.
+Result<PurchaseState> stored_state(const std::string& text, std::int64_t session_id) {
+  for (PurchaseState state : {PurchaseState::recording, PurchaseState::complete, PurchaseState::incomplete})
+    if (to_string(state) == text) return state;
+  return make_error(ErrorCode::integrity, "purchase_sessions.state",
+                    "买样记录 #" + std::to_string(session_id) + " 的状态 \"" + text + "\" 不是 netsample 写入的状态（数据库被改动？）");
+}
+std::string text(PurchaseState state) { return std::string(to_string(state)); }
+}  // namespace
+
 json SessionView::to_json() const {
   json step_list = json::array();
   for (const auto& s : steps) step_list.push_back(s.to_json());
   return {{"id", id},
           {"case_number", case_number},
           {"seq", seq},
-          {"state", state},
+          {"state", to_string(state)},
           {"recording_dir", recording_dir.string()},
           {"started_by", started_by},
           {"started", format_iso8601_beijing(started)},
@@ -203,7 +223,7 @@ Result<std::vector<SessionView>> PurchaseSessions::query(const std::string& wher
     v.id = q.int64(0);
     v.case_number = q.text(1);
     v.seq = static_cast<int>(q.int64(2));
-    v.state = q.text(3);
+    NETSAMPLE_ASSIGN(v.state, stored_state(q.text(3), v.id));
     v.recording_dir = q.text(4);
     v.started_by = q.text(5);
     v.started = from_utc_us(q.int64(6));
@@ -250,7 +270,7 @@ Result<SessionView> PurchaseSessions::begin(const std::string& case_number, cons
   NETSAMPLE_ASSIGN(workflow::CaseView c, workflow::CaseRegistry(*store_).show(case_number));
   NETSAMPLE_ASSIGN(std::vector<SessionView> earlier, of_case(case_number));
   for (const auto& s : earlier) {
-    if (s.state != "recording") continue;
+    if (s.state != PurchaseState::recording) continue;
     if (recorder_running(s.recording_dir))
       return make_error(ErrorCode::refused_by_rule, "case",
                         "任务 " + case_number + " 的第 " + std::to_string(s.seq) + " 次买样正在录制（" + s.recording_dir.string() +
@@ -313,9 +333,9 @@ Status PurchaseSessions::set_environment(std::int64_t session_id, const json& re
 
 Result<json> PurchaseSessions::check_step(std::int64_t session_id, const std::string& step, const json& fields) {
   NETSAMPLE_ASSIGN(SessionView s, get(session_id));
-  if (s.state != "recording")
+  if (s.state != PurchaseState::recording)
     return make_error(ErrorCode::refused_by_rule, "step",
-                      "任务 " + s.case_number + " 的第 " + std::to_string(s.seq) + " 次买样已经结束（" + s.state + "），不能再标记步骤：录像已封存", 35);
+                      "任务 " + s.case_number + " 的第 " + std::to_string(s.seq) + " 次买样已经结束（" + text(s.state) + "），不能再标记步骤：录像已封存", 35);
   NETSAMPLE_ASSIGN(json checked, check_step_fields(step, fields));
   if (step != "time_check" && !s.last("time_check"))
     return make_error(ErrorCode::refused_by_rule, "step", "录像应从网络校时开始：请先标记 time_check，再标记「" + find_step(step)->label + "」", 35);
@@ -342,17 +362,17 @@ Result<StepRecord> PurchaseSessions::add_step(std::int64_t session_id, StepRecor
   return step;
 }
 
-Status PurchaseSessions::close(std::int64_t session_id, const std::string& state, const json& problems, const RecordingResult& recording) {
+Status PurchaseSessions::close(std::int64_t session_id, PurchaseState state, const json& problems, const RecordingResult& recording) {
   NETSAMPLE_ASSIGN(SessionView s, get(session_id));
   return store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(store::Statement update,
                      store_->db().prepare("UPDATE purchase_sessions SET state = ?2, finished_utc_us = ?3, problems = ?4, verify = ?5, "
                                           "manifest_sha256 = ?6 WHERE id = ?1 AND state = 'recording'"));
-    update.bind(1, session_id).bind(2, state).bind(3, to_utc_us(store_->clock().now())).bind(4, problems.dump());
+    update.bind(1, session_id).bind(2, text(state)).bind(3, to_utc_us(store_->clock().now())).bind(4, problems.dump());
     if (recording.verify.is_null()) update.bind_null(5); else update.bind(5, recording.verify.dump());
     if (recording.manifest_sha256.empty()) update.bind_null(6); else update.bind(6, recording.manifest_sha256);
     NETSAMPLE_TRY(update.run());
-    return status_of(store_->audit().append({"system:purchase", "purchase." + state, s.case_number,
+    return status_of(store_->audit().append({"system:purchase", "purchase." + text(state), s.case_number,
                                              {{"session", session_id}, {"problems", problems}, {"manifest_sha256", recording.manifest_sha256}}},
                                             store_->clock().now()));
   });
@@ -360,7 +380,7 @@ Status PurchaseSessions::close(std::int64_t session_id, const std::string& state
 
 Result<SessionView> PurchaseSessions::conclude(std::int64_t session_id, const RecordingResult& recording) {
   NETSAMPLE_ASSIGN(SessionView s, get(session_id));
-  if (s.state != "recording") return make_error(ErrorCode::refused_by_rule, "session", "这次买样已经结束（" + s.state + "）");
+  if (s.state != PurchaseState::recording) return make_error(ErrorCode::refused_by_rule, "session", "这次买样已经结束（" + text(s.state) + "）");
   json problems = json::array();
   for (const auto& id : s.missing_steps())
     problems.push_back(problem("step:" + id, "缺少「" + find_step(id)->label + "」（第三十五条）"));
@@ -396,11 +416,11 @@ Result<SessionView> PurchaseSessions::conclude(std::int64_t session_id, const Re
                                             "system:purchase");
     if (!advanced.ok()) {
       problems.push_back(problem("case", "任务状态未能推进到「已下单」：" + advanced.error().describe()));
-      NETSAMPLE_TRY(close(session_id, "incomplete", problems, recording));
+      NETSAMPLE_TRY(close(session_id, PurchaseState::incomplete, problems, recording));
       return get(session_id);
     }
   }
-  NETSAMPLE_TRY(close(session_id, complete ? "complete" : "incomplete", problems, recording));
+  NETSAMPLE_TRY(close(session_id, complete ? PurchaseState::complete : PurchaseState::incomplete, problems, recording));
   return get(session_id);
 }
 
@@ -425,18 +445,18 @@ Result<std::vector<std::string>> PurchaseSessions::verify_records() {
     std::vector<json> stored;
     for (const auto& step : s.steps) stored.push_back(step.to_json());
     for (auto& line : store::compare_with_audit(who, stored, audited_steps[s.id], "step")) problems.push_back(std::move(line));
-    if (s.state == "recording") continue;
+    if (s.state == PurchaseState::recording) continue;
     const auto closed = audited_close.find(s.id);
-    if (closed == audited_close.end() || closed->second.value("state", "") != s.state ||
+    if (closed == audited_close.end() || closed->second.value("state", "") != to_string(s.state) ||
         closed->second.value("manifest_sha256", "") != s.manifest_sha256 || closed->second.value("problems", json::array()) != s.problems)
-      problems.push_back(who + "：结论（" + s.state + "）与审计记录不一致（被改动？）");
+      problems.push_back(who + "：结论（" + text(s.state) + "）与审计记录不一致（被改动？）");
   }
   return problems;
 }
 
 Result<SessionView> PurchaseSessions::abandon(std::int64_t session_id, const std::string& reason) {
   NETSAMPLE_ASSIGN(SessionView s, get(session_id));
-  if (s.state != "recording") return s;
+  if (s.state != PurchaseState::recording) return s;
   RecordingResult lost;
   lost.failure = reason;
   return conclude(session_id, lost);

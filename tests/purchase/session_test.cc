@@ -138,7 +138,7 @@ TEST(StepFields, ErrorsNameTheFieldAndTheRule) {
 TEST_F(SessionTest, StartingMovesAPlannedCaseToPurchasing) {
   auto s = begin();
   ASSERT_TRUE(s.ok()) << s.error().describe();
-  EXPECT_EQ(s->state, "recording");
+  EXPECT_EQ(s->state, PurchaseState::recording);
   EXPECT_EQ(s->seq, 1);
   EXPECT_EQ(s->recording_dir, fs::absolute(dir_.path() / "recordings" / "CQ-1-purchase-1").lexically_normal());
   EXPECT_EQ(state(), "purchasing");
@@ -171,7 +171,7 @@ TEST_F(SessionTest, ALostRecorderClosesItsSessionAndANewPurchaseMustBeSaidAloud)
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().field, "new_purchase");
   auto closed = sessions_->get(first->id);
-  EXPECT_EQ(closed->state, "incomplete");
+  EXPECT_EQ(closed->state, PurchaseState::incomplete);
   EXPECT_NE(closed->problems.dump().find("录制程序已不在运行"), std::string::npos);
 
   auto second = begin(/*new_purchase=*/true);
@@ -195,7 +195,7 @@ TEST_F(SessionTest, FinishingWithAMissingStepIsIncompleteAndListsIt) {
   for (const char* step : {"time_check", "search", "licence", "product_page", "order", "payment"}) ASSERT_TRUE(mark(s->id, step).ok());
   auto done = sessions_->conclude(s->id, sealed());
   ASSERT_TRUE(done.ok());
-  EXPECT_EQ(done->state, "incomplete");
+  EXPECT_EQ(done->state, PurchaseState::incomplete);
   EXPECT_EQ(done->missing_steps(), std::vector<std::string>{"chat"});
   EXPECT_NE(done->problems.dump().find("聊天记录"), std::string::npos);
   EXPECT_EQ(state(), "purchasing");  // not ordered: never silently accepted
@@ -216,7 +216,7 @@ TEST_F(SessionTest, AllStepsOnAContinuousSealedRecordingCompleteTheSessionAndOrd
   mark_all(s->id);
   auto done = sessions_->conclude(s->id, sealed());
   ASSERT_TRUE(done.ok());
-  EXPECT_EQ(done->state, "complete") << done->problems.dump();
+  EXPECT_EQ(done->state, PurchaseState::complete) << done->problems.dump();
   EXPECT_EQ(state(), "ordered");
   auto events = lifecycle_->history("CQ-1");
   ASSERT_TRUE(events.ok());
@@ -241,7 +241,7 @@ TEST_F(SessionTest, AGapOrAMissingStampOrShortQuantitiesKeepItIncomplete) {
     ASSERT_TRUE(s.ok()) << s.error().describe();
     mark_all(s->id);
     auto done = sessions_->conclude(s->id, sealed(verify));
-    EXPECT_EQ(done->state, "incomplete");
+    EXPECT_EQ(done->state, PurchaseState::incomplete);
     EXPECT_EQ(state(), "purchasing");
   }
   auto s = begin(true);
@@ -251,7 +251,7 @@ TEST_F(SessionTest, AGapOrAMissingStampOrShortQuantitiesKeepItIncomplete) {
   short_order["backup_qty"] = "1";  // the case asks for 2 (testing::sample_case)
   ASSERT_TRUE(mark(s->id, "order", short_order).ok());
   auto done = sessions_->conclude(s->id, sealed());
-  EXPECT_EQ(done->state, "incomplete");
+  EXPECT_EQ(done->state, PurchaseState::incomplete);
   EXPECT_NE(done->problems.dump().find("少于任务要求"), std::string::npos);
 }
 

@@ -113,7 +113,7 @@ TEST_F(UnboxingTest, OnlyADeliveredParcelIsUnboxedAndOnlyByItsSamplers) {  // Ar
   EXPECT_EQ(fingerprint(), before);
   auto opened = begin("S2");
   ASSERT_TRUE(opened.ok()) << opened.error().describe();
-  EXPECT_EQ(opened->state, "recording");
+  EXPECT_EQ(opened->state, UnboxingState::recording);
   EXPECT_EQ(opened->recording_dir, fs::absolute(dir_ / "recordings" / "CQ-1-unboxing-1").lexically_normal());
 }
 
@@ -121,13 +121,13 @@ TEST_F(UnboxingTest, AcceptNeedsTheVideoAndAllFourSteps) {
   deliver();
   auto s = begin();
   ASSERT_TRUE(s.ok());
-  auto recording = sessions_->decide(s->id, "accept", "", "", "S1");
+  auto recording = sessions_->decide(s->id, Decision::accept, "", "", "S1");
   ASSERT_FALSE(recording.ok());  // still recording: no decision without the whole video
   EXPECT_EQ(recording.error().article, 36);
   ASSERT_TRUE(sessions_->set_recorded(s->id, video(), "S1").ok());
   ASSERT_TRUE(mark(s->id, "courier_packaging").ok());
   ASSERT_TRUE(mark(s->id, "waybill").ok());
-  auto missing = sessions_->decide(s->id, "accept", "", "", "S1");
+  auto missing = sessions_->decide(s->id, Decision::accept, "", "", "S1");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, ErrorCode::refused_by_rule);
   EXPECT_NE(missing.error().message.find("sample_packaging 样品包装"), std::string::npos);
@@ -141,12 +141,12 @@ TEST_F(UnboxingTest, AcceptNeedsTheVideoAndAllFourSteps) {
   EXPECT_EQ(by_tester.error().field, "as");
   ASSERT_TRUE(mark(s->id, "sample_packaging").ok());
   ASSERT_TRUE(mark(s->id, "sample_labels").ok());
-  auto accepted = sessions_->decide(s->id, "accept", "", "", "S2");
+  auto accepted = sessions_->decide(s->id, Decision::accept, "", "", "S2");
   ASSERT_TRUE(accepted.ok()) << accepted.error().describe();
-  EXPECT_EQ(accepted->state, "accepted");
+  EXPECT_EQ(accepted->state, UnboxingState::accepted);
   EXPECT_EQ(accepted->decision["by"], "S2");
   EXPECT_EQ(state(), "received");  // accepting is not sealing yet
-  auto again = sessions_->decide(s->id, "return", "quantity_short", "", "S1");
+  auto again = sessions_->decide(s->id, Decision::return_samples, "quantity_short", "", "S1");
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.error().message.find("已确认"), std::string::npos);
   EXPECT_FALSE(mark(s->id, "waybill").ok());  // decided: nothing more is marked
@@ -160,10 +160,10 @@ TEST_F(UnboxingTest, AWaybillWithAnotherNumberIsAProblemToExplainBeforeAccepting
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0]["level"], "error");
   EXPECT_NE(problems[0]["text"].get<std::string>().find("SF9999999999"), std::string::npos);
-  auto silent = sessions_->decide(id, "accept", "", "", "S1");
+  auto silent = sessions_->decide(id, Decision::accept, "", "", "S1");
   ASSERT_FALSE(silent.ok());
   EXPECT_EQ(silent.error().field, "note");
-  auto explained = sessions_->decide(id, "accept", "", "商家补发时换了快递单，已电话核实订单号", "S1");
+  auto explained = sessions_->decide(id, Decision::accept, "", "商家补发时换了快递单，已电话核实订单号", "S1");
   ASSERT_TRUE(explained.ok()) << explained.error().describe();
   EXPECT_EQ(explained->decision["note"], "商家补发时换了快递单，已电话核实订单号");
 }
@@ -171,14 +171,14 @@ TEST_F(UnboxingTest, AWaybillWithAnotherNumberIsAProblemToExplainBeforeAccepting
 TEST_F(UnboxingTest, AReturnNeedsAnArt36ReasonAndMovesTheCase) {
   const std::int64_t id = ready();
   const std::string before = fingerprint();
-  auto bad = sessions_->decide(id, "return", "damaged", "", "S1");
+  auto bad = sessions_->decide(id, Decision::return_samples, "damaged", "", "S1");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().field, "reason");
   EXPECT_NE(bad.error().message.find("changed_in_transit"), std::string::npos);
   EXPECT_EQ(fingerprint(), before);
-  auto returned = sessions_->decide(id, "return", "changed_in_transit", "壶身凹陷，玻璃视窗破裂", "S1");
+  auto returned = sessions_->decide(id, Decision::return_samples, "changed_in_transit", "壶身凹陷，玻璃视窗破裂", "S1");
   ASSERT_TRUE(returned.ok()) << returned.error().describe();
-  EXPECT_EQ(returned->state, "returned");
+  EXPECT_EQ(returned->state, UnboxingState::returned);
   EXPECT_EQ(returned->decision["reason_label"], "在运输途中发生性状改变不满足检验要求");
   EXPECT_EQ(state(), "returned");
   auto history = lifecycle_->history("CQ-1");
@@ -192,10 +192,10 @@ TEST_F(UnboxingTest, TheReturnAndTheCaseCommitTogether) {
   // decision in the same transaction goes with it.
   testing::sql_exec(dir_ / "netsample.db", "CREATE TRIGGER fail_events BEFORE INSERT ON case_events BEGIN SELECT RAISE(ABORT, 'disk full'); END");
   const std::string before = fingerprint();
-  auto refused = sessions_->decide(id, "return", "quantity_short", "", "S1");
+  auto refused = sessions_->decide(id, Decision::return_samples, "quantity_short", "", "S1");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(fingerprint(), before);
-  EXPECT_EQ(sessions_->get(id)->state, "recorded");
+  EXPECT_EQ(sessions_->get(id)->state, UnboxingState::recorded);
   EXPECT_TRUE(sessions_->get(id)->decision.is_null());
   EXPECT_EQ(state(), "received");
   auto audit = store_->audit().verify();
@@ -246,7 +246,7 @@ TEST_F(UnboxingTest, SealingAcceptedSamplesMovesTheCaseAndOwesTheSamplingDocumen
   auto early = sessions_->seal("CQ-1", sealing, "S1");
   ASSERT_FALSE(early.ok());  // not accepted yet
   EXPECT_EQ(early.error().article, 37);
-  ASSERT_TRUE(sessions_->decide(id, "accept", "", "", "S1").ok());
+  ASSERT_TRUE(sessions_->decide(id, Decision::accept, "", "", "S1").ok());
   Sealing tester_signed = sealing;
   tester_signed.backup.signed_by = {"S1", "L1"};
   const std::string before = fingerprint();
@@ -284,7 +284,7 @@ TEST_F(UnboxingTest, SealingAcceptedSamplesMovesTheCaseAndOwesTheSamplingDocumen
 
 TEST_F(UnboxingTest, HandEditsOfTheRecordsAreNamedAgainstTheAuditLog) {
   const std::int64_t id = ready();
-  ASSERT_TRUE(sessions_->decide(id, "accept", "", "", "S1").ok());
+  ASSERT_TRUE(sessions_->decide(id, Decision::accept, "", "", "S1").ok());
   ASSERT_TRUE(sessions_->seal("CQ-1", *parse(seals()), "S1").ok());
   auto clean = sessions_->verify_records();
   ASSERT_TRUE(clean.ok());
@@ -314,7 +314,7 @@ TEST_F(UnboxingTest, ARecorderThatIsGoneLeavesAFailedSessionAndANewOneStarts) {
   auto second = begin();
   ASSERT_TRUE(second.ok()) << second.error().describe();
   EXPECT_EQ(second->seq, 2);
-  EXPECT_EQ(sessions_->get(first->id)->state, "failed");
+  EXPECT_EQ(sessions_->get(first->id)->state, UnboxingState::failed);
   ASSERT_TRUE(sessions_->set_recorded(second->id, video(), "S1").ok());
   auto third = begin();  // one recorded and undecided: decide it first
   ASSERT_FALSE(third.ok());

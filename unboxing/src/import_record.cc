@@ -72,11 +72,11 @@ Result<UnboxingView> finish_live(UnboxingSessions& sessions, const UnboxingView&
   NETSAMPLE_TRY(status_of(recorder::send_control(session.recording_dir, {{"command", "finish"}})));
   UnboxingView s = session;
   const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (s.state == "recording" && std::chrono::steady_clock::now() < deadline) {
+  while (s.state == UnboxingState::recording && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     NETSAMPLE_ASSIGN(s, sessions.get(s.id));
   }
-  if (s.state == "recording")
+  if (s.state == UnboxingState::recording)
     return make_error(ErrorCode::network, "case", "录制程序 " + std::to_string(wait.count()) + " 秒内没有结束（" + s.recording_dir.string() + "）");
   return s;
 }

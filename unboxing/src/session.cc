@@ -120,13 +120,35 @@ std::vector<std::string> UnboxingView::missing_steps() const {
   return missing;
 }
 
+std::string_view to_string(UnboxingState state) {
+  switch (state) {
+    case UnboxingState::recording: return "recording";
+    case UnboxingState::recorded: return "recorded";
+    case UnboxingState::failed: return "failed";
+    case UnboxingState::accepted: return "accepted";
+    case UnboxingState::returned: return "returned";
+  }
+  return "recording";
+}
+
+namespace {
+// A state as stored; anything else was written by hand and is said so.
+Result<UnboxingState> stored_state(const std::string& text, std::int64_t session_id) {
+  for (UnboxingState state : {UnboxingState::recording, UnboxingState::recorded, UnboxingState::failed, UnboxingState::accepted, UnboxingState::returned})
+    if (to_string(state) == text) return state;
+  return make_error(ErrorCode::integrity, "unboxing_sessions.state",
+                    "拆封记录 #" + std::to_string(session_id) + " 的状态 \"" + text + "\" 不是 netsample 写入的状态（数据库被改动？）");
+}
+std::string text(UnboxingState state) { return std::string(to_string(state)); }
+}  // namespace
+
 json UnboxingView::to_json() const {
   json step_list = json::array();
   for (const auto& s : steps) step_list.push_back(s.to_json());
   return {{"id", id},
           {"case_number", case_number},
           {"seq", seq},
-          {"state", state},
+          {"state", to_string(state)},
           {"source", source},
           {"imported", imported},
           {"recording_dir", recording_dir.string()},
@@ -187,7 +209,7 @@ Result<std::vector<UnboxingView>> UnboxingSessions::query(const std::string& whe
     v.id = q.int64(0);
     v.case_number = q.text(1);
     v.seq = static_cast<int>(q.int64(2));
-    v.state = q.text(3);
+    NETSAMPLE_ASSIGN(v.state, stored_state(q.text(3), v.id));
     v.source = q.text(4);
     v.imported = q.int64(5) != 0;
     v.recording_dir = q.text(6);
@@ -257,14 +279,14 @@ Result<UnboxingView> UnboxingSessions::begin(const std::string& case_number, con
   NETSAMPLE_ASSIGN(workflow::CaseView c, workflow::CaseRegistry(*store_).show(case_number));
   NETSAMPLE_ASSIGN(std::vector<UnboxingView> earlier, of_case(case_number));
   for (const auto& s : earlier) {
-    if (s.state == "recording" && recorder_running(s.recording_dir))
+    if (s.state == UnboxingState::recording && recorder_running(s.recording_dir))
       return make_error(ErrorCode::refused_by_rule, "case",
                         "任务 " + case_number + " 的第 " + std::to_string(s.seq) + " 次拆封正在录制（" + s.recording_dir.string() + "）：先 unbox finish");
-    if (s.state == "recording") {
+    if (s.state == UnboxingState::recording) {
       RecordedVideo lost;
       lost.problems.push_back(problem("recording", "录制程序已不在运行，拆封录像没有结束（未封存）"));
       NETSAMPLE_TRY(status_of(set_recorded(s.id, lost, "system:unboxing")));
-    } else if (s.state == "recorded") {
+    } else if (s.state == UnboxingState::recorded) {
       return make_error(ErrorCode::refused_by_rule, "case",
                         "任务 " + case_number + " 的第 " + std::to_string(s.seq) + " 次拆封已录好、尚未确认：先 unbox finish --case " + case_number +
                             " --accept 或 --return 理由",
@@ -299,7 +321,7 @@ Result<UnboxingView> UnboxingSessions::begin(const std::string& case_number, con
 
 Result<UnboxingView> UnboxingSessions::set_recorded(std::int64_t session_id, const RecordedVideo& video, const std::string& actor) {
   NETSAMPLE_ASSIGN(UnboxingView s, get(session_id));
-  if (s.state != "recording") return make_error(ErrorCode::refused_by_rule, "session", "拆封录像已经结束（" + s.state + "）");
+  if (s.state != UnboxingState::recording) return make_error(ErrorCode::refused_by_rule, "session", "拆封录像已经结束（" + text(s.state) + "）");
   const std::string state = video.video.empty() ? "failed" : "recorded";
   json problems = s.problems;  // what the labels showed meanwhile stays
   for (const auto& p : video.problems) problems.push_back(p);
@@ -342,8 +364,8 @@ Result<UnboxStep> UnboxingSessions::add_step(std::int64_t session_id, UnboxStep 
   NETSAMPLE_ASSIGN(UnboxingView s, get(session_id));
   if (!find_unboxing_step(step.step))
     return make_error(ErrorCode::invalid_input, "step", "未知的拆封步骤 \"" + step.step + "\"；第三十六条规定记录：" + step_list(), 36);
-  if (s.state != "recording" && s.state != "recorded")
-    return make_error(ErrorCode::refused_by_rule, "step", "任务 " + s.case_number + " 的第 " + std::to_string(s.seq) + " 次拆封已经结束（" + s.state + "），不能再标记");
+  if (s.state != UnboxingState::recording && s.state != UnboxingState::recorded)
+    return make_error(ErrorCode::refused_by_rule, "step", "任务 " + s.case_number + " 的第 " + std::to_string(s.seq) + " 次拆封已经结束（" + text(s.state) + "），不能再标记");
   if (step.how == "marked") NETSAMPLE_TRY(require_sampler(s.case_number, actor, "标记拆封步骤"));
   step.marked_by = actor;
   NETSAMPLE_TRY(store_->write([&]() -> Status {
@@ -360,19 +382,20 @@ Result<UnboxStep> UnboxingSessions::add_step(std::int64_t session_id, UnboxStep 
   return step;
 }
 
-Result<UnboxingView> UnboxingSessions::decide(std::int64_t session_id, const std::string& decision, const std::string& reason, const std::string& note,
+Result<UnboxingView> UnboxingSessions::decide(std::int64_t session_id, Decision decision, const std::string& reason, const std::string& note,
                                               const std::string& actor) {
   NETSAMPLE_ASSIGN(UnboxingView s, get(session_id));
-  if (s.state == "accepted" || s.state == "returned")
-    return make_error(ErrorCode::refused_by_rule, "decision", "任务 " + s.case_number + " 的拆封已确认为「" + (s.state == "accepted" ? "接收" : "退样") + "」");
-  if (s.state != "recorded")
+  if (s.state == UnboxingState::accepted || s.state == UnboxingState::returned)
+    return make_error(ErrorCode::refused_by_rule, "decision", "任务 " + s.case_number + " 的拆封已确认为「" + (s.state == UnboxingState::accepted ? "接收" : "退样") + "」");
+  if (s.state != UnboxingState::recorded)
     return make_error(ErrorCode::refused_by_rule, "decision",
-                      "任务 " + s.case_number + " 的第 " + std::to_string(s.seq) + " 次拆封" + (s.state == "recording" ? "还在录制" : "没有录像（" + s.state + "）") +
+                      "任务 " + s.case_number + " 的第 " + std::to_string(s.seq) + " 次拆封" + (s.state == UnboxingState::recording ? "还在录制" : "没有录像（" + text(s.state) + "）") +
                           "：拆封确认须有全过程录像（第三十六条）",
                       36);
   NETSAMPLE_TRY(require_sampler(s.case_number, actor, "确认样品"));
-  json record = {{"decision", decision}, {"by", actor}, {"at", format_iso8601_beijing(store_->clock().now())}};
-  if (decision == "accept") {
+  const bool accept = decision == Decision::accept;
+  json record = {{"decision", accept ? "accept" : "return"}, {"by", actor}, {"at", format_iso8601_beijing(store_->clock().now())}};
+  if (accept) {
     if (!reason.empty()) return make_error(ErrorCode::invalid_input, "reason", "接收样品不需要退样理由");
     if (auto missing = s.missing_steps(); !missing.empty()) {
       std::string names;
@@ -384,7 +407,7 @@ Result<UnboxingView> UnboxingSessions::decide(std::int64_t session_id, const std
         return make_error(ErrorCode::refused_by_rule, "note",
                           p.value("text", "") + "：接收前须用 --note 说明为什么这仍是本任务的样品", 36);
     if (!note.empty()) record["note"] = note;
-  } else if (decision == "return") {
+  } else {
     auto known = std::find_if(return_reasons().begin(), return_reasons().end(), [&](const ReturnReason& r) { return r.id == reason; });
     if (known == return_reasons().end()) {
       std::string ids;
@@ -394,10 +417,8 @@ Result<UnboxingView> UnboxingSessions::decide(std::int64_t session_id, const std
     record["reason"] = reason;
     record["reason_label"] = known->label;
     if (!note.empty()) record["note"] = note;
-  } else {
-    return make_error(ErrorCode::invalid_input, "decision", "确认结果应为 accept（接收）或 return（退样）", 36);
   }
-  const std::string state = decision == "accept" ? "accepted" : "returned";
+  const std::string state = accept ? "accepted" : "returned";
   // A return changes the case too: the session and the case's event commit together or not at all.
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(store::Statement update,
@@ -405,7 +426,7 @@ Result<UnboxingView> UnboxingSessions::decide(std::int64_t session_id, const std
     NETSAMPLE_TRY(update.bind(1, session_id).bind(2, state).bind(3, record.dump()).run());
     NETSAMPLE_TRY(status_of(store_->audit().append({actor, "unboxing." + state, s.case_number, {{"session", session_id}, {"decision", record}}},
                                                    store_->clock().now())));
-    if (decision != "return") return {};
+    if (accept) return {};
     json fields = {{"reason", reason}};
     if (!note.empty()) fields["note"] = note;
     return status_of(lifecycle_->apply_event(s.case_number, "return_sample", fields, actor));
@@ -415,9 +436,9 @@ Result<UnboxingView> UnboxingSessions::decide(std::int64_t session_id, const std
 
 Result<UnboxingView> UnboxingSessions::seal(const std::string& case_number, const Sealing& sealing, const std::string& actor) {
   NETSAMPLE_ASSIGN(UnboxingView s, latest(case_number));
-  if (s.state != "accepted")
+  if (s.state != UnboxingState::accepted)
     return make_error(ErrorCode::refused_by_rule, "case",
-                      "任务 " + case_number + " 的样品还没有拆封确认接收（第 " + std::to_string(s.seq) + " 次拆封：" + s.state +
+                      "任务 " + case_number + " 的样品还没有拆封确认接收（第 " + std::to_string(s.seq) + " 次拆封：" + text(s.state) +
                           "）：先 unbox finish --accept，再封样（第三十六、三十七条）",
                       37);
   for (const SealRecord* seal : {&sealing.inspection, &sealing.backup})
@@ -466,12 +487,12 @@ Result<std::vector<std::string>> UnboxingSessions::verify_records() {
     std::vector<json> stored;
     for (const auto& step : s.steps) stored.push_back(step.to_json());
     for (auto& line : store::compare_with_audit(who, stored, steps[s.id], "step")) problems.push_back(std::move(line));
-    if (s.state != "recording" && (!recorded.contains(s.id) || recorded[s.id].value("sha256", "") != s.video_sha256 ||
+    if (s.state != UnboxingState::recording && (!recorded.contains(s.id) || recorded[s.id].value("sha256", "") != s.video_sha256 ||
                                    recorded[s.id].value("video", "") != s.video))
       problems.push_back(who + "：视频及其 SHA-256 与审计记录不一致（被改动？）");
-    const bool has_decision = s.state == "accepted" || s.state == "returned";
+    const bool has_decision = s.state == UnboxingState::accepted || s.state == UnboxingState::returned;
     if (has_decision != decided.contains(s.id) || (has_decision && decided[s.id] != s.decision))
-      problems.push_back(who + "：确认结果（" + s.state + "）与审计记录不一致（被改动？）");
+      problems.push_back(who + "：确认结果（" + text(s.state) + "）与审计记录不一致（被改动？）");
     if (s.sealing.is_null() != !sealed.contains(s.id) || (!s.sealing.is_null() && sealed[s.id] != s.sealing))
       problems.push_back(who + "：封样记录与审计记录不一致（被改动？）");
   }

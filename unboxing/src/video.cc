@@ -224,7 +224,7 @@ Result<UnboxStep> UnboxingVideo::mark_at(const UnboxingView& s, const std::strin
   UnboxStep unchecked;
   unchecked.step = step;
   // An unknown step, or a session past marking: the sessions' own refusal names the steps or says why.
-  if (!find_unboxing_step(step) || s.state != "recorded") return sessions_->add_step(s.id, unchecked, actor);
+  if (!find_unboxing_step(step) || s.state != UnboxingState::recorded) return sessions_->add_step(s.id, unchecked, actor);
   const double duration = s.video_info.is_object() ? s.video_info.value("duration_s", 0.0) : 0.0;
   if (at_s < 0 || at_s > duration)
     return make_error(ErrorCode::invalid_input, "--at", "时间应在视频之内：0–" + std::to_string(duration).substr(0, 6) + " 秒");

@@ -58,11 +58,18 @@ struct StepRecord {
   nlohmann::json to_json() const;
 };
 
+enum class PurchaseState {
+  recording,   // the recorder is running; steps may be marked
+  complete,    // all seven steps, the recording verified, continuous and stamped: the case is "ordered"
+  incomplete,  // concluded with what is missing listed; the case stays "purchasing"
+};
+std::string_view to_string(PurchaseState state);  // "recording", "complete", "incomplete" (stored and in JSON)
+
 struct SessionView {
   std::int64_t id = 0;
   std::string case_number;
   int seq = 0;
-  std::string state;  // recording, complete, incomplete
+  PurchaseState state = PurchaseState::recording;
   std::filesystem::path recording_dir;
   std::string started_by;
   UtcTime started;
@@ -121,7 +128,7 @@ class PurchaseSessions {
 
  private:
   Result<std::vector<SessionView>> query(const std::string& where, const std::string& key);
-  Status close(std::int64_t session_id, const std::string& state, const nlohmann::json& problems, const RecordingResult& recording);
+  Status close(std::int64_t session_id, PurchaseState state, const nlohmann::json& problems, const RecordingResult& recording);
 
   store::Store* store_;
   workflow::Lifecycle* lifecycle_;

@@ -55,11 +55,23 @@ struct UnboxStep {
   nlohmann::json to_json() const;
 };
 
+enum class UnboxingState {
+  recording,  // the video is being recorded or imported
+  recorded,   // the video is there; steps may be marked, the decision taken
+  failed,     // no video could be made (the problems say why); a new unboxing may start
+  accepted,   // the samples were accepted (every Art 36 step marked); they may be sealed
+  returned,   // the samples went back for one of Art 36's reasons
+};
+std::string_view to_string(UnboxingState state);  // as stored and in JSON: "recording", "recorded", ...
+
+// What the sampler decides at the end of the unboxing (Art 36).
+enum class Decision { accept, return_samples };
+
 struct UnboxingView {
   std::int64_t id = 0;
   std::string case_number;
   int seq = 0;
-  std::string state;  // recording, recorded, failed, accepted, returned
+  UnboxingState state = UnboxingState::recording;
   std::string source;
   bool imported = false;
   std::filesystem::path recording_dir;
@@ -124,9 +136,9 @@ class UnboxingSessions {
   Status set_labels(std::int64_t session_id, const nlohmann::json& labels, const nlohmann::json& waybill, const std::string& actor);
   // Records a step marked on the video (session recording or recorded, not yet decided).
   Result<UnboxStep> add_step(std::int64_t session_id, UnboxStep step, const std::string& actor);
-  // accept (every Art 36 step marked, the video recorded) or return with a reason (applies the case's
-  // return_sample event). Refused after a decision.
-  Result<UnboxingView> decide(std::int64_t session_id, const std::string& decision, const std::string& reason, const std::string& note,
+  // accept (every Art 36 step marked, the video recorded) or return with a reason id of return_reasons()
+  // (applies the case's return_sample event). Refused after a decision.
+  Result<UnboxingView> decide(std::int64_t session_id, Decision decision, const std::string& reason, const std::string& note,
                               const std::string& actor);
   // Seals the accepted samples in one write: the photo of each seal stored as evidence ("seal_photo"), the
   // case's "seal" event applied (→ 「已封样」, the Art 39 notice owed) and the seals kept with the session,
