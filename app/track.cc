@@ -64,22 +64,17 @@ void add_track_commands(CLI::App& app, Context& context, int& exit_code) {
         std::signal(SIGINT, on_stop);
         std::signal(SIGTERM, on_stop);
         json rounds = json::array();
-        while (!stop_polling) {
-          NETSAMPLE_ASSIGN(PollReport report, tracker.poll(context.runtime->clock().now()));
+        NETSAMPLE_TRY(run_tracking_worker(tracker, context.runtime->clock(), *once, [] { return stop_polling != 0; }, [&](const PollReport& report) {
           if (context.json) {
             rounds.push_back({{"polled", report.polled}, {"changed", report.changed}, {"failed", report.failed}, {"delivered", report.delivered},
                               {"lines", report.lines}});
           } else {
             for (const auto& line : report.lines) std::cout << format_beijing(context.runtime->clock().now()).substr(0, 19) << "  " << line << "\n" << std::flush;
           }
-          if (*once) break;
+        }));
+        if (!context.json && !stop_polling && !*once) {
           NETSAMPLE_ASSIGN(std::optional<UtcTime> due, tracker.next_due());
-          if (!due) {
-            if (!context.json) std::cout << "没有在途的运单了\n";
-            break;
-          }
-          // Sleep until the next parcel is due, waking each second for Ctrl+C.
-          while (!stop_polling && context.runtime->clock().now() < *due) std::this_thread::sleep_for(std::chrono::seconds(1));
+          if (!due) std::cout << "没有在途的运单了\n";
         }
         if (context.json) print_json(rounds);
         return {};

@@ -1,5 +1,7 @@
 #include "netsample/unboxing/parcels.h"
 
+#include <thread>
+
 #include <algorithm>
 
 #include "netsample/workflow/cases.h"
@@ -193,6 +195,20 @@ Status ParcelTracker::apply(const ParcelView& before, const PollResult& result, 
       ++report.delivered;
       report.lines.push_back(before.case_number + "：样品已签收，任务进入「已收样待确认」，可以拆封录像（第三十六条）");
     }
+  }
+  return {};
+}
+
+Status run_tracking_worker(ParcelTracker& tracker, const Clock& clock, bool once, const std::function<bool()>& stop,
+                           const std::function<void(const PollReport&)>& on_round) {
+  while (!stop()) {
+    NETSAMPLE_ASSIGN(PollReport report, tracker.poll(clock.now()));
+    on_round(report);
+    if (once) return {};
+    NETSAMPLE_ASSIGN(std::optional<UtcTime> due, tracker.next_due());
+    if (!due) return {};
+    // Sleep until the next parcel is due, waking each second for a stop.
+    while (!stop() && clock.now() < *due) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   return {};
 }

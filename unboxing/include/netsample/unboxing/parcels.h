@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,5 +72,11 @@ class ParcelTracker {
   const TrackingConfig* config_;
   TrackerOptions options_;
 };
+
+// The tracking worker (`track poll`, the service's background job): a round of poll() whenever a parcel is
+// due, until no parcel is in transit any more, after one round when `once`, or as soon as `stop` says so
+// (checked every second while waiting). Each round goes to `on_round`.
+Status run_tracking_worker(ParcelTracker& tracker, const Clock& clock, bool once, const std::function<bool()>& stop,
+                           const std::function<void(const PollReport&)>& on_round);
 
 }  // namespace netsample::unboxing
