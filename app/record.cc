@@ -4,7 +4,6 @@
 #include "record.h"
 #include "netsample/recorder/control.h"
 #include "netsample/recorder/recorder.h"
-#include "netsample/recorder/seal.h"
 
 namespace netsample::app {
 namespace {
@@ -56,13 +55,6 @@ int run_record(Context& context, const RecordFlags& flags) {
 }
 
 }  // namespace
-
-// Every file the recorder wrote, stored as evidence of the case with the kind it names (content-addressed, audited).
-Status store_recording_files(Context& context, std::int64_t case_id, const std::string& case_number, const fs::path& dir, const std::string& actor) {
-  for (const RecordingFile& file : recording_files(dir))
-    NETSAMPLE_TRY(status_of(context.runtime->store().add_evidence(case_id, case_number, file.path, std::string(to_string(file.kind)), actor)));
-  return {};
-}
 
 void add_record_commands(CLI::App& app, Context& context, int& exit_code) {
   auto flags = std::make_shared<RecordFlags>();

@@ -32,11 +32,6 @@ Result<recorder::RecorderOptions> to_recorder_options(const RecordFlags& flags);
 extern volatile std::sig_atomic_t stop_signal;
 void install_stop_signals();
 
-// Every file of a recording directory, stored as evidence of the case (content-addressed, audited), each
-// with its kind (recording, still, timestamp_token, manifest, journal, recording_log).
-Status store_recording_files(Context& context, std::int64_t case_id, const std::string& case_number, const std::filesystem::path& dir,
-                             const std::string& actor);
-
 std::string progress_line(const recorder::Progress& progress);
 
 // Waits ~200 ms, then shows the progress on `console`: the recording loops' pace.
