@@ -22,10 +22,7 @@ void add_global_options(CLI::App& app, Context& context) {
 }
 
 std::filesystem::path tsa_trust_store(const Context& context, const std::string& given) {
-  if (context.runtime) return context.runtime->tsa_trust_store(given);
-  if (!given.empty()) return given;
-  if (std::filesystem::exists(context.data_dir / "tsa-trust.pem")) return context.data_dir / "tsa-trust.pem";
-  return "/etc/ssl/certs/ca-certificates.crt";
+  return runtime::tsa_trust_store(context.data_dir, given);
 }
 
 int exit_code_for(ErrorCode code) {

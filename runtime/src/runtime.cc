@@ -80,11 +80,13 @@ Status Runtime::reload_platforms() {
   return {};
 }
 
-fs::path Runtime::tsa_trust_store(const std::string& given) const {
+fs::path tsa_trust_store(const fs::path& data_dir, const std::string& given) {
   if (!given.empty()) return given;
-  if (fs::exists(data_dir_ / "tsa-trust.pem")) return data_dir_ / "tsa-trust.pem";
+  if (fs::exists(data_dir / "tsa-trust.pem")) return data_dir / "tsa-trust.pem";
   return "/etc/ssl/certs/ca-certificates.crt";
 }
+
+fs::path Runtime::tsa_trust_store(const std::string& given) const { return runtime::tsa_trust_store(data_dir_, given); }
 
 Result<AuditReport> Runtime::verify_audit() {
   AuditReport report;

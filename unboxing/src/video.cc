@@ -30,8 +30,11 @@ std::string relative_to(const fs::path& file, const fs::path& dir) { return fs::
 }  // namespace
 
 Status UnboxingVideo::store_file(const std::string& case_number, const fs::path& file, const std::string& kind, const std::string& actor) {
-  NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*store_).show(case_number));
-  return status_of(store_->add_evidence(view.id, case_number, file, kind, actor));
+  if (!case_id_ || case_id_->first != case_number) {
+    NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*store_).show(case_number));
+    case_id_ = std::pair(case_number, view.id);
+  }
+  return status_of(store_->add_evidence(case_id_->second, case_number, file, kind, actor));
 }
 
 // The codes on the video, the waybill against the case's parcels, and a matching code as the waybill step.

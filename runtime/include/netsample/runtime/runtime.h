@@ -42,6 +42,10 @@ struct AuditReport {
   nlohmann::json to_json() const;
 };
 
+// The trust store for TSA tokens: `given`, else <data>/tsa-trust.pem, else the system's CA bundle. Needs no
+// opened database (`netsample verify` reads only files).
+std::filesystem::path tsa_trust_store(const std::filesystem::path& data_dir, const std::string& given = {});
+
 class Runtime {
  public:
   // Opens (creating) the data directory: the store (migrated), platforms.json, the calendar and
@@ -71,7 +75,7 @@ class Runtime {
 
   // Re-reads <data>/platforms.json (after it was written, as the demo does).
   Status reload_platforms();
-  // The trust store for TSA tokens: `given`, else <data>/tsa-trust.pem, else the system's CA bundle.
+  // The trust store for TSA tokens (runtime::tsa_trust_store of this data directory).
   std::filesystem::path tsa_trust_store(const std::string& given = {}) const;
 
   // The chain and every audited table; an Error only when a check could not run.

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -56,6 +58,7 @@ class UnboxingVideo {
   Status store_file(const std::string& case_number, const std::filesystem::path& file, const std::string& kind, const std::string& actor);
 
   store::Store* store_;
+  std::optional<std::pair<std::string, std::int64_t>> case_id_;  // the last case's id: store_file runs per file
   workflow::Lifecycle* lifecycle_;
   UnboxingSessions* sessions_;
   Say say_;
