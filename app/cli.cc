@@ -33,8 +33,12 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::malformed_json:
     case ErrorCode::duplicate:
     case ErrorCode::not_found:
+    case ErrorCode::too_large:
       return 2;
     case ErrorCode::refused_by_rule:
+    case ErrorCode::unauthenticated:
+    case ErrorCode::forbidden:
+    case ErrorCode::rate_limited:
       return 3;
     case ErrorCode::integrity:
       return 4;

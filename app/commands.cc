@@ -158,15 +158,27 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
     });
   });
 
-  auto* assign = cases->add_subcommand("assign", "指派检验人员（抽检分离，第16条）");
-  static std::string assign_number, assign_tester;
+  auto* assign = cases->add_subcommand("assign", "指派检验人员（抽检分离，第16条）、审看人员，或负责结果处理的区县局（第63条）");
+  static std::string assign_number, assign_tester, assign_reviewer, assign_district;
   assign->add_option("ID", assign_number, "任务编号")->required();
-  assign->add_option("--tester", assign_tester, "检验人员编号")->required();
+  auto* tester_option = assign->add_option("--tester", assign_tester, "检验人员编号");
+  auto* reviewer_option = assign->add_option("--reviewer", assign_reviewer, "审看人员编号（审看本任务的录像）");
+  auto* district_option = assign->add_option("--district", assign_district, "负责结果处理的区县局（名册中的单位编号）");
+  assign->require_option(1);
+  (void)tester_option, (void)reviewer_option, (void)district_option;
   assign->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       CaseRegistry& registry = context.runtime->cases();
-      NETSAMPLE_TRY(registry.assign_tester(assign_number, assign_tester, context.actor));
-      std::cout << "已指派检验人员 " << assign_tester << " 到抽样任务 " << assign_number << "\n";
+      if (!assign_tester.empty()) {
+        NETSAMPLE_TRY(registry.assign_tester(assign_number, assign_tester, context.actor));
+        std::cout << "已指派检验人员 " << assign_tester << " 到抽样任务 " << assign_number << "\n";
+      } else if (!assign_reviewer.empty()) {
+        NETSAMPLE_TRY(registry.assign_reviewer(assign_number, assign_reviewer, context.actor));
+        std::cout << "已指派审看人员 " << assign_reviewer << " 审看抽样任务 " << assign_number << " 的录像\n";
+      } else {
+        NETSAMPLE_TRY(registry.assign_district(assign_number, assign_district, context.actor));
+        std::cout << "抽样任务 " << assign_number << " 的结果处理由 " << assign_district << " 负责（第63条）\n";
+      }
       return {};
     });
   });

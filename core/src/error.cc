@@ -20,6 +20,10 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::database: return "database";
     case ErrorCode::network: return "network";
     case ErrorCode::internal: return "internal";
+    case ErrorCode::unauthenticated: return "unauthenticated";
+    case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::too_large: return "too_large";
   }
   return "internal";
 }
@@ -49,7 +53,8 @@ Error make_error(ErrorCode code, std::string field, std::string message, int art
 std::optional<ErrorCode> error_code_from_string(std::string_view name) {
   for (ErrorCode code : {ErrorCode::invalid_input, ErrorCode::missing_field, ErrorCode::wrong_type, ErrorCode::malformed_json, ErrorCode::duplicate,
                          ErrorCode::not_found, ErrorCode::refused_by_rule, ErrorCode::integrity, ErrorCode::io, ErrorCode::database,
-                         ErrorCode::network, ErrorCode::internal})
+                         ErrorCode::network, ErrorCode::internal, ErrorCode::unauthenticated, ErrorCode::forbidden,
+                         ErrorCode::rate_limited, ErrorCode::too_large})
     if (to_string(code) == name) return code;
   return std::nullopt;
 }

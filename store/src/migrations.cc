@@ -272,6 +272,75 @@ CREATE TABLE notice_documents (
   created_utc_us  INTEGER NOT NULL
 );
 )sql"},
+      {"8 the service: a case's district bureau (Art 63) and reviewers; accounts, API tokens and browser sessions; "
+       "review findings and verdicts", R"sql(
+ALTER TABLE cases ADD COLUMN district TEXT;   -- the district bureau that handles the result (Art 63), an org code
+
+-- Reviewers join samplers and testers as people of a case (SQLite cannot change a CHECK in place).
+CREATE TABLE case_people_v8 (
+  case_id         INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  person_id       TEXT NOT NULL REFERENCES people (id),
+  role            TEXT NOT NULL CHECK (role IN ('sampler', 'tester', 'reviewer')),
+  assigned_utc_us INTEGER NOT NULL,
+  PRIMARY KEY (case_id, person_id, role)
+);
+INSERT INTO case_people_v8 SELECT case_id, person_id, role, assigned_utc_us FROM case_people;
+DROP TABLE case_people;
+ALTER TABLE case_people_v8 RENAME TO case_people;
+CREATE INDEX case_people_by_person ON case_people (person_id, role);
+
+-- Who may sign in: a person of the roster (with the roster's roles) or a party (a platform, a network
+-- supervision unit) that sees only what was published to it (Art 62).
+CREATE TABLE accounts (
+  id                INTEGER PRIMARY KEY,
+  person_id         TEXT UNIQUE REFERENCES people (id),
+  party_id          TEXT UNIQUE REFERENCES parties (id),
+  admin             INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
+  password_hash     TEXT,                      -- Argon2id, encoded with its parameters and salt
+  disabled          INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+  created_utc_us    INTEGER NOT NULL,
+  CHECK ((person_id IS NULL) <> (party_id IS NULL))
+);
+CREATE TABLE api_tokens (
+  id              INTEGER PRIMARY KEY,
+  account_id      INTEGER NOT NULL REFERENCES accounts (id),
+  token_sha256    TEXT NOT NULL UNIQUE,        -- the token itself is shown once and never stored
+  created_utc_us  INTEGER NOT NULL,
+  expires_utc_us  INTEGER,                     -- NULL: until revoked
+  revoked_utc_us  INTEGER
+);
+CREATE TABLE web_sessions (
+  id_sha256       TEXT PRIMARY KEY,            -- of the cookie's value
+  account_id      INTEGER NOT NULL REFERENCES accounts (id),
+  csrf_token      TEXT NOT NULL,
+  created_utc_us  INTEGER NOT NULL,
+  expires_utc_us  INTEGER NOT NULL
+);
+
+-- A reviewer's findings on a recording at a media time, and a verdict per recording (the latest counts;
+-- earlier ones stay). Reviewers change no evidence.
+CREATE TABLE review_findings (
+  id          INTEGER PRIMARY KEY,
+  case_id     INTEGER NOT NULL REFERENCES cases (id),
+  recording   TEXT NOT NULL,                   -- purchase-<session id> | unboxing-<session id>
+  media_ms    INTEGER NOT NULL CHECK (media_ms >= 0),
+  severity    TEXT NOT NULL CHECK (severity IN ('info', 'minor', 'major')),
+  note        TEXT NOT NULL,
+  reviewer    TEXT NOT NULL REFERENCES people (id),
+  utc_us      INTEGER NOT NULL
+);
+CREATE INDEX review_findings_by_case ON review_findings (case_id, id);
+CREATE TABLE review_verdicts (
+  id          INTEGER PRIMARY KEY,
+  case_id     INTEGER NOT NULL REFERENCES cases (id),
+  recording   TEXT NOT NULL,
+  verdict     TEXT NOT NULL CHECK (verdict IN ('no_doubts', 'doubts', 'rejected')),
+  reasons     TEXT NOT NULL,                   -- JSON array of strings
+  reviewer    TEXT NOT NULL REFERENCES people (id),
+  utc_us      INTEGER NOT NULL
+);
+CREATE INDEX review_verdicts_by_case ON review_verdicts (case_id, id);
+)sql"},
   };
   return all;
 }

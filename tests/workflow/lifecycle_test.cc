@@ -31,7 +31,10 @@ json lifecycle_roster() {
             {{"id", "L2"}, {"name", "刘芳"}, {"org", "cq-amr"}, {"roles", {"tester"}}},
             {{"id", "O1"}, {"name", "周处长"}, {"org", "cq-amr"}, {"roles", {"organizer"}}},
             {{"id", "O9"}, {"name", "外地处长"}, {"org", "wanzhou-amr"}, {"roles", {"organizer"}}},
-            {{"id", "D1"}, {"name", "吴科长"}, {"org", "yubei-amr"}, {"roles", {"district"}}}}}};
+            {{"id", "D1"}, {"name", "吴科长"}, {"org", "yubei-amr"}, {"roles", {"district"}}},
+            {{"id", "D2"}, {"name", "郑科长"}, {"org", "jiangbei-amr"}, {"roles", {"district"}}},
+            {{"id", "R1"}, {"name", "孙审看"}, {"org", "cq-amr"}, {"roles", {"reviewer"}}},
+            {{"id", "R2"}, {"name", "钱审看"}, {"org", "cq-amr"}, {"roles", {"reviewer"}}}}}};
 }
 
 // One data directory with one case, driven through the table.
@@ -46,6 +49,7 @@ class Harness {
     auto request = parse_case(testing::sample_case("CQ-1"), platforms_);
     EXPECT_TRUE(CaseRegistry(*store_).create(*request, "os:test", 1).ok());
     EXPECT_TRUE(CaseRegistry(*store_).assign_tester("CQ-1", "L1", "os:test").ok());
+    EXPECT_TRUE(CaseRegistry(*store_).assign_district("CQ-1", "yubei-amr", "os:test").ok());  // D1's bureau (Art 63)
   }
 
   Lifecycle lifecycle() { return Lifecycle(*store_, calendar_); }
@@ -156,6 +160,65 @@ TEST(Lifecycle, Art20_HoldsRoleAnswersWhoIsADrawnSamplerAnAssignedTesterOrTheOrg
   auto unknown = lifecycle.holds_role("CQ-404", "S1", CaseRole::sampler);
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+}
+
+TEST(Lifecycle, Art63_TheDistrictRoleIsTheCaseDistrictBureausAndReviewersAreAssigned) {
+  Harness h;
+  Lifecycle lifecycle = h.lifecycle();
+  CaseRegistry cases(h.store());
+  EXPECT_FALSE(*lifecycle.holds_role("CQ-1", "D2", CaseRole::district));  // another district's bureau
+  EXPECT_FALSE(*lifecycle.holds_role("CQ-1", "R1", CaseRole::reviewer));
+  ASSERT_TRUE(cases.assign_reviewer("CQ-1", "R1", "O1").ok());
+  EXPECT_TRUE(*lifecycle.holds_role("CQ-1", "R1", CaseRole::reviewer));
+  EXPECT_EQ(cases.assign_reviewer("CQ-1", "R1", "O1").error().code, ErrorCode::duplicate);
+  auto not_reviewer = cases.assign_reviewer("CQ-1", "L2", "O1");
+  EXPECT_EQ(not_reviewer.error().field, "reviewer");
+  auto unknown_district = cases.assign_district("CQ-1", "nowhere-amr", "O1");
+  ASSERT_FALSE(unknown_district.ok());
+  EXPECT_EQ(unknown_district.error().field, "district");
+  EXPECT_EQ(unknown_district.error().article, 63);
+  ASSERT_TRUE(cases.assign_district("CQ-1", "jiangbei-amr", "O1").ok());
+  EXPECT_TRUE(*lifecycle.holds_role("CQ-1", "D2", CaseRole::district));
+  EXPECT_FALSE(*lifecycle.holds_role("CQ-1", "D1", CaseRole::district));
+  EXPECT_TRUE(cases.verify_records()->intact);  // every assignment is an audited change of the case
+}
+
+TEST(Lifecycle, MaySeeAndTheCaseListShowEachPersonTheSameCases) {
+  Harness h;
+  CaseRegistry cases(h.store());
+  ASSERT_TRUE(cases.assign_reviewer("CQ-1", "R1", "O1").ok());
+  auto second = parse_case(testing::sample_case("CQ-2"), *PlatformRegistry::built_in());
+  ASSERT_TRUE(cases.create(*second, "os:test", 2).ok());
+  Lifecycle lifecycle = h.lifecycle();
+  // CQ-1: S1/S2 drawn, L1 tester, R1 reviewer, D1 its district, O1 its organizer. CQ-2: S1/S2 drawn, no tester.
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"S1", {"CQ-2", "CQ-1"}}, {"L1", {"CQ-1"}}, {"L2", {}},       {"R1", {"CQ-1"}}, {"R2", {}},
+      {"O1", {"CQ-2", "CQ-1"}}, {"O9", {}},       {"D1", {"CQ-1"}}, {"D2", {}},       {"X9", {}}};
+  for (const auto& [person, numbers] : expected) {
+    CaseQuery query;
+    query.viewer.person_id = person;
+    auto page = cases.search(query);
+    ASSERT_TRUE(page.ok()) << person;
+    std::vector<std::string> listed;
+    for (const auto& item : page->items) listed.push_back(item.number);
+    EXPECT_EQ(listed, numbers) << person;
+    EXPECT_EQ(page->total, static_cast<std::int64_t>(numbers.size())) << person;
+    for (const char* number : {"CQ-1", "CQ-2"}) {
+      const bool listed_here = std::find(numbers.begin(), numbers.end(), number) != numbers.end();
+      EXPECT_EQ(*lifecycle.may_see(number, person), listed_here) << person << " " << number;
+    }
+  }
+  EXPECT_EQ(lifecycle.may_see("CQ-404", "S1").error().code, ErrorCode::not_found);
+  CaseQuery all;
+  all.limit = 1;
+  auto first = cases.search(all);
+  EXPECT_EQ(first->total, 2);
+  ASSERT_EQ(first->items.size(), 1u);
+  EXPECT_EQ(first->items[0].number, "CQ-2");  // newest first
+  all.text = "CQ-1";
+  EXPECT_EQ(cases.search(all)->items.at(0).number, "CQ-1");
+  all.limit = 0;
+  EXPECT_EQ(cases.search(all).error().field, "limit");
 }
 
 TEST(Lifecycle, EveryStateIsReachableFromPlanned) {

@@ -66,7 +66,7 @@ std::uint64_t fresh_seed() {
 constexpr const char* kSelectCase =
     "SELECT id, number, organizer, level, plan_kind, product_name, trademark, model, category, standard, platform, "
     "shop_name, shop_url, listing_url, operator_name, operator_address, producer_name, producer_address, "
-    "inspection_qty, backup_qty, onsite_testing, state, created_utc_us, updated_utc_us, art22_exception FROM cases";
+    "inspection_qty, backup_qty, onsite_testing, state, created_utc_us, updated_utc_us, art22_exception, district FROM cases";
 
 CaseView view_from_row(const store::Statement& row) {
   CaseView view;
@@ -94,6 +94,7 @@ CaseView view_from_row(const store::Statement& row) {
   view.created = from_utc_us(row.int64(22));
   view.updated = from_utc_us(row.int64(23));
   r.art22_exception = row.optional_text(24);
+  r.district = row.optional_text(25);
   return view;
 }
 
@@ -168,6 +169,7 @@ Result<CaseRequest> parse_case(const json& root, const PlatformRegistry& platfor
   if (r.art22_exception)
     NETSAMPLE_TRY(check_choice(*r.art22_exception, "exception", {"follow_up", "emergency"},
                                "第22条例外（follow_up 不合格产品跟踪抽查 / emergency 应对突发事件）", 22));
+  NETSAMPLE_ASSIGN(r.district, top.optional_text("district"));
   NETSAMPLE_TRY(top.reject_unknown_keys());
   return request;
 }
@@ -188,6 +190,7 @@ json to_json(const CaseRecord& r) {
           {"samples", {{"inspection", r.inspection_qty}, {"backup", r.backup_qty}}},
           {"onsite_testing", r.onsite_testing}};
   if (r.art22_exception) out["exception"] = *r.art22_exception;
+  if (r.district) out["district"] = *r.district;  // only when set: snapshots of cases without one stay as they were
   return out;
 }
 
@@ -307,6 +310,8 @@ Result<CaseView> CaseRegistry::create(const CaseRequest& request, const std::str
                           22);
     }
 
+    if (r.district) NETSAMPLE_TRY(check_district(*r.district));
+
     // Art 20: samplers are chosen at random from the organizer's active samplers.
     Roster roster(*store_);
     NETSAMPLE_ASSIGN(std::vector<Person> people, roster.list());
@@ -325,14 +330,14 @@ Result<CaseView> CaseRegistry::create(const CaseRequest& request, const std::str
                      db.prepare("INSERT INTO cases (number, organizer, level, plan_kind, product_name, trademark, model, "
                                 "category, standard, platform, shop_name, shop_url, listing_url, operator_name, "
                                 "operator_address, producer_name, producer_address, inspection_qty, backup_qty, "
-                                "onsite_testing, state, created_utc_us, updated_utc_us, art22_exception) VALUES (?1, ?2, ?3, ?4, "
-                                "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 'planned', ?21, ?21, ?22)"));
+                                "onsite_testing, state, created_utc_us, updated_utc_us, art22_exception, district) VALUES (?1, ?2, ?3, ?4, "
+                                "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 'planned', ?21, ?21, ?22, ?23)"));
     insert.bind(1, r.number).bind(2, r.organizer).bind(3, r.level).bind(4, r.plan_kind).bind(5, r.product_name);
     insert.bind(6, r.trademark).bind(7, r.model).bind(8, r.category).bind(9, r.standard).bind(10, r.platform);
     insert.bind(11, r.shop_name).bind(12, r.shop_url).bind(13, r.listing_url).bind(14, r.operator_party.name);
     insert.bind(15, r.operator_party.address).bind(16, r.producer.name).bind(17, r.producer.address);
     insert.bind(18, std::int64_t{r.inspection_qty}).bind(19, std::int64_t{r.backup_qty});
-    insert.bind(20, std::int64_t{r.onsite_testing}).bind(21, now_us).bind(22, r.art22_exception);
+    insert.bind(20, std::int64_t{r.onsite_testing}).bind(21, now_us).bind(22, r.art22_exception).bind(23, r.district);
     NETSAMPLE_TRY(insert.run());
     const std::int64_t case_id = db.last_insert_rowid();
     NETSAMPLE_TRY(open_creation_deadlines(db, case_id, from_utc_us(now_us)));
@@ -345,6 +350,101 @@ Result<CaseView> CaseRegistry::create(const CaseRequest& request, const std::str
     return record_change(r.number, "case.created", {{"record", to_json(r)}, {"draw", draw.to_json()}}, actor);
   }));
   return load(r.number);
+}
+
+json CaseSummary::to_json() const {
+  json out = {{"number", number},       {"state", state},           {"state_label", state_label(state)},
+              {"organizer", organizer}, {"level", level},           {"product", product_name},
+              {"shop", shop_name},      {"platform", platform},     {"created", format_iso8601_beijing(created)},
+              {"updated", format_iso8601_beijing(updated)}};
+  out["district"] = district ? json(*district) : json(nullptr);
+  return out;
+}
+
+Result<CasePage> CaseRegistry::search(const CaseQuery& query) {
+  if (query.limit < 1 || query.limit > 500)
+    return make_error(ErrorCode::invalid_input, "limit", "每页条数须在 1 到 500 之间");
+  if (query.offset < 0) return make_error(ErrorCode::invalid_input, "offset", "起始位置不能为负数");
+  std::optional<Person> viewer;
+  if (query.viewer.person_id) {
+    NETSAMPLE_ASSIGN(viewer, Roster(*store_).find(*query.viewer.person_id));
+    if (!viewer || !viewer->active) return CasePage{};  // no one, or no longer working: no case
+  }
+  // The viewer's scope is the SQL form of case_visible_to (lifecycle.cc): both read case_people and the
+  // roster's roles, so the list and a single case never disagree.
+  std::string where = " WHERE (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.platform = ?2) AND (?3 IS NULL OR c.organizer = ?3) "
+                      "AND (?4 IS NULL OR c.district = ?4) AND (?5 IS NULL OR instr(c.number || ' ' || c.product_name || ' ' || "
+                      "c.shop_name || ' ' || c.operator_name || ' ' || c.producer_name, ?5) > 0)";
+  if (viewer) where += " AND " + case_scope_sql(6);
+  auto bind = [&](store::Statement& stmt) {
+    stmt.bind(1, query.state).bind(2, query.platform).bind(3, query.organizer).bind(4, query.district).bind(5, query.text);
+    if (viewer) bind_case_scope(stmt, 6, *viewer);
+  };
+  CasePage page;
+  NETSAMPLE_ASSIGN(store::Statement count, store_->db().prepare("SELECT COUNT(*) FROM cases c" + where));
+  bind(count);
+  NETSAMPLE_TRY(count.step());
+  page.total = count.int64(0);
+  NETSAMPLE_ASSIGN(store::Statement rows,
+                   store_->db().prepare("SELECT c.number, c.state, c.organizer, c.level, c.product_name, c.shop_name, c.platform, "
+                                        "c.district, c.created_utc_us, c.updated_utc_us FROM cases c" + where +
+                                        " ORDER BY c.created_utc_us DESC, c.id DESC LIMIT ?20 OFFSET ?21"));
+  bind(rows);
+  rows.bind(20, std::int64_t{query.limit}).bind(21, std::int64_t{query.offset});
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, rows.step());
+    if (!row) return page;
+    page.items.push_back({rows.text(0), rows.text(1), rows.text(2), rows.text(3), rows.text(4), rows.text(5), rows.text(6),
+                          rows.optional_text(7), from_utc_us(rows.int64(8)), from_utc_us(rows.int64(9))});
+  }
+}
+
+Status CaseRegistry::assign_reviewer(const std::string& number, const std::string& person_id, const std::string& actor) {
+  return store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(CaseView view, load(number));
+    NETSAMPLE_ASSIGN(std::optional<Person> person, Roster(*store_).find(person_id));
+    if (!person) return make_error(ErrorCode::not_found, "reviewer", "名册中没有编号为 \"" + person_id + "\" 的人员");
+    if (!person->active) return make_error(ErrorCode::refused_by_rule, "reviewer", person->name + "（" + person_id + "）已不在岗");
+    if (!person->has_role("reviewer"))
+      return make_error(ErrorCode::refused_by_rule, "reviewer", person->name + "（" + person_id + "）不是审看人员（名册角色无 reviewer）");
+    for (const auto& a : view.people) {
+      if (a.person_id != person_id) continue;
+      if (a.role == "reviewer") return make_error(ErrorCode::duplicate, "reviewer", person->name + " 已是本任务的审看人员");
+      // Whoever bought or tests the sample does not review its video (the same separation as Art 16).
+      return make_error(ErrorCode::refused_by_rule, "reviewer",
+                        person->name + "（" + person_id + "）是本任务的" + (a.role == "sampler" ? "抽样人员" : "检验人员") +
+                            "，不得审看本任务的录像",
+                        16);
+    }
+    const std::int64_t now_us = to_utc_us(store_->clock().now());
+    NETSAMPLE_ASSIGN(store::Statement insert,
+                     store_->db().prepare("INSERT INTO case_people (case_id, person_id, role, assigned_utc_us) VALUES (?1, ?2, 'reviewer', ?3)"));
+    NETSAMPLE_TRY(insert.bind(1, view.id).bind(2, person_id).bind(3, now_us).run());
+    NETSAMPLE_ASSIGN(store::Statement touch, store_->db().prepare("UPDATE cases SET updated_utc_us = ?2 WHERE id = ?1"));
+    NETSAMPLE_TRY(touch.bind(1, view.id).bind(2, now_us).run());
+    return record_change(number, "case.reviewer_assigned", {{"person", person_id}}, actor);
+  });
+}
+
+Status CaseRegistry::assign_district(const std::string& number, const std::string& district, const std::string& actor) {
+  return store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(CaseView view, load(number));
+    NETSAMPLE_TRY(check_district(district));
+    if (view.record.district == district) return make_error(ErrorCode::duplicate, "district", "本任务的结果处理区县局已是 " + district);
+    NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE cases SET district = ?2, updated_utc_us = ?3 WHERE id = ?1"));
+    NETSAMPLE_TRY(update.bind(1, view.id).bind(2, district).bind(3, to_utc_us(store_->clock().now())).run());
+    json payload = {{"district", district}};
+    if (view.record.district) payload["previous"] = *view.record.district;
+    return record_change(number, "case.district_assigned", std::move(payload), actor);
+  });
+}
+
+Status CaseRegistry::check_district(const std::string& district) {
+  NETSAMPLE_ASSIGN(std::vector<Person> people, Roster(*store_).list());
+  for (const auto& person : people)
+    if (person.org == district && person.active && person.has_role("district")) return {};
+  return make_error(ErrorCode::refused_by_rule, "district",
+                    "名册中没有单位为 \"" + district + "\" 的在岗区县局人员（角色 district），不能由它负责结果处理", 63);
 }
 
 Result<std::vector<CaseView>> CaseRegistry::list() {

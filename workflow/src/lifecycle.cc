@@ -79,14 +79,15 @@ struct CaseRow {
   std::string state;
   std::string organizer;
   CivilDate created;
+  std::optional<std::string> district;
 };
 
 Result<CaseRow> load_case_row(store::Database& db, const std::string& number) {
-  NETSAMPLE_ASSIGN(store::Statement stmt, db.prepare("SELECT id, state, organizer, created_utc_us FROM cases WHERE number = ?1"));
+  NETSAMPLE_ASSIGN(store::Statement stmt, db.prepare("SELECT id, state, organizer, created_utc_us, district FROM cases WHERE number = ?1"));
   stmt.bind(1, number);
   NETSAMPLE_ASSIGN(bool found, stmt.step());
   if (!found) return make_error(ErrorCode::not_found, "case", "没有编号为 \"" + number + "\" 的抽样任务");
-  return CaseRow{stmt.int64(0), stmt.text(1), stmt.text(2), beijing_date(from_utc_us(stmt.int64(3)))};
+  return CaseRow{stmt.int64(0), stmt.text(1), stmt.text(2), beijing_date(from_utc_us(stmt.int64(3))), stmt.optional_text(4)};
 }
 
 Result<bool> has_assignment(store::Database& db, std::int64_t case_id, const std::string& person, const std::string& role) {
@@ -98,9 +99,10 @@ Result<bool> has_assignment(store::Database& db, std::int64_t case_id, const std
 // Whether an active person holds `role` (a table role other than "system") in this case.
 Result<bool> person_holds(store::Store& store, const CaseRow& c, const Person& person, const std::string& role) {
   if (!person.has_role(role)) return false;
-  if (role == "sampler" || role == "tester") return has_assignment(store.db(), c.id, person.id, role);
+  if (role == "sampler" || role == "tester" || role == "reviewer") return has_assignment(store.db(), c.id, person.id, role);
   if (role == "organizer") return person.org == c.organizer;
-  return true;
+  if (role == "district") return c.district && person.org == *c.district;  // Art 63: the case's own district bureau
+  return false;
 }
 
 // Which of the row's roles the actor holds for this case; empty when none.
@@ -379,6 +381,7 @@ std::string_view to_string(CaseRole role) {
     case CaseRole::tester: return "tester";
     case CaseRole::organizer: return "organizer";
     case CaseRole::district: return "district";
+    case CaseRole::reviewer: return "reviewer";
   }
   return "";
 }
@@ -388,6 +391,34 @@ Result<bool> Lifecycle::holds_role(const std::string& number, const std::string&
   NETSAMPLE_ASSIGN(std::optional<Person> found, Roster(*store_).find(person));
   if (!found || !found->active) return false;
   return person_holds(*store_, c, *found, std::string(to_string(role)));
+}
+
+Result<bool> Lifecycle::may_see(const std::string& number, const std::string& person) {
+  NETSAMPLE_ASSIGN(std::optional<Person> found, Roster(*store_).find(person));
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT c.id, (" + case_scope_sql(2) + ") FROM cases c WHERE c.number = ?1"));
+  stmt.bind(1, number);
+  if (found) bind_case_scope(stmt, 2, *found);
+  NETSAMPLE_ASSIGN(bool exists, stmt.step());
+  if (!exists) return make_error(ErrorCode::not_found, "case", "没有编号为 \"" + number + "\" 的抽样任务");
+  return found && found->active && stmt.int64(1) != 0;
+}
+
+std::string case_scope_sql(int first) {
+  auto p = [&](int offset) { return "?" + std::to_string(first + offset); };
+  // The same rule as person_holds, role by role: assigned people by their assignment, the organizing unit by
+  // the case's organizer, the district bureau by the case's district. A role the roster no longer gives binds 0/NULL.
+  return "(EXISTS (SELECT 1 FROM case_people cp WHERE cp.case_id = c.id AND cp.person_id = " + p(0) + " AND ((cp.role = 'sampler' AND " +
+         p(1) + ") OR (cp.role = 'tester' AND " + p(2) + ") OR (cp.role = 'reviewer' AND " + p(3) + "))) OR c.organizer = " + p(4) +
+         " OR c.district = " + p(5) + ")";
+}
+
+void bind_case_scope(store::Statement& stmt, int first, const Person& viewer) {
+  stmt.bind(first, viewer.id);
+  stmt.bind(first + 1, std::int64_t{viewer.has_role("sampler")});
+  stmt.bind(first + 2, std::int64_t{viewer.has_role("tester")});
+  stmt.bind(first + 3, std::int64_t{viewer.has_role("reviewer")});
+  if (viewer.has_role("organizer")) stmt.bind(first + 4, viewer.org); else stmt.bind_null(first + 4);
+  if (viewer.has_role("district")) stmt.bind(first + 5, viewer.org); else stmt.bind_null(first + 5);
 }
 
 Result<std::vector<const Transition*>> Lifecycle::available_events(const std::string& number, const std::string& actor) {

@@ -27,6 +27,11 @@ enum class ErrorCode {
   database,         // SQLite failed
   network,          // a remote peer could not be reached or answered badly
   internal,         // a bug: should never happen
+  // Who is asking (the service; the command line acts as the logged-in user and never sees these):
+  unauthenticated,  // no credential, or a wrong, expired or revoked one
+  forbidden,        // a known caller whose request lacks what it must carry (the CSRF token) or who may not do this
+  rate_limited,     // too many attempts (sign-in); try again later
+  too_large,        // a request body or header over the service's limit
 };
 
 std::string_view to_string(ErrorCode code);

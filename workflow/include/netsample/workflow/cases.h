@@ -42,6 +42,9 @@ struct CaseRecord {
   bool onsite_testing = false;  // Art 16 exception: on-site testing by the samplers
   // Art 22 exceptions to the 6-month rule: "follow_up" (跟踪抽查 of a nonconforming product) or "emergency".
   std::optional<std::string> art22_exception;
+  // Art 63: the district bureau (an org code of the roster) that handles the result; its district people see
+  // and act on the case. Set in the case file or later by the organizer.
+  std::optional<std::string> district;
 };
 
 struct CaseRequest {
@@ -67,7 +70,7 @@ SamplerDraw draw_samplers(std::vector<std::string> candidates, int count, std::u
 struct Assignment {
   std::string person_id;
   std::string name;
-  std::string role;  // "sampler" | "tester"
+  std::string role;  // "sampler" | "tester" | "reviewer"
   UtcTime assigned;
 };
 
@@ -93,6 +96,32 @@ struct RecordCheck {
   std::vector<std::string> problems;  // one line each, naming the case or person
 };
 
+// Who is looking: a person of the roster (sees what their roles in each case give them, the rule of
+// Lifecycle::may_see), or everything (an administrator, the command line).
+struct CaseViewer {
+  std::optional<std::string> person_id;  // nullopt: every case
+};
+
+struct CaseQuery {
+  CaseViewer viewer;
+  std::optional<std::string> state, platform, organizer, district;
+  std::optional<std::string> text;  // in the number, product, shop, operator or producer name
+  int offset = 0;
+  int limit = 50;  // 1..500
+};
+
+struct CaseSummary {
+  std::string number, state, organizer, level, product_name, shop_name, platform;
+  std::optional<std::string> district;
+  UtcTime created, updated;
+  nlohmann::json to_json() const;
+};
+
+struct CasePage {
+  std::int64_t total = 0;
+  std::vector<CaseSummary> items;
+};
+
 class CaseRegistry {
  public:
   explicit CaseRegistry(store::Store& store) : store_(&store) {}
@@ -104,6 +133,12 @@ class CaseRegistry {
   Result<CaseView> show(const std::string& number);
   // Art 16: a sampler of the case can never be its tester, except for declared on-site testing.
   Status assign_tester(const std::string& number, const std::string& person_id, const std::string& actor);
+  // A reviewer (名册角色 reviewer) of the organizer's roster who reviews the case's recordings.
+  Status assign_reviewer(const std::string& number, const std::string& person_id, const std::string& actor);
+  // Art 63: the district bureau that handles the result (an org of the roster with district people).
+  Status assign_district(const std::string& number, const std::string& district, const std::string& actor);
+  // One page of cases a viewer may see, newest first, with the total that matched.
+  Result<CasePage> search(const CaseQuery& query);
   // Art 47: refused while the case is younger than the retention period or still has evidence.
   Status remove(const std::string& number, const std::string& actor);
 
@@ -115,6 +150,7 @@ class CaseRegistry {
 
  private:
   Result<CaseView> load(const std::string& number);
+  Status check_district(const std::string& district);
 
   store::Store* store_;
 };

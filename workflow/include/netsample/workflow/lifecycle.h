@@ -14,6 +14,7 @@
 #include "netsample/store/store.h"
 #include "netsample/workflow/calendar.h"
 #include "netsample/workflow/platforms.h"
+#include "netsample/workflow/roster.h"
 
 namespace netsample::workflow {
 
@@ -124,7 +125,8 @@ enum class CaseRole {
   sampler,    // drawn at random for the case (Art 20)
   tester,     // assigned to test its sample (Art 16)
   organizer,  // of the unit that organizes it (Art 4, 5)
-  district,   // a district bureau's result handling (Art 63-68)
+  district,   // of the district bureau that handles its result (Art 63-68; the case's `district`)
+  reviewer,   // given its recordings to review by the organizer
 };
 std::string_view to_string(CaseRole role);
 
@@ -148,6 +150,10 @@ class Lifecycle {
   // roster holds no role; not_found only for an unknown case.
   Result<bool> holds_role(const std::string& number, const std::string& person, CaseRole role);
 
+  // Whether `person` may see the case at all: they hold one of its roles (holds_role, any role). The
+  // service answers 404 for a case outside this scope. not_found only for an unknown case.
+  Result<bool> may_see(const std::string& number, const std::string& person);
+
   // The events a person could apply to the case now (state and role permitting).
   Result<std::vector<const Transition*>> available_events(const std::string& number, const std::string& actor);
 
@@ -170,6 +176,11 @@ class Lifecycle {
 // overdue left false) and notices owed (ordered by id), of one case or of all.
 Result<std::vector<DeadlineView>> read_deadlines(store::Database& db, const std::optional<std::string>& case_number, bool include_closed);
 Result<std::vector<NoticeView>> read_notices(store::Database& db, const std::optional<std::string>& case_number);
+
+// may_see as an SQL condition on `cases c` (for lists and counts), with parameters ?first .. ?first+5;
+// bind_case_scope binds them for the viewer. An inactive viewer must be refused before (they see nothing).
+std::string case_scope_sql(int first);
+void bind_case_scope(store::Statement& stmt, int first, const Person& viewer);
 
 // Opens the windows every case has from its creation: Art 22 (6 months) and Art 47 retention (6 years).
 // REQUIRES: inside store.write(), right after the case row is inserted.
