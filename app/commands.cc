@@ -161,13 +161,13 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   auto* assign = cases->add_subcommand("assign", "指派检验人员（抽检分离，第16条）、审看人员，或负责结果处理的区县局（第63条）");
   static std::string assign_number, assign_tester, assign_reviewer, assign_district;
   assign->add_option("ID", assign_number, "任务编号")->required();
-  auto* tester_option = assign->add_option("--tester", assign_tester, "检验人员编号");
-  auto* reviewer_option = assign->add_option("--reviewer", assign_reviewer, "审看人员编号（审看本任务的录像）");
-  auto* district_option = assign->add_option("--district", assign_district, "负责结果处理的区县局（名册中的单位编号）");
-  assign->require_option(1);
-  (void)tester_option, (void)reviewer_option, (void)district_option;
+  assign->add_option("--tester", assign_tester, "检验人员编号");
+  assign->add_option("--reviewer", assign_reviewer, "审看人员编号（审看本任务的录像）");
+  assign->add_option("--district", assign_district, "负责结果处理的区县局（名册中的单位编号）");
   assign->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
+      if (int(!assign_tester.empty()) + int(!assign_reviewer.empty()) + int(!assign_district.empty()) != 1)
+        return make_error(ErrorCode::invalid_input, "tester", "须给出 --tester、--reviewer、--district 之一");
       CaseRegistry& registry = context.runtime->cases();
       if (!assign_tester.empty()) {
         NETSAMPLE_TRY(registry.assign_tester(assign_number, assign_tester, context.actor));
@@ -374,9 +374,7 @@ void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
       json out = json::array();
       for (const auto& row : rows) {
         if (context.json) {
-          out.push_back({{"seq", row.seq}, {"at", format_iso8601_beijing(row.at)}, {"actor", row.actor}, {"action", row.action},
-                         {"case", row.case_number ? json(*row.case_number) : json(nullptr)},
-                         {"payload", json::parse(row.payload, nullptr, false)}, {"prev_hash", row.prev_hash}, {"hash", row.hash}});
+          out.push_back(store::to_json(row));
         } else {
           std::cout << "#" << std::left << std::setw(5) << row.seq << format_beijing(row.at) << "  " << std::setw(22) << row.action
                     << row.case_number.value_or("-") << "  " << row.actor << "  " << short_hash(row.hash) << "\n";
@@ -489,20 +487,7 @@ void add_deadlines_command(CLI::App& app, Context& context, int& exit_code) {
 void add_lifecycle_command(CLI::App& app, Context& context, int& exit_code) {
   auto* lifecycle = app.add_subcommand("lifecycle", "列出流程的全部状态与事件（谁可执行、需要的字段、依据条款、应送达的通知与期限）");
   lifecycle->callback([&] {
-    nlohmann::json out = {{"states", nlohmann::json::array()}, {"transitions", nlohmann::json::array()}};
-    for (const auto& s : workflow::lifecycle_states())
-      out["states"].push_back({{"id", s.id}, {"label", s.label}, {"articles", s.articles}, {"terminal", s.terminal}});
-    for (const auto& t : workflow::lifecycle_transitions()) {
-      nlohmann::json fields = nlohmann::json::array();
-      for (const auto& f : t.fields) fields.push_back({{"name", f.name}, {"label", f.label}, {"required", f.required}, {"choices", f.choices}});
-      nlohmann::json notices = nlohmann::json::array();
-      for (const auto& n : t.notices) notices.push_back({{"kind", n.kind}, {"article", n.article}, {"recipients", n.recipients}});
-      nlohmann::json deadlines = nlohmann::json::array();
-      for (const auto& d : t.deadlines) deadlines.push_back({{"kind", d.kind}, {"article", d.article}, {"days", d.amount}, {"from_field", d.from_field}});
-      out["transitions"].push_back({{"from", t.from}, {"event", t.event}, {"to", t.to.empty() ? "(same)" : t.to}, {"roles", t.roles},
-                                    {"fields", fields}, {"articles", t.articles}, {"label", t.label}, {"notices", notices},
-                                    {"deadlines", deadlines}});
-    }
+    const nlohmann::json out = workflow::lifecycle_table_json();
     if (context.json) {
       print_json(out);
       return;

@@ -77,18 +77,22 @@ json notice_document_json(const workflow::NoticeView& notice, const documents::D
           {"generated_shown", format_beijing(page.generated)}};
 }
 
+Result<std::optional<NoticeFiles>> stored_notice_files(store::Store& store, std::int64_t notice_id) {
+  NETSAMPLE_ASSIGN(store::Statement known, store.db().prepare("SELECT pdf, pdf_sha256 FROM notice_documents WHERE notice_id = ?1"));
+  known.bind(1, notice_id);
+  NETSAMPLE_ASSIGN(bool found, known.step());
+  if (!found) return std::optional<NoticeFiles>();
+  NoticeFiles files{store.data_dir() / "notices" / known.text(0), {}, known.text(1)};
+  files.json = files.pdf;
+  files.json.replace_extension(".json");
+  return std::optional<NoticeFiles>(files);
+}
+
 Result<NoticeFiles> notice_files(store::Store& store, const workflow::NoticeView& notice, const workflow::CaseView& view,
                                  const std::vector<Addressee>& addressees) {
   const fs::path dir = store.data_dir() / "notices";
-  NETSAMPLE_ASSIGN(store::Statement known, store.db().prepare("SELECT pdf, pdf_sha256 FROM notice_documents WHERE notice_id = ?1"));
-  known.bind(1, notice.id);
-  NETSAMPLE_ASSIGN(bool found, known.step());
-  if (found) {
-    NoticeFiles files{dir / known.text(0), {}, known.text(1)};
-    files.json = files.pdf;
-    files.json.replace_extension(".json");
-    return files;
-  }
+  NETSAMPLE_ASSIGN(std::optional<NoticeFiles> known, stored_notice_files(store, notice.id));
+  if (known) return *known;
   NETSAMPLE_ASSIGN(documents::Organization organization, documents::load_organization(store.data_dir()));
   const documents::Document page = notice_document(notice, view, addressees, organization.name.empty() ? view.record.organizer : organization.name, store.clock().now());
   std::error_code ec;

@@ -152,4 +152,17 @@ std::vector<std::string> compare_with_audit(const std::string& who, const std::v
   return problems;
 }
 
+nlohmann::json to_json(const AuditRecord& row) {
+  return {{"seq", row.seq},
+          {"at", format_iso8601_beijing(row.at)},
+          {"utc_us", to_utc_us(row.at)},
+          {"actor", row.actor},
+          {"action", row.action},
+          {"case", row.case_number ? nlohmann::json(*row.case_number) : nlohmann::json(nullptr)},
+          {"payload", nlohmann::json::parse(row.payload, nullptr, false)},
+          {"payload_text", row.payload},
+          {"prev_hash", row.prev_hash},
+          {"hash", row.hash}};
+}
+
 }  // namespace netsample::store

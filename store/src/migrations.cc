@@ -275,6 +275,10 @@ CREATE TABLE notice_documents (
       {"8 the service: a case's district bureau (Art 63) and reviewers; accounts, API tokens and browser sessions; "
        "review findings and verdicts", R"sql(
 ALTER TABLE cases ADD COLUMN district TEXT;   -- the district bureau that handles the result (Art 63), an org code
+-- Where a file was stored from (absolute path): ties a recording directory's file to its stored copy, which
+-- the service streams. NULL for items stored before.
+ALTER TABLE evidence ADD COLUMN source TEXT;
+CREATE INDEX evidence_by_source ON evidence (source);
 
 -- Reviewers join samplers and testers as people of a case (SQLite cannot change a CHECK in place).
 CREATE TABLE case_people_v8 (

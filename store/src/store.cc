@@ -42,12 +42,13 @@ Result<EvidenceItem> Store::add_evidence(std::int64_t case_id, const std::string
                                          const std::string& kind, const std::string& actor) {
   // The file goes into the store first: a blob without a row is harmless, a row without its blob is not.
   NETSAMPLE_ASSIGN(StoredBlob blob, evidence_.put_file(file));
-  EvidenceItem item{0, case_number, blob.sha256, static_cast<std::int64_t>(blob.size), kind, file.filename().string(), clock_->now()};
+  EvidenceItem item{0, case_number, blob.sha256, static_cast<std::int64_t>(blob.size), kind, file.filename().string(), clock_->now(),
+                    fs::absolute(file).lexically_normal().string()};
   NETSAMPLE_TRY(write([&]() -> Status {
-    NETSAMPLE_ASSIGN(Statement insert, db_.prepare("INSERT INTO evidence (case_id, sha256, size, kind, name, added_utc_us) "
-                                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    NETSAMPLE_ASSIGN(Statement insert, db_.prepare("INSERT INTO evidence (case_id, sha256, size, kind, name, added_utc_us, source) "
+                                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     insert.bind(1, case_id).bind(2, item.sha256).bind(3, item.size).bind(4, item.kind).bind(5, item.name);
-    insert.bind(6, to_utc_us(item.added));
+    insert.bind(6, to_utc_us(item.added)).bind(7, item.source);
     NETSAMPLE_TRY(insert.run());
     item.id = db_.last_insert_rowid();
     AuditEntry entry{actor, "evidence.added", case_number,
@@ -57,8 +58,41 @@ Result<EvidenceItem> Store::add_evidence(std::int64_t case_id, const std::string
   return item;
 }
 
+namespace {
+constexpr const char* kSelectEvidence =
+    "SELECT e.id, c.number, e.sha256, e.size, e.kind, e.name, e.added_utc_us, e.source FROM evidence e JOIN cases c ON c.id = e.case_id ";
+EvidenceItem evidence_from_row(const Statement& stmt) {
+  return {stmt.int64(0), stmt.text(1), stmt.text(2), stmt.int64(3), stmt.text(4), stmt.text(5), from_utc_us(stmt.int64(6)), stmt.optional_text(7)};
+}
+}  // namespace
+
+Result<std::optional<EvidenceItem>> Store::find_evidence(const std::string& case_number, const fs::path& source) {
+  const std::string path = fs::absolute(source).lexically_normal().string();
+  NETSAMPLE_ASSIGN(Statement by_source, db_.prepare(std::string(kSelectEvidence) + "WHERE c.number = ?1 AND e.source = ?2 ORDER BY e.id DESC LIMIT 1"));
+  by_source.bind(1, case_number).bind(2, path);
+  NETSAMPLE_ASSIGN(bool found, by_source.step());
+  if (found) return std::optional<EvidenceItem>(evidence_from_row(by_source));
+  std::error_code ec;
+  const auto size = fs::file_size(source, ec);
+  if (ec) return std::optional<EvidenceItem>();
+  NETSAMPLE_ASSIGN(Statement by_name, db_.prepare(std::string(kSelectEvidence) +
+                                                  "WHERE c.number = ?1 AND e.source IS NULL AND e.name = ?2 AND e.size = ?3 ORDER BY e.id DESC LIMIT 1"));
+  by_name.bind(1, case_number).bind(2, source.filename().string()).bind(3, static_cast<std::int64_t>(size));
+  NETSAMPLE_ASSIGN(found, by_name.step());
+  if (found) return std::optional<EvidenceItem>(evidence_from_row(by_name));
+  return std::optional<EvidenceItem>();
+}
+
+Result<std::optional<EvidenceItem>> Store::evidence_item(std::int64_t evidence_id) {
+  NETSAMPLE_ASSIGN(Statement stmt, db_.prepare(std::string(kSelectEvidence) + "WHERE e.id = ?1"));
+  stmt.bind(1, evidence_id);
+  NETSAMPLE_ASSIGN(bool found, stmt.step());
+  if (!found) return std::optional<EvidenceItem>();
+  return std::optional<EvidenceItem>(evidence_from_row(stmt));
+}
+
 Result<std::vector<EvidenceItem>> Store::list_evidence(const std::optional<std::string>& case_number) {
-  NETSAMPLE_ASSIGN(Statement stmt, db_.prepare("SELECT e.id, c.number, e.sha256, e.size, e.kind, e.name, e.added_utc_us "
+  NETSAMPLE_ASSIGN(Statement stmt, db_.prepare("SELECT e.id, c.number, e.sha256, e.size, e.kind, e.name, e.added_utc_us, e.source "
                                                "FROM evidence e JOIN cases c ON c.id = e.case_id "
                                                "WHERE ?1 IS NULL OR c.number = ?1 ORDER BY e.id"));
   stmt.bind(1, case_number);
@@ -66,7 +100,8 @@ Result<std::vector<EvidenceItem>> Store::list_evidence(const std::optional<std::
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, stmt.step());
     if (!row) break;
-    items.push_back({stmt.int64(0), stmt.text(1), stmt.text(2), stmt.int64(3), stmt.text(4), stmt.text(5), from_utc_us(stmt.int64(6))});
+    items.push_back({stmt.int64(0), stmt.text(1), stmt.text(2), stmt.int64(3), stmt.text(4), stmt.text(5), from_utc_us(stmt.int64(6)),
+                     stmt.optional_text(7)});
   }
   return items;
 }

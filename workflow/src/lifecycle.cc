@@ -375,6 +375,35 @@ Result<std::string> Lifecycle::apply_event(const std::string& number, const std:
   return new_state;
 }
 
+nlohmann::json transition_json(const Transition& t) {
+  auto type_name = [](FieldType type) {
+    switch (type) {
+      case FieldType::text: return "text";
+      case FieldType::date: return "date";
+      case FieldType::boolean: return "boolean";
+      case FieldType::choice: return "choice";
+    }
+    return "text";
+  };
+  json fields = json::array();
+  for (const auto& f : t.fields)
+    fields.push_back({{"name", f.name}, {"label", f.label}, {"type", type_name(f.type)}, {"required", f.required}, {"choices", f.choices}});
+  json notices = json::array();
+  for (const auto& n : t.notices) notices.push_back({{"kind", n.kind}, {"article", n.article}, {"recipients", n.recipients}});
+  json deadlines = json::array();
+  for (const auto& d : t.deadlines) deadlines.push_back({{"kind", d.kind}, {"article", d.article}, {"days", d.amount}, {"from_field", d.from_field}});
+  return {{"from", t.from}, {"event", t.event}, {"to", t.to.empty() ? "(same)" : t.to}, {"roles", t.roles}, {"fields", fields},
+          {"articles", t.articles}, {"label", t.label}, {"notices", notices}, {"deadlines", deadlines}};
+}
+
+nlohmann::json lifecycle_table_json() {
+  json out = {{"states", json::array()}, {"transitions", json::array()}};
+  for (const auto& s : lifecycle_states())
+    out["states"].push_back({{"id", s.id}, {"label", s.label}, {"articles", s.articles}, {"terminal", s.terminal}});
+  for (const auto& t : lifecycle_transitions()) out["transitions"].push_back(transition_json(t));
+  return out;
+}
+
 std::string_view to_string(CaseRole role) {
   switch (role) {
     case CaseRole::sampler: return "sampler";

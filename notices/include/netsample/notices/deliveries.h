@@ -112,9 +112,11 @@ class Deliveries {
   // One pass of the worker: plan, then every due delivery through `send` (attempt written before, receipt after).
   Result<DeliverReport> deliver(const Sender& send, UtcTime now);
 
+  // One notice owed (not_found naming "notice" for an unknown id).
+  Result<workflow::NoticeView> notice(std::int64_t notice_id);
+
  private:
   Result<std::vector<Delivery>> query(const std::string& where, std::int64_t key);
-  Result<workflow::NoticeView> notice(std::int64_t notice_id);
 
   store::Store* store_;
   workflow::Lifecycle* lifecycle_;

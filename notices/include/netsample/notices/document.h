@@ -36,4 +36,7 @@ struct NoticeFiles {
 Result<NoticeFiles> notice_files(store::Store& store, const workflow::NoticeView& notice, const workflow::CaseView& view,
                                  const std::vector<Addressee>& addressees);
 
+// What notice_files wrote for the notice, without writing anything; nullopt before the first delivery.
+Result<std::optional<NoticeFiles>> stored_notice_files(store::Store& store, std::int64_t notice_id);
+
 }  // namespace netsample::notices

@@ -39,6 +39,9 @@ struct AuditRecord {
   std::string hash;
 };
 
+// A row as JSON, with everything its hash covers (utc_us, payload as hashed), so that anyone can recompute it.
+nlohmann::json to_json(const AuditRecord& record);
+
 struct AuditHead {
   std::int64_t seq = 0;
   std::string hash{kGenesisHash};

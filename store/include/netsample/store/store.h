@@ -35,6 +35,7 @@ struct EvidenceItem {
   std::string kind;
   std::string name;
   UtcTime added;
+  std::optional<std::string> source;  // the absolute path it was stored from (items stored since schema 8)
 };
 
 class Store {
@@ -57,6 +58,10 @@ class Store {
   Result<EvidenceItem> add_evidence(std::int64_t case_id, const std::string& case_number,
                                     const std::filesystem::path& file, const std::string& kind, const std::string& actor);
   Result<std::vector<EvidenceItem>> list_evidence(const std::optional<std::string>& case_number);
+  // The stored copy of a file of the case: by the path it was stored from, or (items stored before schema 8)
+  // by its name and size. nullopt when the file was never stored.
+  Result<std::optional<EvidenceItem>> find_evidence(const std::string& case_number, const std::filesystem::path& source);
+  Result<std::optional<EvidenceItem>> evidence_item(std::int64_t evidence_id);
   // Refused while younger than the retention period (Art 47). The file goes once no item refers to it.
   Status delete_evidence(std::int64_t evidence_id, const std::string& actor);
 

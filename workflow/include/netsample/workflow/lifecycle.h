@@ -77,6 +77,9 @@ struct StateInfo {
 const std::vector<StateInfo>& lifecycle_states();
 const std::vector<Transition>& lifecycle_transitions();
 const StateInfo* find_state(const std::string& id);
+// The table as JSON, for clients that build their forms from it: {"states": [...], "transitions": [...]}.
+nlohmann::json transition_json(const Transition& row);
+nlohmann::json lifecycle_table_json();
 
 // Deadlines stay open while the case is in one of these states; leaving them closes the deadline.
 const std::vector<std::string>& deadline_live_states(const std::string& kind);

@@ -1,0 +1,46 @@
+// netsample serve: the HTTP service over the data directory until SIGTERM or Ctrl+C, which let the requests
+// in flight finish.
+#include <signal.h>
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "netsample/server/server.h"
+
+namespace netsample::app {
+
+void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
+  static server::ServerOptions options;
+  static std::string tls_cert, tls_key;
+  static int grace_s = 10;
+  CLI::App* serve = app.add_subcommand("serve", "HTTP 服务：各角色通过网页与接口办理（接口说明 /api/openapi.json）；SIGTERM 或 Ctrl+C 停止");
+  serve->add_option("--listen", options.listen, "监听地址 主机:端口")->capture_default_str();
+  serve->add_option("--tls-cert", tls_cert, "TLS 证书（PEM）；与 --tls-key 同时给出时使用 HTTPS");
+  serve->add_option("--tls-key", tls_key, "TLS 私钥（PEM）");
+  serve->add_option("--threads", options.threads, "工作线程数（默认每核一个，至少 2 个）");
+  serve->add_option("--grace", grace_s, "停止时等待进行中的请求的秒数")->capture_default_str();
+  serve->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      options.tls_cert = tls_cert;
+      options.tls_key = tls_key;
+      // The signals are taken by this thread alone: the server's threads start with them blocked.
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      sigaddset(&stop_signals, SIGTERM);
+      sigaddset(&stop_signals, SIGINT);
+      pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+      signal(SIGPIPE, SIG_IGN);
+      NETSAMPLE_ASSIGN(std::unique_ptr<server::Server> running, server::Server::start(context.data_dir, options));
+      std::cerr << "netsample serve: " << running->base_url() << "（数据目录 " << context.data_dir.string() << "）\n" << std::flush;
+      int received = 0;
+      sigwait(&stop_signals, &received);
+      std::cerr << "netsample serve: 收到 " << (received == SIGTERM ? "SIGTERM" : "SIGINT") << "，等待进行中的请求完成后停止\n" << std::flush;
+      running->stop(std::chrono::seconds(grace_s));
+      return {};
+    });
+  });
+}
+
+}  // namespace netsample::app

@@ -1,0 +1,65 @@
+// netsample serve: the HTTP service every role works through (design/service.md). A JSON API over the data
+// directory that calls the same library code as the command line (runtime/), with sign-in and roles
+// (accounts/), evidence streamed from the store with Range and entity tags, /healthz and /metrics, one JSON
+// access-log line per request. Built on GNU libmicrohttpd: epoll with a small thread pool, so idle keep-alive
+// connections cost a file descriptor and no thread, and files go out with sendfile from an offset.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "netsample/core/error.h"
+
+namespace netsample::server {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
+  std::filesystem::path tls_cert, tls_key;  // both or neither: HTTPS, and Secure cookies
+  unsigned threads = 0;                   // 0: one per core, at least 2
+  std::size_t max_body_bytes = 1 << 20;   // JSON bodies; more is 413
+  std::size_t max_header_bytes = 32 << 10;
+  unsigned max_connections = 1000;
+  std::chrono::seconds idle_timeout{60};  // a connection that sends nothing this long is closed
+  std::chrono::seconds session_lifetime{8 * 3600};
+  int sign_in_attempts = 5;               // failures per login (and per address) in sign_in_window
+  std::chrono::seconds sign_in_window{15 * 60};
+  // One JSON line per request; default: standard output.
+  std::function<void(const std::string& line)> access_log;
+};
+
+// What a route is, for the OpenAPI check and the route × role tests.
+struct RouteInfo {
+  std::string method;
+  std::string pattern;  // "/api/cases/{number}"
+  std::string access;   // anyone, signed_in, admin
+};
+std::vector<RouteInfo> route_table();
+// The OpenAPI 3 document of the API (data/openapi.json, embedded).
+std::string_view openapi_document();
+
+class Server {
+ public:
+  // Opens the data directory (once per worker thread) and starts listening. Errors name the option.
+  static Result<std::unique_ptr<Server>> start(const std::filesystem::path& data_dir, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::uint16_t port() const;
+  std::string base_url() const;  // http(s)://host:port
+  // Stops accepting, lets requests in flight finish (up to `grace`), then closes every connection.
+  void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+  struct State;
+
+ private:
+  explicit Server(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace netsample::server

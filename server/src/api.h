@@ -1,0 +1,127 @@
+// The routes' shared vocabulary: who is calling, the call a handler gets, the route table, and the checks
+// every route makes the same way (scope of a case, the JSON body).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "http.h"
+#include "netsample/accounts/accounts.h"
+#include "netsample/runtime/runtime.h"
+#include "netsample/workflow/roster.h"
+
+namespace netsample::server {
+
+struct Metrics;
+struct ServerOptions;
+
+enum class Access {
+  anyone,     // /healthz, the OpenAPI document, signing in
+  signed_in,  // a token or a browser session; the route checks the role and scope itself
+  admin,      // an administrator's account
+};
+std::string_view to_string(Access access);
+
+// Who is asking, after the credential was checked.
+struct Caller {
+  accounts::Account account;
+  std::optional<workflow::Person> person;  // the roster entry of a person's account (active)
+  bool by_session = false;                 // a browser session (needs the CSRF token to change anything)
+  std::string session_cookie;              // its cookie, for signing out
+  std::string csrf_token;
+
+  // The name in the audit log and the lifecycle's actor: the roster id, or "party:<id>".
+  std::string actor() const { return account.login(); }
+  bool admin() const { return account.admin; }
+  bool has_role(std::string_view role) const { return person && person->has_role(role); }
+};
+
+// Failed sign-ins per login and per address in a sliding window (in memory: a restart forgets them, which
+// only ever lets someone try again sooner).
+class SignInLimiter {
+ public:
+  SignInLimiter(int attempts, std::chrono::seconds window) : attempts_(attempts), window_(window) {}
+  // How long until the next attempt for this login from this address is allowed; zero: now.
+  std::chrono::seconds wait(const std::string& login, const std::string& address);
+  void failed(const std::string& login, const std::string& address);
+  void succeeded(const std::string& login);
+
+ private:
+  void prune(std::vector<std::chrono::steady_clock::time_point>& times, std::chrono::steady_clock::time_point now) const;
+  int attempts_;
+  std::chrono::seconds window_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> by_key_;
+};
+
+// Which evidence each caller read lately: a viewing is one audit row, however many range requests it takes.
+class ReadLog {
+ public:
+  explicit ReadLog(std::chrono::seconds window) : window_(window) {}
+  // True when `caller` did not read `sha256` within the window (and notes that they do now).
+  bool first_read(const std::string& caller, const std::string& sha256);
+
+ private:
+  std::chrono::seconds window_;
+  std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point> last_;
+};
+
+struct Call {
+  Request& request;
+  runtime::Runtime& runtime;
+  const ServerOptions& options;
+  Metrics& metrics;
+  SignInLimiter& limiter;
+  ReadLog& reads;
+  std::optional<Caller> caller;  // set for every route but Access::anyone ones
+
+  const Caller& who() const { return *caller; }
+  const std::string& param(const std::string& name) const { return request.params.at(name); }
+};
+
+using Handler = std::function<Result<Response>(Call&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  Access access = Access::signed_in;
+  Handler handler;
+};
+
+// The whole table, in the order the files add them.
+const std::vector<Route>& routes();
+void add_session_routes(std::vector<Route>& out);    // sign in/out, who am I, healthz, metrics, OpenAPI
+void add_case_routes(std::vector<Route>& out);       // cases, events, lifecycle, deadlines, roster, audit
+void add_recording_routes(std::vector<Route>& out);  // recordings, video, chapters, stills, review
+void add_process_routes(std::vector<Route>& out);    // tracking, notices, evidence, published notices
+
+// A matched route with its parameters, or nullptr (also filling `allowed` with the methods the path has).
+const Route* match_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
+                         std::vector<std::string>& allowed);
+
+// --- checks every route makes the same way ---
+
+// The case, if the caller may see it (an administrator sees every case); outside the scope it is not_found
+// with the same words as a case that does not exist (existence is not leaked).
+Status require_case(Call& call, const std::string& number);
+// A person of the roster (not a party's account); others get not_found for the route's object.
+Status require_person(const Call& call);
+// The body as a JSON object; errors name the field "body".
+Result<nlohmann::json> json_body(const Call& call);
+// The caller holds `role` in the case (Lifecycle::holds_role, as the command line); refused_by_rule naming it.
+Status require_role(Call& call, const std::string& number, workflow::CaseRole role, const std::string& doing);
+// Writes "evidence.read" to the audit log: who read what of which case. `what` carries "sha256"; a repeat
+// read of the same file by the same caller within ReadLog's window is the same viewing and writes nothing.
+Status audit_read(Call& call, const std::optional<std::string>& case_number, nlohmann::json what);
+
+int query_int(const Call& call, const std::string& name, int fallback, int min, int max, Status& status);
+
+}  // namespace netsample::server

@@ -1,0 +1,298 @@
+// Recordings of a case (the purchase's screen video, the unboxing's video): what they are, the video itself
+// streamed from the evidence store, its steps as WebVTT chapters, the stills, a fresh verification, and the
+// reviewers' findings and verdicts on them.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "api.h"
+#include "netsample/core/file_io.h"
+#include "netsample/recorder/verify.h"
+#include "netsample/review/review.h"
+#include "netsample/unboxing/video.h"
+
+namespace netsample::server {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Chapter {
+  std::int64_t start_ms = 0;
+  std::string title;
+};
+
+// One recording as the routes see it, whichever module made it.
+struct Recording {
+  std::string id;    // purchase-<session> | unboxing-<session>
+  std::string kind;  // purchase | unboxing
+  std::string case_number;
+  fs::path dir;
+  std::string video;  // file name in dir
+  bool finished = false;
+  double duration_s = 0;
+  std::vector<Chapter> chapters;
+  std::vector<std::string> stills;  // relative paths in dir
+  json view;                        // the session as its module shows it
+};
+
+std::string recording_id(const std::string& kind, std::int64_t session) { return kind + "-" + std::to_string(session); }
+
+Result<json> stored_json(Call& call, const std::string& case_number, const fs::path& file) {
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(case_number, file));
+  if (!item) return json(nullptr);
+  NETSAMPLE_ASSIGN(std::string text, call.runtime.store().evidence().read(item->sha256));
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) return make_error(ErrorCode::integrity, file.filename().string(), "存储的文件不是有效的 JSON");
+  return parsed;
+}
+
+Result<Recording> purchase_recording(Call& call, const purchase::SessionView& s) {
+  Recording r;
+  r.id = recording_id("purchase", s.id);
+  r.kind = "purchase";
+  r.case_number = s.case_number;
+  r.dir = s.recording_dir;
+  r.video = "recording.mp4";
+  r.view = s.to_json();
+  r.finished = s.state != purchase::PurchaseState::recording && !s.manifest_sha256.empty();
+  if (r.finished) {
+    NETSAMPLE_ASSIGN(json manifest, stored_json(call, s.case_number, s.recording_dir / "manifest.json"));
+    if (manifest.is_object()) {
+      r.video = manifest.value("media", std::string("recording.mp4"));
+      r.duration_s = manifest.value("duration_s", 0.0);
+      for (const auto& marker : manifest.value("markers", json::array()))
+        r.chapters.push_back({marker.value("media_ms", std::int64_t{0}), marker.value("note", marker.value("step", std::string()))});
+    }
+  }
+  for (const auto& step : s.steps) r.stills.push_back(step.still);
+  return r;
+}
+
+Recording unboxing_recording(const unboxing::UnboxingView& u) {
+  Recording r;
+  r.id = recording_id("unboxing", u.id);
+  r.kind = "unboxing";
+  r.case_number = u.case_number;
+  r.dir = u.recording_dir;
+  r.video = u.video;
+  r.view = u.to_json();
+  r.finished = u.state != unboxing::UnboxingState::recording && !u.video_sha256.empty();
+  if (u.video_info.is_object()) r.duration_s = u.video_info.value("duration_s", 0.0);
+  for (const auto& step : u.steps) {
+    const auto* spec = unboxing::find_unboxing_step(step.step);
+    r.chapters.push_back({step.video_ms, spec ? spec->label : step.step});
+    r.stills.push_back(step.still);
+  }
+  std::sort(r.chapters.begin(), r.chapters.end(), [](const Chapter& a, const Chapter& b) { return a.start_ms < b.start_ms; });
+  return r;
+}
+
+Result<std::vector<Recording>> case_recordings(Call& call, const std::string& number) {
+  std::vector<Recording> out;
+  NETSAMPLE_ASSIGN(std::vector<purchase::SessionView> purchases, call.runtime.purchases().of_case(number));
+  for (const auto& s : purchases) {
+    NETSAMPLE_ASSIGN(Recording r, purchase_recording(call, s));
+    out.push_back(std::move(r));
+  }
+  NETSAMPLE_ASSIGN(std::vector<unboxing::UnboxingView> unboxings, call.runtime.unboxings().of_case(number));
+  for (const auto& u : unboxings) out.push_back(unboxing_recording(u));
+  return out;
+}
+
+// The recording named in the path, if its case is in the caller's scope (else not_found, as for no such id).
+Result<Recording> find_recording(Call& call) {
+  const std::string& id = call.param("id");
+  const Error unknown = make_error(ErrorCode::not_found, "id", "没有编号为 \"" + id + "\" 的录像");
+  const size_t dash = id.find('-');
+  if (dash == std::string::npos) return unknown;
+  const std::string kind = id.substr(0, dash);
+  char* end = nullptr;
+  const long long session = std::strtoll(id.c_str() + dash + 1, &end, 10);
+  if (*end != '\0' || session <= 0 || id.size() == dash + 1) return unknown;
+  std::optional<Recording> found;
+  if (kind == "purchase") {
+    auto s = call.runtime.purchases().get(session);
+    if (!s.ok()) return s.error().code == ErrorCode::not_found ? unknown : s.error();
+    if (!require_case(call, s->case_number).ok()) return unknown;
+    NETSAMPLE_ASSIGN(Recording r, purchase_recording(call, *s));
+    found = std::move(r);
+  } else if (kind == "unboxing") {
+    auto u = call.runtime.unboxings().get(session);
+    if (!u.ok()) return u.error().code == ErrorCode::not_found ? unknown : u.error();
+    if (!require_case(call, u->case_number).ok()) return unknown;
+    found = unboxing_recording(*u);
+  } else {
+    return unknown;
+  }
+  return std::move(*found);
+}
+
+json recording_summary(const Recording& r) {
+  const std::string base = "/api/recordings/" + r.id;
+  return {{"id", r.id},
+          {"kind", r.kind},
+          {"case", r.case_number},
+          {"finished", r.finished},
+          {"duration_s", r.duration_s},
+          {"steps", r.chapters.size()},
+          {"url", base},
+          {"video", r.finished ? json(base + "/video") : json(nullptr)},
+          {"chapters", base + "/chapters.vtt"}};
+}
+
+std::string vtt_time(std::int64_t ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%02lld:%02lld:%02lld.%03lld", static_cast<long long>(ms / 3'600'000), static_cast<long long>(ms / 60'000 % 60),
+                static_cast<long long>(ms / 1000 % 60), static_cast<long long>(ms % 1000));
+  return text;
+}
+
+// A serving of one stored file of the recording, with the read written to the audit log.
+Result<Response> serve_stored(Call& call, const Recording& r, const fs::path& file, const std::string& what) {
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, file));
+  if (!item) return make_error(ErrorCode::not_found, "file", file.filename().string() + " 尚未存为证据（录像结束并封存后才能播放和下载）");
+  const std::string path = call.runtime.store().evidence().path_of(item->sha256).string();
+  NETSAMPLE_ASSIGN(Response response, file_response(call.request, path, static_cast<std::uint64_t>(item->size), item->sha256,
+                                                    content_type_for(item->name)));
+  // A 304 or a 416 sends no evidence. A player reads a video in many range requests: audit_read records the
+  // first of a viewing (per caller and file, ReadLog) so that the log says who watched what when, not each seek.
+  if (response.status == 200 || response.status == 206) {
+    if (call.request.method != "HEAD")
+      NETSAMPLE_TRY(audit_read(call, r.case_number, {{"recording", r.id}, {"file", item->name}, {"sha256", item->sha256}, {"what", what}}));
+  }
+  return response;
+}
+
+Result<Response> list_recordings(Call& call) {
+  const std::string& number = call.param("number");
+  NETSAMPLE_TRY(require_case(call, number));
+  NETSAMPLE_ASSIGN(std::vector<Recording> all, case_recordings(call, number));
+  json items = json::array();
+  for (const auto& r : all) items.push_back(recording_summary(r));
+  return Response::json(200, {{"case", number}, {"items", items}});
+}
+
+Result<Response> show_recording(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  json out = recording_summary(r);
+  out["session"] = r.view;
+  json chapters = json::array();
+  for (const auto& c : r.chapters) chapters.push_back({{"start_ms", c.start_ms}, {"title", c.title}});
+  out["markers"] = chapters;
+  json stills = json::array();
+  for (const auto& still : r.stills)
+    stills.push_back({{"path", still}, {"url", "/api/recordings/" + r.id + "/stills/" + fs::path(still).filename().string()}});
+  out["stills"] = stills;
+  if (r.kind == "purchase" && r.finished) {
+    NETSAMPLE_ASSIGN(out["manifest"], stored_json(call, r.case_number, r.dir / "manifest.json"));
+  }
+  // The files the recorder wrote, each with its stored copy's hash (what a verifier compares).
+  json files = json::array();
+  for (const auto& f : recorder::recording_files(r.dir)) {
+    NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, f.path));
+    files.push_back({{"name", fs::relative(f.path, r.dir).string()}, {"kind", recorder::to_string(f.kind)},
+                     {"sha256", item ? json(item->sha256) : json(nullptr)}, {"size", item ? json(item->size) : json(nullptr)}});
+  }
+  out["files"] = files;
+  review::Reviews reviews(call.runtime.store(), call.runtime.lifecycle());
+  NETSAMPLE_ASSIGN(json all, reviews.case_json(r.case_number));
+  json mine = {{"findings", json::array()}, {"verdicts", json::array()}};
+  for (const auto& f : all["findings"])
+    if (f["recording"] == r.id) mine["findings"].push_back(f);
+  for (const auto& v : all["verdicts"])
+    if (v["recording"] == r.id) mine["verdicts"].push_back(v);
+  out["review"] = mine;
+  return Response::json(200, out);
+}
+
+Result<Response> video(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能播放", 35);
+  return serve_stored(call, r, r.dir / r.video, "video");
+}
+
+Result<Response> chapters(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  std::string vtt = "WEBVTT\n\n";
+  const auto end_ms = static_cast<std::int64_t>(std::llround(r.duration_s * 1000));
+  for (size_t i = 0; i < r.chapters.size(); ++i) {
+    const std::int64_t start = r.chapters[i].start_ms;
+    std::int64_t stop = i + 1 < r.chapters.size() ? r.chapters[i + 1].start_ms : std::max(end_ms, start + 1000);
+    if (stop <= start) stop = start + 1;
+    vtt += std::to_string(i + 1) + "\n" + vtt_time(start) + " --> " + vtt_time(stop) + "\n" + r.chapters[i].title + "\n\n";
+  }
+  return Response::bytes(200, vtt, "text/vtt; charset=utf-8");
+}
+
+Result<Response> still(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  const std::string& name = call.param("name");
+  // Only a still the recording lists: the name picks one of them, it is never joined to a path as given.
+  for (const auto& relative : r.stills)
+    if (fs::path(relative).filename().string() == name) return serve_stored(call, r, r.dir / relative, "still");
+  return make_error(ErrorCode::not_found, "name", "本录像没有名为 \"" + name + "\" 的静帧");
+}
+
+Result<Response> reverify(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能校验", 35);
+  const fs::path trust = call.runtime.tsa_trust_store();
+  if (r.kind == "purchase") {
+    NETSAMPLE_ASSIGN(recorder::VerifyReport report, recorder::verify_recording(r.dir, trust));
+    return Response::json(200, {{"recording", r.id}, {"ok", report.ok}, {"report", report.to_json()}, {"text", report.to_text()}});
+  }
+  auto live = recorder::verify_recording(r.dir, trust);
+  if (live.ok()) return Response::json(200, {{"recording", r.id}, {"ok", live->ok}, {"report", live->to_json()}, {"text", live->to_text()}});
+  NETSAMPLE_ASSIGN(unboxing::ImportCheck check, unboxing::verify_import(r.dir, trust));
+  return Response::json(200, {{"recording", r.id}, {"ok", check.ok}, {"report", check.to_json()}});
+}
+
+Result<Response> add_finding(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  NETSAMPLE_TRY(require_person(call));
+  NETSAMPLE_ASSIGN(json body, json_body(call));
+  NETSAMPLE_ASSIGN(review::FindingRequest request, review::parse_finding(body, r.id));
+  const auto end_ms = static_cast<std::int64_t>(std::ceil(r.duration_s * 1000));
+  if (r.duration_s > 0 && request.media_ms > end_ms)
+    return make_error(ErrorCode::invalid_input, "media_ms", "超出录像长度（" + std::to_string(end_ms) + " 毫秒）");
+  review::Reviews reviews(call.runtime.store(), call.runtime.lifecycle());
+  NETSAMPLE_ASSIGN(review::Finding finding, reviews.add_finding(r.case_number, request, call.who().person->id));
+  return Response::json(201, finding.to_json());
+}
+
+Result<Response> set_verdict(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  NETSAMPLE_TRY(require_person(call));
+  if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能给出审看结论");
+  NETSAMPLE_ASSIGN(json body, json_body(call));
+  NETSAMPLE_ASSIGN(review::VerdictRequest request, review::parse_verdict(body, r.id));
+  review::Reviews reviews(call.runtime.store(), call.runtime.lifecycle());
+  NETSAMPLE_ASSIGN(review::VerdictRecord record, reviews.set_verdict(r.case_number, request, call.who().person->id));
+  return Response::json(201, record.to_json());
+}
+
+Result<Response> case_reviews(Call& call) {
+  const std::string& number = call.param("number");
+  NETSAMPLE_TRY(require_case(call, number));
+  review::Reviews reviews(call.runtime.store(), call.runtime.lifecycle());
+  NETSAMPLE_ASSIGN(json out, reviews.case_json(number));
+  out["case"] = number;
+  return Response::json(200, out);
+}
+
+}  // namespace
+
+void add_recording_routes(std::vector<Route>& out) {
+  out.push_back({"GET", "/api/cases/{number}/recordings", Access::signed_in, list_recordings});
+  out.push_back({"GET", "/api/cases/{number}/reviews", Access::signed_in, case_reviews});
+  out.push_back({"GET", "/api/recordings/{id}", Access::signed_in, show_recording});
+  out.push_back({"GET", "/api/recordings/{id}/video", Access::signed_in, video});
+  out.push_back({"GET", "/api/recordings/{id}/chapters.vtt", Access::signed_in, chapters});
+  out.push_back({"GET", "/api/recordings/{id}/stills/{name}", Access::signed_in, still});
+  out.push_back({"POST", "/api/recordings/{id}/verify", Access::signed_in, reverify});
+  out.push_back({"POST", "/api/recordings/{id}/findings", Access::signed_in, add_finding});
+  out.push_back({"POST", "/api/recordings/{id}/verdict", Access::signed_in, set_verdict});
+}
+
+}  // namespace netsample::server

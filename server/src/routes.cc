@@ -1,0 +1,198 @@
+// The route table and the checks every route makes the same way.
+#include <algorithm>
+
+#include "api.h"
+#include "netsample/server/server.h"
+
+namespace netsample::server {
+namespace {
+
+std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    const size_t end = path.find('/', start);
+    out.push_back(path.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+bool matches(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params) {
+  if (path.empty() || path[0] != '/') return false;
+  const auto want = segments(pattern), have = segments(path);
+  if (want.size() != have.size()) return false;
+  std::map<std::string, std::string> found;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const std::string& w = want[i];
+    if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
+      // A placeholder is one non-empty segment and never "." or "..": nothing a route builds a path from can climb.
+      if (have[i].empty() || have[i] == "." || have[i] == "..") return false;
+      found[w.substr(1, w.size() - 2)] = have[i];
+    } else if (w != have[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+}  // namespace
+
+std::string_view to_string(Access access) {
+  switch (access) {
+    case Access::anyone: return "anyone";
+    case Access::signed_in: return "signed_in";
+    case Access::admin: return "admin";
+  }
+  return "signed_in";
+}
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> all = [] {
+    std::vector<Route> out;
+    add_session_routes(out);
+    add_case_routes(out);
+    add_recording_routes(out);
+    add_process_routes(out);
+    return out;
+  }();
+  return all;
+}
+
+std::vector<RouteInfo> route_table() {
+  std::vector<RouteInfo> out;
+  for (const auto& r : routes()) out.push_back({r.method, r.pattern, std::string(to_string(r.access))});
+  return out;
+}
+
+const Route* match_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
+                         std::vector<std::string>& allowed) {
+  // Fixed segments win over placeholders ("/api/cases/export" style names never shadow each other this way).
+  const Route* best = nullptr;
+  for (const auto& route : routes()) {
+    std::map<std::string, std::string> found;
+    if (!matches(route.pattern, path, found)) continue;
+    if (route.method != method) {
+      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) allowed.push_back(route.method);
+      continue;
+    }
+    if (!best || std::count(route.pattern.begin(), route.pattern.end(), '{') < std::count(best->pattern.begin(), best->pattern.end(), '{')) {
+      best = &route;
+      params = std::move(found);
+    }
+  }
+  return best;
+}
+
+std::chrono::seconds SignInLimiter::wait(const std::string& login, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  std::chrono::seconds longest{0};
+  // An address gets more tries than a login: several people may sign in from one office's address.
+  const std::pair<std::string, int> limits[] = {{"login:" + login, attempts_}, {"address:" + address, attempts_ * 4}};
+  for (const auto& [key, limit] : limits) {
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) continue;
+    auto& times = it->second;
+    prune(times, now);
+    if (times.empty()) {  // forgotten, so that random logins cannot fill the memory
+      by_key_.erase(it);
+      continue;
+    }
+    if (static_cast<int>(times.size()) >= limit)
+      longest = std::max(longest, std::chrono::ceil<std::chrono::seconds>(times[times.size() - limit] + window_ - now));
+  }
+  return longest;
+}
+
+void SignInLimiter::failed(const std::string& login, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  by_key_["login:" + login].push_back(now);
+  by_key_["address:" + address].push_back(now);
+}
+
+void SignInLimiter::succeeded(const std::string& login) {
+  std::lock_guard lock(mutex_);
+  by_key_.erase("login:" + login);
+}
+
+void SignInLimiter::prune(std::vector<std::chrono::steady_clock::time_point>& times, std::chrono::steady_clock::time_point now) const {
+  std::erase_if(times, [&](auto t) { return t + window_ <= now; });
+}
+
+Status require_person(const Call& call) {
+  if (!call.who().person) return make_error(ErrorCode::not_found, "path", "没有这个对象");
+  return {};
+}
+
+Status require_case(Call& call, const std::string& number) {
+  const Error hidden = make_error(ErrorCode::not_found, "case", "没有编号为 \"" + number + "\" 的抽样任务");
+  if (call.who().admin()) return status_of(call.runtime.cases().show(number));
+  if (!call.who().person) return hidden;
+  NETSAMPLE_ASSIGN(bool visible, call.runtime.lifecycle().may_see(number, call.who().person->id));
+  if (!visible) return hidden;
+  return {};
+}
+
+Status require_role(Call& call, const std::string& number, workflow::CaseRole role, const std::string& doing) {
+  if (call.who().person) {
+    NETSAMPLE_ASSIGN(bool holds, call.runtime.lifecycle().holds_role(number, call.who().person->id, role));
+    if (holds) return {};
+  }
+  return make_error(ErrorCode::refused_by_rule, "as",
+                    call.who().actor() + " 不是本任务的" + workflow::recipient_label(std::string(workflow::to_string(role))) + "，不能" + doing);
+}
+
+Result<nlohmann::json> json_body(const Call& call) {
+  if (call.request.body.empty()) return nlohmann::json::object();
+  nlohmann::json body = nlohmann::json::parse(call.request.body, nullptr, false);
+  if (body.is_discarded()) return make_error(ErrorCode::malformed_json, "body", "请求体不是有效的 JSON");
+  if (!body.is_object()) return make_error(ErrorCode::wrong_type, "body", "请求体须为 JSON 对象");
+  return body;
+}
+
+bool ReadLog::first_read(const std::string& caller, const std::string& sha256) {
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (last_.size() > 10'000) std::erase_if(last_, [&](const auto& entry) { return entry.second + window_ <= now; });
+  auto [it, inserted] = last_.try_emplace({caller, sha256}, now);
+  if (inserted || it->second + window_ <= now) {
+    it->second = now;
+    return true;
+  }
+  it->second = now;  // a viewing goes on while its reads keep coming
+  return false;
+}
+
+Status audit_read(Call& call, const std::optional<std::string>& case_number, nlohmann::json what) {
+  if (!call.reads.first_read(call.who().actor(), what.value("sha256", what.dump()))) return {};
+  store::Store& store = call.runtime.store();
+  return store.write([&]() -> Status {
+    return status_of(store.audit().append({call.who().actor(), "evidence.read", case_number, std::move(what)}, store.clock().now()));
+  });
+}
+
+int query_int(const Call& call, const std::string& name, int fallback, int min, int max, Status& status) {
+  const auto text = call.request.param_query(name);
+  if (!text) return fallback;
+  char* end = nullptr;
+  const long value = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || value < min || value > max) {
+    status = make_error(ErrorCode::invalid_input, name, "须为 " + std::to_string(min) + " 到 " + std::to_string(max) + " 之间的整数");
+    return fallback;
+  }
+  return static_cast<int>(value);
+}
+
+}  // namespace netsample::server
+
+namespace netsample::embedded {
+extern const std::string_view openapi_json;
+}
+
+namespace netsample::server {
+std::string_view openapi_document() { return embedded::openapi_json; }
+}  // namespace netsample::server

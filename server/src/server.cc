@@ -1,0 +1,388 @@
+#include "netsample/server/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include "api.h"
+#include "metrics.h"
+#include "netsample/core/file_io.h"
+
+namespace netsample::server {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kSessionCookie = "netsample_session";
+
+// What a connection's current request carries between the library's calls: the body as it arrives, and
+// what the access log and the metrics need once it is done.
+struct Exchange {
+  Clock::time_point started = Clock::now();
+  UtcTime started_utc;
+  std::string body;
+  bool too_large = false;
+  std::uint64_t discarded = 0;
+  std::string method, path, route = "(none)", login, remote;
+  int status = 0;
+  std::uint64_t bytes = 0, evidence_bytes = 0;
+};
+
+std::string peer_address(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (!info || !info->client_addr) return "";
+  char text[INET6_ADDRSTRLEN] = {};
+  const sockaddr* address = info->client_addr;
+  if (address->sa_family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text);
+  if (address->sa_family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
+  return text;
+}
+
+struct ValueSink {
+  std::vector<std::pair<std::string, std::string>>* headers = nullptr;
+  std::map<std::string, std::string>* query = nullptr;
+};
+
+MHD_Result collect_value(void* cls, MHD_ValueKind kind, const char* key, const char* value) {
+  auto* sink = static_cast<ValueSink*>(cls);
+  std::string name = key ? key : "";
+  if (kind == MHD_HEADER_KIND) {
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    sink->headers->emplace_back(std::move(name), value ? value : "");
+  } else if (kind == MHD_GET_ARGUMENT_KIND) {
+    (*sink->query)[name] = value ? value : "";
+  }
+  return MHD_YES;
+}
+
+}  // namespace
+
+struct Server::State {
+  std::filesystem::path data_dir;
+  ServerOptions options;
+  Metrics metrics;
+  std::unique_ptr<SignInLimiter> limiter;
+  ReadLog reads{std::chrono::minutes(10)};
+  MHD_Daemon* daemon = nullptr;
+  std::uint16_t port = 0;
+  std::string host;
+  bool tls = false;
+  std::string tls_cert_pem, tls_key_pem;
+  std::atomic<bool> stopping{false};
+  std::mutex log_mutex;
+
+  void log(const Exchange& exchange) {
+    json line = {{"at", format_iso8601_beijing(exchange.started_utc)},
+                 {"method", exchange.method},
+                 {"path", exchange.path},
+                 {"route", exchange.route},
+                 {"status", exchange.status},
+                 {"bytes", exchange.bytes},
+                 {"ms", std::chrono::duration<double, std::milli>(Clock::now() - exchange.started).count()},
+                 {"remote", exchange.remote},
+                 {"login", exchange.login.empty() ? json(nullptr) : json(exchange.login)}};
+    const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::lock_guard lock(log_mutex);
+    if (options.access_log) {
+      options.access_log(text);
+    } else {
+      std::cout << text << '\n' << std::flush;
+    }
+  }
+
+  // One opened data directory per worker thread (Runtime is not thread-safe; SQLite serializes writers).
+  Result<runtime::Runtime*> runtime_for_this_thread() {
+    struct PerThread {
+      const State* owner = nullptr;
+      std::unique_ptr<runtime::Runtime> runtime;
+    };
+    thread_local PerThread mine;
+    if (mine.owner != this || !mine.runtime) {
+      NETSAMPLE_ASSIGN(mine.runtime, runtime::Runtime::open(data_dir));
+      mine.owner = this;
+    }
+    return mine.runtime.get();
+  }
+
+  Result<Caller> authenticate(Request& request, runtime::Runtime& runtime) {
+    accounts::Accounts accounts(runtime.store());
+    Caller caller;
+    if (const auto authorization = request.header("authorization")) {
+      const std::string_view value = *authorization;
+      if (!value.starts_with("Bearer ") && !value.starts_with("bearer "))
+        return make_error(ErrorCode::unauthenticated, "authorization", "只接受 Authorization: Bearer 令牌");
+      NETSAMPLE_ASSIGN(caller.account, accounts.by_token(value.substr(7)));
+    } else if (const auto cookie = request.cookie(kSessionCookie)) {
+      NETSAMPLE_ASSIGN(accounts::SessionAccount session, accounts.by_session(*cookie));
+      caller.account = session.account;
+      caller.by_session = true;
+      caller.session_cookie = *cookie;
+      caller.csrf_token = session.csrf_token;
+    } else {
+      return make_error(ErrorCode::unauthenticated, "authorization", "请先登录，或在 Authorization: Bearer 中给出 API 令牌");
+    }
+    if (caller.account.person_id) {
+      NETSAMPLE_ASSIGN(caller.person, runtime.roster().find(*caller.account.person_id));
+      if (!caller.person || !caller.person->active)
+        return make_error(ErrorCode::unauthenticated, "authorization", "该人员已不在名册中在岗");
+    }
+    return caller;
+  }
+
+  Response dispatch(Request& request, Exchange& exchange) {
+    std::map<std::string, std::string> params;
+    std::vector<std::string> allowed;
+    const Route* route = match_route(request.method == "HEAD" ? "GET" : request.method, request.path, params, allowed);
+    if (!route) {
+      if (!allowed.empty()) {
+        Response r = error_response(make_error(ErrorCode::invalid_input, "method", request.method + " 不适用于 " + request.path));
+        r.status = 405;
+        std::string list;
+        for (const auto& m : allowed) list += (list.empty() ? "" : ", ") + m;
+        r.set_header("Allow", list);
+        return r;
+      }
+      return error_response(make_error(ErrorCode::not_found, "path", "没有这个接口：" + request.path + "（接口说明见 /api/openapi.json）"));
+    }
+    exchange.route = route->pattern;
+    request.params = std::move(params);
+    auto runtime = runtime_for_this_thread();
+    if (!runtime.ok()) return error_response(runtime.error());
+    Call call{request, **runtime, options, metrics, *limiter, reads, std::nullopt};
+    if (route->access != Access::anyone) {
+      auto caller = authenticate(request, **runtime);
+      if (!caller.ok()) return error_response(caller.error());
+      call.caller = std::move(caller).value();
+      exchange.login = call.caller->actor();
+      if (route->access == Access::admin && !call.caller->admin())
+        return error_response(make_error(ErrorCode::forbidden, "authorization", "只有管理员可以使用这个接口"));
+      const bool changes = request.method != "GET" && request.method != "HEAD";
+      // A browser sends its cookie with any request, also one a foreign page makes it send: a change needs
+      // the token only our own page knows. Bearer tokens are never sent by a browser on its own.
+      if (changes && call.caller->by_session) {
+        const auto token = request.header("x-csrf-token");
+        if (!token || *token != call.caller->csrf_token)
+          return error_response(make_error(ErrorCode::forbidden, "X-CSRF-Token", "缺少或不正确的 CSRF 令牌（由 GET /api/session 取得）"));
+      }
+    }
+    if (!request.body.empty()) {
+      const std::string type = request.header("content-type").value_or("");
+      if (!type.starts_with("application/json"))
+        return error_response(make_error(ErrorCode::invalid_input, "Content-Type", "请求体须为 JSON（Content-Type: application/json）"));
+    }
+    try {
+      auto result = route->handler(call);
+      if (!result.ok()) return error_response(result.error());
+      return std::move(result).value();
+    } catch (const std::exception& e) {
+      std::cerr << "netsample serve: " << request.method << " " << request.path << ": " << e.what() << "\n";
+      return error_response(make_error(ErrorCode::internal, "", "服务内部错误，已记录；请稍后重试或联系管理员"));
+    }
+  }
+};
+
+namespace {
+
+void add_common_headers(MHD_Response* response, bool tls) {
+  MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
+  MHD_add_response_header(response, "X-Frame-Options", "DENY");
+  if (tls) MHD_add_response_header(response, "Strict-Transport-Security", "max-age=31536000");
+}
+
+MHD_Result queue(MHD_Connection* connection, Server::State& state, Exchange& exchange, Response response) {
+  MHD_Response* mhd = nullptr;
+  if (response.file) {
+    const FileBody file = *response.file;
+    mhd = MHD_create_response_from_fd_at_offset64(file.length, response.release_fd(), file.offset);
+    exchange.bytes = file.length;
+  } else {
+    mhd = MHD_create_response_from_buffer(response.body.size(), response.body.data(), MHD_RESPMEM_MUST_COPY);
+    exchange.bytes = response.body.size();
+  }
+  if (!mhd) return MHD_NO;
+  if (!response.content_type.empty()) MHD_add_response_header(mhd, "Content-Type", response.content_type.c_str());
+  for (const auto& [name, value] : response.headers) MHD_add_response_header(mhd, name.c_str(), value.c_str());
+  if (response.content_type.starts_with("application/json"))
+    MHD_add_response_header(mhd, "Cache-Control", "no-store");
+  add_common_headers(mhd, state.tls);
+  exchange.status = response.status;
+  exchange.evidence_bytes = response.evidence_bytes;
+  const MHD_Result queued = MHD_queue_response(connection, static_cast<unsigned>(response.status), mhd);
+  MHD_destroy_response(mhd);
+  return queued;
+}
+
+MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method, const char* /*version*/,
+                      const char* upload_data, size_t* upload_data_size, void** context) {
+  auto& state = *static_cast<Server::State*>(cls);
+  auto* exchange = static_cast<Exchange*>(*context);
+  if (!exchange) {  // the headers are in; the body (if any) follows in later calls
+    exchange = new Exchange;
+    exchange->started_utc = SystemClock().now();
+    exchange->method = method;
+    exchange->path = url;
+    exchange->remote = peer_address(connection);
+    *context = exchange;
+    ++state.metrics.requests_in_flight;
+    const char* length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
+    if (length && std::strtoull(length, nullptr, 10) > state.options.max_body_bytes) {
+      exchange->too_large = true;
+      // Answered before the body is read (no 100 Continue): a client that announced too much sends nothing.
+      return queue(connection, state, *exchange,
+                   error_response(make_error(ErrorCode::too_large, "body", "请求体超过 " + std::to_string(state.options.max_body_bytes) + " 字节的上限")));
+    }
+    return MHD_YES;
+  }
+  if (*upload_data_size != 0) {
+    if (exchange->too_large || exchange->body.size() + *upload_data_size > state.options.max_body_bytes) {
+      exchange->too_large = true;
+      exchange->discarded += *upload_data_size;
+      exchange->body.clear();
+      if (exchange->discarded > 16 * state.options.max_body_bytes) return MHD_NO;  // a sender that never stops: hang up
+    } else {
+      exchange->body.append(upload_data, *upload_data_size);
+    }
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (exchange->status != 0) return MHD_YES;  // answered already (413 on the announced length)
+  if (exchange->too_large)
+    return queue(connection, state, *exchange,
+                 error_response(make_error(ErrorCode::too_large, "body", "请求体超过 " + std::to_string(state.options.max_body_bytes) + " 字节的上限")));
+
+  Request request;
+  request.method = method;
+  request.path = url;
+  request.remote = exchange->remote;
+  request.tls = state.tls;
+  request.body = std::move(exchange->body);
+  ValueSink sink{&request.headers, &request.query};
+  MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_value, &sink);
+  MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_value, &sink);
+  Response response = state.dispatch(request, *exchange);
+  return queue(connection, state, *exchange, std::move(response));
+}
+
+void on_completed(void* cls, MHD_Connection* /*connection*/, void** context, MHD_RequestTerminationCode /*why*/) {
+  auto& state = *static_cast<Server::State*>(cls);
+  auto* exchange = static_cast<Exchange*>(*context);
+  if (!exchange) return;
+  *context = nullptr;
+  const double seconds = std::chrono::duration<double>(Clock::now() - exchange->started).count();
+  state.metrics.record(exchange->method, exchange->route, exchange->status, seconds, exchange->evidence_bytes);
+  state.log(*exchange);
+  --state.metrics.requests_in_flight;
+  delete exchange;
+}
+
+void on_connection(void* cls, MHD_Connection* /*connection*/, void** /*socket_context*/, MHD_ConnectionNotificationCode code) {
+  auto& state = *static_cast<Server::State*>(cls);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) ++state.metrics.open_connections;
+  if (code == MHD_CONNECTION_NOTIFY_CLOSED) --state.metrics.open_connections;
+}
+
+void on_library_error(void* /*cls*/, const char* format, va_list args) {
+  // The library's own complaints (a peer that hung up, a bad TLS hello) go to the service's error stream.
+  char text[512];
+  std::vsnprintf(text, sizeof text, format, args);
+  std::cerr << "netsample serve: " << text;
+}
+
+Result<std::pair<std::string, std::uint16_t>> parse_listen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return make_error(ErrorCode::invalid_input, "listen", "\"" + listen + "\" 不是 主机:端口（例如 127.0.0.1:8080）");
+  const std::string host = listen.substr(0, colon);
+  const std::string port_text = listen.substr(colon + 1);
+  char* end = nullptr;
+  const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
+  if (port_text.empty() || *end != '\0' || port > 65535)
+    return make_error(ErrorCode::invalid_input, "listen", "端口须为 0 到 65535 的整数：\"" + port_text + "\"");
+  in_addr probe{};
+  if (inet_pton(AF_INET, host.c_str(), &probe) != 1)
+    return make_error(ErrorCode::invalid_input, "listen", "主机须为 IPv4 地址（例如 127.0.0.1 或 0.0.0.0）：\"" + host + "\"");
+  return std::pair{host, static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace
+
+Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Server::~Server() { stop(std::chrono::milliseconds(0)); }
+
+Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_dir, ServerOptions options) {
+  auto state = std::make_unique<State>();
+  state->data_dir = data_dir;
+  NETSAMPLE_ASSIGN(auto listen, parse_listen(options.listen));
+  state->host = listen.first;
+  if (options.tls_cert.empty() != options.tls_key.empty())
+    return make_error(ErrorCode::invalid_input, options.tls_cert.empty() ? "tls-cert" : "tls-key", "--tls-cert 与 --tls-key 须同时给出");
+  if (!options.tls_cert.empty()) {
+    NETSAMPLE_ASSIGN(state->tls_cert_pem, read_file(options.tls_cert));
+    NETSAMPLE_ASSIGN(state->tls_key_pem, read_file(options.tls_key));
+    state->tls = true;
+  }
+  if (options.sign_in_attempts < 1) return make_error(ErrorCode::invalid_input, "sign_in_attempts", "须至少为 1");
+  state->limiter = std::make_unique<SignInLimiter>(options.sign_in_attempts, options.sign_in_window);
+  state->options = std::move(options);
+
+  // The data directory opens here once, so that a bad one is refused at start and not on the first request.
+  NETSAMPLE_ASSIGN(auto probe, runtime::Runtime::open(data_dir));
+  probe.reset();
+
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(listen.second);
+  inet_pton(AF_INET, state->host.c_str(), &address.sin_addr);
+  const unsigned threads = state->options.threads ? state->options.threads : std::max(2u, std::thread::hardware_concurrency());
+
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  if (state->tls) flags |= MHD_USE_TLS;
+  State* raw = state.get();
+  if (state->tls) {
+    state->daemon = MHD_start_daemon(
+        flags, 0, nullptr, nullptr, on_request, raw, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, state->options.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(state->options.idle_timeout.count()), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        state->options.max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, raw, MHD_OPTION_NOTIFY_CONNECTION, on_connection, raw,
+        MHD_OPTION_HTTPS_MEM_CERT, state->tls_cert_pem.c_str(),
+        MHD_OPTION_HTTPS_MEM_KEY, state->tls_key_pem.c_str(), MHD_OPTION_END);
+  } else {
+    state->daemon = MHD_start_daemon(
+        flags, 0, nullptr, nullptr, on_request, raw, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, state->options.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(state->options.idle_timeout.count()), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        state->options.max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, raw, MHD_OPTION_NOTIFY_CONNECTION, on_connection, raw,
+        MHD_OPTION_END);
+  }
+  if (!state->daemon)
+    return make_error(ErrorCode::io, "listen", "无法在 " + state->options.listen + " 上监听（端口被占用、地址不属于本机，或 TLS 证书与私钥不匹配）");
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(state->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  state->port = info ? info->port : listen.second;
+  return std::unique_ptr<Server>(new Server(std::move(state)));
+}
+
+std::uint16_t Server::port() const { return state_->port; }
+
+std::string Server::base_url() const {
+  return std::string(state_->tls ? "https://" : "http://") + state_->host + ":" + std::to_string(state_->port);
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+  if (!state_ || !state_->daemon) return;
+  const MHD_socket listener = MHD_quiesce_daemon(state_->daemon);  // no new connections from here
+  if (listener != MHD_INVALID_SOCKET) ::close(listener);
+  const auto deadline = Clock::now() + grace;
+  while (state_->metrics.requests_in_flight.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  MHD_stop_daemon(state_->daemon);
+  state_->daemon = nullptr;
+}
+
+}  // namespace netsample::server

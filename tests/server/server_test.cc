@@ -1,0 +1,659 @@
+// netsample serve against a real data directory on 127.0.0.1: the route table and its OpenAPI document,
+// credentials and scope for every route, CSRF, sign-in limits, errors as the CLI's, evidence over HTTP (Range,
+// ETag, 304, If-Range, a 1 GB file with flat memory), an independent player seeking with a token, many idle
+// keep-alive connections, review findings, /metrics, and SIGTERM letting a download finish.
+//
+// One process for the whole suite (ctest runs it as one test): the data directory — a case bought, delivered
+// and unboxed through the real command line, a 1 GB piece of evidence — is made once.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fstream>
+#include <set>
+
+#include "netsample/accounts/accounts.h"
+#include "netsample/core/sha256.h"
+#include "netsample/runtime/runtime.h"
+#include "netsample/server/server.h"
+#include "netsample/testing/loopback.h"
+#include "testing.h"
+
+namespace netsample {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::ProcessResult;
+
+// Everyone the tests sign in as. CQ-S1 is bought by its drawn samplers, tested by L1, reviewed by R1 and its
+// result handled by yubei-amr's D1; CQ-S2 has only its samplers. L2, R2, D2 and O9 see neither.
+json server_roster() {
+  json people = testing::sample_roster()["people"];
+  for (auto& p : people)  // every sampler can test too, so that Art 16 has something to refuse
+    if (p["roles"].size() == 1 && p["roles"][0] == "sampler") p["roles"].push_back("tester");
+  people.push_back({{"id", "S9"}, {"name", "外地抽样"}, {"org", "wanzhou-amr"}, {"roles", {"sampler"}}});
+  people.push_back({{"id", "O1"}, {"name", "周处长"}, {"org", "cq-amr"}, {"roles", {"organizer"}}});
+  people.push_back({{"id", "O9"}, {"name", "外地处长"}, {"org", "wanzhou-amr"}, {"roles", {"organizer"}}});
+  people.push_back({{"id", "R1"}, {"name", "孙审看"}, {"org", "cq-review"}, {"roles", {"reviewer"}}});
+  people.push_back({{"id", "R2"}, {"name", "钱审看"}, {"org", "cq-review"}, {"roles", {"reviewer"}}});
+  people.push_back({{"id", "D1"}, {"name", "吴科长"}, {"org", "yubei-amr"}, {"roles", {"district"}}});
+  people.push_back({{"id", "D2"}, {"name", "郑科长"}, {"org", "jiangbei-amr"}, {"roles", {"district"}}});
+  people.push_back({{"id", "A1"}, {"name", "系统管理员"}, {"org", "cq-it"}, {"roles", {"reviewer"}}});
+  return {{"people", people}};
+}
+
+struct World {
+  testing::TempDir dir;
+  std::unique_ptr<loopback::CourierService> courier;
+  std::map<std::string, std::string> token;     // login -> API token
+  std::map<std::string, std::string> password;  // login -> first password
+  std::string sampler;                          // a drawn sampler of CQ-S1
+  std::string other_sampler;                    // a sampler drawn for neither case
+  std::string unboxing;                         // recording id of CQ-S1's unboxing
+  std::string video_sha256;
+  std::uint64_t video_size = 0;
+  std::int64_t big_evidence = 0;  // id of the 1 GB item
+  std::string big_sha256;
+  std::unique_ptr<server::Server> server;
+  std::vector<std::string> log;
+  std::mutex log_mutex;
+
+  fs::path data() const { return dir.path() / "data"; }
+
+  ProcessResult run(std::vector<std::string> args, const std::string& as = "") {
+    std::vector<std::string> argv = {NETSAMPLE_BIN, "--data", data().string()};
+    if (!as.empty()) argv.insert(argv.end(), {"--as", as});
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessResult result = testing::run_process(argv);
+    if (result.exit_code != 0) ADD_FAILURE() << "netsample " << args[0] << ": " << result.err;
+    return result;
+  }
+  fs::path write(const std::string& name, const json& doc) {
+    testing::write_text(dir.path() / name, doc.dump());
+    return dir.path() / name;
+  }
+};
+
+World* world = nullptr;
+
+void build_world() {
+  world = new World;
+  World& w = *world;
+  fs::create_directories(w.data());
+  w.courier = std::move(loopback::CourierService::start("NS-TEST", "test-key")).value();
+  testing::write_text(w.data() / "tracking.json",
+                      json{{"providers", {{"kd", {{"type", "kuaidi100"}, {"url", w.courier->url()}, {"customer", "NS-TEST"}, {"key", "test-key"}}}}},
+                           {"default_provider", "kd"}}
+                          .dump());
+  w.run({"roster", "add", "--file", w.write("roster.json", server_roster()).string()});
+  json first = testing::sample_case("CQ-S1");
+  first["district"] = "yubei-amr";
+  w.run({"case", "create", "--file", w.write("s1.json", first).string()});
+  w.run({"case", "create", "--file", w.write("s2.json", testing::sample_case("CQ-S2")).string()});
+  w.run({"case", "assign", "CQ-S1", "--tester", "L1"});
+  w.run({"case", "assign", "CQ-S1", "--reviewer", "R1"});
+  const json view = json::parse(w.run({"case", "show", "CQ-S1", "--json"}).out);
+  std::set<std::string> drawn;
+  for (const auto& p : view["people"])
+    if (p["role"] == "sampler") drawn.insert(p["id"].get<std::string>());
+  w.sampler = *drawn.begin();
+  w.other_sampler = "S9";  // of another unit's roster: never drawn for cq-amr's cases
+
+  // Bought, delivered, unboxed on an imported video with every Art 36 step, accepted.
+  w.run({"case", "event", "CQ-S1", "start_purchase"}, w.sampler);
+  w.run({"case", "event", "CQ-S1", "order_placed", "--file", w.write("order.json", {{"order_number", "DS-1"}}).string()}, w.sampler);
+  const UtcTime now = SystemClock().now();
+  auto shown = [&](int minutes_ago) { return format_beijing(now - std::chrono::minutes(minutes_ago)).substr(0, 19); };
+  w.courier->script("SF1234567890", {loopback::kuaidi100_answer(3, {{shown(3), "已收取快件"}, {shown(1), "快件已签收"}}, true)});
+  w.run({"track", "add", "CQ-S1", "--courier", "shunfeng", "--number", "SF1234567890"});
+  w.run({"track", "poll", "--once"});
+  const json made = json::parse(w.run({"unbox", "demo-video", "--out", (w.dir.path() / "unboxing.mp4").string(), "--number", "SF1234567890", "--json"}).out);
+  const json started = json::parse(
+      w.run({"unbox", "start", "--case", "CQ-S1", "--source", "file:" + (w.dir.path() / "unboxing.mp4").string(), "--json"}, w.sampler).out);
+  w.unboxing = "unboxing-" + std::to_string(started["id"].get<int>());
+  w.video_sha256 = started["video_sha256"];
+  w.video_size = fs::file_size(w.dir.path() / "unboxing.mp4");
+  for (const auto& scene : made["scenes"]) {
+    if (scene["step"] == "waybill") continue;
+    const double middle = (scene["from_s"].get<double>() + scene["to_s"].get<double>()) / 2;
+    w.run({"unbox", "mark", scene["step"], "--case", "CQ-S1", "--at", std::to_string(middle)}, w.sampler);
+  }
+
+  // Accounts and tokens for everyone; a party's account; the administrator.
+  auto runtime = std::move(runtime::Runtime::open(w.data())).value();
+  accounts::Accounts accounts(runtime->store());
+  const json roster = server_roster();
+  for (const auto& person : roster["people"]) {
+    const std::string id = person["id"];
+    auto issued = accounts.add_person(id, id == "A1", "os:test");
+    ASSERT_TRUE(issued.ok()) << issued.error().describe();
+    w.password[id] = issued->secret;
+    w.token[id] = accounts.create_token(id, std::nullopt, "os:test")->secret;
+  }
+  testing::write_text(w.dir.path() / "parties.json",
+                      json{{"parties", {{{"id", "jd"}, {"kind", "platform"}, {"name", "京东"}, {"platform", "jd"}, {"email", "notice@jd.example"}}}}}.dump());
+  w.run({"notices", "parties", "add", "--file", (w.dir.path() / "parties.json").string()});
+  ASSERT_TRUE(accounts.add_party("jd", "os:test").ok());
+  w.token["party:jd"] = accounts.create_token("party:jd", 30, "os:test")->secret;
+
+  // 1 GB of evidence, to stream.
+  const fs::path big = w.dir.path() / "big.bin";
+  {
+    std::ofstream out(big, std::ios::binary);
+    std::string block(1 << 20, '\0');
+    for (int i = 0; i < 1024; ++i) {
+      for (size_t j = 0; j < block.size(); j += 4096) block[j] = static_cast<char>(i + j / 4096);
+      out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    }
+  }
+  const auto view_id = runtime->cases().show("CQ-S1")->id;
+  auto item = runtime->store().add_evidence(view_id, "CQ-S1", big, "attachment", "os:test");
+  ASSERT_TRUE(item.ok()) << item.error().describe();
+  w.big_evidence = item->id;
+  w.big_sha256 = item->sha256;
+  fs::remove(big);
+
+  server::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.threads = 4;
+  options.max_body_bytes = 64 << 10;
+  options.access_log = [](const std::string& line) {
+    std::lock_guard lock(world->log_mutex);
+    world->log.push_back(line);
+  };
+  auto started_server = server::Server::start(w.data(), options);
+  ASSERT_TRUE(started_server.ok()) << started_server.error().describe();
+  w.server = std::move(started_server).value();
+}
+
+class Environment : public ::testing::Environment {
+ public:
+  void SetUp() override { build_world(); }
+  void TearDown() override {
+    delete world;
+    world = nullptr;
+  }
+};
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new Environment);
+
+httplib::Client client() {
+  httplib::Client c("127.0.0.1", world->server->port());
+  c.set_read_timeout(60, 0);
+  return c;
+}
+
+httplib::Headers bearer(const std::string& login) { return {{"Authorization", "Bearer " + world->token.at(login)}}; }
+
+httplib::Result get(const std::string& path, const std::string& login, httplib::Headers more = {}) {
+  httplib::Headers headers = login.empty() ? httplib::Headers{} : bearer(login);
+  headers.insert(more.begin(), more.end());
+  return client().Get(path, headers);
+}
+
+httplib::Result post(const std::string& path, const std::string& login, const json& body, httplib::Headers more = {}) {
+  httplib::Headers headers = login.empty() ? httplib::Headers{} : bearer(login);
+  headers.insert(more.begin(), more.end());
+  return client().Post(path, headers, body.dump(), "application/json");
+}
+
+json body_of(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
+
+// A path for each route pattern, with its placeholders filled for CQ-S1.
+std::string concrete(const std::string& pattern) {
+  std::string out = pattern;
+  const std::map<std::string, std::string> values = {{"{number}", "CQ-S1"}, {"{id}", world->unboxing}, {"{event}", "report_conforming"},
+                                                     {"{name}", "x.png"},   {"{notice}", "1"},        {"{login}", "S1"}};
+  for (const auto& [key, value] : values)
+    for (size_t at; (at = out.find(key)) != std::string::npos;) out.replace(at, key.size(), value);
+  if (pattern == "/api/evidence/{id}") out = "/api/evidence/" + std::to_string(world->big_evidence);
+  return out;
+}
+
+httplib::Result request(const std::string& method, const std::string& path, const httplib::Headers& headers, const std::string& body = "{}") {
+  auto c = client();
+  if (method == "GET") return c.Get(path, headers);
+  if (method == "DELETE") return c.Delete(path, headers);
+  if (method == "PUT") return c.Put(path, headers, body, "application/json");
+  return c.Post(path, headers, body, "application/json");
+}
+
+TEST(Server, EveryRouteIsInTheOpenApiDocumentAndEveryDocumentedRouteExists) {
+  const json doc = json::parse(server::openapi_document());
+  ASSERT_EQ(doc["openapi"].get<std::string>().substr(0, 2), "3.");
+  std::set<std::string> served, documented;
+  for (const auto& r : server::route_table()) served.insert(r.method + " " + r.pattern);
+  for (const auto& [path, operations] : doc["paths"].items())
+    for (const auto& [method, op] : operations.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert(upper + " " + path);
+      EXPECT_TRUE(op.contains("responses")) << path;
+    }
+  EXPECT_EQ(served, documented);
+  // The document served is that document.
+  auto r = get("/api/openapi.json", "");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body), doc);
+  for (const char* fixed : {"GET /healthz", "GET /metrics", "GET /api/cases", "GET /api/cases/{number}", "GET /api/cases/{number}/recordings",
+                            "GET /api/recordings/{id}/video", "GET /api/recordings/{id}/chapters.vtt", "POST /api/cases/{number}/events/{event}"})
+    EXPECT_TRUE(served.count(fixed)) << fixed;
+}
+
+TEST(Server, EveryRouteRefusesNoOrAWrongCredentialWith401) {
+  for (const auto& route : server::route_table()) {
+    if (route.access == "anyone") continue;
+    const std::string path = concrete(route.pattern);
+    auto none = request(route.method, path, {});
+    ASSERT_TRUE(none) << path;
+    EXPECT_EQ(none->status, 401) << route.method << " " << path;
+    EXPECT_EQ(body_of(none)["error"]["code"], "unauthenticated") << path;
+    EXPECT_TRUE(none->has_header("WWW-Authenticate"));
+    auto wrong = request(route.method, path, {{"Authorization", "Bearer nst_" + std::string(64, '0')}});
+    EXPECT_EQ(wrong->status, 401) << route.method << " " << path;
+    auto garbage = request(route.method, path, {{"Cookie", "netsample_session=forged"}});
+    EXPECT_EQ(garbage->status, 401) << route.method << " " << path;
+  }
+}
+
+TEST(Server, OutsideTheirScopeEveryCaseRouteIs404LikeACaseThatDoesNotExist) {
+  const std::vector<std::string> outsiders = {"L2", "R2", "D2", "O9", world->other_sampler, "party:jd"};
+  for (const auto& route : server::route_table()) {
+    const bool of_a_case = route.pattern.find("{number}") != std::string::npos || route.pattern.find("{id}") != std::string::npos ||
+                           route.pattern.find("/api/notices/") == 0;
+    if (!of_a_case || route.access != "signed_in") continue;
+    for (const auto& login : outsiders) {
+      auto r = request(route.method, concrete(route.pattern), bearer(login));
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 404) << login << " " << route.method << " " << concrete(route.pattern) << " " << r->body;
+    }
+  }
+  // The same answer as for a case that does not exist: nothing tells the one from the other.
+  auto hidden = get("/api/cases/CQ-S1", "L2");
+  auto missing = get("/api/cases/CQ-NONE", "L2");
+  EXPECT_EQ(body_of(hidden)["error"]["code"], body_of(missing)["error"]["code"]);
+  auto list = get("/api/cases", "L2");
+  EXPECT_EQ(body_of(list)["total"], 0);
+}
+
+TEST(Server, EachRoleSeesItsOwnCases) {
+  auto numbers = [](const std::string& login) {
+    std::set<std::string> out;
+    const json page = body_of(get("/api/cases", login));
+    for (const auto& item : page["items"]) out.insert(item["number"]);
+    return out;
+  };
+  using Set = std::set<std::string>;
+  EXPECT_EQ(numbers("O1"), (Set{"CQ-S1", "CQ-S2"}));   // its organization's
+  EXPECT_EQ(numbers("A1"), (Set{"CQ-S1", "CQ-S2"}));   // an administrator: all
+  EXPECT_EQ(numbers(world->sampler).count("CQ-S1"), 1u);  // drawn for it
+  EXPECT_EQ(numbers("L1"), (Set{"CQ-S1"}));            // assigned to test it
+  EXPECT_EQ(numbers("R1"), (Set{"CQ-S1"}));            // given it to review
+  EXPECT_EQ(numbers("D1"), (Set{"CQ-S1"}));            // its district bureau (Art 63)
+  EXPECT_EQ(numbers("D2"), Set{});
+  EXPECT_EQ(numbers("party:jd"), Set{});               // a platform sees only what was published to it
+  for (const char* login : {"O1", "L1", "R1", "D1"}) {
+    auto r = get("/api/cases/CQ-S1", login);
+    EXPECT_EQ(r->status, 200) << login;
+  }
+  auto shown = body_of(get("/api/cases/CQ-S1", "L1"));
+  EXPECT_EQ(shown["number"], "CQ-S1");
+  EXPECT_TRUE(shown.contains("available_events"));
+  auto published = get("/api/published", "party:jd");
+  EXPECT_EQ(published->status, 200);
+  EXPECT_EQ(get("/api/published", "O1")->status, 404);
+  auto paged = body_of(get("/api/cases?limit=1&offset=1", "O1"));
+  EXPECT_EQ(paged["total"], 2);
+  EXPECT_EQ(paged["items"].size(), 1u);
+  EXPECT_EQ(body_of(get("/api/cases?q=CQ-S2", "O1"))["items"][0]["number"], "CQ-S2");
+  EXPECT_EQ(get("/api/cases?limit=0", "O1")->status, 400);
+  EXPECT_EQ(body_of(get("/api/cases?state=nowhere", "O1"))["error"]["field"], "state");
+}
+
+TEST(Server, AdministratorRoutesAreForbiddenToOthers) {
+  for (const auto& route : server::route_table()) {
+    if (route.access != "admin") continue;
+    auto r = request(route.method, concrete(route.pattern), bearer("O1"), "{\"people\": []}");
+    EXPECT_EQ(r->status, 403) << route.pattern;
+    EXPECT_EQ(body_of(r)["error"]["code"], "forbidden");
+  }
+  EXPECT_EQ(get("/metrics", "A1")->status, 200);
+  auto verified = body_of(get("/api/audit/verify", "A1"));
+  EXPECT_TRUE(verified.contains("chain")) << verified.dump();
+}
+
+TEST(Server, LifecycleEventsAreTheCommandLinesWithItsRolesAndErrors) {
+  // CQ-S2 is planned: only its drawn sampler may start the purchase (Art 20); the error names the rule.
+  auto lifecycle = body_of(get("/api/lifecycle", "O1"));
+  EXPECT_FALSE(lifecycle["transitions"].empty());
+  auto refused = post("/api/cases/CQ-S2/events/start_purchase", "O1", json::object());
+  EXPECT_EQ(refused->status, 409) << refused->body;
+  EXPECT_EQ(body_of(refused)["error"]["code"], "refused_by_rule");
+  auto unknown = post("/api/cases/CQ-S2/events/fly_away", "O1", json::object());
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_EQ(body_of(unknown)["error"]["field"], "event");
+  auto malformed = client().Post("/api/cases/CQ-S2/events/start_purchase", bearer("O1"), "{not json", "application/json");
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_EQ(body_of(malformed)["error"]["code"], "malformed_json");
+  auto not_object = client().Post("/api/cases/CQ-S2/assign", bearer("O1"), "[1, 2]", "application/json");
+  EXPECT_EQ(body_of(not_object)["error"]["code"], "wrong_type");
+  auto wrong_type = post("/api/cases/CQ-S2/assign", "O1", {{"tester", 7}});
+  EXPECT_EQ(wrong_type->status, 400);
+  EXPECT_EQ(body_of(wrong_type)["error"]["field"], "tester");
+  // Art 16: a sampler of the case is never its tester; the article comes with the error.
+  const json s2 = body_of(get("/api/cases/CQ-S2", "O1"));
+  std::string s2_sampler;
+  for (const auto& p : s2["people"])
+    if (p["role"] == "sampler") s2_sampler = p["id"];
+  auto art16 = post("/api/cases/CQ-S2/assign", "O1", {{"tester", s2_sampler}});
+  EXPECT_EQ(art16->status, 409);
+  EXPECT_EQ(body_of(art16)["error"]["article"], 16) << art16->body;
+  auto form = client().Post("/api/cases/CQ-S2/assign", bearer("O1"), "tester=L2", "application/x-www-form-urlencoded");
+  EXPECT_EQ(form->status, 400);
+  EXPECT_EQ(body_of(form)["error"]["field"], "Content-Type");
+  auto started = post("/api/cases/CQ-S2/events/start_purchase", s2_sampler, json::object());
+  EXPECT_EQ(started->status, 200) << started->body;
+  EXPECT_EQ(body_of(started)["state"], "purchasing");
+  // Never a stack trace or an exception's text: every error body is the one JSON form.
+  for (const auto* r : {&refused, &unknown, &malformed, &wrong_type, &art16}) {
+    const json e = body_of(*r)["error"];
+    EXPECT_TRUE(e.contains("code") && e.contains("field") && e.contains("message") && e.contains("article")) << (*r)->body;
+  }
+}
+
+TEST(Server, OversizeBodiesAre413AndPathsCannotClimbOutOfTheirRoute) {
+  const std::string big(100 << 10, 'x');
+  auto r = client().Post("/api/cases", bearer("O1"), "{\"x\": \"" + big + "\"}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(body_of(r)["error"]["code"], "too_large");
+  const std::vector<std::string> climbing = {"/api/recordings/" + world->unboxing + "/stills/..%2F..%2F..%2Fnetsample.db",
+                                             "/api/recordings/" + world->unboxing + "/stills/%2e%2e", "/api/recordings/../../netsample.db",
+                                             "/api/evidence/..%2F1", "/api/recordings/purchase-1%00/video", "/api/recordings/unboxing-0/video"};
+  for (const std::string& path : climbing) {
+    auto climbed = get(path, "O1");
+    ASSERT_TRUE(climbed) << path;
+    EXPECT_EQ(climbed->status, 404) << path << " " << climbed->body;
+  }
+}
+
+TEST(Server, BrowserSessionsNeedTheCsrfTokenToChangeAnythingAndSignInIsRateLimited) {
+  auto c = client();
+  auto bad = c.Post("/api/session", json{{"login", "O1"}, {"password", "wrong"}}.dump(), "application/json");
+  EXPECT_EQ(bad->status, 401);
+  auto signed_in = c.Post("/api/session", json{{"login", "O1"}, {"password", world->password["O1"]}}.dump(), "application/json");
+  ASSERT_EQ(signed_in->status, 200) << signed_in->body;
+  const std::string cookie_header = signed_in->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie_header.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie_header.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(cookie_header.find("Max-Age="), std::string::npos);
+  EXPECT_EQ(cookie_header.find("Secure"), std::string::npos);  // no TLS here
+  const std::string cookie = cookie_header.substr(0, cookie_header.find(';'));
+  const std::string csrf = body_of(signed_in)["csrf_token"];
+  EXPECT_FALSE(csrf.empty());
+  auto me = c.Get("/api/session", {{"Cookie", cookie}});
+  EXPECT_EQ(me->status, 200);
+  EXPECT_EQ(body_of(me)["login"], "O1");
+  // Every change without the token is 403, whatever the route.
+  for (const auto& route : server::route_table()) {
+    if (route.method == "GET" || route.access == "anyone") continue;
+    auto r = request(route.method, concrete(route.pattern), {{"Cookie", cookie}});
+    EXPECT_EQ(r->status, 403) << route.method << " " << route.pattern;
+    if (route.access != "admin") {
+      EXPECT_EQ(body_of(r)["error"]["field"], "X-CSRF-Token") << route.pattern;
+    }
+  }
+  auto with_token = c.Post("/api/cases/CQ-S2/assign", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}, json{{"reviewer", "R2"}}.dump(), "application/json");
+  EXPECT_EQ(with_token->status, 200) << with_token->body;
+  auto out = c.Delete("/api/session", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(out->status, 204);
+  EXPECT_EQ(c.Get("/api/session", {{"Cookie", cookie}})->status, 401);  // signed out means the cookie is dead
+
+  // Five wrong passwords for a login, then 429 with Retry-After, even for the right one.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(c.Post("/api/session", json{{"login", "L2"}, {"password", "guess"}}.dump(), "application/json")->status, 401);
+  auto limited = c.Post("/api/session", json{{"login", "L2"}, {"password", world->password["L2"]}}.dump(), "application/json");
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_TRUE(limited->has_header("Retry-After"));
+  EXPECT_EQ(body_of(limited)["error"]["code"], "rate_limited");
+}
+
+TEST(Server, RecordingsListTheirVideoAndChaptersAndTheVideoIsEvidenceWithRangesAndEntityTags) {
+  auto list = body_of(get("/api/cases/CQ-S1/recordings", "R1"));
+  ASSERT_EQ(list["items"].size(), 1u) << list.dump();
+  const json item = list["items"][0];
+  EXPECT_EQ(item["id"], world->unboxing);
+  EXPECT_EQ(item["kind"], "unboxing");
+  const std::string video = item["video"], chapters = item["chapters"];
+  auto vtt = get(chapters, "R1");
+  EXPECT_EQ(vtt->status, 200);
+  EXPECT_EQ(vtt->get_header_value("Content-Type").substr(0, 8), "text/vtt");
+  EXPECT_EQ(vtt->body.substr(0, 6), "WEBVTT");
+  for (const char* step : {"快递包装", "快递单据", "样品包装", "样品标识"}) EXPECT_NE(vtt->body.find(step), std::string::npos) << vtt->body;
+
+  const std::uint64_t size = world->video_size;
+  const std::string etag = "\"" + world->video_sha256 + "\"";
+  auto whole = get(video, "R1");
+  ASSERT_EQ(whole->status, 200);
+  EXPECT_EQ(whole->body.size(), size);
+  EXPECT_EQ(sha256_hex(whole->body), world->video_sha256);
+  EXPECT_EQ(whole->get_header_value("ETag"), etag);
+  EXPECT_EQ(whole->get_header_value("Accept-Ranges"), "bytes");
+  EXPECT_EQ(whole->get_header_value("Content-Type"), "video/mp4");
+
+  auto range = [&](const std::string& value, httplib::Headers more = {}) {
+    more.emplace("Range", value);
+    return get(video, "R1", more);
+  };
+  auto first = range("bytes=0-99");
+  EXPECT_EQ(first->status, 206);
+  EXPECT_EQ(first->body, whole->body.substr(0, 100));
+  EXPECT_EQ(first->get_header_value("Content-Range"), "bytes 0-99/" + std::to_string(size));
+  auto from = range("bytes=" + std::to_string(size - 10) + "-");
+  EXPECT_EQ(from->status, 206);
+  EXPECT_EQ(from->body, whole->body.substr(size - 10));
+  auto suffix = range("bytes=-250");
+  EXPECT_EQ(suffix->body, whole->body.substr(size - 250));
+  EXPECT_EQ(suffix->get_header_value("Content-Range"), "bytes " + std::to_string(size - 250) + "-" + std::to_string(size - 1) + "/" + std::to_string(size));
+  auto past_end = range("bytes=10-" + std::to_string(size + 1000));
+  EXPECT_EQ(past_end->status, 206);
+  EXPECT_EQ(past_end->body.size(), size - 10);
+  auto beyond = range("bytes=" + std::to_string(size) + "-");
+  EXPECT_EQ(beyond->status, 416);
+  EXPECT_EQ(beyond->get_header_value("Content-Range"), "bytes */" + std::to_string(size));
+  EXPECT_EQ(range("bytes=-0")->status, 416);
+  EXPECT_EQ(range("bytes=0-1,5-9")->status, 200);  // several ranges: the whole file
+  EXPECT_EQ(range("bytes=9-3")->status, 200);      // invalid: ignored
+  EXPECT_EQ(range("items=0-5")->status, 200);
+  auto not_modified = get(video, "R1", {{"If-None-Match", etag}});
+  EXPECT_EQ(not_modified->status, 304);
+  EXPECT_TRUE(not_modified->body.empty());
+  EXPECT_EQ(get(video, "R1", {{"If-None-Match", "W/" + etag + ", \"other\""}})->status, 304);
+  EXPECT_EQ(get(video, "R1", {{"If-None-Match", "\"other\""}})->status, 200);
+  EXPECT_EQ(range("bytes=0-9", {{"If-Range", etag}})->status, 206);
+  EXPECT_EQ(range("bytes=0-9", {{"If-Range", "\"stale\""}})->status, 200);
+  auto head = client().Head(video, bearer("R1"));
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->get_header_value("Content-Length"), std::to_string(size));
+
+  // The stills the recording lists, by name only.
+  const json shown = body_of(get("/api/recordings/" + world->unboxing, "R1"));
+  ASSERT_FALSE(shown["stills"].empty()) << shown.dump();
+  auto still = get(shown["stills"][0]["url"], "R1");
+  EXPECT_EQ(still->status, 200);
+  EXPECT_EQ(still->body.substr(1, 3), "PNG");
+  EXPECT_EQ(get("/api/recordings/" + world->unboxing + "/stills/netsample.db", "R1")->status, 404);
+
+  // Every viewing is in the audit log: who, what, when.
+  const std::string audit = testing::sql_text(world->data() / "netsample.db",
+                                              "SELECT group_concat(actor || ' ' || json_extract(payload, '$.what'), ';') FROM audit_log WHERE action = 'evidence.read'");
+  EXPECT_NE(audit.find("R1 video"), std::string::npos) << audit;
+  EXPECT_NE(audit.find("R1 still"), std::string::npos) << audit;
+}
+
+TEST(Server, AnIndependentPlayerReadsAndSeeksTheVideoWithAToken) {
+  const std::string url = world->server->base_url() + "/api/recordings/" + world->unboxing + "/video";
+  const std::string header = "Authorization: Bearer " + world->token.at("R1") + "\r\n";
+  const ProcessResult probe = testing::run_process({"/usr/bin/ffprobe", "-v", "error", "-headers", header, "-show_entries", "format=duration", "-of", "json", url});
+  ASSERT_EQ(probe.exit_code, 0) << probe.err;
+  EXPECT_NEAR(std::stod(json::parse(probe.out)["format"]["duration"].get<std::string>()), 15.0, 0.5) << probe.out;
+  const fs::path frame = world->dir.path() / "seek.png";
+  const ProcessResult seek = testing::run_process({"/usr/bin/ffmpeg", "-v", "error", "-headers", header, "-ss", "11", "-i", url, "-frames:v", "1", "-y", frame.string()});
+  ASSERT_EQ(seek.exit_code, 0) << seek.err;
+  EXPECT_GT(fs::file_size(frame), 1000u);
+  const ProcessResult no_token = testing::run_process({"/usr/bin/ffprobe", "-v", "error", url});
+  EXPECT_NE(no_token.exit_code, 0);
+}
+
+TEST(Server, ReviewersRecordFindingsAndVerdictsThatChangeNoEvidence) {
+  const std::string base = "/api/recordings/" + world->unboxing;
+  auto finding = post(base + "/findings", "R1", {{"media_ms", 5200}, {"severity", "major"}, {"note", "面单一角被手遮挡"}});
+  EXPECT_EQ(finding->status, 201) << finding->body;
+  auto not_reviewer = post(base + "/findings", world->sampler, {{"media_ms", 1}, {"severity", "info"}, {"note", "自查"}});
+  EXPECT_EQ(not_reviewer->status, 409);
+  EXPECT_EQ(post(base + "/findings", "R1", {{"media_ms", 999999999}, {"severity", "info"}, {"note", "x"}})->status, 400);
+  EXPECT_EQ(body_of(post(base + "/findings", "R1", {{"media_ms", 10}, {"severity", "grave"}, {"note", "x"}}))["error"]["field"], "severity");
+  auto no_reason = post(base + "/verdict", "R1", {{"verdict", "doubts"}});
+  EXPECT_EQ(no_reason->status, 400);
+  EXPECT_EQ(body_of(no_reason)["error"]["field"], "reasons");
+  EXPECT_EQ(post(base + "/verdict", "R1", {{"verdict", "doubts"}, {"reasons", {"面单遮挡"}}})->status, 201);
+  EXPECT_EQ(post(base + "/verdict", "R1", {{"verdict", "no_doubts"}})->status, 201);
+  const json reviews = body_of(get("/api/cases/CQ-S1/reviews", "O1"));
+  ASSERT_EQ(reviews["findings"].size(), 1u);
+  EXPECT_EQ(reviews["findings"][0]["media_ms"], 5200);
+  ASSERT_EQ(reviews["verdicts"].size(), 2u);
+  EXPECT_FALSE(reviews["verdicts"][0]["current"].get<bool>());
+  EXPECT_TRUE(reviews["verdicts"][1]["current"].get<bool>());
+  const json shown = body_of(get(base, "R1"));
+  EXPECT_EQ(shown["review"]["findings"].size(), 1u);
+  // Audited, and the evidence is as it was.
+  auto audit = body_of(get("/api/cases/CQ-S1/audit", "O1"));
+  int review_rows = 0;
+  for (const auto& row : audit["rows"]) review_rows += row["action"].get<std::string>().starts_with("review.") ? 1 : 0;
+  EXPECT_EQ(review_rows, 3);
+  auto verify = body_of(get("/api/audit/verify", "A1"));
+  EXPECT_TRUE(verify["chain"]["intact"].get<bool>()) << verify.dump();
+  EXPECT_EQ(sha256_hex(get(shown["video"], "R1")->body), world->video_sha256);
+}
+
+// The resident memory of this process (server and client both), in KiB.
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+TEST(Server, AGigabyteStreamsWithFlatMemory) {
+  const long before = rss_kib();
+  long highest = before;
+  std::uint64_t received = 0, next_sample = 0;
+  Sha256 hash;
+  auto c = client();
+  auto r = c.Get("/api/evidence/" + std::to_string(world->big_evidence), bearer("O1"), [&](const char* data, size_t length) {
+    received += length;
+    hash.update(std::string_view(data, length));
+    if (received >= next_sample) {
+      highest = std::max(highest, rss_kib());
+      next_sample += 32 << 20;
+    }
+    return true;
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(received, 1ull << 30);
+  EXPECT_EQ(to_hex(hash.finish()), world->big_sha256);
+  const long grown_mib = (highest - before) / 1024;
+  EXPECT_LT(grown_mib, 64) << "the server and this client together grew by " << grown_mib << " MiB streaming 1 GiB";
+  auto tail = get("/api/evidence/" + std::to_string(world->big_evidence), "O1", {{"Range", "bytes=1073741000-"}});
+  EXPECT_EQ(tail->status, 206);
+  EXPECT_EQ(tail->body.size(), 824u);
+}
+
+int connect_to(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST(Server, TwoHundredIdleKeepAliveConnectionsDoNotStarveANewRequest) {
+  std::vector<int> idle;
+  const std::string healthz = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n";
+  for (int i = 0; i < 200; ++i) {
+    const int fd = connect_to(world->server->port());
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, healthz.data(), healthz.size()), static_cast<ssize_t>(healthz.size()));
+    char answer[1024];
+    ASSERT_GT(::read(fd, answer, sizeof answer), 0);  // answered, and now held open doing nothing
+    idle.push_back(fd);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto r = get("/api/cases/CQ-S1", "O1");
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(took.count(), 100) << "a new request waited " << took.count() << " ms behind 200 idle connections";
+  const std::string metrics = get("/metrics", "A1")->body;
+  EXPECT_NE(metrics.find("netsample_http_open_connections"), std::string::npos);
+  for (int fd : idle) ::close(fd);
+}
+
+TEST(Server, MetricsCountRequestsByRouteAndStatusAndTheAccessLogHasALinePerRequest) {
+  get("/api/cases/CQ-S1", "O1");
+  get("/api/cases/CQ-NONE", "O1");
+  const std::string metrics = get("/metrics", "A1")->body;
+  EXPECT_NE(metrics.find("netsample_http_requests_total{method=\"GET\",route=\"/api/cases/{number}\",status=\"200\"}"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("route=\"/api/cases/{number}\",status=\"404\""), std::string::npos);
+  EXPECT_NE(metrics.find("netsample_http_request_duration_seconds_bucket{route=\"/api/cases/{number}\",le=\"+Inf\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("netsample_evidence_bytes_served_total "), std::string::npos);
+  std::lock_guard lock(world->log_mutex);
+  ASSERT_FALSE(world->log.empty());
+  const json line = json::parse(world->log.back());
+  for (const char* key : {"at", "method", "path", "route", "status", "ms", "login", "remote"}) EXPECT_TRUE(line.contains(key)) << line.dump();
+  for (const auto& text : world->log) EXPECT_EQ(text.find("nst_"), std::string::npos) << "a token in the access log: " << text;
+  auto health = body_of(get("/healthz", ""));
+  EXPECT_EQ(health["status"], "ok");
+}
+
+TEST(Server, SigtermLetsADownloadInFlightFinish) {
+  const int port = testing::free_port(SOCK_STREAM);
+  testing::Child serve({NETSAMPLE_BIN, "--data", world->data().string(), "serve", "--listen", "127.0.0.1:" + std::to_string(port)},
+                       world->dir.path() / "serve.log");
+  int fd = -1;
+  for (int i = 0; i < 100 && fd < 0; ++i) {
+    fd = connect_to(static_cast<std::uint16_t>(port));
+    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GE(fd, 0) << "netsample serve did not start";
+  const std::string request = "GET /api/evidence/" + std::to_string(world->big_evidence) + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                              world->token.at("O1") + "\r\nRange: bytes=0-67108863\r\n\r\n";
+  ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string buffer(1 << 16, '\0');
+  std::uint64_t received = 0;
+  ssize_t n = ::read(fd, buffer.data(), buffer.size());  // the download is under way
+  ASSERT_GT(n, 0);
+  received += static_cast<std::uint64_t>(n);
+  serve.signal(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  while ((n = ::read(fd, buffer.data(), buffer.size())) > 0) received += static_cast<std::uint64_t>(n);
+  ::close(fd);
+  EXPECT_GT(received, 64u << 20);  // every byte of the range and the headers
+  EXPECT_EQ(serve.wait(std::chrono::seconds(30)), 0);
+  EXPECT_LT(connect_to(static_cast<std::uint16_t>(port)), 0);  // and it is gone
+}
+
+}  // namespace
+}  // namespace netsample
