@@ -16,7 +16,7 @@ PACKAGES=(
   fonts-noto-cjk xvfb chromium tesseract-ocr
   libpango1.0-dev libcairo2-dev poppler-utils
   libopencv-dev libzxing-dev zbar-tools
-  libmicrohttpd-dev libargon2-dev ffmpeg
+  libmicrohttpd-dev libargon2-dev libzip-dev ffmpeg
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api.h"
+#include "netsample/bundle/bundle.h"
 #include "netsample/core/json_fields.h"
 #include "netsample/notices/document.h"
 
@@ -163,6 +164,22 @@ Result<Response> evidence_file(Call& call) {
   return serve_evidence(call, *item, "evidence");
 }
 
+// The evidence bundle, made for this request and sent from an unlinked file (nothing is left behind).
+Result<Response> export_bundle(Call& call) {
+  const std::string& number = call.param("number");
+  NETSAMPLE_TRY(require_case(call, number));
+  NETSAMPLE_TRY(require_person(call));
+  const fs::path dir = call.runtime.data_dir() / "exports";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const fs::path file = dir / (number + "-" + accounts::random_hex(8) + ".zip");
+  NETSAMPLE_ASSIGN(bundle::ExportResult made, bundle::export_case(call.runtime, number, file, call.who().actor()));
+  auto response = file_response(call.request, file.string(), made.size, made.sha256, "application/zip", number + "-证据包.zip");
+  fs::remove(file, ec);  // the open descriptor keeps the bytes until they are sent
+  if (response.ok()) response->evidence_bytes = response->file ? response->file->length : 0;
+  return response;
+}
+
 // A party's account: the notices addressed to it, and nothing else (Art 62).
 Result<std::vector<notices::NoticeStatus>> published_to(Call& call) {
   if (!call.who().account.party_id) return make_error(ErrorCode::not_found, "path", "只有收件方（平台、网络监管部门）的账号有此列表");
@@ -228,6 +245,7 @@ void add_process_routes(std::vector<Route>& out) {
   out.push_back({"POST", "/api/notices/{notice}/posted", Access::signed_in, [](Call& call) { return mark_mail(call, "posted"); }});
   out.push_back({"POST", "/api/notices/{notice}/received", Access::signed_in, [](Call& call) { return mark_mail(call, "received"); }});
   out.push_back({"POST", "/api/notices/{notice}/returned", Access::signed_in, [](Call& call) { return mark_mail(call, "returned"); }});
+  out.push_back({"GET", "/api/cases/{number}/export", Access::signed_in, export_bundle});
   out.push_back({"GET", "/api/published", Access::signed_in, published});
   out.push_back({"GET", "/api/published/{notice}/document", Access::signed_in, published_document});
 }

@@ -128,8 +128,8 @@ Result<ChainReport> AuditLog::verify() {
 
 Result<std::vector<AuditRecord>> AuditLog::records(const std::optional<std::string>& case_number) {
   NETSAMPLE_ASSIGN(Statement stmt,
-                   db_->prepare("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM audit_log "
-                                "WHERE ?1 IS NULL OR case_number = ?1 ORDER BY seq"));
+                   db_->prepare(std::string("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM audit_log ") +
+                                (case_number ? "WHERE case_number = ?1 " : "WHERE ?1 IS NULL ") + "ORDER BY seq"));
   stmt.bind(1, case_number);
   std::vector<AuditRecord> out;
   for (;;) {

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <unordered_map>
+
 #include "migrations.h"
 
 namespace netsample::store {
@@ -11,8 +13,45 @@ Error sqlite_error(sqlite3* db, std::string_view doing) {
                     std::string("数据库错误：") + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
-void Statement::Finalize::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+// Idle prepared statements of one connection, by their SQL text.
+class StatementCache {
+ public:
+  static constexpr size_t kLimit = 256;
+  ~StatementCache() {
+    for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
+  }
+  sqlite3_stmt* take(std::string_view sql) {
+    auto it = idle_.find(std::string(sql));
+    if (it == idle_.end()) return nullptr;
+    sqlite3_stmt* stmt = it->second;
+    idle_.erase(it);
+    return stmt;
+  }
+  void give_back(sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    const char* sql = sqlite3_sql(stmt);
+    if (idle_.size() >= kLimit || !sql) {
+      sqlite3_finalize(stmt);
+      return;
+    }
+    idle_.emplace(sql, stmt);
+  }
+
+ private:
+  std::unordered_multimap<std::string, sqlite3_stmt*> idle_;
+};
+
+void Statement::Finalize::operator()(sqlite3_stmt* stmt) const {
+  if (cache) cache->give_back(stmt);
+  else sqlite3_finalize(stmt);
+}
 void Database::Close::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+
+Database::Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)), cache_(std::make_unique<StatementCache>()) {}
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
+Database::~Database() = default;
 
 Statement& Statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(stmt_.get(), index, value);
@@ -74,10 +113,12 @@ Result<Database> Database::open(const std::filesystem::path& file) {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+  if (sqlite3_stmt* kept = cache_->take(sql)) return Statement(kept, db_.get(), cache_.get());
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK)
+  // The text must be the statement alone (sqlite3_sql gives it back as the cache's key).
+  if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
     return sqlite_error(db_.get(), sql);
-  return Statement(stmt, db_.get());
+  return Statement(stmt, db_.get(), cache_.get());
 }
 
 Status Database::exec(std::string_view sql) {

@@ -279,6 +279,12 @@ ALTER TABLE cases ADD COLUMN district TEXT;   -- the district bureau that handle
 -- the service streams. NULL for items stored before.
 ALTER TABLE evidence ADD COLUMN source TEXT;
 CREATE INDEX evidence_by_source ON evidence (source);
+-- A case's rows by its id: the service reads one case at a time among thousands (these tables had none).
+CREATE INDEX deadlines_by_case ON deadlines (case_id, id);
+CREATE INDEX outbox_by_case ON outbox (case_id, id);
+CREATE INDEX purchase_sessions_by_case ON purchase_sessions (case_id, seq);
+CREATE INDEX unboxing_sessions_by_case ON unboxing_sessions (case_id, seq);
+CREATE INDEX parcels_by_case ON parcels (case_id, id);
 
 -- Reviewers join samplers and testers as people of a case (SQLite cannot change a CHECK in place).
 CREATE TABLE case_people_v8 (

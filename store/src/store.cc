@@ -92,9 +92,9 @@ Result<std::optional<EvidenceItem>> Store::evidence_item(std::int64_t evidence_i
 }
 
 Result<std::vector<EvidenceItem>> Store::list_evidence(const std::optional<std::string>& case_number) {
-  NETSAMPLE_ASSIGN(Statement stmt, db_.prepare("SELECT e.id, c.number, e.sha256, e.size, e.kind, e.name, e.added_utc_us, e.source "
-                                               "FROM evidence e JOIN cases c ON c.id = e.case_id "
-                                               "WHERE ?1 IS NULL OR c.number = ?1 ORDER BY e.id"));
+  NETSAMPLE_ASSIGN(Statement stmt, db_.prepare(std::string("SELECT e.id, c.number, e.sha256, e.size, e.kind, e.name, e.added_utc_us, e.source "
+                                                           "FROM evidence e JOIN cases c ON c.id = e.case_id ") +
+                                               (case_number ? "WHERE c.number = ?1 " : "WHERE ?1 IS NULL ") + "ORDER BY e.id"));
   stmt.bind(1, case_number);
   std::vector<EvidenceItem> items;
   for (;;) {

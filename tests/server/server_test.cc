@@ -13,12 +13,15 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <zip.h>
 
 #include <fstream>
 #include <set>
 
 #include "netsample/accounts/accounts.h"
+#include "netsample/core/http.h"
 #include "netsample/core/sha256.h"
+#include "netsample/core/tsa.h"
 #include "netsample/runtime/runtime.h"
 #include "netsample/server/server.h"
 #include "netsample/testing/loopback.h"
@@ -50,6 +53,7 @@ json server_roster() {
 
 struct World {
   testing::TempDir dir;
+  testing::TestTsa tsa;
   std::unique_ptr<loopback::CourierService> courier;
   std::map<std::string, std::string> token;     // login -> API token
   std::map<std::string, std::string> password;  // login -> first password
@@ -57,6 +61,7 @@ struct World {
   std::string other_sampler;                    // a sampler drawn for neither case
   std::string unboxing;                         // recording id of CQ-S1's unboxing
   std::string video_sha256;
+  std::string still_name;  // one still of the unboxing
   std::uint64_t video_size = 0;
   std::int64_t big_evidence = 0;  // id of the 1 GB item
   std::string big_sha256;
@@ -86,6 +91,7 @@ void build_world() {
   world = new World;
   World& w = *world;
   fs::create_directories(w.data());
+  fs::copy_file(w.tsa.ca_file(), w.data() / "tsa-trust.pem");  // the TSA the unboxing is stamped by
   w.courier = std::move(loopback::CourierService::start("NS-TEST", "test-key")).value();
   testing::write_text(w.data() / "tracking.json",
                       json{{"providers", {{"kd", {{"type", "kuaidi100"}, {"url", w.courier->url()}, {"customer", "NS-TEST"}, {"key", "test-key"}}}}},
@@ -115,9 +121,12 @@ void build_world() {
   w.run({"track", "poll", "--once"});
   const json made = json::parse(w.run({"unbox", "demo-video", "--out", (w.dir.path() / "unboxing.mp4").string(), "--number", "SF1234567890", "--json"}).out);
   const json started = json::parse(
-      w.run({"unbox", "start", "--case", "CQ-S1", "--source", "file:" + (w.dir.path() / "unboxing.mp4").string(), "--json"}, w.sampler).out);
+      w.run({"unbox", "start", "--case", "CQ-S1", "--source", "file:" + (w.dir.path() / "unboxing.mp4").string(), "--tsa", w.tsa.url(), "--json"},
+            w.sampler)
+          .out);
   w.unboxing = "unboxing-" + std::to_string(started["id"].get<int>());
   w.video_sha256 = started["video_sha256"];
+  w.still_name = fs::path(started["steps"][0]["still"].get<std::string>()).filename().string();
   w.video_size = fs::file_size(w.dir.path() / "unboxing.mp4");
   for (const auto& scene : made["scenes"]) {
     if (scene["step"] == "waybill") continue;
@@ -152,8 +161,9 @@ void build_world() {
       out.write(block.data(), static_cast<std::streamsize>(block.size()));
     }
   }
-  const auto view_id = runtime->cases().show("CQ-S1")->id;
-  auto item = runtime->store().add_evidence(view_id, "CQ-S1", big, "attachment", "os:test");
+  // On the other case, so that CQ-S1's bundle stays small.
+  const auto view_id = runtime->cases().show("CQ-S2")->id;
+  auto item = runtime->store().add_evidence(view_id, "CQ-S2", big, "attachment", "os:test");
   ASSERT_TRUE(item.ok()) << item.error().describe();
   w.big_evidence = item->id;
   w.big_sha256 = item->sha256;
@@ -208,7 +218,7 @@ json body_of(const httplib::Result& r) { return json::parse(r->body, nullptr, fa
 std::string concrete(const std::string& pattern) {
   std::string out = pattern;
   const std::map<std::string, std::string> values = {{"{number}", "CQ-S1"}, {"{id}", world->unboxing}, {"{event}", "report_conforming"},
-                                                     {"{name}", "x.png"},   {"{notice}", "1"},        {"{login}", "S1"}};
+                                                     {"{name}", world->still_name}, {"{notice}", "1"},  {"{login}", "O1"}};
   for (const auto& [key, value] : values)
     for (size_t at; (at = out.find(key)) != std::string::npos;) out.replace(at, key.size(), value);
   if (pattern == "/api/evidence/{id}") out = "/api/evidence/" + std::to_string(world->big_evidence);
@@ -280,6 +290,26 @@ TEST(Server, OutsideTheirScopeEveryCaseRouteIs404LikeACaseThatDoesNotExist) {
   EXPECT_EQ(body_of(hidden)["error"]["code"], body_of(missing)["error"]["code"]);
   auto list = get("/api/cases", "L2");
   EXPECT_EQ(body_of(list)["total"], 0);
+}
+
+TEST(Server, EveryRouteAnswersSomeoneWhoMayUseIt) {
+  // The organizer of both cases for the routes of a case, the reviewer for a recording's review, the party for
+  // what was published to it, the administrator for the administrator's routes.
+  for (const auto& route : server::route_table()) {
+    if (route.pattern.find("{notice}") != std::string::npos) continue;  // this data directory owes no notice yet
+    std::string login = route.access == "admin" ? "A1" : "O1";
+    if (route.pattern.find("/findings") != std::string::npos || route.pattern.find("/verdict") != std::string::npos) login = "R1";
+    if (route.pattern == "/api/published") login = "party:jd";
+    if (route.method == "DELETE" || route.pattern == "/api/accounts") continue;  // signing out and new accounts: tested on their own
+    const std::string body = route.pattern.find("/findings") != std::string::npos ? R"({"media_ms": 100, "severity": "info", "note": "遍历"})"
+                             : route.pattern.find("/verdict") != std::string::npos ? R"({"verdict": "no_doubts"})"
+                             : route.pattern == "/api/roster"                    ? R"({"people": []})"
+                                                                                 : "{}";
+    auto r = request(route.method, concrete(route.pattern), bearer(login), body);
+    ASSERT_TRUE(r) << route.pattern;
+    EXPECT_TRUE(r->status != 401 && r->status != 403 && r->status != 404 && r->status < 500)
+        << login << " " << route.method << " " << concrete(route.pattern) << " -> " << r->status << " " << r->body.substr(0, 300);
+  }
 }
 
 TEST(Server, EachRoleSeesItsOwnCases) {
@@ -523,19 +553,27 @@ TEST(Server, ReviewersRecordFindingsAndVerdictsThatChangeNoEvidence) {
   EXPECT_EQ(body_of(no_reason)["error"]["field"], "reasons");
   EXPECT_EQ(post(base + "/verdict", "R1", {{"verdict", "doubts"}, {"reasons", {"面单遮挡"}}})->status, 201);
   EXPECT_EQ(post(base + "/verdict", "R1", {{"verdict", "no_doubts"}})->status, 201);
+  // Earlier tests may have left findings and verdicts of their own: look for these.
   const json reviews = body_of(get("/api/cases/CQ-S1/reviews", "O1"));
-  ASSERT_EQ(reviews["findings"].size(), 1u);
-  EXPECT_EQ(reviews["findings"][0]["media_ms"], 5200);
-  ASSERT_EQ(reviews["verdicts"].size(), 2u);
-  EXPECT_FALSE(reviews["verdicts"][0]["current"].get<bool>());
-  EXPECT_TRUE(reviews["verdicts"][1]["current"].get<bool>());
+  json mine;
+  for (const auto& f : reviews["findings"])
+    if (f["note"] == "面单一角被手遮挡") mine = f;
+  ASSERT_TRUE(mine.is_object()) << reviews.dump();
+  EXPECT_EQ(mine["media_ms"], 5200);
+  EXPECT_EQ(mine["reviewer"], "R1");
+  ASSERT_GE(reviews["verdicts"].size(), 2u);
+  const json last = reviews["verdicts"].back(), before = reviews["verdicts"][reviews["verdicts"].size() - 2];
+  EXPECT_EQ(last["verdict"], "no_doubts");
+  EXPECT_TRUE(last["current"].get<bool>());
+  EXPECT_EQ(before["verdict"], "doubts");
+  EXPECT_FALSE(before["current"].get<bool>());  // the reviewer's latest counts; the earlier one stays
   const json shown = body_of(get(base, "R1"));
-  EXPECT_EQ(shown["review"]["findings"].size(), 1u);
+  EXPECT_FALSE(shown["review"]["findings"].empty());
   // Audited, and the evidence is as it was.
   auto audit = body_of(get("/api/cases/CQ-S1/audit", "O1"));
   int review_rows = 0;
   for (const auto& row : audit["rows"]) review_rows += row["action"].get<std::string>().starts_with("review.") ? 1 : 0;
-  EXPECT_EQ(review_rows, 3);
+  EXPECT_EQ(review_rows, static_cast<int>(reviews["findings"].size() + reviews["verdicts"].size()));
   auto verify = body_of(get("/api/audit/verify", "A1"));
   EXPECT_TRUE(verify["chain"]["intact"].get<bool>()) << verify.dump();
   EXPECT_EQ(sha256_hex(get(shown["video"], "R1")->body), world->video_sha256);
@@ -653,6 +691,132 @@ TEST(Server, SigtermLetsADownloadInFlightFinish) {
   EXPECT_GT(received, 64u << 20);  // every byte of the range and the headers
   EXPECT_EQ(serve.wait(std::chrono::seconds(30)), 0);
   EXPECT_LT(connect_to(static_cast<std::uint16_t>(port)), 0);  // and it is gone
+}
+
+// Copies `from` to `to` with `name` replaced by `bytes` (or removed when nullopt), as someone with a ZIP tool would.
+void rewrite_zip(const fs::path& from, const fs::path& to, const std::string& name, const std::optional<std::string>& bytes) {
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+  int error = 0;
+  zip_t* archive = zip_open(to.c_str(), 0, &error);
+  ASSERT_NE(archive, nullptr);
+  const zip_int64_t index = zip_name_locate(archive, name.c_str(), 0);
+  ASSERT_GE(index, 0) << name;
+  if (bytes) {
+    zip_source_t* source = zip_source_buffer(archive, bytes->data(), bytes->size(), 0);
+    ASSERT_EQ(zip_file_replace(archive, static_cast<zip_uint64_t>(index), source, 0), 0);
+  } else {
+    ASSERT_EQ(zip_delete(archive, static_cast<zip_uint64_t>(index)), 0);
+  }
+  ASSERT_EQ(zip_close(archive), 0);
+}
+
+std::string zip_entry(const fs::path& file, const std::string& name) {
+  int error = 0;
+  zip_t* archive = zip_open(file.c_str(), ZIP_RDONLY, &error);
+  zip_file_t* entry = zip_fopen(archive, name.c_str(), 0);
+  std::string out;
+  char buffer[65536];
+  for (zip_int64_t n; entry && (n = zip_fread(entry, buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<size_t>(n));
+  if (entry) zip_fclose(entry);
+  zip_discard(archive);
+  return out;
+}
+
+// The index with one file's hash set to what it now is: a forger who knows the format.
+std::string index_with(const fs::path& file, const std::string& name, const std::string& bytes) {
+  json index = json::parse(zip_entry(file, "bundle.json"));
+  for (auto& f : index["files"])
+    if (f["name"] == name) {
+      f["sha256"] = sha256_hex(bytes);
+      f["size"] = bytes.size();
+    }
+  return index.dump(1);
+}
+
+TEST(Server, AnExportVerifiesOfflineWithTheDataDirectoryGoneAndEveryTamperingIsNamed) {
+  const std::string recording = "/api/recordings/" + world->unboxing;
+  ASSERT_EQ(post(recording + "/findings", "R1", {{"media_ms", 7000}, {"severity", "minor"}, {"note", "面单反光"}})->status, 201);
+  auto r = get("/api/cases/CQ-S1/export", "R1");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body.substr(0, 300);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/zip");
+  EXPECT_NE(r->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
+  EXPECT_EQ(r->get_header_value("ETag"), "\"" + sha256_hex(r->body) + "\"");
+  EXPECT_FALSE(fs::exists(world->data() / "exports") && !fs::is_empty(world->data() / "exports"));  // nothing left behind
+  const fs::path bundle = world->dir.path() / "CQ-S1.zip";
+  testing::write_text(bundle, r->body);
+  const json index = json::parse(zip_entry(bundle, "bundle.json"));
+  std::string video_entry, token_entry, document_entry;
+  for (const auto& f : index["files"]) {
+    const std::string name = f["name"];
+    if (name.ends_with("unboxing.mp4")) video_entry = name;
+    if (name.ends_with(".tsr") && name.find("unboxing") != std::string::npos) token_entry = name;
+    if (name.rfind("documents/", 0) == 0 && document_entry.empty()) document_entry = name;
+  }
+  ASSERT_FALSE(video_entry.empty() || token_entry.empty()) << index.dump();
+  for (const char* part : {"README.txt", "report/证据保全报告.pdf", "case/case.json", "audit/rows.json", "audit/chain.json", "review/review.json",
+                           "notices/notices.json", "tracking/tracking.json", "tsa/trust.pem"})
+    EXPECT_FALSE(zip_entry(bundle, part).empty()) << part;
+  EXPECT_NE(zip_entry(bundle, "README.txt").find("核验方法"), std::string::npos);
+  EXPECT_NE(zip_entry(bundle, "review/review.json").find("面单"), std::string::npos);  // the findings go with it
+
+  // On "another machine": the data directory is gone while the bundle is checked.
+  const fs::path away = world->dir.path() / "data.away";
+  fs::rename(world->data(), away);
+  auto verify = [&](const fs::path& file) { return testing::run_process({NETSAMPLE_BIN, "--data", (world->dir.path() / "nowhere").string(), "verify", file.string()}); };
+  const ProcessResult intact = verify(bundle);
+  EXPECT_EQ(intact.exit_code, 0) << intact.out << intact.err;
+  EXPECT_NE(intact.out.find("全部通过"), std::string::npos) << intact.out;
+  EXPECT_FALSE(fs::exists(world->dir.path() / "nowhere" / "netsample.db"));  // checked from the file alone
+
+  const fs::path tampered = world->dir.path() / "tampered.zip";
+  std::string video = zip_entry(bundle, video_entry);
+  video[video.size() / 2] ^= 0x01;
+  rewrite_zip(bundle, tampered, video_entry, video);
+  ProcessResult flipped = verify(tampered);
+  EXPECT_EQ(flipped.exit_code, 4);
+  EXPECT_NE(flipped.out.find("✗ " + video_entry + "：SHA-256 与索引不符"), std::string::npos) << flipped.out;
+
+  if (!document_entry.empty()) {
+    rewrite_zip(bundle, tampered, document_entry, std::nullopt);
+    ProcessResult removed = verify(tampered);
+    EXPECT_EQ(removed.exit_code, 4);
+    EXPECT_NE(removed.out.find("✗ " + document_entry + "：文件缺失"), std::string::npos) << removed.out;
+  }
+
+  json rows = json::parse(zip_entry(bundle, "audit/rows.json"));
+  std::int64_t edited_seq = 0;
+  for (auto& row : rows)
+    if (row["action"] == "review.finding_added") {
+      json payload = json::parse(row["payload_text"].get<std::string>());
+      payload["note"] = "无问题";  // someone makes the finding say the opposite
+      row["payload_text"] = payload.dump();
+      row["payload"] = payload;
+      edited_seq = row["seq"];
+    }
+  ASSERT_GT(edited_seq, 0);
+  const std::string rows_text = rows.dump(1) + "\n";
+  rewrite_zip(bundle, tampered, "audit/rows.json", rows_text);
+  const fs::path tampered2 = world->dir.path() / "tampered2.zip";
+  rewrite_zip(tampered, tampered2, "bundle.json", index_with(bundle, "audit/rows.json", rows_text));
+  ProcessResult edited = verify(tampered2);
+  EXPECT_EQ(edited.exit_code, 4);
+  EXPECT_NE(edited.out.find("审计记录 #" + std::to_string(edited_seq)), std::string::npos) << edited.out;
+
+  // A token from a TSA the bundle's certificates do not name, for the very same video.
+  testing::TestTsa foreign;
+  HttpClient http;
+  auto token = TsaClient(http).stamp(foreign.url(), *sha256_from_hex(world->video_sha256, "video"));
+  ASSERT_TRUE(token.ok()) << token.error().describe();
+  rewrite_zip(bundle, tampered, token_entry, token->response_der);
+  rewrite_zip(tampered, tampered2, "bundle.json", index_with(bundle, token_entry, token->response_der));
+  ProcessResult forged = verify(tampered2);
+  EXPECT_EQ(forged.exit_code, 4);
+  const std::string recording_dir = token_entry.substr(0, token_entry.rfind('/') + 1);
+  EXPECT_NE(forged.out.find("✗ " + recording_dir), std::string::npos) << forged.out;
+  EXPECT_NE(forged.out.find(fs::path(token_entry).filename().string()), std::string::npos) << forged.out;
+
+  fs::rename(away, world->data());
 }
 
 }  // namespace

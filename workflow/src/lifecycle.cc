@@ -478,7 +478,9 @@ Result<std::vector<EventView>> Lifecycle::history(const std::string& number) {
 Result<std::vector<DeadlineView>> read_deadlines(store::Database& db, const std::optional<std::string>& case_number, bool include_closed) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
                    db.prepare(std::string(kSelectDeadlines) +
-                              "WHERE (?1 IS NULL OR c.number = ?1) AND (?2 = 1 OR d.status = 'open') ORDER BY d.due, d.id"));
+                              // One case by its number's index; "?1 IS NULL OR" would make SQLite scan every deadline.
+                              (case_number ? "WHERE c.number = ?1 " : "WHERE ?1 IS NULL ") +
+                              "AND (?2 = 1 OR d.status = 'open') ORDER BY d.due, d.id"));
   stmt.bind(1, case_number).bind(2, std::int64_t{include_closed});
   std::vector<DeadlineView> out;
   for (;;) {
@@ -490,8 +492,9 @@ Result<std::vector<DeadlineView>> read_deadlines(store::Database& db, const std:
 
 Result<std::vector<NoticeView>> read_notices(store::Database& db, const std::optional<std::string>& case_number) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
-                   db.prepare("SELECT o.id, c.number, o.kind, o.article, o.recipients, o.payload, o.state, o.created_utc_us "
-                              "FROM outbox o JOIN cases c ON c.id = o.case_id WHERE ?1 IS NULL OR c.number = ?1 ORDER BY o.id"));
+                   db.prepare(std::string("SELECT o.id, c.number, o.kind, o.article, o.recipients, o.payload, o.state, o.created_utc_us "
+                                          "FROM outbox o JOIN cases c ON c.id = o.case_id ") + (case_number ? "WHERE c.number = ?1 " : "WHERE ?1 IS NULL ") +
+                              "ORDER BY o.id"));
   stmt.bind(1, case_number);
   std::vector<NoticeView> out;
   for (;;) {

@@ -18,6 +18,8 @@ struct sqlite3_stmt;
 
 namespace netsample::store {
 
+class StatementCache;
+
 // One prepared statement. Bind indexes start at 1, column indexes at 0 (SQLite's own convention).
 class Statement {
  public:
@@ -41,10 +43,12 @@ class Statement {
 
  private:
   friend class Database;
+  // Hands the statement back to its database's cache (reset, bindings cleared) instead of finalizing it.
   struct Finalize {
+    StatementCache* cache = nullptr;
     void operator()(sqlite3_stmt* stmt) const;
   };
-  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Statement(sqlite3_stmt* stmt, sqlite3* db, StatementCache* cache) : stmt_(stmt, Finalize{cache}), db_(db) {}
   std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
   sqlite3* db_;
 };
@@ -55,6 +59,7 @@ class Database {
   // newer than this program knows (a downgrade would misread it).
   static Result<Database> open(const std::filesystem::path& file);
 
+  // Prepared statements are kept per SQL text and reused (the service runs the same few hundred queries).
   Result<Statement> prepare(std::string_view sql);
   // Runs one or more statements without results.
   Status exec(std::string_view sql);
@@ -77,11 +82,17 @@ class Database {
   struct Close {
     void operator()(sqlite3* db) const;
   };
-  Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::filesystem::path path);
   Status migrate();
 
   std::unique_ptr<sqlite3, Close> db_;
   std::filesystem::path path_;
+  std::unique_ptr<StatementCache> cache_;  // after db_: its statements are finalized before the connection closes
+
+ public:
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
 };
 
 // Wraps the current SQLite error of `db` as an Error (code database), naming what we were doing.

@@ -1,0 +1,284 @@
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "netsample/bundle/bundle.h"
+#include "netsample/core/file_io.h"
+#include "netsample/core/sha256.h"
+#include "netsample/documents/document.h"
+#include "netsample/recorder/verify.h"
+#include "netsample/review/review.h"
+#include "netsample/unboxing/video.h"
+#include "zip.h"
+
+namespace netsample::bundle {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A string member, or "" when it is absent or not a string (the JSON here is ours, but old or damaged files must
+// not end the check).
+std::string text_of(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+struct RecordingDir {
+  std::string id, kind;
+  fs::path dir;
+  std::string video;
+  json session;
+};
+
+// Files whose bytes are already compressed gain nothing from deflate.
+bool worth_compressing(const std::string& name) {
+  for (const char* suffix : {".mp4", ".png", ".jpg", ".pdf", ".tsr", ".zip"})
+    if (name.size() >= std::strlen(suffix) && name.compare(name.size() - std::strlen(suffix), std::string::npos, suffix) == 0) return false;
+  return true;
+}
+
+std::string readme(const std::string& number, const std::string& exported) {
+  return "网络抽样证据包\n"
+         "==============\n\n"
+         "抽样任务：" + number + "\n"
+         "导出时间：" + exported + "（北京时间）\n\n"
+         "本证据包由 netsample 导出，供接收单位在任何一台电脑上独立核验，无需数据库、无需联网。\n\n"
+         "目录\n"
+         "  bundle.json          索引：每个文件的名称、大小与 SHA-256 哈希\n"
+         "  report/证据保全报告.pdf  证据保全报告：任务、每段录像的哈希、时间、校时来源、可信时间戳、步骤与静帧、校验结果\n"
+         "  case/case.json       抽样任务记录、人员、法定期限、应送达的通知、流程事件\n"
+         "  recordings/<编号>/    每段录像（买样录屏、拆封录像）原样：视频、哈希链日志、清单、时间戳令牌（.tsr）、步骤静帧\n"
+         "  tsa/trust.pem        签发时间戳令牌的时间戳服务机构证书\n"
+         "  documents/           其他证据：抽样文书、封样照片、通知文书等\n"
+         "  tracking/            快递运单与物流轨迹\n"
+         "  notices/             书面通知、收件方、送达记录与回执\n"
+         "  review/              审看人员的审看意见与结论\n"
+         "  audit/               本任务的审计记录（每条可独立复算哈希）及整条审计链的链接与链头\n\n"
+         "核验方法\n"
+         "  netsample verify 本文件.zip [--trust 本单位信任的时间戳服务机构证书.pem]\n"
+         "  全部通过时退出码为 0；否则逐项列出不符之处（被改动的文件、缺少的文件、被修改的审计记录、不可信的时间戳令牌）。\n"
+         "  也可不用 netsample：用任何 SHA-256 工具（如 sha256sum）逐个核对 bundle.json 中的哈希；\n"
+         "  用 openssl ts -verify 核验 .tsr 令牌（-data 为对应的清单或日志，-CAfile 为 tsa/trust.pem）。\n\n"
+         "依据：《重庆市产品质量监督抽查实施办法（试行）》第三十五条（购买全过程连续录像、网络校时）、\n"
+         "第三十六条（拆封录像）、第四十七条（记录保存六年）。\n";
+}
+
+json audit_row_json(const store::AuditRecord& row) { return store::to_json(row); }
+
+Result<std::vector<RecordingDir>> recordings_of(runtime::Runtime& runtime, const std::string& number) {
+  std::vector<RecordingDir> out;
+  NETSAMPLE_ASSIGN(auto purchases, runtime.purchases().of_case(number));
+  for (const auto& s : purchases) out.push_back({"purchase-" + std::to_string(s.id), "purchase", s.recording_dir, "recording.mp4", s.to_json()});
+  NETSAMPLE_ASSIGN(auto unboxings, runtime.unboxings().of_case(number));
+  for (const auto& u : unboxings) out.push_back({"unboxing-" + std::to_string(u.id), "unboxing", u.recording_dir, u.video, u.to_json()});
+  return out;
+}
+
+std::string short_hash(const std::string& hash) { return hash.substr(0, 16) + "…"; }
+
+Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::string& number, const fs::path& out, const std::string& actor,
+                                      const std::function<void(double)>& progress) {
+  store::Store& store = runtime.store();
+  NETSAMPLE_ASSIGN(workflow::CaseView view, runtime.cases().show(number));
+  const UtcTime now = runtime.clock().now();
+  const std::string exported = format_iso8601_beijing(now);
+  const fs::path temp = out.string() + ".part";
+  NETSAMPLE_ASSIGN(ZipWriter zip, ZipWriter::create(temp));
+  json files = json::array();
+  std::set<std::string> names;
+  int count = 0;
+
+  auto add_stored = [&](const std::string& name, const store::EvidenceItem& item) -> Status {
+    if (!names.insert(name).second) return {};
+    NETSAMPLE_TRY(zip.add_file(name, store.evidence().path_of(item.sha256), worth_compressing(name)));
+    files.push_back({{"name", name}, {"sha256", item.sha256}, {"size", item.size}, {"kind", item.kind}, {"evidence_id", item.id}});
+    ++count;
+    return {};
+  };
+  auto add_bytes = [&](const std::string& name, const std::string& bytes, const std::string& kind) -> Status {
+    names.insert(name);
+    files.push_back({{"name", name}, {"sha256", sha256_hex(bytes)}, {"size", bytes.size()}, {"kind", kind}, {"evidence_id", nullptr}});
+    ++count;
+    return zip.add_bytes(name, bytes, worth_compressing(name));
+  };
+
+  // Recordings as the recorder left them, from their stored copies (the evidence store's bytes, checked by hash).
+  NETSAMPLE_ASSIGN(std::vector<RecordingDir> recordings, recordings_of(runtime, number));
+  NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> evidence, store.list_evidence(number));
+  std::set<std::int64_t> placed;
+  json recording_index = json::array();
+  std::vector<std::pair<RecordingDir, json>> verified;
+  for (const auto& r : recordings) {
+    std::error_code ec;
+    if (!fs::is_directory(r.dir, ec)) continue;
+    for (auto it = fs::recursive_directory_iterator(r.dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec || !it->is_regular_file()) continue;
+      NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, store.find_evidence(number, it->path()));
+      if (!item) continue;  // a file never stored (a recording still running) is no evidence
+      NETSAMPLE_TRY(add_stored("recordings/" + r.id + "/" + fs::relative(it->path(), r.dir).generic_string(), *item));
+      placed.insert(item->id);
+    }
+    NETSAMPLE_TRY(add_bytes("recordings/" + r.id + "/session.json", r.session.dump(2) + "\n", "session"));
+    // Verified now, on this machine, for the report; the receiver verifies again from the bundle.
+    json check = nullptr;
+    auto live = recorder::verify_recording(r.dir, runtime.tsa_trust_store());
+    if (live.ok() && fs::exists(r.dir / "recording.journal")) {
+      check = {{"ok", live->ok}, {"text", live->to_text()}, {"report", live->to_json()}};
+    } else if (auto imported = unboxing::verify_import(r.dir, runtime.tsa_trust_store()); imported.ok()) {
+      check = {{"ok", imported->ok}, {"text", imported->to_text()}, {"report", imported->to_json()}};
+    }
+    recording_index.push_back({{"id", r.id}, {"kind", r.kind}, {"dir", "recordings/" + r.id + "/"}, {"video", r.video}, {"verified_at_export", check}});
+    verified.emplace_back(r, check);
+  }
+  for (const auto& item : evidence) {
+    if (placed.count(item.id)) continue;
+    NETSAMPLE_TRY(add_stored("documents/" + item.kind + "/" + std::to_string(item.id) + "-" + item.name, item));
+  }
+
+  // The TSAs' certificates, so that tokens can be checked where the bundle goes.
+  const fs::path trust = runtime.tsa_trust_store();
+  if (fs::exists(trust) && trust.string().find(store.data_dir().string()) == 0) {
+    NETSAMPLE_ASSIGN(std::string pem, read_file(trust));
+    NETSAMPLE_TRY(add_bytes("tsa/trust.pem", pem, "tsa_certificates"));
+  }
+
+  // The case, its events, tracking, notices, reviews.
+  json case_json = view.to_json();
+  NETSAMPLE_ASSIGN(auto history, runtime.lifecycle().history(number));
+  case_json["history"] = json::array();
+  for (const auto& e : history)
+    case_json["history"].push_back({{"event", e.event}, {"from", e.from}, {"to", e.to}, {"actor", e.actor}, {"fields", e.fields},
+                                    {"articles", e.articles}, {"at", format_iso8601_beijing(e.at)}});
+  NETSAMPLE_TRY(add_bytes("case/case.json", case_json.dump(2) + "\n", "case"));
+  if (auto tracker = runtime.tracker(); tracker.ok()) {
+    NETSAMPLE_ASSIGN(auto parcels, (*tracker)->of_case(number));
+    json list = json::array();
+    for (const auto& p : parcels) list.push_back(p.to_json());
+    NETSAMPLE_TRY(add_bytes("tracking/tracking.json", json{{"case", number}, {"parcels", list}}.dump(2) + "\n", "tracking"));
+  }
+  NETSAMPLE_ASSIGN(auto deliveries, runtime.deliveries());
+  NETSAMPLE_ASSIGN(auto notices, deliveries->statuses(number));
+  json notice_list = json::array();
+  for (const auto& n : notices) notice_list.push_back(n.to_json());
+  NETSAMPLE_TRY(add_bytes("notices/notices.json", json{{"case", number}, {"notices", notice_list}}.dump(2) + "\n", "notices"));
+  review::Reviews reviews(store, runtime.lifecycle());
+  NETSAMPLE_ASSIGN(json review_json, reviews.case_json(number));
+  NETSAMPLE_TRY(add_bytes("review/review.json", review_json.dump(2) + "\n", "review"));
+
+  // The case's audit rows (each recomputable), and the links of the whole chain from its first row to the head,
+  // so that a row cannot be removed or replaced without breaking a link the receiver checks.
+  // The witness first: the chain read after it reaches at least as far (another process may append meanwhile).
+  NETSAMPLE_ASSIGN(std::string witness, read_file(store.data_dir() / "audit-head.json"));
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> all_rows, store.audit().records());
+  json rows = json::array(), chain = json::array();
+  for (const auto& row : all_rows) {
+    chain.push_back({row.seq, row.prev_hash, row.hash});
+    if (row.case_number == number) rows.push_back(audit_row_json(row));
+  }
+  NETSAMPLE_TRY(add_bytes("audit/rows.json", rows.dump(1) + "\n", "audit_rows"));
+  NETSAMPLE_TRY(add_bytes("audit/chain.json", json{{"genesis", store::kGenesisHash}, {"links", chain}}.dump() + "\n", "audit_chain"));
+  NETSAMPLE_TRY(add_bytes("audit/witness.json", witness, "audit_witness"));
+
+  // The evidence report (证据保全报告).
+  documents::Document report;
+  report.title = "证据保全报告";
+  report.subtitle = "（网络抽样 · 《重庆市产品质量监督抽查实施办法（试行）》第三十五、三十六、四十七条）";
+  report.case_number = number;
+  report.generated = now;
+  NETSAMPLE_ASSIGN(documents::Organization organization, documents::load_organization(store.data_dir()));
+  report.organization = organization.name.empty() ? view.record.organizer : organization.name;
+  report.rows.push_back({"抽样任务", number + "　" + view.record.product_name + "（" + view.record.trademark + " " + view.record.model + "）"});
+  report.rows.push_back({"网店", view.record.shop_name + "（平台 " + view.record.platform + "）"});
+  report.rows.push_back({"任务状态", workflow::state_label(view.state)});
+  report.rows.push_back({"导出", format_beijing(now) + "，导出人 " + actor});
+  for (const auto& [r, check] : verified) {
+    const std::string title = (r.kind == "purchase" ? "买样录像 " : "拆封录像 ") + r.id;
+    report.rows.push_back({title, r.kind == "purchase" ? "购买全过程的连续录屏（第三十五条）" : "拆封过程的录像（第三十六条）"});
+    int stored = 0;
+    for (const auto& f : files) {
+      const std::string name = f["name"];
+      const std::string prefix = "recordings/" + r.id + "/";
+      if (name.rfind(prefix, 0) != 0 || f["evidence_id"].is_null() || name.find("/stills/") != std::string::npos ||
+          name.find("/labels/") != std::string::npos)
+        continue;
+      report.rows.push_back({name.substr(prefix.size()), "SHA-256 " + f["sha256"].get<std::string>() + "，" + std::to_string(f["size"].get<std::int64_t>()) + " 字节"});
+      ++stored;
+    }
+    if (!stored) report.rows.push_back({title + " 文件", "（未存为证据）"});
+    const json& s = r.session;
+    std::string times = "开始 " + text_of(s, "started") + "，结束 " + (s.contains("finished") && s["finished"].is_string() ? s["finished"].get<std::string>() : std::string("—"));
+    if (check.is_object() && check["report"].is_object()) {
+      const json& rep = check["report"];
+      if (rep.contains("duration_s")) times += "，时长 " + std::to_string(rep.value("duration_s", 0.0)).substr(0, 6) + " 秒";
+      if (rep.contains("frames")) times += "，帧数 " + std::to_string(rep.value("frames", 0));
+    }
+    report.rows.push_back({"时间", times});
+    if (r.kind == "purchase") {
+      auto manifest_item = store.find_evidence(number, r.dir / "manifest.json");
+      if (manifest_item.ok() && *manifest_item) {
+        auto text = store.evidence().read((*manifest_item)->sha256);
+        const json manifest = text.ok() ? json::parse(*text, nullptr, false) : json();
+        if (manifest.is_object()) {
+          std::string source = "网络校时：";
+          for (const auto& sample : manifest["time"].value("samples", json::array()))
+            source += text_of(sample, "server") + "（层级 " + std::to_string(sample.value("stratum", 0)) + "，偏差 " +
+                      std::to_string(sample.value("offset_us", 0)) + " 微秒） ";
+          source += "\n可信时间戳服务：";
+          for (const auto& url : manifest["timestamp"].value("tsa_urls", json::array()))
+            if (url.is_string()) source += url.get<std::string>() + " ";
+          report.rows.push_back({"时间来源", source});
+        }
+      }
+    }
+    std::string steps;
+    for (const auto& step : s.value("steps", json::array()))
+      steps += text_of(step, "step") + "  " + (text_of(step, "at").empty() ? text_of(step, "time") : text_of(step, "at")) + "  静帧 " +
+               text_of(step, "still") + "（SHA-256 " + short_hash(text_of(step, "still_sha256") + "0000000000000000") + "）\n";
+    report.rows.push_back({"步骤与静帧", steps.empty() ? "（无）" : steps});
+    report.rows.push_back({"校验结果", check.is_object() ? (check["ok"].get<bool>() ? "通过：" : "未通过：") + text_of(check, "text") : "（未能校验）"});
+  }
+  report.rows.push_back({"审计记录", std::to_string(rows.size()) + " 条（audit/rows.json，每条可复算哈希），审计链共 " + std::to_string(chain.size()) +
+                                         " 条，链头 " + (all_rows.empty() ? std::string(store::kGenesisHash) : all_rows.back().hash)});
+  report.rows.push_back({"核验", "netsample verify 本证据包.zip；或按 bundle.json 逐个核对 SHA-256，用 openssl ts -verify 核验时间戳令牌"});
+  const fs::path report_pdf = out.parent_path() / (out.filename().string() + ".report.pdf");
+  NETSAMPLE_TRY(documents::render_pdf(report, organization.seal_image, report_pdf));
+  NETSAMPLE_ASSIGN(std::string report_bytes, read_file(report_pdf));
+  fs::remove(report_pdf);
+  NETSAMPLE_TRY(add_bytes("report/证据保全报告.pdf", report_bytes, "evidence_report"));
+  NETSAMPLE_TRY(add_bytes("README.txt", readme(number, format_beijing(now)), "readme"));
+
+  const json index = {{"format", kFormat},          {"case", number},           {"exported", exported},
+                      {"exported_by", actor},       {"files", files},           {"recordings", recording_index},
+                      {"audit", {{"rows", "audit/rows.json"}, {"chain", "audit/chain.json"}, {"witness", "audit/witness.json"}}},
+                      {"trust", names.count("tsa/trust.pem") ? json("tsa/trust.pem") : json(nullptr)}};
+  const std::string index_text = index.dump(1) + "\n";
+  NETSAMPLE_TRY(zip.add_bytes(kIndexFile, index_text, true));
+  NETSAMPLE_TRY(zip.close(progress));
+  std::error_code ec;
+  fs::rename(temp, out, ec);
+  if (ec) return make_error(ErrorCode::io, out.string(), "无法写入证据包：" + ec.message());
+  NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(out));
+  ExportResult result{out, fs::file_size(out), to_hex(digest), count};
+  NETSAMPLE_TRY(store.write([&]() -> Status {
+    return status_of(store.audit().append({actor, "case.exported", number,
+                                           {{"index_sha256", sha256_hex(index_text)}, {"zip_sha256", result.sha256}, {"files", count}}},
+                                          store.clock().now()));
+  }));
+  return result;
+}
+
+}  // namespace
+
+Result<ExportResult> export_case(runtime::Runtime& runtime, const std::string& number, const fs::path& out, const std::string& actor,
+                                 const std::function<void(double)>& progress) {
+  try {
+    return export_unguarded(runtime, number, out, actor, progress);
+  } catch (const json::exception& e) {
+    return make_error(ErrorCode::internal, "export", std::string("证据包无法生成：记录格式不符（") + e.what() + "）");
+  }
+}
+
+}  // namespace netsample::bundle
