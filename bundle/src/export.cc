@@ -18,14 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// A string member, or "" when it is absent or not a string (the JSON here is ours, but old or damaged files must
-// not end the check).
-std::string text_of(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 struct RecordingDir {
   std::string id, kind;
   fs::path dir;

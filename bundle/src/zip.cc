@@ -11,6 +11,14 @@ namespace fs = std::filesystem;
 
 std::string zip_problem(zip_t* archive) { return archive ? zip_strerror(archive) : "zip"; }
 
+std::string open_problem(int code) {
+  zip_error_t e;
+  zip_error_init_with_code(&e, code);
+  std::string text = zip_error_strerror(&e);
+  zip_error_fini(&e);
+  return text;
+}
+
 struct FileClose {
   void operator()(zip_file_t* file) const {
     if (file) zip_fclose(file);
@@ -19,6 +27,12 @@ struct FileClose {
 
 }  // namespace
 
+std::string text_of(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 void ZipClose::operator()(zip* archive) const {
   if (archive) zip_discard(archive);  // only an archive not closed explicitly: nothing half-written stays
 }
@@ -26,26 +40,14 @@ void ZipClose::operator()(zip* archive) const {
 Result<ZipWriter> ZipWriter::create(const fs::path& file) {
   int error = 0;
   zip_t* archive = zip_open(file.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (!archive) {
-    zip_error_t e;
-    zip_error_init_with_code(&e, error);
-    std::string text = zip_error_strerror(&e);
-    zip_error_fini(&e);
-    return make_error(ErrorCode::io, file.string(), "无法创建 ZIP 文件：" + text);
-  }
+  if (!archive) return make_error(ErrorCode::io, file.string(), "无法创建 ZIP 文件：" + open_problem(error));
   return ZipWriter(ZipHandle(archive), file);
 }
 
 Status ZipWriter::add_file(const std::string& name, const fs::path& source, bool compress) {
   zip_source_t* src = zip_source_file(archive_.get(), source.c_str(), 0, -1);
   if (!src) return make_error(ErrorCode::io, source.string(), "无法读取：" + zip_problem(archive_.get()));
-  const zip_int64_t index = zip_file_add(archive_.get(), name.c_str(), src, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
-  if (index < 0) {
-    zip_source_free(src);
-    return make_error(ErrorCode::io, name, "无法加入 ZIP：" + zip_problem(archive_.get()));
-  }
-  zip_set_file_compression(archive_.get(), static_cast<zip_uint64_t>(index), compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
-  return {};
+  return add_source(name, src, compress);
 }
 
 Status ZipWriter::add_bytes(const std::string& name, std::string bytes, bool compress) {
@@ -53,9 +55,13 @@ Status ZipWriter::add_bytes(const std::string& name, std::string bytes, bool com
   const std::string& kept = buffers_.back();
   zip_source_t* src = zip_source_buffer(archive_.get(), kept.data(), kept.size(), 0);
   if (!src) return make_error(ErrorCode::io, name, "无法加入 ZIP：" + zip_problem(archive_.get()));
-  const zip_int64_t index = zip_file_add(archive_.get(), name.c_str(), src, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
+  return add_source(name, src, compress);
+}
+
+Status ZipWriter::add_source(const std::string& name, zip_source* source, bool compress) {
+  const zip_int64_t index = zip_file_add(archive_.get(), name.c_str(), source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
   if (index < 0) {
-    zip_source_free(src);
+    zip_source_free(source);
     return make_error(ErrorCode::io, name, "无法加入 ZIP：" + zip_problem(archive_.get()));
   }
   zip_set_file_compression(archive_.get(), static_cast<zip_uint64_t>(index), compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
@@ -81,13 +87,7 @@ Status ZipWriter::close(const std::function<void(double)>& progress) {
 Result<ZipReader> ZipReader::open(const fs::path& file) {
   int error = 0;
   zip_t* archive = zip_open(file.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error);
-  if (!archive) {
-    zip_error_t e;
-    zip_error_init_with_code(&e, error);
-    std::string text = zip_error_strerror(&e);
-    zip_error_fini(&e);
-    return make_error(ErrorCode::invalid_input, file.string(), "不是可读的 ZIP 文件：" + text);
-  }
+  if (!archive) return make_error(ErrorCode::invalid_input, file.string(), "不是可读的 ZIP 文件：" + open_problem(error));
   ZipHandle handle(archive);
   std::vector<ZipEntry> entries;
   const zip_int64_t count = zip_get_num_entries(archive, 0);

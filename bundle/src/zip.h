@@ -10,12 +10,19 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "netsample/core/error.h"
 #include "netsample/core/sha256.h"
 
 struct zip;
+struct zip_source;
 
 namespace netsample::bundle {
+
+// A string member of a bundle's JSON, or "" when it is absent or not a string: the JSON is ours, but an old or
+// damaged bundle must not end a check.
+std::string text_of(const nlohmann::json& object, const char* key);
 
 struct ZipClose {
   void operator()(zip* archive) const;
@@ -33,6 +40,7 @@ class ZipWriter {
 
  private:
   ZipWriter(ZipHandle archive, std::filesystem::path file) : archive_(std::move(archive)), file_(std::move(file)) {}
+  Status add_source(const std::string& name, zip_source* source, bool compress);  // takes the source
   ZipHandle archive_;
   std::filesystem::path file_;
   std::list<std::string> buffers_;  // bytes libzip reads only at close

@@ -67,6 +67,8 @@ class ReadLog {
   explicit ReadLog(std::chrono::seconds window) : window_(window) {}
   // True when `caller` did not read `sha256` within the window (and notes that they do now).
   bool first_read(const std::string& caller, const std::string& sha256);
+  // The viewing's audit row could not be written: the next read tries again.
+  void forget(const std::string& caller, const std::string& sha256);
 
  private:
   std::chrono::seconds window_;

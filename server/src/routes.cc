@@ -167,12 +167,20 @@ bool ReadLog::first_read(const std::string& caller, const std::string& sha256) {
   return false;
 }
 
+void ReadLog::forget(const std::string& caller, const std::string& sha256) {
+  std::lock_guard lock(mutex_);
+  last_.erase({caller, sha256});
+}
+
 Status audit_read(Call& call, const std::optional<std::string>& case_number, nlohmann::json what) {
-  if (!call.reads.first_read(call.who().actor(), what.value("sha256", what.dump()))) return {};
+  const std::string file = what.value("sha256", what.dump());
+  if (!call.reads.first_read(call.who().actor(), file)) return {};
   store::Store& store = call.runtime.store();
-  return store.write([&]() -> Status {
+  Status written = store.write([&]() -> Status {
     return status_of(store.audit().append({call.who().actor(), "evidence.read", case_number, std::move(what)}, store.clock().now()));
   });
+  if (!written.ok()) call.reads.forget(call.who().actor(), file);  // no bytes go out unrecorded, now or on the next read
+  return written;
 }
 
 int query_int(const Call& call, const std::string& name, int fallback, int min, int max, Status& status) {
