@@ -186,7 +186,10 @@ Status run_demo(Context& context) {
             << "    " << context.program << " --data " << context.data_dir.string() << " purchase show " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " unbox show " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " notices list --case " << number << "\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " verify " << session.recording_dir.string() << "\n";
+            << "    " << context.program << " --data " << context.data_dir.string() << " verify " << session.recording_dir.string() << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " export " << number << " --out " << number << ".zip"
+            << "    （证据包；" << context.program << " verify " << number << ".zip 离线核验）\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " serve    （HTTP 服务；账号：account add，令牌：token create）\n";
   return {};
 }
 

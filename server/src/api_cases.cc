@@ -180,17 +180,18 @@ Result<Response> audit_verify(Call& call) {
 }  // namespace
 
 void add_case_routes(std::vector<Route>& out) {
+  const bool snapshot = true;  // the reading routes of this file write nothing
   out.push_back({"GET", "/api/lifecycle", Access::signed_in, lifecycle_table});
-  out.push_back({"GET", "/api/cases", Access::signed_in, list_cases});
+  out.push_back({"GET", "/api/cases", Access::signed_in, list_cases, snapshot});
   out.push_back({"POST", "/api/cases", Access::signed_in, create_case});
-  out.push_back({"GET", "/api/cases/{number}", Access::signed_in, show_case});
+  out.push_back({"GET", "/api/cases/{number}", Access::signed_in, show_case, snapshot});
   out.push_back({"POST", "/api/cases/{number}/assign", Access::signed_in, assign});
-  out.push_back({"GET", "/api/cases/{number}/events", Access::signed_in, case_events});
+  out.push_back({"GET", "/api/cases/{number}/events", Access::signed_in, case_events, snapshot});
   out.push_back({"POST", "/api/cases/{number}/events/{event}", Access::signed_in, apply_event});
-  out.push_back({"GET", "/api/cases/{number}/deadlines", Access::signed_in, case_deadlines});
-  out.push_back({"GET", "/api/cases/{number}/audit", Access::signed_in, case_audit});
-  out.push_back({"GET", "/api/deadlines", Access::signed_in, all_deadlines});
-  out.push_back({"GET", "/api/roster", Access::signed_in, list_roster});
+  out.push_back({"GET", "/api/cases/{number}/deadlines", Access::signed_in, case_deadlines, snapshot});
+  out.push_back({"GET", "/api/cases/{number}/audit", Access::signed_in, case_audit, snapshot});
+  out.push_back({"GET", "/api/deadlines", Access::signed_in, all_deadlines, snapshot});
+  out.push_back({"GET", "/api/roster", Access::signed_in, list_roster, snapshot});
   out.push_back({"POST", "/api/roster", Access::admin, add_roster});
   out.push_back({"GET", "/api/audit/verify", Access::admin, audit_verify});
 }

@@ -12,6 +12,7 @@
 #include "api.h"
 #include "metrics.h"
 #include "netsample/core/file_io.h"
+#include "netsample/store/database.h"
 
 namespace netsample::server {
 namespace {
@@ -43,6 +44,23 @@ std::string peer_address(MHD_Connection* connection) {
   if (address->sa_family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
   return text;
 }
+
+// One read transaction for a route that only reads (Route::snapshot): a single snapshot and a single lock.
+class ReadTransaction {
+ public:
+  ReadTransaction(store::Database& db, bool wanted) : db_(db) {
+    active_ = wanted && !db_.in_transaction() && db_.exec("BEGIN DEFERRED").ok();
+  }
+  ~ReadTransaction() {
+    if (active_) (void)db_.exec("COMMIT");  // nothing was written: this only lets go of the snapshot
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  store::Database& db_;
+  bool active_ = false;
+};
 
 struct ValueSink {
   std::vector<std::pair<std::string, std::string>>* headers = nullptr;
@@ -155,6 +173,7 @@ struct Server::State {
     auto runtime = runtime_for_this_thread();
     if (!runtime.ok()) return error_response(runtime.error());
     Call call{request, **runtime, options, metrics, *limiter, reads, std::nullopt};
+    ReadTransaction snapshot((*runtime)->store().db(), route->snapshot);  // the credential's check included
     if (route->access != Access::anyone) {
       auto caller = authenticate(request, **runtime);
       if (!caller.ok()) return error_response(caller.error());
