@@ -819,5 +819,38 @@ TEST(Server, AnExportVerifiesOfflineWithTheDataDirectoryGoneAndEveryTamperingIsN
   fs::rename(away, world->data());
 }
 
+TEST(Server, UnderTlsTheSessionCookieIsSecureAndOversizeHeadersAreRefused) {
+  const fs::path cert = world->dir.path() / "tls.pem", key = world->dir.path() / "tls.key";
+  const ProcessResult made = testing::run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                                                   "-days", "1", "-keyout", key.string(), "-out", cert.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  server::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.tls_cert = cert;
+  options.tls_key = key;
+  options.access_log = [](const std::string&) {};
+  auto started = server::Server::start(world->data(), options);
+  ASSERT_TRUE(started.ok()) << started.error().describe();
+  EXPECT_EQ((*started)->base_url().substr(0, 8), "https://");
+  httplib::SSLClient tls("127.0.0.1", (*started)->port());
+  tls.enable_server_certificate_verification(false);
+  auto signed_in = tls.Post("/api/session", json{{"login", "O1"}, {"password", world->password["O1"]}}.dump(), "application/json");
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 200) << signed_in->body;
+  EXPECT_NE(signed_in->get_header_value("Set-Cookie").find("; Secure"), std::string::npos) << signed_in->get_header_value("Set-Cookie");
+  EXPECT_TRUE(signed_in->has_header("Strict-Transport-Security"));
+  EXPECT_EQ(tls.Get("/api/cases/CQ-S1", bearer("O1"))->status, 200);
+  // Plain HTTP to the TLS port gets no answer that looks like one.
+  auto plain = httplib::Client("127.0.0.1", (*started)->port()).Get("/healthz");
+  EXPECT_TRUE(!plain || plain->status != 200);
+  (*started)->stop(std::chrono::seconds(1));
+
+  // Headers beyond the connection's memory are refused, and the server goes on.
+  auto huge = get("/healthz", "", {{"X-Padding", std::string(48 << 10, 'a')}});
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 431);  // libmicrohttpd's own answer: Request Header Fields Too Large
+  EXPECT_EQ(get("/healthz", "")->status, 200);
+}
+
 }  // namespace
 }  // namespace netsample
