@@ -220,12 +220,16 @@ Result<Account> Accounts::check_password(const std::string& login, std::string_v
   const bool matches = password_matches(encoded, password);
   if (!found || !matches) return unauthenticated();
   Account account = account_from_row(stmt);
-  if (account.disabled) return unauthenticated();
-  if (account.person_id) {  // a person who left the roster signs in no more
-    NETSAMPLE_ASSIGN(std::optional<workflow::Person> p, workflow::Roster(*store_).find(*account.person_id));
-    if (!p || !p->active) return unauthenticated();
-  }
+  NETSAMPLE_TRY(require_usable(account));
   return account;
+}
+
+Status Accounts::require_usable(Account& account) {
+  if (account.disabled) return unauthenticated();
+  if (!account.person_id) return {};
+  NETSAMPLE_ASSIGN(account.person, workflow::Roster(*store_).find(*account.person_id));
+  if (!account.person || !account.person->active) return unauthenticated();  // a person who left the roster signs in no more
+  return {};
 }
 
 Result<Account> Accounts::by_token(std::string_view token) {
@@ -238,11 +242,8 @@ Result<Account> Accounts::by_token(std::string_view token) {
   if (!found) return unauthenticated();
   Account account = account_from_row(stmt);
   const std::int64_t now_us = to_utc_us(store_->clock().now());
-  if (account.disabled || !stmt.is_null(7) || (!stmt.is_null(6) && stmt.int64(6) <= now_us)) return unauthenticated();
-  if (account.person_id) {
-    NETSAMPLE_ASSIGN(std::optional<workflow::Person> p, workflow::Roster(*store_).find(*account.person_id));
-    if (!p || !p->active) return unauthenticated();
-  }
+  if (!stmt.is_null(7) || (!stmt.is_null(6) && stmt.int64(6) <= now_us)) return unauthenticated();  // revoked or expired
+  NETSAMPLE_TRY(require_usable(account));
   return account;
 }
 
@@ -271,11 +272,8 @@ Result<SessionAccount> Accounts::by_session(std::string_view cookie) {
   NETSAMPLE_ASSIGN(bool found, stmt.step());
   if (!found) return unauthenticated();
   SessionAccount out{account_from_row(stmt), stmt.text(6), from_utc_us(stmt.int64(7))};
-  if (out.account.disabled || out.expires <= store_->clock().now()) return unauthenticated();
-  if (out.account.person_id) {
-    NETSAMPLE_ASSIGN(std::optional<workflow::Person> p, workflow::Roster(*store_).find(*out.account.person_id));
-    if (!p || !p->active) return unauthenticated();
-  }
+  if (out.expires <= store_->clock().now()) return unauthenticated();
+  NETSAMPLE_TRY(require_usable(out.account));
   return out;
 }
 

@@ -31,8 +31,7 @@ std::string_view to_string(Access access);
 
 // Who is asking, after the credential was checked.
 struct Caller {
-  accounts::Account account;
-  std::optional<workflow::Person> person;  // the roster entry of a person's account (active)
+  accounts::Account account;  // with the roster entry of a person's account (`account.person`, found active)
   bool by_session = false;                 // a browser session (needs the CSRF token to change anything)
   std::string session_cookie;              // its cookie, for signing out
   std::string csrf_token;
@@ -40,7 +39,7 @@ struct Caller {
   // The name in the audit log and the lifecycle's actor: the roster id, or "party:<id>".
   std::string actor() const { return account.login(); }
   bool admin() const { return account.admin; }
-  bool has_role(std::string_view role) const { return person && person->has_role(role); }
+  bool has_role(std::string_view role) const { return account.person && account.person->has_role(role); }
 };
 
 // Failed sign-ins per login and per address in a sliding window (in memory: a restart forgets them, which
@@ -129,5 +128,13 @@ Status require_role(Call& call, const std::string& number, workflow::CaseRole ro
 Status audit_read(Call& call, const std::optional<std::string>& case_number, nlohmann::json what);
 
 int query_int(const Call& call, const std::string& name, int fallback, int min, int max, Status& status);
+
+// A path segment that is a positive decimal id ("12"), or nullopt.
+std::optional<std::int64_t> positive_id(std::string_view text);
+
+// Sends a stored piece of evidence (file_response: Range, ETag, 304) and, when bytes go out, writes the read to
+// the audit log with `what` (what was read: its route's words) and the file's name and hash added. `attachment`:
+// offered as a download under its name, else shown in place (a video, a still).
+Result<Response> serve_evidence(Call& call, const store::EvidenceItem& item, nlohmann::json what, bool attachment);
 
 }  // namespace netsample::server

@@ -28,8 +28,8 @@ Result<Response> list_cases(Call& call) {
   workflow::CasePage page;
   if (call.who().admin()) {
     NETSAMPLE_ASSIGN(page, call.runtime.cases().search(query));
-  } else if (call.who().person) {
-    query.viewer.person_id = call.who().person->id;
+  } else if (call.who().account.person) {
+    query.viewer.person_id = call.who().account.person->id;
     NETSAMPLE_ASSIGN(page, call.runtime.cases().search(query));
   }  // a party's account sees no case list (Art 62: only what was published to it)
   json items = json::array();
@@ -42,7 +42,7 @@ Result<Response> create_case(Call& call) {
   NETSAMPLE_ASSIGN(json body, json_body(call));
   NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(body, call.runtime.platforms()));
   // Only the organizing unit's organizer opens its cases (Art 4, 5); an administrator may for any unit.
-  if (!call.who().admin() && !(call.who().has_role("organizer") && call.who().person->org == request.record.organizer))
+  if (!call.who().admin() && !(call.who().has_role("organizer") && call.who().account.person->org == request.record.organizer))
     return make_error(ErrorCode::refused_by_rule, "organizer",
                       call.who().actor() + " 不是组织者 \"" + request.record.organizer + "\" 的组织人员，不能为其创建抽样任务", 5);
   NETSAMPLE_ASSIGN(workflow::CaseView view, call.runtime.cases().create(request, call.who().actor()));
@@ -63,8 +63,8 @@ Result<Response> show_case(Call& call) {
                               {"articles", e.articles}, {"at", format_iso8601_beijing(e.at)}});
   // What this caller could do now: a client builds its buttons and forms from this and the lifecycle table.
   out["available_events"] = json::array();
-  if (call.who().person) {
-    NETSAMPLE_ASSIGN(auto events, call.runtime.lifecycle().available_events(number, call.who().person->id));
+  if (call.who().account.person) {
+    NETSAMPLE_ASSIGN(auto events, call.runtime.lifecycle().available_events(number, call.who().account.person->id));
     for (const auto* t : events) out["available_events"].push_back(workflow::transition_json(*t));
   }
   out["state_label"] = workflow::state_label(view.state);
@@ -98,7 +98,7 @@ Result<Response> apply_event(Call& call) {
   NETSAMPLE_ASSIGN(json fields, json_body(call));
   // The lifecycle checks the state, the caller's role in this case, the fields and the article: the same
   // call as `netsample case event`.
-  NETSAMPLE_ASSIGN(std::string state, call.runtime.lifecycle().apply_event(number, call.param("event"), fields, call.who().person->id));
+  NETSAMPLE_ASSIGN(std::string state, call.runtime.lifecycle().apply_event(number, call.param("event"), fields, call.who().account.person->id));
   return Response::json(200, {{"case", number}, {"event", call.param("event")}, {"state", state}, {"state_label", workflow::state_label(state)}});
 }
 
@@ -152,7 +152,7 @@ Result<Response> list_roster(Call& call) {
   NETSAMPLE_ASSIGN(std::vector<workflow::Person> people, call.runtime.roster().list());
   json out = json::array();
   for (const auto& p : people)
-    if (call.who().admin() || p.org == call.who().person->org) out.push_back(p.to_json());
+    if (call.who().admin() || p.org == call.who().account.person->org) out.push_back(p.to_json());
   return Response::json(200, {{"people", out}});
 }
 

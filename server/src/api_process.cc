@@ -39,7 +39,7 @@ Result<Response> add_parcel(Call& call) {
   NETSAMPLE_TRY(fields.reject_unknown_keys());
   parcel.phone = phone.value_or("");
   NETSAMPLE_ASSIGN(unboxing::ParcelTracker * tracker, call.runtime.tracker());
-  NETSAMPLE_ASSIGN(unboxing::ParcelView view, tracker->add(number, parcel, call.who().person->id));
+  NETSAMPLE_ASSIGN(unboxing::ParcelView view, tracker->add(number, parcel, call.who().account.person->id));
   return Response::json(201, view.to_json());
 }
 
@@ -72,11 +72,10 @@ Result<Response> case_notices(Call& call) {
 // The notice, if the caller may act on or read its case.
 Result<workflow::NoticeView> find_notice(Call& call, notices::Deliveries& d) {
   const std::string& id = call.param("notice");
-  char* end = nullptr;
-  const long long notice_id = std::strtoll(id.c_str(), &end, 10);
   const Error unknown = make_error(ErrorCode::not_found, "notice", "没有编号为 " + id + " 的通知");
-  if (*end != '\0' || notice_id <= 0) return unknown;
-  auto notice = d.notice(notice_id);
+  const std::optional<std::int64_t> notice_id = positive_id(id);
+  if (!notice_id) return unknown;
+  auto notice = d.notice(*notice_id);
   if (!notice.ok()) return notice.error().code == ErrorCode::not_found ? unknown : notice.error();
   if (!require_case(call, notice->case_number).ok()) return unknown;
   return std::move(notice).value();
@@ -119,21 +118,22 @@ Result<Response> mark_mail(Call& call, const std::string& what) {
   return Response::json(200, out);
 }
 
-Result<Response> serve_evidence(Call& call, const store::EvidenceItem& item, const std::string& what) {
-  const std::string path = call.runtime.store().evidence().path_of(item.sha256).string();
-  NETSAMPLE_ASSIGN(Response response, file_response(call.request, path, static_cast<std::uint64_t>(item.size), item.sha256,
-                                                    content_type_for(item.name), item.name));
-  if ((response.status == 200 || response.status == 206) && call.request.method != "HEAD")
-    NETSAMPLE_TRY(audit_read(call, item.case_number, {{"evidence_id", item.id}, {"file", item.name}, {"sha256", item.sha256}, {"what", what}}));
-  return response;
+// A downloadable piece of evidence, its read audited with its id.
+Result<Response> serve_download(Call& call, const store::EvidenceItem& item, const std::string& what) {
+  return serve_evidence(call, item, {{"evidence_id", item.id}, {"what", what}}, /*attachment=*/true);
+}
+
+// The stored PDF of a notice's document; nullopt before its first delivery wrote it.
+Result<std::optional<store::EvidenceItem>> notice_pdf(Call& call, const workflow::NoticeView& notice) {
+  NETSAMPLE_ASSIGN(std::optional<notices::NoticeFiles> files, notices::stored_notice_files(call.runtime.store(), notice.id));
+  if (!files) return std::optional<store::EvidenceItem>();
+  return call.runtime.store().find_evidence(notice.case_number, files->pdf);
 }
 
 Result<Response> notice_document(Call& call, const workflow::NoticeView& notice) {
-  NETSAMPLE_ASSIGN(std::optional<notices::NoticeFiles> files, notices::stored_notice_files(call.runtime.store(), notice.id));
-  if (!files) return make_error(ErrorCode::not_found, "notice", "通知 #" + std::to_string(notice.id) + " 的文书尚未生成（送达时生成）");
-  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(notice.case_number, files->pdf));
-  if (!item) return make_error(ErrorCode::not_found, "notice", "通知文书未存为证据");
-  return serve_evidence(call, *item, "notice_document");
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, notice_pdf(call, notice));
+  if (!item) return make_error(ErrorCode::not_found, "notice", "通知 #" + std::to_string(notice.id) + " 的文书尚未生成（送达时生成）");
+  return serve_download(call, *item, "notice_document");
 }
 
 Result<Response> document(Call& call) {
@@ -155,13 +155,12 @@ Result<Response> case_evidence(Call& call) {
 
 Result<Response> evidence_file(Call& call) {
   const std::string& id = call.param("id");
-  char* end = nullptr;
-  const long long evidence_id = std::strtoll(id.c_str(), &end, 10);
   const Error unknown = make_error(ErrorCode::not_found, "id", "没有编号为 " + id + " 的证据");
-  if (*end != '\0' || evidence_id <= 0) return unknown;
-  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().evidence_item(evidence_id));
+  const std::optional<std::int64_t> evidence_id = positive_id(id);
+  if (!evidence_id) return unknown;
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().evidence_item(*evidence_id));
   if (!item || !require_case(call, item->case_number).ok()) return unknown;
-  return serve_evidence(call, *item, "evidence");
+  return serve_download(call, *item, "evidence");
 }
 
 // The evidence bundle, made for this request and sent from an unlinked file (nothing is left behind).
@@ -223,11 +222,9 @@ Result<Response> published_document(Call& call) {
   const std::string& id = call.param("notice");
   for (const auto& s : mine)
     if (std::to_string(s.notice.id) == id) {
-      NETSAMPLE_ASSIGN(std::optional<notices::NoticeFiles> files, notices::stored_notice_files(call.runtime.store(), s.notice.id));
-      if (!files) break;
-      NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(s.notice.case_number, files->pdf));
+      NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, notice_pdf(call, s.notice));
       if (!item) break;
-      return serve_evidence(call, *item, "published_notice");
+      return serve_download(call, *item, "published_notice");
     }
   return make_error(ErrorCode::not_found, "notice", "没有编号为 " + id + " 的通知");
 }

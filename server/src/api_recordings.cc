@@ -107,9 +107,9 @@ Result<Recording> find_recording(Call& call) {
   const size_t dash = id.find('-');
   if (dash == std::string::npos) return unknown;
   const std::string kind = id.substr(0, dash);
-  char* end = nullptr;
-  const long long session = std::strtoll(id.c_str() + dash + 1, &end, 10);
-  if (*end != '\0' || session <= 0 || id.size() == dash + 1) return unknown;
+  const std::optional<std::int64_t> parsed = positive_id(std::string_view(id).substr(dash + 1));
+  if (!parsed) return unknown;
+  const std::int64_t session = *parsed;
   std::optional<Recording> found;
   if (kind == "purchase") {
     auto s = call.runtime.purchases().get(session);
@@ -148,20 +148,11 @@ std::string vtt_time(std::int64_t ms) {
   return text;
 }
 
-// A serving of one stored file of the recording, with the read written to the audit log.
+// One file of the recording, shown in place from its stored copy.
 Result<Response> serve_stored(Call& call, const Recording& r, const fs::path& file, const std::string& what) {
   NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, file));
   if (!item) return make_error(ErrorCode::not_found, "file", file.filename().string() + " 尚未存为证据（录像结束并封存后才能播放和下载）");
-  const std::string path = call.runtime.store().evidence().path_of(item->sha256).string();
-  NETSAMPLE_ASSIGN(Response response, file_response(call.request, path, static_cast<std::uint64_t>(item->size), item->sha256,
-                                                    content_type_for(item->name)));
-  // A 304 or a 416 sends no evidence. A player reads a video in many range requests: audit_read records the
-  // first of a viewing (per caller and file, ReadLog) so that the log says who watched what when, not each seek.
-  if (response.status == 200 || response.status == 206) {
-    if (call.request.method != "HEAD")
-      NETSAMPLE_TRY(audit_read(call, r.case_number, {{"recording", r.id}, {"file", item->name}, {"sha256", item->sha256}, {"what", what}}));
-  }
-  return response;
+  return serve_evidence(call, *item, {{"recording", r.id}, {"what", what}}, /*attachment=*/false);
 }
 
 Result<Response> list_recordings(Call& call) {
@@ -257,7 +248,7 @@ Result<Response> add_finding(Call& call) {
   if (r.duration_s > 0 && request.media_ms > end_ms)
     return make_error(ErrorCode::invalid_input, "media_ms", "超出录像长度（" + std::to_string(end_ms) + " 毫秒）");
   review::Reviews reviews(call.runtime.store(), call.runtime.lifecycle());
-  NETSAMPLE_ASSIGN(review::Finding finding, reviews.add_finding(r.case_number, request, call.who().person->id));
+  NETSAMPLE_ASSIGN(review::Finding finding, reviews.add_finding(r.case_number, request, call.who().account.person->id));
   return Response::json(201, finding.to_json());
 }
 
@@ -268,7 +259,7 @@ Result<Response> set_verdict(Call& call) {
   NETSAMPLE_ASSIGN(json body, json_body(call));
   NETSAMPLE_ASSIGN(review::VerdictRequest request, review::parse_verdict(body, r.id));
   review::Reviews reviews(call.runtime.store(), call.runtime.lifecycle());
-  NETSAMPLE_ASSIGN(review::VerdictRecord record, reviews.set_verdict(r.case_number, request, call.who().person->id));
+  NETSAMPLE_ASSIGN(review::VerdictRecord record, reviews.set_verdict(r.case_number, request, call.who().account.person->id));
   return Response::json(201, record.to_json());
 }
 

@@ -20,10 +20,10 @@ std::string session_cookie(const std::string& value, std::chrono::seconds max_ag
 
 json who_json(const Caller& caller) {
   json out = caller.account.to_json();
-  if (caller.person) {
-    out["name"] = caller.person->name;
-    out["org"] = caller.person->org;
-    out["roles"] = caller.person->roles;
+  if (caller.account.person) {
+    out["name"] = caller.account.person->name;
+    out["org"] = caller.account.person->org;
+    out["roles"] = caller.account.person->roles;
   } else {
     out["roles"] = json::array();
   }
@@ -53,10 +53,7 @@ Result<Response> sign_in(Call& call) {
   call.limiter.succeeded(login);
   NETSAMPLE_ASSIGN(accounts::WebSession session, accounts.open_session(*account, call.options.session_lifetime));
   Caller caller;
-  caller.account = *account;
-  if (account->person_id) {
-    NETSAMPLE_ASSIGN(caller.person, call.runtime.roster().find(*account->person_id));
-  }
+  caller.account = *account;  // its roster entry came with the password's check
   caller.by_session = true;
   caller.csrf_token = session.csrf_token;
   json out = who_json(caller);

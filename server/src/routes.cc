@@ -1,5 +1,6 @@
 // The route table and the checks every route makes the same way.
 #include <algorithm>
+#include <charconv>
 
 #include "api.h"
 #include "netsample/server/server.h"
@@ -124,22 +125,22 @@ void SignInLimiter::prune(std::vector<std::chrono::steady_clock::time_point>& ti
 }
 
 Status require_person(const Call& call) {
-  if (!call.who().person) return make_error(ErrorCode::not_found, "path", "没有这个对象");
+  if (!call.who().account.person) return make_error(ErrorCode::not_found, "path", "没有这个对象");
   return {};
 }
 
 Status require_case(Call& call, const std::string& number) {
   const Error hidden = make_error(ErrorCode::not_found, "case", "没有编号为 \"" + number + "\" 的抽样任务");
-  if (!call.who().person) return hidden;
+  if (!call.who().account.person) return hidden;
   // may_see answers not_found for a case that does not exist; an administrator sees every case that does.
-  NETSAMPLE_ASSIGN(bool visible, call.runtime.lifecycle().may_see(number, call.who().person->id));
+  NETSAMPLE_ASSIGN(bool visible, call.runtime.lifecycle().may_see(number, call.who().account.person->id));
   if (!visible && !call.who().admin()) return hidden;
   return {};
 }
 
 Status require_role(Call& call, const std::string& number, workflow::CaseRole role, const std::string& doing) {
-  if (call.who().person) {
-    NETSAMPLE_ASSIGN(bool holds, call.runtime.lifecycle().holds_role(number, call.who().person->id, role));
+  if (call.who().account.person) {
+    NETSAMPLE_ASSIGN(bool holds, call.runtime.lifecycle().holds_role(number, call.who().account.person->id, role));
     if (holds) return {};
   }
   return make_error(ErrorCode::refused_by_rule, "as",
@@ -181,6 +182,27 @@ Status audit_read(Call& call, const std::optional<std::string>& case_number, nlo
   });
   if (!written.ok()) call.reads.forget(call.who().actor(), file);  // no bytes go out unrecorded, now or on the next read
   return written;
+}
+
+std::optional<std::int64_t> positive_id(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+Result<Response> serve_evidence(Call& call, const store::EvidenceItem& item, nlohmann::json what, bool attachment) {
+  const std::string path = call.runtime.store().evidence().path_of(item.sha256).string();
+  NETSAMPLE_ASSIGN(Response response, file_response(call.request, path, static_cast<std::uint64_t>(item.size), item.sha256,
+                                                    content_type_for(item.name), attachment ? item.name : std::string()));
+  // A 304 or a 416 sends no evidence. A player reads a video in many range requests: audit_read records the
+  // first of a viewing (per caller and file, ReadLog) so that the log says who watched what when, not each seek.
+  if ((response.status == 200 || response.status == 206) && call.request.method != "HEAD") {
+    what["file"] = item.name;
+    what["sha256"] = item.sha256;
+    NETSAMPLE_TRY(audit_read(call, item.case_number, std::move(what)));
+  }
+  return response;
 }
 
 int query_int(const Call& call, const std::string& name, int fallback, int min, int max, Status& status) {

@@ -145,11 +145,6 @@ struct Server::State {
     } else {
       return make_error(ErrorCode::unauthenticated, "authorization", "请先登录，或在 Authorization: Bearer 中给出 API 令牌");
     }
-    if (caller.account.person_id) {
-      NETSAMPLE_ASSIGN(caller.person, runtime.roster().find(*caller.account.person_id));
-      if (!caller.person || !caller.person->active)
-        return make_error(ErrorCode::unauthenticated, "authorization", "该人员已不在名册中在岗");
-    }
     return caller;
   }
 

@@ -15,6 +15,7 @@
 #include "netsample/core/error.h"
 #include "netsample/core/time.h"
 #include "netsample/store/store.h"
+#include "netsample/workflow/roster.h"
 
 namespace netsample::accounts {
 
@@ -25,6 +26,8 @@ struct Account {
   bool admin = false;
   bool disabled = false;
   UtcTime created;
+  // A person's roster entry, found active when a credential was checked (check_password, by_token, by_session).
+  std::optional<workflow::Person> person;
 
   // The name it signs in with and acts as in the audit log: the roster id, or "party:<id>".
   std::string login() const;
@@ -79,6 +82,9 @@ class Accounts {
   Status close_session(std::string_view cookie, const std::string& actor);
 
  private:
+  // unauthenticated unless the account may sign in now: not disabled and, for a person's, active in the roster
+  // (whose entry it keeps).
+  Status require_usable(Account& account);
   Result<Issued> add(const std::optional<std::string>& person_id, const std::optional<std::string>& party_id, bool admin,
                      const std::string& actor);
   store::Store* store_;
