@@ -15,16 +15,22 @@ void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
   static server::ServerOptions options;
   static std::string tls_cert, tls_key;
   static int grace_s = 10;
+  static int background_s = 60;
   CLI::App* serve = app.add_subcommand("serve", "HTTP 服务：各角色通过网页与接口办理（接口说明 /api/openapi.json）；SIGTERM 或 Ctrl+C 停止");
   serve->add_option("--listen", options.listen, "监听地址 主机:端口")->capture_default_str();
   serve->add_option("--tls-cert", tls_cert, "TLS 证书（PEM）；与 --tls-key 同时给出时使用 HTTPS");
   serve->add_option("--tls-key", tls_key, "TLS 私钥（PEM）");
   serve->add_option("--threads", options.threads, "工作线程数（默认每核一个，至少 2 个）");
   serve->add_option("--grace", grace_s, "停止时等待进行中的请求的秒数")->capture_default_str();
+  serve->add_option("--tsa", options.tsa, "RFC 3161 时间戳服务地址，可多个：为经服务导入的拆封视频盖时间戳");
+  serve->add_option("--background", background_s, "每隔多少秒送达到期的通知、查询到期的运单；0 表示不做（另有 notices deliver / track poll 在运行时）")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   serve->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       options.tls_cert = tls_cert;
       options.tls_key = tls_key;
+      options.background_interval = std::chrono::seconds(background_s);
       // The signals are taken by this thread alone: the server's threads start with them blocked.
       sigset_t stop_signals;
       sigemptyset(&stop_signals);

@@ -232,7 +232,7 @@ Status Accounts::require_usable(Account& account) {
   return {};
 }
 
-Result<Account> Accounts::by_token(std::string_view token) {
+Result<TokenAccount> Accounts::by_token(std::string_view token) {
   if (!token.starts_with("nst_")) return unauthenticated();
   NETSAMPLE_ASSIGN(store::Statement stmt,
                    store_->db().prepare("SELECT a.id, a.person_id, a.party_id, a.admin, a.disabled, a.created_utc_us, t.expires_utc_us, "
@@ -240,11 +240,12 @@ Result<Account> Accounts::by_token(std::string_view token) {
   stmt.bind(1, sha256_hex(token));
   NETSAMPLE_ASSIGN(bool found, stmt.step());
   if (!found) return unauthenticated();
-  Account account = account_from_row(stmt);
-  const std::int64_t now_us = to_utc_us(store_->clock().now());
-  if (!stmt.is_null(7) || (!stmt.is_null(6) && stmt.int64(6) <= now_us)) return unauthenticated();  // revoked or expired
-  NETSAMPLE_TRY(require_usable(account));
-  return account;
+  TokenAccount out{account_from_row(stmt), std::nullopt};
+  if (!stmt.is_null(6)) out.expires = from_utc_us(stmt.int64(6));
+  const bool revoked = !stmt.is_null(7);
+  if (revoked || (out.expires && *out.expires <= store_->clock().now())) return unauthenticated();
+  NETSAMPLE_TRY(require_usable(out.account));
+  return out;
 }
 
 Result<WebSession> Accounts::open_session(const Account& account, std::chrono::seconds lifetime) {

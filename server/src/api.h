@@ -21,6 +21,7 @@ namespace netsample::server {
 
 struct Metrics;
 struct ServerOptions;
+class Jobs;
 
 enum class Access {
   anyone,     // /healthz, the OpenAPI document, signing in
@@ -35,6 +36,7 @@ struct Caller {
   bool by_session = false;                 // a browser session (needs the CSRF token to change anything)
   std::string session_cookie;              // its cookie, for signing out
   std::string csrf_token;
+  std::optional<UtcTime> expires;          // when the token or session runs out (nullopt: a token until revoked)
 
   // The name in the audit log and the lifecycle's actor: the roster id, or "party:<id>".
   std::string actor() const { return account.login(); }
@@ -82,6 +84,7 @@ struct Call {
   Metrics& metrics;
   SignInLimiter& limiter;
   ReadLog& reads;
+  Jobs& jobs;
   std::optional<Caller> caller;  // set for every route but Access::anyone ones
 
   const Caller& who() const { return *caller; }
@@ -99,6 +102,9 @@ struct Route {
   // queries, and one lock instead of one per query. Never set on a route that writes: a write in a read
   // transaction fails when another process wrote meanwhile.
   bool snapshot = false;
+  // The body is a file of any type (?name= names it), streamed to disk up to ServerOptions::max_upload_bytes
+  // after the credential was checked, and handed to the handler as Request::upload.
+  bool upload = false;
 };
 
 // The whole table, in the order the files add them.
@@ -107,6 +113,7 @@ void add_session_routes(std::vector<Route>& out);    // sign in/out, who am I, h
 void add_case_routes(std::vector<Route>& out);       // cases, events, lifecycle, deadlines, roster, audit
 void add_recording_routes(std::vector<Route>& out);  // recordings, video, chapters, stills, review
 void add_process_routes(std::vector<Route>& out);    // tracking, notices, evidence, published notices
+void add_sample_routes(std::vector<Route>& out);     // uploads, evidence added, purchase, unboxing, seal, parties, jobs
 
 // A matched route with its parameters, or nullptr (also filling `allowed` with the methods the path has).
 const Route* match_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,

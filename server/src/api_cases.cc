@@ -71,6 +71,13 @@ Result<Response> show_case(Call& call) {
   return Response::json(200, out);
 }
 
+// Refused while the retention period runs (Art 47); the deletion stays in the audit log.
+Result<Response> delete_case(Call& call) {
+  const std::string& number = call.param("number");
+  NETSAMPLE_TRY(call.runtime.cases().remove(number, call.who().actor()));
+  return Response::json(200, {{"deleted", number}});
+}
+
 Result<Response> assign(Call& call) {
   const std::string& number = call.param("number");
   NETSAMPLE_TRY(require_case(call, number));
@@ -185,6 +192,7 @@ void add_case_routes(std::vector<Route>& out) {
   out.push_back({"GET", "/api/cases", Access::signed_in, list_cases, snapshot});
   out.push_back({"POST", "/api/cases", Access::signed_in, create_case});
   out.push_back({"GET", "/api/cases/{number}", Access::signed_in, show_case, snapshot});
+  out.push_back({"DELETE", "/api/cases/{number}", Access::admin, delete_case});
   out.push_back({"POST", "/api/cases/{number}/assign", Access::signed_in, assign});
   out.push_back({"GET", "/api/cases/{number}/events", Access::signed_in, case_events, snapshot});
   out.push_back({"POST", "/api/cases/{number}/events/{event}", Access::signed_in, apply_event});

@@ -17,6 +17,8 @@
 
 namespace netsample::server {
 
+class UploadFile;
+
 struct Request {
   std::string method;  // GET, HEAD, POST, PUT, DELETE
   std::string path;    // decoded, without the query
@@ -26,6 +28,7 @@ struct Request {
   std::string remote;  // peer address
   bool tls = false;
   std::map<std::string, std::string> params;  // from the route's {placeholders}
+  UploadFile* upload = nullptr;               // an upload route's body, on disk (uploads.h)
 
   std::optional<std::string> header(std::string_view lower_case_name) const;
   std::optional<std::string> cookie(std::string_view name) const;

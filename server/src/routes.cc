@@ -8,34 +8,51 @@
 namespace netsample::server {
 namespace {
 
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> out;
+// "/api/cases/{number}" -> {"api", "cases", "{number}"}; the path's segments are views into it.
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
   size_t start = 1;
   while (start <= path.size()) {
     const size_t end = path.find('/', start);
-    out.push_back(path.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) break;
+    out.push_back(path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
     start = end + 1;
   }
   return out;
 }
 
-bool matches(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params) {
-  if (path.empty() || path[0] != '/') return false;
-  const auto want = segments(pattern), have = segments(path);
+bool is_placeholder(std::string_view segment) { return segment.size() > 2 && segment.front() == '{' && segment.back() == '}'; }
+
+// A route's pattern split once, so that matching a request splits only its path.
+struct CompiledRoute {
+  const Route* route;
+  std::vector<std::string_view> want;
+  long placeholders;
+};
+
+const std::vector<CompiledRoute>& compiled_routes() {
+  static const std::vector<CompiledRoute> all = [] {
+    std::vector<CompiledRoute> out;
+    for (const auto& route : routes()) {
+      CompiledRoute c{&route, segments(route.pattern), 0};
+      c.placeholders = std::count_if(c.want.begin(), c.want.end(), is_placeholder);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }();
+  return all;
+}
+
+bool matches(const std::vector<std::string_view>& want, const std::vector<std::string_view>& have) {
   if (want.size() != have.size()) return false;
-  std::map<std::string, std::string> found;
   for (size_t i = 0; i < want.size(); ++i) {
-    const std::string& w = want[i];
-    if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
+    if (is_placeholder(want[i])) {
       // A placeholder is one non-empty segment and never "." or "..": nothing a route builds a path from can climb.
       if (have[i].empty() || have[i] == "." || have[i] == "..") return false;
-      found[w.substr(1, w.size() - 2)] = have[i];
-    } else if (w != have[i]) {
+    } else if (want[i] != have[i]) {
       return false;
     }
   }
-  params = std::move(found);
   return true;
 }
 
@@ -57,6 +74,7 @@ const std::vector<Route>& routes() {
     add_case_routes(out);
     add_recording_routes(out);
     add_process_routes(out);
+    add_sample_routes(out);
     return out;
   }();
   return all;
@@ -70,21 +88,23 @@ std::vector<RouteInfo> route_table() {
 
 const Route* match_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
                          std::vector<std::string>& allowed) {
+  if (path.empty() || path[0] != '/') return nullptr;
+  const std::vector<std::string_view> have = segments(path);
   // Fixed segments win over placeholders ("/api/cases/export" style names never shadow each other this way).
-  const Route* best = nullptr;
-  for (const auto& route : routes()) {
-    std::map<std::string, std::string> found;
-    if (!matches(route.pattern, path, found)) continue;
-    if (route.method != method) {
-      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) allowed.push_back(route.method);
+  const CompiledRoute* best = nullptr;
+  for (const auto& c : compiled_routes()) {
+    if (!matches(c.want, have)) continue;
+    if (c.route->method != method) {
+      if (std::find(allowed.begin(), allowed.end(), c.route->method) == allowed.end()) allowed.push_back(c.route->method);
       continue;
     }
-    if (!best || std::count(route.pattern.begin(), route.pattern.end(), '{') < std::count(best->pattern.begin(), best->pattern.end(), '{')) {
-      best = &route;
-      params = std::move(found);
-    }
+    if (!best || c.placeholders < best->placeholders) best = &c;
   }
-  return best;
+  if (!best) return nullptr;
+  params.clear();
+  for (size_t i = 0; i < best->want.size(); ++i)
+    if (is_placeholder(best->want[i])) params[std::string(best->want[i].substr(1, best->want[i].size() - 2))] = std::string(have[i]);
+  return best->route;
 }
 
 std::chrono::seconds SignInLimiter::wait(const std::string& login, const std::string& address) {

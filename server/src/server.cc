@@ -10,7 +10,13 @@
 #include <thread>
 
 #include "api.h"
+#include "access_log.h"
+#include "background.h"
+#include "jobs.h"
 #include "metrics.h"
+#include "uploads.h"
+#include "view_cache.h"
+#include "netsample/core/sha256.h"
 #include "netsample/core/file_io.h"
 #include "netsample/store/database.h"
 
@@ -33,6 +39,10 @@ struct Exchange {
   std::string method, path, route = "(none)", login, remote;
   int status = 0;
   std::uint64_t bytes = 0, evidence_bytes = 0;
+  std::unique_ptr<UploadFile> upload;         // an upload route's body, written to disk as it arrives
+  std::uint64_t limit = 0;                    // the body's size limit: a JSON body's or an upload's
+  bool cacheable = false;                     // answered by the handler for a checked caller
+  std::optional<UtcTime> credential_expires;  // when that caller's token or session runs out
 };
 
 std::string peer_address(MHD_Connection* connection) {
@@ -87,13 +97,22 @@ struct Server::State {
   Metrics metrics;
   std::unique_ptr<SignInLimiter> limiter;
   ReadLog reads{std::chrono::minutes(10)};
+  Jobs jobs;
   MHD_Daemon* daemon = nullptr;
   std::uint16_t port = 0;
   std::string host;
   bool tls = false;
   std::string tls_cert_pem, tls_key_pem;
   std::atomic<bool> stopping{false};
-  std::mutex log_mutex;
+  std::unique_ptr<AccessLog> access_log;
+  std::unique_ptr<BackgroundWork> background;
+  std::mutex error_log_mutex;
+
+  // The service's error stream: the background work's lines and what the library complains about.
+  void error_log(const std::string& line) {
+    std::lock_guard lock(error_log_mutex);
+    std::cerr << line << '\n' << std::flush;
+  }
 
   void log(const Exchange& exchange) {
     json line = {{"at", format_iso8601_beijing(exchange.started_utc)},
@@ -105,27 +124,31 @@ struct Server::State {
                  {"ms", std::chrono::duration<double, std::milli>(Clock::now() - exchange.started).count()},
                  {"remote", exchange.remote},
                  {"login", exchange.login.empty() ? json(nullptr) : json(exchange.login)}};
-    const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
-    std::lock_guard lock(log_mutex);
-    if (options.access_log) {
-      options.access_log(text);
-    } else {
-      std::cout << text << '\n' << std::flush;
-    }
+    access_log->write(line.dump(-1, ' ', false, json::error_handler_t::replace));
   }
 
-  // One opened data directory per worker thread (Runtime is not thread-safe; SQLite serializes writers).
-  Result<runtime::Runtime*> runtime_for_this_thread() {
-    struct PerThread {
-      const State* owner = nullptr;
-      std::unique_ptr<runtime::Runtime> runtime;
-    };
+  // One opened data directory per worker thread (Runtime is not thread-safe; SQLite serializes writers), with
+  // that thread's answers to the reading routes.
+  struct PerThread {
+    const State* owner = nullptr;
+    std::unique_ptr<runtime::Runtime> runtime;
+    ViewCache views;
+  };
+  Result<PerThread*> this_thread() {
     thread_local PerThread mine;
     if (mine.owner != this || !mine.runtime) {
       NETSAMPLE_ASSIGN(mine.runtime, runtime::Runtime::open(data_dir));
       mine.owner = this;
+      mine.views = ViewCache();
     }
-    return mine.runtime.get();
+    return &mine;
+  }
+
+  // The hash of the credential a request carries (token or session cookie), to key its cached answers.
+  static std::optional<std::string> credential_hash(const Request& request) {
+    if (const auto authorization = request.header("authorization")) return "b" + sha256_hex(*authorization);
+    if (const auto cookie = request.cookie(kSessionCookie)) return "c" + sha256_hex(*cookie);
+    return std::nullopt;
   }
 
   Result<Caller> authenticate(Request& request, runtime::Runtime& runtime) {
@@ -135,18 +158,51 @@ struct Server::State {
       const std::string_view value = *authorization;
       if (!value.starts_with("Bearer ") && !value.starts_with("bearer "))
         return make_error(ErrorCode::unauthenticated, "authorization", "只接受 Authorization: Bearer 令牌");
-      NETSAMPLE_ASSIGN(caller.account, accounts.by_token(value.substr(7)));
+      NETSAMPLE_ASSIGN(accounts::TokenAccount token, accounts.by_token(value.substr(7)));
+      caller.account = std::move(token.account);
+      caller.expires = token.expires;
     } else if (const auto cookie = request.cookie(kSessionCookie)) {
       NETSAMPLE_ASSIGN(accounts::SessionAccount session, accounts.by_session(*cookie));
       caller.account = session.account;
       caller.by_session = true;
       caller.session_cookie = *cookie;
       caller.csrf_token = session.csrf_token;
+      caller.expires = session.expires;
     } else {
       return make_error(ErrorCode::unauthenticated, "authorization", "请先登录，或在 Authorization: Bearer 中给出 API 令牌");
     }
     return caller;
   }
+
+  // For an upload route: the caller checked and the file opened before the body arrives; nullptr for
+  // every other route.
+  Result<std::unique_ptr<UploadFile>> start_upload(MHD_Connection* connection, Exchange& exchange) {
+    std::map<std::string, std::string> params;
+    std::vector<std::string> allowed;
+    const Route* route = match_route(exchange.method, exchange.path, params, allowed);
+    if (!route || !route->upload) return std::unique_ptr<UploadFile>();
+    Request request;
+    request.method = exchange.method;
+    request.path = exchange.path;
+    ValueSink sink{&request.headers, &request.query};
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_value, &sink);
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_value, &sink);
+    NETSAMPLE_ASSIGN(PerThread * thread, this_thread());
+    NETSAMPLE_ASSIGN(Caller caller, authenticate(request, *thread->runtime));
+    exchange.login = caller.actor();
+    if (caller.by_session) {
+      const auto token = request.header("x-csrf-token");
+      if (!token || *token != caller.csrf_token)
+        return make_error(ErrorCode::forbidden, "X-CSRF-Token", "缺少或不正确的 CSRF 令牌（由 GET /api/session 取得）");
+    }
+    const std::string name = request.param_query("name").value_or("");
+    NETSAMPLE_TRY(check_upload_name(name));
+    const auto dir = uploads_dir();
+    sweep_uploads(dir, std::chrono::hours(24));
+    return UploadFile::create(dir, name);
+  }
+
+  std::filesystem::path uploads_dir() const { return data_dir / "uploads"; }
 
   Response dispatch(Request& request, Exchange& exchange) {
     std::map<std::string, std::string> params;
@@ -165,15 +221,44 @@ struct Server::State {
     }
     exchange.route = route->pattern;
     request.params = std::move(params);
-    auto runtime = runtime_for_this_thread();
-    if (!runtime.ok()) return error_response(runtime.error());
-    Call call{request, **runtime, options, metrics, *limiter, reads, std::nullopt};
-    ReadTransaction snapshot((*runtime)->store().db(), route->snapshot);  // the credential's check included
+    auto thread = this_thread();
+    if (!thread.ok()) return error_response(thread.error());
+    runtime::Runtime& runtime = *(*thread)->runtime;
+    ViewCache& views = (*thread)->views;
+
+    // A reading route answers from this thread's cache while nothing changed (view_cache.h says when).
+    std::optional<std::string> view_key;
+    store::Database::ChangeStamp stamp;
+    const UtcTime now = runtime.clock().now();
+    const CivilDate today = beijing_date(now);
+    if (route->snapshot && route->access != Access::anyone && (request.method == "GET" || request.method == "HEAD")) {
+      const auto credential = credential_hash(request);
+      auto current = runtime.store().db().change_stamp();
+      if (credential && current.ok()) {
+        stamp = *current;
+        view_key = ViewCache::key(*credential, request);
+        if (const CachedView* hit = views.find(*view_key, stamp, today, now)) {
+          exchange.login = hit->login;
+          return hit->response();
+        }
+      }
+    }
+    Response response = run(*route, request, runtime, exchange);
+    if (view_key && exchange.cacheable) views.keep(std::move(*view_key), stamp, today, exchange.credential_expires, response, exchange.login);
+    return response;
+  }
+
+  // The route itself: the credential, the administrator and CSRF checks, the body's type, the handler.
+  Response run(const Route& route_ref, Request& request, runtime::Runtime& runtime, Exchange& exchange) {
+    const Route* route = &route_ref;
+    Call call{request, runtime, options, metrics, *limiter, reads, jobs, std::nullopt};
+    ReadTransaction snapshot(runtime.store().db(), route->snapshot);  // the credential's check included
     if (route->access != Access::anyone) {
-      auto caller = authenticate(request, **runtime);
+      auto caller = authenticate(request, runtime);
       if (!caller.ok()) return error_response(caller.error());
       call.caller = std::move(caller).value();
       exchange.login = call.caller->actor();
+      exchange.credential_expires = call.caller->expires;
       if (route->access == Access::admin && !call.caller->admin())
         return error_response(make_error(ErrorCode::forbidden, "authorization", "只有管理员可以使用这个接口"));
       const bool changes = request.method != "GET" && request.method != "HEAD";
@@ -185,7 +270,7 @@ struct Server::State {
           return error_response(make_error(ErrorCode::forbidden, "X-CSRF-Token", "缺少或不正确的 CSRF 令牌（由 GET /api/session 取得）"));
       }
     }
-    if (!request.body.empty()) {
+    if (!request.body.empty() && !route->upload) {
       const std::string type = request.header("content-type").value_or("");
       if (!type.starts_with("application/json"))
         return error_response(make_error(ErrorCode::invalid_input, "Content-Type", "请求体须为 JSON（Content-Type: application/json）"));
@@ -193,6 +278,7 @@ struct Server::State {
     try {
       auto result = route->handler(call);
       if (!result.ok()) return error_response(result.error());
+      exchange.cacheable = call.caller.has_value();
       return std::move(result).value();
     } catch (const std::exception& e) {
       std::cerr << "netsample serve: " << request.method << " " << request.path << ": " << e.what() << "\n";
@@ -233,6 +319,10 @@ MHD_Result queue(MHD_Connection* connection, Server::State& state, Exchange& exc
   return queued;
 }
 
+Response too_large(std::uint64_t limit) {
+  return error_response(make_error(ErrorCode::too_large, "body", "请求体超过 " + std::to_string(limit) + " 字节的上限"));
+}
+
 MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method, const char* /*version*/,
                       const char* upload_data, size_t* upload_data_size, void** context) {
   auto& state = *static_cast<Server::State*>(cls);
@@ -245,17 +335,29 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     exchange->remote = peer_address(connection);
     *context = exchange;
     ++state.metrics.requests_in_flight;
+    // An upload goes to a file as it arrives, once the caller is known: nobody else may fill the disk.
+    auto upload = state.start_upload(connection, *exchange);
+    if (!upload.ok()) return queue(connection, state, *exchange, error_response(upload.error()));
+    exchange->upload = std::move(upload).value();
+    exchange->limit = exchange->upload ? state.options.max_upload_bytes : state.options.max_body_bytes;
     const char* length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
-    if (length && std::strtoull(length, nullptr, 10) > state.options.max_body_bytes) {
+    if (length && std::strtoull(length, nullptr, 10) > exchange->limit) {
       exchange->too_large = true;
+      exchange->upload.reset();  // nothing of it is kept
       // Answered before the body is read (no 100 Continue): a client that announced too much sends nothing.
-      return queue(connection, state, *exchange,
-                   error_response(make_error(ErrorCode::too_large, "body", "请求体超过 " + std::to_string(state.options.max_body_bytes) + " 字节的上限")));
+      return queue(connection, state, *exchange, too_large(exchange->limit));
     }
     return MHD_YES;
   }
   if (*upload_data_size != 0) {
-    if (exchange->too_large || exchange->body.size() + *upload_data_size > state.options.max_body_bytes) {
+    if (exchange->upload && !exchange->too_large) {
+      if (exchange->upload->size() + *upload_data_size > state.options.max_upload_bytes) {
+        exchange->too_large = true;
+        exchange->upload.reset();  // removes what was written
+      } else if (!exchange->upload->append(upload_data, *upload_data_size).ok()) {
+        return MHD_NO;  // the disk refused: hang up rather than take bytes that are not kept
+      }
+    } else if (exchange->too_large || exchange->body.size() + *upload_data_size > state.options.max_body_bytes) {
       exchange->too_large = true;
       exchange->discarded += *upload_data_size;
       exchange->body.clear();
@@ -266,10 +368,9 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     *upload_data_size = 0;
     return MHD_YES;
   }
-  if (exchange->status != 0) return MHD_YES;  // answered already (413 on the announced length)
+  if (exchange->status != 0) return MHD_YES;  // answered already (413 on the announced length, 401 before an upload)
   if (exchange->too_large)
-    return queue(connection, state, *exchange,
-                 error_response(make_error(ErrorCode::too_large, "body", "请求体超过 " + std::to_string(state.options.max_body_bytes) + " 字节的上限")));
+    return queue(connection, state, *exchange, too_large(exchange->limit));
 
   Request request;
   request.method = method;
@@ -277,6 +378,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   request.remote = exchange->remote;
   request.tls = state.tls;
   request.body = std::move(exchange->body);
+  request.upload = exchange->upload.get();
   ValueSink sink{&request.headers, &request.query};
   MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_value, &sink);
   MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_value, &sink);
@@ -346,6 +448,7 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
   if (options.sign_in_attempts < 1) return make_error(ErrorCode::invalid_input, "sign_in_attempts", "须至少为 1");
   state->limiter = std::make_unique<SignInLimiter>(options.sign_in_attempts, options.sign_in_window);
   state->options = std::move(options);
+  state->access_log = std::make_unique<AccessLog>(state->options.access_log);
 
   // The data directory opens here once, so that a bad one is refused at start and not on the first request.
   NETSAMPLE_ASSIGN(auto probe, runtime::Runtime::open(data_dir));
@@ -380,6 +483,8 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
     return make_error(ErrorCode::io, "listen", "无法在 " + state->options.listen + " 上监听（端口被占用、地址不属于本机，或 TLS 证书与私钥不匹配）");
   const MHD_DaemonInfo* info = MHD_get_daemon_info(state->daemon, MHD_DAEMON_INFO_BIND_PORT);
   state->port = info ? info->port : listen.second;
+  if (state->options.background_interval.count() > 0)
+    state->background = std::make_unique<BackgroundWork>(data_dir, state->options.background_interval, [raw](const std::string& line) { raw->error_log(line); });
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 
@@ -391,12 +496,14 @@ std::string Server::base_url() const {
 
 void Server::stop(std::chrono::milliseconds grace) {
   if (!state_ || !state_->daemon) return;
+  state_->background.reset();  // after the round in progress
   const MHD_socket listener = MHD_quiesce_daemon(state_->daemon);  // no new connections from here
   if (listener != MHD_INVALID_SOCKET) ::close(listener);
   const auto deadline = Clock::now() + grace;
   while (state_->metrics.requests_in_flight.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   MHD_stop_daemon(state_->daemon);
   state_->daemon = nullptr;
+  state_->access_log->flush();
 }
 
 }  // namespace netsample::server

@@ -152,6 +152,13 @@ Status Database::transaction(const std::function<Status()>& body) {
 
 bool Database::in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
+Result<Database::ChangeStamp> Database::change_stamp() {
+  NETSAMPLE_ASSIGN(Statement stmt, prepare("PRAGMA data_version"));
+  NETSAMPLE_ASSIGN(bool row, stmt.step());
+  if (!row) return sqlite_error(db_.get(), "reading PRAGMA data_version");
+  return ChangeStamp{stmt.int64(0), sqlite3_total_changes64(db_.get())};
+}
+
 int Database::schema_version() {
   auto stmt = prepare("PRAGMA user_version");
   if (!stmt.ok() || !stmt->step().ok()) return -1;

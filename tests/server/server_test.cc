@@ -62,6 +62,7 @@ struct World {
   std::string unboxing;                         // recording id of CQ-S1's unboxing
   std::string video_sha256;
   std::string still_name;  // one still of the unboxing
+  json seal_photos;        // the demo video's two seal photos: [{seal_number, file}]
   std::uint64_t video_size = 0;
   std::int64_t big_evidence = 0;  // id of the 1 GB item
   std::string big_sha256;
@@ -128,6 +129,7 @@ void build_world() {
   w.video_sha256 = started["video_sha256"];
   w.still_name = fs::path(started["steps"][0]["still"].get<std::string>()).filename().string();
   w.video_size = fs::file_size(w.dir.path() / "unboxing.mp4");
+  w.seal_photos = made["seal_photos"];
   for (const auto& scene : made["scenes"]) {
     if (scene["step"] == "waybill") continue;
     const double middle = (scene["from_s"].get<double>() + scene["to_s"].get<double>()) / 2;
@@ -173,6 +175,8 @@ void build_world() {
   options.listen = "127.0.0.1:0";
   options.threads = 4;
   options.max_body_bytes = 64 << 10;
+  options.max_upload_bytes = 16 << 20;
+  options.background_interval = std::chrono::seconds(0);  // one test starts a service that works on its own
   options.access_log = [](const std::string& line) {
     std::lock_guard lock(world->log_mutex);
     world->log.push_back(line);
@@ -297,6 +301,7 @@ TEST(Server, EveryRouteAnswersSomeoneWhoMayUseIt) {
   // what was published to it, the administrator for the administrator's routes.
   for (const auto& route : server::route_table()) {
     if (route.pattern.find("{notice}") != std::string::npos) continue;  // this data directory owes no notice yet
+    if (route.pattern == "/api/jobs/{id}") continue;                        // a job of the caller's: tested with the unboxing
     std::string login = route.access == "admin" ? "A1" : "O1";
     if (route.pattern.find("/findings") != std::string::npos || route.pattern.find("/verdict") != std::string::npos) login = "R1";
     if (route.pattern == "/api/published") login = "party:jd";
@@ -395,6 +400,41 @@ TEST(Server, LifecycleEventsAreTheCommandLinesWithItsRolesAndErrors) {
     const json e = body_of(*r)["error"];
     EXPECT_TRUE(e.contains("code") && e.contains("field") && e.contains("message") && e.contains("article")) << (*r)->body;
   }
+}
+
+// The reading routes answer from a per-thread cache (view_cache.h); whatever changes, from this process or
+// another, and whichever worker thread answers, the next answer shows it, and a revoked token is refused.
+TEST(Server, AnswersOfReadingRoutesAreNeverStaleAndARevokedTokenIsRefusedAtOnce) {
+  auto names = [](const std::string& login) {
+    std::set<std::string> out;
+    for (int i = 0; i < 8; ++i) {  // fresh connections: every worker thread answers some of them
+      auto r = get("/api/roster", login);
+      EXPECT_EQ(r->status, 200);
+      std::set<std::string> ids;
+      const json body = body_of(r);
+      for (const auto& p : body["people"]) ids.insert(p["id"].get<std::string>());
+      if (i == 0) out = ids;
+      EXPECT_EQ(ids, out) << "answer " << i << " differs from the first";
+    }
+    return out;
+  };
+  EXPECT_FALSE(names("O1").count("O3"));
+  // Changed by another process (the command line)…
+  world->run({"roster", "add", "--file", world->write("o3.json", {{"people", {{{"id", "O3"}, {"name", "新处长"}, {"org", "cq-amr"}, {"roles", {"organizer"}}}}}}).string()});
+  EXPECT_TRUE(names("O1").count("O3"));
+  // …and through the service itself.
+  auto added = post("/api/roster", "A1", {{"people", {{{"id", "O4"}, {"name", "又一处长"}, {"org", "cq-amr"}, {"roles", {"organizer"}}}}}});
+  ASSERT_EQ(added->status, 200) << added->body;
+  EXPECT_TRUE(names("O1").count("O4"));
+
+  // A token answered from the cache a moment ago is refused once revoked.
+  auto runtime = std::move(runtime::Runtime::open(world->data())).value();
+  accounts::Accounts accounts(runtime->store());
+  ASSERT_TRUE(accounts.add_person("O3", false, "os:test").ok());
+  world->token["O3"] = accounts.create_token("O3", std::nullopt, "os:test")->secret;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(get("/api/roster", "O3")->status, 200);
+  world->run({"token", "revoke", "O3"});
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(get("/api/roster", "O3")->status, 401);
 }
 
 TEST(Server, OversizeBodiesAre413AndPathsCannotClimbOutOfTheirRoute) {
@@ -625,6 +665,207 @@ int connect_to(std::uint16_t port) {
     return -1;
   }
   return fd;
+}
+
+// An upload: streamed to disk past the JSON body limit, hashed, its sender's alone, evidence only when stored.
+httplib::Result upload(const std::string& login, const std::string& name, const std::string& bytes, httplib::Headers more = {}) {
+  httplib::Headers headers = login.empty() ? httplib::Headers{} : bearer(login);
+  headers.insert(more.begin(), more.end());
+  return client().Post("/api/uploads?name=" + name, headers, bytes, "application/octet-stream");
+}
+
+// The status a server answers to an upload's head alone, before any byte of the announced body is sent:
+// refusing a stranger or an oversize body must not wait for (or store) gigabytes.
+int status_before_body(const std::string& login, const std::string& name, std::uint64_t length) {
+  const int fd = connect_to(world->server->port());
+  if (fd < 0) return -1;
+  std::string head = "POST /api/uploads?name=" + name + " HTTP/1.1\r\nHost: x\r\n";
+  if (!login.empty()) head += "Authorization: Bearer " + world->token.at(login) + "\r\n";
+  head += "Content-Type: application/octet-stream\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+  int status = -1;
+  timeval wait{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  if (::write(fd, head.data(), head.size()) == static_cast<ssize_t>(head.size())) {
+    char answer[64] = {};
+    if (::read(fd, answer, sizeof answer - 1) > 12) status = std::atoi(answer + 9);  // "HTTP/1.1 NNN"
+  }
+  ::close(fd);
+  return status;
+}
+
+std::size_t files_under(const fs::path& dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) n += it->is_regular_file() ? 1 : 0;
+  return n;
+}
+
+TEST(Server, UploadsStreamToDiskBelongToTheirSenderAndBecomeEvidenceOnlyWhenStored) {
+  std::string report(3 << 20, '\0');  // 3 MiB: far past the 64 KiB a JSON body may have
+  for (size_t i = 0; i < report.size(); ++i) report[i] = static_cast<char>((i * 7919) >> 3);
+  const fs::path uploads = world->data() / "uploads";
+  const std::size_t before = files_under(uploads);
+
+  // Nobody, a bad name, a session without the CSRF token, too much: refused, and nothing stays on disk.
+  EXPECT_EQ(status_before_body("", "report.pdf", report.size()), 401);
+  auto bad_name = upload("L1", "..%2Fescape.pdf", "x");
+  EXPECT_EQ(bad_name->status, 400);
+  EXPECT_EQ(body_of(bad_name)["error"]["field"], "name");
+  EXPECT_EQ(upload("L1", "", "x")->status, 400);
+  EXPECT_EQ(status_before_body("L1", "huge.bin", (16 << 20) + 1), 413);
+  EXPECT_EQ(status_before_body("L1", "..%2Fescape.pdf", 10), 400);
+  EXPECT_EQ(files_under(uploads), before);
+
+  auto sent = upload("L1", "检验报告.pdf", report);
+  ASSERT_EQ(sent->status, 201) << sent->body;
+  const json record = body_of(sent);
+  EXPECT_EQ(record["sha256"], sha256_hex(report));
+  EXPECT_EQ(record["size"], report.size());
+  EXPECT_EQ(record["name"], "检验报告.pdf");
+  const std::string id = record["upload"];
+
+  // Another account cannot use it (it does not exist for them); a reviewer changes no evidence.
+  EXPECT_EQ(post("/api/cases/CQ-S1/evidence", "O1", {{"upload", id}})->status, 404);
+  auto reviewer = post("/api/cases/CQ-S1/evidence", "R1", {{"upload", id}});
+  EXPECT_EQ(reviewer->status, 409) << reviewer->body;
+  EXPECT_EQ(post("/api/cases/CQ-S1/evidence", "L1", {{"upload", id}, {"kind", "Lab Report"}})->status, 400);
+
+  auto stored = post("/api/cases/CQ-S1/evidence", "L1", {{"upload", id}, {"kind", "lab_report"}});
+  ASSERT_EQ(stored->status, 201) << stored->body;
+  const json item = body_of(stored);
+  EXPECT_EQ(item["sha256"], sha256_hex(report));
+  EXPECT_EQ(item["name"], "检验报告.pdf");
+  auto back = get(item["url"], "O1");
+  ASSERT_EQ(back->status, 200);
+  EXPECT_EQ(back->body, report);
+  // Stored once: the upload is gone.
+  EXPECT_EQ(post("/api/cases/CQ-S1/evidence", "L1", {{"upload", id}})->status, 404);
+  EXPECT_EQ(files_under(uploads), before);
+
+  // Deleting evidence is the administrator's, and Art 47 keeps it six years.
+  EXPECT_EQ(client().Delete(item["url"].get<std::string>(), bearer("O1"))->status, 403);
+  auto kept = client().Delete(item["url"].get<std::string>(), bearer("A1"));
+  EXPECT_EQ(kept->status, 409) << kept->body;
+  EXPECT_EQ(body_of(kept)["error"]["article"], 47);
+
+  // A sender that hangs up half-way leaves nothing behind.
+  const int fd = connect_to(world->server->port());
+  ASSERT_GE(fd, 0);
+  const std::string head = "POST /api/uploads?name=cut.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + world->token.at("L1") +
+                           "\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n" + std::string(100000, 'y');
+  ASSERT_EQ(::write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ::close(fd);
+  for (int i = 0; i < 50 && files_under(uploads) != before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(files_under(uploads), before);
+}
+
+// A case from the order to the seal through the service alone: the parcel followed by the service's own
+// background work, the phone's unboxing video uploaded and imported, its steps marked, the samples accepted and
+// sealed with uploaded photos (Art 32, 36, 37, 38, 39).
+TEST(Server, AServiceFollowsTheParcelImportsTheUnboxingAndSealsTheSamples) {
+  World& w = *world;
+  w.run({"case", "create", "--file", w.write("s3.json", testing::sample_case("CQ-S3")).string()});
+  const json shown_case = json::parse(w.run({"case", "show", "CQ-S3", "--json"}).out);
+  std::vector<std::string> samplers;
+  for (const auto& p : shown_case["people"])
+    if (p["role"] == "sampler") samplers.push_back(p["id"]);
+  ASSERT_EQ(samplers.size(), 2u);
+  const std::string sampler = samplers[0];
+  w.run({"case", "event", "CQ-S3", "start_purchase"}, sampler);
+  w.run({"case", "event", "CQ-S3", "order_placed", "--file", w.write("order3.json", {{"order_number", "DS-3"}}).string()}, sampler);
+  const UtcTime now = SystemClock().now();
+  auto shown = [&](int minutes_ago) { return format_beijing(now - std::chrono::minutes(minutes_ago)).substr(0, 19); };
+  w.courier->script("SF3333333333", {loopback::kuaidi100_answer(3, {{shown(3), "已收取快件"}, {shown(1), "快件已签收"}}, true)});
+  const fs::path video = w.dir.path() / "unboxing-3.mp4";
+  const json made = json::parse(w.run({"unbox", "demo-video", "--out", video.string(), "--number", "SF3333333333", "--json"}).out);
+
+  server::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.threads = 2;
+  options.background_interval = std::chrono::seconds(1);
+  options.recorder_program = fs::path(NETSAMPLE_BIN).parent_path() / "netsample-recorder";
+  options.tsa = {w.tsa.url()};
+  options.access_log = [](const std::string&) {};
+  auto started = server::Server::start(w.data(), options);
+  ASSERT_TRUE(started.ok()) << started.error().describe();
+  auto service = std::move(started).value();
+  httplib::Client c("127.0.0.1", service->port());
+  c.set_read_timeout(120, 0);
+  const auto as = [&](const std::string& login) { return bearer(login); };
+  const auto post_json = [&](const std::string& path, const std::string& login, const json& body) {
+    return c.Post(path, as(login), body.dump(), "application/json");
+  };
+  const auto state = [&] { return body_of(c.Get("/api/cases/CQ-S3", as("O1")))["state"].get<std::string>(); };
+  const auto finished_job = [&](const httplib::Result& r) {
+    EXPECT_EQ(r->status, 202) << r->body;
+    const std::string url = body_of(r)["url"];
+    EXPECT_EQ(c.Get(url, as("O1"))->status, 404) << "a job is its caller's";
+    return body_of(c.Get(url + "?wait=60", as(sampler)));
+  };
+
+  // The sampler enters the waybill; the service polls the courier on its own until the parcel is signed for.
+  auto parcel = post_json("/api/cases/CQ-S3/tracking", sampler, {{"courier", "shunfeng"}, {"number", "SF3333333333"}});
+  ASSERT_EQ(parcel->status, 201) << parcel->body;
+  for (int i = 0; i < 100 && state() != "received"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(state(), "received") << "the service's background work did not follow the parcel";
+
+  // The unboxing video from the sampler's phone: uploaded, imported as a job (hashed, stamped, labels read, the
+  // waybill matched), its other steps marked at their times.
+  std::ifstream in(video, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto sent = c.Post("/api/uploads?name=unboxing.mp4", as(sampler), bytes, "video/mp4");
+  ASSERT_EQ(sent->status, 201) << sent->body;
+  EXPECT_EQ(post_json("/api/cases/CQ-S3/unboxings", samplers[1], {{"video", body_of(sent)["upload"]}})->status, 404)
+      << "another account's upload, even the other sampler's of the case";
+  const json imported = finished_job(post_json("/api/cases/CQ-S3/unboxings", sampler, {{"video", body_of(sent)["upload"]}}));
+  ASSERT_EQ(imported["state"], "done") << imported.dump(2);
+  const json& waybill_step = imported["result"]["steps"].at(0);
+  EXPECT_EQ(waybill_step["step"], "waybill");
+  EXPECT_EQ(waybill_step["how"], "label") << "the waybill read from the video and matched to the case's";
+  for (const auto& scene : made["scenes"]) {
+    if (scene["step"] == "waybill") continue;
+    const double middle = (scene["from_s"].get<double>() + scene["to_s"].get<double>()) / 2;
+    const json marked = finished_job(post_json("/api/cases/CQ-S3/unboxing/steps", sampler, {{"step", scene["step"]}, {"at_s", middle}}));
+    EXPECT_EQ(marked["state"], "done") << marked.dump(2);
+  }
+  auto unknown_step = post_json("/api/cases/CQ-S3/unboxing/steps", sampler, {{"step", "dance"}, {"at_s", 1}});
+  EXPECT_EQ(unknown_step->status, 400);
+  EXPECT_EQ(body_of(unknown_step)["error"]["article"], 36);
+
+  // Accepted, then sealed with two uploaded photos; only the case's sampler decides (Art 36).
+  EXPECT_EQ(post_json("/api/cases/CQ-S3/unboxing/decision", "O1", {{"decision", "accept"}})->status, 409);
+  auto accepted = post_json("/api/cases/CQ-S3/unboxing/decision", sampler, {{"decision", "accept"}});
+  ASSERT_EQ(accepted->status, 200) << accepted->body;
+  std::vector<std::string> photos;
+  for (const auto& photo : made["seal_photos"]) {
+    std::ifstream file(photo["file"].get<std::string>(), std::ios::binary);
+    const std::string image((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto up = c.Post("/api/uploads?name=seal.png", as(sampler), image, "image/png");
+    ASSERT_EQ(up->status, 201) << up->body;
+    photos.push_back(body_of(up)["upload"]);
+  }
+  json seals = {{"inspection", {{"seal_number", made["seal_photos"][0]["seal_number"]}, {"signed_by", {sampler}}, {"still", photos[0]}, {"quantity", 1}}},
+                {"backup",
+                 {{"seal_number", made["seal_photos"][1]["seal_number"]}, {"signed_by", {sampler}}, {"still", photos[1]}, {"quantity", 1},
+                  {"storage", "样品库 B-03"}, {"keeper", "刘芳"}}},
+                {"sealed_date", format_date(beijing_date(SystemClock().now()))}};
+  json no_storage = seals;
+  no_storage["backup"].erase("storage");
+  auto refused = post_json("/api/cases/CQ-S3/seal", sampler, no_storage);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(body_of(refused)["error"]["article"], 38);
+  json foreign = seals;
+  foreign["inspection"]["still"] = "/etc/passwd";
+  EXPECT_EQ(body_of(post_json("/api/cases/CQ-S3/seal", sampler, foreign))["error"]["field"], "inspection.still");
+  auto sealed = post_json("/api/cases/CQ-S3/seal", sampler, seals);
+  ASSERT_EQ(sealed->status, 200) << sealed->body;
+  EXPECT_EQ(state(), "sealed");
+  const json evidence = body_of(c.Get("/api/cases/CQ-S3/evidence", as("O1")));
+  int seal_photos = 0;
+  for (const auto& e : evidence["items"]) seal_photos += e["kind"] == "seal_photo" ? 1 : 0;
+  EXPECT_EQ(seal_photos, 2);
+  service->stop();
 }
 
 TEST(Server, TwoHundredIdleKeepAliveConnectionsDoNotStarveANewRequest) {

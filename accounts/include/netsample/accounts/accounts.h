@@ -53,6 +53,11 @@ struct SessionAccount {
   UtcTime expires;
 };
 
+struct TokenAccount {
+  Account account;
+  std::optional<UtcTime> expires;  // nullopt: until revoked
+};
+
 // Argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane): memory-hard, about 30 ms here.
 std::string hash_password(std::string_view password);
 bool password_matches(std::string_view encoded, std::string_view password);
@@ -75,7 +80,7 @@ class Accounts {
   // unauthenticated for an unknown login, a wrong password or a disabled account (one message for all:
   // the answer does not tell which logins exist).
   Result<Account> check_password(const std::string& login, std::string_view password);
-  Result<Account> by_token(std::string_view token);
+  Result<TokenAccount> by_token(std::string_view token);
 
   Result<WebSession> open_session(const Account& account, std::chrono::seconds lifetime);
   Result<SessionAccount> by_session(std::string_view cookie);

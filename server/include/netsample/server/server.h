@@ -22,12 +22,20 @@ struct ServerOptions {
   std::filesystem::path tls_cert, tls_key;  // both or neither: HTTPS, and Secure cookies
   unsigned threads = 0;                   // 0: one per core, at least 2
   std::size_t max_body_bytes = 1 << 20;   // JSON bodies; more is 413
+  std::uint64_t max_upload_bytes = std::uint64_t{16} << 30;  // one uploaded file (POST /api/uploads)
   std::size_t max_header_bytes = 32 << 10;
   unsigned max_connections = 1000;
   std::chrono::seconds idle_timeout{60};  // a connection that sends nothing this long is closed
   std::chrono::seconds session_lifetime{8 * 3600};
   int sign_in_attempts = 5;               // failures per login (and per address) in sign_in_window
   std::chrono::seconds sign_in_window{15 * 60};
+  // The program that imports unboxing videos and marks their steps (FFmpeg, OpenCV); default: netsample-recorder
+  // beside the running program.
+  std::filesystem::path recorder_program;
+  std::vector<std::string> tsa;  // RFC 3161 services that stamp what the service imports (serve --tsa)
+  // Every this often, one round of the notices due and of the parcels due (as `notices deliver` and `track poll`
+  // do); zero: the service does neither (a separate worker does, or the tests).
+  std::chrono::seconds background_interval{60};
   // One JSON line per request; default: standard output.
   std::function<void(const std::string& line)> access_log;
 };

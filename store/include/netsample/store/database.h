@@ -70,6 +70,15 @@ class Database {
   Status transaction(const std::function<Status()>& body);
   bool in_transaction() const;
 
+  // A value that differs whenever the database's contents may have changed since it was last read: committed
+  // by another connection (another thread's, another process's: PRAGMA data_version) or written by this one
+  // (sqlite3_total_changes64). Equal stamps: nothing changed between them. For caches of what was read.
+  struct ChangeStamp {
+    std::int64_t others = 0, own = 0;
+    bool operator==(const ChangeStamp&) const = default;
+  };
+  Result<ChangeStamp> change_stamp();
+
   int schema_version();
   static int latest_schema_version();
   // "ok" when PRAGMA integrity_check finds nothing; otherwise its first message.

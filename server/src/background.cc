@@ -1,0 +1,64 @@
+#include "background.h"
+
+#include "netsample/core/http.h"
+#include "netsample/notices/deliveries.h"
+#include "netsample/notices/sender.h"
+#include "netsample/runtime/runtime.h"
+
+namespace netsample::server {
+
+BackgroundWork::BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log)
+    : data_dir_(std::move(data_dir)), interval_(interval), log_(std::move(log)) {
+  thread_ = std::jthread([this](std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    while (!stop.stop_requested()) {
+      lock.unlock();
+      round();
+      lock.lock();
+      wake_.wait_for(lock, stop, interval_, [] { return false; });
+    }
+  });
+}
+
+BackgroundWork::~BackgroundWork() {
+  thread_.request_stop();
+  wake_.notify_all();
+}
+
+void BackgroundWork::round() {
+  const auto said = [this](const std::string& what, const Error& error) { log_("netsample serve: " + what + "：" + error.describe()); };
+  auto opened = runtime::Runtime::open(data_dir_);
+  if (!opened.ok()) return said("后台工作无法打开数据目录", opened.error());
+  runtime::Runtime& runtime = **opened;
+  const auto never = [] { return false; };
+
+  // The notices: only when some are owed (a data directory without parties or notices.json is not an error).
+  auto deliveries = runtime.deliveries();
+  auto mail = notices::load_mail_settings(data_dir_);
+  if (!deliveries.ok()) said("通知送达", deliveries.error());
+  else if (!mail.ok()) said("通知送达（notices.json）", mail.error());
+  else {
+    HttpClientOptions http_options;
+    http_options.retry.max_attempts = 1;  // one try per attempt: the deliveries keep the schedule
+    HttpClient http(http_options);
+    Status delivered = notices::run_delivery_worker(**deliveries, notices::make_sender(http, *mail), runtime.clock(), /*once=*/true, never,
+                                                    [this](const std::string& line) { log_("netsample serve: 送达 " + line); });
+    if (!delivered.ok()) said("通知送达", delivered.error());
+  }
+
+  // The parcels: only where tracking.json configures a tracking service.
+  if (std::filesystem::exists(data_dir_ / "tracking.json")) {
+    auto tracker = runtime.tracker();
+    if (!tracker.ok()) {
+      said("快递跟踪", tracker.error());
+    } else {
+      Status polled = unboxing::run_tracking_worker(**tracker, runtime.clock(), /*once=*/true, never, [this](const unboxing::PollReport& report) {
+        for (const auto& line : report.lines) log_("netsample serve: 快递 " + line);
+      });
+      if (!polled.ok()) said("快递跟踪", polled.error());
+    }
+  }
+  ++rounds_;
+}
+
+}  // namespace netsample::server

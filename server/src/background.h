@@ -1,0 +1,39 @@
+// What the service does without being asked, as `netsample notices deliver` and `netsample track poll` do on
+// the command line: every interval, one round of the notices due (webhooks, e-mail; Art 39, 50, 51, 62, 74)
+// and one of the parcels due (Art 32, 36: a delivered parcel moves its case on). Their own Runtime on their own
+// thread; each round's lines go to the service's log. A round that fails is logged and tried again next time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace netsample::server {
+
+class BackgroundWork {
+ public:
+  // `log` gets one line per thing done or failed (thread-safe on the caller's side).
+  BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log);
+  ~BackgroundWork();  // stops after the round in progress
+  BackgroundWork(const BackgroundWork&) = delete;
+  BackgroundWork& operator=(const BackgroundWork&) = delete;
+
+  std::uint64_t rounds() const { return rounds_.load(); }
+
+ private:
+  void round();
+  std::filesystem::path data_dir_;
+  std::chrono::seconds interval_;
+  std::function<void(const std::string&)> log_;
+  std::atomic<std::uint64_t> rounds_{0};
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::jthread thread_;
+};
+
+}  // namespace netsample::server
