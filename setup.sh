@@ -18,12 +18,17 @@ PACKAGES=(
   libopencv-dev libzxing-dev zbar-tools
   libmicrohttpd-dev libargon2-dev libzip-dev ffmpeg
 )
+# Only the tests need these: a second browser and Node.js to drive both (tests/browser, pinned by its lock file).
+# Debian's nodejs and npm only where no Node.js is installed yet: a machine that has one from elsewhere (with its
+# own npm) would see them conflict.
+TEST_PACKAGES=(firefox-esr)
+command -v npm >/dev/null 2>&1 || TEST_PACKAGES+=(nodejs npm)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-install_packages() {
+install_packages() { # install_packages PACKAGE...
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0
@@ -47,17 +52,19 @@ run_tests() { # run_tests DIR
 }
 
 case "${1:-}" in
-  deps) install_packages ;;
-  build) install_packages; build build all -DNETSAMPLE_WERROR=ON ;;
+  deps) install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}" ;;
+  build) install_packages "${PACKAGES[@]}"; build build all -DNETSAMPLE_WERROR=ON ;;
   demo)
-    install_packages
+    install_packages "${PACKAGES[@]}"
     build build netsample -DNETSAMPLE_WERROR=OFF  # the tests are configured too, just not built here
     ./build/app/netsample --data "${NETSAMPLE_DEMO_DATA:-./netsample-demo}" demo
     ;;
   test)
     # One build, every test once: unit, integration and end-to-end, all under AddressSanitizer and
     # UndefinedBehaviorSanitizer at -O1 (CMakeLists.txt), warnings as errors.
-    install_packages
+    install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    # The browser tests' driver, exactly as the lock file pins it (no browser download: Debian's are used).
+    PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
     build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DNETSAMPLE_WERROR=ON
     run_tests build-asan
     ;;

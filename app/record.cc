@@ -42,13 +42,14 @@ int run_record(Context& context, const RecordFlags& flags) {
   if (context.json) {
     print_json({{"dir", o.dir.string()}, {"frames", o.frames}, {"dropped", o.dropped}, {"gaps", o.gaps}, {"time_verified", o.time_verified},
                 {"gave_up", o.gave_up}, {"stop_reason", o.stop_reason}, {"manifest_sha256", o.manifest_sha256}, {"tokens", o.tokens},
-                {"tsa_failures", o.tsa_failures}});
+                {"tsa_failures", o.tsa_failures}, {"playback_failure", o.playback_failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.playback_failure)}});
   } else {
     std::cout << "录像已封存：" << o.dir.string() << "\n  帧 " << o.frames << "，丢帧 " << o.dropped << "，间断 " << o.gaps << "，结束原因 "
               << o.stop_reason << "\n  清单 SHA-256 " << o.manifest_sha256 << "，可信时间戳 " << o.tokens << " 个\n";
     for (const auto& f : o.tsa_failures) std::cout << "  时间戳失败：" << f << "\n";
     if (o.tokens == 0) std::cout << "  注意：没有任何时间戳服务应答，清单未加盖可信时间戳（verify 会报告）\n";
     if (!o.time_verified) std::cout << "  注意：时间未经网络校验\n";
+    if (!o.playback_failure.empty()) std::cout << "  注意：回放副本 playback.mp4 未能写出（播放器仍可用 recording.mp4）：" << o.playback_failure << "\n";
     std::cout << "  校验：" << context.program << " verify " << o.dir.string() << "\n";
   }
   return o.gave_up ? exit_code_for(ErrorCode::internal) : 0;  // the watchdog ended it: a system failure

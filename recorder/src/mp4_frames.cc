@@ -149,7 +149,246 @@ Status read_moof(std::string_view body, const TrackDefaults& defaults, std::int6
   return {};
 }
 
+// ---- Samples: where each frame is, from either layout ----
+
+struct SampleDefaults {
+  std::uint32_t duration = 0, size = 0, flags = 0;  // trex
+};
+
+bool is_sync(std::uint32_t sample_flags) { return (sample_flags & 0x10000) == 0; }  // sample_is_non_sync_sample
+
+// The one video trak of a moov: its timescale, sample description and (plain files) sample table.
+struct VideoTrack {
+  std::uint32_t timescale = 0;
+  std::string sample_entry;
+  std::optional<std::vector<Box>> stbl;
+};
+
+Result<VideoTrack> video_track(std::string_view moov_body, SampleDefaults& defaults) {
+  auto moov = children(moov_body);
+  if (!moov) return malformed("moov 中的盒子越界");
+  std::optional<VideoTrack> found;
+  for (const auto& box : *moov) {
+    if (box.type == "mvex") {
+      auto mvex = children(box.body);
+      if (const Box* trex = mvex ? find(*mvex, "trex") : nullptr) {
+        Reader r{trex->body};
+        r.skip(4 + 4 + 4);
+        defaults.duration = static_cast<std::uint32_t>(r.read(4));
+        defaults.size = static_cast<std::uint32_t>(r.read(4));
+        defaults.flags = static_cast<std::uint32_t>(r.read(4));
+      }
+    }
+    if (box.type != "trak") continue;
+    auto trak = children(box.body);
+    const Box* mdia = trak ? find(*trak, "mdia") : nullptr;
+    auto mdia_children = mdia ? children(mdia->body) : std::nullopt;
+    const Box* mdhd = mdia_children ? find(*mdia_children, "mdhd") : nullptr;
+    const Box* hdlr = mdia_children ? find(*mdia_children, "hdlr") : nullptr;
+    const Box* minf = mdia_children ? find(*mdia_children, "minf") : nullptr;
+    if (!mdhd || !hdlr || !minf) return malformed("trak 缺少 mdhd、hdlr 或 minf");
+    if (hdlr->body.substr(8, 4) != "vide") continue;
+    if (found) return malformed("有不止一条视频轨");
+    VideoTrack track;
+    Reader r{mdhd->body};
+    const auto version = r.read(1);
+    r.skip(3 + (version == 1 ? 16 : 8));
+    track.timescale = static_cast<std::uint32_t>(r.read(4));
+    auto minf_children = children(minf->body);
+    const Box* stbl = minf_children ? find(*minf_children, "stbl") : nullptr;
+    track.stbl = stbl ? children(stbl->body) : std::nullopt;
+    const Box* stsd = track.stbl ? find(*track.stbl, "stsd") : nullptr;
+    if (!r.ok || track.timescale == 0 || !stsd) return malformed("视频轨的 mdhd 或 stsd 无效");
+    track.sample_entry = std::string(stsd->body);
+    found = std::move(track);
+  }
+  if (!found) return malformed("没有视频轨");
+  return std::move(*found);
+}
+
+// A plain MP4's sample table: sizes (stsz), chunks (stco/co64, stsc), times (stts, ctts), keyframes (stss).
+Result<std::vector<Mp4Sample>> table_samples(const std::vector<Box>& stbl) {
+  const Box* stsz = find(stbl, "stsz");
+  const Box* stco = find(stbl, "stco");
+  const Box* co64 = find(stbl, "co64");
+  const Box* stsc = find(stbl, "stsc");
+  const Box* stts = find(stbl, "stts");
+  if (!stsz || !(stco || co64) || !stsc || !stts) return malformed("stbl 缺少 stsz、stco、stsc 或 stts");
+  Reader sizes{stsz->body};
+  sizes.skip(4);
+  const auto fixed_size = static_cast<std::uint32_t>(sizes.read(4));
+  const auto count = sizes.read(4);
+  if (!sizes.ok || count > stsz->body.size()) return malformed("stsz 无效");
+  std::vector<Mp4Sample> samples(count);
+  for (auto& sample : samples) sample.size = fixed_size ? fixed_size : static_cast<std::uint32_t>(sizes.read(4));
+
+  Reader chunks{co64 ? co64->body : stco->body};
+  chunks.skip(4);
+  std::vector<std::uint64_t> chunk_offsets(chunks.read(4));
+  for (auto& offset : chunk_offsets) offset = chunks.read(co64 ? 8 : 4);
+  Reader runs{stsc->body};
+  runs.skip(4);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> chunk_runs(runs.read(4));  // first chunk (1-based), samples per chunk
+  for (auto& run : chunk_runs) {
+    run = {runs.read(4), runs.read(4)};
+    runs.skip(4);
+  }
+  if (!chunks.ok || !runs.ok) return malformed("stco 或 stsc 无效");
+  std::size_t next = 0;
+  for (std::size_t c = 0; c < chunk_offsets.size() && next < samples.size(); ++c) {
+    std::uint64_t per_chunk = 0;
+    for (const auto& [first, n] : chunk_runs)
+      if (first <= c + 1) per_chunk = n;
+    std::uint64_t offset = chunk_offsets[c];
+    for (std::uint64_t i = 0; i < per_chunk && next < samples.size(); ++i, ++next) {
+      samples[next].offset = offset;
+      offset += samples[next].size;
+    }
+  }
+  if (next != samples.size()) return malformed("stsc 与 stsz 的样本数不符");
+
+  Reader times{stts->body};
+  times.skip(4);
+  std::int64_t dts = 0;
+  next = 0;
+  for (auto entries = times.read(4); entries > 0 && times.ok; --entries) {
+    const auto n = times.read(4), delta = times.read(4);
+    for (std::uint64_t i = 0; i < n && next < samples.size(); ++i, ++next) {
+      samples[next].pts = dts;
+      dts += static_cast<std::int64_t>(delta);
+    }
+  }
+  if (const Box* ctts = find(stbl, "ctts")) {
+    Reader offsets{ctts->body};
+    const auto version = offsets.read(1);
+    offsets.skip(3);
+    next = 0;
+    for (auto entries = offsets.read(4); entries > 0 && offsets.ok; --entries) {
+      const auto n = offsets.read(4);
+      const auto raw = static_cast<std::uint32_t>(offsets.read(4));
+      const std::int64_t shift = version == 0 ? static_cast<std::int64_t>(raw) : static_cast<std::int32_t>(raw);
+      for (std::uint64_t i = 0; i < n && next < samples.size(); ++i, ++next) samples[next].pts += shift;
+    }
+  }
+  const Box* stss = find(stbl, "stss");
+  for (auto& sample : samples) sample.sync = stss == nullptr;
+  if (stss) {
+    Reader keys{stss->body};
+    keys.skip(4);
+    for (auto entries = keys.read(4); entries > 0 && keys.ok; --entries) {
+      const auto number = keys.read(4);
+      if (number >= 1 && number <= samples.size()) samples[number - 1].sync = true;
+    }
+  }
+  return samples;
+}
+
+// One moof's samples: data from the moof's start (default-base-is-moof) or tfhd's base offset plus trun's
+// data offset; sizes, durations and flags from trun, else tfhd's defaults, else trex's.
+Status moof_samples(std::string_view body, std::uint64_t moof_offset, const SampleDefaults& trex, std::int64_t& next_dts,
+                    std::vector<Mp4Sample>& out) {
+  auto moof = children(body);
+  if (!moof) return malformed("moof 中的盒子越界");
+  const Box* traf = find(*moof, "traf");
+  auto traf_children = traf ? children(traf->body) : std::nullopt;
+  if (!traf_children) return malformed("moof 缺少 traf");
+  SampleDefaults defaults = trex;
+  std::uint64_t base = moof_offset, data = moof_offset;
+  for (const auto& box : *traf_children) {
+    Reader r{box.body};
+    if (box.type == "tfhd") {
+      const auto flags = r.read(4) & 0xFFFFFF;
+      r.skip(4);
+      if (flags & 0x01) base = data = r.read(8);
+      if (flags & 0x02) r.skip(4);
+      if (flags & 0x08) defaults.duration = static_cast<std::uint32_t>(r.read(4));
+      if (flags & 0x10) defaults.size = static_cast<std::uint32_t>(r.read(4));
+      if (flags & 0x20) defaults.flags = static_cast<std::uint32_t>(r.read(4));
+    } else if (box.type == "tfdt") {
+      const auto version = r.read(1);
+      r.skip(3);
+      next_dts = static_cast<std::int64_t>(r.read(version == 1 ? 8 : 4));
+    } else if (box.type == "trun") {
+      const auto version = r.read(1);
+      const auto flags = r.read(3);
+      const auto count = r.read(4);
+      if (flags & 0x001) data = base + static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(r.read(4))));
+      std::optional<std::uint32_t> first_flags;
+      if (flags & 0x004) first_flags = static_cast<std::uint32_t>(r.read(4));
+      for (std::uint64_t i = 0; i < count && r.ok; ++i) {
+        Mp4Sample sample;
+        const std::int64_t duration = (flags & 0x100) ? static_cast<std::int64_t>(r.read(4)) : defaults.duration;
+        sample.size = (flags & 0x200) ? static_cast<std::uint32_t>(r.read(4)) : defaults.size;
+        std::uint32_t sample_flags = (flags & 0x400) ? static_cast<std::uint32_t>(r.read(4)) : defaults.flags;
+        if (i == 0 && first_flags) sample_flags = *first_flags;
+        std::int64_t shift = 0;
+        if (flags & 0x800) {
+          const auto raw = static_cast<std::uint32_t>(r.read(4));
+          shift = version == 0 ? static_cast<std::int64_t>(raw) : static_cast<std::int64_t>(static_cast<std::int32_t>(raw));
+        }
+        sample.offset = data;
+        sample.pts = next_dts + shift;
+        sample.sync = is_sync(sample_flags);
+        data += sample.size;
+        next_dts += duration;
+        out.push_back(sample);
+      }
+    }
+    if (!r.ok) return malformed(box.type + " 盒子被截短");
+  }
+  return {};
+}
+
 }  // namespace
+
+Result<Mp4Samples> read_mp4_samples(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return io_error(file, "无法打开视频文件");
+  in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<std::uint64_t>(in.tellg());
+  Mp4Samples result;
+  SampleDefaults trex;
+  bool have_moov = false;
+  std::int64_t next_dts = 0;
+  for (std::uint64_t at = 0; at + 8 <= file_size;) {
+    char header[16];
+    in.seekg(static_cast<std::streamoff>(at));
+    in.read(header, 8);
+    std::uint64_t size = Reader{std::string_view(header, 8)}.read(4);
+    const std::string type(header + 4, 4);
+    std::uint64_t header_size = 8;
+    if (size == 1) {
+      in.read(header + 8, 8);
+      size = Reader{std::string_view(header + 8, 8)}.read(8);
+      header_size = 16;
+    } else if (size == 0) {
+      size = file_size - at;
+    }
+    if (size < header_size) return malformed("第 " + std::to_string(at) + " 字节处的盒子长度无效");
+    if (at + size > file_size) break;  // a fragment cut short: its samples are not whole
+    if (type == "moov" || type == "moof") {
+      std::string body(size - header_size, '\0');
+      in.read(body.data(), static_cast<std::streamsize>(body.size()));
+      if (type == "moov") {
+        NETSAMPLE_ASSIGN(VideoTrack track, video_track(body, trex));
+        result.timescale = track.timescale;
+        result.sample_entry = std::move(track.sample_entry);
+        if (track.stbl) {
+          NETSAMPLE_ASSIGN(result.samples, table_samples(*track.stbl));
+        }
+        have_moov = true;
+      } else {
+        if (!have_moov) return malformed("moof 出现在 moov 之前");
+        NETSAMPLE_TRY(moof_samples(body, at, trex, next_dts, result.samples));
+      }
+    }
+    at += size;
+  }
+  if (!have_moov) return malformed("没有 moov（不是 MP4 文件，或文件头被截短）");
+  // Samples whose bytes are not in the file (the open fragment of a crash) are not samples.
+  while (!result.samples.empty() && result.samples.back().offset + result.samples.back().size > file_size) result.samples.pop_back();
+  return result;
+}
 
 Result<Mp4Frames> read_mp4_frames(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);

@@ -23,6 +23,7 @@ extern "C" {
 #include "netsample/core/time.h"
 #include "netsample/recorder/disk_space.h"
 #include "netsample/recorder/journal.h"
+#include "netsample/recorder/playback.h"
 #include "netsample/recorder/seal.h"
 #include "netsample/recorder/trusted_clock.h"
 
@@ -718,6 +719,10 @@ Result<RecordingOutcome> Recorder::finish() {
   outcome.tokens = static_cast<int>(sealed.tokens.size());
   outcome.tsa_failures = sealed.failures;
   s.log({{"type", "sealed"}, {"manifest_sha256", sealed.manifest_sha256}, {"tokens", sealed.tokens.size()}, {"failures", sealed.failures}});
+  // After the seal, outside the evidence: the same frames with an index in front, for players that cannot seek
+  // in a fragmented file (playback.h). Without it a player still gets recording.mp4.
+  auto playback = write_playback_copy(s.options.out_dir / kMediaFile, s.options.out_dir / kPlaybackFile);
+  if (!playback.ok()) outcome.playback_failure = playback.error().message;
   return outcome;
 }
 

@@ -4,6 +4,7 @@
 
 #include "netsample/core/file_io.h"
 #include "netsample/recorder/continuity.h"
+#include "netsample/recorder/playback.h"
 
 namespace netsample::recorder {
 namespace fs = std::filesystem;
@@ -103,6 +104,7 @@ std::string_view to_string(RecordingFileKind kind) {
     case RecordingFileKind::manifest: return "manifest";
     case RecordingFileKind::timestamp_token: return "timestamp_token";
     case RecordingFileKind::still: return "still";
+    case RecordingFileKind::playback: return "playback";
   }
   return "recording_log";
 }
@@ -118,6 +120,7 @@ std::vector<RecordingFile> recording_files(const std::filesystem::path& dir) {
     else if (name == kJournalFile) files.push_back({entry.path(), RecordingFileKind::journal});
     else if (name == kEventsFile) files.push_back({entry.path(), RecordingFileKind::recording_log});
     else if (name == kManifestFile) files.push_back({entry.path(), RecordingFileKind::manifest});
+    else if (name == kPlaybackFile) files.push_back({entry.path(), RecordingFileKind::playback});
     else if (entry.path().extension() == ".tsr") files.push_back({entry.path(), RecordingFileKind::timestamp_token});  // manifest*.tsr, journal.K.tsr
   }
   for (const auto& entry : fs::directory_iterator(dir / kStillsDir, ec))

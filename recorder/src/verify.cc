@@ -10,6 +10,7 @@
 #include "netsample/core/sha256.h"
 #include "netsample/core/time.h"
 #include "netsample/core/tsa.h"
+#include "netsample/recorder/playback.h"
 
 namespace netsample::recorder {
 namespace fs = std::filesystem;
@@ -191,6 +192,14 @@ Result<VerifyReport> verify_recording(const fs::path& dir, const fs::path& trust
   report.details["chain_stamps"] = stamps;
   report.details["seal"] = seal.to_json();
 
+  // The playback copy, when there is one, holds the recording's very frames (playback.h).
+  if (std::filesystem::exists(dir / kPlaybackFile)) {
+    auto same = compare_playback_copy(dir / kMediaFile, dir / kPlaybackFile);
+    if (!same.ok()) report.errors.push_back(std::string(kPlaybackFile) + "：" + same.error().message);
+    else if (!same->same) report.errors.push_back(std::string(kPlaybackFile) + "：与 recording.mp4 不是同一录像：" + same->difference);
+    report.details["playback"] = {{"file", kPlaybackFile}, {"same_frames", same.ok() && same->same}, {"packets", same.ok() ? same->packets : 0}};
+  }
+
   if (!report.continuous && report.frames > 0)
     report.errors.push_back("录像不连续：" + std::to_string(report.gaps.size()) + " 处间断（见 gaps）");
   if (!report.sealed) report.warnings.push_back("录像未封存：录制没有正常结束（进程被终止或崩溃），已写入的片段已逐一校验");
@@ -234,6 +243,9 @@ std::string VerifyReport::to_text() const {
   out << "  网络校时：" << (time_synced ? "已校验" : "未通过");
   if (!time["best_uncertainty_ms"].is_null()) out << "，误差 ±" << time["best_uncertainty_ms"].get<double>() << " 毫秒";
   out << "，样本 " << time["samples"].get<size_t>() << " 个\n";
+  if (details.contains("playback"))
+    out << "  回放副本 playback.mp4：" << (details["playback"].value("same_frames", false) ? "与录像逐帧相同（" + std::to_string(details["playback"].value("packets", 0)) + " 帧）" : "与录像不同")
+        << "\n";
   out << "  连续性：" << (continuous ? "连续" : std::to_string(gaps.size()) + " 处间断") << "\n";
   for (const auto& g : gaps)
     out << "    第 " << g.frame << " 帧前 " << format_beijing(from_utc_us(g.utc_us)) << " 起 " << g.duration_ms << " 毫秒（" << g.reason << "）\n";

@@ -105,6 +105,9 @@ struct Route {
   // The body is a file of any type (?name= names it), streamed to disk up to ServerOptions::max_upload_bytes
   // after the credential was checked, and handed to the handler as Request::upload.
   bool upload = false;
+  // May take seconds (a hash, a verification, an export, a wait): runs on the slow-work threads with its
+  // connection suspended, so that it never holds a worker that other connections need (slow_work.h).
+  bool slow = false;
 };
 
 // The whole table, in the order the files add them.

@@ -201,7 +201,7 @@ void add_case_routes(std::vector<Route>& out) {
   out.push_back({"GET", "/api/deadlines", Access::signed_in, all_deadlines, snapshot});
   out.push_back({"GET", "/api/roster", Access::signed_in, list_roster, snapshot});
   out.push_back({"POST", "/api/roster", Access::admin, add_roster});
-  out.push_back({"GET", "/api/audit/verify", Access::admin, audit_verify});
+  out.push_back({.method = "GET", .pattern = "/api/audit/verify", .access = Access::admin, .handler = audit_verify, .slow = true});
 }
 
 }  // namespace netsample::server

@@ -242,7 +242,7 @@ void add_process_routes(std::vector<Route>& out) {
   out.push_back({"POST", "/api/notices/{notice}/posted", Access::signed_in, [](Call& call) { return mark_mail(call, "posted"); }});
   out.push_back({"POST", "/api/notices/{notice}/received", Access::signed_in, [](Call& call) { return mark_mail(call, "received"); }});
   out.push_back({"POST", "/api/notices/{notice}/returned", Access::signed_in, [](Call& call) { return mark_mail(call, "returned"); }});
-  out.push_back({"GET", "/api/cases/{number}/export", Access::signed_in, export_bundle});
+  out.push_back({.method = "GET", .pattern = "/api/cases/{number}/export", .access = Access::signed_in, .handler = export_bundle, .slow = true});
   out.push_back({"GET", "/api/published", Access::signed_in, published});
   out.push_back({"GET", "/api/published/{notice}/document", Access::signed_in, published_document});
 }

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "netsample/core/file_io.h"
+#include "netsample/recorder/playback.h"
 #include "netsample/recorder/verify.h"
 #include "netsample/review/review.h"
 #include "netsample/unboxing/video.h"
@@ -28,7 +29,8 @@ struct Recording {
   std::string kind;  // purchase | unboxing
   std::string case_number;
   fs::path dir;
-  std::string video;  // file name in dir
+  std::string video;  // file name in dir: the evidence
+  std::string playback;  // the frame-identical copy with an index in front, when stored (recorder/playback.h)
   bool finished = false;
   double duration_s = 0;
   std::vector<Chapter> chapters;
@@ -60,6 +62,8 @@ Result<Recording> purchase_recording(Call& call, const purchase::SessionView& s)
     NETSAMPLE_ASSIGN(json manifest, stored_json(call, s.case_number, s.recording_dir / "manifest.json"));
     if (manifest.is_object()) {
       r.video = manifest.value("media", std::string("recording.mp4"));
+      NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> copy, call.runtime.store().find_evidence(s.case_number, s.recording_dir / recorder::kPlaybackFile));
+      if (copy) r.playback = recorder::kPlaybackFile;
       r.duration_s = manifest.value("duration_s", 0.0);
       for (const auto& marker : manifest.value("markers", json::array()))
         r.chapters.push_back({marker.value("media_ms", std::int64_t{0}), marker.value("note", marker.value("step", std::string()))});
@@ -138,6 +142,8 @@ json recording_summary(const Recording& r) {
           {"steps", r.chapters.size()},
           {"url", base},
           {"video", r.finished ? json(base + "/video") : json(nullptr)},
+          {"original", r.finished ? json(base + "/original") : json(nullptr)},
+          {"playback_copy", !r.playback.empty()},
           {"chapters", base + "/chapters.vtt"}};
 }
 
@@ -197,9 +203,18 @@ Result<Response> show_recording(Call& call) {
   return Response::json(200, out);
 }
 
+// What a player plays: the playback copy when there is one (every browser seeks in it; the verifier proves its
+// frames are the recording's), else the recording itself.
 Result<Response> video(Call& call) {
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
   if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能播放", 35);
+  return serve_stored(call, r, r.dir / (r.playback.empty() ? r.video : r.playback), "video");
+}
+
+// The sealed evidence itself, byte for byte (the fragmented MP4 the manifest and its tokens cover).
+Result<Response> original(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能下载", 35);
   return serve_stored(call, r, r.dir / r.video, "video");
 }
 
@@ -279,9 +294,10 @@ void add_recording_routes(std::vector<Route>& out) {
   out.push_back({"GET", "/api/cases/{number}/reviews", Access::signed_in, case_reviews});
   out.push_back({"GET", "/api/recordings/{id}", Access::signed_in, show_recording});
   out.push_back({"GET", "/api/recordings/{id}/video", Access::signed_in, video});
+  out.push_back({"GET", "/api/recordings/{id}/original", Access::signed_in, original});
   out.push_back({"GET", "/api/recordings/{id}/chapters.vtt", Access::signed_in, chapters});
   out.push_back({"GET", "/api/recordings/{id}/stills/{name}", Access::signed_in, still});
-  out.push_back({"POST", "/api/recordings/{id}/verify", Access::signed_in, reverify});
+  out.push_back({.method = "POST", .pattern = "/api/recordings/{id}/verify", .access = Access::signed_in, .handler = reverify, .slow = true});
   out.push_back({"POST", "/api/recordings/{id}/findings", Access::signed_in, add_finding});
   out.push_back({"POST", "/api/recordings/{id}/verdict", Access::signed_in, set_verdict});
 }

@@ -164,6 +164,7 @@ Result<Response> import_unboxing(Call& call) {
   job.case_number = number;
   job.login = call.who().actor();
   job.argv = recorder_argv(call, args);
+  job.data_dir = call.runtime.data_dir().string();
   // The import copies the video into the recording's folder and stores it as evidence: the upload goes after.
   job.cleanup = {(uploads_dir(call) / upload.id).string(), (uploads_dir(call) / (upload.id + ".json")).string()};
   return job_response(call.jobs.submit(std::move(job)));
@@ -190,6 +191,7 @@ Result<Response> mark_unboxing_step(Call& call) {
   job.case_number = number;
   job.login = call.who().actor();
   job.argv = recorder_argv(call, args);
+  job.data_dir = call.runtime.data_dir().string();
   return job_response(call.jobs.submit(std::move(job)));
 }
 
@@ -288,19 +290,19 @@ void add_sample_routes(std::vector<Route>& out) {
   Route upload{"POST", "/api/uploads", Access::signed_in, create_upload};
   upload.upload = true;
   out.push_back(upload);
-  out.push_back({"POST", "/api/cases/{number}/evidence", Access::signed_in, add_evidence});
+  out.push_back({.method = "POST", .pattern = "/api/cases/{number}/evidence", .access = Access::signed_in, .handler = add_evidence, .slow = true});
   out.push_back({"DELETE", "/api/evidence/{id}", Access::admin, delete_evidence});
   out.push_back({"GET", "/api/purchase/steps", Access::signed_in, purchase_steps});
   out.push_back({"GET", "/api/cases/{number}/purchases", Access::signed_in, purchases});
-  out.push_back({"POST", "/api/cases/{number}/sampling-document", Access::signed_in, sampling_document});
+  out.push_back({.method = "POST", .pattern = "/api/cases/{number}/sampling-document", .access = Access::signed_in, .handler = sampling_document, .slow = true});
   out.push_back({"GET", "/api/cases/{number}/unboxings", Access::signed_in, unboxings});
   out.push_back({"POST", "/api/cases/{number}/unboxings", Access::signed_in, import_unboxing});
   out.push_back({"POST", "/api/cases/{number}/unboxing/steps", Access::signed_in, mark_unboxing_step});
   out.push_back({"POST", "/api/cases/{number}/unboxing/decision", Access::signed_in, decide_unboxing});
-  out.push_back({"POST", "/api/cases/{number}/seal", Access::signed_in, seal});
+  out.push_back({.method = "POST", .pattern = "/api/cases/{number}/seal", .access = Access::signed_in, .handler = seal, .slow = true});
   out.push_back({"GET", "/api/parties", Access::signed_in, list_parties});
   out.push_back({"POST", "/api/parties", Access::signed_in, put_parties});
-  out.push_back({"GET", "/api/jobs/{id}", Access::signed_in, show_job});
+  out.push_back({.method = "GET", .pattern = "/api/jobs/{id}", .access = Access::signed_in, .handler = show_job, .slow = true});
 }
 
 }  // namespace netsample::server

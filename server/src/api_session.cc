@@ -128,11 +128,11 @@ void add_session_routes(std::vector<Route>& out) {
   out.push_back({"GET", "/api/openapi.json", Access::anyone, [](Call&) -> Result<Response> {
                    return Response::bytes(200, std::string(openapi_document()), "application/json; charset=utf-8");
                  }});
-  out.push_back({"POST", "/api/session", Access::anyone, sign_in});
+  out.push_back({.method = "POST", .pattern = "/api/session", .access = Access::anyone, .handler = sign_in, .slow = true});
   out.push_back({"GET", "/api/session", Access::signed_in, [](Call& call) -> Result<Response> { return Response::json(200, who_json(call.who())); }});
   out.push_back({"DELETE", "/api/session", Access::signed_in, sign_out});
   out.push_back({"GET", "/api/accounts", Access::admin, list_accounts});
-  out.push_back({"POST", "/api/accounts", Access::admin, add_account});
+  out.push_back({.method = "POST", .pattern = "/api/accounts", .access = Access::admin, .handler = add_account, .slow = true});
   out.push_back({"POST", "/api/accounts/{login}/tokens", Access::signed_in, create_token});
 }
 

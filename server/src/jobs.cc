@@ -65,12 +65,37 @@ std::optional<Job> Jobs::wait(std::int64_t id, std::chrono::milliseconds timeout
   std::unique_lock lock(mutex_);
   changed_.wait_for(lock, timeout, [&] {
     const auto it = jobs_.find(id);
-    return it == jobs_.end() || it->second.state == JobState::done || it->second.state == JobState::failed;
+    return stop_waiting_ || it == jobs_.end() || it->second.state == JobState::done || it->second.state == JobState::failed;
   });
   const auto it = jobs_.find(id);
   if (it == jobs_.end()) return std::nullopt;
   return it->second;
 }
+
+void Jobs::stop_waiting() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_waiting_ = true;
+  }
+  changed_.notify_all();
+}
+
+namespace {
+
+// Every string in `doc` with "<data_dir>/" taken out ("file:/srv/data/uploads/x" -> "file:uploads/x").
+void hide_paths(json& doc, const std::string& data_dir) {
+  if (data_dir.empty()) return;
+  const std::string prefix = data_dir + "/";
+  if (doc.is_string()) {
+    std::string text = doc.get<std::string>();
+    for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) text.erase(at, prefix.size());
+    doc = text;
+  } else if (doc.is_structured()) {
+    for (auto& item : doc) hide_paths(item, data_dir);
+  }
+}
+
+}  // namespace
 
 void Jobs::run(std::stop_token stop) {
   std::unique_lock lock(mutex_);
@@ -107,6 +132,8 @@ void Jobs::run(std::stop_token stop) {
       ended.result = json::parse(output->out, nullptr, false);
       if (ended.result.is_discarded()) ended.result = output->out;
     }
+    hide_paths(ended.result, ended.data_dir);
+    hide_paths(ended.error, ended.data_dir);
     for (const auto& path : ended.cleanup) {
       std::error_code ec;
       std::filesystem::remove_all(path, ec);

@@ -37,6 +37,7 @@ struct Job {
   nlohmann::json error;     // failed: core/error.h's JSON form (code, field, message, article)
   std::vector<std::string> argv;
   std::vector<std::string> cleanup;  // files removed when the job ends (an upload it consumed)
+  std::string data_dir;               // paths under it are shown relative to it: the server's disk is nobody's business
 
   nlohmann::json to_json() const;
 };
@@ -53,6 +54,8 @@ class Jobs {
   std::optional<Job> find(std::int64_t id) const;
   // Waits until the job ended or `timeout` passed; the job as it is then.
   std::optional<Job> wait(std::int64_t id, std::chrono::milliseconds timeout) const;
+  // From now on wait() returns at once (the service is stopping).
+  void stop_waiting();
 
  private:
   void run(std::stop_token stop);
@@ -61,6 +64,7 @@ class Jobs {
   std::map<std::int64_t, Job> jobs_;
   std::deque<std::int64_t> queue_;
   std::int64_t next_id_ = 1;
+  bool stop_waiting_ = false;
   std::jthread runner_;
 };
 

@@ -13,6 +13,7 @@
 #include "access_log.h"
 #include "background.h"
 #include "jobs.h"
+#include "slow_work.h"
 #include "metrics.h"
 #include "uploads.h"
 #include "view_cache.h"
@@ -43,6 +44,11 @@ struct Exchange {
   std::uint64_t limit = 0;                    // the body's size limit: a JSON body's or an upload's
   bool cacheable = false;                     // answered by the handler for a checked caller
   std::optional<UtcTime> credential_expires;  // when that caller's token or session runs out
+  // The route, matched once when the headers are in (nullptr: none; `allowed` then has the path's methods).
+  const Route* matched = nullptr;
+  std::map<std::string, std::string> params;
+  std::vector<std::string> allowed;
+  std::optional<Response> ready;  // a slow route's answer, made on a slow-work thread while suspended
 };
 
 std::string peer_address(MHD_Connection* connection) {
@@ -106,6 +112,7 @@ struct Server::State {
   std::atomic<bool> stopping{false};
   std::unique_ptr<AccessLog> access_log;
   std::unique_ptr<BackgroundWork> background;
+  std::unique_ptr<SlowWork> slow;
   std::mutex error_log_mutex;
 
   // The service's error stream: the background work's lines and what the library complains about.
@@ -177,9 +184,7 @@ struct Server::State {
   // For an upload route: the caller checked and the file opened before the body arrives; nullptr for
   // every other route.
   Result<std::unique_ptr<UploadFile>> start_upload(MHD_Connection* connection, Exchange& exchange) {
-    std::map<std::string, std::string> params;
-    std::vector<std::string> allowed;
-    const Route* route = match_route(exchange.method, exchange.path, params, allowed);
+    const Route* route = exchange.matched;
     if (!route || !route->upload) return std::unique_ptr<UploadFile>();
     Request request;
     request.method = exchange.method;
@@ -205,10 +210,9 @@ struct Server::State {
   std::filesystem::path uploads_dir() const { return data_dir / "uploads"; }
 
   Response dispatch(Request& request, Exchange& exchange) {
-    std::map<std::string, std::string> params;
-    std::vector<std::string> allowed;
-    const Route* route = match_route(request.method == "HEAD" ? "GET" : request.method, request.path, params, allowed);
+    const Route* route = exchange.matched;
     if (!route) {
+      const auto& allowed = exchange.allowed;
       if (!allowed.empty()) {
         Response r = error_response(make_error(ErrorCode::invalid_input, "method", request.method + " 不适用于 " + request.path));
         r.status = 405;
@@ -220,7 +224,7 @@ struct Server::State {
       return error_response(make_error(ErrorCode::not_found, "path", "没有这个接口：" + request.path + "（接口说明见 /api/openapi.json）"));
     }
     exchange.route = route->pattern;
-    request.params = std::move(params);
+    request.params = exchange.params;
     auto thread = this_thread();
     if (!thread.ok()) return error_response(thread.error());
     runtime::Runtime& runtime = *(*thread)->runtime;
@@ -335,6 +339,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     exchange->remote = peer_address(connection);
     *context = exchange;
     ++state.metrics.requests_in_flight;
+    exchange->matched = match_route(exchange->method == "HEAD" ? "GET" : exchange->method, exchange->path, exchange->params, exchange->allowed);
     // An upload goes to a file as it arrives, once the caller is known: nobody else may fill the disk.
     auto upload = state.start_upload(connection, *exchange);
     if (!upload.ok()) return queue(connection, state, *exchange, error_response(upload.error()));
@@ -368,6 +373,11 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     *upload_data_size = 0;
     return MHD_YES;
   }
+  if (exchange->ready) {  // a slow route's answer: the connection was resumed for it
+    Response response = std::move(*exchange->ready);
+    exchange->ready.reset();
+    return queue(connection, state, *exchange, std::move(response));
+  }
   if (exchange->status != 0) return MHD_YES;  // answered already (413 on the announced length, 401 before an upload)
   if (exchange->too_large)
     return queue(connection, state, *exchange, too_large(exchange->limit));
@@ -382,6 +392,20 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   ValueSink sink{&request.headers, &request.query};
   MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_value, &sink);
   MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_value, &sink);
+  if (exchange->matched && exchange->matched->slow) {
+    // Answered on a slow-work thread; this worker goes on with its other connections meanwhile.
+    auto held = std::make_shared<Request>(std::move(request));
+    MHD_suspend_connection(connection);
+    state.slow->submit({[&state, connection, exchange, held] {
+                          exchange->ready = state.dispatch(*held, *exchange);
+                          MHD_resume_connection(connection);
+                        },
+                        [connection, exchange] {
+                          exchange->ready = error_response(make_error(ErrorCode::io, "", "服务正在停止，请稍后重试"));
+                          MHD_resume_connection(connection);
+                        }});
+    return MHD_YES;
+  }
   Response response = state.dispatch(request, *exchange);
   return queue(connection, state, *exchange, std::move(response));
 }
@@ -460,7 +484,8 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
   inet_pton(AF_INET, state->host.c_str(), &address.sin_addr);
   const unsigned threads = state->options.threads ? state->options.threads : std::max(2u, std::thread::hardware_concurrency());
 
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  state->slow = std::make_unique<SlowWork>(state->options.slow_threads);
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
   if (state->tls) flags |= MHD_USE_TLS;
   State* raw = state.get();
   if (state->tls) {
@@ -500,7 +525,10 @@ void Server::stop(std::chrono::milliseconds grace) {
   const MHD_socket listener = MHD_quiesce_daemon(state_->daemon);  // no new connections from here
   if (listener != MHD_INVALID_SOCKET) ::close(listener);
   const auto deadline = Clock::now() + grace;
+  state_->jobs.stop_waiting();  // a client waiting for a job gets the job as it is now
   while (state_->metrics.requests_in_flight.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Every suspended connection is answered and resumed before the daemon goes: slow work not begun is refused.
+  state_->slow.reset();
   MHD_stop_daemon(state_->daemon);
   state_->daemon = nullptr;
   state_->access_log->flush();

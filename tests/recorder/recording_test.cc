@@ -378,6 +378,39 @@ TEST_F(TamperTest, OneByteFlippedInAFragmentIsNamed) {
   EXPECT_NE(errors(report).find("片段 2"), std::string::npos) << errors(report);
 }
 
+// The playback copy (recorder/playback.h): the same frames as the recording, which the verifier proves; a copy
+// that differs by one byte of one frame is named, and one that is missing leaves the recording's verdict alone.
+TEST_F(TamperTest, ThePlaybackCopyHoldsTheRecordingsFramesAndADifferingCopyIsNamed) {
+  const json untouched = verify_json(dir_->path() / "original", tsa_->ca_file());
+  ASSERT_TRUE(fs::exists(dir_->path() / "original" / "playback.mp4"));
+  EXPECT_TRUE(untouched["details"]["playback"]["same_frames"]) << untouched.dump(2);
+  EXPECT_EQ(untouched["details"]["playback"]["packets"], untouched["frames"]);
+  // Index in front: a player knows every frame's place before the first frame's bytes.
+  const std::string copy_bytes = read_text(dir_->path() / "original" / "playback.mp4");
+  EXPECT_LT(copy_bytes.find("moov"), copy_bytes.find("mdat"));
+  EXPECT_EQ(copy_bytes.find("moof"), std::string::npos);
+
+  const fs::path dir = copy();
+  std::fstream media(dir / "playback.mp4", std::ios::in | std::ios::out | std::ios::binary);
+  const auto at = static_cast<std::streamoff>(copy_bytes.size() - 2000);  // in the last frames' data
+  media.seekg(at);
+  char byte = 0;
+  media.get(byte);
+  media.seekp(at);
+  media.put(static_cast<char>(byte ^ 0x01));
+  media.close();
+  const json flipped = verify_json(dir, tsa_->ca_file());
+  EXPECT_FALSE(flipped["ok"]);
+  EXPECT_TRUE(flipped["hash_chain_ok"]) << "the evidence itself is untouched";
+  EXPECT_NE(errors(flipped).find("playback.mp4"), std::string::npos) << errors(flipped);
+  EXPECT_NE(errors(flipped).find("的数据不同"), std::string::npos) << errors(flipped);
+
+  fs::remove(dir / "playback.mp4");
+  const json without = verify_json(dir, tsa_->ca_file());
+  EXPECT_TRUE(without["ok"]) << errors(without);
+  EXPECT_FALSE(without["details"].contains("playback"));
+}
+
 TEST_F(TamperTest, ARemovedFragmentIsNamed) {
   const fs::path dir = copy();
   const json f = fragment(dir, 2);

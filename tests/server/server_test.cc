@@ -16,6 +16,7 @@
 #include <zip.h>
 
 #include <fstream>
+#include <future>
 #include <set>
 
 #include "netsample/accounts/accounts.h"
@@ -820,6 +821,7 @@ TEST(Server, AServiceFollowsTheParcelImportsTheUnboxingAndSealsTheSamples) {
       << "another account's upload, even the other sampler's of the case";
   const json imported = finished_job(post_json("/api/cases/CQ-S3/unboxings", sampler, {{"video", body_of(sent)["upload"]}}));
   ASSERT_EQ(imported["state"], "done") << imported.dump(2);
+  EXPECT_EQ(imported.dump().find(w.data().string()), std::string::npos) << "the server's own paths are not shown";
   const json& waybill_step = imported["result"]["steps"].at(0);
   EXPECT_EQ(waybill_step["step"], "waybill");
   EXPECT_EQ(waybill_step["how"], "label") << "the waybill read from the video and matched to the case's";
@@ -888,6 +890,73 @@ TEST(Server, TwoHundredIdleKeepAliveConnectionsDoNotStarveANewRequest) {
   const std::string metrics = get("/metrics", "A1")->body;
   EXPECT_NE(metrics.find("netsample_http_open_connections"), std::string::npos);
   for (int fd : idle) ::close(fd);
+}
+
+// Slow work (here: clients waiting on a job that takes seconds) runs on threads of its own with the connection
+// suspended: more waiters than workers and a case view is still answered at once. And a connection that sends
+// nothing, or stops half-way through its headers, is closed after the idle timeout.
+TEST(Server, SlowRoutesNeverHoldTheWorkersAndIdleConnectionsAreClosed) {
+  World& w = *world;
+  const fs::path slow_program = w.dir.path() / "slow-recorder.sh";
+  testing::write_text(slow_program, "#!/bin/sh\nsleep 4\necho '{\"slept\": true}'\n");
+  fs::permissions(slow_program, fs::perms::owner_all);
+  server::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.threads = 2;
+  options.slow_threads = 4;
+  options.recorder_program = slow_program;
+  options.idle_timeout = std::chrono::seconds(2);
+  options.background_interval = std::chrono::seconds(0);
+  options.access_log = [](const std::string&) {};
+  auto started = server::Server::start(w.data(), options);
+  ASSERT_TRUE(started.ok()) << started.error().describe();
+  auto service = std::move(started).value();
+  const auto port = service->port();
+
+  httplib::Client c("127.0.0.1", port);
+  auto job = c.Post("/api/cases/CQ-S1/unboxing/steps", bearer(w.sampler), json{{"step", "sample_labels"}, {"at_s", 1}}.dump(), "application/json");
+  ASSERT_EQ(job->status, 202) << job->body;
+  const std::string url = body_of(job)["url"].get<std::string>() + "?wait=30";
+  std::vector<std::future<json>> waiters;
+  for (int i = 0; i < 3; ++i)  // more than the two workers
+    waiters.push_back(std::async(std::launch::async, [&] {
+      httplib::Client mine("127.0.0.1", port);
+      mine.set_read_timeout(60, 0);
+      auto r = mine.Get(url, bearer(w.sampler));
+      return r && r->status == 200 ? json::parse(r->body) : json();
+    }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto asked = std::chrono::steady_clock::now();
+  auto view = c.Get("/api/cases/CQ-S1", bearer("O1"));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->status, 200);
+  EXPECT_LT(took.count(), 1000) << "a case view waited " << took.count() << " ms behind three clients waiting on a job";
+  for (auto& waiter : waiters) {
+    const json seen = waiter.get();
+    EXPECT_EQ(seen["state"], "done") << seen.dump();
+    EXPECT_EQ(seen["result"]["slept"], true);
+  }
+
+  // Idle: nothing sent at all, and half a request's headers.
+  for (const std::string& sent : {std::string(), std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Half: ")}) {
+    const int fd = connect_to(port);
+    ASSERT_GE(fd, 0);
+    if (!sent.empty()) {
+      ASSERT_EQ(::write(fd, sent.data(), sent.size()), static_cast<ssize_t>(sent.size()));
+    }
+    timeval wait{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    const auto opened = std::chrono::steady_clock::now();
+    char answer[256];
+    const ssize_t got = ::read(fd, answer, sizeof answer);
+    const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opened);
+    EXPECT_EQ(got, 0) << "the server closes the connection without an answer";
+    EXPECT_GE(held.count(), 1500);
+    EXPECT_LT(held.count(), 6000) << "closed after the 2 s idle timeout";
+    ::close(fd);
+  }
+  service->stop();
 }
 
 TEST(Server, MetricsCountRequestsByRouteAndStatusAndTheAccessLogHasALinePerRequest) {

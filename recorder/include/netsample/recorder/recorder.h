@@ -81,6 +81,7 @@ struct RecordingOutcome {
   std::string manifest_sha256;
   int tokens = 0;                 // TSA tokens on the manifest
   std::vector<std::string> tsa_failures;
+  std::string playback_failure;   // why playback.mp4 could not be written ("" when it was)
 };
 
 class Recorder {

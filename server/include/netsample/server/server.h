@@ -21,6 +21,7 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
   std::filesystem::path tls_cert, tls_key;  // both or neither: HTTPS, and Secure cookies
   unsigned threads = 0;                   // 0: one per core, at least 2
+  unsigned slow_threads = 4;              // for routes that may take seconds (exports, verification, sign-in)
   std::size_t max_body_bytes = 1 << 20;   // JSON bodies; more is 413
   std::uint64_t max_upload_bytes = std::uint64_t{16} << 30;  // one uploaded file (POST /api/uploads)
   std::size_t max_header_bytes = 32 << 10;
