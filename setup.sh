@@ -64,6 +64,10 @@ case "${1:-}" in
     # UndefinedBehaviorSanitizer at -O1 (CMakeLists.txt), warnings as errors.
     install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     # The browser tests' driver, exactly as the lock file pins it (no browser download: Debian's are used).
+    # Node.js trusts its own CA list only; the machine's (Debian's ca-certificates, with any CA its administrator
+    # added, as for a proxy that inspects TLS) is added so npm reaches the registry wherever apt does.
+    local_cas=/etc/ssl/certs/ca-certificates.crt
+    [[ -z ${NODE_EXTRA_CA_CERTS:-} && -r $local_cas ]] && export NODE_EXTRA_CA_CERTS=$local_cas
     PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
     build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DNETSAMPLE_WERROR=ON
     run_tests build-asan
