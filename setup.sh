@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # netsample setup: installs what is missing, builds, and runs the demo or the tests.
-#   bash setup.sh demo   set up, build and run the main job (`netsample demo` on a local data directory)
+#   bash setup.sh demo   set up, build and run the main job (`netsample demo` on a local data directory, then
+#                        `netsample serve` on it: the web UI with a sign-in for each role, until Ctrl+C)
 #   bash setup.sh test   set up, build and run every test once, in one build with ASan + UBSan (build-asan/)
 #   bash setup.sh deps   only install the Debian packages
 #   bash setup.sh build  only build (build/), warnings as errors
@@ -57,7 +58,12 @@ case "${1:-}" in
   demo)
     install_packages "${PACKAGES[@]}"
     build build netsample -DNETSAMPLE_WERROR=OFF  # the tests are configured too, just not built here
-    ./build/app/netsample --data "${NETSAMPLE_DEMO_DATA:-./netsample-demo}" demo
+    data=${NETSAMPLE_DEMO_DATA:-./netsample-demo}
+    ./build/app/netsample --data "$data" demo
+    # Then the web UI on the demo's data, with the sign-ins the demo printed, until Ctrl+C.
+    listen=${NETSAMPLE_LISTEN:-127.0.0.1:8080}
+    printf '\n网页界面：http://%s/  （用上面的账号登录；Ctrl+C 结束）\n' "$listen"
+    exec ./build/app/netsample --data "$data" serve --listen "$listen"
     ;;
   test)
     # One build, every test once: unit, integration and end-to-end, all under AddressSanitizer and
@@ -72,5 +78,5 @@ case "${1:-}" in
     build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DNETSAMPLE_WERROR=ON
     run_tests build-asan
     ;;
-  *) sed -n '2,6p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,7p' "$0" >&2; exit 2 ;;
 esac

@@ -140,8 +140,7 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
         out["state_label"] = workflow::state_label(view.state);
         out["history"] = nlohmann::json::array();
         for (const auto& e : events)
-          out["history"].push_back({{"event", e.event}, {"from", e.from}, {"to", e.to}, {"actor", e.actor}, {"fields", e.fields},
-                                    {"articles", e.articles}, {"at", format_iso8601_beijing(e.at)}});
+          out["history"].push_back(e.to_json());
         print_json(out);
         return {};
       }

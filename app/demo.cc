@@ -12,6 +12,7 @@
 #include "netsample/core/json_fields.h"
 #include "netsample/workflow/cases.h"
 #include "netsample/workflow/roster.h"
+#include "netsample/accounts/accounts.h"
 
 namespace netsample::app {
 namespace {
@@ -26,7 +27,10 @@ const char* const kDemoRoster = R"json({
     {"id": "CQ-S-003", "name": "王磊", "org": "cq-amr", "roles": ["sampler", "tester"]},
     {"id": "CQ-S-004", "name": "赵倩", "org": "cq-amr", "roles": ["sampler", "tester", "reviewer"]},
     {"id": "CQ-L-001", "name": "陈刚", "org": "cq-amr", "roles": ["tester"]},
-    {"id": "CQ-L-002", "name": "刘芳", "org": "cq-amr", "roles": ["tester"]}
+    {"id": "CQ-L-002", "name": "刘芳", "org": "cq-amr", "roles": ["tester"]},
+    {"id": "CQ-O-001", "name": "周敏", "org": "cq-amr", "roles": ["organizer"]},
+    {"id": "CQ-R-001", "name": "吴涛", "org": "cq-review", "roles": ["reviewer"]},
+    {"id": "YB-D-001", "name": "孙丽", "org": "yubei-amr", "roles": ["district"]}
   ]
 })json";
 
@@ -43,7 +47,7 @@ Status run_demo(Context& context) {
   std::cout << "netsample 演示：数据目录 " << std::filesystem::absolute(context.data_dir).lexically_normal().string() << "\n"
             << "时间一律以北京时间显示（UTC+8），库中存 UTC。现在是 " << format_beijing(context.runtime->clock().now()) << "\n";
 
-  step(1, kSteps, "人员名册（抽样人员与检验人员）");
+  step(1, kSteps, "人员名册（抽样人员、检验人员、组织人员、审看人员、区县局）");
   NETSAMPLE_TRY(write_file_atomic(inputs / "roster.json", kDemoRoster));
   NETSAMPLE_ASSIGN(json roster_json, read_json_file(inputs / "roster.json"));
   NETSAMPLE_ASSIGN(std::vector<workflow::Person> people, workflow::parse_people(roster_json));
@@ -82,6 +86,10 @@ Status run_demo(Context& context) {
   refused(wrong.error());
   NETSAMPLE_TRY(registry.assign_tester(number, "CQ-L-001", context.actor));
   std::cout << "    指派检验人员 CQ-L-001（陈刚）：已记录\n";
+  // Whoever reviews the purchase video, and the district bureau that handles a nonconforming result (Art 63).
+  NETSAMPLE_TRY(registry.assign_reviewer(number, "CQ-R-001", context.actor));
+  NETSAMPLE_TRY(registry.assign_district(number, "yubei-amr", context.actor));
+  std::cout << "    指派审看人员 CQ-R-001（吴涛），结果处理由渝北区局（yubei-amr）承办\n";
 
   step(5, kSteps, "买样（第35条）：一段连续录像，先网络校时，再标记七个步骤");
   const std::string sampler = view.draw->drawn.front();
@@ -178,6 +186,20 @@ Status run_demo(Context& context) {
   }
   if (verify_audit(context) != 0) return make_error(ErrorCode::integrity, "audit", "审计校验未通过");
 
+  // A sign-in for each role, so the web UI can be tried on this case at once (`bash setup.sh demo` serves it next).
+  accounts::Accounts accounts(context.runtime->store());
+  std::cout << "\n网页登录（每个角色一个账号；密码只显示这一次）：\n";
+  const std::pair<const char*, const char*> sign_ins[] = {{"CQ-R-001", "审看人员"}, {"CQ-O-001", "组织人员"}, {"CQ-L-001", "检验人员（实验室）"},
+                                                        {"YB-D-001", "区县局"}, {"", "抽样人员"}};
+  for (const auto& [person, role] : sign_ins) {
+    const std::string login = *person ? person : sampler;
+    auto issued = accounts.add_person(login, false, context.actor);
+    if (!issued.ok()) {  // a second demo on the same directory: the account is there, its password was shown before
+      std::cout << "    " << role << "  " << login << "  （账号已存在）\n";
+      continue;
+    }
+    std::cout << "    " << role << "  账号 " << login << "  密码 " << issued->secret << "\n";
+  }
   std::cout << "\n演示完成。\n    录像      " << session.recording_dir.string() << "\n    校验报告  " << verify_report.string()
             << "\n    抽样文书  " << document.pdf.string() << "\n可继续试试：\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " case show " << number << "\n"

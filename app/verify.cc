@@ -2,7 +2,6 @@
 // container's frame times are read from its boxes directly.
 #include "commands.h"
 #include "netsample/bundle/bundle.h"
-#include "netsample/recorder/verify.h"
 #include "netsample/unboxing/video.h"
 
 namespace netsample::app {
@@ -31,28 +30,15 @@ void add_verify_command(CLI::App& app, Context& context, int& exit_code) {
       exit_code = checked->ok ? 0 : exit_code_for(ErrorCode::integrity);
       return;
     }
-    // An imported unboxing video (Art 36) has its own record instead of a recorder's journal.
-    if (std::filesystem::exists(std::filesystem::path(*verify_dir) / unboxing::kImportRecordFile)) {
-      auto check = unboxing::verify_import(*verify_dir, tsa_trust_store(context, *trust));
-      if (!check.ok()) {
-        exit_code = report(context, check.error());
-        return;
-      }
-      if (context.json) print_json(check->to_json());
-      else std::cout << "导入的拆封视频 " << *verify_dir << "\n" << check->to_text();
-      exit_code = check->ok ? 0 : exit_code_for(ErrorCode::integrity);
+    // A recording (the recorder's journal) or an imported unboxing video (Art 36: its own import.json).
+    auto check = unboxing::verify_recording_dir(*verify_dir, tsa_trust_store(context, *trust));
+    if (!check.ok()) {
+      exit_code = report(context, check.error());
       return;
     }
-    auto report_result = recorder::verify_recording(*verify_dir, tsa_trust_store(context, *trust));
-    if (!report_result.ok()) {
-      exit_code = report(context, report_result.error());
-      return;
-    }
-    if (context.json)
-      print_json(report_result->to_json());
-    else
-      std::cout << "录像 " << *verify_dir << "\n" << report_result->to_text();
-    exit_code = report_result->ok ? 0 : exit_code_for(ErrorCode::integrity);
+    if (context.json) print_json(check->report);
+    else std::cout << (check->imported ? "导入的拆封视频 " : "录像 ") << *verify_dir << "\n" << check->text;
+    exit_code = check->ok ? 0 : exit_code_for(ErrorCode::integrity);
   });
 }
 

@@ -7,7 +7,6 @@
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
 #include "netsample/documents/document.h"
-#include "netsample/recorder/verify.h"
 #include "netsample/review/review.h"
 #include "netsample/unboxing/video.h"
 #include "zip.h"
@@ -116,12 +115,8 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
     NETSAMPLE_TRY(add_bytes("recordings/" + r.id + "/session.json", r.session.dump(2) + "\n", "session"));
     // Verified now, on this machine, for the report; the receiver verifies again from the bundle.
     json check = nullptr;
-    auto live = recorder::verify_recording(r.dir, runtime.tsa_trust_store());
-    if (live.ok() && fs::exists(r.dir / "recording.journal")) {
-      check = {{"ok", live->ok}, {"text", live->to_text()}, {"report", live->to_json()}};
-    } else if (auto imported = unboxing::verify_import(r.dir, runtime.tsa_trust_store()); imported.ok()) {
-      check = {{"ok", imported->ok}, {"text", imported->to_text()}, {"report", imported->to_json()}};
-    }
+    if (auto checked = unboxing::verify_recording_dir(r.dir, runtime.tsa_trust_store()); checked.ok())
+      check = {{"ok", checked->ok}, {"text", checked->text}, {"report", checked->report}};
     recording_index.push_back({{"id", r.id}, {"kind", r.kind}, {"dir", "recordings/" + r.id + "/"}, {"video", r.video}, {"verified_at_export", check}});
     verified.emplace_back(r, check);
   }
@@ -142,8 +137,7 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   NETSAMPLE_ASSIGN(auto history, runtime.lifecycle().history(number));
   case_json["history"] = json::array();
   for (const auto& e : history)
-    case_json["history"].push_back({{"event", e.event}, {"from", e.from}, {"to", e.to}, {"actor", e.actor}, {"fields", e.fields},
-                                    {"articles", e.articles}, {"at", format_iso8601_beijing(e.at)}});
+    case_json["history"].push_back(e.to_json());
   NETSAMPLE_TRY(add_bytes("case/case.json", case_json.dump(2) + "\n", "case"));
   if (auto tracker = runtime.tracker(); tracker.ok()) {
     NETSAMPLE_ASSIGN(auto parcels, (*tracker)->of_case(number));

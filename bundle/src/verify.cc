@@ -4,7 +4,6 @@
 #include "netsample/bundle/bundle.h"
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
-#include "netsample/recorder/verify.h"
 #include "netsample/store/audit.h"
 #include "netsample/unboxing/video.h"
 #include "zip.h"
@@ -188,26 +187,15 @@ Result<BundleReport> verify_unguarded(const fs::path& file, const fs::path& trus
     for (const auto& entry : zip.entries())
       if (entry.name.rfind(prefix, 0) == 0 && entry.name.size() > prefix.size() && entry.name.back() != '/')
         NETSAMPLE_TRY(zip.extract(entry.name, dir / entry.name.substr(prefix.size())));
-    if (fs::exists(dir / "recording.journal")) {
-      auto checked = recorder::verify_recording(dir, trust);
-      if (!checked.ok()) {
-        c.add(prefix, false, checked.error().message);
-      } else {
-        std::string text = checked->ok ? "录像校验通过：哈希链、清单、可信时间戳、连续性、网络校时" : "";
-        for (const auto& e : checked->errors) text += (text.empty() ? "" : "；") + e;
-        c.add(prefix, checked->ok, text);
-      }
-    } else if (fs::exists(dir / unboxing::kImportRecordFile)) {
-      auto checked = unboxing::verify_import(dir, trust);
-      if (!checked.ok()) {
-        c.add(prefix, false, checked.error().message);
-      } else {
-        std::string text = checked->ok ? "导入视频校验通过：哈希、时间戳、连续性" : "";
-        for (const auto& e : checked->errors) text += (text.empty() ? "" : "；") + e;
-        c.add(prefix, checked->ok, text);
-      }
+    auto checked = unboxing::verify_recording_dir(dir, trust);
+    if (!checked.ok()) {
+      c.add(prefix, false, checked.error().message);
     } else {
-      c.add(prefix, false, "录像文件不全：既无哈希链日志也无导入记录");
+      std::string text = !checked->ok         ? ""
+                         : checked->imported ? "导入视频校验通过：哈希、时间戳、连续性"
+                                             : "录像校验通过：哈希链、清单、可信时间戳、连续性、网络校时";
+      for (const auto& e : checked->errors) text += (text.empty() ? "" : "；") + e;
+      c.add(prefix, checked->ok, text);
     }
   }
   c.report.ok = c.report.problems.empty();

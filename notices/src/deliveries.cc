@@ -89,9 +89,8 @@ Result<Delivery> Deliveries::get(std::int64_t delivery_id) {
 }
 
 Result<workflow::NoticeView> Deliveries::notice(std::int64_t notice_id) {
-  NETSAMPLE_ASSIGN(std::vector<workflow::NoticeView> all, workflow::read_notices(store_->db(), std::nullopt));
-  for (auto& n : all)
-    if (n.id == notice_id) return n;
+  NETSAMPLE_ASSIGN(std::optional<workflow::NoticeView> found, workflow::read_notice(store_->db(), notice_id));
+  if (found) return std::move(*found);
   return make_error(ErrorCode::not_found, "notice", "没有编号为 " + std::to_string(notice_id) + " 的通知");
 }
 

@@ -117,6 +117,7 @@ void add_case_routes(std::vector<Route>& out);       // cases, events, lifecycle
 void add_recording_routes(std::vector<Route>& out);  // recordings, video, chapters, stills, review
 void add_process_routes(std::vector<Route>& out);    // tracking, notices, evidence, published notices
 void add_sample_routes(std::vector<Route>& out);     // uploads, evidence added, purchase, unboxing, seal, parties, jobs
+void add_web_routes(std::vector<Route>& out);        // the web UI's files (web/)
 
 // A matched route with its parameters, or nullptr (also filling `allowed` with the methods the path has).
 const Route* match_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,

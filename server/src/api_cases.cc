@@ -23,6 +23,13 @@ Result<Response> list_cases(Call& call) {
   query.organizer = call.request.param_query("organizer");
   query.district = call.request.param_query("district");
   query.text = call.request.param_query("q");
+  // ?deadline=overdue | week: an open duty past its last day, or falling due within seven days (Beijing dates).
+  if (const auto deadline = call.request.param_query("deadline")) {
+    const CivilDate today = beijing_date(call.runtime.clock().now());
+    if (*deadline == "overdue") query.overdue_before = format_date(today);
+    else if (*deadline == "week") query.due_by = format_date(CivilDate(std::chrono::sys_days(today) + std::chrono::days(7)));
+    else return make_error(ErrorCode::invalid_input, "deadline", "须为 overdue（已逾期）或 week（七日内到期）");
+  }
   if (query.state && !workflow::find_state(*query.state))
     return make_error(ErrorCode::invalid_input, "state", "未知状态 \"" + *query.state + "\"（GET /api/lifecycle 列出全部状态）");
   workflow::CasePage page;
@@ -59,8 +66,7 @@ Result<Response> show_case(Call& call) {
   NETSAMPLE_ASSIGN(std::vector<workflow::EventView> history, call.runtime.lifecycle().history(number));
   out["history"] = json::array();
   for (const auto& e : history)
-    out["history"].push_back({{"event", e.event}, {"from", e.from}, {"to", e.to}, {"actor", e.actor}, {"fields", e.fields},
-                              {"articles", e.articles}, {"at", format_iso8601_beijing(e.at)}});
+    out["history"].push_back(e.to_json());
   // What this caller could do now: a client builds its buttons and forms from this and the lifecycle table.
   out["available_events"] = json::array();
   if (call.who().account.person) {
@@ -115,8 +121,7 @@ Result<Response> case_events(Call& call) {
   NETSAMPLE_ASSIGN(std::vector<workflow::EventView> history, call.runtime.lifecycle().history(number));
   json out = json::array();
   for (const auto& e : history)
-    out.push_back({{"event", e.event}, {"from", e.from}, {"to", e.to}, {"actor", e.actor}, {"fields", e.fields}, {"articles", e.articles},
-                   {"at", format_iso8601_beijing(e.at)}});
+    out.push_back(e.to_json());
   return Response::json(200, {{"events", out}});
 }
 

@@ -8,7 +8,7 @@
 #include "api.h"
 #include "netsample/core/file_io.h"
 #include "netsample/recorder/playback.h"
-#include "netsample/recorder/verify.h"
+#include "netsample/recorder/seal.h"
 #include "netsample/review/review.h"
 #include "netsample/unboxing/video.h"
 
@@ -21,6 +21,8 @@ using nlohmann::json;
 struct Chapter {
   std::int64_t start_ms = 0;
   std::string title;
+  std::string step;   // the Art 35 / Art 36 step's name
+  std::string still;  // its still, relative to the recording's directory ("" when none)
 };
 
 // One recording as the routes see it, whichever module made it.
@@ -66,7 +68,8 @@ Result<Recording> purchase_recording(Call& call, const purchase::SessionView& s)
       if (copy) r.playback = recorder::kPlaybackFile;
       r.duration_s = manifest.value("duration_s", 0.0);
       for (const auto& marker : manifest.value("markers", json::array()))
-        r.chapters.push_back({marker.value("media_ms", std::int64_t{0}), marker.value("note", marker.value("step", std::string()))});
+        r.chapters.push_back({marker.value("media_ms", std::int64_t{0}), marker.value("note", marker.value("step", std::string())),
+                              marker.value("step", std::string()), marker.value("still", std::string())});
     }
   }
   for (const auto& step : s.steps) r.stills.push_back(step.still);
@@ -85,7 +88,7 @@ Recording unboxing_recording(const unboxing::UnboxingView& u) {
   if (u.video_info.is_object()) r.duration_s = u.video_info.value("duration_s", 0.0);
   for (const auto& step : u.steps) {
     const auto* spec = unboxing::find_unboxing_step(step.step);
-    r.chapters.push_back({step.video_ms, spec ? spec->label : step.step});
+    r.chapters.push_back({step.video_ms, spec ? spec->label : step.step, step.step, step.still});
     r.stills.push_back(step.still);
   }
   std::sort(r.chapters.begin(), r.chapters.end(), [](const Chapter& a, const Chapter& b) { return a.start_ms < b.start_ms; });
@@ -175,7 +178,9 @@ Result<Response> show_recording(Call& call) {
   json out = recording_summary(r);
   out["session"] = r.view;
   json chapters = json::array();
-  for (const auto& c : r.chapters) chapters.push_back({{"start_ms", c.start_ms}, {"title", c.title}});
+  for (const auto& c : r.chapters)
+    chapters.push_back({{"start_ms", c.start_ms}, {"title", c.title}, {"step", c.step},
+                        {"still", c.still.empty() ? json(nullptr) : json("/api/recordings/" + r.id + "/stills/" + fs::path(c.still).filename().string())}});
   out["markers"] = chapters;
   json stills = json::array();
   for (const auto& still : r.stills)
@@ -243,15 +248,8 @@ Result<Response> still(Call& call) {
 Result<Response> reverify(Call& call) {
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
   if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能校验", 35);
-  const fs::path trust = call.runtime.tsa_trust_store();
-  if (r.kind == "purchase") {
-    NETSAMPLE_ASSIGN(recorder::VerifyReport report, recorder::verify_recording(r.dir, trust));
-    return Response::json(200, {{"recording", r.id}, {"ok", report.ok}, {"report", report.to_json()}, {"text", report.to_text()}});
-  }
-  auto live = recorder::verify_recording(r.dir, trust);
-  if (live.ok()) return Response::json(200, {{"recording", r.id}, {"ok", live->ok}, {"report", live->to_json()}, {"text", live->to_text()}});
-  NETSAMPLE_ASSIGN(unboxing::ImportCheck check, unboxing::verify_import(r.dir, trust));
-  return Response::json(200, {{"recording", r.id}, {"ok", check.ok}, {"report", check.to_json()}});
+  NETSAMPLE_ASSIGN(unboxing::RecordingCheck check, unboxing::verify_recording_dir(r.dir, call.runtime.tsa_trust_store()));
+  return Response::json(200, {{"recording", r.id}, {"ok", check.ok}, {"report", check.report}, {"text", check.text}});
 }
 
 Result<Response> add_finding(Call& call) {

@@ -75,6 +75,7 @@ const std::vector<Route>& routes() {
     add_recording_routes(out);
     add_process_routes(out);
     add_sample_routes(out);
+    add_web_routes(out);
     return out;
   }();
   return all;

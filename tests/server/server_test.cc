@@ -223,7 +223,7 @@ json body_of(const httplib::Result& r) { return json::parse(r->body, nullptr, fa
 std::string concrete(const std::string& pattern) {
   std::string out = pattern;
   const std::map<std::string, std::string> values = {{"{number}", "CQ-S1"}, {"{id}", world->unboxing}, {"{event}", "report_conforming"},
-                                                     {"{name}", world->still_name}, {"{notice}", "1"},  {"{login}", "O1"}};
+                                                     {"{name}", world->still_name}, {"{notice}", "1"},  {"{login}", "O1"}, {"{file}", "app.js"}};
   for (const auto& [key, value] : values)
     for (size_t at; (at = out.find(key)) != std::string::npos;) out.replace(at, key.size(), value);
   if (pattern == "/api/evidence/{id}") out = "/api/evidence/" + std::to_string(world->big_evidence);

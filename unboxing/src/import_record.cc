@@ -6,6 +6,8 @@
 #include "netsample/core/tsa.h"
 #include "netsample/unboxing/video.h"
 #include "netsample/recorder/control.h"
+#include "netsample/recorder/seal.h"
+#include "netsample/recorder/verify.h"
 
 #include <thread>
 
@@ -79,6 +81,20 @@ Result<UnboxingView> finish_live(UnboxingSessions& sessions, const UnboxingView&
   if (s.state == UnboxingState::recording)
     return make_error(ErrorCode::network, "case", "录制程序 " + std::to_string(wait.count()) + " 秒内没有结束（" + s.recording_dir.string() + "）");
   return s;
+}
+
+Result<RecordingCheck> verify_recording_dir(const fs::path& dir, const fs::path& trust_store) {
+  RecordingCheck check;
+  if (fs::exists(dir / kImportRecordFile)) {
+    NETSAMPLE_ASSIGN(ImportCheck imported, verify_import(dir, trust_store));
+    check = {true, imported.ok, imported.errors, imported.to_json(), imported.to_text()};
+  } else if (fs::exists(dir / recorder::kJournalFile)) {
+    NETSAMPLE_ASSIGN(recorder::VerifyReport report, recorder::verify_recording(dir, trust_store));
+    check = {false, report.ok, report.errors, report.to_json(), report.to_text()};
+  } else {
+    return make_error(ErrorCode::not_found, dir.filename().string(), "录像文件不全：既无哈希链日志（recording.journal）也无导入记录（import.json）");
+  }
+  return check;
 }
 
 }  // namespace netsample::unboxing

@@ -358,6 +358,10 @@ json CaseSummary::to_json() const {
               {"shop", shop_name},      {"platform", platform},     {"created", format_iso8601_beijing(created)},
               {"updated", format_iso8601_beijing(updated)}};
   out["district"] = district ? json(*district) : json(nullptr);
+  out["next_deadline"] = nullptr;
+  if (next_deadline)
+    out["next_deadline"] = {{"kind", next_deadline->kind}, {"label", deadline_label(next_deadline->kind)}, {"article", next_deadline->article},
+                            {"due", next_deadline->due ? json(*next_deadline->due) : json(nullptr)}, {"provisional", !next_deadline->due}};
   return out;
 }
 
@@ -374,10 +378,15 @@ Result<CasePage> CaseRegistry::search(const CaseQuery& query) {
   // roster's roles, so the list and a single case never disagree.
   std::string where = " WHERE (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.platform = ?2) AND (?3 IS NULL OR c.organizer = ?3) "
                       "AND (?4 IS NULL OR c.district = ?4) AND (?5 IS NULL OR instr(c.number || ' ' || c.product_name || ' ' || "
-                      "c.shop_name || ' ' || c.operator_name || ' ' || c.producer_name, ?5) > 0)";
+                      "c.shop_name || ' ' || c.operator_name || ' ' || c.producer_name, ?5) > 0) "
+                      "AND (?22 IS NULL OR EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open' AND d.unit = 'days' "
+                      "AND d.due < ?22)) "
+                      "AND (?23 IS NULL OR EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open' AND d.unit = 'days' "
+                      "AND d.due <= ?23))";
   if (viewer) where += " AND " + case_scope_sql(6);
   auto bind = [&](store::Statement& stmt) {
     stmt.bind(1, query.state).bind(2, query.platform).bind(3, query.organizer).bind(4, query.district).bind(5, query.text);
+    stmt.bind(22, query.overdue_before).bind(23, query.due_by);
     if (viewer) bind_case_scope(stmt, 6, *viewer);
   };
   CasePage page;
@@ -387,15 +396,23 @@ Result<CasePage> CaseRegistry::search(const CaseQuery& query) {
   page.total = count.int64(0);
   NETSAMPLE_ASSIGN(store::Statement rows,
                    store_->db().prepare("SELECT c.number, c.state, c.organizer, c.level, c.product_name, c.shop_name, c.platform, "
-                                        "c.district, c.created_utc_us, c.updated_utc_us FROM cases c" + where +
+                                        "c.district, c.created_utc_us, c.updated_utc_us, c.id FROM cases c" + where +
                                         " ORDER BY c.created_utc_us DESC, c.id DESC LIMIT ?20 OFFSET ?21"));
   bind(rows);
   rows.bind(20, std::int64_t{query.limit}).bind(21, std::int64_t{query.offset});
+  // The first open duty of each case on the page (dated ones by date, then a provisional one).
+  NETSAMPLE_ASSIGN(store::Statement next, store_->db().prepare("SELECT kind, article, due FROM deadlines WHERE case_id = ?1 AND status = 'open' "
+                                                               "AND unit = 'days' ORDER BY due IS NULL, due, id LIMIT 1"));
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, rows.step());
     if (!row) return page;
-    page.items.push_back({rows.text(0), rows.text(1), rows.text(2), rows.text(3), rows.text(4), rows.text(5), rows.text(6),
-                          rows.optional_text(7), from_utc_us(rows.int64(8)), from_utc_us(rows.int64(9))});
+    CaseSummary item{rows.text(0), rows.text(1), rows.text(2), rows.text(3), rows.text(4), rows.text(5), rows.text(6),
+                     rows.optional_text(7), from_utc_us(rows.int64(8)), from_utc_us(rows.int64(9)), std::nullopt};
+    next.reset();
+    next.bind(1, rows.int64(10));
+    NETSAMPLE_ASSIGN(bool has_next, next.step());
+    if (has_next) item.next_deadline = NextDeadline{next.text(0), static_cast<int>(next.int64(1)), next.optional_text(2)};
+    page.items.push_back(std::move(item));
   }
 }
 

@@ -490,31 +490,48 @@ Result<std::vector<DeadlineView>> read_deadlines(store::Database& db, const std:
   }
 }
 
+namespace {
+
+constexpr const char* kNoticeColumns =
+    "SELECT o.id, c.number, o.kind, o.article, o.recipients, o.payload, o.state, o.created_utc_us FROM outbox o JOIN cases c ON c.id = o.case_id ";
+
+NoticeView notice_from_row(store::Statement& stmt) {
+  NoticeView n;
+  n.id = stmt.int64(0);
+  n.case_number = stmt.text(1);
+  n.kind = stmt.text(2);
+  n.article = static_cast<int>(stmt.int64(3));
+  // Every element is kept, a malformed one as its text, so a hand edit still changes the audited snapshot.
+  const json recipients = json::parse(stmt.text(4), nullptr, false);
+  if (!recipients.is_array()) n.recipients.push_back(stmt.text(4));
+  else
+    for (const auto& r : recipients) n.recipients.push_back(r.is_string() ? r.get<std::string>() : r.dump());
+  n.payload = json::parse(stmt.text(5), nullptr, false);
+  n.state = stmt.text(6);
+  n.created = from_utc_us(stmt.int64(7));
+  return n;
+}
+
+}  // namespace
+
 Result<std::vector<NoticeView>> read_notices(store::Database& db, const std::optional<std::string>& case_number) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
-                   db.prepare(std::string("SELECT o.id, c.number, o.kind, o.article, o.recipients, o.payload, o.state, o.created_utc_us "
-                                          "FROM outbox o JOIN cases c ON c.id = o.case_id ") + (case_number ? "WHERE c.number = ?1 " : "WHERE ?1 IS NULL ") +
-                              "ORDER BY o.id"));
+                   db.prepare(std::string(kNoticeColumns) + (case_number ? "WHERE c.number = ?1 " : "WHERE ?1 IS NULL ") + "ORDER BY o.id"));
   stmt.bind(1, case_number);
   std::vector<NoticeView> out;
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, stmt.step());
     if (!row) return out;
-    NoticeView n;
-    n.id = stmt.int64(0);
-    n.case_number = stmt.text(1);
-    n.kind = stmt.text(2);
-    n.article = static_cast<int>(stmt.int64(3));
-    // Every element is kept, a malformed one as its text, so a hand edit still changes the audited snapshot.
-    const json recipients = json::parse(stmt.text(4), nullptr, false);
-    if (!recipients.is_array()) n.recipients.push_back(stmt.text(4));
-    else
-      for (const auto& r : recipients) n.recipients.push_back(r.is_string() ? r.get<std::string>() : r.dump());
-    n.payload = json::parse(stmt.text(5), nullptr, false);
-    n.state = stmt.text(6);
-    n.created = from_utc_us(stmt.int64(7));
-    out.push_back(std::move(n));
+    out.push_back(notice_from_row(stmt));
   }
+}
+
+Result<std::optional<NoticeView>> read_notice(store::Database& db, std::int64_t id) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, db.prepare(std::string(kNoticeColumns) + "WHERE o.id = ?1"));
+  stmt.bind(1, id);
+  NETSAMPLE_ASSIGN(bool row, stmt.step());
+  if (!row) return std::optional<NoticeView>();
+  return std::optional<NoticeView>(notice_from_row(stmt));
 }
 
 Result<std::vector<DeadlineView>> Lifecycle::deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed) {
@@ -563,6 +580,14 @@ Result<std::vector<DeadlineView>> Lifecycle::recompute_deadlines() {
     return {};
   }));
   return changed;
+}
+
+nlohmann::json EventView::to_json() const {
+  std::string label = event;
+  for (const auto& t : lifecycle_transitions())
+    if (t.event == event) label = t.label;
+  return {{"event", event}, {"event_label", label}, {"from", from}, {"from_label", state_label(from)}, {"to", to},
+          {"to_label", state_label(to)}, {"actor", actor}, {"fields", fields}, {"articles", articles}, {"at", format_iso8601_beijing(at)}};
 }
 
 }  // namespace netsample::workflow

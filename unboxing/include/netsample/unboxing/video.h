@@ -83,6 +83,18 @@ Status write_import_record(const std::filesystem::path& dir, const nlohmann::jso
 // not_found when `dir` holds no import record.
 Result<ImportCheck> verify_import(const std::filesystem::path& dir, const std::filesystem::path& trust_store);
 
+// Whichever check a recording's directory needs, by one rule for `verify`, the service, the export and the
+// bundle's verifier: an imported video (import.json) gets verify_import, a recording (the recorder's journal)
+// recorder::verify_recording. not_found when the directory holds neither.
+struct RecordingCheck {
+  bool imported = false;  // an imported video, not a recording
+  bool ok = false;
+  std::vector<std::string> errors;
+  nlohmann::json report;  // the check's own JSON
+  std::string text;       // for a reviewer, in Chinese
+};
+Result<RecordingCheck> verify_recording_dir(const std::filesystem::path& dir, const std::filesystem::path& trust_store);
+
 // `unbox mark` of a live recording from another terminal: marked by the running recorder as `actor`; the
 // step as stored (UnboxStep::to_json()).
 Result<nlohmann::json> mark_live_step(const UnboxingView& session, const std::string& step, const std::string& note, const std::string& actor);

@@ -106,14 +106,25 @@ struct CaseQuery {
   CaseViewer viewer;
   std::optional<std::string> state, platform, organizer, district;
   std::optional<std::string> text;  // in the number, product, shop, operator or producer name
+  // Cases with an open duty (a period in days; the Art 22/47 windows are not duties) due before `today`
+  // (overdue) or on or before `due_by`; both Beijing dates, YYYY-MM-DD.
+  std::optional<std::string> overdue_before, due_by;
   int offset = 0;
   int limit = 50;  // 1..500
+};
+
+// The open duty that falls due first: what a case list shows beside the state.
+struct NextDeadline {
+  std::string kind;
+  int article = 0;
+  std::optional<std::string> due;  // nullopt: provisional, the calendar cannot fix it yet (Art 75)
 };
 
 struct CaseSummary {
   std::string number, state, organizer, level, product_name, shop_name, platform;
   std::optional<std::string> district;
   UtcTime created, updated;
+  std::optional<NextDeadline> next_deadline;
   nlohmann::json to_json() const;
 };
 

@@ -121,6 +121,8 @@ struct EventView {
   nlohmann::json fields;
   std::string articles;
   UtcTime at;
+
+  nlohmann::json to_json() const;  // as the command line, the service and an export show it (at in Beijing time)
 };
 
 // The roles a person holds in one case, as the transition table's roles name them.
@@ -179,6 +181,7 @@ class Lifecycle {
 // overdue left false) and notices owed (ordered by id), of one case or of all.
 Result<std::vector<DeadlineView>> read_deadlines(store::Database& db, const std::optional<std::string>& case_number, bool include_closed);
 Result<std::vector<NoticeView>> read_notices(store::Database& db, const std::optional<std::string>& case_number);
+Result<std::optional<NoticeView>> read_notice(store::Database& db, std::int64_t id);
 
 // may_see as an SQL condition on `cases c` (for lists and counts), with parameters ?first .. ?first+5;
 // bind_case_scope binds them for the viewer. An inactive viewer must be refused before (they see nothing).

@@ -1,0 +1,51 @@
+// The service's JSON API from the page: the session cookie goes along by itself; every change carries the CSRF
+// token the session gave (GET /api/session). An error is thrown as ApiError with the API's code, field,
+// message and article, so a page can show the server's own words.
+export class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = e.code;
+    this.field = e.field;
+    this.article = e.article;
+  }
+}
+
+let csrf = null;
+export function setCsrf(token) { csrf = token; }
+
+async function call(method, path, body, type) {
+  const headers = {};
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  let payload;
+  if (body instanceof Blob || body instanceof ArrayBuffer) {
+    payload = body;
+    headers['Content-Type'] = type || 'application/octet-stream';
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers['Content-Type'] = 'application/json';
+  }
+  const response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  const text = await response.text();
+  let parsed = null;
+  try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return parsed;
+}
+
+export const api = {
+  get: (path) => call('GET', path),
+  post: (path, body) => call('POST', path, body ?? {}),
+  del: (path) => call('DELETE', path),
+  upload: (name, blob) => call('POST', `/api/uploads?name=${encodeURIComponent(name)}`, blob, blob.type),
+};
+
+// "第36条" after an error's message when the regulation sets the rule.
+export function errorText(error) {
+  if (!(error instanceof ApiError)) return String(error && error.message || error);
+  let text = error.message;
+  if (error.field) text = `${text}（字段 ${error.field}）`;
+  if (error.article) text = `${text}〔依据第${error.article}条〕`;
+  return text;
+}

@@ -1,0 +1,136 @@
+// One case on one screen: what it is and where it stands, what the signed-in person may do next (buttons whose
+// forms come from the lifecycle table), the recordings in a player with their steps, and the record: events,
+// deadlines, notices with their receipts, the parcel's journey, the documents.
+import { api, errorText } from './api.js';
+import { h, replace, beijing, daysBetween, articleText } from './dom.js';
+import { session } from './app.js';
+import { recordingView } from './player.js';
+
+const dateToday = () => new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+
+function section(title, ...content) {
+  const id = `section-${title}`;
+  return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), ...content);
+}
+
+// A form for one lifecycle event, generated from its fields (text, date, number, boolean, choice, list).
+function eventForm(number, transition, onDone) {
+  const status = h('p', { class: 'error', role: 'alert' });
+  const inputs = transition.fields.map((field) => {
+    const id = `field-${transition.event}-${field.name}`;
+    let input;
+    if (field.type === 'boolean') input = h('input', { id, name: field.name, type: 'checkbox' });
+    else if (field.type === 'choice')
+      input = h('select', { id, name: field.name, required: field.required },
+        h('option', { value: '' }, '请选择'), field.choices.map((c) => h('option', { value: c }, (field.choice_labels || {})[c] || c)));
+    else if (field.type === 'date') input = h('input', { id, name: field.name, type: 'date', required: field.required, value: field.required ? dateToday() : '' });
+    else if (field.type === 'number' || field.type === 'integer') input = h('input', { id, name: field.name, type: 'number', required: field.required });
+    else if (field.type === 'text_long' || field.type === 'list') input = h('textarea', { id, name: field.name, required: field.required, rows: 2 });
+    else input = h('input', { id, name: field.name, required: field.required });
+    return { field, input, row: h('div', { class: field.type === 'boolean' ? 'row check' : 'row' },
+      h('label', { for: id }, field.label + (field.required ? ' *' : '')), input) };
+  });
+  const form = h('form', { class: 'event-form' },
+    inputs.map((i) => i.row),
+    h('p', { class: 'muted' }, `依据 ${articleText(transition.articles)}`),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, `确认：${transition.label}`),
+      h('button', { type: 'button', onclick: () => form.closest('dialog').close() }, '取消')),
+    status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const fields = {};
+    for (const { field, input } of inputs) {
+      if (field.type === 'boolean') fields[field.name] = input.checked;
+      else if (input.value.trim() === '') continue;
+      else if (field.type === 'number' || field.type === 'integer') fields[field.name] = Number(input.value);
+      else if (field.type === 'list') fields[field.name] = input.value.split(/\n+/).map((s) => s.trim()).filter(Boolean);
+      else fields[field.name] = input.value.trim();
+    }
+    try {
+      await api.post(`/api/cases/${encodeURIComponent(number)}/events/${transition.event}`, fields);
+      form.closest('dialog').close();
+      onDone();
+    } catch (error) {
+      status.textContent = errorText(error);
+      const bad = inputs.find((i) => i.field.name === error.field);
+      if (bad) bad.input.focus();
+    }
+  });
+  return form;
+}
+
+function eventButtons(view, reload) {
+  if (!view.available_events.length) return null;
+  return h('div', { class: 'events', role: 'group', 'aria-label': '可以办理的事项' },
+    view.available_events.map((t) => {
+      const dialog = h('dialog', { 'aria-label': t.label }, h('h3', {}, t.label), eventForm(view.number, t, reload));
+      return [h('button', { type: 'button', class: 'primary', onclick: () => dialog.showModal() }, t.label), dialog];
+    }));
+}
+
+function timeline(history) {
+  return section('经过', h('ol', { class: 'timeline' }, history.map((e) => h('li', {},
+    h('time', {}, beijing(e.at)), ' ',
+    h('strong', {}, e.event_label || e.event), ` ${e.from_label || e.from} → ${e.to_label || e.to}`,
+    h('span', { class: 'muted' }, `　${e.actor}　${articleText(e.articles)}`)))));
+}
+
+function deadlines(data) {
+  const rows = data.deadlines.map((d) => {
+    let left = '—';
+    if (d.provisional) left = '暂定（日历未覆盖，第75条）';
+    else if (d.status === 'open' && d.unit === 'days') {
+      const n = daysBetween(data.today, d.due);
+      left = n < 0 ? `已逾期 ${-n} 天` : `剩 ${n} 天`;
+    } else if (d.status !== 'open') left = '已结束';
+    return h('tr', { class: d.overdue ? 'overdue' : '' },
+      h('td', {}, d.label), h('td', {}, d.due || '—'), h('td', {}, left), h('td', {}, articleText(d.article)));
+  });
+  return section('期限', h('table', {}, h('thead', {}, h('tr', {}, ['期限', '届满日', '剩余', '依据'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows)));
+}
+
+function notices(data) {
+  if (!data.notices.length) return section('书面通知', h('p', { class: 'muted' }, '暂无'));
+  return section('书面通知', h('ul', { class: 'plain' }, data.notices.map((n) => h('li', {},
+    h('strong', {}, n.payload?.event_label || n.kind), `（${articleText(n.article)}）`,
+    n.document && h('a', { href: n.document, target: '_blank', rel: 'noopener' }, ' 文书 PDF'),
+    h('ul', {}, n.deliveries.map((d) => h('li', {},
+      `${d.role} · ${d.channel} · `, h('span', { class: d.state === 'delivered' || d.state === 'received' ? 'ok' : 'warn' }, d.state),
+      d.receipt?.time ? `　回执 ${beijing(d.receipt.time)}` : '')))))));
+}
+
+function tracking(data) {
+  if (!data.parcels?.length) return null;
+  return section('物流', data.parcels.map((p) => h('div', {},
+    h('p', {}, `${p.courier} ${p.number || ''}`),
+    h('ol', { class: 'timeline' }, p.events.map((e) => h('li', {}, h('time', {}, beijing(e.time)), ' ', e.context))))));
+}
+
+function documents(data) {
+  const items = data.items.filter((e) => /\.(pdf|png|jpe?g)$/i.test(e.name));
+  if (!items.length) return null;
+  return section('文书与照片', h('ul', { class: 'plain' }, items.map((e) => h('li', {},
+    h('a', { href: e.url, target: '_blank', rel: 'noopener' }, e.name), h('span', { class: 'muted' }, `　${e.kind}　${beijing(e.added)}`)))));
+}
+
+export async function casePage(main, number) {
+  const path = `/api/cases/${encodeURIComponent(number)}`;
+  const [view, due, recordings, sent, parcels, evidence] = await Promise.all([
+    api.get(path), api.get(`${path}/deadlines`), api.get(`${path}/recordings`), api.get(`${path}/notices`),
+    api.get(`${path}/tracking`).catch(() => ({ parcels: [] })), api.get(`${path}/evidence`)]);
+  const reload = () => casePage(main, number);
+  const canReview = (session.who.roles || []).includes('reviewer');
+  replace(main,
+    h('nav', { class: 'crumbs', 'aria-label': '位置' }, h('a', { href: '#/' }, '抽样任务'), ' / ', number),
+    h('div', { class: 'case-head' },
+      h('h1', {}, `${view.product.name}　${number}`),
+      h('span', { class: `state state-${view.state}` }, view.state_label),
+      h('p', {}, `${view.shop.name} · ${view.platform} · 生产者 ${view.producer.name}`),
+      h('a', { class: 'button', href: `${path}/export`, download: `${number}.zip` }, '下载证据包')),
+    eventButtons(view, reload),
+    h('div', { class: 'recordings' }, await Promise.all(recordings.items.map((r) => recordingView(r, { canReview })))),
+    h('div', { class: 'columns' },
+      timeline(view.history), deadlines(due), notices(sent), tracking(parcels), documents(evidence)));
+}

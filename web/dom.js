@@ -1,0 +1,50 @@
+// A few helpers instead of a framework: elements are made by h(), text is always set as text (never as HTML),
+// so nothing a shop's name or a note contains can run as code.
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key === 'class') el.className = value;
+    else if (key === 'style') Object.assign(el.style, value);  // through the CSSOM: the page's policy forbids inline style
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key in el && typeof value !== 'string') el[key] = value;
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function replace(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+// Times are stored in UTC and shown in Beijing time with the zone (the API already gives +08:00).
+export function beijing(iso) {
+  if (!iso) return '—';
+  return iso.replace('T', ' ').replace(/\.\d+/, '').replace('+08:00', ' (UTC+8)');
+}
+
+export function mediaTime(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+// Days from `today` to `due` (both YYYY-MM-DD, Beijing dates): negative when past.
+export function daysBetween(today, due) {
+  return Math.round((Date.parse(due + 'T00:00:00Z') - Date.parse(today + 'T00:00:00Z')) / 86400000);
+}
+
+export function articleText(article) {
+  if (!article) return '';
+  return String(article).split(/[,，\s]+/).filter(Boolean).map((a) => `第${a}条`).join('、');
+}

@@ -1,0 +1,133 @@
+// A recording for review: the video (the service plays the frame-identical playback copy where there is one),
+// the Art 35 / Art 36 steps as chapters — a click seeks, the step being played is shown with its still — the
+// verify report as four badges whose details put any gap on the time bar, the findings on the same bar, and the
+// reviewer's finding and verdict forms.
+import { api, errorText } from './api.js';
+import { h, replace, beijing, mediaTime } from './dom.js';
+
+const kinds = { purchase: '买样录像（第35条）', unboxing: '拆封录像（第36条）' };
+const severities = [['info', '提示'], ['minor', '一般'], ['major', '严重']];
+const verdicts = [['no_doubts', '无疑问'], ['doubts', '有疑问'], ['rejected', '不予认可']];
+
+function badges(report) {
+  if (!report) return h('p', { class: 'warn' }, '尚无校验结果');
+  const checks = report.hash_chain_ok === undefined
+    ? [['连续', report.continuous], ['哈希', report.hash_ok], ['可信时间戳', report.tokens_ok > 0]]  // an imported video
+    : [['连续', report.continuous], ['网络校时', report.time_synced], ['哈希链', report.hash_chain_ok], ['可信时间戳', report.timestamp_token_ok]];
+  return h('ul', { class: 'badges', 'aria-label': '录像校验' },
+    checks.map(([name, ok]) => h('li', { class: ok ? 'ok' : 'bad' }, `${ok ? '✓' : '✗'} ${name}`)),
+    h('li', { class: report.ok ? 'ok' : 'bad' }, report.ok ? '校验通过' : '校验未通过'));
+}
+
+function reportDetails(report) {
+  if (!report) return null;
+  const lines = [...(report.errors || []).map((e) => ['问题', e]), ...(report.warnings || []).map((w) => ['注意', w])];
+  for (const g of report.gaps || []) lines.push(['间断', `第 ${g.frame} 帧前 ${beijing(g.time)} 起 ${g.duration_ms} 毫秒（${g.reason}）`]);
+  const time = report.details?.time;
+  return h('details', { class: 'report' }, h('summary', {}, '校验详情'),
+    h('p', {}, `帧 ${report.frames ?? '—'}，时长 ${Number(report.duration_s || 0).toFixed(1)} 秒，开始于 ${report.started || '—'}`),
+    time && h('p', {}, `网络校时：样本 ${time.samples}，误差 ±${time.best_uncertainty_ms ?? '—'} 毫秒`),
+    report.details?.playback && h('p', {}, `回放副本：${report.details.playback.same_frames ? '与录像逐帧相同' : '与录像不同'}`),
+    lines.length ? h('ul', {}, lines.map(([k, v]) => h('li', {}, `${k}：${v}`))) : h('p', { class: 'ok' }, '没有问题'));
+}
+
+function environment(session) {
+  const env = session?.environment;
+  if (!env) return null;
+  return h('details', { class: 'report' }, h('summary', {}, `取证环境检查：${env.clean ? '干净' : '有问题'}`),
+    h('ul', {}, env.findings.map((f) => h('li', { class: f.level === 'ok' ? '' : 'warn' }, `${f.title}：${f.level}${f.note ? '，' + f.note : ''}`))));
+}
+
+export async function recordingView(summary, { canReview }) {
+  const r = await api.get(summary.url);
+  const report = r.session?.verify || r.session?.import_check || null;
+  const duration = r.duration_s || 0;
+  const video = h('video', { controls: true, preload: 'metadata', src: r.video, 'aria-label': kinds[r.kind] || r.id },
+    h('track', { kind: 'chapters', src: r.chapters, default: true, srclang: 'zh', label: '步骤' }));
+  const nowStep = h('p', { class: 'now-step', 'aria-live': 'polite' }, '');
+  const nowStill = h('img', { class: 'now-still', alt: '' });
+  const bar = h('div', { class: 'timebar', 'aria-hidden': 'true' });
+  const at = (ms) => `${Math.min(100, (ms / 1000 / (duration || 1)) * 100)}%`;
+  const seek = (ms) => { video.currentTime = ms / 1000; };
+
+  const chapterButtons = r.markers.map((m, i) => h('li', {},
+    h('button', { type: 'button', class: 'chapter', dataset: { step: m.step, index: String(i) }, onclick: () => { seek(m.start_ms); show(i); } },
+      `${mediaTime(m.start_ms / 1000)}　${m.title}`)));
+  const show = (i) => {
+    chapterButtons.forEach((li, j) => li.firstChild.classList.toggle('current', i === j));
+    const m = r.markers[i];
+    nowStep.textContent = m ? `当前步骤：${m.title}` : '';
+    if (m && m.still) { nowStill.src = m.still; nowStill.alt = `${m.title}的静帧`; nowStill.dataset.step = m.step; }
+  };
+  video.addEventListener('timeupdate', () => {
+    const ms = video.currentTime * 1000;
+    let current = -1;
+    r.markers.forEach((m, i) => { if (m.start_ms <= ms + 1) current = i; });
+    show(current);
+  });
+
+  for (const m of r.markers) bar.append(h('span', { class: 'mark step', style: { left: at(m.start_ms) }, title: m.title }));
+  for (const g of report?.gaps || []) {
+    const ms = report.frames ? (g.frame / report.frames) * duration * 1000 : 0;  // the gap's place by its frame
+    bar.append(h('span', { class: 'mark gap', style: { left: at(ms) }, title: `间断 ${g.duration_ms} 毫秒` }));
+  }
+  const findings = r.review?.findings || [];
+  for (const f of findings) bar.append(h('span', { class: 'mark finding', style: { left: at(f.media_ms) }, title: f.note, dataset: { finding: String(f.id) } }));
+
+  const stills = h('ul', { class: 'stills', 'aria-label': '步骤静帧' }, r.markers.filter((m) => m.still).map((m) => h('li', {},
+    h('button', { type: 'button', onclick: () => seek(m.start_ms), title: m.title }, h('img', { src: m.still, alt: m.title, loading: 'lazy' })))));
+
+  const findingList = h('ul', { class: 'findings' }, findings.map((f) => h('li', {},
+    h('button', { type: 'button', class: 'link', onclick: () => seek(f.media_ms) }, mediaTime(f.media_ms / 1000)),
+    `　[${f.severity_label}] ${f.note}　`, h('span', { class: 'muted' }, `${f.reviewer} ${beijing(f.at)}`))));
+  const verdictList = (r.review?.verdicts || []).filter((v) => v.current).map((v) =>
+    h('p', { class: v.verdict === 'no_doubts' ? 'ok' : 'warn' }, `审看结论：${v.verdict_label}${v.reasons.length ? '（' + v.reasons.join('；') + '）' : ''}　${v.reviewer}`));
+
+  return h('section', { class: 'card recording', 'aria-labelledby': `rec-${r.id}` },
+    h('h2', { id: `rec-${r.id}` }, kinds[r.kind] || r.id),
+    badges(report),
+    h('div', { class: 'player' },
+      h('div', { class: 'screen' }, video, bar),
+      h('div', { class: 'side' },
+        h('ol', { class: 'chapters', 'aria-label': '步骤（点击跳转）' }, chapterButtons),
+        nowStep, nowStill)),
+    stills,
+    reportDetails(report),
+    environment(r.session),
+    h('h3', {}, '审看意见'),
+    findings.length ? findingList : h('p', { class: 'muted' }, '暂无审看意见'),
+    verdictList,
+    canReview && reviewForms(r, video));
+}
+
+function reviewForms(r, video) {
+  const status = h('p', { class: 'error', role: 'alert' });
+  const note = h('input', { id: `note-${r.id}`, name: 'note', required: true });
+  const severity = h('select', { id: `severity-${r.id}`, name: 'severity' }, severities.map(([v, t]) => h('option', { value: v }, t)));
+  const finding = h('form', { class: 'inline' },
+    h('label', { for: `note-${r.id}` }, '在当前时间记一条意见'), note,
+    h('label', { for: `severity-${r.id}` }, '程度'), severity,
+    h('button', { type: 'submit' }, '记录意见'));
+  finding.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api.post(`${r.url}/findings`, { media_ms: Math.round(video.currentTime * 1000), severity: severity.value, note: note.value.trim() });
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    } catch (error) { status.textContent = errorText(error); }
+  });
+  const verdict = h('select', { id: `verdict-${r.id}`, name: 'verdict' }, verdicts.map(([v, t]) => h('option', { value: v }, t)));
+  const reasons = h('input', { id: `reasons-${r.id}`, name: 'reasons' });
+  const verdictForm = h('form', { class: 'inline' },
+    h('label', { for: `verdict-${r.id}` }, '本录像的结论'), verdict,
+    h('label', { for: `reasons-${r.id}` }, '理由（有疑问或不予认可时必填，用；分隔）'), reasons,
+    h('button', { type: 'submit' }, '提交结论'));
+  verdictForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const list = reasons.value.split(/[;；]/).map((s) => s.trim()).filter(Boolean);
+      await api.post(`${r.url}/verdict`, list.length ? { verdict: verdict.value, reasons: list } : { verdict: verdict.value });
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    } catch (error) { status.textContent = errorText(error); }
+  });
+  return h('div', { class: 'review' }, finding, verdictForm, status);
+}
