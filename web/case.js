@@ -109,7 +109,8 @@ function tracking(data) {
 }
 
 function documents(data) {
-  const items = data.items.filter((e) => /\.(pdf|png|jpe?g)$/i.test(e.name));
+  // Documents and seal photos; the recordings' own stills are shown with their recording.
+  const items = data.items.filter((e) => /\.pdf$/i.test(e.name) || e.kind === 'seal_photo' || e.kind === 'lab_report');
   if (!items.length) return null;
   return section('文书与照片', h('ul', { class: 'plain' }, items.map((e) => h('li', {},
     h('a', { href: e.url, target: '_blank', rel: 'noopener' }, e.name), h('span', { class: 'muted' }, `　${e.kind}　${beijing(e.added)}`)))));

@@ -83,9 +83,25 @@ export async function recordingView(summary, { canReview }) {
   const verdictList = (r.review?.verdicts || []).filter((v) => v.current).map((v) =>
     h('p', { class: v.verdict === 'no_doubts' ? 'ok' : 'warn' }, `审看结论：${v.verdict_label}${v.reasons.length ? '（' + v.reasons.join('；') + '）' : ''}　${v.reviewer}`));
 
+  // Checked again on the service from the stored files (an imported video has no report until then).
+  const verdictBadges = h('div', {}, badges(report));
+  const verifyButton = h('button', { type: 'button', onclick: async () => {
+    verifyButton.disabled = true;
+    verifyButton.textContent = '正在校验……';
+    try {
+      const checked = await api.post(`${r.url}/verify`);
+      replace(verdictBadges, badges(checked.report), reportDetails(checked.report));
+      verifyButton.textContent = '重新校验';
+    } catch (error) {
+      replace(verdictBadges, h('p', { class: 'error', role: 'alert' }, errorText(error)));
+      verifyButton.textContent = '重新校验';
+    }
+    verifyButton.disabled = false;
+  } }, report ? '重新校验' : '立即校验');
+
   return h('section', { class: 'card recording', 'aria-labelledby': `rec-${r.id}` },
     h('h2', { id: `rec-${r.id}` }, kinds[r.kind] || r.id),
-    badges(report),
+    h('div', { class: 'verify-row' }, verdictBadges, verifyButton),
     h('div', { class: 'player' },
       h('div', { class: 'screen' }, video, bar),
       h('div', { class: 'side' },

@@ -104,6 +104,18 @@ try {
   await page.locator('section.recording .timebar').first().waitFor();
   out.findings_on_bar_after_reload = await page.locator('section.recording').first().locator('.timebar .finding').count();
   out.findings_before = before;
+
+  // The imported unboxing video checked on demand, and a verdict for the purchase video.
+  const unboxing = page.locator('section.recording').nth(1);
+  await unboxing.getByRole('button', { name: '立即校验' }).click();
+  await unboxing.locator('.badges li', { hasText: /校验(通过|未通过)/ }).waitFor();
+  out.unboxing_verified = await unboxing.locator('.badges li').last().textContent();
+  const purchaseAgain = page.locator('section.recording').first();
+  await purchaseAgain.getByLabel('本录像的结论').selectOption('no_doubts');
+  await purchaseAgain.getByRole('button', { name: '提交结论' }).click();
+  await page.getByText('审看结论：无疑问').waitFor();
+  out.verdict_shown = await page.getByText('审看结论：无疑问').textContent();
+  await shot(page, 'case-reviewed');
   await context.close();
 
   // The organizer: the events it may apply now are buttons; one applied through its generated form.

@@ -67,6 +67,8 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   EXPECT_EQ(seen["payment_still_step"], "payment");
   EXPECT_EQ(seen["payment_still_src"], seen["payment_marker_still"]);
   EXPECT_EQ(seen["findings_on_bar_after_reload"].get<int>(), seen["findings_before"].get<int>() + 1);
+  EXPECT_EQ(seen["unboxing_verified"], "校验通过") << "the imported unboxing video checked on the service";
+  EXPECT_NE(seen["verdict_shown"].get<std::string>().find("CQ-R-001"), std::string::npos);
   EXPECT_FALSE(seen["organizer_event_buttons"].empty());
   EXPECT_TRUE(seen["organizer_error"].is_null()) << seen["organizer_error"];
   EXPECT_EQ(seen["state_after"], "异议核查");
@@ -75,7 +77,7 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
     EXPECT_TRUE(violations.empty()) << page << ": " << violations.dump(2);
   }
   EXPECT_TRUE(seen["console_errors"].empty()) << seen["console_errors"].dump(2);  // also: no CSP violation
-  for (const char* page : {"signin", "list", "case", "event-form", "case-organizer"}) EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
+  for (const char* page : {"signin", "list", "case", "case-reviewed", "event-form", "case-organizer"}) EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   service->stop();
 }
 

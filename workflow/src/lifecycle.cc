@@ -386,8 +386,12 @@ nlohmann::json transition_json(const Transition& t) {
     return "text";
   };
   json fields = json::array();
-  for (const auto& f : t.fields)
-    fields.push_back({{"name", f.name}, {"label", f.label}, {"type", type_name(f.type)}, {"required", f.required}, {"choices", f.choices}});
+  for (const auto& f : t.fields) {
+    json labels = json::object();
+    for (const auto& c : f.choices) labels[c] = choice_label(c);
+    fields.push_back({{"name", f.name}, {"label", f.label}, {"type", type_name(f.type)}, {"required", f.required}, {"choices", f.choices},
+                      {"choice_labels", labels}});
+  }
   json notices = json::array();
   for (const auto& n : t.notices) notices.push_back({{"kind", n.kind}, {"article", n.article}, {"recipients", n.recipients}});
   json deadlines = json::array();

@@ -19,6 +19,41 @@ const std::vector<std::string> kApplicants = {"operator", "producer"};
 
 }  // namespace
 
+std::string choice_label(const std::string& choice) {
+  // What a person reads in a form instead of the code; the item of the article where the regulation lists it.
+  static const std::map<std::string, std::string> labels = {
+      {"operator", "被抽样经营者"},
+      {"producer", "生产者"},
+      {"quantity_short", "数量不满足规定要求（第36条第一项）"},
+      {"out_of_scope", "不在监督抽查任务范围内（第36条第二项）"},
+      {"changed_in_transit", "运输途中性状改变，不满足检验要求（第36条第三项）"},
+      {"other_legal", "其他依法应当退样的情形（第36条第四项）"},
+      {"no_certificate", "无产品质量检验合格证明（第24条第一项）"},
+      {"no_chinese_marking", "无中文标明的产品名称、厂名、厂址（第24条第二项）"},
+      {"no_licence_or_ccc", "未标注有效的生产许可证或强制性认证编号（第24条第三项）"},
+      {"obsolete", "属于国家明令淘汰的产品（第24条第四项）"},
+      {"no_business_licence", "无营业执照（第24条第五项）"},
+      {"other", "其他情形"},
+      {"no_product", "被抽样对象无实施细则所列产品（第25条第一项）"},
+      {"quantity_insufficient", "待销产品数量不符合实施细则要求（第25条第二项）"},
+      {"stopped_business", "停业、歇业"},
+      {"late_objection", "逾期未提出书面异议材料（第55条第一项）"},
+      {"late_procedures", "逾期未办理复检手续（第55条第二项）"},
+      {"onsite_result_confirmed", "现场检验结论已经异议申请人确认（第55条第三项）"},
+      {"refused_cooperation", "无正当理由拒绝配合复检（第61条第一项）"},
+      {"damaged_by_applicant", "因异议申请人原因样品受损无法复检（第61条第二项）"},
+      {"sample_tampered", "复检用样品被擅自拆封、替换、变卖等（第61条第三项）"},
+      {"violation_place", "违法行为发生地区县局（第63条）"},
+      {"designated", "市局指定管辖（第63条）"},
+      {"national_case", "国家监督抽查移交（第64条）"},
+      {"other_region_case", "外省市移交（第64条）"},
+      {"refused_rectification", "无正当理由拒绝整改（第67条）"},
+      {"failed_reinspection", "整改后经复查仍不合格（第67条）"},
+  };
+  const auto it = labels.find(choice);
+  return it == labels.end() ? choice : it->second;
+}
+
 const std::vector<StateInfo>& lifecycle_states() {
   static const std::vector<StateInfo> states = {
       {"planned", "计划", {20}},

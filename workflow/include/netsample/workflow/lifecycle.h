@@ -76,6 +76,8 @@ struct StateInfo {
 
 const std::vector<StateInfo>& lifecycle_states();
 const std::vector<Transition>& lifecycle_transitions();
+// A choice field's value as a person reads it (with the article's item where the regulation lists it).
+std::string choice_label(const std::string& choice);
 const StateInfo* find_state(const std::string& id);
 // The table as JSON, for clients that build their forms from it: {"states": [...], "transitions": [...]}.
 nlohmann::json transition_json(const Transition& row);
