@@ -41,6 +41,25 @@ export const api = {
   upload: (name, blob) => call('POST', `/api/uploads?name=${encodeURIComponent(name)}`, blob, blob.type),
 };
 
+// A file sent to POST /api/uploads with its progress reported (fetch cannot report an upload's progress).
+export function uploadWithProgress(file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/uploads?name=${encodeURIComponent(file.name)}`);
+    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    xhr.upload.addEventListener('progress', (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+    xhr.addEventListener('load', () => {
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch { body = null; }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body);
+      else reject(new ApiError(xhr.status, body));
+    });
+    xhr.addEventListener('error', () => reject(new Error('上传中断：网络连接出错')));
+    xhr.send(file);
+  });
+}
+
 // "第36条" after an error's message when the regulation sets the rule.
 export function errorText(error) {
   if (!(error instanceof ApiError)) return String(error && error.message || error);

@@ -1,7 +1,7 @@
 // One case on one screen: what it is and where it stands, what the signed-in person may do next (buttons whose
 // forms come from the lifecycle table), the recordings in a player with their steps, and the record: events,
 // deadlines, notices with their receipts, the parcel's journey, the documents.
-import { api, errorText } from './api.js';
+import { api, errorText, uploadWithProgress } from './api.js';
 import { h, replace, beijing, daysBetween, articleText } from './dom.js';
 import { session } from './app.js';
 import { recordingView } from './player.js';
@@ -109,11 +109,43 @@ function tracking(data) {
 }
 
 function documents(data) {
-  // Documents and seal photos; the recordings' own stills are shown with their recording.
-  const items = data.items.filter((e) => /\.pdf$/i.test(e.name) || e.kind === 'seal_photo' || e.kind === 'lab_report');
+  // Documents, photos and reports; a recording's own files (video, journal, tokens, stills) are shown with it.
+  const recordingFiles = new Set(['recording', 'playback', 'journal', 'recording_log', 'manifest', 'timestamp_token', 'still',
+                                  'label_still', 'unboxing_video', 'import_record']);
+  const items = data.items.filter((e) => !recordingFiles.has(e.kind) && !/\.json$/i.test(e.name));
   if (!items.length) return null;
   return section('文书与照片', h('ul', { class: 'plain' }, items.map((e) => h('li', {},
     h('a', { href: e.url, target: '_blank', rel: 'noopener' }, e.name), h('span', { class: 'muted' }, `　${e.kind}　${beijing(e.added)}`)))));
+}
+
+const evidenceKinds = [['lab_report', '检验报告'], ['receipt_photo', '收样、封样检查照片'], ['seal_photo', '封样照片'],
+                       ['rectification', '整改材料'], ['document', '其他文书']];
+
+// A file stored as the case's evidence: uploaded with its progress shown, then registered with its kind.
+function evidenceUpload(number, reload) {
+  const file = h('input', { id: 'evidence-file', name: 'file', type: 'file', required: true });
+  const kind = h('select', { id: 'evidence-kind', name: 'kind' }, evidenceKinds.map(([v, t]) => h('option', { value: v }, t)));
+  const progress = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': '上传进度' });
+  const status = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'inline upload' },
+    h('label', { for: 'evidence-file' }, '文件'), file,
+    h('label', { for: 'evidence-kind' }, '类别'), kind,
+    h('button', { type: 'submit' }, '上传并存为证据'), progress, status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!file.files.length) return;
+    status.textContent = '';
+    progress.hidden = false;
+    try {
+      const sent = await uploadWithProgress(file.files[0], (part) => { progress.value = part; });
+      await api.post(`/api/cases/${encodeURIComponent(number)}/evidence`, { upload: sent.upload, kind: kind.value });
+      reload();
+    } catch (error) {
+      status.textContent = errorText(error);
+      progress.hidden = true;
+    }
+  });
+  return form;
 }
 
 export async function casePage(main, number) {
@@ -122,7 +154,10 @@ export async function casePage(main, number) {
     api.get(path), api.get(`${path}/deadlines`), api.get(`${path}/recordings`), api.get(`${path}/notices`),
     api.get(`${path}/tracking`).catch(() => ({ parcels: [] })), api.get(`${path}/evidence`)]);
   const reload = () => casePage(main, number);
-  const canReview = (session.who.roles || []).includes('reviewer');
+  const roles = session.who.roles || [];
+  const canReview = roles.includes('reviewer');
+  // The service decides (sampler, tester, organizer or district bureau of this case); the form is offered to those roles.
+  const canAddEvidence = session.who.admin || ['sampler', 'tester', 'organizer', 'district'].some((r) => roles.includes(r));
   replace(main,
     h('nav', { class: 'crumbs', 'aria-label': '位置' }, h('a', { href: '#/' }, '抽样任务'), ' / ', number),
     h('div', { class: 'case-head' },
@@ -133,5 +168,7 @@ export async function casePage(main, number) {
     eventButtons(view, reload),
     h('div', { class: 'recordings' }, await Promise.all(recordings.items.map((r) => recordingView(r, { canReview })))),
     h('div', { class: 'columns' },
-      timeline(view.history), deadlines(due), notices(sent), tracking(parcels), documents(evidence)));
+      timeline(view.history), deadlines(due), notices(sent), tracking(parcels),
+      documents(evidence) || section('文书与照片', h('p', { class: 'muted' }, '暂无')),
+      canAddEvidence && section('添加证据', evidenceUpload(number, reload))));
 }

@@ -2,7 +2,7 @@
 // what a reviewer and an organizer do, each step's outcome reported for tests/server/web_ui_test.cc to check,
 // every page checked with axe-core and photographed.
 // Input: a JSON file named by the first argument (the passwords are in it, never on a command line):
-//   {"base": URL, "case": NUMBER, "reviewer": {"login", "password"}, "organizer": {...}, "shots": DIR}
+//   {"base": URL, "case": NUMBER, "reviewer": {"login", "password"}, "organizer": {...}, "lab": {...}, "shots": DIR}
 // Output on stdout: one JSON object of named results; "error" when a step could not be done at all.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
@@ -140,6 +140,22 @@ try {
   out.state_after = await org.locator('.case-head .state').textContent();
   await shot(org, 'case-organizer');
   await organizerContext.close();
+
+  // The lab: a photo of the seal check uploaded (progress shown) and stored as the case's evidence.
+  const labContext = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const lab = await labContext.newPage();
+  await signIn(lab, input.lab);
+  await lab.getByRole('link', { name: input.case }).click();
+  // A PNG that is not yet evidence of the case (the store keeps one copy of equal bytes, under its first name).
+  await lab.getByLabel('文件').setInputFiles({ name: '收样封样检查.png', mimeType: 'image/png',
+                                              buffer: readFileSync(join(input.shots, 'list.png')) });
+  await lab.getByLabel('类别').selectOption('receipt_photo');
+  await lab.getByRole('button', { name: '上传并存为证据' }).click();
+  await lab.getByRole('link', { name: '收样封样检查.png' }).waitFor();
+  out.lab_uploaded = await lab.getByRole('link', { name: '收样封样检查.png' }).locator('..').textContent();
+  await axe(lab, 'case-lab');
+  await shot(lab, 'case-lab');
+  await labContext.close();
 } catch (error) {
   out.error = String(error && error.stack || error);
 } finally {
