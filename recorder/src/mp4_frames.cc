@@ -149,6 +149,29 @@ Status read_moof(std::string_view body, const TrackDefaults& defaults, std::int6
   return {};
 }
 
+// The header of the top-level box at `at`: its type, whole size and header size (a 64-bit size follows a size
+// of 1; a size of 0 runs to the end of the file).
+struct TopBox {
+  std::string type;
+  std::uint64_t size = 0, header = 8;
+};
+
+Result<TopBox> top_box_at(std::ifstream& in, std::uint64_t at, std::uint64_t file_size) {
+  char header[16];
+  in.seekg(static_cast<std::streamoff>(at));
+  in.read(header, 8);
+  TopBox box{std::string(header + 4, 4), Reader{std::string_view(header, 8)}.read(4), 8};
+  if (box.size == 1) {
+    in.read(header + 8, 8);
+    box.size = Reader{std::string_view(header + 8, 8)}.read(8);
+    box.header = 16;
+  } else if (box.size == 0) {
+    box.size = file_size - at;
+  }
+  if (box.size < box.header) return malformed("第 " + std::to_string(at) + " 字节处的盒子长度无效");
+  return box;
+}
+
 // ---- Samples: where each frame is, from either layout ----
 
 struct SampleDefaults {
@@ -351,20 +374,9 @@ Result<Mp4Samples> read_mp4_samples(const std::filesystem::path& file) {
   bool have_moov = false;
   std::int64_t next_dts = 0;
   for (std::uint64_t at = 0; at + 8 <= file_size;) {
-    char header[16];
-    in.seekg(static_cast<std::streamoff>(at));
-    in.read(header, 8);
-    std::uint64_t size = Reader{std::string_view(header, 8)}.read(4);
-    const std::string type(header + 4, 4);
-    std::uint64_t header_size = 8;
-    if (size == 1) {
-      in.read(header + 8, 8);
-      size = Reader{std::string_view(header + 8, 8)}.read(8);
-      header_size = 16;
-    } else if (size == 0) {
-      size = file_size - at;
-    }
-    if (size < header_size) return malformed("第 " + std::to_string(at) + " 字节处的盒子长度无效");
+    NETSAMPLE_ASSIGN(TopBox box, top_box_at(in, at, file_size));
+    const std::string& type = box.type;
+    const std::uint64_t size = box.size, header_size = box.header;
     if (at + size > file_size) break;  // a fragment cut short: its samples are not whole
     if (type == "moov" || type == "moof") {
       std::string body(size - header_size, '\0');
@@ -404,21 +416,9 @@ Result<Mp4Frames> read_mp4_frames(const std::filesystem::path& file) {
   std::uint64_t pending_from = 0;
   std::uint64_t at = 0;
   while (at + 8 <= file_size) {
-    char header[16];
-    in.seekg(static_cast<std::streamoff>(at));
-    in.read(header, 8);
-    Reader r{std::string_view(header, 8)};
-    std::uint64_t size = r.read(4);
-    const std::string type(header + 4, 4);
-    std::uint64_t header_size = 8;
-    if (size == 1) {
-      in.read(header + 8, 8);
-      size = Reader{std::string_view(header + 8, 8)}.read(8);
-      header_size = 16;
-    } else if (size == 0) {
-      size = file_size - at;
-    }
-    if (size < header_size) return malformed("第 " + std::to_string(at) + " 字节处的盒子长度无效");
+    NETSAMPLE_ASSIGN(TopBox box, top_box_at(in, at, file_size));
+    const std::string& type = box.type;
+    const std::uint64_t size = box.size, header_size = box.header;
     if (at + size > file_size) break;  // cut short by a crash: the open fragment
     if (type == "moov" || type == "moof") {
       std::string body(size - header_size, '\0');

@@ -140,6 +140,17 @@ std::vector<std::string> recorder_argv(const Call& call, std::vector<std::string
   return argv;
 }
 
+// A job that runs netsample-recorder with `args` for the caller on a case.
+Job recorder_job(const Call& call, std::string kind, const std::string& number, const std::vector<std::string>& args) {
+  Job job;
+  job.kind = std::move(kind);
+  job.case_number = number;
+  job.login = call.who().actor();
+  job.argv = recorder_argv(call, args);
+  job.data_dir = call.runtime.data_dir().string();
+  return job;
+}
+
 Response job_response(const Job& job) {
   Response r = Response::json(202, job.to_json());
   r.set_header("Location", "/api/jobs/" + std::to_string(job.id));
@@ -159,12 +170,7 @@ Result<Response> import_unboxing(Call& call) {
   NETSAMPLE_ASSIGN(StoredUpload upload, find_upload(uploads_dir(call), upload_id, call.who().actor(), "video"));
   std::vector<std::string> args = {"unbox", "start", "--case", number, "--source", "file:" + upload.file.string()};
   for (const auto& tsa : call.options.tsa) args.insert(args.end(), {"--tsa", tsa});
-  Job job;
-  job.kind = "unboxing_import";
-  job.case_number = number;
-  job.login = call.who().actor();
-  job.argv = recorder_argv(call, args);
-  job.data_dir = call.runtime.data_dir().string();
+  Job job = recorder_job(call, "unboxing_import", number, args);
   // The import copies the video into the recording's folder and stores it as evidence: the upload goes after.
   job.cleanup = {(uploads_dir(call) / upload.id).string(), (uploads_dir(call) / (upload.id + ".json")).string()};
   return job_response(call.jobs.submit(std::move(job)));
@@ -186,13 +192,7 @@ Result<Response> mark_unboxing_step(Call& call) {
     return make_error(ErrorCode::invalid_input, "step", "未知的拆封步骤 \"" + step + "\"：courier_packaging、waybill、sample_packaging、sample_labels", 36);
   std::vector<std::string> args = {"unbox", "mark", step, "--case", number, "--at", std::to_string(at->get<double>())};
   if (note) args.insert(args.end(), {"--note", *note});
-  Job job;
-  job.kind = "unboxing_step";
-  job.case_number = number;
-  job.login = call.who().actor();
-  job.argv = recorder_argv(call, args);
-  job.data_dir = call.runtime.data_dir().string();
-  return job_response(call.jobs.submit(std::move(job)));
+  return job_response(call.jobs.submit(recorder_job(call, "unboxing_step", number, args)));
 }
 
 // Accept the samples or return them with Art 36's reason: the sampler's decision at the end of the unboxing.
