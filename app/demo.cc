@@ -200,6 +200,11 @@ Status run_demo(Context& context) {
     }
     std::cout << "    " << role << "  账号 " << login << "  密码 " << issued->secret << "\n";
   }
+  // The platform sees only what was published or sent to it (Art 62).
+  if (auto platform = accounts.add_party("demo-shop", context.actor); platform.ok())
+    std::cout << "    电商平台  账号 party:demo-shop  密码 " << platform->secret << "\n";
+  else
+    std::cout << "    电商平台  party:demo-shop  （账号已存在）\n";
   std::cout << "\n演示完成。\n    录像      " << session.recording_dir.string() << "\n    校验报告  " << verify_report.string()
             << "\n    抽样文书  " << document.pdf.string() << "\n可继续试试：\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " case show " << number << "\n"

@@ -4,6 +4,7 @@ import { api, setCsrf, errorText, ApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { caseList } from './cases.js';
 import { casePage } from './case.js';
+import { publishedPage } from './published.js';
 
 const main = document.getElementById('main');
 const whoBar = document.getElementById('who');
@@ -83,7 +84,8 @@ async function route() {
     if (!(await ensureSession())) return signInPage();
     const hash = decodeURIComponent(location.hash.replace(/^#/, '')) || '/';
     const match = hash.match(/^\/cases\/(.+)$/);
-    if (match) await casePage(main, match[1]);
+    if (session.who.party) await publishedPage(main);  // a party sees only what was published to it (Art 62)
+    else if (match) await casePage(main, match[1]);
     else await caseList(main, hash);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

@@ -2,7 +2,7 @@
 // forms come from the lifecycle table), the recordings in a player with their steps, and the record: events,
 // deadlines, notices with their receipts, the parcel's journey, the documents.
 import { api, errorText, uploadWithProgress } from './api.js';
-import { h, replace, beijing, daysBetween, articleText } from './dom.js';
+import { h, replace, beijing, daysBetween, articleText, deliveryText } from './dom.js';
 import { session } from './app.js';
 import { recordingView } from './player.js';
 
@@ -91,13 +91,16 @@ function deadlines(data) {
     h('tbody', {}, rows)));
 }
 
+const partyRoles = { operator: '被抽样经营者', producer: '生产者', platform: '电商平台', network_supervision: '网络交易监管部门',
+                     producer_region_bureau: '生产者所在地市场监管部门', applicant: '异议申请人' };
+
 function notices(data) {
   if (!data.notices.length) return section('书面通知', h('p', { class: 'muted' }, '暂无'));
   return section('书面通知', h('ul', { class: 'plain' }, data.notices.map((n) => h('li', {},
     h('strong', {}, n.payload?.event_label || n.kind), `（${articleText(n.article)}）`,
     n.document && h('a', { href: n.document, target: '_blank', rel: 'noopener' }, ' 文书 PDF'),
     h('ul', {}, n.deliveries.map((d) => h('li', {},
-      `${d.role} · ${d.channel} · `, h('span', { class: d.state === 'delivered' || d.state === 'received' ? 'ok' : 'warn' }, d.state),
+      `${partyRoles[d.role] || d.role} · `, h('span', { class: d.state === 'delivered' || d.state === 'received' ? 'ok' : 'warn' }, deliveryText(d.channel, d.state)),
       d.receipt?.time ? `　回执 ${beijing(d.receipt.time)}` : '')))))));
 }
 

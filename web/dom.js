@@ -48,3 +48,11 @@ export function articleText(article) {
   if (!article) return '';
   return String(article).split(/[,，\s]+/).filter(Boolean).map((a) => `第${a}条`).join('、');
 }
+
+// A delivery's state and channel in words (notices: webhook, e-mail, registered mail with its receipt).
+const deliveryStates = { pending: '待送达', sending: '发送中', delivered: '已送达', retrying: '重试中', dead: '送达失败（已停止重试）', posted: '已寄出',
+                         received: '已签收', returned: '被退回' };
+const channels = { webhook: '接口推送', email: '电子邮件', post: '挂号信' };
+export function deliveryText(channel, state) {
+  return `${channels[channel] || channel} ${deliveryStates[state] || state}`;
+}

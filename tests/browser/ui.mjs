@@ -2,7 +2,7 @@
 // what a reviewer and an organizer do, each step's outcome reported for tests/server/web_ui_test.cc to check,
 // every page checked with axe-core and photographed.
 // Input: a JSON file named by the first argument (the passwords are in it, never on a command line):
-//   {"base": URL, "case": NUMBER, "reviewer": {"login", "password"}, "organizer": {...}, "lab": {...}, "shots": DIR}
+//   {"base": URL, "case": NUMBER, "reviewer": {"login", "password"}, "organizer": {...}, "lab": {...}, "party": {...}, "shots": DIR}
 // Output on stdout: one JSON object of named results; "error" when a step could not be done at all.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
@@ -156,6 +156,20 @@ try {
   await axe(lab, 'case-lab');
   await shot(lab, 'case-lab');
   await labContext.close();
+
+  // The platform's account: only what was published or sent to it (Art 62), no case list.
+  const partyContext = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const party = await partyContext.newPage();
+  await party.goto(input.base + '/');
+  await party.getByLabel('账号（名册编号）').fill(input.party.login);
+  await party.getByLabel('密码').fill(input.party.password);
+  await party.getByRole('button', { name: '登录' }).click();
+  await party.getByRole('heading', { name: '向本单位公开或送达的抽查信息' }).waitFor();
+  out.party_rows = await party.locator('table.cases tbody tr').count();
+  out.party_case_links = await party.getByRole('link', { name: input.case }).count();
+  await axe(party, 'published');
+  await shot(party, 'published');
+  await partyContext.close();
 } catch (error) {
   out.error = String(error && error.stack || error);
 } finally {

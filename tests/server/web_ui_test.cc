@@ -29,7 +29,9 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   const std::regex line(R"(账号 (\S+)  密码 (\S+))");
   for (std::sregex_iterator it(demo.out.begin(), demo.out.end(), line), end; it != end; ++it)
     sign_in[(*it)[1]] = {{"login", (*it)[1]}, {"password", (*it)[2]}};
-  ASSERT_TRUE(sign_in.contains("CQ-R-001") && sign_in.contains("CQ-O-001") && sign_in.contains("CQ-L-001")) << demo.out;
+  ASSERT_TRUE(sign_in.contains("CQ-R-001") && sign_in.contains("CQ-O-001") && sign_in.contains("CQ-L-001") &&
+              sign_in.contains("party:demo-shop"))
+      << demo.out;
   std::smatch number;
   ASSERT_TRUE(std::regex_search(demo.out, number, std::regex(R"(DEMO-\d{8}-\d{2})")));
 
@@ -46,7 +48,7 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   const fs::path input = dir.path() / "ui.json";
   ASSERT_TRUE(write_file_atomic(input,
                                 json{{"base", service->base_url()}, {"case", number.str()}, {"reviewer", sign_in["CQ-R-001"]},
-                                     {"organizer", sign_in["CQ-O-001"]}, {"lab", sign_in["CQ-L-001"]},
+                                     {"organizer", sign_in["CQ-O-001"]}, {"lab", sign_in["CQ-L-001"]}, {"party", sign_in["party:demo-shop"]},
                                      {"shots", shots.string()}}
                                     .dump(),
                                 0600)  // passwords
@@ -72,6 +74,8 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   EXPECT_NE(seen["verdict_shown"].get<std::string>().find("CQ-R-001"), std::string::npos);
   EXPECT_FALSE(seen["organizer_event_buttons"].empty());
   EXPECT_TRUE(seen["organizer_error"].is_null()) << seen["organizer_error"];
+  EXPECT_GE(seen["party_rows"].get<int>(), 1) << "the result sent to the platform (Art 62)";
+  EXPECT_EQ(seen["party_case_links"], 0) << "and no way into the case";
   EXPECT_NE(seen["lab_uploaded"].get<std::string>().find("receipt_photo"), std::string::npos) << seen["lab_uploaded"];
   EXPECT_EQ(seen["state_after"], "异议核查");
   for (const auto& [page, violations] : seen["axe"].items()) {
@@ -79,7 +83,7 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
     EXPECT_TRUE(violations.empty()) << page << ": " << violations.dump(2);
   }
   EXPECT_TRUE(seen["console_errors"].empty()) << seen["console_errors"].dump(2);  // also: no CSP violation
-  for (const char* page : {"signin", "list", "case", "case-reviewed", "event-form", "case-organizer", "case-lab"}) EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
+  for (const char* page : {"signin", "list", "case", "case-reviewed", "event-form", "case-organizer", "case-lab", "published"}) EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   service->stop();
 }
 
