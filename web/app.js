@@ -5,6 +5,7 @@ import { h, replace } from './dom.js';
 import { caseList } from './cases.js';
 import { casePage } from './case.js';
 import { publishedPage } from './published.js';
+import { deadlineBoard } from './deadlines.js';
 
 const main = document.getElementById('main');
 const whoBar = document.getElementById('who');
@@ -21,6 +22,7 @@ export function rolesText(who) {
 function showWho() {
   if (!session.who) return replace(whoBar);
   replace(whoBar,
+    !session.who.party && h('a', { href: '#/deadlines', class: 'nav' }, '期限一览'),
     h('span', { class: 'who' }, `${session.who.name || session.who.login}（${rolesText(session.who) || '无角色'}）`),
     h('button', { type: 'button', class: 'link', onclick: signOut }, '退出登录'));
 }
@@ -86,6 +88,7 @@ async function route() {
     const match = hash.match(/^\/cases\/(.+)$/);
     if (session.who.party) await publishedPage(main);  // a party sees only what was published to it (Art 62)
     else if (match) await casePage(main, match[1]);
+    else if (hash.startsWith('/deadlines')) await deadlineBoard(main, hash);
     else await caseList(main, hash);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

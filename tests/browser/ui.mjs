@@ -139,6 +139,18 @@ try {
   await org.locator('.case-head .state').filter({ hasNotText: '异议期' }).waitFor({ timeout: 5000 }).catch(() => {});
   out.state_after = await org.locator('.case-head .state').textContent();
   await shot(org, 'case-organizer');
+
+  // The deadline board across the organizer's cases, overdue first, then by month.
+  await org.getByRole('link', { name: '期限一览' }).click();
+  await org.getByRole('heading', { name: '期限一览' }).waitFor();
+  out.board_duty_links = await org.locator('main table').getByRole('link', { name: input.case }).count();
+  await org.getByLabel('含不得重复抽查、资料保存等期间').check();
+  await org.waitForURL(/periods=1/);
+  await org.getByRole('heading', { name: /届满/ }).first().waitFor();
+  out.board_case_links = await org.locator('main table').getByRole('link', { name: input.case }).count();
+  out.board_sections = await org.locator('main section h2').allTextContents();
+  await axe(org, 'deadlines');
+  await shot(org, 'deadlines');
   await organizerContext.close();
 
   // The lab: a photo of the seal check uploaded (progress shown) and stored as the case's evidence.

@@ -76,6 +76,7 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   EXPECT_TRUE(seen["organizer_error"].is_null()) << seen["organizer_error"];
   EXPECT_GE(seen["party_rows"].get<int>(), 1) << "the result sent to the platform (Art 62)";
   EXPECT_EQ(seen["party_case_links"], 0) << "and no way into the case";
+  EXPECT_GE(seen["board_case_links"].get<int>(), 1) << seen["board_sections"].dump();
   EXPECT_NE(seen["lab_uploaded"].get<std::string>().find("receipt_photo"), std::string::npos) << seen["lab_uploaded"];
   EXPECT_EQ(seen["state_after"], "异议核查");
   for (const auto& [page, violations] : seen["axe"].items()) {
@@ -83,7 +84,7 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
     EXPECT_TRUE(violations.empty()) << page << ": " << violations.dump(2);
   }
   EXPECT_TRUE(seen["console_errors"].empty()) << seen["console_errors"].dump(2);  // also: no CSP violation
-  for (const char* page : {"signin", "list", "case", "case-reviewed", "event-form", "case-organizer", "case-lab", "published"}) EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
+  for (const char* page : {"signin", "list", "case", "case-reviewed", "event-form", "case-organizer", "case-lab", "published", "deadlines"}) EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   service->stop();
 }
 
