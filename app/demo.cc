@@ -186,6 +186,18 @@ Status run_demo(Context& context) {
   }
   if (verify_audit(context) != 0) return make_error(ErrorCode::integrity, "audit", "审计校验未通过");
 
+  std::cout << "\n演示完成。\n    录像      " << session.recording_dir.string() << "\n    校验报告  " << verify_report.string()
+            << "\n    抽样文书  " << document.pdf.string() << "\n可继续试试：\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " case show " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " audit log --case " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " audit verify\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " purchase show " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " unbox show " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " notices list --case " << number << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " verify " << session.recording_dir.string() << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " export " << number << " --out " << number << ".zip"
+            << "    （证据包；" << context.program << " verify " << number << ".zip 离线核验）\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " serve    （HTTP 服务；账号：account add，令牌：token create）\n";
   // A sign-in for each role, so the web UI can be tried on this case at once (`bash setup.sh demo` serves it next).
   accounts::Accounts accounts(context.runtime->store());
   std::cout << "\n网页登录（每个角色一个账号；密码只显示这一次）：\n";
@@ -205,18 +217,6 @@ Status run_demo(Context& context) {
     std::cout << "    电商平台  账号 party:demo-shop  密码 " << platform->secret << "\n";
   else
     std::cout << "    电商平台  party:demo-shop  （账号已存在）\n";
-  std::cout << "\n演示完成。\n    录像      " << session.recording_dir.string() << "\n    校验报告  " << verify_report.string()
-            << "\n    抽样文书  " << document.pdf.string() << "\n可继续试试：\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " case show " << number << "\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " audit log --case " << number << "\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " audit verify\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " purchase show " << number << "\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " unbox show " << number << "\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " notices list --case " << number << "\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " verify " << session.recording_dir.string() << "\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " export " << number << " --out " << number << ".zip"
-            << "    （证据包；" << context.program << " verify " << number << ".zip 离线核验）\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " serve    （HTTP 服务；账号：account add，令牌：token create）\n";
   return {};
 }
 
