@@ -2,11 +2,9 @@
 // forms come from the lifecycle table), the recordings in a player with their steps, and the record: events,
 // deadlines, notices with their receipts, the parcel's journey, the documents.
 import { api, errorText, uploadWithProgress } from './api.js';
-import { h, replace, beijing, daysBetween, articleText, deliveryText } from './dom.js';
+import { h, replace, beijing, beijingToday, daysBetween, articleText, deliveryText } from './dom.js';
 import { session } from './app.js';
 import { recordingView } from './player.js';
-
-const dateToday = () => new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 
 function section(title, ...content) {
   const id = `section-${title}`;
@@ -23,7 +21,7 @@ function eventForm(number, transition, onDone) {
     else if (field.type === 'choice')
       input = h('select', { id, name: field.name, required: field.required },
         h('option', { value: '' }, '请选择'), field.choices.map((c) => h('option', { value: c }, (field.choice_labels || {})[c] || c)));
-    else if (field.type === 'date') input = h('input', { id, name: field.name, type: 'date', required: field.required, value: field.required ? dateToday() : '' });
+    else if (field.type === 'date') input = h('input', { id, name: field.name, type: 'date', required: field.required, value: field.required ? beijingToday() : '' });
     else if (field.type === 'number' || field.type === 'integer') input = h('input', { id, name: field.name, type: 'number', required: field.required });
     else if (field.type === 'text_long' || field.type === 'list') input = h('textarea', { id, name: field.name, required: field.required, rows: 2 });
     else input = h('input', { id, name: field.name, required: field.required });

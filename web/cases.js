@@ -2,10 +2,8 @@
 // deadline and platform, search by case number, shop or product. Filters live in the address (#/?state=…), so a
 // list can be bookmarked and the back button works.
 import { api } from './api.js';
-import { h, replace, daysBetween, articleText } from './dom.js';
+import { h, replace, beijingToday, daysBetween, articleText } from './dom.js';
 import { lifecycle } from './app.js';
-
-const today = () => new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);  // Beijing date
 
 export function deadlineCell(next, todayText) {
   if (!next) return h('span', { class: 'muted' }, '—');
@@ -44,7 +42,7 @@ export async function caseList(main, hash) {
     h('label', { for: 'search' }, '搜索'), search,
     h('button', { type: 'submit' }, '查找'));
 
-  const day = today();
+  const day = beijingToday();
   const rows = page.items.map((c) => h('tr', {},
     h('td', {}, h('a', { href: `#/cases/${encodeURIComponent(c.number)}` }, c.number)),
     h('td', {}, h('span', { class: `state state-${c.state}` }, c.state_label)),

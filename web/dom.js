@@ -39,6 +39,11 @@ export function mediaTime(seconds) {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
+// Today's date in Beijing (YYYY-MM-DD), as the page's clock has it: a form's default, a list's days left.
+export function beijingToday() {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
 // Days from `today` to `due` (both YYYY-MM-DD, Beijing dates): negative when past.
 export function daysBetween(today, due) {
   return Math.round((Date.parse(due + 'T00:00:00Z') - Date.parse(today + 'T00:00:00Z')) / 86400000);

@@ -95,6 +95,23 @@ MHD_Result collect_value(void* cls, MHD_ValueKind kind, const char* key, const c
   return MHD_YES;
 }
 
+// A request's headers and query string as libmicrohttpd parsed them.
+void read_headers_and_query(MHD_Connection* connection, Request& request) {
+  ValueSink sink{&request.headers, &request.query};
+  MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_value, &sink);
+  MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_value, &sink);
+}
+
+// A browser sends its cookie with any request, also one a foreign page makes it send: a change needs the token
+// only our own page knows. Bearer tokens are never sent by a browser on its own.
+Status check_csrf(const Request& request, const Caller& caller) {
+  if (!caller.by_session) return {};
+  const auto token = request.header("x-csrf-token");
+  if (!token || *token != caller.csrf_token)
+    return make_error(ErrorCode::forbidden, "X-CSRF-Token", "缺少或不正确的 CSRF 令牌（由 GET /api/session 取得）");
+  return {};
+}
+
 }  // namespace
 
 struct Server::State {
@@ -189,17 +206,11 @@ struct Server::State {
     Request request;
     request.method = exchange.method;
     request.path = exchange.path;
-    ValueSink sink{&request.headers, &request.query};
-    MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_value, &sink);
-    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_value, &sink);
+    read_headers_and_query(connection, request);
     NETSAMPLE_ASSIGN(PerThread * thread, this_thread());
     NETSAMPLE_ASSIGN(Caller caller, authenticate(request, *thread->runtime));
     exchange.login = caller.actor();
-    if (caller.by_session) {
-      const auto token = request.header("x-csrf-token");
-      if (!token || *token != caller.csrf_token)
-        return make_error(ErrorCode::forbidden, "X-CSRF-Token", "缺少或不正确的 CSRF 令牌（由 GET /api/session 取得）");
-    }
+    NETSAMPLE_TRY(check_csrf(request, caller));
     const std::string name = request.param_query("name").value_or("");
     NETSAMPLE_TRY(check_upload_name(name));
     const auto dir = uploads_dir();
@@ -266,12 +277,8 @@ struct Server::State {
       if (route->access == Access::admin && !call.caller->admin())
         return error_response(make_error(ErrorCode::forbidden, "authorization", "只有管理员可以使用这个接口"));
       const bool changes = request.method != "GET" && request.method != "HEAD";
-      // A browser sends its cookie with any request, also one a foreign page makes it send: a change needs
-      // the token only our own page knows. Bearer tokens are never sent by a browser on its own.
-      if (changes && call.caller->by_session) {
-        const auto token = request.header("x-csrf-token");
-        if (!token || *token != call.caller->csrf_token)
-          return error_response(make_error(ErrorCode::forbidden, "X-CSRF-Token", "缺少或不正确的 CSRF 令牌（由 GET /api/session 取得）"));
+      if (changes) {
+        if (Status csrf = check_csrf(request, *call.caller); !csrf.ok()) return error_response(csrf.error());
       }
     }
     if (!request.body.empty() && !route->upload) {
@@ -389,9 +396,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   request.tls = state.tls;
   request.body = std::move(exchange->body);
   request.upload = exchange->upload.get();
-  ValueSink sink{&request.headers, &request.query};
-  MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_value, &sink);
-  MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_value, &sink);
+  read_headers_and_query(connection, request);
   if (exchange->matched && exchange->matched->slow) {
     // Answered on a slow-work thread; this worker goes on with its other connections meanwhile.
     auto held = std::make_shared<Request>(std::move(request));
