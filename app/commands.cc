@@ -4,9 +4,11 @@
 #include <sstream>
 
 #include "netsample/notices/parties.h"
+#include "netsample/spreadsheet/spreadsheet.h"
 #include "netsample/unboxing/session.h"
 #include "netsample/workflow/calendar.h"
 #include "netsample/workflow/cases.h"
+#include "netsample/workflow/plan.h"
 #include "netsample/workflow/roster.h"
 
 namespace netsample::app {
@@ -105,6 +107,40 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
         std::cout << "已创建抽样任务 " << view.record.number << "\n";
         print_case(view, context.runtime->platforms());
       }
+      return {};
+    });
+  });
+
+  auto* import = cases->add_subcommand("import", "从抽查计划表（CSV 或 XLSX，一行一个任务）创建多个抽样任务：有一处问题则一个也不创建");
+  static std::string import_file;
+  static bool import_dry_run = false;
+  import->add_option("--file", import_file, "计划表（第 1 行为列名；模板见 web 界面或 GET /api/cases/plan-template.csv）")->required();
+  import->add_flag("--dry-run", import_dry_run, "只检查（连同数据库中的编号、第22条、名册），不创建");
+  import->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(spreadsheet::Table table, spreadsheet::read_table(import_file));
+      workflow::PlanOptions options;
+      options.actor = context.actor;
+      options.dry_run = import_dry_run;
+      // --as an organizer: an empty organizer column means that person's unit, as in the web UI.
+      NETSAMPLE_ASSIGN(std::optional<workflow::Person> importer, workflow::Roster(context.runtime->store()).find(context.actor));
+      if (importer) options.default_organizer = importer->org;
+      NETSAMPLE_ASSIGN(workflow::PlanImport result,
+                       workflow::import_plan(context.runtime->cases(), context.runtime->platforms(), table.rows, options));
+      if (!result.problems.empty()) {
+        for (const auto& p : result.problems) std::cerr << p.describe() << "\n";
+        return make_error(ErrorCode::invalid_input, "file",
+                          "计划表中有 " + std::to_string(result.problems.size()) + " 处问题，未创建任何任务");
+      }
+      const auto& cases_done = import_dry_run ? result.checked : result.created;
+      if (context.json) {
+        json out = json::array();
+        for (const auto& view : cases_done) out.push_back(view.to_json());
+        print_json(out);
+        return {};
+      }
+      std::cout << (import_dry_run ? "检查通过，可创建 " : "已创建 ") << cases_done.size() << " 个抽样任务" << (import_dry_run ? "（未保存）" : "") << "\n";
+      for (const auto& view : cases_done) print_case_line(view);
       return {};
     });
   });

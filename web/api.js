@@ -9,6 +9,7 @@ export class ApiError extends Error {
     this.code = e.code;
     this.field = e.field;
     this.article = e.article;
+    this.problems = (body && body.problems) || [];  // every bad field or cell, where the route names them all
   }
 }
 

@@ -6,6 +6,7 @@ import { caseList } from './cases.js';
 import { casePage } from './case.js';
 import { publishedPage } from './published.js';
 import { deadlineBoard } from './deadlines.js';
+import { newCasesPage } from './plan.js';
 
 const main = document.getElementById('main');
 const whoBar = document.getElementById('who');
@@ -19,10 +20,16 @@ export function rolesText(who) {
   return roles.join('、');
 }
 
+// Organizers open their unit's cases (Art 4, 5); an administrator may for any unit.
+export function mayOpenCases() {
+  return Boolean(session.who && (session.who.admin || (session.who.roles || []).includes('organizer')));
+}
+
 function showWho() {
   if (!session.who) return replace(whoBar);
   replace(whoBar,
     !session.who.party && h('a', { href: '#/deadlines', class: 'nav' }, '期限一览'),
+    mayOpenCases() && h('a', { href: '#/new', class: 'nav' }, '新建任务 / 导入计划'),
     h('span', { class: 'who' }, `${session.who.name || session.who.login}（${rolesText(session.who) || '无角色'}）`),
     h('button', { type: 'button', class: 'link', onclick: signOut }, '退出登录'));
 }
@@ -89,6 +96,7 @@ async function route() {
     if (session.who.party) await publishedPage(main);  // a party sees only what was published to it (Art 62)
     else if (match) await casePage(main, match[1]);
     else if (hash.startsWith('/deadlines')) await deadlineBoard(main, hash);
+    else if (hash === '/new' && mayOpenCases()) await newCasesPage(main);
     else await caseList(main, hash);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

@@ -58,13 +58,41 @@ function eventForm(number, transition, onDone) {
   return form;
 }
 
+// A lifecycle event as a button that opens its generated form.
+function eventButton(number, t, reload) {
+  const dialog = h('dialog', { 'aria-label': t.label }, h('h3', {}, t.label), eventForm(number, t, reload));
+  return [h('button', { type: 'button', class: 'primary', onclick: () => dialog.showModal() }, t.label), dialog];
+}
+
+// The lab's receipt is done in its own panel (receiptPanel), not among the general buttons.
+const receiptEvents = new Set(['lab_receive', 'lab_reject']);
+
 function eventButtons(view, reload) {
-  if (!view.available_events.length) return null;
-  return h('div', { class: 'events', role: 'group', 'aria-label': '可以办理的事项' },
-    view.available_events.map((t) => {
-      const dialog = h('dialog', { 'aria-label': t.label }, h('h3', {}, t.label), eventForm(view.number, t, reload));
-      return [h('button', { type: 'button', class: 'primary', onclick: () => dialog.showModal() }, t.label), dialog];
-    }));
+  const events = view.available_events.filter((t) => !receiptEvents.has(t.event));
+  if (!events.length) return null;
+  return h('div', { class: 'events', role: 'group', 'aria-label': '可以办理的事项' }, events.map((t) => eventButton(view.number, t, reload)));
+}
+
+// Art 40: the lab checks the seals and the samples against the sampling document, photographs what it sees, and
+// receives the samples or refuses them with its reasons.
+function receiptPanel(view, evidence, reload) {
+  const events = view.available_events.filter((t) => receiptEvents.has(t.event));
+  if (!events.length) return null;
+  const sealed = [...view.history].reverse().find((e) => e.event === 'seal');
+  const f = sealed?.fields || {};
+  const facts = [['检验样品封条编号', f.inspection_seal], ['备用样品封条编号', f.backup_seal], ['封样日期', f.sealed_date],
+                 ['备用样品暂存地点', f.backup_storage], ['备用样品保管人', f.backup_keeper], ['批号', f.batch], ['生产日期', f.production_date]]
+    .filter(([, v]) => v);
+  const photos = evidence.items.filter((e) => e.kind === 'seal_photo' || e.kind === 'receipt_photo');
+  const document = evidence.items.find((e) => e.kind === 'sampling_document' && /\.pdf$/i.test(e.name));
+  return section('收样检查',
+    h('p', { class: 'muted' }, '核对封条是否完好、样品与抽样文书是否相符（第40条）。检查时拍的照片先上传为证据，再收样或拒收。'),
+    facts.length > 0 && h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    document && h('p', {}, h('a', { href: document.url, target: '_blank', rel: 'noopener' }, '网络抽样文书（PDF）')),
+    photos.length > 0 && h('ul', { class: 'photos' }, photos.map((e) => h('li', {},
+      h('a', { href: e.url, target: '_blank', rel: 'noopener' }, h('img', { src: e.url, alt: `${e.kind === 'seal_photo' ? '封样照片' : '收样检查照片'} ${e.name}`, loading: 'lazy' }))))),
+    evidenceUpload(view.number, reload, { id: 'receipt', kind: 'receipt_photo', accept: 'image/*', button: '上传检查照片' }),
+    h('div', { class: 'events', role: 'group', 'aria-label': '收样或拒收' }, events.map((t) => eventButton(view.number, t, reload))));
 }
 
 function timeline(history) {
@@ -116,22 +144,27 @@ function documents(data) {
   const items = data.items.filter((e) => !recordingFiles.has(e.kind) && !/\.json$/i.test(e.name));
   if (!items.length) return null;
   return section('文书与照片', h('ul', { class: 'plain' }, items.map((e) => h('li', {},
-    h('a', { href: e.url, target: '_blank', rel: 'noopener' }, e.name), h('span', { class: 'muted' }, `　${e.kind}　${beijing(e.added)}`)))));
+    h('a', { href: e.url, target: '_blank', rel: 'noopener' }, e.name),
+    h('span', { class: 'muted' }, `　${kindLabels[e.kind] || e.kind}（${e.kind}）　${beijing(e.added)}`)))));
 }
 
 const evidenceKinds = [['lab_report', '检验报告'], ['receipt_photo', '收样、封样检查照片'], ['seal_photo', '封样照片'],
                        ['rectification', '整改材料'], ['document', '其他文书']];
+const kindLabels = { ...Object.fromEntries(evidenceKinds), sampling_document: '网络抽样文书', notice_document: '书面通知', attachment: '附件' };
 
 // A file stored as the case's evidence: uploaded with its progress shown, then registered with its kind.
-function evidenceUpload(number, reload) {
-  const file = h('input', { id: 'evidence-file', name: 'file', type: 'file', required: true });
-  const kind = h('select', { id: 'evidence-kind', name: 'kind' }, evidenceKinds.map(([v, t]) => h('option', { value: v }, t)));
+// `fixed`: an upload of one kind ({id, kind, accept, button}), as the receipt panel's photos.
+function evidenceUpload(number, reload, fixed) {
+  const prefix = fixed ? fixed.id : 'evidence';
+  const file = h('input', { id: `${prefix}-file`, name: 'file', type: 'file', required: true, accept: fixed?.accept });
+  const kind = fixed ? { value: fixed.kind }
+    : h('select', { id: 'evidence-kind', name: 'kind' }, evidenceKinds.map(([v, t]) => h('option', { value: v }, t)));
   const progress = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': '上传进度' });
   const status = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { class: 'inline upload' },
-    h('label', { for: 'evidence-file' }, '文件'), file,
-    h('label', { for: 'evidence-kind' }, '类别'), kind,
-    h('button', { type: 'submit' }, '上传并存为证据'), progress, status);
+    h('label', { for: `${prefix}-file` }, fixed ? '检查照片' : '文件'), file,
+    !fixed && [h('label', { for: 'evidence-kind' }, '类别'), kind],
+    h('button', { type: 'submit' }, fixed ? fixed.button : '上传并存为证据'), progress, status);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!file.files.length) return;
@@ -167,6 +200,7 @@ export async function casePage(main, number) {
       h('p', {}, `${view.shop.name} · ${view.platform} · 生产者 ${view.producer.name}`),
       h('a', { class: 'button', href: `${path}/export`, download: `${number}.zip` }, '下载证据包')),
     eventButtons(view, reload),
+    receiptPanel(view, evidence, reload),
     h('div', { class: 'recordings' }, await Promise.all(recordings.items.map((r) => recordingView(r, { canReview })))),
     h('div', { class: 'columns' },
       timeline(view.history), deadlines(due), notices(sent), tracking(parcels),

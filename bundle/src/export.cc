@@ -9,12 +9,14 @@
 #include "netsample/documents/document.h"
 #include "netsample/review/review.h"
 #include "netsample/unboxing/video.h"
-#include "zip.h"
+#include "json_text.h"
+#include "netsample/zip/zip.h"
 
 namespace netsample::bundle {
 namespace {
 
 namespace fs = std::filesystem;
+using zip::ZipWriter;
 using nlohmann::json;
 
 struct RecordingDir {

@@ -6,12 +6,14 @@
 #include "netsample/core/sha256.h"
 #include "netsample/store/audit.h"
 #include "netsample/unboxing/video.h"
-#include "zip.h"
+#include "json_text.h"
+#include "netsample/zip/zip.h"
 
 namespace netsample::bundle {
 namespace {
 
 namespace fs = std::filesystem;
+using zip::ZipReader;
 using nlohmann::json;
 
 // A directory removed with everything in it when the check is done.

@@ -117,6 +117,7 @@ void add_case_routes(std::vector<Route>& out);       // cases, events, lifecycle
 void add_recording_routes(std::vector<Route>& out);  // recordings, video, chapters, stills, review
 void add_process_routes(std::vector<Route>& out);    // tracking, notices, evidence, published notices
 void add_sample_routes(std::vector<Route>& out);     // uploads, evidence added, purchase, unboxing, seal, parties, jobs
+void add_plan_routes(std::vector<Route>& out);       // case creation from a form or a spreadsheet plan
 void add_web_routes(std::vector<Route>& out);        // the web UI's files (web/)
 
 // A matched route with its parameters, or nullptr (also filling `allowed` with the methods the path has).
@@ -137,6 +138,12 @@ Status require_role(Call& call, const std::string& number, workflow::CaseRole ro
 // Writes "evidence.read" to the audit log: who read what of which case. `what` carries "sha256"; a repeat
 // read of the same file by the same caller within ReadLog's window is the same viewing and writes nothing.
 Status audit_read(Call& call, const std::optional<std::string>& case_number, nlohmann::json what);
+
+// Where uploads wait to be used (uploads.h).
+std::filesystem::path uploads_dir(const Call& call);
+// Whether the caller may open a case for the record's organizing unit (Art 4, 5): an organizer of that unit, or
+// an administrator for any.
+Status may_create_case(const Call& call, const workflow::CaseRecord& record);
 
 int query_int(const Call& call, const std::string& name, int fallback, int min, int max, Status& status);
 

@@ -44,20 +44,6 @@ Result<Response> list_cases(Call& call) {
   return Response::json(200, {{"total", page.total}, {"offset", query.offset}, {"limit", query.limit}, {"items", items}});
 }
 
-Result<Response> create_case(Call& call) {
-  NETSAMPLE_TRY(require_person(call));
-  NETSAMPLE_ASSIGN(json body, json_body(call));
-  NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(body, call.runtime.platforms()));
-  // Only the organizing unit's organizer opens its cases (Art 4, 5); an administrator may for any unit.
-  if (!call.who().admin() && !(call.who().has_role("organizer") && call.who().account.person->org == request.record.organizer))
-    return make_error(ErrorCode::refused_by_rule, "organizer",
-                      call.who().actor() + " 不是组织者 \"" + request.record.organizer + "\" 的组织人员，不能为其创建抽样任务", 5);
-  NETSAMPLE_ASSIGN(workflow::CaseView view, call.runtime.cases().create(request, call.who().actor()));
-  Response r = Response::json(201, view.to_json());
-  r.set_header("Location", "/api/cases/" + view.record.number);
-  return r;
-}
-
 Result<Response> show_case(Call& call) {
   const std::string& number = call.param("number");
   NETSAMPLE_TRY(require_case(call, number));
@@ -195,7 +181,6 @@ void add_case_routes(std::vector<Route>& out) {
   const bool snapshot = true;  // the reading routes of this file write nothing
   out.push_back({"GET", "/api/lifecycle", Access::signed_in, lifecycle_table});
   out.push_back({"GET", "/api/cases", Access::signed_in, list_cases, snapshot});
-  out.push_back({"POST", "/api/cases", Access::signed_in, create_case});
   out.push_back({"GET", "/api/cases/{number}", Access::signed_in, show_case, snapshot});
   out.push_back({"DELETE", "/api/cases/{number}", Access::admin, delete_case});
   out.push_back({"POST", "/api/cases/{number}/assign", Access::signed_in, assign});

@@ -15,13 +15,14 @@
 #include "uploads.h"
 
 namespace netsample::server {
+
+std::filesystem::path uploads_dir(const Call& call) { return call.runtime.data_dir() / "uploads"; }
+
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using workflow::CaseRole;
-
-fs::path uploads_dir(const Call& call) { return call.runtime.data_dir() / "uploads"; }
 
 // --- uploads and evidence ---
 

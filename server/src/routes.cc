@@ -72,6 +72,7 @@ const std::vector<Route>& routes() {
     std::vector<Route> out;
     add_session_routes(out);
     add_case_routes(out);
+    add_plan_routes(out);
     add_recording_routes(out);
     add_process_routes(out);
     add_sample_routes(out);

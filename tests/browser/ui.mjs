@@ -2,7 +2,8 @@
 // what a reviewer and an organizer do, each step's outcome reported for tests/server/web_ui_test.cc to check,
 // every page checked with axe-core and photographed.
 // Input: a JSON file named by the first argument (the passwords are in it, never on a command line):
-//   {"base": URL, "case": NUMBER, "reviewer": {"login", "password"}, "organizer": {...}, "lab": {...}, "party": {...}, "shots": DIR}
+//   {"base": URL, "case": NUMBER, "lab_case": NUMBER (sealed, waiting at the lab), "reviewer": {"login", "password"},
+//    "organizer": {...}, "lab": {...}, "district": {...}, "party": {...}, "shots": DIR}
 // Output on stdout: one JSON object of named results; "error" when a step could not be done at all.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
@@ -35,6 +36,21 @@ async function signIn(page, who) {
   await page.getByLabel('密码').fill(who.password);
   await page.getByRole('button', { name: '登录' }).click();
   await page.getByRole('heading', { name: '抽样任务' }).waitFor();
+}
+
+// Applies a lifecycle event through the form its table entry generates: each choice takes its first option, each
+// text field `text`, dates keep today. Returns the form's error, or null once the dialog closed and the case
+// shows `state`.
+async function applyEvent(page, name, text, state) {
+  await page.getByRole('button', { name, exact: true }).click();
+  const dialog = page.locator('dialog[open]');
+  for (const select of await dialog.locator('select').all()) await select.selectOption({ index: 1 });
+  for (const field of await dialog.locator('input:not([type=date]):not([type=checkbox]), textarea').all()) await field.fill(text);
+  await dialog.getByRole('button', { name: /^确认/ }).click();
+  await page.locator('dialog[open]').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+  if (await page.locator('dialog[open]').count()) return await page.locator('dialog[open] [role=alert]').textContent();
+  await page.locator('.case-head .state', { hasText: state }).waitFor({ timeout: 5000 }).catch(() => {});
+  return null;
 }
 
 try {
@@ -139,6 +155,47 @@ try {
   await org.locator('.case-head .state').filter({ hasNotText: '异议期' }).waitFor({ timeout: 5000 }).catch(() => {});
   out.state_after = await org.locator('.case-head .state').textContent();
   await shot(org, 'case-organizer');
+  // The objection found groundless (Art 54), then the publication approved (Art 62): the case goes to the district.
+  out.maintain_error = await applyEvent(org, '维持原检验结论', '抽样过程录像完整，异议不成立（演示）', '结果处理');
+  out.state_after_maintain = await org.locator('.case-head .state').textContent();
+  out.approve_error = await applyEvent(org, '批准公开抽查结果', '周敏', '结果处理');
+  out.history_after_approve = await org.locator('ol.timeline').first().textContent();
+
+  // Opening cases: a plan with one bad row names its row and column and creates nothing; the form creates one.
+  await org.getByRole('link', { name: '新建任务 / 导入计划' }).click();
+  await org.getByRole('heading', { name: '新建抽样任务' }).waitFor();
+  const platform = await org.evaluate(async () =>
+    (await (await fetch('/api/cases/plan-columns')).json()).columns.find((c) => c.field === 'platform').choices[0]);
+  const casesBefore = await org.evaluate(async () => (await (await fetch('/api/cases')).json()).total);
+  const planHeader = '任务编号,组织层级,抽查类型,产品名称,商标,规格型号,产品类别,执行标准,电子商务平台,店铺名称,商品链接,' +
+                     '经营者名称,经营者地址,标称生产者,生产者地址,检验样品数量,备份样品数量\r\n';
+  const planRow = (n, backup) => `${n},市级,日常,儿童雨靴,小鸭,XY-${n},鞋类,GB 30585-2014,${platform.label},小鸭童鞋店,` +
+                                 `https://shop.example.test/item/${n},小鸭商贸有限公司,重庆市渝中区 1 号,小鸭鞋业有限公司,福建省晋江市 2 号,2,${backup}\r\n`;
+  await org.getByLabel('计划表文件').setInputFiles({ name: '十二月计划.csv', mimeType: 'text/csv',
+                                                  buffer: Buffer.from(planHeader + planRow('PLAN-01', '2') + planRow('PLAN-02', '两件') + planRow('PLAN-03', '2')) });
+  await org.getByRole('button', { name: '导入', exact: true }).click();
+  await org.locator('table.problems').waitFor();
+  out.plan_problems = await org.locator('table.problems tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+  out.plan_caption = await org.locator('table.problems caption').textContent();
+  out.plan_cases_written = (await org.evaluate(async () => (await (await fetch('/api/cases')).json()).total)) - casesBefore;
+  await axe(org, 'new-cases');
+  await shot(org, 'plan-problems');
+  // The form sent empty: every required field marked at once, in the server's words.
+  await org.getByLabel('组织单位').fill('');
+  await org.getByRole('button', { name: '创建任务' }).click();
+  await org.locator('.case-form [aria-invalid=true]').first().waitFor();
+  out.form_invalid_fields = await org.locator('.case-form [aria-invalid=true]').count();
+  const fill = { 任务编号: 'FORM-01', 组织单位: 'cq-amr', 产品名称: '电动牙刷', 商标: '洁齿', 规格型号: 'JC-2', 产品类别: '小家电',
+                 执行标准: 'GB 4706.1-2005', 店铺名称: '洁齿电器旗舰店', 商品链接: 'https://shop.example.test/item/jc2',
+                 经营者名称: '洁齿电器销售有限公司', 经营者地址: '重庆市江北区 3 号', 标称生产者: '洁齿电器制造有限公司', 生产者地址: '广东省深圳市 4 号' };
+  for (const [label, value] of Object.entries(fill)) await org.getByLabel(label, { exact: false }).first().fill(value);
+  await org.getByLabel('组织层级').selectOption('city');
+  await org.getByLabel('抽查类型').selectOption('routine');
+  await org.getByLabel('电子商务平台').selectOption(platform.value);
+  await org.getByRole('button', { name: '创建任务' }).click();
+  await org.getByText('已创建任务').waitFor();
+  out.form_created = await org.locator('p.ok').textContent();
+  await shot(org, 'case-created');
 
   // The deadline board across the organizer's cases, overdue first, then by month.
   await org.getByRole('link', { name: '期限一览' }).click();
@@ -153,21 +210,42 @@ try {
   await shot(org, 'deadlines');
   await organizerContext.close();
 
-  // The lab: a photo of the seal check uploaded (progress shown) and stored as the case's evidence.
+  // The lab: the sealed case's receipt panel; a photo of the seal check uploaded (progress shown) and stored as
+  // evidence, then the samples refused with the reason (Art 40).
   const labContext = await browser.newContext({ viewport: { width: 1366, height: 768 } });
   const lab = await labContext.newPage();
   await signIn(lab, input.lab);
-  await lab.getByRole('link', { name: input.case }).click();
+  await lab.getByRole('link', { name: input.lab_case }).click();
+  await lab.getByRole('heading', { name: '收样检查' }).waitFor();
+  out.lab_seal_facts = await lab.locator('dl.facts').textContent();
+  out.lab_general_buttons = await lab.locator('.events[aria-label=可以办理的事项] > button').allTextContents();
   // A PNG that is not yet evidence of the case (the store keeps one copy of equal bytes, under its first name).
-  await lab.getByLabel('文件').setInputFiles({ name: '收样封样检查.png', mimeType: 'image/png',
-                                              buffer: readFileSync(join(input.shots, 'list.png')) });
-  await lab.getByLabel('类别').selectOption('receipt_photo');
-  await lab.getByRole('button', { name: '上传并存为证据' }).click();
-  await lab.getByRole('link', { name: '收样封样检查.png' }).waitFor();
-  out.lab_uploaded = await lab.getByRole('link', { name: '收样封样检查.png' }).locator('..').textContent();
+  await lab.getByLabel('检查照片').setInputFiles({ name: '收样封样检查.png', mimeType: 'image/png',
+                                               buffer: readFileSync(join(input.shots, 'list.png')) });
+  await lab.getByRole('button', { name: '上传检查照片' }).click();
+  await lab.getByRole('img', { name: /收样检查照片 收样封样检查.png/ }).waitFor();
+  out.lab_uploaded = await lab.getByRole('link', { name: '收样封样检查.png', exact: true }).locator('..').textContent();
   await axe(lab, 'case-lab');
   await shot(lab, 'case-lab');
+  out.lab_reject_error = await applyEvent(lab, '检验机构拒收', '检验样品封条断裂，封条编号与抽样文书不符', '检验机构拒收');
+  out.lab_state_after = await lab.locator('.case-head .state').textContent();
+  out.lab_history = await lab.locator('ol.timeline').first().textContent();
+  await shot(lab, 'case-lab-rejected');
   await labContext.close();
+
+  // The district bureau of the demo case (Art 63): orders the rectification (Art 65) through the generated form.
+  const districtContext = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const district = await districtContext.newPage();
+  await signIn(district, input.district);
+  await district.getByRole('link', { name: input.case }).click();
+  await district.locator('.case-head .state').waitFor();
+  out.district_buttons = await district.locator('.events > button').allTextContents();
+  out.district_error = await applyEvent(district, '下达责令整改通知书', '渝北市监责改〔2026〕12号', '责令整改');
+  out.district_state_after = await district.locator('.case-head .state').textContent();
+  out.district_deadlines = await district.locator('section', { has: district.getByRole('heading', { name: '期限' }) }).textContent();
+  await axe(district, 'case-district');
+  await shot(district, 'case-district');
+  await districtContext.close();
 
   // The platform's account: only what was published or sent to it (Art 62), no case list.
   const partyContext = await browser.newContext({ viewport: { width: 1366, height: 768 } });

@@ -42,6 +42,7 @@ json server_roster() {
   for (auto& p : people)  // every sampler can test too, so that Art 16 has something to refuse
     if (p["roles"].size() == 1 && p["roles"][0] == "sampler") p["roles"].push_back("tester");
   people.push_back({{"id", "S9"}, {"name", "外地抽样"}, {"org", "wanzhou-amr"}, {"roles", {"sampler"}}});
+  people.push_back({{"id", "S8"}, {"name", "外地抽样二"}, {"org", "wanzhou-amr"}, {"roles", {"sampler"}}});
   people.push_back({{"id", "O1"}, {"name", "周处长"}, {"org", "cq-amr"}, {"roles", {"organizer"}}});
   people.push_back({{"id", "O9"}, {"name", "外地处长"}, {"org", "wanzhou-amr"}, {"roles", {"organizer"}}});
   people.push_back({{"id", "R1"}, {"name", "孙审看"}, {"org", "cq-review"}, {"roles", {"reviewer"}}});
@@ -764,6 +765,66 @@ TEST(Server, UploadsStreamToDiskBelongToTheirSenderAndBecomeEvidenceOnlyWhenStor
 // A case from the order to the seal through the service alone: the parcel followed by the service's own
 // background work, the phone's unboxing video uploaded and imported, its steps marked, the samples accepted and
 // sealed with uploaded photos (Art 32, 36, 37, 38, 39).
+// A plan of cases from a spreadsheet: uploaded, checked, all created or none; every bad cell named.
+TEST(Server, APlanWithOneBadRowNamesItsCellsAndCreatesNothingAGoodOneCreatesEveryCase) {
+  const json columns = body_of(get("/api/cases/plan-columns", "O9"));
+  EXPECT_EQ(columns["organizer"], "wanzhou-amr");
+  EXPECT_EQ(columns["columns"][0]["header"], "任务编号");
+  auto template_csv = get("/api/cases/plan-template.csv", "O9");
+  ASSERT_EQ(template_csv->status, 200);
+  EXPECT_TRUE(template_csv->body.starts_with("\xEF\xBB\xBF任务编号*,"));
+
+  const std::string header = "任务编号,组织层级,抽查类型,产品名称,商标,规格型号,产品类别,执行标准,电子商务平台,店铺名称,商品链接,"
+                             "经营者名称,经营者地址,标称生产者,生产者地址,检验样品数量,备份样品数量\r\n";
+  auto row = [](const std::string& number, const std::string& backup) {
+    return number + ",区县级,专项,儿童雨靴,小鸭,XY-2,鞋类,GB 30585-2014,淘宝,小鸭童鞋店,https://item.taobao.com/item.htm?id=1," +
+           "万州小鸭商贸有限公司,重庆市万州区 1 号,福建小鸭鞋业有限公司,福建省晋江市 2 号,2," + backup + "\r\n";
+  };
+  auto import_plan = [&](const std::string& csv, const std::string& login, bool dry_run) {
+    auto up = upload(login, "plan.csv", csv);
+    EXPECT_EQ(up->status, 201);
+    const json body = {{"upload", json::parse(up->body)["upload"]}, {"dry_run", dry_run}};
+    return request("POST", "/api/cases/import", bearer(login), body.dump());
+  };
+  auto cases_of = [](const std::string& login) { return body_of(get("/api/cases", login))["total"].get<int>(); };
+
+  auto bad = import_plan(header + row("WZ-1", "2") + row("WZ-2", "零") + row("WZ-3", "2"), "O9", false);
+  ASSERT_EQ(bad->status, 400) << bad->body;
+  const json problems = json::parse(bad->body)["problems"];
+  ASSERT_EQ(problems.size(), 1u) << problems.dump();
+  EXPECT_EQ(problems[0]["row"], 3);
+  EXPECT_EQ(problems[0]["column"], "Q");
+  EXPECT_EQ(problems[0]["header"], "备份样品数量");
+  EXPECT_EQ(problems[0]["value"], "零");
+  EXPECT_EQ(cases_of("O9"), 0);
+
+  // Another unit's organizer cannot plan for wanzhou-amr (Art 5), named at the organizer's row.
+  std::string other = header;
+  other.insert(other.size() - 2, ",组织单位");
+  std::string foreign = row("WZ-9", "2");
+  foreign.insert(foreign.size() - 2, ",wanzhou-amr");
+  auto refused = import_plan(other + foreign, "O1", false);
+  ASSERT_EQ(refused->status, 400);
+  EXPECT_EQ(json::parse(refused->body)["problems"][0]["article"], 5);
+
+  auto checked = import_plan(header + row("WZ-1", "2") + row("WZ-2", "2"), "O9", true);
+  ASSERT_EQ(checked->status, 200) << checked->body;
+  EXPECT_EQ(json::parse(checked->body)["cases"].size(), 2u);
+  EXPECT_EQ(cases_of("O9"), 0);
+
+  auto good = import_plan(header + row("WZ-1", "2") + row("WZ-2", "2"), "O9", false);
+  ASSERT_EQ(good->status, 201) << good->body;
+  const json created = json::parse(good->body)["cases"];
+  ASSERT_EQ(created.size(), 2u);
+  EXPECT_EQ(created[0]["samplers"].size(), 2u);  // Art 20: S8 and S9, drawn
+  EXPECT_EQ(cases_of("O9"), 2);
+
+  // The case form: every bad field at once.
+  auto form = request("POST", "/api/cases", bearer("O9"), json{{"number", "WZ-F"}, {"level", "province"}}.dump());
+  ASSERT_EQ(form->status, 400);
+  EXPECT_GT(json::parse(form->body)["problems"].size(), 5u);
+}
+
 TEST(Server, AServiceFollowsTheParcelImportsTheUnboxingAndSealsTheSamples) {
   World& w = *world;
   w.run({"case", "create", "--file", w.write("s3.json", testing::sample_case("CQ-S3")).string()});

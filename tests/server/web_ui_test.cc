@@ -1,13 +1,16 @@
 // The web UI end to end (tests/browser/ui.mjs: playwright-core driving Debian's Chromium) against a real service
 // over the demo's data, signed in with the accounts the demo prints: a reviewer signs in, filters the list, plays
 // the purchase video and jumps to the payment step (Art 35), records a finding and sees it after a reload; an
-// organizer applies an event through the form the lifecycle table generates. axe-core checks each page;
-// screenshots are kept under the build folder (web-ui-screenshots/).
+// organizer applies events through the forms the lifecycle table generates, imports a plan with a bad row (named,
+// nothing written) and opens a case from the form; a lab refuses a sealed case's samples at receipt (Art 40); the
+// district bureau orders the rectification (Art 65). axe-core checks each page; screenshots are kept under the
+// build folder (web-ui-screenshots/).
 #include <gtest/gtest.h>
 
 #include <regex>
 
 #include "netsample/core/file_io.h"
+#include "netsample/core/time.h"
 #include "netsample/server/server.h"
 #include "testing.h"
 
@@ -34,6 +37,39 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
       << demo.out;
   std::smatch number;
   ASSERT_TRUE(std::regex_search(demo.out, number, std::regex(R"(DEMO-\d{8}-\d{2})")));
+  ASSERT_TRUE(sign_in.contains("YB-D-001")) << demo.out;
+
+  // A second case of the demo's organizer, bought, received and sealed, waiting at the lab (Art 40).
+  auto netsample = [&](std::vector<std::string> args, const std::string& as = "") {
+    std::vector<std::string> argv = {NETSAMPLE_BIN, "--data", data.string()};
+    if (!as.empty()) argv.insert(argv.end(), {"--as", as});
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto result = testing::run_process(argv);
+    EXPECT_EQ(result.exit_code, 0) << args[0] << " " << args[1] << ": " << result.err;
+    return result.out;
+  };
+  auto write_json = [&](const std::string& name, const json& doc) {
+    testing::write_text(dir.path() / name, doc.dump());
+    return (dir.path() / name).string();
+  };
+  const json shown = json::parse(netsample({"case", "show", number.str(), "--json"}));
+  json lab_case;
+  for (const char* key : {"organizer", "level", "plan", "product", "platform", "shop", "operator", "producer", "samples", "onsite_testing"})
+    lab_case[key] = shown[key];
+  lab_case["number"] = "DEMO-LAB-01";
+  const json created = json::parse(netsample({"case", "create", "--file", write_json("lab-case.json", lab_case), "--json"}));
+  std::string lab_sampler;
+  for (const auto& p : created["people"])
+    if (p["role"] == "sampler") lab_sampler = p["id"];
+  const std::string today = format_date(beijing_date(SystemClock().now()));
+  netsample({"case", "assign", "DEMO-LAB-01", "--tester", "CQ-L-001"});
+  netsample({"case", "event", "DEMO-LAB-01", "start_purchase"}, lab_sampler);
+  netsample({"case", "event", "DEMO-LAB-01", "order_placed", "--file", write_json("order.json", {{"order_number", "DD-20261205-1"}})}, lab_sampler);
+  netsample({"case", "event", "DEMO-LAB-01", "delivered", "--file", write_json("delivered.json", {{"delivered_date", today}})}, lab_sampler);
+  netsample({"case", "event", "DEMO-LAB-01", "seal", "--file",
+             write_json("seal.json", {{"inspection_seal", "CQ-F-0101"}, {"backup_seal", "CQ-F-0102"}, {"backup_storage", "重庆市市场监管局样品室"},
+                                      {"backup_keeper", "张明"}, {"sealed_date", today}})},
+            lab_sampler);
 
   server::ServerOptions options;
   options.listen = "127.0.0.1:0";
@@ -47,7 +83,8 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   fs::create_directories(shots);
   const fs::path input = dir.path() / "ui.json";
   ASSERT_TRUE(write_file_atomic(input,
-                                json{{"base", service->base_url()}, {"case", number.str()}, {"reviewer", sign_in["CQ-R-001"]},
+                                json{{"base", service->base_url()}, {"case", number.str()}, {"lab_case", "DEMO-LAB-01"}, {"reviewer", sign_in["CQ-R-001"]},
+                                     {"district", sign_in["YB-D-001"]},
                                      {"organizer", sign_in["CQ-O-001"]}, {"lab", sign_in["CQ-L-001"]}, {"party", sign_in["party:demo-shop"]},
                                      {"shots", shots.string()}}
                                     .dump(),
@@ -77,14 +114,45 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   EXPECT_GE(seen["party_rows"].get<int>(), 1) << "the result sent to the platform (Art 62)";
   EXPECT_EQ(seen["party_case_links"], 0) << "and no way into the case";
   EXPECT_GE(seen["board_case_links"].get<int>(), 1) << seen["board_sections"].dump();
-  EXPECT_NE(seen["lab_uploaded"].get<std::string>().find("receipt_photo"), std::string::npos) << seen["lab_uploaded"];
   EXPECT_EQ(seen["state_after"], "异议核查");
+  EXPECT_TRUE(seen["maintain_error"].is_null()) << seen["maintain_error"];
+  EXPECT_EQ(seen["state_after_maintain"], "结果处理");
+  EXPECT_TRUE(seen["approve_error"].is_null()) << seen["approve_error"];
+  EXPECT_NE(seen["history_after_approve"].get<std::string>().find("批准公开抽查结果"), std::string::npos) << "Art 62";
+
+  // The plan with one bad row: that row's cell named, nothing written; the form's fields all marked, then a case.
+  ASSERT_EQ(seen["plan_problems"].size(), 1u) << seen["plan_problems"].dump();
+  EXPECT_EQ(seen["plan_problems"][0][0], "3");
+  EXPECT_EQ(seen["plan_problems"][0][1], "Q");
+  EXPECT_EQ(seen["plan_problems"][0][2], "备份样品数量");
+  EXPECT_EQ(seen["plan_problems"][0][3], "两件");
+  EXPECT_NE(seen["plan_caption"].get<std::string>().find("未创建任何任务"), std::string::npos);
+  EXPECT_EQ(seen["plan_cases_written"], 0);
+  EXPECT_GE(seen["form_invalid_fields"].get<int>(), 14) << "every required field but the quantities (filled in)";
+  EXPECT_NE(seen["form_created"].get<std::string>().find("FORM-01"), std::string::npos) << seen["form_created"];
+  EXPECT_NE(seen["form_created"].get<std::string>().find("第20条"), std::string::npos) << "the samplers drawn at random, said";
+
+  // The lab: seal numbers from the sealing, the check photo stored, the samples refused with the reason (Art 40).
+  EXPECT_NE(seen["lab_seal_facts"].get<std::string>().find("CQ-F-0101"), std::string::npos) << seen["lab_seal_facts"];
+  for (const auto& b : seen["lab_general_buttons"]) EXPECT_EQ(b.get<std::string>().find("收样"), std::string::npos) << "receipt is in its panel";
+  EXPECT_NE(seen["lab_uploaded"].get<std::string>().find("receipt_photo"), std::string::npos) << seen["lab_uploaded"];
+  EXPECT_TRUE(seen["lab_reject_error"].is_null()) << seen["lab_reject_error"];
+  EXPECT_EQ(seen["lab_state_after"], "检验机构拒收");
+  EXPECT_NE(seen["lab_history"].get<std::string>().find("检验机构拒收"), std::string::npos);
+
+  // The district bureau: its event only, applied; the Art 65/66 periods open.
+  // Its events only: the rectification order (Art 65) and the hand-over to the competent bureau (Art 73).
+  EXPECT_EQ(seen["district_buttons"], json::array({"下达责令整改通知书", "移送管辖"})) << seen["district_buttons"].dump();
+  EXPECT_TRUE(seen["district_error"].is_null()) << seen["district_error"];
+  EXPECT_EQ(seen["district_state_after"], "责令整改");
+  EXPECT_NE(seen["district_deadlines"].get<std::string>().find("整改"), std::string::npos) << seen["district_deadlines"];
   for (const auto& [page, violations] : seen["axe"].items()) {
     ASSERT_TRUE(violations.is_array()) << page << ": axe-core did not run";
     EXPECT_TRUE(violations.empty()) << page << ": " << violations.dump(2);
   }
   EXPECT_TRUE(seen["console_errors"].empty()) << seen["console_errors"].dump(2);  // also: no CSP violation
-  for (const char* page : {"signin", "list", "case", "case-reviewed", "event-form", "case-organizer", "case-lab", "published", "deadlines"}) EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
+  for (const char* page : {"signin", "list", "case", "case-reviewed", "event-form", "case-organizer", "plan-problems", "case-created",
+                           "case-lab", "case-lab-rejected", "case-district", "published", "deadlines"}) EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   service->stop();
 }
 

@@ -36,12 +36,31 @@ Status check_url(const std::optional<std::string>& url, const std::string& field
   return {};
 }
 
-Result<Party> parse_party(JsonFields& top, const char* key) {
-  NETSAMPLE_ASSIGN(JsonFields fields, top.object(key));
+// Keeps every field's error instead of stopping at the first: a form or a row of a plan shows all its bad
+// fields at once.
+struct Problems {
+  std::vector<Error> errors;
+  template <class T>
+  T take(Result<T> result) {
+    if (result.ok()) return std::move(result).value();
+    errors.push_back(result.error());
+    return T{};
+  }
+  void check(const Status& status) {
+    if (!status.ok()) errors.push_back(status.error());
+  }
+};
+
+Party parse_party(JsonFields& top, const char* key, Problems& problems) {
+  auto fields = top.object(key);
+  if (!fields.ok()) {
+    problems.errors.push_back(fields.error());
+    return {};
+  }
   Party party;
-  NETSAMPLE_ASSIGN(party.name, fields.text("name"));
-  NETSAMPLE_ASSIGN(party.address, fields.text("address"));
-  NETSAMPLE_TRY(fields.reject_unknown_keys());
+  party.name = problems.take(fields->text("name"));
+  party.address = problems.take(fields->text("address"));
+  problems.check(fields->reject_unknown_keys());
   return party;
 }
 
@@ -112,66 +131,103 @@ Result<SamplerDraw> draw_from_json(const json& value) {
 
 }  // namespace
 
-Result<CaseRequest> parse_case(const json& root, const PlatformRegistry& platforms) {
-  NETSAMPLE_ASSIGN(JsonFields top, JsonFields::of(root, ""));
-  CaseRequest request;
-  CaseRecord& r = request.record;
-  NETSAMPLE_ASSIGN(r.number, top.text("number"));
-  if (r.number.size() > 128) return make_error(ErrorCode::invalid_input, "number", "案件编号不能超过 128 字节");
-  NETSAMPLE_ASSIGN(r.organizer, top.text("organizer"));
-  NETSAMPLE_ASSIGN(r.level, top.text("level"));
-  NETSAMPLE_TRY(check_choice(r.level, "level", {"city", "district"}, "组织层级（city 市级 / district 区县级）", 5));
-  NETSAMPLE_ASSIGN(r.plan_kind, top.text("plan"));
-  NETSAMPLE_TRY(check_choice(r.plan_kind, "plan", {"routine", "special"}, "抽查类型（routine 日常 / special 专项）", 4));
+CaseCheck check_case(const json& root, const PlatformRegistry& platforms) {
+  CaseCheck out;
+  Problems problems;
+  auto top_fields = JsonFields::of(root, "");
+  if (!top_fields.ok()) {
+    out.errors.push_back(top_fields.error());
+    return out;
+  }
+  JsonFields& top = top_fields.value();
+  CaseRecord& r = out.request.record;
+  r.number = problems.take(top.text("number"));
+  if (r.number.size() > 128) problems.check(make_error(ErrorCode::invalid_input, "number", "案件编号不能超过 128 字节"));
+  r.organizer = problems.take(top.text("organizer"));
+  if (auto level = top.text("level"); level.ok()) {
+    r.level = level.value();
+    problems.check(check_choice(r.level, "level", {"city", "district"}, "组织层级（city 市级 / district 区县级）", 5));
+  } else {
+    problems.check(status_of(level));
+  }
+  if (auto plan = top.text("plan"); plan.ok()) {
+    r.plan_kind = plan.value();
+    problems.check(check_choice(r.plan_kind, "plan", {"routine", "special"}, "抽查类型（routine 日常 / special 专项）", 4));
+  } else {
+    problems.check(status_of(plan));
+  }
 
-  NETSAMPLE_ASSIGN(JsonFields product, top.object("product"));
-  NETSAMPLE_ASSIGN(r.product_name, product.text("name"));
-  NETSAMPLE_ASSIGN(r.trademark, product.text("trademark"));
-  NETSAMPLE_ASSIGN(r.model, product.text("model"));
-  NETSAMPLE_ASSIGN(r.category, product.text("category"));
-  NETSAMPLE_ASSIGN(r.standard, product.text("standard"));
-  NETSAMPLE_TRY(product.reject_unknown_keys());
+  if (auto product = top.object("product"); product.ok()) {
+    r.product_name = problems.take(product->text("name"));
+    r.trademark = problems.take(product->text("trademark"));
+    r.model = problems.take(product->text("model"));
+    r.category = problems.take(product->text("category"));
+    r.standard = problems.take(product->text("standard"));
+    problems.check(product->reject_unknown_keys());
+  } else {
+    problems.check(status_of(product));
+  }
 
-  NETSAMPLE_ASSIGN(std::string platform, top.text("platform"));
-  const Platform* known = platforms.find(platform);
-  if (!known)
-    return make_error(ErrorCode::invalid_input, "platform",
-                      "未知的电子商务平台 \"" + platform + "\"，已知：" + platforms.codes() + "（可在数据目录的 platforms.json 中增加）");
-  r.platform = known->code;
+  if (auto platform = top.text("platform"); platform.ok()) {
+    if (const Platform* known = platforms.find(platform.value())) r.platform = known->code;
+    else
+      problems.check(make_error(ErrorCode::invalid_input, "platform",
+                                "未知的电子商务平台 \"" + platform.value() + "\"，已知：" + platforms.codes() +
+                                    "（可在数据目录的 platforms.json 中增加）"));
+  } else {
+    problems.check(status_of(platform));
+  }
 
-  NETSAMPLE_ASSIGN(JsonFields shop, top.object("shop"));
-  NETSAMPLE_ASSIGN(r.shop_name, shop.text("name"));
-  NETSAMPLE_ASSIGN(r.shop_url, shop.optional_text("url"));
-  NETSAMPLE_ASSIGN(r.listing_url, shop.optional_text("listing_url"));
-  NETSAMPLE_TRY(shop.reject_unknown_keys());
-  if (!r.shop_url && !r.listing_url)
-    return make_error(ErrorCode::missing_field, "shop.url", "须填写店铺网址 shop.url 或商品链接 shop.listing_url 之一");
-  NETSAMPLE_TRY(check_url(r.shop_url, "shop.url"));
-  NETSAMPLE_TRY(check_url(r.listing_url, "shop.listing_url"));
+  if (auto shop = top.object("shop"); shop.ok()) {
+    r.shop_name = problems.take(shop->text("name"));
+    r.shop_url = problems.take(shop->optional_text("url"));
+    r.listing_url = problems.take(shop->optional_text("listing_url"));
+    problems.check(shop->reject_unknown_keys());
+    const bool url_given = r.shop_url || r.listing_url;
+    const bool url_problem = std::any_of(problems.errors.begin(), problems.errors.end(),
+                                         [](const Error& e) { return e.field == "shop.url" || e.field == "shop.listing_url"; });
+    if (!url_given && !url_problem)
+      problems.check(make_error(ErrorCode::missing_field, "shop.url", "须填写店铺网址 shop.url 或商品链接 shop.listing_url 之一"));
+    problems.check(check_url(r.shop_url, "shop.url"));
+    problems.check(check_url(r.listing_url, "shop.listing_url"));
+  } else {
+    problems.check(status_of(shop));
+  }
 
-  NETSAMPLE_ASSIGN(r.operator_party, parse_party(top, "operator"));
-  NETSAMPLE_ASSIGN(r.producer, parse_party(top, "producer"));
+  r.operator_party = parse_party(top, "operator", problems);
+  r.producer = parse_party(top, "producer", problems);
 
   // Art 30, 35: both an inspection sample and a backup sample are bought.
-  NETSAMPLE_ASSIGN(JsonFields samples, top.object("samples"));
-  NETSAMPLE_ASSIGN(std::int64_t inspection, samples.integer("inspection", 1, 10'000));
-  NETSAMPLE_ASSIGN(std::int64_t backup, samples.integer("backup", 1, 10'000));
-  NETSAMPLE_TRY(samples.reject_unknown_keys());
-  r.inspection_qty = static_cast<int>(inspection);
-  r.backup_qty = static_cast<int>(backup);
+  if (auto samples = top.object("samples"); samples.ok()) {
+    r.inspection_qty = static_cast<int>(problems.take(samples->integer("inspection", 1, 10'000)));
+    r.backup_qty = static_cast<int>(problems.take(samples->integer("backup", 1, 10'000)));
+    problems.check(samples->reject_unknown_keys());
+  } else {
+    problems.check(status_of(samples));
+  }
 
-  NETSAMPLE_ASSIGN(std::int64_t sampler_count, top.optional_integer("samplers", 0, 50, kMinSamplers));
-  if (sampler_count < kMinSamplers)
-    return make_error(ErrorCode::invalid_input, "samplers", "抽样人员不得少于 2 人", 20);
-  request.sampler_count = static_cast<int>(sampler_count);
-  NETSAMPLE_ASSIGN(r.onsite_testing, top.optional_boolean("onsite_testing", false));
-  NETSAMPLE_ASSIGN(r.art22_exception, top.optional_text("exception"));
+  auto sampler_count = top.optional_integer("samplers", 0, 50, kMinSamplers);
+  if (sampler_count.ok() && sampler_count.value() < kMinSamplers)
+    problems.check(make_error(ErrorCode::invalid_input, "samplers", "抽样人员不得少于 2 人", 20));
+  else if (sampler_count.ok())
+    out.request.sampler_count = static_cast<int>(sampler_count.value());
+  else
+    problems.check(status_of(sampler_count));
+  r.onsite_testing = problems.take(top.optional_boolean("onsite_testing", false));
+  r.art22_exception = problems.take(top.optional_text("exception"));
   if (r.art22_exception)
-    NETSAMPLE_TRY(check_choice(*r.art22_exception, "exception", {"follow_up", "emergency"},
-                               "第22条例外（follow_up 不合格产品跟踪抽查 / emergency 应对突发事件）", 22));
-  NETSAMPLE_ASSIGN(r.district, top.optional_text("district"));
-  NETSAMPLE_TRY(top.reject_unknown_keys());
-  return request;
+    problems.check(check_choice(*r.art22_exception, "exception", {"follow_up", "emergency"},
+                                "第22条例外（follow_up 不合格产品跟踪抽查 / emergency 应对突发事件）", 22));
+  r.district = problems.take(top.optional_text("district"));
+  problems.check(top.reject_unknown_keys());
+  out.errors = std::move(problems.errors);
+  return out;
+}
+
+Result<CaseRequest> parse_case(const json& root, const PlatformRegistry& platforms) {
+  CaseCheck check = check_case(root, platforms);
+  if (!check.errors.empty()) return check.errors.front();
+  return std::move(check.request);
 }
 
 json to_json(const CaseRecord& r) {
@@ -350,6 +406,30 @@ Result<CaseView> CaseRegistry::create(const CaseRequest& request, const std::str
     return record_change(r.number, "case.created", {{"record", to_json(r)}, {"draw", draw.to_json()}}, actor);
   }));
   return load(r.number);
+}
+
+Result<std::vector<Result<CaseView>>> CaseRegistry::create_all(const std::vector<CaseRequest>& requests,
+                                                               const std::string& actor, bool keep) {
+  std::vector<Result<CaseView>> results;
+  bool undo = !keep;
+  std::optional<Error> system_failure;
+  const Status outcome = store_->write([&]() -> Status {
+    for (const auto& request : requests) {
+      results.push_back(create(request, actor));  // a nested write: a refused case undoes only its own rows
+      if (results.back().ok()) continue;
+      undo = true;
+      const ErrorCode code = results.back().error().code;
+      if (code == ErrorCode::database || code == ErrorCode::io || code == ErrorCode::internal) {
+        system_failure = results.back().error();
+        break;
+      }
+    }
+    if (undo) return make_error(ErrorCode::refused_by_rule, "cases", "未创建任何任务");  // rolls the whole back
+    return {};
+  });
+  if (system_failure) return *system_failure;
+  if (!outcome.ok() && !undo) return outcome.error();  // the commit itself failed
+  return results;
 }
 
 json CaseSummary::to_json() const {

@@ -54,6 +54,12 @@ struct CaseRequest {
 
 // Validates a case file. Errors name the field ("product.name", "samples.backup") and the rule.
 Result<CaseRequest> parse_case(const nlohmann::json& root, const PlatformRegistry& platforms);
+// The same checks, every bad field reported (a form marks them all, a plan's row names each bad cell).
+struct CaseCheck {
+  CaseRequest request;        // meaningful only when errors is empty
+  std::vector<Error> errors;  // in the order of the case file's fields
+};
+CaseCheck check_case(const nlohmann::json& root, const PlatformRegistry& platforms);
 nlohmann::json to_json(const CaseRecord& record);
 
 // The draw of Art 20, reproducible by anyone from the recorded seed and candidates: candidates sorted
@@ -140,6 +146,9 @@ class CaseRegistry {
   // Checks, draws samplers, stores the case and its draw in one transaction. `seed` only for tests:
   // from the command line the seed always comes from the system's entropy source.
   Result<CaseView> create(const CaseRequest& request, const std::string& actor, std::optional<std::uint64_t> seed = {});
+  // Creates every request or none (one transaction): each one's result, in order. `keep` false: a dry run that
+  // checks them all against the database (and each other) and undoes them. Only a failing database is an error.
+  Result<std::vector<Result<CaseView>>> create_all(const std::vector<CaseRequest>& requests, const std::string& actor, bool keep);
   Result<std::vector<CaseView>> list();
   Result<CaseView> show(const std::string& number);
   // Art 16: a sampler of the case can never be its tester, except for declared on-site testing.

@@ -1,10 +1,10 @@
-#include "zip.h"
+#include "netsample/zip/zip.h"
 
 #include <zip.h>
 
 #include <fstream>
 
-namespace netsample::bundle {
+namespace netsample::zip {
 namespace {
 
 namespace fs = std::filesystem;
@@ -27,13 +27,7 @@ struct FileClose {
 
 }  // namespace
 
-std::string text_of(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return "";
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-void ZipClose::operator()(zip* archive) const {
+void ZipClose::operator()(::zip* archive) const {
   if (archive) zip_discard(archive);  // only an archive not closed explicitly: nothing half-written stays
 }
 
@@ -148,4 +142,4 @@ Status ZipReader::extract(const std::string& name, const fs::path& to) {
   return {};
 }
 
-}  // namespace netsample::bundle
+}  // namespace netsample::zip

@@ -1,5 +1,6 @@
 // libzip behind two small classes, handles owned (RAII). Writing adds files by path (read from disk when the
-// archive is closed, never held in memory) or bytes; reading streams entries out.
+// archive is closed, never held in memory) or bytes; reading streams entries out. Used by the evidence bundle
+// (bundle/) and by the spreadsheet reader (an XLSX file is a ZIP of XML parts).
 #pragma once
 
 #include <cstdint>
@@ -10,24 +11,18 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "netsample/core/error.h"
 #include "netsample/core/sha256.h"
 
 struct zip;
 struct zip_source;
 
-namespace netsample::bundle {
-
-// A string member of a bundle's JSON, or "" when it is absent or not a string: the JSON is ours, but an old or
-// damaged bundle must not end a check.
-std::string text_of(const nlohmann::json& object, const char* key);
+namespace netsample::zip {
 
 struct ZipClose {
-  void operator()(zip* archive) const;
+  void operator()(::zip* archive) const;
 };
-using ZipHandle = std::unique_ptr<zip, ZipClose>;
+using ZipHandle = std::unique_ptr<::zip, ZipClose>;
 
 class ZipWriter {
  public:
@@ -40,7 +35,7 @@ class ZipWriter {
 
  private:
   ZipWriter(ZipHandle archive, std::filesystem::path file) : archive_(std::move(archive)), file_(std::move(file)) {}
-  Status add_source(const std::string& name, zip_source* source, bool compress);  // takes the source
+  Status add_source(const std::string& name, ::zip_source* source, bool compress);  // takes the source
   ZipHandle archive_;
   std::filesystem::path file_;
   std::list<std::string> buffers_;  // bytes libzip reads only at close
@@ -67,4 +62,4 @@ class ZipReader {
   std::vector<ZipEntry> entries_;
 };
 
-}  // namespace netsample::bundle
+}  // namespace netsample::zip
