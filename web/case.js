@@ -88,7 +88,8 @@ function receiptPanel(view, evidence, reload) {
   return section('收样检查',
     h('p', { class: 'muted' }, '核对封条是否完好、样品与抽样文书是否相符（第40条）。检查时拍的照片先上传为证据，再收样或拒收。'),
     facts.length > 0 && h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
-    document && h('p', {}, h('a', { href: document.url, target: '_blank', rel: 'noopener' }, '网络抽样文书（PDF）')),
+    document && h('p', {}, h('a', { href: document.url, target: '_blank', rel: 'noopener' }, '网络抽样文书（PDF）'), ' ',
+      pdfButton('网络抽样文书', document.url)),
     photos.length > 0 && h('ul', { class: 'photos' }, photos.map((e) => h('li', {},
       h('a', { href: e.url, target: '_blank', rel: 'noopener' }, h('img', { src: e.url, alt: `${e.kind === 'seal_photo' ? '封样照片' : '收样检查照片'} ${e.name}`, loading: 'lazy' }))))),
     evidenceUpload(view.number, reload, { id: 'receipt', kind: 'receipt_photo', accept: 'image/*', button: '上传检查照片' }),
@@ -117,6 +118,20 @@ function deadlines(data) {
     h('tbody', {}, rows)));
 }
 
+// A PDF (the sampling document, a notice, a lab report) in the page: the browser's own viewer in a frame, loaded
+// only when opened (each reading is audited), with a way out to a window of its own.
+export function pdfButton(title, url) {
+  const inPlace = `${url}${url.includes('?') ? '&' : '?'}inline=1`;
+  const frame = h('iframe', { title });
+  const dialog = h('dialog', { class: 'pdf-viewer', 'aria-label': title },
+    h('div', { class: 'viewer-head' }, h('h3', {}, title),
+      h('a', { href: inPlace, target: '_blank', rel: 'noopener' }, '在新窗口打开'),
+      h('button', { type: 'button', onclick: () => dialog.close() }, '关闭')),
+    frame);
+  const open = () => { if (frame.getAttribute('src') !== inPlace) frame.src = inPlace; dialog.showModal(); };
+  return [h('button', { type: 'button', class: 'link view-pdf', onclick: open, 'aria-label': `在页内查看：${title}` }, '在页内查看'), dialog];
+}
+
 const partyRoles = { operator: '被抽样经营者', producer: '生产者', platform: '电商平台', network_supervision: '网络交易监管部门',
                      producer_region_bureau: '生产者所在地市场监管部门', applicant: '异议申请人' };
 
@@ -124,7 +139,8 @@ function notices(data) {
   if (!data.notices.length) return section('书面通知', h('p', { class: 'muted' }, '暂无'));
   return section('书面通知', h('ul', { class: 'plain' }, data.notices.map((n) => h('li', {},
     h('strong', {}, n.payload?.event_label || n.kind), `（${articleText(n.article)}）`,
-    n.document && h('a', { href: n.document, target: '_blank', rel: 'noopener' }, ' 文书 PDF'),
+    n.document && [' ', h('a', { href: n.document, target: '_blank', rel: 'noopener' }, '文书 PDF'), ' ',
+                   pdfButton(n.payload?.event_label || n.kind, n.document)],
     h('ul', {}, n.deliveries.map((d) => h('li', {},
       `${partyRoles[d.role] || d.role} · `, h('span', { class: d.state === 'delivered' || d.state === 'received' ? 'ok' : 'warn' }, deliveryText(d.channel, d.state)),
       d.receipt?.time ? `　回执 ${beijing(d.receipt.time)}` : '')))))));
@@ -145,6 +161,7 @@ function documents(data) {
   if (!items.length) return null;
   return section('文书与照片', h('ul', { class: 'plain' }, items.map((e) => h('li', {},
     h('a', { href: e.url, target: '_blank', rel: 'noopener' }, e.name),
+    /\.pdf$/i.test(e.name) && [' ', pdfButton(e.name, e.url)],
     h('span', { class: 'muted' }, `　${kindLabels[e.kind] || e.kind}（${e.kind}）　${beijing(e.added)}`)))));
 }
 
@@ -182,6 +199,17 @@ function evidenceUpload(number, reload, fixed) {
   return form;
 }
 
+// Art 20: who samples this case, and how they were drawn (anyone can recompute the draw from its seed).
+function drawLine(view) {
+  const roleNames = { sampler: '抽样人员', tester: '检验人员', reviewer: '审看人员' };
+  const people = Object.entries(roleNames).map(([role, name]) => {
+    const who = view.people.filter((p) => p.role === role).map((p) => `${p.name}（${p.id}）`);
+    return who.length ? `${name} ${who.join('、')}` : null;
+  }).filter(Boolean);
+  const draw = view.draw ? `；抽样人员由第20条随机选派：从 ${view.draw.candidates.length} 名在岗抽样人员中抽取，随机种子 ${view.draw.seed}，可复核` : '';
+  return h('p', { class: 'people' }, people.join(' · ') + draw);
+}
+
 export async function casePage(main, number) {
   const path = `/api/cases/${encodeURIComponent(number)}`;
   const [view, due, recordings, sent, parcels, evidence] = await Promise.all([
@@ -198,6 +226,7 @@ export async function casePage(main, number) {
       h('h1', {}, `${view.product.name}　${number}`),
       h('span', { class: `state state-${view.state}` }, view.state_label),
       h('p', {}, `${view.shop.name} · ${view.platform} · 生产者 ${view.producer.name}`),
+      drawLine(view),
       h('a', { class: 'button', href: `${path}/export`, download: `${number}.zip` }, '下载证据包')),
     eventButtons(view, reload),
     receiptPanel(view, evidence, reload),

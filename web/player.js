@@ -31,6 +31,24 @@ function reportDetails(report) {
     lines.length ? h('ul', {}, lines.map(([k, v]) => h('li', {}, `${k}：${v}`))) : h('p', { class: 'ok' }, '没有问题'));
 }
 
+const codeFormats = { QRCode: '二维码', Code128: '条码（Code 128）', 'EAN-13': '商品条码（EAN-13）', DataMatrix: 'Data Matrix 码' };
+
+// The codes read off the waybill and the sample's labels (Art 36), each on the frame where it was read best with
+// the code boxed in red; a click on the time seeks the video there.
+function labelList(r, seek) {
+  if (!r.labels?.length) return null;
+  return h('div', { class: 'labels' },
+    h('h3', {}, `读取的面单与标签（${r.labels.length}）`),
+    h('ul', { class: 'label-list' }, r.labels.map((l) => h('li', {},
+      h('figure', {},
+        l.still && h('img', { src: l.still, alt: `${codeFormats[l.format] || l.format}：${l.text}（红框为读取位置）`, loading: 'lazy' }),
+        h('figcaption', {},
+          h('strong', {}, codeFormats[l.format] || l.format), ' ', h('span', { class: 'code-text' }, l.text), h('br'),
+          h('button', { type: 'button', class: 'link', onclick: () => seek(l.time_s * 1000), 'aria-label': `跳到 ${mediaTime(l.time_s)}：${l.text}` },
+            mediaTime(l.time_s)),
+          h('span', { class: 'muted' }, `　出现 ${l.sightings} 帧`)))))));
+}
+
 function environment(session) {
   const env = session?.environment;
   if (!env) return null;
@@ -108,6 +126,7 @@ export async function recordingView(summary, { canReview }) {
         h('ol', { class: 'chapters', 'aria-label': '步骤（点击跳转）' }, chapterButtons),
         nowStep, nowStill)),
     stills,
+    labelList(r, seek),
     reportDetails(report),
     environment(r.session),
     h('h3', {}, '审看意见'),

@@ -118,9 +118,12 @@ Result<Response> mark_mail(Call& call, const std::string& what) {
   return Response::json(200, out);
 }
 
-// A downloadable piece of evidence, its read audited with its id.
+// A downloadable piece of evidence, its read audited with its id. `?inline=1` shows a PDF or an image in place
+// (the web UI's document viewer frames it) instead of offering it as a download.
 Result<Response> serve_download(Call& call, const store::EvidenceItem& item, const std::string& what) {
-  return serve_evidence(call, item, {{"evidence_id", item.id}, {"what", what}}, /*attachment=*/true);
+  const std::string type = content_type_for(item.name);
+  const bool in_place = call.request.param_query("inline") == "1" && (type == "application/pdf" || type.starts_with("image/"));
+  return serve_evidence(call, item, {{"evidence_id", item.id}, {"what", what}}, /*attachment=*/!in_place);
 }
 
 // The stored PDF of a notice's document; nullopt before its first delivery wrote it.

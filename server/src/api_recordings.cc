@@ -37,6 +37,8 @@ struct Recording {
   double duration_s = 0;
   std::vector<Chapter> chapters;
   std::vector<std::string> stills;  // relative paths in dir
+  std::vector<std::string> label_stills;  // an unboxing's codes read off the labels, each boxed on its frame
+  json labels = json::array();             // an unboxing's codes (LabelCode::to_json)
   json view;                        // the session as its module shows it
 };
 
@@ -86,6 +88,9 @@ Recording unboxing_recording(const unboxing::UnboxingView& u) {
   r.view = u.to_json();
   r.finished = u.state != unboxing::UnboxingState::recording && !u.video_sha256.empty();
   if (u.video_info.is_object()) r.duration_s = u.video_info.value("duration_s", 0.0);
+  r.labels = u.labels;
+  for (const auto& label : u.labels)
+    if (label.is_object() && label.value("still", std::string()) != "") r.label_stills.push_back(label["still"]);
   for (const auto& step : u.steps) {
     const auto* spec = unboxing::find_unboxing_step(step.step);
     r.chapters.push_back({step.video_ms, spec ? spec->label : step.step, step.step, step.still});
@@ -186,6 +191,17 @@ Result<Response> show_recording(Call& call) {
   for (const auto& still : r.stills)
     stills.push_back({{"path", still}, {"url", "/api/recordings/" + r.id + "/stills/" + fs::path(still).filename().string()}});
   out["stills"] = stills;
+  // The codes read off the labels and the waybill (Art 36), each with its frame and the code boxed on it.
+  json labels = json::array();
+  for (const auto& label : r.labels) {
+    if (!label.is_object()) continue;
+    json item = {{"format", label.value("format", "")}, {"text", label.value("text", "")}, {"time_s", label.value("time_s", 0.0)},
+                 {"sightings", label.value("sightings", 0)}, {"box", label.value("box", json::object())}};
+    const std::string still = label.value("still", std::string());
+    item["still"] = still.empty() ? json(nullptr) : json("/api/recordings/" + r.id + "/stills/" + fs::path(still).filename().string());
+    labels.push_back(item);
+  }
+  out["labels"] = labels;
   if (r.kind == "purchase" && r.finished) {
     NETSAMPLE_ASSIGN(out["manifest"], stored_json(call, r.case_number, r.dir / "manifest.json"));
   }
@@ -240,8 +256,9 @@ Result<Response> still(Call& call) {
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
   const std::string& name = call.param("name");
   // Only a still the recording lists: the name picks one of them, it is never joined to a path as given.
-  for (const auto& relative : r.stills)
-    if (fs::path(relative).filename().string() == name) return serve_stored(call, r, r.dir / relative, "still");
+  for (const auto* list : {&r.stills, &r.label_stills})
+    for (const auto& relative : *list)
+      if (fs::path(relative).filename().string() == name) return serve_stored(call, r, r.dir / relative, "still");
   return make_error(ErrorCode::not_found, "name", "本录像没有名为 \"" + name + "\" 的静帧");
 }
 

@@ -217,6 +217,11 @@ Result<Response> serve_evidence(Call& call, const store::EvidenceItem& item, nlo
   const std::string path = call.runtime.store().evidence().path_of(item.sha256).string();
   NETSAMPLE_ASSIGN(Response response, file_response(call.request, path, static_cast<std::uint64_t>(item.size), item.sha256,
                                                     content_type_for(item.name), attachment ? item.name : std::string()));
+  // A PDF shown in place may be framed by the web UI's own pages (its document viewer), by no other site.
+  if (!attachment && content_type_for(item.name) == "application/pdf") {
+    response.set_header("X-Frame-Options", "SAMEORIGIN");
+    response.set_header("Content-Security-Policy", "frame-ancestors 'self'");
+  }
   // A 304 or a 416 sends no evidence. A player reads a video in many range requests: audit_read records the
   // first of a viewing (per caller and file, ReadLog) so that the log says who watched what when, not each seek.
   if ((response.status == 200 || response.status == 206) && call.request.method != "HEAD") {

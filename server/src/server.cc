@@ -303,7 +303,8 @@ namespace {
 void add_common_headers(MHD_Response* response, bool tls) {
   MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
-  MHD_add_response_header(response, "X-Frame-Options", "DENY");
+  // Nothing is framed, except what a route allows (a PDF shown in the web UI's viewer: SAMEORIGIN).
+  if (!MHD_get_response_header(response, "X-Frame-Options")) MHD_add_response_header(response, "X-Frame-Options", "DENY");
   if (tls) MHD_add_response_header(response, "Strict-Transport-Security", "max-age=31536000");
 }
 

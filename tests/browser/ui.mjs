@@ -94,6 +94,7 @@ try {
   const purchase = page.locator('section.recording').first();
   await purchase.locator('button.chapter[data-step=payment]').waitFor();
   out.reviewer_event_buttons = await page.locator('.events button').count();
+  out.case_people = await page.locator('.case-head p.people').textContent();
   const video = purchase.locator('video');
   await video.evaluate((v) => new Promise((resolve) => (v.readyState >= 1 ? resolve() : v.addEventListener('loadedmetadata', resolve, { once: true }))));
   await video.evaluate((v) => v.play().then(() => new Promise((r) => setTimeout(r, 700))).then(() => v.pause()));
@@ -126,12 +127,36 @@ try {
   await unboxing.getByRole('button', { name: '立即校验' }).click();
   await unboxing.locator('.badges li', { hasText: /校验(通过|未通过)/ }).waitFor();
   out.unboxing_verified = await unboxing.locator('.badges li').last().textContent();
+  // The codes read off the waybill and labels, each with its boxed still; a click on its time seeks there.
+  out.label_items = await unboxing.locator('.label-list li').count();
+  const firstLabel = unboxing.locator('.label-list li').first();
+  await firstLabel.locator('img').evaluate((img) => (img.complete ? null : new Promise((r) => img.addEventListener('load', r, { once: true }))));
+  out.label_still_width = await firstLabel.locator('img').evaluate((img) => img.naturalWidth);
+  out.label_text = await firstLabel.locator('.code-text').textContent();
+  const labelTime = await page.evaluate(async (id) => (await (await fetch(`/api/recordings/${id}`)).json()).labels[0].time_s,
+                                        await unboxing.evaluate((s) => s.querySelector('video').src.match(/recordings\/([^/]+)\//)[1]));
+  await firstLabel.getByRole('button').click();
+  const unboxingVideo = unboxing.locator('video');
+  await unboxingVideo.evaluate((v) => new Promise((resolve) => (v.seeking ? v.addEventListener('seeked', resolve, { once: true }) : resolve())));
+  out.label_seek = { expected: labelTime, player: await unboxingVideo.evaluate((v) => v.currentTime) };
   const purchaseAgain = page.locator('section.recording').first();
   await purchaseAgain.getByLabel('本录像的结论').selectOption('no_doubts');
   await purchaseAgain.getByRole('button', { name: '提交结论' }).click();
   await page.getByText('审看结论：无疑问').waitFor();
   out.verdict_shown = await page.getByText('审看结论：无疑问').textContent();
   await shot(page, 'case-reviewed');
+
+  // A notice's PDF in the page: framed by the page itself (SAMEORIGIN), by nobody else.
+  const pdfResponse = page.waitForResponse((r) => r.url().includes('/document?inline=1'));
+  await page.locator('section', { has: page.getByRole('heading', { name: '书面通知' }) }).locator('button.view-pdf').first().click();
+  const viewed = await pdfResponse;
+  out.pdf_type = viewed.headers()['content-type'];
+  out.pdf_frame_options = viewed.headers()['x-frame-options'];
+  out.pdf_disposition = viewed.headers()['content-disposition'] || '';
+  out.pdf_frame_src = await page.locator('dialog.pdf-viewer[open] iframe').getAttribute('src');
+  await page.waitForTimeout(500);
+  await shot(page, 'pdf-viewer');
+  await page.locator('dialog.pdf-viewer[open]').getByRole('button', { name: '关闭' }).click();
   await context.close();
 
   // The organizer: the events it may apply now are buttons; one applied through its generated form.
@@ -159,6 +184,7 @@ try {
   out.maintain_error = await applyEvent(org, '维持原检验结论', '抽样过程录像完整，异议不成立（演示）', '结果处理');
   out.state_after_maintain = await org.locator('.case-head .state').textContent();
   out.approve_error = await applyEvent(org, '批准公开抽查结果', '周敏', '结果处理');
+  await org.locator('ol.timeline', { hasText: '批准公开抽查结果' }).waitFor({ timeout: 5000 }).catch(() => {});  // the state stays
   out.history_after_approve = await org.locator('ol.timeline').first().textContent();
 
   // Opening cases: a plan with one bad row names its row and column and creates nothing; the form creates one.

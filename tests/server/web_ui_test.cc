@@ -102,6 +102,8 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   EXPECT_EQ(seen["filter_overdue_cases"], 0);
   EXPECT_EQ(seen["search_cases"], 1);
   EXPECT_EQ(seen["reviewer_event_buttons"], 0) << "a reviewer changes no case";
+  EXPECT_NE(seen["case_people"].get<std::string>().find("第20条随机选派"), std::string::npos) << seen["case_people"];
+  EXPECT_NE(seen["case_people"].get<std::string>().find("CQ-L-001"), std::string::npos) << "the tester, never a sampler (Art 16)";
   EXPECT_GT(seen["played_to"].get<double>(), 0.2) << "the video plays";
   EXPECT_NEAR(seen["payment_player_s"].get<double>(), seen["payment_marker_s"].get<double>(), 0.5);
   EXPECT_EQ(seen["payment_still_step"], "payment");
@@ -109,6 +111,14 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   EXPECT_EQ(seen["findings_on_bar_after_reload"].get<int>(), seen["findings_before"].get<int>() + 1);
   EXPECT_EQ(seen["unboxing_verified"], "校验通过") << "the imported unboxing video checked on the service";
   EXPECT_NE(seen["verdict_shown"].get<std::string>().find("CQ-R-001"), std::string::npos);
+  EXPECT_GE(seen["label_items"].get<int>(), 2) << "the waybill's and the sample's codes";
+  EXPECT_GT(seen["label_still_width"].get<int>(), 0) << "its boxed still shown";
+  EXPECT_FALSE(seen["label_text"].get<std::string>().empty());
+  EXPECT_NEAR(seen["label_seek"]["player"].get<double>(), seen["label_seek"]["expected"].get<double>(), 0.5);
+  EXPECT_EQ(seen["pdf_type"], "application/pdf");
+  EXPECT_EQ(seen["pdf_frame_options"], "SAMEORIGIN") << "the page may frame its PDFs";
+  EXPECT_EQ(seen["pdf_disposition"].get<std::string>().find("attachment"), std::string::npos) << seen["pdf_disposition"];
+  EXPECT_NE(seen["pdf_frame_src"].get<std::string>().find("inline=1"), std::string::npos);
   EXPECT_FALSE(seen["organizer_event_buttons"].empty());
   EXPECT_TRUE(seen["organizer_error"].is_null()) << seen["organizer_error"];
   EXPECT_GE(seen["party_rows"].get<int>(), 1) << "the result sent to the platform (Art 62)";
@@ -151,7 +161,7 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
     EXPECT_TRUE(violations.empty()) << page << ": " << violations.dump(2);
   }
   EXPECT_TRUE(seen["console_errors"].empty()) << seen["console_errors"].dump(2);  // also: no CSP violation
-  for (const char* page : {"signin", "list", "case", "case-reviewed", "event-form", "case-organizer", "plan-problems", "case-created",
+  for (const char* page : {"signin", "list", "case", "case-reviewed", "pdf-viewer", "event-form", "case-organizer", "plan-problems", "case-created",
                            "case-lab", "case-lab-rejected", "case-district", "published", "deadlines"}) EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   service->stop();
 }

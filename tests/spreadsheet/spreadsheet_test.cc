@@ -115,7 +115,11 @@ TEST(Xlsx, EntitiesAreNeverExpanded) {
   const auto file = write_workbook(dir, "<?xml version=\"1.0\"?><!DOCTYPE sst [<!ENTITY x SYSTEM \"file://" + (dir / "secret.txt").string() +
                                             "\">]><sst><si><t>&x;</t></si><si><t>b</t></si></sst>");
   auto table = read_table(file);
-  if (table.ok()) EXPECT_EQ(table->cell(0, 0).find("SECRET"), std::string::npos);
+  // Either way nothing of the file named by the entity comes out (libxml2 leaves an undefined reference empty).
+  if (table.ok()) {
+    for (const auto& row : table->rows)
+      for (const auto& cell : row) EXPECT_EQ(cell.find("SECRET"), std::string::npos);
+  }
 }
 
 TEST(Xlsx, ABrokenWorkbookIsAnErrorNotACrash) {
