@@ -1,0 +1,96 @@
+// netsample crawl URL [--case N]: a page (with its redirects and the site's robots.txt) preserved as WARC. With a
+// case, each record's digest goes into the case's audit chain as it is written, and the closed WARC is stored as
+// the case's evidence (kind web_capture). Extraction and the Art 22/24/25/34 checks build on this (design/crawler.md).
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "netsample/core/sha256.h"
+#include "netsample/crawler/crawler.h"
+
+namespace netsample::app {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string stamp_for_file(UtcTime t) {
+  std::string s = warc::format_warc_date(t);  // 2026-12-05T03:20:01.123Z
+  for (char& c : s)
+    if (c == ':' || c == '.') c = '-';
+  return s;
+}
+
+}  // namespace
+
+void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
+  static std::string url, number, robots_reason;
+  static bool ignore_robots = false;
+  CLI::App* command = app.add_subcommand("crawl", "抓取网页并保存为 WARC（请求与应答原样保存，含重定向、robots.txt、TLS 证书链），可存为任务证据");
+  command->add_option("URL", url, "商品、店铺或证照页面的网址")->required();
+  command->add_option("--case", number, "存为该任务的证据（每条记录的摘要随写随入审计链）");
+  command->add_flag("--ignore-robots", ignore_robots, "不遵守 robots.txt（须同时给出 --robots-reason，理由写入每次抓取）");
+  command->add_option("--robots-reason", robots_reason, "不遵守 robots.txt 的理由");
+  command->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      std::optional<std::int64_t> case_id;
+      if (!number.empty()) {
+        NETSAMPLE_ASSIGN(workflow::CaseView view, context.runtime->cases().show(number));
+        case_id = view.id;
+      }
+      const fs::path dir = context.data_dir / "captures" / (number.empty() ? "unassigned" : number);
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (ec) return make_error(ErrorCode::io, dir.string(), "无法创建抓取目录：" + ec.message());
+      const fs::path file = dir / (stamp_for_file(SystemClock().now()) + ".warc.gz");
+
+      crawler::CaptureOptions options;
+      options.honour_robots = !ignore_robots;
+      options.robots_override_reason = robots_reason;
+      store::Store& store = context.runtime->store();
+      if (case_id) {
+        options.on_record = [&](const warc::WrittenRecord& r) -> Status {
+          json payload = {{"warc", file.filename().string()}, {"record", r.id}, {"type", r.type}, {"block_digest", r.block_digest}};
+          if (!r.target_uri.empty()) payload["uri"] = r.target_uri;
+          if (r.payload_digest) payload["payload_digest"] = *r.payload_digest;
+          return store.write([&]() -> Status {
+            return status_of(store.audit().append({context.actor, "capture.record", number, payload}, store.clock().now()));
+          });
+        };
+      }
+      std::vector<std::pair<std::string, std::string>> info = {{"operator", context.actor}};
+      if (!number.empty()) info.push_back({"case", number});
+      NETSAMPLE_ASSIGN(auto session, crawler::CaptureSession::open(file, options, info));
+      NETSAMPLE_ASSIGN(crawler::Capture capture, session->capture(url));
+      NETSAMPLE_TRY(session->close());
+      json out = capture.to_json();
+      out["warc"] = file.string();
+      out["records"] = session->records().size();
+      if (case_id) {
+        NETSAMPLE_ASSIGN(store::EvidenceItem item, store.add_evidence(*case_id, number, file, "web_capture", context.actor));
+        out["evidence"] = {{"id", item.id}, {"sha256", item.sha256}, {"size", item.size}};
+      }
+      if (context.json) {
+        print_json(out);
+      } else {
+        for (const auto& hop : capture.hops)
+          std::cout << "  " << (hop.status ? std::to_string(hop.status) : std::string("—")) << "  " << hop.url
+                    << (hop.truncated ? "（不完整：" + *hop.truncated + "）" : "") << (hop.error.empty() ? "" : "  " + hop.error) << "\n";
+        if (capture.refused_by_robots) std::cout << "未抓取：" << capture.error << "\n";
+        else if (!capture.error.empty()) std::cout << "问题：" << capture.error << "\n";
+        std::cout << "WARC：" << file.string() << "（" << session->records().size() << " 条记录）\n";
+        if (out.contains("evidence"))
+          std::cout << "已存为任务 " << number << " 的证据 #" << out["evidence"]["id"].get<std::int64_t>() << "，SHA-256 "
+                    << out["evidence"]["sha256"].get<std::string>() << "\n";
+      }
+      // A page that could not be fetched is still preserved; the exit code says it was not.
+      if (capture.refused_by_robots) return make_error(ErrorCode::refused_by_rule, "url", capture.error);
+      if (capture.status < 200 || capture.status >= 300)
+        return make_error(ErrorCode::network, "url", capture.error.empty() ? "页面应答 HTTP " + std::to_string(capture.status) : capture.error);
+      return {};
+    });
+  });
+}
+
+}  // namespace netsample::app

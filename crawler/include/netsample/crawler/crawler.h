@@ -1,0 +1,98 @@
+// Capturing web pages as evidence: a capture session fetches pages with libcurl and keeps every exchange as
+// it went over the wire in one WARC file (warc.h): the request as sent, the response's head and body as received
+// (a chunked body stays chunked, a gzip body stays gzip), and beside each response a metadata record (the
+// resolved address, the TLS protocol, cipher and certificate chain, the timings, the redirect chain, the trusted
+// time of the capture).
+//
+// Redirects are followed by the session, each hop its own request and response. robots.txt is fetched once per
+// host, kept in the WARC too, and honoured unless the session is told otherwise with a reason (the reason is in
+// every capture's metadata). Requests to one host are spaced (`per_host_interval`); a failure to connect, a 429
+// or a 5xx is retried with backoff; a response larger than `max_bytes` or slower than the timeouts is kept as far
+// as it came, marked WARC-Truncated.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/core/time.h"
+#include "netsample/warc/warc.h"
+
+namespace netsample::crawler {
+
+struct CaptureOptions {
+  std::string user_agent = "netsample-capture/1.0 (+market supervision sampling; robots.txt honoured)";
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds total_timeout{60'000};
+  std::uint64_t max_bytes = 20ull << 20;  // of one response body
+  int max_redirects = 10;
+  int attempts = 3;  // tries per request
+  std::chrono::milliseconds backoff{500};            // doubled each retry (or the server's Retry-After, up to 30 s)
+  std::chrono::milliseconds per_host_interval{1'000};
+  bool honour_robots = true;
+  std::string robots_override_reason;  // required when honour_robots is false; written into each capture
+  std::optional<std::filesystem::path> ca_file;  // for tests: a private CA
+  // Called as each record is written (the case's audit chain takes its digest then, not after the session).
+  std::function<Status(const warc::WrittenRecord&)> on_record;
+};
+
+// One hop: a request and its response.
+struct Hop {
+  std::string url;
+  long status = 0;                  // 0: no HTTP answer
+  std::string ip;
+  std::string error;                // why there was no (complete) answer
+  std::optional<std::string> truncated;
+  std::string response_id;          // WARC record id of the response (or of the request when none came)
+};
+
+struct Capture {
+  std::string url;                  // as asked
+  std::string final_url;
+  long status = 0;
+  std::vector<Hop> hops;            // redirects included, in order
+  std::string body;                 // the final response's payload (transfer encoding removed), for extraction
+  std::string content_type;
+  bool refused_by_robots = false;
+  std::string error;                // empty when a final response arrived
+  nlohmann::json to_json() const;
+};
+
+class CaptureSession {
+ public:
+  // Creates the WARC file. `info`: the warcinfo fields (operator, case, software) beside the ones the session adds.
+  static Result<std::unique_ptr<CaptureSession>> open(const std::filesystem::path& warc_file, CaptureOptions options,
+                                                       std::vector<std::pair<std::string, std::string>> info = {});
+  ~CaptureSession();
+  CaptureSession(const CaptureSession&) = delete;
+  CaptureSession& operator=(const CaptureSession&) = delete;
+
+  // Fetches `url` (following redirects), writing every exchange. An Error only for what ends the session (the
+  // WARC cannot be written, an invalid URL); a page that could not be fetched is a Capture with its error.
+  Result<Capture> capture(const std::string& url);
+  // Closes the WARC; every record written is listed in records().
+  Status close();
+  const std::vector<warc::WrittenRecord>& records() const { return records_; }
+  const std::filesystem::path& file() const;
+
+ private:
+  struct Impl;
+  explicit CaptureSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::vector<warc::WrittenRecord> records_;
+};
+
+// RFC 9309: whether `path` (with its query) may be fetched under `robots` (the file's text) for `agent`: the
+// group of the longest matching user-agent token (else "*"), the longest matching rule, Allow winning a tie.
+bool robots_allows(const std::string& robots, const std::string& agent, const std::string& path);
+
+}  // namespace netsample::crawler

@@ -1,0 +1,321 @@
+// The capture session against real HTTP servers on 127.0.0.1 (cpp-httplib), every WARC it writes read back by
+// npm's warcio (tests/browser/warc.mjs) with both digests recomputed there.
+#include "netsample/crawler/crawler.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <regex>
+#include <thread>
+
+#include "testing.h"
+
+namespace netsample::crawler {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+const std::string kFirstChunk = "<p>第一块</p>", kSecondChunk = "<p>second chunk</p>";
+
+class Site {
+ public:
+  Site() {
+    server_.Get("/robots.txt", [](const httplib::Request&, httplib::Response& r) {
+      r.set_content("User-agent: *\nDisallow: /private\nAllow: /private/open$\n", "text/plain");
+    });
+    server_.Get("/page", [](const httplib::Request&, httplib::Response& r) {
+      r.set_header("Set-Cookie", "session=abc; Path=/");
+      r.set_content("<html><head><meta charset=\"utf-8\"><title>电热水壶</title></head><body>清泉</body></html>", "text/html; charset=utf-8");
+    });
+    server_.Get("/cookie", [](const httplib::Request& q, httplib::Response& r) { r.set_content(q.get_header_value("Cookie"), "text/plain"); });
+    server_.Get("/chunked", [](const httplib::Request&, httplib::Response& r) {
+      r.set_chunked_content_provider("text/html", [](size_t offset, httplib::DataSink& sink) {
+        if (offset == 0) sink.write(kFirstChunk.data(), kFirstChunk.size());
+        else if (offset == kFirstChunk.size()) sink.write(kSecondChunk.data(), kSecondChunk.size());
+        else sink.done();
+        return true;
+      });
+    });
+    server_.Get("/gzip", [this](const httplib::Request&, httplib::Response& r) {
+      r.set_header("Content-Encoding", "gzip");
+      r.set_content(gzip("<html>压缩的页面</html>"), "text/html");
+    });
+    server_.Get("/redirect", [](const httplib::Request&, httplib::Response& r) { r.set_redirect("/hop", 302); });
+    server_.Get("/hop", [](const httplib::Request&, httplib::Response& r) { r.set_redirect("page", 301); });
+    server_.Get("/loop-a", [](const httplib::Request&, httplib::Response& r) { r.set_redirect("/loop-b", 302); });
+    server_.Get("/loop-b", [](const httplib::Request&, httplib::Response& r) { r.set_redirect("/loop-a", 302); });
+    server_.Get("/big", [](const httplib::Request&, httplib::Response& r) { r.set_content(std::string(3 << 20, 'x'), "text/plain"); });
+    server_.Get("/slow", [](const httplib::Request&, httplib::Response& r) {
+      r.set_chunked_content_provider("text/plain", [](size_t offset, httplib::DataSink& sink) {
+        if (offset == 0) return sink.write("begun ", 6);
+        std::this_thread::sleep_for(3s);
+        sink.done();
+        return true;
+      });
+    });
+    server_.Get("/flaky", [this](const httplib::Request&, httplib::Response& r) {
+      if (flaky_calls_++ == 0) {
+        r.status = 503;
+        r.set_header("Retry-After", "0");
+        r.set_content("busy", "text/plain");
+      } else {
+        r.set_content("ok now", "text/plain");
+      }
+    });
+    server_.Get("/private/secret", [](const httplib::Request&, httplib::Response& r) { r.set_content("never fetched", "text/plain"); });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
+  }
+  ~Site() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  static std::string gzip(const std::string& text) {
+    z_stream z{};
+    deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    std::string out(deflateBound(&z, text.size()) + 32, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    z.avail_in = static_cast<uInt>(text.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    deflate(&z, Z_FINISH);
+    out.resize(out.size() - z.avail_out);
+    deflateEnd(&z);
+    return out;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int> flaky_calls_{0};
+};
+
+// The records as warcio reads them, with both digests recomputed outside netsample.
+json read_with_warcio(const fs::path& warc) {
+  const auto run = testing::run_process({"/usr/bin/node", std::string(NETSAMPLE_BROWSER_DIR) + "/warc.mjs", warc.string()});
+  const json out = json::parse(run.out, nullptr, false);
+  EXPECT_TRUE(out.is_object() && out.contains("records")) << run.out << run.err;
+  return out.is_object() && out.contains("records") ? out["records"] : json::array();
+}
+
+CaptureOptions fast() {
+  CaptureOptions o;
+  o.per_host_interval = 0ms;
+  o.backoff = 10ms;
+  return o;
+}
+
+class Crawl : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(fs::path(NETSAMPLE_BROWSER_DIR) / "node_modules" / "warcio")) << "npm ci --prefix tests/browser（setup.sh test 会安装）";
+  }
+  std::unique_ptr<CaptureSession> open(CaptureOptions options = fast()) {
+    auto session = CaptureSession::open(dir_ / ("capture-" + std::to_string(++n_) + ".warc.gz"), std::move(options), {{"operator", "test"}});
+    EXPECT_TRUE(session.ok()) << session.error().describe();
+    return session.ok() ? std::move(session).value() : nullptr;
+  }
+  testing::TempDir dir_;
+  int n_ = 0;
+  Site site_;
+};
+
+TEST_F(Crawl, EveryExchangeIsKeptAsReceivedAndWarcioAgreesWithEveryDigest) {
+  auto session = open();
+  for (const char* path : {"/page", "/chunked", "/gzip", "/redirect"}) {
+    auto c = session->capture(site_.url(path));
+    ASSERT_TRUE(c.ok()) << c.error().describe();
+    EXPECT_EQ(c->status, 200) << path << " " << c->error;
+  }
+  auto chunked = session->capture(site_.url("/chunked"));
+  EXPECT_EQ(chunked->body, kFirstChunk + kSecondChunk) << "the payload for extraction is de-chunked";
+  ASSERT_TRUE(session->close().ok());
+
+  const json records = read_with_warcio(session->file());
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records[0]["type"], "warcinfo");
+  EXPECT_NE(records[0]["text"].get<std::string>().find("robots: obey"), std::string::npos);
+  int responses = 0, requests = 0, metadata = 0;
+  bool chunked_seen = false, gzip_seen = false;
+  for (const auto& r : records) {
+    if (r["type"] != "warcinfo") {
+      EXPECT_EQ(r["block_ok"], true) << r.dump();
+      EXPECT_TRUE(std::regex_match(r["date"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"))) << r["date"];
+    }
+    if (r["type"] == "response") {
+      ++responses;
+      EXPECT_EQ(r["payload_ok"], true) << r.dump();
+      EXPECT_EQ(r["ip"], "127.0.0.1");
+      EXPECT_EQ(r["content_type"], "application/http;msgtype=response");
+      if (r["uri"] == site_.url("/chunked")) {
+        chunked_seen = true;
+        EXPECT_EQ(r["payload_bytes"], kFirstChunk.size() + kSecondChunk.size()) << "the payload digest is over the de-chunked body";
+      }
+      if (r["uri"] == site_.url("/gzip")) {
+        gzip_seen = true;
+        EXPECT_EQ(r["payload_bytes"], Site::gzip("<html>压缩的页面</html>").size()) << "the content encoding is kept";
+      }
+    }
+    if (r["type"] == "request") {
+      ++requests;
+      EXPECT_TRUE(r["concurrent_to"].is_string());
+      EXPECT_TRUE(r["status"].get<std::string>().starts_with("GET /")) << r["status"];
+    }
+    if (r["type"] == "metadata") {
+      ++metadata;
+      const json meta = json::parse(r["text"].get<std::string>());
+      EXPECT_TRUE(meta.contains("timings_ms"));
+      EXPECT_EQ(meta["ip"], "127.0.0.1");
+    }
+  }
+  EXPECT_TRUE(chunked_seen && gzip_seen);
+  // robots.txt once, four pages, the two redirect hops, the second /chunked.
+  EXPECT_EQ(responses, 1 + 4 + 2 + 1);
+  EXPECT_EQ(requests, responses);
+  EXPECT_EQ(metadata, responses);
+  EXPECT_EQ(records.size(), session->records().size()) << "every record written is listed for the audit chain";
+}
+
+TEST_F(Crawl, RedirectsAreFollowedHopByHopAndLoopsEnd) {
+  auto session = open();
+  auto c = session->capture(site_.url("/redirect"));
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->hops.size(), 3u);
+  EXPECT_EQ(c->hops[0].status, 302);
+  EXPECT_EQ(c->hops[1].status, 301);
+  EXPECT_EQ(c->final_url, site_.url("/page"));
+  EXPECT_NE(c->body.find("电热水壶"), std::string::npos);
+
+  auto loop = session->capture(site_.url("/loop-a"));
+  ASSERT_TRUE(loop.ok());
+  EXPECT_NE(loop->error.find("重定向循环"), std::string::npos) << loop->error;
+  ASSERT_TRUE(session->close().ok());
+  const json records = read_with_warcio(session->file());
+  int metadata_with_origin = 0;
+  for (const auto& r : records)
+    if (r["type"] == "metadata" && json::parse(r["text"].get<std::string>()).contains("redirected_from")) ++metadata_with_origin;
+  EXPECT_GE(metadata_with_origin, 2) << "each hop says where it came from";
+}
+
+TEST_F(Crawl, RobotsTxtIsHonouredUnlessOverriddenWithAReasonKeptInEveryCapture) {
+  auto session = open();
+  auto refused = session->capture(site_.url("/private/secret"));
+  ASSERT_TRUE(refused.ok());
+  EXPECT_TRUE(refused->refused_by_robots);
+  EXPECT_TRUE(refused->hops.empty()) << "nothing was requested";
+
+  CaptureOptions ignoring = fast();
+  ignoring.honour_robots = false;
+  EXPECT_FALSE(CaptureSession::open(dir_ / "no-reason.warc.gz", ignoring).ok()) << "a reason is required";
+  ignoring.robots_override_reason = "组织单位书面同意（测试）";
+  auto second = open(ignoring);
+  auto fetched = second->capture(site_.url("/private/secret"));
+  ASSERT_TRUE(fetched.ok());
+  EXPECT_EQ(fetched->body, "never fetched");
+  ASSERT_TRUE(second->close().ok());
+  bool reason_kept = false;
+  for (const auto& r : read_with_warcio(second->file()))
+    if (r["type"] == "metadata") reason_kept = json::parse(r["text"].get<std::string>())["robots"]["reason"] == "组织单位书面同意（测试）";
+  EXPECT_TRUE(reason_kept);
+
+  EXPECT_TRUE(robots_allows("User-agent: *\nDisallow: /private\nAllow: /private/open$\n", "x", "/private/open"));
+  EXPECT_FALSE(robots_allows("User-agent: *\nDisallow: /private\nAllow: /private/open$\n", "x", "/private/open/more"));
+  EXPECT_FALSE(robots_allows("User-agent: netsample-capture\nDisallow: /\n\nUser-agent: *\nAllow: /\n", "netsample-capture/1.0", "/a"));
+  EXPECT_TRUE(robots_allows("User-agent: other\nDisallow: /\n", "netsample-capture/1.0", "/a"));
+  EXPECT_FALSE(robots_allows("User-agent: *\nDisallow: /*.pdf$\n", "x", "/docs/a.pdf"));
+  EXPECT_TRUE(robots_allows("User-agent: *\nDisallow: /*.pdf$\n", "x", "/docs/a.pdf?x=1"));
+}
+
+TEST_F(Crawl, TooLargeTooSlowAndTransientFailuresHaveClearOutcomesAndKeepWhatCame) {
+  CaptureOptions o = fast();
+  o.max_bytes = 1 << 20;
+  o.total_timeout = 1500ms;
+  auto session = open(o);
+  auto big = session->capture(site_.url("/big"));
+  ASSERT_TRUE(big.ok());
+  ASSERT_EQ(big->hops.size(), 1u);
+  EXPECT_EQ(big->hops[0].truncated, "length");
+  EXPECT_NE(big->error.find("字节"), std::string::npos) << big->error;
+
+  auto slow = session->capture(site_.url("/slow"));
+  ASSERT_TRUE(slow.ok());
+  ASSERT_FALSE(slow->hops.empty());
+  EXPECT_EQ(slow->hops.back().truncated, "time") << slow->error;
+
+  auto flaky = session->capture(site_.url("/flaky"));
+  ASSERT_TRUE(flaky.ok());
+  EXPECT_EQ(flaky->status, 200) << "the 503 was retried";
+  EXPECT_EQ(flaky->body, "ok now");
+
+  auto nobody = session->capture("http://127.0.0.1:1/nothing");
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_FALSE(nobody->error.empty());
+  EXPECT_FALSE(session->capture("ftp://127.0.0.1/x").ok()) << "only http and https";
+  ASSERT_TRUE(session->close().ok());
+
+  int truncated = 0;
+  for (const auto& r : read_with_warcio(session->file())) {
+    if (r["type"] != "warcinfo") {
+      EXPECT_EQ(r["block_ok"], true) << r.dump();
+    }
+    if (r["truncated"].is_string()) ++truncated;
+  }
+  EXPECT_EQ(truncated, 2) << "what came of the big and the slow page is kept, marked";
+}
+
+TEST_F(Crawl, CookiesStayWithinTheirCaptureSession) {
+  auto first = open();
+  ASSERT_TRUE(first->capture(site_.url("/page")).ok());
+  EXPECT_EQ(first->capture(site_.url("/cookie"))->body, "session=abc");
+  auto second = open();
+  EXPECT_EQ(second->capture(site_.url("/cookie"))->body, "");
+}
+
+// The command line: the page preserved for a case, each record's digest in the case's audit chain, the WARC stored
+// as the case's evidence; the audit chain still verifies.
+TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain) {
+  const fs::path data = dir_ / "data";
+  auto netsample = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {NETSAMPLE_BIN, "--data", data.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::run_process(argv);
+  };
+  fs::create_directories(data);
+  testing::write_text(dir_ / "roster.json", testing::sample_roster().dump());
+  testing::write_text(dir_ / "case.json", testing::sample_case("CQ-C1").dump());
+  ASSERT_EQ(netsample({"roster", "add", "--file", (dir_ / "roster.json").string()}).exit_code, 0);
+  ASSERT_EQ(netsample({"case", "create", "--file", (dir_ / "case.json").string()}).exit_code, 0);
+
+  const auto crawled = netsample({"crawl", site_.url("/redirect"), "--case", "CQ-C1", "--json"});
+  ASSERT_EQ(crawled.exit_code, 0) << crawled.out << crawled.err;
+  const json out = json::parse(crawled.out);
+  EXPECT_EQ(out["status"], 200);
+  EXPECT_EQ(out["final_url"], site_.url("/page"));
+  const json records = read_with_warcio(out["warc"].get<std::string>());
+  EXPECT_EQ(records.size(), out["records"].get<size_t>());
+
+  const json evidence = json::parse(netsample({"evidence", "list", "--case", "CQ-C1", "--json"}).out);
+  bool stored = false;
+  for (const auto& e : evidence) stored |= e.value("kind", "") == "web_capture" && e.value("sha256", "") == out["evidence"]["sha256"];
+  EXPECT_TRUE(stored) << evidence.dump();
+  const auto log = netsample({"audit", "log", "--case", "CQ-C1", "--json"});
+  size_t chained = 0;
+  for (const auto& row : json::parse(log.out)) chained += row.value("action", "") == "capture.record";
+  EXPECT_EQ(chained, records.size()) << "every record, warcinfo included";
+  EXPECT_EQ(netsample({"audit", "verify"}).exit_code, 0);
+
+  // Refused by robots.txt: preserved (robots.txt itself), not fetched, and the exit code says so.
+  const auto refused = netsample({"crawl", site_.url("/private/secret")});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("robots.txt"), std::string::npos) << refused.err;
+}
+
+}  // namespace
+}  // namespace netsample::crawler
