@@ -17,7 +17,7 @@ PACKAGES=(
   fonts-noto-cjk xvfb chromium tesseract-ocr
   libpango1.0-dev libcairo2-dev poppler-utils
   libopencv-dev libzxing-dev zbar-tools
-  libmicrohttpd-dev libargon2-dev libzip-dev libxml2-dev ffmpeg
+  libmicrohttpd-dev libargon2-dev libzip-dev libxml2-dev zlib1g-dev ffmpeg
 )
 # Only the tests need these: a second browser and Node.js to drive both (tests/browser, pinned by its lock file).
 # Debian's nodejs and npm only where no Node.js is installed yet: a machine that has one from elsewhere (with its

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "netsample/core/sha256.h"
 #include "netsample/crawler/crawler.h"
+#include "netsample/extract/extract.h"
 
 namespace netsample::app {
 namespace {
@@ -25,13 +26,14 @@ std::string stamp_for_file(UtcTime t) {
 }  // namespace
 
 void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
-  static std::string url, number, robots_reason;
+  static std::string url, number, robots_reason, platform_code;
   static bool ignore_robots = false;
   CLI::App* command = app.add_subcommand("crawl", "抓取网页并保存为 WARC（请求与应答原样保存，含重定向、robots.txt、TLS 证书链），可存为任务证据");
   command->add_option("URL", url, "商品、店铺或证照页面的网址")->required();
   command->add_option("--case", number, "存为该任务的证据（每条记录的摘要随写随入审计链）");
   command->add_flag("--ignore-robots", ignore_robots, "不遵守 robots.txt（须同时给出 --robots-reason，理由写入每次抓取）");
   command->add_option("--robots-reason", robots_reason, "不遵守 robots.txt 的理由");
+  command->add_option("--platform", platform_code, "平台代码（默认按网址的域名从 platforms.json 判断）");
   command->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       std::optional<std::int64_t> case_id;
@@ -71,6 +73,33 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
         NETSAMPLE_ASSIGN(store::EvidenceItem item, store.add_evidence(*case_id, number, file, "web_capture", context.actor));
         out["evidence"] = {{"id", item.id}, {"sha256", item.sha256}, {"size", item.size}};
       }
+      // The fields, read by the platform's adapter from the page as decoded for reading (the WARC keeps the bytes).
+      std::optional<extract::Extraction> fields;
+      std::string extract_problem;
+      if (!capture.body.empty()) {
+        NETSAMPLE_ASSIGN(extract::Adapters adapters, extract::Adapters::load(context.data_dir));
+        std::string code = platform_code;
+        // The platform whose registrable domain the page's host is or ends with (platforms.json).
+        std::string host = capture.final_url.substr(capture.final_url.find("://") + 3);
+        host = host.substr(0, host.find_first_of("/:?#"));
+        if (code.empty())
+          for (const auto& p : context.runtime->platforms().all())
+            for (const auto& domain : p.hosts)
+              if (host == domain || host.ends_with("." + domain)) code = p.code;
+        const extract::Adapter* adapter = code.empty() ? nullptr : adapters.find(code);
+        if (!adapter) {
+          extract_problem = code.empty() ? "网址不属于 platforms.json 中的任何平台（可用 --platform 指定）" : "平台 " + code + " 没有适配规则（数据目录的 adapters/" + code + ".json）";
+        } else if (auto page = extract::decode_page(capture.body, capture.content_type, capture.content_encoding); !page.ok()) {
+          extract_problem = page.error().message;
+        } else if (auto read = extract::extract(*adapter, capture.final_url, *page); !read.ok()) {
+          extract_problem = read.error().message;
+        } else {
+          fields = std::move(read).value();
+          if (!page->problem.empty()) fields->problems.push_back(page->problem);
+        }
+      }
+      if (fields) out["extraction"] = fields->to_json();
+      if (!extract_problem.empty()) out["extraction_problem"] = extract_problem;
       if (context.json) {
         print_json(out);
       } else {
@@ -79,6 +108,13 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
                     << (hop.truncated ? "（不完整：" + *hop.truncated + "）" : "") << (hop.error.empty() ? "" : "  " + hop.error) << "\n";
         if (capture.refused_by_robots) std::cout << "未抓取：" << capture.error << "\n";
         else if (!capture.error.empty()) std::cout << "问题：" << capture.error << "\n";
+        if (fields) {
+          std::cout << "读取的字段（" << fields->platform << " · " << fields->page_kind << "）：\n";
+          for (const auto& [name, v] : fields->fields) std::cout << "  " << name << "：" << v.value << "\n";
+          for (const auto& name : fields->missing) std::cout << "  " << name << "：未找到\n";
+          for (const auto& p : fields->problems) std::cout << "  ⚠ " << p << "\n";
+        }
+        if (!extract_problem.empty()) std::cout << "未读取字段：" << extract_problem << "\n";
         std::cout << "WARC：" << file.string() << "（" << session->records().size() << " 条记录）\n";
         if (out.contains("evidence"))
           std::cout << "已存为任务 " << number << " 的证据 #" << out["evidence"]["id"].get<std::int64_t>() << "，SHA-256 "

@@ -362,6 +362,7 @@ Result<Capture> CaptureSession::capture(const std::string& url) {
       continue;
     }
     c.content_type = header_value(e.response_head, "Content-Type");
+    c.content_encoding = header_value(e.response_head, "Content-Encoding");
     c.body = warc::http_payload(e.response_head + e.body).value_or(e.body);
     if (!h.error.empty()) c.error = h.error;
     return c;

@@ -1,47 +1,16 @@
-#include <iconv.h>
-
-#include <cerrno>
-#include <memory>
-
+#include "netsample/core/charset.h"
 #include "netsample/core/file_io.h"
 #include "netsample/spreadsheet/spreadsheet.h"
 
 namespace netsample::spreadsheet {
 namespace {
 
-bool is_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > s.size()) return false;
-    for (size_t k = 1; k < length; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += length;
-  }
-  return true;
-}
-
-struct IconvClose {
-  void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }
-};
-
 // GB18030 is a superset of GBK and GB2312: one conversion reads all three.
 Result<std::string> gb18030_to_utf8(std::string_view bytes) {
-  iconv_t cd = iconv_open("UTF-8", "GB18030");
-  if (cd == reinterpret_cast<iconv_t>(-1)) return make_error(ErrorCode::internal, "file", "本机不支持 GB18030 编码转换");
-  std::unique_ptr<void, IconvClose> owned(cd);
-  std::string out(bytes.size() * 2 + 16, '\0');
-  char* in = const_cast<char*>(bytes.data());  // iconv's signature; it does not write the input
-  size_t in_left = bytes.size();
-  char* to = out.data();
-  size_t to_left = out.size();
-  if (iconv(cd, &in, &in_left, &to, &to_left) == static_cast<size_t>(-1) || in_left != 0)
-    return make_error(ErrorCode::invalid_input, "file",
-                      "文件既不是 UTF-8 也不是 GB18030/GBK 编码的文本（在第 " + std::to_string(bytes.size() - in_left + 1) +
-                          " 个字节处无法识别）；请另存为“CSV UTF-8”或 XLSX");
-  out.resize(out.size() - to_left);
-  return out;
+  auto converted = to_utf8(bytes, "GB18030");
+  if (converted.ok()) return converted;
+  return make_error(ErrorCode::invalid_input, "file",
+                    "文件既不是 UTF-8 也不是 GB18030/GBK 编码的文本（" + converted.error().message + "）；请另存为“CSV UTF-8”或 XLSX");
 }
 
 }  // namespace

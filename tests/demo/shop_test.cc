@@ -46,7 +46,7 @@ TEST_F(DemoShopTest, SearchFindsTheProductAndItsPageShowsWhatTheRecordNeeds) {
 
 TEST_F(DemoShopTest, TheLicencePageNamesTheOperator) {
   const auto licence = get("licence");
-  EXPECT_NE(licence.body.find("<td id=\"licence-number\">91500000MA5U000X0D</td>"), std::string::npos);
+  EXPECT_NE(licence.body.find("<td id=\"licence-number\">91500000MA5U000X0T</td>"), std::string::npos);
   EXPECT_NE(licence.body.find("id=\"operator-name\""), std::string::npos);
 }
 

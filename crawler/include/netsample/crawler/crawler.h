@@ -62,6 +62,7 @@ struct Capture {
   std::vector<Hop> hops;            // redirects included, in order
   std::string body;                 // the final response's payload (transfer encoding removed), for extraction
   std::string content_type;
+  std::string content_encoding;     // of the final response: the body above is still encoded so
   bool refused_by_robots = false;
   std::string error;                // empty when a final response arrived
   nlohmann::json to_json() const;

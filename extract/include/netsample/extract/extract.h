@@ -1,0 +1,88 @@
+// Fields read from a captured page (issue #17): the page's text decoded for reading only (the bytes stay as
+// received in the WARC), then a platform adapter's rules. Adapters are data (data/adapters/*.json, overridable
+// from <data>/adapters/): adding a platform needs no rebuild. A rule is an XPath over the HTML as libxml2's
+// HTML parser reads it (broken markup recovered), a path into data a page keeps in an inline script
+// (`window.rawData = {...}`, often not strict JSON), or a regular expression as a last resort. A field no rule
+// finds is reported missing, never guessed.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+
+namespace netsample::extract {
+
+struct DecodedPage {
+  std::string text;            // UTF-8
+  std::string charset;         // what it was decoded from: UTF-8, GB18030, UTF-16LE, ...
+  std::string charset_source;  // bom | http | meta | default | content (the declaration was wrong)
+  std::string problem;         // e.g. the declared charset did not fit the bytes
+};
+
+// `body`: the payload as received (a gzip or deflate content encoding is undone here); `content_type`: the
+// response's header. The charset comes from a BOM, else the header, else a <meta> in the first 4 KiB, else
+// UTF-8; GBK and GB2312 are read as GB18030 (their superset). Bytes that do not fit the declaration are read
+// as the other common encoding when that fits, and `problem` says so.
+Result<DecodedPage> decode_page(std::string_view body, std::string_view content_type, std::string_view content_encoding = "");
+
+struct Rule {
+  std::string xpath;           // an XPath expression: its string value, whitespace collapsed
+  std::string script;          // the variable an inline script assigns (window.rawData)
+  std::string path;            // with script: a dotted path into its object (goods.title, skus.0.price)
+  std::string regex;           // ECMAScript; the first group (or the whole match)
+};
+
+struct PageRules {
+  std::string kind;            // listing | licence | search | shop
+  std::string url_pattern;     // ECMAScript regex on the URL's path and query
+  std::vector<std::pair<std::string, std::vector<Rule>>> fields;  // in order; the first rule that finds wins
+};
+
+struct Adapter {
+  std::string platform;        // a platforms.json code
+  std::string name;
+  std::vector<PageRules> pages;
+};
+
+class Adapters {
+ public:
+  // The built-in adapters overlaid with <data_dir>/adapters/*.json (a file per platform; same platform: replaced).
+  static Result<Adapters> load(const std::optional<std::filesystem::path>& data_dir);
+  // Parses one adapter file; errors name the file and the field.
+  static Result<Adapter> parse(std::string_view json_text, std::string_view source);
+  const Adapter* find(std::string_view platform) const;
+  const std::vector<Adapter>& all() const { return adapters_; }
+
+ private:
+  std::vector<Adapter> adapters_;
+};
+
+struct FieldValue {
+  std::string value;
+  std::string rule;  // which rule found it: "xpath://h1[@id='title']"
+};
+
+struct Extraction {
+  std::string platform, page_kind;
+  std::vector<std::pair<std::string, FieldValue>> fields;  // found
+  std::vector<std::string> missing;                         // the page kind's fields no rule found
+  std::vector<std::string> problems;                        // e.g. a credit code whose check digit fails
+  nlohmann::json to_json() const;
+};
+
+// The page kind whose pattern matches the URL's path (nullopt page_kind → an error naming the URL).
+Result<Extraction> extract(const Adapter& adapter, const std::string& url, const DecodedPage& page);
+
+// GB 32100-2015: an 18-character unified social credit code with a valid check digit.
+bool credit_code_valid(std::string_view code);
+// A JavaScript object literal as written in pages (single quotes, unquoted keys, trailing commas, comments) as
+// JSON; nullopt when it cannot be read.
+std::optional<nlohmann::json> parse_js_object(std::string_view text);
+
+}  // namespace netsample::extract

@@ -1,0 +1,229 @@
+#include <libxml/HTMLparser.h>
+#include <libxml/xpath.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <sstream>
+#include <regex>
+
+#include "netsample/extract/extract.h"
+
+namespace netsample::extract {
+namespace {
+
+using nlohmann::json;
+
+struct DocFree {
+  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+};
+struct ContextFree {
+  void operator()(xmlXPathContext* c) const { xmlXPathFreeContext(c); }
+};
+struct ObjectFree {
+  void operator()(xmlXPathObject* o) const { xmlXPathFreeObject(o); }
+};
+
+// The string value of an XPath expression, whitespace collapsed; "" when it finds nothing or is invalid.
+std::string xpath_string(xmlXPathContext* context, const std::string& expression) {
+  const std::string wrapped = "normalize-space(string(" + expression + "))";
+  std::unique_ptr<xmlXPathObject, ObjectFree> result(xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(wrapped.c_str()), context));
+  if (!result || result->type != XPATH_STRING || !result->stringval) return "";
+  return reinterpret_cast<const char*>(result->stringval);
+}
+
+// Every inline script's text.
+std::vector<std::string> scripts(xmlXPathContext* context) {
+  std::vector<std::string> out;
+  std::unique_ptr<xmlXPathObject, ObjectFree> result(xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>("//script"), context));
+  if (!result || !result->nodesetval) return out;
+  for (int i = 0; i < result->nodesetval->nodeNr; ++i) {
+    xmlChar* text = xmlNodeGetContent(result->nodesetval->nodeTab[i]);
+    if (text) out.emplace_back(reinterpret_cast<const char*>(text));
+    xmlFree(text);
+  }
+  return out;
+}
+
+// The object literal assigned to `variable` in a script: from the '{' after "variable =" to its matching '}'.
+std::optional<std::string> assigned_object(const std::string& script, const std::string& variable) {
+  for (size_t at = script.find(variable); at != std::string::npos; at = script.find(variable, at + 1)) {
+    size_t i = at + variable.size();
+    while (i < script.size() && std::isspace(static_cast<unsigned char>(script[i]))) ++i;
+    if (i >= script.size() || script[i] != '=') continue;
+    ++i;
+    while (i < script.size() && std::isspace(static_cast<unsigned char>(script[i]))) ++i;
+    if (i >= script.size() || script[i] != '{') continue;
+    int depth = 0;
+    char quote = 0;
+    for (size_t j = i; j < script.size(); ++j) {
+      const char c = script[j];
+      if (quote) {
+        if (c == '\\') ++j;
+        else if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '{') {
+        ++depth;
+      } else if (c == '}' && --depth == 0) {
+        return script.substr(i, j - i + 1);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string json_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number() || v.is_boolean()) return v.dump();
+  return "";
+}
+
+std::string path_and_query(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (slash == std::string::npos) return "/";
+  std::string out = url.substr(slash);
+  if (const size_t hash = out.find('#'); hash != std::string::npos) out.resize(hash);
+  return out;
+}
+
+}  // namespace
+
+bool credit_code_valid(std::string_view code) {
+  static const std::string_view chars = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  static const int weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+  if (code.size() != 18) return false;
+  int sum = 0;
+  for (size_t i = 0; i < 17; ++i) {
+    const size_t v = chars.find(code[i]);
+    if (v == std::string_view::npos) return false;
+    sum += static_cast<int>(v) * weights[i];
+  }
+  const size_t check = (31 - sum % 31) % 31;
+  return code[17] == chars[check];
+}
+
+std::optional<json> parse_js_object(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '/' && i + 1 < in.size() && in[i + 1] == '/') {  // a line comment
+      while (i < in.size() && in[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '*') {
+      const size_t end = in.find("*/", i + 2);
+      if (end == std::string_view::npos) return std::nullopt;
+      i = end + 1;
+    } else if (c == '"' || c == '\'') {  // a string, re-written with double quotes
+      out += '"';
+      for (++i; i < in.size() && in[i] != c; ++i) {
+        if (in[i] == '\\' && i + 1 < in.size()) {
+          if (in[i + 1] == '\'') out += '\'';
+          else out += in.substr(i, 2);
+          ++i;
+        } else if (in[i] == '"') {
+          out += "\\\"";
+        } else {
+          out += in[i];
+        }
+      }
+      if (i >= in.size()) return std::nullopt;
+      out += '"';
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$') {  // a key or a literal
+      size_t j = i;
+      while (j < in.size() && (std::isalnum(static_cast<unsigned char>(in[j])) || in[j] == '_' || in[j] == '$')) ++j;
+      const std::string word(in.substr(i, j - i));
+      size_t k = j;
+      while (k < in.size() && std::isspace(static_cast<unsigned char>(in[k]))) ++k;
+      if (k < in.size() && in[k] == ':') out += "\"" + word + "\"";
+      else if (word == "true" || word == "false" || word == "null") out += word;
+      else out += "null";  // undefined, a function name, a variable: not data
+      i = j - 1;
+    } else if (c == ',') {  // a trailing comma before } or ] is dropped
+      size_t k = i + 1;
+      while (k < in.size() && std::isspace(static_cast<unsigned char>(in[k]))) ++k;
+      if (k < in.size() && (in[k] == '}' || in[k] == ']')) continue;
+      out += c;
+    } else {
+      out += c;
+    }
+  }
+  json parsed = json::parse(out, nullptr, false);
+  if (parsed.is_discarded()) return std::nullopt;
+  return parsed;
+}
+
+json Extraction::to_json() const {
+  json found = json::object();
+  for (const auto& [name, v] : fields) found[name] = {{"value", v.value}, {"rule", v.rule}};
+  return {{"platform", platform}, {"page", page_kind}, {"fields", found}, {"missing", missing}, {"problems", problems}};
+}
+
+Result<Extraction> extract(const Adapter& adapter, const std::string& url, const DecodedPage& page) {
+  const std::string path = path_and_query(url);
+  const PageRules* rules = nullptr;
+  for (const auto& p : adapter.pages)
+    if (std::regex_search(path, std::regex(p.url_pattern))) {
+      rules = &p;
+      break;
+    }
+  if (!rules) return make_error(ErrorCode::not_found, "url", "平台 " + adapter.platform + " 的适配规则里没有与 " + path + " 相符的页面");
+
+  std::unique_ptr<xmlDoc, DocFree> doc(htmlReadMemory(page.text.data(), static_cast<int>(page.text.size()), url.c_str(), "UTF-8",
+                                                      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET));
+  std::unique_ptr<xmlXPathContext, ContextFree> context(doc ? xmlXPathNewContext(doc.get()) : nullptr);
+  std::optional<std::vector<std::string>> script_texts;
+
+  Extraction out;
+  out.platform = adapter.platform;
+  out.page_kind = rules->kind;
+  for (const auto& [field, list] : rules->fields) {
+    std::optional<FieldValue> found;
+    for (const Rule& rule : list) {
+      std::string value, name;
+      if (!rule.xpath.empty() && context) {
+        value = xpath_string(context.get(), rule.xpath);
+        name = "xpath:" + rule.xpath;
+      } else if (!rule.script.empty() && context) {
+        if (!script_texts) script_texts = scripts(context.get());
+        for (const auto& script : *script_texts) {
+          const auto object = assigned_object(script, rule.script);
+          if (!object) continue;
+          const auto data = parse_js_object(*object);
+          if (!data) continue;
+          const json* at = &*data;
+          std::string segment;
+          std::istringstream steps(rule.path);
+          while (at && std::getline(steps, segment, '.')) {
+            if (at->is_object() && at->contains(segment)) at = &(*at)[segment];
+            else if (at->is_array() && !segment.empty() && std::all_of(segment.begin(), segment.end(), ::isdigit) &&
+                     std::stoul(segment) < at->size())
+              at = &(*at)[std::stoul(segment)];
+            else at = nullptr;
+          }
+          if (at) value = json_text(*at);
+          if (!value.empty()) break;
+        }
+        name = "script:" + rule.script + (rule.path.empty() ? "" : "." + rule.path);
+      } else if (!rule.regex.empty()) {
+        std::smatch m;
+        if (std::regex_search(page.text, m, std::regex(rule.regex))) value = m.size() > 1 ? m[1].str() : m[0].str();
+        name = "regex:" + rule.regex;
+      }
+      if (!value.empty()) {
+        found = FieldValue{value, name};
+        break;
+      }
+    }
+    // A credit code is taken only when its check digit holds (GB 32100-2015): a misread is not a finding.
+    if (found && field == "credit_code" && !credit_code_valid(found->value)) {
+      out.problems.push_back("统一社会信用代码 " + found->value + " 的校验码不符（GB 32100-2015），视为未读出");
+      found.reset();
+    }
+    if (found) out.fields.push_back({field, *found});
+    else out.missing.push_back(field);
+  }
+  return out;
+}
+
+}  // namespace netsample::extract
