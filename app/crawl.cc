@@ -23,6 +23,24 @@ std::string stamp_for_file(UtcTime t) {
   return s;
 }
 
+// Art 22 through the lifecycle's own rule (the case registry): a city-level sampling of the same producer,
+// standard, trademark and model within six months means a district may not repeat it. Only on a listing page
+// (where the four are shown); unknown while one of them was not read.
+Result<std::optional<extract::Check>> art22_check(runtime::Runtime& runtime, const std::vector<std::pair<std::string, extract::FieldValue>>& fields) {
+  std::map<std::string, std::string> v;
+  for (const auto& [name, value] : fields) v[name] = value.value;
+  if (!v.count("title")) return std::optional<extract::Check>{};
+  for (const char* needed : {"producer", "standard", "trademark", "model"})
+    if (!v.count(needed))
+      return std::optional<extract::Check>{{22, "unknown", "需要标称生产者、执行标准、商标和型号才能判断六个月内是否已由市级抽查（页面缺“" + std::string(needed) + "”）"}};
+  NETSAMPLE_ASSIGN(std::optional<workflow::EarlierSampling> earlier,
+                   runtime.cases().earlier_city_sampling(v["producer"], v["standard"], v["trademark"], v["model"]));
+  if (earlier)
+    return std::optional<extract::Check>{{22, "sign", "市级已于 " + earlier->from + " 抽查同一生产者、标准、商标、型号的产品（任务 " + earlier->number +
+                                                          "），至 " + earlier->until + " 区县级不得重复抽查（跟踪抽查、应对突发事件除外）"}};
+  return std::optional<extract::Check>{{22, "pass", "六个月内没有市级抽查过同一生产者、标准、商标、型号的产品"}};
+}
+
 }  // namespace
 
 void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
@@ -98,7 +116,15 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
           if (!page->problem.empty()) fields->problems.push_back(page->problem);
         }
       }
-      if (fields) out["extraction"] = fields->to_json();
+      std::vector<extract::Check> checks;
+      if (fields) {
+        out["extraction"] = fields->to_json();
+        checks = extract::check_fields(fields->fields, extract::Region{});  // Chongqing: the bureau's region by default
+        NETSAMPLE_ASSIGN(std::optional<extract::Check> art22, art22_check(*context.runtime, fields->fields));
+        if (art22) checks.push_back(*art22);
+        out["checks"] = nlohmann::json::array();
+        for (const auto& c : checks) out["checks"].push_back(c.to_json());
+      }
       if (!extract_problem.empty()) out["extraction_problem"] = extract_problem;
       if (context.json) {
         print_json(out);
@@ -113,6 +139,8 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
           for (const auto& [name, v] : fields->fields) std::cout << "  " << name << "：" << v.value << "\n";
           for (const auto& name : fields->missing) std::cout << "  " << name << "：未找到\n";
           for (const auto& p : fields->problems) std::cout << "  ⚠ " << p << "\n";
+          const std::map<std::string, std::string> words = {{"pass", "符合"}, {"fail", "不符合"}, {"sign", "提示"}, {"unknown", "待定"}};
+          for (const auto& c : checks) std::cout << "  第" << c.article << "条 " << words.at(c.result) << "：" << c.reason << "\n";
         }
         if (!extract_problem.empty()) std::cout << "未读取字段：" << extract_problem << "\n";
         std::cout << "WARC：" << file.string() << "（" << session->records().size() << " 条记录）\n";

@@ -339,6 +339,19 @@ Status CaseRegistry::record_change(const std::string& number, const std::string&
   return status_of(store_->audit().append({actor, action, number, std::move(payload)}, store_->clock().now()));
 }
 
+Result<std::optional<EarlierSampling>> CaseRegistry::earlier_city_sampling(const std::string& producer, const std::string& standard,
+                                                                          const std::string& trademark, const std::string& model) {
+  NETSAMPLE_ASSIGN(store::Statement earlier,
+                   store_->db().prepare("SELECT c.number, d.from_date, d.due FROM cases c JOIN deadlines d ON d.case_id = c.id "
+                                        "AND d.kind = 'duplicate_window' WHERE c.level = 'city' AND c.producer_name = ?1 AND "
+                                        "c.standard = ?2 AND c.trademark = ?3 AND c.model = ?4 AND d.due >= ?5 ORDER BY d.due DESC LIMIT 1"));
+  earlier.bind(1, producer).bind(2, standard).bind(3, trademark).bind(4, model);
+  earlier.bind(5, format_date(beijing_date(store_->clock().now())));
+  NETSAMPLE_ASSIGN(bool found, earlier.step());
+  if (!found) return std::optional<EarlierSampling>{};
+  return std::optional<EarlierSampling>{EarlierSampling{earlier.text(0), earlier.text(1), earlier.text(2)}};
+}
+
 Result<CaseView> CaseRegistry::create(const CaseRequest& request, const std::string& actor, std::optional<std::uint64_t> seed) {
   const CaseRecord& r = request.record;
   NETSAMPLE_TRY(store_->write([&]() -> Status {
@@ -351,17 +364,11 @@ Result<CaseView> CaseRegistry::create(const CaseRequest& request, const std::str
     // Art 22: a lower level does not repeat a higher level's sampling of the same producer, standard,
     // trademark and model within 6 months, except follow-up and emergency sampling.
     if (r.level == "district" && !r.art22_exception) {
-      NETSAMPLE_ASSIGN(store::Statement earlier,
-                       db.prepare("SELECT c.number, d.from_date, d.due FROM cases c JOIN deadlines d ON d.case_id = c.id "
-                                  "AND d.kind = 'duplicate_window' WHERE c.level = 'city' AND c.producer_name = ?1 AND "
-                                  "c.standard = ?2 AND c.trademark = ?3 AND c.model = ?4 AND d.due >= ?5 ORDER BY d.due DESC LIMIT 1"));
-      earlier.bind(1, r.producer.name).bind(2, r.standard).bind(3, r.trademark).bind(4, r.model);
-      earlier.bind(5, format_date(beijing_date(store_->clock().now())));
-      NETSAMPLE_ASSIGN(bool repeated, earlier.step());
-      if (repeated)
+      NETSAMPLE_ASSIGN(std::optional<EarlierSampling> earlier, earlier_city_sampling(r.producer.name, r.standard, r.trademark, r.model));
+      if (earlier)
         return make_error(ErrorCode::refused_by_rule, "product",
-                          "同一生产者按同一标准生产的同一商标、同一规格型号的产品已于 " + earlier.text(1) + " 由市级监督抽查（任务 " +
-                              earlier.text(0) + "），六个月内（至 " + earlier.text(2) +
+                          "同一生产者按同一标准生产的同一商标、同一规格型号的产品已于 " + earlier->from + " 由市级监督抽查（任务 " +
+                              earlier->number + "），六个月内（至 " + earlier->until +
                               "）下级不得重复抽查；跟踪抽查或应对突发事件的抽查请填写 exception",
                           22);
     }

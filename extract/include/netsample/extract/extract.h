@@ -79,6 +79,28 @@ struct Extraction {
 // The page kind whose pattern matches the URL's path (nullopt page_kind → an error naming the URL).
 Result<Extraction> extract(const Adapter& adapter, const std::string& url, const DecodedPage& page);
 
+// The organizer's region (Art 34): an administrative division code (GB/T 2260) and its name as addresses write it.
+struct Region {
+  std::string code = "500000";  // Chongqing
+  std::string name = "重庆";
+};
+
+// One check of what was read, with its reason in words and the article it comes from.
+struct Check {
+  int article = 0;
+  std::string result;  // pass | fail | sign (for the sampler to look at; the software decides nothing) | unknown
+  std::string reason;
+  nlohmann::json to_json() const;
+};
+
+// What the fields read so far say before a sample is bought:
+// - Art 34: the operator (by the division code in its credit code, characters 3-8, else its address) or the
+//   nominal producer (its address) is in the region; unknown when neither can be told.
+// - Art 25(5): 试制 / 处理 / 样品 in the title or description (the clause is written for sampling at the producer:
+//   online it is a sign for the organizer, not a refusal).
+// - Art 24(2): no Chinese producer name or address shown: a sign for the sampler.
+std::vector<Check> check_fields(const std::vector<std::pair<std::string, FieldValue>>& fields, const Region& region);
+
 // GB 32100-2015: an 18-character unified social credit code with a valid check digit.
 bool credit_code_valid(std::string_view code);
 // A JavaScript object literal as written in pages (single quotes, unquoted keys, trailing commas, comments) as

@@ -134,6 +134,14 @@ struct CaseSummary {
   nlohmann::json to_json() const;
 };
 
+// Art 22: a city-level sampling of the same producer, standard, trademark and model whose six months are still
+// running: a district may not repeat it (except follow-up and emergency sampling).
+struct EarlierSampling {
+  std::string number;  // the city's case
+  std::string from;    // the window's first day (Beijing date)
+  std::string until;   // its last day
+};
+
 struct CasePage {
   std::int64_t total = 0;
   std::vector<CaseSummary> items;
@@ -159,6 +167,9 @@ class CaseRegistry {
   Status assign_district(const std::string& number, const std::string& district, const std::string& actor);
   // One page of cases a viewer may see, newest first, with the total that matched.
   Result<CasePage> search(const CaseQuery& query);
+  // The Art 22 window running today for this producer, standard, trademark and model, if any.
+  Result<std::optional<EarlierSampling>> earlier_city_sampling(const std::string& producer, const std::string& standard,
+                                                               const std::string& trademark, const std::string& model);
   // Art 47: refused while the case is younger than the retention period or still has evidence.
   Status remove(const std::string& number, const std::string& actor);
 
