@@ -89,20 +89,8 @@ int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   return 0;
 }
 
-std::string header_value(const std::string& head, const std::string& name) {
-  std::string lower_head = head;
-  for (char& c : lower_head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string key = "\r\n" + name + ":";
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const size_t at = lower_head.find(key);
-  if (at == std::string::npos) return "";
-  size_t begin = at + key.size();
-  const size_t end = head.find("\r\n", begin);
-  while (begin < end && (head[begin] == ' ' || head[begin] == '\t')) ++begin;
-  std::string value = head.substr(begin, end - begin);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-  return value;
-}
+// A header of a response head as received; "" when absent.
+std::string header_value(const std::string& head, const std::string& name) { return warc::http_header(head, name).value_or(""); }
 
 warc::Record make_record(const char* type, const std::string& uri, const char* content_type, std::string block, UtcTime at,
                          const std::string& ip) {
@@ -128,7 +116,26 @@ struct CaptureSession::Impl {
 
   Impl(warc::Writer w, CaptureOptions o) : writer(std::move(w)), options(std::move(o)) {
     // One handle for the session: its cookie engine keeps the cookies of this capture session, and only of it.
-    curl_easy_setopt(easy.get(), CURLOPT_COOKIEFILE, "");
+    // What every request of the session shares is set here once; fetch_once sets only the request's own.
+    CURL* h = easy.get();
+    if (!h) return;
+    curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));  // messages a WARC reader knows
+    curl_easy_setopt(h, CURLOPT_HTTP_TRANSFER_DECODING, 0L);  // the body as received: chunks stay
+    curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // each hop is ours to record
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);  // only through on_debug: nothing is printed
+    curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (options.ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file->c_str());
   }
 
   Exchange fetch_once(const ParsedUrl& url) {
@@ -142,25 +149,9 @@ struct CaptureSession::Impl {
     e.limit = options.max_bytes;
     CURL* h = easy.get();
     curl_easy_setopt(h, CURLOPT_URL, url.full.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));  // messages a WARC reader knows
-    curl_easy_setopt(h, CURLOPT_HTTP_TRANSFER_DECODING, 0L);  // the body as received: chunks stay
-    curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // each hop is ours to record
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &e);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &e);
-    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, &e);
-    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);  // only through on_debug: nothing is printed
-    curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (options.ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file->c_str());
     e.code = curl_easy_perform(h);
 
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &e.status);

@@ -19,8 +19,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The value of a header in an HTTP message's head (the part before the empty line), or nullopt.
-std::optional<std::string> head_value(std::string_view head, std::string_view name) {
+}  // namespace
+
+std::optional<std::string> http_header(std::string_view message, std::string_view name) {
+  const std::string_view head = message.substr(0, message.find("\r\n\r\n"));
   size_t line_start = head.find("\r\n");
   while (line_start != std::string_view::npos && line_start + 2 < head.size()) {
     const size_t begin = line_start + 2;
@@ -37,6 +39,8 @@ std::optional<std::string> head_value(std::string_view head, std::string_view na
   }
   return std::nullopt;
 }
+
+namespace {
 
 std::optional<std::string> dechunk(std::string_view body) {
   std::string out;
@@ -88,7 +92,7 @@ std::optional<std::string> http_payload(std::string_view message) {
     return std::nullopt;
   const std::string_view head = message.substr(0, head_end);
   const std::string_view body = message.substr(head_end + 4);
-  const auto encoding = head_value(head, "Transfer-Encoding");
+  const auto encoding = http_header(head, "Transfer-Encoding");
   if (encoding && lower(*encoding).find("chunked") != std::string::npos) return dechunk(body);
   return std::string(body);
 }

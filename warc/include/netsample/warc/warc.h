@@ -45,6 +45,10 @@ struct WrittenRecord {
   std::uint64_t length = 0;  // of its gzip member
 };
 
+// The value of a header of an HTTP message (or of its head alone), the name matched case-insensitively; nullopt
+// when absent.
+std::optional<std::string> http_header(std::string_view message, std::string_view name);
+
 // The body of an HTTP message with its transfer encoding removed: nullopt when the message is not HTTP or a
 // chunked body is malformed (then no payload digest is claimed).
 std::optional<std::string> http_payload(std::string_view message);
