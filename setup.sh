@@ -14,7 +14,7 @@ PACKAGES=(
   libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libcpp-httplib-dev libgtest-dev sqlite3 chrony
   libavdevice-dev libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libavutil-dev
-  fonts-noto-cjk xvfb chromium tesseract-ocr
+  fonts-noto-cjk xvfb chromium tesseract-ocr tesseract-ocr-chi-sim libtesseract-dev
   libpango1.0-dev libcairo2-dev poppler-utils
   libopencv-dev libzxing-dev zbar-tools
   libmicrohttpd-dev libargon2-dev libzip-dev libxml2-dev zlib1g-dev ffmpeg

@@ -241,19 +241,34 @@ struct CaptureSession::Impl {
     }
   }
 
-  // RFC 9309: the origin's robots.txt, fetched once and kept in the WARC. 4xx: no rules; unreachable or 5xx: all
-  // disallowed (the RFC's "complete disallow").
+  // RFC 9309: the origin's robots.txt, fetched once and kept in the WARC, redirects followed up to five hops (its
+  // 2.3.1.2). 4xx: no rules; unreachable, 5xx or more redirects: all disallowed (the RFC's "complete disallow").
   Result<bool> robots_allow(const ParsedUrl& url, std::vector<warc::WrittenRecord>& out, std::string& why) {
     auto it = robots.find(url.origin);
     if (it == robots.end()) {
       NETSAMPLE_ASSIGN(ParsedUrl robots_url, parse_url(url.origin + "/robots.txt"));
-      std::optional<std::string> truncated;
-      NETSAMPLE_ASSIGN(auto fetched, fetch(robots_url, {{"purpose", "robots.txt"}}, out, truncated));
-      const Exchange& e = fetched.first;
       std::optional<std::string> file;
-      if (e.code == CURLE_OK && e.status >= 200 && e.status < 300) file = warc::http_payload(e.response_head + e.body).value_or("");
-      else if (e.code == CURLE_OK && e.status >= 400 && e.status < 500) file = "";
-      else robots_problem[url.origin] = e.code != CURLE_OK ? curl_easy_strerror(e.code) : "HTTP " + std::to_string(e.status);
+      json context = {{"purpose", "robots.txt"}};
+      for (int hop = 0;; ++hop) {
+        std::optional<std::string> truncated;
+        NETSAMPLE_ASSIGN(auto fetched, fetch(robots_url, context, out, truncated));
+        const Exchange& e = fetched.first;
+        const std::string location = e.code == CURLE_OK ? header_value(e.response_head, "Location") : "";
+        if (e.code == CURLE_OK && e.status >= 300 && e.status < 400 && !location.empty()) {
+          auto next = parse_url(location, robots_url.full);
+          if (hop + 1 > 5 || !next.ok()) {
+            robots_problem[url.origin] = !next.ok() ? "重定向到无效的网址 " + location : "重定向超过 5 次";
+            break;
+          }
+          context["redirected_from"] = robots_url.full;
+          robots_url = std::move(next).value();
+          continue;
+        }
+        if (e.code == CURLE_OK && e.status >= 200 && e.status < 300) file = warc::http_payload(e.response_head + e.body).value_or("");
+        else if (e.code == CURLE_OK && e.status >= 400 && e.status < 500) file = "";
+        else robots_problem[url.origin] = e.code != CURLE_OK ? curl_easy_strerror(e.code) : "HTTP " + std::to_string(e.status);
+        break;
+      }
       it = robots.emplace(url.origin, file).first;
     }
     if (!it->second) {
@@ -358,6 +373,12 @@ Result<Capture> CaptureSession::capture(const std::string& url) {
     if (!h.error.empty()) c.error = h.error;
     return c;
   }
+}
+
+Result<warc::WrittenRecord> CaptureSession::annotate(const std::string& refers_to, const std::string& target_uri, const json& content) {
+  warc::Record record = make_record("metadata", target_uri, "application/json", content.dump(2), SystemClock().now(), "");
+  record.extra_headers.push_back({"WARC-Refers-To", refers_to});
+  return impl_->write(record, records_);
 }
 
 Status CaptureSession::close() { return impl_->writer.close(); }

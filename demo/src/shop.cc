@@ -6,6 +6,8 @@
 
 #include <httplib.h>
 
+#include "licence_image.h"
+
 namespace netsample::embedded {
 extern const std::string_view demo_shop_json;
 }
@@ -146,22 +148,21 @@ void DemoShop::Server::routes() {
                        "<tr><th>规格</th><td id=\"spec\">" + field(*p, "spec") + "</td></tr>" +
                        "<tr><th>生产者</th><td id=\"producer\">" + field(*p, "producer") + "</td></tr>" +
                        "<tr><th>生产者地址</th><td id=\"producer-address\">" + field(*p, "producer_address") + "</td></tr>" +
-                       "<tr><th>执行标准</th><td id=\"standard\">" + field(*p, "standard") + "</td></tr></table>" +
+                       "<tr><th>执行标准</th><td id=\"standard\">" + field(*p, "standard") + "</td></tr>" +
+                       "<tr><th>3C 证书编号</th><td id=\"ccc\">" + (p->contains("ccc_certificate") ? field(*p, "ccc_certificate") : std::string("—")) + "</td></tr></table>" +
                        "<form action=\"/checkout\" method=\"get\"><input type=\"hidden\" name=\"item\" value=\"" + field(*p, "id") +
                        "\"><p>数量 <input id=\"qty\" name=\"qty\" type=\"number\" min=\"1\" max=\"20\" value=\"1\"> "
                        "<button class=\"button\" id=\"buy-button\">立即购买</button></p></form>"));
   });
 
+  // The licence as shops show it: a picture (E-Commerce Law art 15), which the crawler reads by OCR.
   http.Get("/licence", [html](const httplib::Request&, httplib::Response& res) {
-    const json& op = catalogue()["shop"]["operator"];
-    html(res, page("营业执照信息", "<h1>营业执照信息</h1><table>"
-                                    "<tr><th>名称</th><td id=\"operator-name\">" + field(op, "name") + "</td></tr>"
-                                    "<tr><th>统一社会信用代码</th><td id=\"licence-number\">" + field(op, "licence_number") + "</td></tr>"
-                                    "<tr><th>住所</th><td id=\"operator-address\">" + field(op, "address") + "</td></tr>"
-                                    "<tr><th>法定代表人</th><td id=\"legal-representative\">" + field(op, "legal_representative") + "</td></tr>"
-                                    "<tr><th>注册资本</th><td>" + field(op, "registered_capital") + "</td></tr>"
-                                    "<tr><th>成立日期</th><td>" + field(op, "established") + "</td></tr>"
-                                    "<tr><th>经营范围</th><td>" + field(op, "scope") + "</td></tr></table>"));
+    html(res, page("营业执照信息", "<h1>营业执照信息</h1><p>以下为本店经营者的营业执照（图片）。</p>"
+                                    "<img id=\"licence-image\" src=\"/licence.png\" width=\"1100\" height=\"760\" alt=\"营业执照\">"));
+  });
+  http.Get("/licence.png", [](const httplib::Request&, httplib::Response& res) {
+    static const std::string png = licence_png(catalogue()["shop"]["operator"]);
+    res.set_content(png, "image/png");
   });
 
   http.Get("/checkout", [html](const httplib::Request& req, httplib::Response& res) {

@@ -6,7 +6,7 @@
 #include "netsample/extract/extract.h"
 
 namespace netsample::embedded {
-extern const std::string_view adapter_demo_shop_json, adapter_jd_json;
+extern const std::string_view adapter_demo_shop_json, adapter_jd_json, adapter_pinduoduo_json;
 }
 
 namespace netsample::extract {
@@ -49,8 +49,12 @@ Result<Adapter> Adapters::parse(std::string_view json_text, std::string_view sou
         rule.script = r.value("script", "");
         rule.path = r.value("path", "");
         rule.regex = r.value("regex", "");
-        const int kinds = !rule.xpath.empty() + !rule.script.empty() + !rule.regex.empty();
-        if (kinds != 1) return bad(source, at + ".fields." + field, "每条规则须且只须有 xpath、script 或 regex 之一");
+        rule.image = r.value("image", "");
+        rule.read = r.value("read", "licence");
+        const int kinds = !rule.xpath.empty() + !rule.script.empty() + !rule.regex.empty() + !rule.image.empty();
+        if (kinds != 1) return bad(source, at + ".fields." + field, "每条规则须且只须有 xpath、script、regex 或 image 之一");
+        if (!rule.image.empty() && rule.read != "licence")
+          return bad(source, at + ".fields." + field, "image 规则的 read 只能是 licence（营业执照图片）");
         if (!rule.regex.empty()) {
           try {
             (void)std::regex(rule.regex);
@@ -69,7 +73,8 @@ Result<Adapter> Adapters::parse(std::string_view json_text, std::string_view sou
 
 Result<Adapters> Adapters::load(const std::optional<std::filesystem::path>& data_dir) {
   Adapters out;
-  for (const auto& [name, text] : {std::pair{"adapters/demo-shop.json", embedded::adapter_demo_shop_json}, std::pair{"adapters/jd.json", embedded::adapter_jd_json}}) {
+  for (const auto& [name, text] : {std::pair{"adapters/demo-shop.json", embedded::adapter_demo_shop_json}, std::pair{"adapters/jd.json", embedded::adapter_jd_json},
+                                   std::pair{"adapters/pinduoduo.json", embedded::adapter_pinduoduo_json}}) {
     NETSAMPLE_ASSIGN(Adapter a, parse(text, name));
     out.adapters_.push_back(std::move(a));
   }

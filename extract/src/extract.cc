@@ -1,4 +1,5 @@
 #include <libxml/HTMLparser.h>
+#include <libxml/uri.h>
 #include <libxml/xpath.h>
 
 #include <algorithm>
@@ -88,6 +89,15 @@ std::string path_and_query(const std::string& url) {
   return out;
 }
 
+// RFC 3986 reference resolution (libxml2's): an image's src against the page's address.
+std::string resolve(const std::string& base, const std::string& reference) {
+  xmlChar* built = xmlBuildURI(reinterpret_cast<const xmlChar*>(reference.c_str()), reinterpret_cast<const xmlChar*>(base.c_str()));
+  if (!built) return "";
+  std::string out(reinterpret_cast<const char*>(built));
+  xmlFree(built);
+  return out;
+}
+
 }  // namespace
 
 bool credit_code_valid(std::string_view code) {
@@ -156,7 +166,9 @@ std::optional<json> parse_js_object(std::string_view in) {
 json Extraction::to_json() const {
   json found = json::object();
   for (const auto& [name, v] : fields) found[name] = {{"value", v.value}, {"rule", v.rule}};
-  return {{"platform", platform}, {"page", page_kind}, {"fields", found}, {"missing", missing}, {"problems", problems}};
+  json out = {{"platform", platform}, {"page", page_kind}, {"fields", found}, {"missing", missing}, {"problems", problems}};
+  for (const auto& image : images) out["images"].push_back({{"url", image.url}, {"read", image.read}, {"fields", image.fields}});
+  return out;
 }
 
 Result<Extraction> extract(const Adapter& adapter, const std::string& url, const DecodedPage& page) {
@@ -209,6 +221,15 @@ Result<Extraction> extract(const Adapter& adapter, const std::string& url, const
         std::smatch m;
         if (std::regex_search(page.text, m, std::regex(rule.regex))) value = m.size() > 1 ? m[1].str() : m[0].str();
         name = "regex:" + rule.regex;
+      } else if (!rule.image.empty() && context) {
+        // The field waits on a picture: it stays missing until the picture's text is read.
+        const std::string src = xpath_string(context.get(), rule.image);
+        const std::string image_url = src.empty() ? "" : resolve(url, src);
+        if (image_url.empty()) continue;
+        auto same = std::find_if(out.images.begin(), out.images.end(), [&](const ImageToRead& i) { return i.url == image_url && i.read == rule.read; });
+        if (same == out.images.end()) same = out.images.insert(out.images.end(), ImageToRead{image_url, rule.read, {}});
+        same->fields.push_back(field);
+        break;
       }
       if (!value.empty()) {
         found = FieldValue{value, name};

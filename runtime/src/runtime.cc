@@ -1,5 +1,7 @@
 #include "netsample/runtime/runtime.h"
 
+#include <algorithm>
+
 #include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
 #include "netsample/notices/sender.h"
@@ -11,20 +13,40 @@ using nlohmann::json;
 
 namespace {
 
-// <data>/settings.json: {"period_rule": "default" | "strict"} (Art 75).
-Result<workflow::LifecycleOptions> load_settings(const fs::path& data_dir) {
-  workflow::LifecycleOptions options;
+struct Settings {
+  workflow::LifecycleOptions lifecycle;
+  extract::Region region;
+};
+
+// <data>/settings.json: {"period_rule": "default" | "strict"} (Art 75), {"region": {"code": "500112", "name":
+// "渝北"}} (Art 34: the organizer's administrative division, GB/T 2260, and its name as addresses write it;
+// default Chongqing).
+Result<Settings> load_settings(const fs::path& data_dir) {
+  Settings settings;
   const auto settings_file = data_dir / "settings.json";
   NETSAMPLE_ASSIGN(std::optional<std::string> settings_text, read_file_if_exists(settings_file));
-  if (!settings_text) return options;
-  NETSAMPLE_ASSIGN(json settings, parse_json(*settings_text, settings_file.string()));
-  NETSAMPLE_ASSIGN(JsonFields fields, JsonFields::of(settings, settings_file.string()));
+  if (!settings_text) return settings;
+  NETSAMPLE_ASSIGN(json root, parse_json(*settings_text, settings_file.string()));
+  NETSAMPLE_ASSIGN(JsonFields fields, JsonFields::of(root, settings_file.string()));
   NETSAMPLE_ASSIGN(std::optional<std::string> rule, fields.optional_text("period_rule"));
+  std::optional<JsonFields> region;
+  if (root.contains("region")) {
+    NETSAMPLE_ASSIGN(region, fields.object("region"));
+  }
   NETSAMPLE_TRY(fields.reject_unknown_keys());
   if (rule && *rule != "default" && *rule != "strict")
     return make_error(ErrorCode::invalid_input, fields.path_of("period_rule"), "取值：default（节假日和休息日顺延）或 strict（仅法定节假日顺延）", 75);
-  options.rule = rule == "strict" ? workflow::PeriodRule::holidays_only : workflow::PeriodRule::rest_days_move;
-  return options;
+  settings.lifecycle.rule = rule == "strict" ? workflow::PeriodRule::holidays_only : workflow::PeriodRule::rest_days_move;
+  if (region) {
+    NETSAMPLE_ASSIGN(settings.region.code, region->text("code"));
+    NETSAMPLE_ASSIGN(settings.region.name, region->text("name"));
+    NETSAMPLE_TRY(region->reject_unknown_keys());
+    const bool six_digits = settings.region.code.size() == 6 &&
+                            std::all_of(settings.region.code.begin(), settings.region.code.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!six_digits || settings.region.code.substr(0, 2) == "00")
+      return make_error(ErrorCode::invalid_input, region->path_of("code"), "须为 6 位行政区划代码（GB/T 2260），如重庆市 500000、渝北区 500112", 34);
+  }
+  return settings;
 }
 
 }  // namespace
@@ -51,13 +73,15 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir) {
   NETSAMPLE_ASSIGN(r->store_, store::Store::open(data_dir, r->clock_));
   NETSAMPLE_ASSIGN(r->platforms_, workflow::PlatformRegistry::load(data_dir));
   NETSAMPLE_ASSIGN(r->calendar_, workflow::Calendar::load(data_dir));
-  NETSAMPLE_ASSIGN(r->lifecycle_options_, load_settings(data_dir));
+  NETSAMPLE_ASSIGN(Settings settings, load_settings(data_dir));
+  r->lifecycle_options_ = settings.lifecycle;
   r->lifecycle_ = std::make_unique<workflow::Lifecycle>(*r->store_, r->calendar_, r->lifecycle_options_);
   r->cases_ = std::make_unique<workflow::CaseRegistry>(*r->store_);
   r->roster_ = std::make_unique<workflow::Roster>(*r->store_);
   r->purchases_ = std::make_unique<purchase::PurchaseSessions>(*r->store_, *r->lifecycle_);
   r->unboxings_ = std::make_unique<unboxing::UnboxingSessions>(*r->store_, *r->lifecycle_);
   r->parties_ = std::make_unique<notices::PartyRegistry>(*r->store_);
+  r->pages_ = std::make_unique<listing::PageChecks>(*r->store_, *r->cases_, r->platforms_, data_dir, settings.region);
   return r;
 }
 

@@ -233,6 +233,50 @@ TEST_F(Crawl, RobotsTxtIsHonouredUnlessOverriddenWithAReasonKeptInEveryCapture) 
   EXPECT_TRUE(robots_allows("User-agent: *\nDisallow: /*.pdf$\n", "x", "/docs/a.pdf?x=1"));
 }
 
+// RFC 9309 2.3.1.2: a robots.txt behind redirects is followed for five hops; more is "unreachable" (all
+// disallowed). Each hop is kept in the WARC like any other.
+TEST_F(Crawl, RobotsTxtBehindARedirectIsFollowedUpToFiveHops) {
+  httplib::Server other;
+  std::atomic<bool> endless{false};
+  other.Get("/robots.txt", [&](const httplib::Request& q, httplib::Response& r) {
+    if (!endless) return r.set_redirect("/policy/robots.txt", 301);
+    const int n = q.has_param("n") ? std::stoi(q.get_param_value("n")) : 0;
+    r.set_redirect("/robots.txt?n=" + std::to_string(n + 1), 302);
+  });
+  other.Get("/policy/robots.txt", [](const httplib::Request&, httplib::Response& r) { r.set_content("User-agent: *\nDisallow: /private\n", "text/plain"); });
+  other.Get("/open", [](const httplib::Request&, httplib::Response& r) { r.set_content("open", "text/plain"); });
+  other.Get("/private", [](const httplib::Request&, httplib::Response& r) { r.set_content("never fetched", "text/plain"); });
+  const int port = other.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { other.listen_after_bind(); });
+  while (!other.is_running()) std::this_thread::sleep_for(1ms);
+  const std::string origin = "http://127.0.0.1:" + std::to_string(port);
+
+  auto session = open();
+  auto refused = session->capture(origin + "/private");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_TRUE(refused->refused_by_robots) << "the rules behind the redirect apply";
+  EXPECT_NE(refused->error.find("/private"), std::string::npos) << refused->error;
+  auto open_page = session->capture(origin + "/open");
+  ASSERT_TRUE(open_page.ok());
+  EXPECT_EQ(open_page->body, "open");
+  ASSERT_TRUE(session->close().ok());
+  int robots_responses = 0;
+  for (const auto& r : read_with_warcio(session->file()))
+    if (r["type"] == "response" && r["uri"].get<std::string>().find("robots.txt") != std::string::npos) ++robots_responses;
+  EXPECT_EQ(robots_responses, 2) << "the redirect and the file";
+
+  // Six redirects and more: all disallowed, said so.
+  endless = true;
+  auto fresh = open();
+  auto refused_all = fresh->capture(origin + "/open");
+  ASSERT_TRUE(refused_all.ok());
+  EXPECT_TRUE(refused_all->refused_by_robots);
+  EXPECT_NE(refused_all->error.find("重定向超过 5 次"), std::string::npos) << refused_all->error;
+  session.reset(), fresh.reset();  // their connections closed, the server stops at once
+  other.stop();
+  thread.join();
+}
+
 TEST_F(Crawl, TooLargeTooSlowAndTransientFailuresHaveClearOutcomesAndKeepWhatCame) {
   CaptureOptions o = fast();
   o.max_bytes = 1 << 20;

@@ -12,6 +12,7 @@
 #include "netsample/core/file_io.h"
 #include "netsample/crawler/crawler.h"
 #include "netsample/demo/shop.h"
+#include "netsample/ocr/ocr.h"
 #include "testing.h"
 
 namespace netsample::extract {
@@ -25,6 +26,11 @@ std::map<std::string, std::string> values(const Extraction& e) {
   std::map<std::string, std::string> out;
   for (const auto& [name, v] : e.fields) out[name] = v.value;
   return out;
+}
+
+std::string without_spaces(std::string s) {
+  std::erase(s, ' ');
+  return s;
 }
 
 crawler::Capture capture(crawler::CaptureSession& session, const std::string& url) {
@@ -60,13 +66,26 @@ TEST(Extract, TheDemoShopsListingAndLicenceCapturedAndRead) {
   EXPECT_EQ(v["shop_name"], "清泉电器官方旗舰店（演示）");
   EXPECT_TRUE(read->missing.empty()) << json(read->missing).dump();
 
+  // The licence is only a picture: the page names it, the fields wait on it, OCR reads it.
   const auto licence = capture(*session, shop->url() + "licence");
   auto licence_read = extract(*demo, licence.final_url, *decode_page(licence.body, licence.content_type));
   ASSERT_TRUE(licence_read.ok());
+  EXPECT_TRUE(licence_read->fields.empty());
+  ASSERT_EQ(licence_read->images.size(), 1u);
+  EXPECT_EQ(licence_read->images[0].url, shop->url() + "licence.png") << "resolved against the page";
+  EXPECT_EQ(licence_read->images[0].fields, (std::vector<std::string>{"operator_company", "credit_code", "operator_address"}));
+  const auto picture = capture(*session, licence_read->images[0].url);
+  auto text = ocr::read_text(picture.body);
+  ASSERT_TRUE(text.ok()) << text.error().describe();
+  EXPECT_NE(text->engine.find("tesseract"), std::string::npos);
+  fill_from_licence(*licence_read, licence_read->images[0], read_licence_text(text->text));
   v = values(*licence_read);
+  EXPECT_TRUE(licence_read->missing.empty()) << json(licence_read->missing).dump() << "\n" << text->text;
+  EXPECT_EQ(licence_read->fields[0].second.rule, "ocr:" + shop->url() + "licence.png");
   EXPECT_EQ(v["credit_code"], "91500000MA5U000X0T");
   EXPECT_EQ(v["operator_company"], "重庆清泉电器销售有限公司（演示）");
-  EXPECT_EQ(v["operator_address"], "重庆市渝北区演示大道 88 号 5 幢 3-1");
+  // OCR keeps the characters, not always the spacing between Chinese and digits.
+  EXPECT_EQ(without_spaces(v["operator_address"]), "重庆市渝北区演示大道88号5幢3-1");
   EXPECT_TRUE(session->close().ok());
 }
 
@@ -142,6 +161,43 @@ TEST(Extract, CharsetsFromTheBomTheHeaderAndTheMetaAndAWrongDeclarationIsSaid) {
   EXPECT_FALSE(decode_page("not gzip", "text/html", "gzip").ok());
 }
 
+// A licence picture's text as Tesseract gives it: gaps and stray marks inside the labels, brackets half-width,
+// an address wrapping onto a line of its own, O for 0 in the code.
+TEST(Licence, TheTextIsReadByItsPrintedLabels) {
+  const auto read = read_licence_text(
+      "营业执照\n统一社会信用代码 92500112MA60LTNKO3\n\n名 ”称 重庆市渝北区乐童玩具店 (演示〉\n类 型 个体工商户\n经营 者 王乐童\n"
+      "组成形式 ”个人经营\n经营场所 。 重庆市渝北区双凤桥街道空港大道 366 号\n附12 号\n\n玩具、文具零售\n");
+  std::map<std::string, std::string> v(read.fields.begin(), read.fields.end());
+  EXPECT_EQ(v["credit_code"], "92500112MA60LTNK03") << "O read as 0: GB 32100 has no O";
+  EXPECT_EQ(v["operator_company"], "重庆市渝北区乐童玩具店（演示）");
+  EXPECT_EQ(v["legal_representative"], "王乐童");
+  EXPECT_EQ(v["operator_address"], "重庆市渝北区双凤桥街道空港大道 366 号附12 号");
+  EXPECT_TRUE(read.problems.empty());
+
+  // One character misread: the check digit fails, the code is unreadable, never stored as found.
+  const auto misread = read_licence_text("统一社会信用代码\n91500000MA5U000X1T\n名称 重庆清泉电器销售有限公司\n");
+  std::map<std::string, std::string> m(misread.fields.begin(), misread.fields.end());
+  EXPECT_EQ(m.count("credit_code"), 0u);
+  ASSERT_EQ(misread.problems.size(), 1u);
+  EXPECT_NE(misread.problems[0].find("91500000MA5U000X1T"), std::string::npos) << misread.problems[0];
+
+  // Filled into an extraction only where the picture was to give the field, with where it came from.
+  Extraction e;
+  e.page_kind = "licence";
+  e.missing = {"operator_company", "credit_code"};
+  const ImageToRead image{"http://h/l.png", "licence", {"operator_company", "credit_code"}};
+  fill_from_licence(e, image, misread);
+  ASSERT_EQ(e.fields.size(), 1u);
+  EXPECT_EQ(e.fields[0].second.rule, "ocr:http://h/l.png");
+  EXPECT_EQ(e.missing, std::vector<std::string>{"credit_code"});
+  EXPECT_EQ(e.problems.size(), 1u);
+  EXPECT_FALSE(check_licence_page(e).has_value()) << "the operator's name was read";
+  e.fields.clear();
+  const auto art24_5 = check_licence_page(e);
+  ASSERT_TRUE(art24_5.has_value());
+  EXPECT_NE(art24_5->reason.find("第二十四条第（五）项"), std::string::npos);
+}
+
 TEST(Extract, CreditCodesNeedTheirGb32100CheckDigit) {
   EXPECT_TRUE(credit_code_valid("91500000MA5U000X0T"));
   EXPECT_TRUE(credit_code_valid("91350100M000100Y43"));  // GB 32100-2015's worked example
@@ -201,6 +257,36 @@ std::map<int, std::string> results(const std::vector<Check>& checks) {
   return out;
 }
 
+// Art 24(3): the categories are data; a regulated product shows its CCC or licence number, or it is a sign.
+TEST(Checks, Art24ThreeTheRegulatedCategoriesAreData) {
+  const auto categories = load_regulated_categories(std::nullopt);
+  ASSERT_TRUE(categories.ok()) << categories.error().describe();
+  auto art24_3 = [&](const std::vector<std::pair<std::string, FieldValue>>& f) -> std::string {
+    for (const auto& c : check_fields(f, Region{}, *categories))
+      if (c.article == 24 && c.reason.find("第（三）项") != std::string::npos) return c.result + " " + c.reason;
+    return "";
+  };
+  EXPECT_TRUE(art24_3(fields({{"title", "清泉 电热水壶 1.7L"}, {"certificate", "2021010718000101"}})).starts_with("pass"));
+  const std::string rice_cooker = art24_3(fields({{"title", "清泉 电饭煲 3L"}}));
+  EXPECT_TRUE(rice_cooker.starts_with("sign")) << rice_cooker;
+  EXPECT_NE(rice_cooker.find("CCC"), std::string::npos) << rice_cooker;
+  EXPECT_TRUE(art24_3(fields({{"title", "水泥 42.5 袋装"}, {"certificate", "2021010718000101"}})).starts_with("sign"))
+      << "cement needs a production licence, not a CCC number";
+  EXPECT_TRUE(art24_3(fields({{"title", "水泥 42.5 袋装"}, {"certificate", "渝XK08-001-00012"}})).starts_with("pass"));
+  EXPECT_EQ(art24_3(fields({{"title", "纯棉毛巾"}})), "") << "not a regulated category: nothing said";
+
+  // A data directory's own list replaces the built-in one; a mistake names the file and the field.
+  testing::TempDir dir;
+  testing::write_text(dir / "regulated_categories.json", R"({"categories": [{"name": "毛巾", "needs": "ccc", "keywords": ["毛巾"]}]})");
+  const auto own = load_regulated_categories(dir.path());
+  ASSERT_TRUE(own.ok());
+  EXPECT_TRUE(check_fields(fields({{"title", "纯棉毛巾"}}), Region{}, *own).back().result == "sign");
+  testing::write_text(dir / "regulated_categories.json", R"({"categories": [{"name": "毛巾", "needs": "3c", "keywords": ["毛巾"]}]})");
+  const auto bad = load_regulated_categories(dir.path());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().field.find("categories[0].needs"), std::string::npos) << bad.error().field;
+}
+
 TEST(Checks, Art34ScopeByTheCreditCodesDivisionOrTheAddressesAndTheSignsOfArt25And24) {
   const Region chongqing;
   // The operator registered in Chongqing (500000 → "50"): in scope by item (2), whatever the producer.
@@ -233,8 +319,11 @@ TEST(Extract, NetsampleCrawlPrintsTheFieldsItRead) {
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   const json out = json::parse(run.out);
   EXPECT_EQ(out["extraction"]["page"], "licence");
-  EXPECT_EQ(out["extraction"]["fields"]["credit_code"]["value"], "91500000MA5U000X0T");
+  EXPECT_EQ(out["extraction"]["fields"]["credit_code"]["value"], "91500000MA5U000X0T") << "read from the licence picture";
+  EXPECT_EQ(out["extraction"]["fields"]["credit_code"]["rule"], "ocr:" + shop->url() + "licence.png");
   EXPECT_TRUE(out["extraction"]["missing"].empty());
+  ASSERT_EQ(out["pictures"].size(), 1u);
+  EXPECT_NE(out["pictures"][0]["text"].get<std::string>().find("营业执照"), std::string::npos);
   ASSERT_TRUE(out["checks"].is_array()) << out.dump();
   EXPECT_EQ(out["checks"][0]["article"], 34);
   EXPECT_EQ(out["checks"][0]["result"], "pass") << "the demo operator is registered in Chongqing";
@@ -263,6 +352,78 @@ TEST(Extract, NetsampleCrawlPrintsTheFieldsItRead) {
   EXPECT_TRUE(art22.starts_with("sign")) << art22 << listing.out;
   EXPECT_NE(art22.find("CQ-CITY-1"), std::string::npos) << art22;
   EXPECT_NE(json::parse(unknown.out).value("extraction_problem", "").find("--platform"), std::string::npos) << unknown.out;
+
+  // The organizer's region from settings.json (Art 34): for a district bureau of 巴南 (500113) the operator
+  // registered at the municipal level (500000) is not in its region (it was for Chongqing, above); only the
+  // producer could still bring it in.
+  testing::write_text(dir / "data" / "settings.json", R"({"region": {"code": "500113", "name": "巴南"}})");
+  const auto banan = testing::run_process({NETSAMPLE_BIN, "--data", (dir / "data").string(), "crawl", shop->url() + "licence", "--platform", "demo-shop", "--json"});
+  ASSERT_EQ(banan.exit_code, 0) << banan.err;
+  const json banan_out = json::parse(banan.out);
+  EXPECT_EQ(banan_out["checks"][0]["article"], 34);
+  EXPECT_EQ(banan_out["checks"][0]["result"], "unknown") << banan_out["checks"][0];
+  testing::write_text(dir / "data" / "settings.json", R"({"region": {"code": "5001", "name": "巴南"}})");
+  const auto bad_region = testing::run_process({NETSAMPLE_BIN, "--data", (dir / "data").string(), "crawl", shop->url() + "licence", "--platform", "demo-shop"});
+  EXPECT_NE(bad_region.exit_code, 0);
+  EXPECT_NE(bad_region.err.find("region.code"), std::string::npos) << bad_region.err;
+  EXPECT_NE(bad_region.err.find("GB/T 2260"), std::string::npos) << bad_region.err;
+}
+
+// A Pinduoduo-shaped shop served from the fixtures: the goods page drawn by script from window.rawData, the
+// licence only as a picture at a relative address, read by OCR through `netsample crawl`, kept in the WARC.
+TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
+  const fs::path fixtures = NETSAMPLE_FIXTURES;
+  httplib::Server server;
+  const auto goods = read_file(fixtures / "pdd-goods.html").value();
+  const auto licence_page = read_file(fixtures / "pdd-mall-licence.html").value();
+  const auto licence_png = read_file(fixtures / "pdd-licence.png").value();
+  server.Get("/goods.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(goods, "text/html; charset=utf-8"); });
+  server.Get("/mall_certificate.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(licence_page, "text/html; charset=utf-8"); });
+  server.Get("/certificate/licence.png", [&](const httplib::Request&, httplib::Response& r) { r.set_content(licence_png, "image/png"); });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(1ms);
+  const std::string origin = "http://127.0.0.1:" + std::to_string(port);
+  testing::TempDir dir;
+  auto crawl = [&](const std::string& path) {
+    const auto run = testing::run_process({NETSAMPLE_BIN, "--data", (dir / "data").string(), "crawl", origin + path, "--platform", "pinduoduo", "--json"});
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    return json::parse(run.out);
+  };
+  auto check = [](const json& out, int article, const std::string& words) -> std::string {
+    for (const auto& c : out["checks"])
+      if (c["article"] == article && c["reason"].get<std::string>().find(words) != std::string::npos) return c["result"];
+    return "";
+  };
+
+  const json licence = crawl("/mall_certificate.html?mall_id=77");
+  const json& f = licence["extraction"]["fields"];
+  EXPECT_EQ(f["credit_code"]["value"], "92500112MA60LTNK03") << licence.dump(2);
+  EXPECT_EQ(f["operator_company"]["value"], "重庆市渝北区乐童玩具店");
+  // An address is taken as read (no check digit guards it: the sampler confirms it); what the scope rests on and
+  // the wrapped second line must be there.
+  const std::string address = without_spaces(f["operator_address"]["value"]);
+  EXPECT_TRUE(address.starts_with("重庆市渝北区双凤桥街道")) << address;
+  EXPECT_TRUE(address.ends_with("大道366号附12号")) << address;
+  EXPECT_EQ(f["credit_code"]["rule"], "ocr:" + origin + "/certificate/licence.png") << "the relative address resolved against the page";
+  EXPECT_EQ(check(licence, 34, "500112"), "pass") << "registered in 渝北 (500112), within Chongqing";
+  // The picture is in the WARC beside the page, and what OCR read is a metadata record referring to it.
+  const std::string warc = testing::run_process({"/bin/sh", "-c", "gzip -dc '" + licence["warc"].get<std::string>() + "'"}).out;
+  EXPECT_NE(warc.find("WARC-Target-URI: " + origin + "/certificate/licence.png"), std::string::npos);
+  EXPECT_NE(warc.find("WARC-Refers-To: "), std::string::npos);
+  EXPECT_NE(warc.find("\"purpose\": \"ocr\""), std::string::npos);
+
+  const json listing = crawl("/goods.html?goods_id=356789012345");
+  const json& g = listing["extraction"]["fields"];
+  EXPECT_EQ(g["title"]["value"], "乐童 儿童益智拼装积木 大颗粒 120粒 3岁以上");
+  EXPECT_EQ(g["price"]["value"], "59.9");
+  EXPECT_EQ(g["producer"]["value"], "汕头市澄海区乐童玩具厂");
+  EXPECT_EQ(g["standard"]["value"], "GB 6675.1-2014");
+  EXPECT_TRUE(listing["extraction"]["missing"].empty()) << listing.dump(2);
+  EXPECT_EQ(check(listing, 24, "第（三）项"), "sign") << "a toy (CCC) that shows no certificate number";
+  EXPECT_EQ(check(listing, 22, ""), "pass");
+  server.stop();
+  thread.join();
 }
 
 }  // namespace

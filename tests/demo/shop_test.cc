@@ -44,10 +44,15 @@ TEST_F(DemoShopTest, SearchFindsTheProductAndItsPageShowsWhatTheRecordNeeds) {
   EXPECT_EQ(get("item/NOPE").status, 404);
 }
 
-TEST_F(DemoShopTest, TheLicencePageNamesTheOperator) {
+// As real shops do (E-Commerce Law art 15), the licence is shown only as a picture; the crawler reads it by OCR
+// (tests/crawler/extract_test.cc).
+TEST_F(DemoShopTest, TheLicencePageShowsTheLicenceAsAPicture) {
   const auto licence = get("licence");
-  EXPECT_NE(licence.body.find("<td id=\"licence-number\">91500000MA5U000X0T</td>"), std::string::npos);
-  EXPECT_NE(licence.body.find("id=\"operator-name\""), std::string::npos);
+  EXPECT_NE(licence.body.find("<img id=\"licence-image\" src=\"/licence.png\""), std::string::npos);
+  EXPECT_EQ(licence.body.find("91500000MA5U000X0T"), std::string::npos);
+  const auto picture = get("licence.png");
+  EXPECT_EQ(picture.status, 200);
+  EXPECT_EQ(picture.body.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
 }
 
 TEST_F(DemoShopTest, AnOrderGetsADeterministicNumberAndIsPaidOnce) {

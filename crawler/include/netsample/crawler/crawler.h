@@ -80,6 +80,9 @@ class CaptureSession {
   // Fetches `url` (following redirects), writing every exchange. An Error only for what ends the session (the
   // WARC cannot be written, an invalid URL); a page that could not be fetched is a Capture with its error.
   Result<Capture> capture(const std::string& url);
+  // A metadata record about a record already written (WARC-Refers-To it): what was read from a captured
+  // picture, for instance. Goes through on_record like every other record.
+  Result<warc::WrittenRecord> annotate(const std::string& refers_to, const std::string& target_uri, const nlohmann::json& content);
   // Closes the WARC; every record written is listed in records().
   Status close();
   const std::vector<warc::WrittenRecord>& records() const { return records_; }

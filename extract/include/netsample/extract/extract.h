@@ -36,6 +36,8 @@ struct Rule {
   std::string script;          // the variable an inline script assigns (window.rawData)
   std::string path;            // with script: a dotted path into its object (goods.title, skus.0.price)
   std::string regex;           // ECMAScript; the first group (or the whole match)
+  std::string image;           // an XPath to a picture's address (//img[@id='licence']/@src), read by OCR
+  std::string read = "licence";  // with image: what the picture is (a business licence: 名称, 统一社会信用代码, 住所)
 };
 
 struct PageRules {
@@ -68,22 +70,55 @@ struct FieldValue {
   std::string rule;  // which rule found it: "xpath://h1[@id='title']"
 };
 
+// A picture the page shows its data in (a shop's business licence, E-Commerce Law art 15): the fields waiting
+// on it stay missing until its text is read (fill_from_licence).
+struct ImageToRead {
+  std::string url;                  // absolute, resolved against the page's address
+  std::string read;                 // licence
+  std::vector<std::string> fields;  // the missing fields it may give
+};
+
 struct Extraction {
   std::string platform, page_kind;
   std::vector<std::pair<std::string, FieldValue>> fields;  // found
   std::vector<std::string> missing;                         // the page kind's fields no rule found
   std::vector<std::string> problems;                        // e.g. a credit code whose check digit fails
+  std::vector<ImageToRead> images;                          // pictures to read for some of the missing fields
   nlohmann::json to_json() const;
 };
 
 // The page kind whose pattern matches the URL's path (nullopt page_kind → an error naming the URL).
 Result<Extraction> extract(const Adapter& adapter, const std::string& url, const DecodedPage& page);
 
+// What a business licence picture says, from its OCR text: 名称 → operator_company, 统一社会信用代码 →
+// credit_code, 住所 / 经营场所 / 主要经营场所 → operator_address, 法定代表人 / 经营者 / 负责人 / 执行事务合伙人 →
+// legal_representative. OCR spaces between characters are dropped; a credit code is taken only when its check
+// digit holds (the letters GB 32100 never uses, O and I, read as 0 and 1 first); a code-like run that fails
+// is a problem, and the field stays unread.
+struct LicenceText {
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::vector<std::string> problems;
+};
+LicenceText read_licence_text(std::string_view ocr_text);
+
+// Moves the fields `image` was to give from missing to found (rule "ocr:" + its address) where the licence's
+// text has them; its problems join the extraction's.
+void fill_from_licence(Extraction& extraction, const ImageToRead& image, const LicenceText& text);
+
 // The organizer's region (Art 34): an administrative division code (GB/T 2260) and its name as addresses write it.
 struct Region {
   std::string code = "500000";  // Chongqing
   std::string name = "重庆";
 };
+
+// A product category under production licensing or compulsory certification (Art 24(3)), as data
+// (data/regulated_categories.json, replaced by <data>/regulated_categories.json).
+struct RegulatedCategory {
+  std::string name;
+  std::string needs;                  // ccc | licence | ccc_or_licence
+  std::vector<std::string> keywords;  // matched in the title, category and description
+};
+Result<std::vector<RegulatedCategory>> load_regulated_categories(const std::optional<std::filesystem::path>& data_dir);
 
 // One check of what was read, with its reason in words and the article it comes from.
 struct Check {
@@ -99,7 +134,13 @@ struct Check {
 // - Art 25(5): 试制 / 处理 / 样品 in the title or description (the clause is written for sampling at the producer:
 //   online it is a sign for the organizer, not a refusal).
 // - Art 24(2): no Chinese producer name or address shown: a sign for the sampler.
-std::vector<Check> check_fields(const std::vector<std::pair<std::string, FieldValue>>& fields, const Region& region);
+// - Art 24(3): a listing whose product is in a regulated category and that shows no CCC certificate number
+//   (16 digits) or production licence number (XKnn-nnn-nnnnn) in its `certificate` field: a sign.
+std::vector<Check> check_fields(const std::vector<std::pair<std::string, FieldValue>>& fields, const Region& region,
+                                const std::vector<RegulatedCategory>& regulated = {});
+// Art 24(5): a licence page from which neither the operator's name nor a valid credit code could be read: a
+// sign (the shop may show no licence at all). nullopt for other pages or when either was read.
+std::optional<Check> check_licence_page(const Extraction& extraction);
 
 // GB 32100-2015: an 18-character unified social credit code with a valid check digit.
 bool credit_code_valid(std::string_view code);

@@ -17,6 +17,7 @@
 
 #include "netsample/core/error.h"
 #include "netsample/core/time.h"
+#include "netsample/listing/listing.h"
 #include "netsample/notices/deliveries.h"
 #include "netsample/notices/parties.h"
 #include "netsample/purchase/session.h"
@@ -49,7 +50,7 @@ std::filesystem::path tsa_trust_store(const std::filesystem::path& data_dir, con
 class Runtime {
  public:
   // Opens (creating) the data directory: the store (migrated), platforms.json, the calendar and
-  // settings.json ({"period_rule": "default" | "strict"}, Art 75). Errors name the file and field.
+  // settings.json ({"period_rule": "default" | "strict"}, Art 75; {"region": {"code", "name"}}, Art 34). Errors name the file and field.
   static Result<std::unique_ptr<Runtime>> open(const std::filesystem::path& data_dir);
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -67,6 +68,8 @@ class Runtime {
   purchase::PurchaseSessions& purchases() { return *purchases_; }
   unboxing::UnboxingSessions& unboxings() { return *unboxings_; }
   notices::PartyRegistry& parties() { return *parties_; }
+  // Pages checked before a sample is bought (capture, fields, the Art 22/24/25/34 checks; settings.json's region).
+  listing::PageChecks& pages() { return *pages_; }
 
   // Parcel tracking with <data>/tracking.json (read on first use; an error names the file).
   Result<unboxing::ParcelTracker*> tracker();
@@ -95,6 +98,7 @@ class Runtime {
   std::unique_ptr<purchase::PurchaseSessions> purchases_;
   std::unique_ptr<unboxing::UnboxingSessions> unboxings_;
   std::unique_ptr<notices::PartyRegistry> parties_;
+  std::unique_ptr<listing::PageChecks> pages_;
   std::unique_ptr<unboxing::TrackingConfig> tracking_config_;
   std::unique_ptr<unboxing::ParcelTracker> tracker_;
 };

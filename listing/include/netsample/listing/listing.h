@@ -1,0 +1,81 @@
+// A page checked before a sample is bought (issue #17): captured into a WARC as evidence (crawler/), its
+// fields read by the platform's adapter (extract/), a licence shown as a picture fetched in the same capture
+// session and read by OCR (ocr/), then the checks with their articles: Art 34 scope, Art 22 through the case
+// registry's own rule, Art 24 and 25 signs. With a case, each WARC record's digest enters the case's audit
+// chain as it is written and the closed WARC is the case's evidence (web_capture). The command line and the
+// service both call this; neither decides anything of its own.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/crawler/crawler.h"
+#include "netsample/extract/extract.h"
+#include "netsample/store/store.h"
+#include "netsample/workflow/cases.h"
+#include "netsample/workflow/platforms.h"
+
+namespace netsample::listing {
+
+struct CrawlRequest {
+  std::string url;
+  std::string case_number;     // empty: kept under <data>/captures/unassigned, not evidence of a case
+  std::string platform;        // empty: the platform whose domain the page's host is in (platforms.json)
+  bool honour_robots = true;
+  std::string robots_reason;   // required when robots.txt is not honoured; written into every capture
+  std::string actor;
+  std::optional<std::filesystem::path> ca_file;  // tests: a private CA
+};
+
+// What OCR read from a picture, kept beside it in the WARC (a metadata record referring to its response).
+struct PictureRead {
+  std::string url;
+  std::string engine;
+  int confidence = 0;
+  std::string text;
+  std::string problem;  // the picture could not be fetched or read
+};
+
+struct CrawlOutcome {
+  crawler::Capture capture;
+  std::filesystem::path warc;
+  std::size_t records = 0;
+  std::optional<store::EvidenceItem> evidence;
+  std::optional<extract::Extraction> extraction;
+  std::string extraction_problem;  // why no fields were read (no platform, no adapter, no page kind)
+  std::vector<PictureRead> pictures;
+  std::vector<extract::Check> checks;
+  // The page could not be used: refused by robots.txt, or no 2xx answer (what came is preserved either way).
+  std::optional<Error> failure() const;
+  nlohmann::json to_json() const;
+};
+
+class PageChecks {
+ public:
+  PageChecks(store::Store& store, workflow::CaseRegistry& cases, const workflow::PlatformRegistry& platforms,
+             std::filesystem::path data_dir, extract::Region region);
+
+  // Captures, reads and checks one page. An Error only when nothing could be kept (the case does not exist,
+  // the WARC cannot be written, the URL is invalid); a page that did not answer is an outcome with its error.
+  Result<CrawlOutcome> crawl(const CrawlRequest& request);
+
+  // Art 22 through the case registry's rule, on a listing's fields: a sign naming the earlier city-level case,
+  // pass, or unknown while producer, standard, trademark or model was not read. nullopt for a page without a title.
+  Result<std::optional<extract::Check>> art22(const std::vector<std::pair<std::string, extract::FieldValue>>& fields);
+
+  const extract::Region& region() const { return region_; }
+
+ private:
+  store::Store& store_;
+  workflow::CaseRegistry& cases_;
+  const workflow::PlatformRegistry& platforms_;
+  std::filesystem::path data_dir_;
+  extract::Region region_;
+};
+
+}  // namespace netsample::listing

@@ -1,0 +1,173 @@
+#include "netsample/listing/listing.h"
+
+#include <map>
+
+#include "netsample/ocr/ocr.h"
+
+namespace netsample::listing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string stamp_for_file(UtcTime t) {
+  std::string s = warc::format_warc_date(t);  // 2026-12-05T03:20:01.123Z
+  for (char& c : s)
+    if (c == ':' || c == '.') c = '-';
+  return s;
+}
+
+std::string host_of(const std::string& url) {
+  const size_t scheme = url.find("://");
+  std::string host = scheme == std::string::npos ? url : url.substr(scheme + 3);
+  return host.substr(0, host.find_first_of("/:?#"));
+}
+
+// The platform whose registrable domain the host is or ends with.
+std::string platform_of(const workflow::PlatformRegistry& platforms, const std::string& url) {
+  const std::string host = host_of(url);
+  for (const auto& p : platforms.all())
+    for (const auto& domain : p.hosts)
+      if (host == domain || host.ends_with("." + domain)) return p.code;
+  return "";
+}
+
+}  // namespace
+
+std::optional<Error> CrawlOutcome::failure() const {
+  if (capture.refused_by_robots) return make_error(ErrorCode::refused_by_rule, "url", capture.error);
+  if (capture.status < 200 || capture.status >= 300)
+    return make_error(ErrorCode::network, "url", capture.error.empty() ? "页面应答 HTTP " + std::to_string(capture.status) : capture.error);
+  return std::nullopt;
+}
+
+json CrawlOutcome::to_json() const {
+  json out = capture.to_json();
+  out["warc"] = warc.string();
+  out["records"] = records;
+  if (evidence) out["evidence"] = {{"id", evidence->id}, {"sha256", evidence->sha256}, {"size", evidence->size}};
+  if (extraction) out["extraction"] = extraction->to_json();
+  if (!extraction_problem.empty()) out["extraction_problem"] = extraction_problem;
+  for (const auto& p : pictures) {
+    json item = {{"url", p.url}, {"engine", p.engine}, {"confidence", p.confidence}, {"text", p.text}};
+    if (!p.problem.empty()) item["problem"] = p.problem;
+    out["pictures"].push_back(item);
+  }
+  if (extraction) {
+    out["checks"] = json::array();
+    for (const auto& c : checks) out["checks"].push_back(c.to_json());
+  }
+  return out;
+}
+
+PageChecks::PageChecks(store::Store& store, workflow::CaseRegistry& cases, const workflow::PlatformRegistry& platforms,
+                       fs::path data_dir, extract::Region region)
+    : store_(store), cases_(cases), platforms_(platforms), data_dir_(std::move(data_dir)), region_(std::move(region)) {}
+
+Result<std::optional<extract::Check>> PageChecks::art22(const std::vector<std::pair<std::string, extract::FieldValue>>& fields) {
+  std::map<std::string, std::string> v;
+  for (const auto& [name, value] : fields) v[name] = value.value;
+  if (!v.count("title")) return std::optional<extract::Check>{};
+  for (const char* needed : {"producer", "standard", "trademark", "model"})
+    if (!v.count(needed))
+      return std::optional<extract::Check>{{22, "unknown", "需要标称生产者、执行标准、商标和型号才能判断六个月内是否已由市级抽查（页面缺“" + std::string(needed) + "”）"}};
+  NETSAMPLE_ASSIGN(std::optional<workflow::EarlierSampling> earlier,
+                   cases_.earlier_city_sampling(v["producer"], v["standard"], v["trademark"], v["model"]));
+  if (earlier)
+    return std::optional<extract::Check>{{22, "sign", "市级已于 " + earlier->from + " 抽查同一生产者、标准、商标、型号的产品（任务 " + earlier->number +
+                                                          "），至 " + earlier->until + " 区县级不得重复抽查（跟踪抽查、应对突发事件除外）"}};
+  return std::optional<extract::Check>{{22, "pass", "六个月内没有市级抽查过同一生产者、标准、商标、型号的产品"}};
+}
+
+Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
+  std::optional<std::int64_t> case_id;
+  if (!request.case_number.empty()) {
+    NETSAMPLE_ASSIGN(workflow::CaseView view, cases_.show(request.case_number));
+    case_id = view.id;
+  }
+  const fs::path dir = data_dir_ / "captures" / (request.case_number.empty() ? "unassigned" : request.case_number);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(ErrorCode::io, dir.string(), "无法创建抓取目录：" + ec.message());
+  CrawlOutcome out;
+  out.warc = dir / (stamp_for_file(SystemClock().now()) + ".warc.gz");
+
+  crawler::CaptureOptions options;
+  options.honour_robots = request.honour_robots;
+  options.robots_override_reason = request.robots_reason;
+  options.ca_file = request.ca_file;
+  if (case_id) {
+    const std::string file_name = out.warc.filename().string();
+    options.on_record = [this, &request, file_name](const warc::WrittenRecord& r) -> Status {
+      json payload = {{"warc", file_name}, {"record", r.id}, {"type", r.type}, {"block_digest", r.block_digest}};
+      if (!r.target_uri.empty()) payload["uri"] = r.target_uri;
+      if (r.payload_digest) payload["payload_digest"] = *r.payload_digest;
+      return store_.write([&]() -> Status {
+        return status_of(store_.audit().append({request.actor, "capture.record", request.case_number, payload}, store_.clock().now()));
+      });
+    };
+  }
+  std::vector<std::pair<std::string, std::string>> info = {{"operator", request.actor}};
+  if (!request.case_number.empty()) info.push_back({"case", request.case_number});
+  NETSAMPLE_ASSIGN(auto session, crawler::CaptureSession::open(out.warc, options, info));
+  NETSAMPLE_ASSIGN(out.capture, session->capture(request.url));
+
+  // The fields, read by the platform's adapter from the page as decoded for reading (the WARC keeps the bytes).
+  if (!out.capture.body.empty()) {
+    NETSAMPLE_ASSIGN(extract::Adapters adapters, extract::Adapters::load(data_dir_));
+    const std::string code = request.platform.empty() ? platform_of(platforms_, out.capture.final_url) : request.platform;
+    const extract::Adapter* adapter = code.empty() ? nullptr : adapters.find(code);
+    if (!adapter) {
+      out.extraction_problem = code.empty() ? "网址不属于 platforms.json 中的任何平台（请指定平台代码：命令行 --platform，服务接口 platform）" : "平台 " + code + " 没有适配规则（数据目录的 adapters/" + code + ".json）";
+    } else if (auto page = extract::decode_page(out.capture.body, out.capture.content_type, out.capture.content_encoding); !page.ok()) {
+      out.extraction_problem = page.error().message;
+    } else if (auto read = extract::extract(*adapter, out.capture.final_url, *page); !read.ok()) {
+      out.extraction_problem = read.error().message;
+    } else {
+      out.extraction = std::move(read).value();
+      if (!page->problem.empty()) out.extraction->problems.push_back(page->problem);
+    }
+  }
+
+  // A licence shown as a picture: fetched in the same session (so it is evidence too), read by OCR, the text
+  // kept beside it in the WARC.
+  if (out.extraction) {
+    for (const auto& image : std::vector<extract::ImageToRead>(out.extraction->images)) {
+      PictureRead picture{image.url, "", 0, "", ""};
+      NETSAMPLE_ASSIGN(crawler::Capture fetched, session->capture(image.url));
+      if (fetched.refused_by_robots || fetched.status < 200 || fetched.status >= 300 || fetched.body.empty()) {
+        picture.problem = "营业执照图片未能取得：" + (fetched.error.empty() ? "HTTP " + std::to_string(fetched.status) : fetched.error);
+      } else if (auto text = ocr::read_text(fetched.body); !text.ok()) {
+        picture.problem = "营业执照图片无法识别：" + text.error().message;
+      } else {
+        picture.engine = text->engine;
+        picture.confidence = text->mean_confidence;
+        picture.text = text->text;
+        extract::fill_from_licence(*out.extraction, image, extract::read_licence_text(text->text));
+        if (!fetched.hops.empty()) {
+          NETSAMPLE_TRY(status_of(session->annotate(fetched.hops.back().response_id, image.url,
+                                                    {{"purpose", "ocr"}, {"read_as", image.read}, {"engine", picture.engine},
+                                                     {"mean_confidence", picture.confidence}, {"text", picture.text}})));
+        }
+      }
+      if (!picture.problem.empty()) out.extraction->problems.push_back(picture.problem);
+      out.pictures.push_back(std::move(picture));
+    }
+  }
+  NETSAMPLE_TRY(session->close());
+  out.records = session->records().size();
+  if (case_id) {
+    NETSAMPLE_ASSIGN(store::EvidenceItem item, store_.add_evidence(*case_id, request.case_number, out.warc, "web_capture", request.actor));
+    out.evidence = item;
+  }
+  if (out.extraction) {
+    NETSAMPLE_ASSIGN(std::vector<extract::RegulatedCategory> regulated, extract::load_regulated_categories(data_dir_));
+    out.checks = extract::check_fields(out.extraction->fields, region_, regulated);
+    if (auto licence = extract::check_licence_page(*out.extraction)) out.checks.push_back(*licence);
+    NETSAMPLE_ASSIGN(std::optional<extract::Check> art22_check, art22(out.extraction->fields));
+    if (art22_check) out.checks.push_back(*art22_check);
+  }
+  return out;
+}
+
+}  // namespace netsample::listing
