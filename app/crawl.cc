@@ -12,12 +12,15 @@ namespace netsample::app {
 void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
   static std::string url, number, robots_reason, platform_code;
   static bool ignore_robots = false;
+  static std::vector<std::string> ntp, tsa;
   CLI::App* command = app.add_subcommand("crawl", "抓取网页并保存为 WARC（请求与应答原样保存，含重定向、robots.txt、TLS 证书链），可存为任务证据");
   command->add_option("URL", url, "商品、店铺或证照页面的网址")->required();
   command->add_option("--case", number, "存为该任务的证据（每条记录的摘要随写随入审计链）");
   command->add_flag("--ignore-robots", ignore_robots, "不遵守 robots.txt（须同时给出 --robots-reason，理由写入每次抓取）");
   command->add_option("--robots-reason", robots_reason, "不遵守 robots.txt 的理由");
   command->add_option("--platform", platform_code, "平台代码（默认按网址的域名从 platforms.json 判断）");
+  command->add_option("--ntp", ntp, "抓取前网络校时的 NTP 服务器 主机[:端口]，可多个（每条元数据记录写入校正后的可信时间）");
+  command->add_option("--tsa", tsa, "RFC 3161 时间戳服务地址，可多个（为抓取的 WARC 文件盖时间戳）");
   command->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       listing::CrawlRequest request;
@@ -27,6 +30,11 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
       request.honour_robots = !ignore_robots;
       request.robots_reason = robots_reason;
       request.actor = context.actor;
+      for (const auto& text : ntp) {
+        NETSAMPLE_ASSIGN(NtpServer server, parse_ntp_server(text, "--ntp"));
+        request.ntp.push_back(server);
+      }
+      request.tsa_urls = tsa;
       NETSAMPLE_ASSIGN(listing::CrawlOutcome outcome, context.runtime->pages().crawl(request));
       const crawler::Capture& capture = outcome.capture;
       const std::optional<extract::Extraction>& fields = outcome.extraction;
@@ -51,7 +59,12 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
         for (const auto& picture : outcome.pictures)
           if (picture.problem.empty()) std::cout << "  图片 " << picture.url << " 由 " << picture.engine << " 识别（平均置信度 " << picture.confidence << "）\n";
         if (!outcome.extraction_problem.empty()) std::cout << "未读取字段：" << outcome.extraction_problem << "\n";
-        std::cout << "WARC：" << outcome.warc.string() << "（" << outcome.records << " 条记录）\n";
+        std::cout << "WARC：" << outcome.warc.string() << "（" << outcome.records << " 条记录，SHA-256 " << outcome.warc_sha256 << "）\n";
+        if (outcome.time_check)
+          std::cout << "网络校时：" << outcome.time_check->server << "，偏差 " << outcome.time_check->offset_us / 1000.0 << " 毫秒\n";
+        for (const auto& [file, token] : outcome.stamps)
+          std::cout << "可信时间戳：" << token.url << "，" << format_iso8601_beijing(token.gen_time) << "（" << file.filename().string() << "）\n";
+        for (const auto& p : outcome.time_problems) std::cout << "⚠ " << p << "\n";
         if (out.contains("evidence"))
           std::cout << "已存为任务 " << number << " 的证据 #" << out["evidence"]["id"].get<std::int64_t>() << "，SHA-256 "
                     << out["evidence"]["sha256"].get<std::string>() << "\n";

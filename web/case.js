@@ -167,7 +167,8 @@ function documents(data) {
 
 const evidenceKinds = [['lab_report', '检验报告'], ['receipt_photo', '收样、封样检查照片'], ['seal_photo', '封样照片'],
                        ['rectification', '整改材料'], ['document', '其他文书']];
-const kindLabels = { ...Object.fromEntries(evidenceKinds), sampling_document: '网络抽样文书', notice_document: '书面通知', attachment: '附件' };
+const kindLabels = { ...Object.fromEntries(evidenceKinds), sampling_document: '网络抽样文书', notice_document: '书面通知', attachment: '附件',
+                     web_capture: '网页存证（WARC）' };
 
 // A file stored as the case's evidence: uploaded with its progress shown, then registered with its kind.
 // `fixed`: an upload of one kind ({id, kind, accept, button}), as the receipt panel's photos.

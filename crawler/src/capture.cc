@@ -213,6 +213,10 @@ struct CaptureSession::Impl {
     if (e.code != CURLE_OK && !e.over_limit) meta["error"] = curl_easy_strerror(e.code);
     if (e.over_limit) meta["error"] = "响应超过 " + std::to_string(options.max_bytes) + " 字节的上限，只保存了前面部分";
     if (!options.honour_robots) meta["robots"] = {{"honoured", false}, {"reason", options.robots_override_reason}};
+    if (options.time_check)
+      meta["trusted_time"] = {{"utc", warc::format_warc_date(now + std::chrono::microseconds(options.time_check->offset_us))},
+                              {"server", options.time_check->server}, {"offset_us", options.time_check->offset_us},
+                              {"delay_us", options.time_check->delay_us}, {"stratum", options.time_check->stratum}};
     warc::Record metadata = make_record("metadata", url.full, "application/json", meta.dump(2), now, "");
     if (!response_id.empty()) metadata.concurrent_to = response_id;
     NETSAMPLE_ASSIGN(warc::WrittenRecord written, write(metadata, out));
@@ -306,6 +310,10 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::open(const fs::path& war
     return make_error(ErrorCode::missing_field, "robots_override_reason", "不遵守 robots.txt 时须写明理由（每次抓取都会记录）");
   info.insert(info.begin(), {{"software", "netsample"}, {"format", "WARC File Format 1.1"}, {"http-header-user-agent", options.user_agent},
                              {"robots", options.honour_robots ? "obey" : "ignore: " + options.robots_override_reason}});
+  if (options.time_check)
+    info.push_back({"time-check", "SNTP " + options.time_check->server + " offset " + std::to_string(options.time_check->offset_us) + " us, delay " +
+                                      std::to_string(options.time_check->delay_us) + " us, stratum " + std::to_string(options.time_check->stratum) +
+                                      ", at " + warc::format_warc_date(options.time_check->trusted_receive())});
   NETSAMPLE_ASSIGN(warc::Writer writer, warc::Writer::create(warc_file, info, SystemClock().now()));
   auto impl = std::make_unique<Impl>(std::move(writer), std::move(options));
   if (!impl->easy) return make_error(ErrorCode::internal, "curl", "libcurl 初始化失败");

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "netsample/core/file_io.h"
+#include "netsample/core/sha256.h"
 #include "netsample/ocr/ocr.h"
 
 namespace netsample::listing {
@@ -57,6 +59,14 @@ json CrawlOutcome::to_json() const {
     out["checks"] = json::array();
     for (const auto& c : checks) out["checks"].push_back(c.to_json());
   }
+  out["sha256"] = warc_sha256;
+  if (time_check)
+    out["time_check"] = {{"server", time_check->server}, {"offset_us", time_check->offset_us}, {"delay_us", time_check->delay_us},
+                         {"stratum", time_check->stratum}, {"at", format_iso8601_beijing(time_check->trusted_receive())}};
+  out["timestamps"] = json::array();
+  for (const auto& [file, token] : stamps)
+    out["timestamps"].push_back({{"file", file.string()}, {"url", token.url}, {"time", format_iso8601_beijing(token.gen_time)}, {"serial", token.serial_hex}});
+  out["time_problems"] = time_problems;
   return out;
 }
 
@@ -92,7 +102,16 @@ Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
   CrawlOutcome out;
   out.warc = dir / (stamp_for_file(SystemClock().now()) + ".warc.gz");
 
+  // The network time check first: every metadata record then carries its exchange's trusted time.
+  for (const auto& server : request.ntp) {
+    auto sample = SntpClient().query(server);
+    if (!sample.ok()) out.time_problems.push_back("网络校时失败（" + server.name() + "）：" + sample.error().message);
+    else if (!out.time_check || sample->delay_us < out.time_check->delay_us) out.time_check = *sample;
+  }
+  if (!out.time_check) out.time_problems.push_back("抓取未经网络校时：时间以本机时钟为准（可指定 NTP 服务器）");
+
   crawler::CaptureOptions options;
+  options.time_check = out.time_check;
   options.honour_robots = request.honour_robots;
   options.robots_override_reason = request.robots_reason;
   options.ca_file = request.ca_file;
@@ -160,6 +179,29 @@ Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
     NETSAMPLE_ASSIGN(store::EvidenceItem item, store_.add_evidence(*case_id, request.case_number, out.warc, "web_capture", request.actor));
     out.evidence = item;
   }
+  // The closed WARC stamped by every TSA given (RFC 3161 over its SHA-256), as a recording's manifest is.
+  NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(out.warc));
+  out.warc_sha256 = to_hex(digest);
+  HttpClient http;
+  for (const auto& url : request.tsa_urls) {
+    auto token = TsaClient(http).stamp(url, digest);
+    if (!token.ok()) {
+      out.time_problems.push_back("时间戳服务 " + url + " 未盖章：" + token.error().message);
+      continue;
+    }
+    const fs::path file = out.warc.string() + (out.stamps.empty() ? "" : "." + std::to_string(out.stamps.size() + 1)) + ".tsr";
+    NETSAMPLE_TRY(write_file_atomic(file, token->response_der));
+    const json payload = {{"warc", out.warc.filename().string()}, {"sha256", out.warc_sha256}, {"tsa", url},
+                          {"time", warc::format_warc_date(token->gen_time)}, {"serial", token->serial_hex}, {"token", file.filename().string()}};
+    if (case_id) {
+      NETSAMPLE_TRY(status_of(store_.add_evidence(*case_id, request.case_number, file, "timestamp_token", request.actor)));
+      NETSAMPLE_TRY(store_.write([&]() -> Status {
+        return status_of(store_.audit().append({request.actor, "capture.stamp", request.case_number, payload}, store_.clock().now()));
+      }));
+    }
+    out.stamps.push_back({file, *token});
+  }
+  if (request.tsa_urls.empty()) out.time_problems.push_back("抓取文件没有可信时间戳（可指定 RFC 3161 时间戳服务）");
   if (out.extraction) {
     NETSAMPLE_ASSIGN(std::vector<extract::RegulatedCategory> regulated, extract::load_regulated_categories(data_dir_));
     out.checks = extract::check_fields(out.extraction->fields, region_, regulated);

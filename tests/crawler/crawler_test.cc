@@ -10,6 +10,9 @@
 #include <regex>
 #include <thread>
 
+#include "netsample/core/file_io.h"
+#include "netsample/core/sha256.h"
+#include "netsample/core/tsa.h"
 #include "testing.h"
 
 namespace netsample::crawler {
@@ -337,28 +340,63 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   ASSERT_EQ(netsample({"roster", "add", "--file", (dir_ / "roster.json").string()}).exit_code, 0);
   ASSERT_EQ(netsample({"case", "create", "--file", (dir_ / "case.json").string()}).exit_code, 0);
 
-  const auto crawled = netsample({"crawl", site_.url("/redirect"), "--case", "CQ-C1", "--json"});
+  // With trusted time: a real chronyd for the network time check, OpenSSL's TSA for the stamp.
+  testing::Chronyd chronyd;
+  testing::TestTsa tsa;
+  const auto crawled = netsample({"crawl", site_.url("/redirect"), "--case", "CQ-C1", "--ntp", chronyd.address(), "--tsa", tsa.url(), "--json"});
   ASSERT_EQ(crawled.exit_code, 0) << crawled.out << crawled.err;
   const json out = json::parse(crawled.out);
   EXPECT_EQ(out["status"], 200);
   EXPECT_EQ(out["final_url"], site_.url("/page"));
   const json records = read_with_warcio(out["warc"].get<std::string>());
   EXPECT_EQ(records.size(), out["records"].get<size_t>());
+  // Every metadata record carries its exchange's trusted time and where it came from; warcinfo names the check.
+  int timed = 0;
+  for (const auto& r : records) {
+    if (r["type"] == "metadata") {
+      const json meta = json::parse(r["text"].get<std::string>());
+      timed += meta.contains("trusted_time") && meta["trusted_time"]["server"] == chronyd.address();
+    }
+    if (r["type"] == "warcinfo") EXPECT_NE(r["text"].get<std::string>().find("time-check: SNTP " + chronyd.address()), std::string::npos) << r["text"];
+  }
+  EXPECT_GE(timed, 3) << "robots.txt and both hops";
+  EXPECT_EQ(out["time_check"]["server"], chronyd.address());
+  EXPECT_TRUE(out["time_problems"].empty()) << out["time_problems"];
+  // The closed WARC's stamp verifies against the TSA's CA and the file's hash, and is the case's evidence.
+  ASSERT_EQ(out["timestamps"].size(), 1u);
+  const auto token = read_file(out["timestamps"][0]["file"].get<std::string>());
+  ASSERT_TRUE(token.ok());
+  const auto digest = sha256_file(out["warc"].get<std::string>()).value();
+  EXPECT_EQ(to_hex(digest), out["sha256"]);
+  EXPECT_TRUE(verify_timestamp(*token, digest, tsa.ca_file()).ok());
 
   const json evidence = json::parse(netsample({"evidence", "list", "--case", "CQ-C1", "--json"}).out);
   bool stored = false;
-  for (const auto& e : evidence) stored |= e.value("kind", "") == "web_capture" && e.value("sha256", "") == out["evidence"]["sha256"];
+  bool token_stored = false;
+  for (const auto& e : evidence) {
+    stored |= e.value("kind", "") == "web_capture" && e.value("sha256", "") == out["evidence"]["sha256"];
+    token_stored |= e.value("kind", "") == "timestamp_token";
+  }
   EXPECT_TRUE(stored) << evidence.dump();
+  EXPECT_TRUE(token_stored) << evidence.dump();
   const auto log = netsample({"audit", "log", "--case", "CQ-C1", "--json"});
-  size_t chained = 0;
-  for (const auto& row : json::parse(log.out)) chained += row.value("action", "") == "capture.record";
+  size_t chained = 0, stamped = 0;
+  const json rows = json::parse(log.out);
+  for (const auto& row : rows) {
+    chained += row.value("action", "") == "capture.record";
+    stamped += row.value("action", "") == "capture.stamp";
+  }
   EXPECT_EQ(chained, records.size()) << "every record, warcinfo included";
+  EXPECT_EQ(stamped, 1u);
   EXPECT_EQ(netsample({"audit", "verify"}).exit_code, 0);
 
-  // Refused by robots.txt: preserved (robots.txt itself), not fetched, and the exit code says so.
+  // Refused by robots.txt: preserved (robots.txt itself), not fetched, and the exit code says so. Without NTP or
+  // TSA the capture says it has neither.
   const auto refused = netsample({"crawl", site_.url("/private/secret")});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.err.find("robots.txt"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.out.find("未经网络校时"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("没有可信时间戳"), std::string::npos) << refused.out;
 }
 
 }  // namespace

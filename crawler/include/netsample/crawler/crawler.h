@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/core/sntp.h"
 #include "netsample/core/time.h"
 #include "netsample/warc/warc.h"
 
@@ -41,6 +42,10 @@ struct CaptureOptions {
   bool honour_robots = true;
   std::string robots_override_reason;  // required when honour_robots is false; written into each capture
   std::optional<std::filesystem::path> ca_file;  // for tests: a private CA
+  // The network time check made before the session (SNTP): each metadata record then carries the trusted time
+  // of its exchange (the local time corrected by the measured offset) with the server, offset and delay, and
+  // the warcinfo record names the check.
+  std::optional<TimeSample> time_check;
   // Called as each record is written (the case's audit chain takes its digest then, not after the session).
   std::function<Status(const warc::WrittenRecord&)> on_record;
 };

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/core/sntp.h"
+#include "netsample/core/tsa.h"
 #include "netsample/crawler/crawler.h"
 #include "netsample/extract/extract.h"
 #include "netsample/store/store.h"
@@ -30,6 +32,11 @@ struct CrawlRequest {
   std::string robots_reason;   // required when robots.txt is not honoured; written into every capture
   std::string actor;
   std::optional<std::filesystem::path> ca_file;  // tests: a private CA
+  // Trusted time: NTP servers asked before the capture (the answer with the least delay is used; none given or
+  // none answering: the capture says it has no network time check), and RFC 3161 TSAs that stamp the closed
+  // WARC's SHA-256 (each token stored beside it, as the case's evidence, and in the audit chain).
+  std::vector<NtpServer> ntp;
+  std::vector<std::string> tsa_urls;
 };
 
 // What OCR read from a picture, kept beside it in the WARC (a metadata record referring to its response).
@@ -50,6 +57,10 @@ struct CrawlOutcome {
   std::string extraction_problem;  // why no fields were read (no platform, no adapter, no page kind)
   std::vector<PictureRead> pictures;
   std::vector<extract::Check> checks;
+  std::optional<TimeSample> time_check;
+  std::string warc_sha256;
+  std::vector<std::pair<std::filesystem::path, TimestampToken>> stamps;  // token file, token
+  std::vector<std::string> time_problems;  // no time check, a TSA that did not stamp
   // The page could not be used: refused by robots.txt, or no 2xx answer (what came is preserved either way).
   std::optional<Error> failure() const;
   nlohmann::json to_json() const;
