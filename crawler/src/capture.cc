@@ -52,6 +52,7 @@ Result<ParsedUrl> parse_url(const std::string& text, const std::string& base = "
 
 // One exchange as it went over the wire.
 struct Exchange {
+  CURL* handle = nullptr;     // for the TLS session while the connection is open
   std::string request_head;   // as sent (libcurl's HEADER_OUT)
   std::string response_head;  // status line and headers as received, ending with the empty line
   std::string body;           // as received: still chunked, still compressed
@@ -61,6 +62,7 @@ struct Exchange {
   long status = 0;
   std::string ip, tls_protocol, tls_cipher;
   std::vector<std::string> certificates_pem;
+  bool tls_reused = false;  // the connection's handshake was an earlier exchange's: its TLS facts are repeated
   json timings_ms = json::object();
 };
 
@@ -69,6 +71,14 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   const std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) e->response_head.clear();  // an interim 1xx answer is followed by the real one
   e->response_head.append(line);
+  // The TLS session is asked for while the connection is open (after the transfer libcurl may have let it go).
+  curl_tlssessioninfo* tls = nullptr;
+  if (e->tls_protocol.empty() && e->handle && curl_easy_getinfo(e->handle, CURLINFO_TLS_SSL_PTR, &tls) == CURLE_OK && tls &&
+      tls->backend == CURLSSLBACKEND_OPENSSL && tls->internals) {
+    SSL* ssl = static_cast<SSL*>(tls->internals);
+    e->tls_protocol = SSL_get_version(ssl);
+    if (const char* cipher = SSL_get_cipher_name(ssl)) e->tls_cipher = cipher;
+  }
   return size * count;
 }
 
@@ -113,6 +123,9 @@ struct CaptureSession::Impl {
   std::map<std::string, std::optional<std::string>> robots;  // origin → the file (nullopt: all disallowed)
   std::map<std::string, std::string> robots_problem;         // origin → why all is disallowed
   std::map<std::string, std::chrono::steady_clock::time_point> last_request;
+  // origin → the TLS facts of its last handshake: an exchange on a reused connection has no handshake of its own
+  // (libcurl reports no certificates then), and each exchange's metadata must still say what it went over.
+  std::map<std::string, std::tuple<std::string, std::string, std::vector<std::string>>> tls_by_origin;
 
   Impl(warc::Writer w, CaptureOptions o) : writer(std::move(w)), options(std::move(o)) {
     // One handle for the session: its cookie engine keeps the cookies of this capture session, and only of it.
@@ -148,6 +161,7 @@ struct CaptureSession::Impl {
     Exchange e;
     e.limit = options.max_bytes;
     CURL* h = easy.get();
+    e.handle = h;
     curl_easy_setopt(h, CURLOPT_URL, url.full.c_str());
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &e);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &e);
@@ -161,11 +175,13 @@ struct CaptureSession::Impl {
       for (int i = 0; i < certs->num_of_certs; ++i)
         for (curl_slist* s = certs->certinfo[i]; s; s = s->next)
           if (std::string_view(s->data).starts_with("Cert:")) e.certificates_pem.push_back(s->data + 5);
-    curl_tlssessioninfo* tls = nullptr;
-    if (curl_easy_getinfo(h, CURLINFO_TLS_SSL_PTR, &tls) == CURLE_OK && tls && tls->backend == CURLSSLBACKEND_OPENSSL && tls->internals) {
-      SSL* ssl = static_cast<SSL*>(tls->internals);
-      e.tls_protocol = SSL_get_version(ssl);
-      if (const char* cipher = SSL_get_cipher_name(ssl)) e.tls_cipher = cipher;
+    if (!e.certificates_pem.empty()) {
+      tls_by_origin[url.origin] = {e.tls_protocol, e.tls_cipher, e.certificates_pem};
+    } else if (e.code == CURLE_OK && url.full.starts_with("https:") && tls_by_origin.count(url.origin)) {
+      const auto& [protocol, cipher, chain] = tls_by_origin[url.origin];
+      if (e.tls_protocol.empty()) e.tls_protocol = protocol, e.tls_cipher = cipher;
+      e.certificates_pem = chain;
+      e.tls_reused = true;
     }
     const std::pair<const char*, CURLINFO> timings[] = {{"dns", CURLINFO_NAMELOOKUP_TIME_T}, {"connect", CURLINFO_CONNECT_TIME_T},
                                                         {"tls", CURLINFO_APPCONNECT_TIME_T}, {"first_byte", CURLINFO_STARTTRANSFER_TIME_T},
@@ -209,7 +225,8 @@ struct CaptureSession::Impl {
     meta["ip"] = e.ip;
     meta["timings_ms"] = e.timings_ms;
     if (!e.tls_protocol.empty() || !e.certificates_pem.empty())
-      meta["tls"] = {{"protocol", e.tls_protocol}, {"cipher", e.tls_cipher}, {"certificate_chain_pem", e.certificates_pem}};
+      meta["tls"] = {{"protocol", e.tls_protocol}, {"cipher", e.tls_cipher}, {"certificate_chain_pem", e.certificates_pem},
+                     {"connection_reused", e.tls_reused}};
     if (e.code != CURLE_OK && !e.over_limit) meta["error"] = curl_easy_strerror(e.code);
     if (e.over_limit) meta["error"] = "响应超过 " + std::to_string(options.max_bytes) + " 字节的上限，只保存了前面部分";
     if (!options.honour_robots) meta["robots"] = {{"honoured", false}, {"reason", options.robots_override_reason}};

@@ -52,6 +52,14 @@ class Site {
     server_.Get("/loop-a", [](const httplib::Request&, httplib::Response& r) { r.set_redirect("/loop-b", 302); });
     server_.Get("/loop-b", [](const httplib::Request&, httplib::Response& r) { r.set_redirect("/loop-a", 302); });
     server_.Get("/big", [](const httplib::Request&, httplib::Response& r) { r.set_content(std::string(3 << 20, 'x'), "text/plain"); });
+    // A 50 MB page, sent in 1 MiB chunks as a server streams it.
+    server_.Get("/fifty", [](const httplib::Request&, httplib::Response& r) {
+      r.set_content_provider(50'000'000, "text/html", [](size_t offset, size_t length, httplib::DataSink& sink) {
+        static const std::string block(1 << 20, 'y');
+        sink.write(block.data(), std::min(length, block.size()));
+        return true;
+      });
+    });
     server_.Get("/slow", [](const httplib::Request&, httplib::Response& r) {
       r.set_chunked_content_provider("text/plain", [](size_t offset, httplib::DataSink& sink) {
         if (offset == 0) return sink.write("begun ", 6);
@@ -280,6 +288,59 @@ TEST_F(Crawl, RobotsTxtBehindARedirectIsFollowedUpToFiveHops) {
   thread.join();
 }
 
+// HTTPS: a peer the trust store does not know is a clear failure, kept as such (no request went out); a known
+// one leaves its protocol, cipher and certificate chain in the exchange's metadata.
+TEST_F(Crawl, TlsFailureIsSaidAndATrustedPeersChainIsKept) {
+  const std::string key = (dir_ / "key.pem").string(), cert = (dir_ / "cert.pem").string();
+  const auto made = testing::run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+                                          cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  httplib::SSLServer tls(cert.c_str(), key.c_str());
+  tls.Get("/robots.txt", [](const httplib::Request&, httplib::Response& r) { r.status = 404; });
+  tls.Get("/secure", [](const httplib::Request&, httplib::Response& r) { r.set_content("over tls", "text/plain"); });
+  ASSERT_TRUE(tls.is_valid());
+  const int port = tls.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { tls.listen_after_bind(); });
+  struct Stop {  // the server stops and its thread is joined however the test ends
+    httplib::Server& server;
+    std::thread& thread;
+    ~Stop() { server.stop(), thread.join(); }
+  } stop{tls, thread};
+  while (!tls.is_running()) std::this_thread::sleep_for(1ms);
+  const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/secure";
+
+  CaptureOptions untrusting = fast();
+  untrusting.attempts = 1;
+  auto refused = open(untrusting);
+  auto failed = refused->capture(url);
+  ASSERT_TRUE(failed.ok()) << "a page that could not be fetched is an outcome, not an error";
+  EXPECT_EQ(failed->status, 0);
+  EXPECT_NE(failed->error.find("certificate"), std::string::npos) << failed->error;
+  ASSERT_TRUE(refused->close().ok());
+  bool said = false;
+  for (const auto& r : read_with_warcio(refused->file()))
+    if (r["type"] == "metadata") said |= json::parse(r["text"].get<std::string>()).value("error", "").find("certificate") != std::string::npos;
+  EXPECT_TRUE(said) << "the failure is in the WARC";
+
+  CaptureOptions trusting = fast();
+  trusting.ca_file = cert;
+  auto session = open(trusting);
+  auto fetched = session->capture(url);
+  ASSERT_TRUE(fetched.ok());
+  EXPECT_EQ(fetched->status, 200) << fetched->error;
+  EXPECT_EQ(fetched->body, "over tls");
+  ASSERT_TRUE(session->close().ok());
+  json tls_meta = json::object();
+  for (const auto& r : read_with_warcio(session->file()))
+    if (r["type"] == "metadata" && r["uri"] == url) tls_meta = json::parse(r["text"].get<std::string>()).value("tls", json::object());
+  EXPECT_TRUE(tls_meta.value("protocol", "").starts_with("TLSv1.")) << tls_meta;
+  EXPECT_FALSE(tls_meta.value("cipher", "").empty()) << tls_meta;
+  const std::string chain = tls_meta.value("certificate_chain_pem", json::array()).dump();
+  EXPECT_NE(chain.find("-----BEGIN CERTIFICATE-----"), std::string::npos) << tls_meta;
+  EXPECT_EQ(tls_meta["connection_reused"], true) << "the page went over robots.txt's connection: its handshake is repeated";
+  refused.reset(), session.reset();
+}
+
 TEST_F(Crawl, TooLargeTooSlowAndTransientFailuresHaveClearOutcomesAndKeepWhatCame) {
   CaptureOptions o = fast();
   o.max_bytes = 1 << 20;
@@ -290,6 +351,16 @@ TEST_F(Crawl, TooLargeTooSlowAndTransientFailuresHaveClearOutcomesAndKeepWhatCam
   ASSERT_EQ(big->hops.size(), 1u);
   EXPECT_EQ(big->hops[0].truncated, "length");
   EXPECT_NE(big->error.find("字节"), std::string::npos) << big->error;
+
+  // A 50 MB page under the default limit (20 MiB): kept up to the limit, marked truncated, said in words.
+  auto defaults = open();
+  auto fifty = defaults->capture(site_.url("/fifty"));
+  ASSERT_TRUE(fifty.ok());
+  ASSERT_EQ(fifty->hops.size(), 1u);
+  EXPECT_EQ(fifty->hops[0].truncated, "length");
+  EXPECT_EQ(fifty->body.size(), CaptureOptions{}.max_bytes);
+  ASSERT_TRUE(defaults->close().ok());
+  EXPECT_LT(fs::file_size(defaults->file()), 25u << 20) << "what came, not more";
 
   auto slow = session->capture(site_.url("/slow"));
   ASSERT_TRUE(slow.ok());
