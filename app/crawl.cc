@@ -12,19 +12,21 @@ namespace netsample::app {
 void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
   static std::string url, number, robots_reason, platform_code;
   static bool ignore_robots = false;
-  static std::vector<std::string> ntp, tsa;
+  static std::vector<std::string> ntp, tsa, also;
   CLI::App* command = app.add_subcommand("crawl", "抓取网页并保存为 WARC（请求与应答原样保存，含重定向、robots.txt、TLS 证书链），可存为任务证据");
   command->add_option("URL", url, "商品、店铺或证照页面的网址")->required();
   command->add_option("--case", number, "存为该任务的证据（每条记录的摘要随写随入审计链）");
   command->add_flag("--ignore-robots", ignore_robots, "不遵守 robots.txt（须同时给出 --robots-reason，理由写入每次抓取）");
   command->add_option("--robots-reason", robots_reason, "不遵守 robots.txt 的理由");
   command->add_option("--platform", platform_code, "平台代码（默认按网址的域名从 platforms.json 判断）");
+  command->add_option("--also", also, "同一次抓取中再抓取的页面（如店铺证照页），可多个：一个 WARC，核对用所有页面读出的字段");
   command->add_option("--ntp", ntp, "抓取前网络校时的 NTP 服务器 主机[:端口]，可多个（每条元数据记录写入校正后的可信时间）");
   command->add_option("--tsa", tsa, "RFC 3161 时间戳服务地址，可多个（为抓取的 WARC 文件盖时间戳）");
   command->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       listing::CrawlRequest request;
       request.url = url;
+      request.also = also;
       request.case_number = number;
       request.platform = platform_code;
       request.honour_robots = !ignore_robots;
@@ -36,29 +38,33 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
       }
       request.tsa_urls = tsa;
       NETSAMPLE_ASSIGN(listing::CrawlOutcome outcome, context.runtime->pages().crawl(request));
-      const crawler::Capture& capture = outcome.capture;
-      const std::optional<extract::Extraction>& fields = outcome.extraction;
-      const nlohmann::json out = outcome.to_json();
+      nlohmann::json out = outcome.to_json();
+      if (auto failure = outcome.failure()) out["error"] = error_to_json(*failure);
       if (context.json) {
         print_json(out);
       } else {
-        for (const auto& hop : capture.hops)
-          std::cout << "  " << (hop.status ? std::to_string(hop.status) : std::string("—")) << "  " << hop.url
-                    << (hop.truncated ? "（不完整：" + *hop.truncated + "）" : "") << (hop.error.empty() ? "" : "  " + hop.error) << "\n";
-        if (capture.refused_by_robots) std::cout << "未抓取：" << capture.error << "\n";
-        else if (!capture.error.empty()) std::cout << "问题：" << capture.error << "\n";
-        if (fields) {
-          std::cout << "读取的字段（" << fields->platform << " · " << fields->page_kind << "）：\n";
-          for (const auto& [name, v] : fields->fields)
-            std::cout << "  " << name << "：" << v.value << (v.rule.starts_with("ocr:") ? "（从营业执照图片识别）" : "") << "\n";
-          for (const auto& name : fields->missing) std::cout << "  " << name << "：未找到\n";
-          for (const auto& p : fields->problems) std::cout << "  ⚠ " << p << "\n";
-          const std::map<std::string, std::string> words = {{"pass", "符合"}, {"fail", "不符合"}, {"sign", "提示"}, {"unknown", "待定"}};
-          for (const auto& c : outcome.checks) std::cout << "  第" << c.article << "条 " << words.at(c.result) << "：" << c.reason << "\n";
+        std::vector<const listing::PageRead*> pages = {&outcome.page};
+        for (const auto& p : outcome.also) pages.push_back(&p);
+        for (const listing::PageRead* page : pages) {
+          for (const auto& hop : page->capture.hops)
+            std::cout << "  " << (hop.status ? std::to_string(hop.status) : std::string("—")) << "  " << hop.url
+                      << (hop.truncated ? "（不完整：" + *hop.truncated + "）" : "") << (hop.error.empty() ? "" : "  " + hop.error) << "\n";
+          if (page->capture.refused_by_robots) std::cout << "未抓取：" << page->capture.error << "\n";
+          else if (!page->capture.error.empty()) std::cout << "问题：" << page->capture.error << "\n";
+          if (const auto& fields = page->extraction) {
+            std::cout << "读取的字段（" << fields->platform << " · " << fields->page_kind << "）：\n";
+            for (const auto& [name, v] : fields->fields)
+              std::cout << "  " << name << "：" << v.value << (v.rule.starts_with("ocr:") ? "（从营业执照图片识别）" : "") << "\n";
+            for (const auto& name : fields->missing) std::cout << "  " << name << "：未找到\n";
+            for (const auto& p : fields->problems) std::cout << "  ⚠ " << p << "\n";
+          }
+          for (const auto& picture : page->pictures)
+            if (picture.problem.empty()) std::cout << "  图片 " << picture.url << " 由 " << picture.engine << " 识别（平均置信度 " << picture.confidence << "）\n";
+          if (!page->extraction_problem.empty()) std::cout << "未读取字段：" << page->extraction_problem << "\n";
         }
-        for (const auto& picture : outcome.pictures)
-          if (picture.problem.empty()) std::cout << "  图片 " << picture.url << " 由 " << picture.engine << " 识别（平均置信度 " << picture.confidence << "）\n";
-        if (!outcome.extraction_problem.empty()) std::cout << "未读取字段：" << outcome.extraction_problem << "\n";
+        const std::map<std::string, std::string> words = {{"pass", "符合"}, {"fail", "不符合"}, {"sign", "提示"}, {"unknown", "待定"}};
+        if (!outcome.checks.empty()) std::cout << "购买前核对：\n";
+        for (const auto& c : outcome.checks) std::cout << "  第" << c.article << "条 " << words.at(c.result) << "：" << c.reason << "\n";
         std::cout << "WARC：" << outcome.warc.string() << "（" << outcome.records << " 条记录，SHA-256 " << outcome.warc_sha256 << "）\n";
         if (outcome.time_check)
           std::cout << "网络校时：" << outcome.time_check->server << "，偏差 " << outcome.time_check->offset_us / 1000.0 << " 毫秒\n";
@@ -69,8 +75,12 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
           std::cout << "已存为任务 " << number << " 的证据 #" << out["evidence"]["id"].get<std::int64_t>() << "，SHA-256 "
                     << out["evidence"]["sha256"].get<std::string>() << "\n";
       }
-      // A page that could not be fetched is still preserved; the exit code says it was not.
-      if (auto failure = outcome.failure()) return *failure;
+      // A page that could not be fetched is still preserved; the exit code says it was not. With --json the error
+      // is part of the one document printed above, and report() adds only its line on standard error.
+      if (auto failure = outcome.failure()) {
+        context.json = false;
+        return *failure;
+      }
       return {};
     });
   });

@@ -22,7 +22,8 @@ void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
   serve->add_option("--tls-key", tls_key, "TLS 私钥（PEM）");
   serve->add_option("--threads", options.threads, "工作线程数（默认每核一个，至少 2 个）");
   serve->add_option("--grace", grace_s, "停止时等待进行中的请求的秒数")->capture_default_str();
-  serve->add_option("--tsa", options.tsa, "RFC 3161 时间戳服务地址，可多个：为经服务导入的拆封视频盖时间戳");
+  serve->add_option("--tsa", options.tsa, "RFC 3161 时间戳服务地址，可多个：为经服务导入的拆封视频和抓取的网页盖时间戳");
+  serve->add_option("--ntp", options.ntp, "NTP 服务器 主机[:端口]，可多个：经服务抓取网页前网络校时");
   serve->add_option("--background", background_s, "每隔多少秒送达到期的通知、查询到期的运单；0 表示不做（另有 notices deliver / track poll 在运行时）")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));

@@ -69,3 +69,14 @@ export function errorText(error) {
   if (error.article) text = `${text}〔依据第${error.article}条〕`;
   return text;
 }
+
+// A job the service queued (202 with its URL): polled until it ended; `onState` hears each state on the way.
+export async function waitForJob(job, onState = () => {}) {
+  let current = job;
+  while (current.state === 'queued' || current.state === 'running') {
+    onState(current.state);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    current = await api.get(current.url);
+  }
+  return current;
+}

@@ -5,6 +5,7 @@ import { api, errorText, uploadWithProgress } from './api.js';
 import { h, replace, beijing, beijingToday, daysBetween, articleText, deliveryText } from './dom.js';
 import { session } from './app.js';
 import { recordingView } from './player.js';
+import { capturesSection } from './captures.js';
 
 function section(title, ...content) {
   const id = `section-${title}`;
@@ -156,7 +157,7 @@ function tracking(data) {
 function documents(data) {
   // Documents, photos and reports; a recording's own files (video, journal, tokens, stills) are shown with it.
   const recordingFiles = new Set(['recording', 'playback', 'journal', 'recording_log', 'manifest', 'timestamp_token', 'still',
-                                  'label_still', 'unboxing_video', 'import_record']);
+                                  'label_still', 'unboxing_video', 'import_record', 'web_capture', 'capture_summary']);
   const items = data.items.filter((e) => !recordingFiles.has(e.kind) && !/\.json$/i.test(e.name));
   if (!items.length) return null;
   return section('文书与照片', h('ul', { class: 'plain' }, items.map((e) => h('li', {},
@@ -213,14 +214,15 @@ function drawLine(view) {
 
 export async function casePage(main, number) {
   const path = `/api/cases/${encodeURIComponent(number)}`;
-  const [view, due, recordings, sent, parcels, evidence] = await Promise.all([
+  const [view, due, recordings, sent, parcels, evidence, captures] = await Promise.all([
     api.get(path), api.get(`${path}/deadlines`), api.get(`${path}/recordings`), api.get(`${path}/notices`),
-    api.get(`${path}/tracking`).catch(() => ({ parcels: [] })), api.get(`${path}/evidence`)]);
+    api.get(`${path}/tracking`).catch(() => ({ parcels: [] })), api.get(`${path}/evidence`), api.get(`${path}/captures`)]);
   const reload = () => casePage(main, number);
   const roles = session.who.roles || [];
   const canReview = roles.includes('reviewer');
   // The service decides (sampler, tester, organizer or district bureau of this case); the form is offered to those roles.
   const canAddEvidence = session.who.admin || ['sampler', 'tester', 'organizer', 'district'].some((r) => roles.includes(r));
+  const canCapture = session.who.admin || ['sampler', 'organizer'].some((r) => roles.includes(r));
   replace(main,
     h('nav', { class: 'crumbs', 'aria-label': '位置' }, h('a', { href: '#/' }, '抽样任务'), ' / ', number),
     h('div', { class: 'case-head' },
@@ -232,6 +234,7 @@ export async function casePage(main, number) {
     eventButtons(view, reload),
     receiptPanel(view, evidence, reload),
     h('div', { class: 'recordings' }, await Promise.all(recordings.items.map((r) => recordingView(r, { canReview })))),
+    (captures.captures.length > 0 || canCapture) && capturesSection(number, captures, canCapture, reload),
     h('div', { class: 'columns' },
       timeline(view.history), deadlines(due), notices(sent), tracking(parcels),
       documents(evidence) || section('文书与照片', h('p', { class: 'muted' }, '暂无')),

@@ -3,6 +3,7 @@
 // rules on the server; every bad field or cell is shown at once, and a plan with any problem creates nothing.
 import { api, errorText, uploadWithProgress, ApiError } from './api.js';
 import { h, replace, articleText } from './dom.js';
+import { capture, checkList, fieldName } from './captures.js';
 
 const groups = [
   ['任务', (f) => !f.includes('.') && !['platform', 'samplers', 'onsite_testing', 'exception', 'district'].includes(f)],
@@ -53,6 +54,49 @@ function setPath(root, path, v) {
   at[keys[keys.length - 1]] = v;
 }
 
+// Before a case is opened: the listing (and the shop's licence page) captured and read on the service, the form
+// filled with what they gave for the organizer to confirm, and the checks before a purchase shown (Art 34, 22,
+// 24, 25). Nothing is created until the organizer saves the form.
+function listingReader(fields) {
+  const listing = h('input', { id: 'prefill-listing', type: 'url', placeholder: 'https://…（商品页）' });
+  const licence = h('input', { id: 'prefill-licence', type: 'url', placeholder: 'https://…（店铺证照页，可不填）' });
+  const status = h('p', { role: 'status', 'aria-live': 'polite' });
+  const found = h('div', { class: 'prefill-result' });
+  const read = async () => {
+    replace(found);
+    const url = listing.value.trim();
+    if (!url) { replace(found, h('p', { class: 'error' }, '请填写商品页网址')); return; }
+    try {
+      // One capture session for both pages: one WARC, and the checks see the listing and the licence together.
+      const result = await capture({ url, also: [licence.value.trim()].filter(Boolean) }, status);
+      const filled = [];
+      for (const [path, v] of Object.entries(result.case_fields || {})) {
+        const f = fields.find((x) => x.column.field === path);
+        if (!f || v === '') continue;
+        f.input.value = v;
+        filled.push(f.column.header);
+      }
+      const pages = [result, ...(result.also || [])];
+      replace(found,
+        h('p', { class: 'ok' }, filled.length ? `已从页面填入：${filled.join('、')}。请逐项核对后再创建任务。` : '页面上没有读出可填入的字段。'),
+        pages.map((r) => [
+          r.error && h('p', { class: 'error' }, `${r.url}：${r.error.message}`),
+          r.extraction_problem && h('p', { class: 'error' }, `${r.url}：${r.extraction_problem}`),
+          r.extraction && r.extraction.missing.length > 0 && h('p', { class: 'muted' }, `${r.url} 未找到：${r.extraction.missing.map(fieldName).join('、')}`)]),
+        h('h3', {}, '购买前核对'), checkList(result.checks));
+    } catch (error) {
+      replace(status);
+      replace(found, h('p', { class: 'error' }, errorText(error)));
+    }
+  };
+  return h('fieldset', { class: 'prefill' }, h('legend', {}, '从商品页面读取（可选）'),
+    h('p', { class: 'muted' }, '抓取并保存页面（WARC），读出商标、型号、生产者、经营者等，并在购买前核对第三十四、二十二、二十四、二十五条。'),
+    h('div', { class: 'field-grid' },
+      h('div', { class: 'row' }, h('label', { for: 'prefill-listing' }, '商品页网址'), listing),
+      h('div', { class: 'row' }, h('label', { for: 'prefill-licence' }, '店铺证照页网址'), licence)),
+    h('button', { type: 'button', id: 'prefill-button', onclick: read }, '读取并预填'), status, found);
+}
+
 function caseForm(columns, organizer, onCreated) {
   const fields = columns.map((c) => fieldInput(c, organizer));
   const summary = h('div', { role: 'alert' });
@@ -60,6 +104,7 @@ function caseForm(columns, organizer, onCreated) {
   const form = h('form', { class: 'card case-form', 'aria-labelledby': 'case-form-title', novalidate: true },
     h('h2', { id: 'case-form-title' }, '新建一个任务'),
     h('p', { class: 'muted' }, '带 * 的必填。保存时随机选派抽样人员（第20条），并检查六个月内是否重复抽查（第22条）。'),
+    listingReader(fields),
     groups.map(([legend, test]) => h('fieldset', {}, h('legend', {}, legend),
       h('div', { class: 'field-grid' }, fields.filter((f) => test(f.column.field)).map((f) => f.row)))),
     summary,

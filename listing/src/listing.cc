@@ -1,5 +1,6 @@
 #include "netsample/listing/listing.h"
 
+#include <algorithm>
 #include <map>
 
 #include "netsample/core/file_io.h"
@@ -37,17 +38,27 @@ std::string platform_of(const workflow::PlatformRegistry& platforms, const std::
 }  // namespace
 
 std::optional<Error> CrawlOutcome::failure() const {
+  const crawler::Capture& capture = page.capture;
   if (capture.refused_by_robots) return make_error(ErrorCode::refused_by_rule, "url", capture.error);
   if (capture.status < 200 || capture.status >= 300)
     return make_error(ErrorCode::network, "url", capture.error.empty() ? "页面应答 HTTP " + std::to_string(capture.status) : capture.error);
   return std::nullopt;
 }
 
-json CrawlOutcome::to_json() const {
+std::vector<std::pair<std::string, extract::FieldValue>> CrawlOutcome::fields() const {
+  std::vector<std::pair<std::string, extract::FieldValue>> out;
+  auto add = [&](const PageRead& p) {
+    if (!p.extraction) return;
+    for (const auto& f : p.extraction->fields)
+      if (std::none_of(out.begin(), out.end(), [&](const auto& o) { return o.first == f.first; })) out.push_back(f);
+  };
+  add(page);
+  for (const auto& p : also) add(p);
+  return out;
+}
+
+json PageRead::to_json() const {
   json out = capture.to_json();
-  out["warc"] = warc.string();
-  out["records"] = records;
-  if (evidence) out["evidence"] = {{"id", evidence->id}, {"sha256", evidence->sha256}, {"size", evidence->size}};
   if (extraction) out["extraction"] = extraction->to_json();
   if (!extraction_problem.empty()) out["extraction_problem"] = extraction_problem;
   for (const auto& p : pictures) {
@@ -55,10 +66,17 @@ json CrawlOutcome::to_json() const {
     if (!p.problem.empty()) item["problem"] = p.problem;
     out["pictures"].push_back(item);
   }
-  if (extraction) {
-    out["checks"] = json::array();
-    for (const auto& c : checks) out["checks"].push_back(c.to_json());
-  }
+  return out;
+}
+
+json CrawlOutcome::to_json() const {
+  json out = page.to_json();
+  for (const auto& p : also) out["also"].push_back(p.to_json());
+  out["warc"] = warc.string();
+  out["records"] = records;
+  if (evidence) out["evidence"] = {{"id", evidence->id}, {"sha256", evidence->sha256}, {"size", evidence->size}};
+  out["checks"] = json::array();
+  for (const auto& c : checks) out["checks"].push_back(c.to_json());
   out["sha256"] = warc_sha256;
   if (time_check)
     out["time_check"] = {{"server", time_check->server}, {"offset_us", time_check->offset_us}, {"delay_us", time_check->delay_us},
@@ -67,6 +85,53 @@ json CrawlOutcome::to_json() const {
   for (const auto& [file, token] : stamps)
     out["timestamps"].push_back({{"file", file.string()}, {"url", token.url}, {"time", format_iso8601_beijing(token.gen_time)}, {"serial", token.serial_hex}});
   out["time_problems"] = time_problems;
+  out["case_fields"] = case_fields(*this);
+  return out;
+}
+
+// One page of the session: captured, its fields read by the platform's adapter from the page as decoded for
+// reading (the WARC keeps the bytes); a licence shown as a picture fetched in the same session (so it is
+// evidence too) and read by OCR, the text kept beside it in the WARC.
+Result<PageRead> PageChecks::read_page(crawler::CaptureSession& session, const extract::Adapters& adapters, const std::string& url,
+                                       const std::string& platform) {
+  PageRead out;
+  NETSAMPLE_ASSIGN(out.capture, session.capture(url));
+  if (!out.capture.body.empty()) {
+    const std::string code = platform.empty() ? platform_of(platforms_, out.capture.final_url) : platform;
+    const extract::Adapter* adapter = code.empty() ? nullptr : adapters.find(code);
+    if (!adapter) {
+      out.extraction_problem = code.empty() ? "网址不属于 platforms.json 中的任何平台（请指定平台代码：命令行 --platform，服务接口 platform）" : "平台 " + code + " 没有适配规则（数据目录的 adapters/" + code + ".json）";
+    } else if (auto page = extract::decode_page(out.capture.body, out.capture.content_type, out.capture.content_encoding); !page.ok()) {
+      out.extraction_problem = page.error().message;
+    } else if (auto read = extract::extract(*adapter, out.capture.final_url, *page); !read.ok()) {
+      out.extraction_problem = read.error().message;
+    } else {
+      out.extraction = std::move(read).value();
+      if (!page->problem.empty()) out.extraction->problems.push_back(page->problem);
+    }
+  }
+  if (!out.extraction) return out;
+  for (const auto& image : std::vector<extract::ImageToRead>(out.extraction->images)) {
+    PictureRead picture{image.url, "", 0, "", ""};
+    NETSAMPLE_ASSIGN(crawler::Capture fetched, session.capture(image.url));
+    if (fetched.refused_by_robots || fetched.status < 200 || fetched.status >= 300 || fetched.body.empty()) {
+      picture.problem = "营业执照图片未能取得：" + (fetched.error.empty() ? "HTTP " + std::to_string(fetched.status) : fetched.error);
+    } else if (auto text = ocr::read_text(fetched.body); !text.ok()) {
+      picture.problem = "营业执照图片无法识别：" + text.error().message;
+    } else {
+      picture.engine = text->engine;
+      picture.confidence = text->mean_confidence;
+      picture.text = text->text;
+      extract::fill_from_licence(*out.extraction, image, extract::read_licence_text(text->text));
+      if (!fetched.hops.empty()) {
+        NETSAMPLE_TRY(status_of(session.annotate(fetched.hops.back().response_id, image.url,
+                                                 {{"purpose", "ocr"}, {"read_as", image.read}, {"engine", picture.engine},
+                                                  {"mean_confidence", picture.confidence}, {"text", picture.text}})));
+      }
+    }
+    if (!picture.problem.empty()) out.extraction->problems.push_back(picture.problem);
+    out.pictures.push_back(std::move(picture));
+  }
   return out;
 }
 
@@ -129,49 +194,11 @@ Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
   std::vector<std::pair<std::string, std::string>> info = {{"operator", request.actor}};
   if (!request.case_number.empty()) info.push_back({"case", request.case_number});
   NETSAMPLE_ASSIGN(auto session, crawler::CaptureSession::open(out.warc, options, info));
-  NETSAMPLE_ASSIGN(out.capture, session->capture(request.url));
-
-  // The fields, read by the platform's adapter from the page as decoded for reading (the WARC keeps the bytes).
-  if (!out.capture.body.empty()) {
-    NETSAMPLE_ASSIGN(extract::Adapters adapters, extract::Adapters::load(data_dir_));
-    const std::string code = request.platform.empty() ? platform_of(platforms_, out.capture.final_url) : request.platform;
-    const extract::Adapter* adapter = code.empty() ? nullptr : adapters.find(code);
-    if (!adapter) {
-      out.extraction_problem = code.empty() ? "网址不属于 platforms.json 中的任何平台（请指定平台代码：命令行 --platform，服务接口 platform）" : "平台 " + code + " 没有适配规则（数据目录的 adapters/" + code + ".json）";
-    } else if (auto page = extract::decode_page(out.capture.body, out.capture.content_type, out.capture.content_encoding); !page.ok()) {
-      out.extraction_problem = page.error().message;
-    } else if (auto read = extract::extract(*adapter, out.capture.final_url, *page); !read.ok()) {
-      out.extraction_problem = read.error().message;
-    } else {
-      out.extraction = std::move(read).value();
-      if (!page->problem.empty()) out.extraction->problems.push_back(page->problem);
-    }
-  }
-
-  // A licence shown as a picture: fetched in the same session (so it is evidence too), read by OCR, the text
-  // kept beside it in the WARC.
-  if (out.extraction) {
-    for (const auto& image : std::vector<extract::ImageToRead>(out.extraction->images)) {
-      PictureRead picture{image.url, "", 0, "", ""};
-      NETSAMPLE_ASSIGN(crawler::Capture fetched, session->capture(image.url));
-      if (fetched.refused_by_robots || fetched.status < 200 || fetched.status >= 300 || fetched.body.empty()) {
-        picture.problem = "营业执照图片未能取得：" + (fetched.error.empty() ? "HTTP " + std::to_string(fetched.status) : fetched.error);
-      } else if (auto text = ocr::read_text(fetched.body); !text.ok()) {
-        picture.problem = "营业执照图片无法识别：" + text.error().message;
-      } else {
-        picture.engine = text->engine;
-        picture.confidence = text->mean_confidence;
-        picture.text = text->text;
-        extract::fill_from_licence(*out.extraction, image, extract::read_licence_text(text->text));
-        if (!fetched.hops.empty()) {
-          NETSAMPLE_TRY(status_of(session->annotate(fetched.hops.back().response_id, image.url,
-                                                    {{"purpose", "ocr"}, {"read_as", image.read}, {"engine", picture.engine},
-                                                     {"mean_confidence", picture.confidence}, {"text", picture.text}})));
-        }
-      }
-      if (!picture.problem.empty()) out.extraction->problems.push_back(picture.problem);
-      out.pictures.push_back(std::move(picture));
-    }
+  NETSAMPLE_ASSIGN(extract::Adapters adapters, extract::Adapters::load(data_dir_));
+  NETSAMPLE_ASSIGN(out.page, read_page(*session, adapters, request.url, request.platform));
+  for (const auto& url : request.also) {
+    NETSAMPLE_ASSIGN(PageRead more, read_page(*session, adapters, url, request.platform));
+    out.also.push_back(std::move(more));
   }
   NETSAMPLE_TRY(session->close());
   out.records = session->records().size();
@@ -202,12 +229,74 @@ Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
     out.stamps.push_back({file, *token});
   }
   if (request.tsa_urls.empty()) out.time_problems.push_back("抓取文件没有可信时间戳（可指定 RFC 3161 时间戳服务）");
-  if (out.extraction) {
+  // The checks on what all pages said together: the listing names the producer, the licence the operator.
+  if (out.page.extraction || std::any_of(out.also.begin(), out.also.end(), [](const PageRead& p) { return p.extraction.has_value(); })) {
     NETSAMPLE_ASSIGN(std::vector<extract::RegulatedCategory> regulated, extract::load_regulated_categories(data_dir_));
-    out.checks = extract::check_fields(out.extraction->fields, region_, regulated);
-    if (auto licence = extract::check_licence_page(*out.extraction)) out.checks.push_back(*licence);
-    NETSAMPLE_ASSIGN(std::optional<extract::Check> art22_check, art22(out.extraction->fields));
+    const auto all = out.fields();
+    out.checks = extract::check_fields(all, region_, regulated);
+    std::vector<const PageRead*> pages = {&out.page};
+    for (const auto& p : out.also) pages.push_back(&p);
+    for (const PageRead* p : pages)
+      if (p->extraction)
+        if (auto licence = extract::check_licence_page(*p->extraction)) out.checks.push_back(*licence);
+    NETSAMPLE_ASSIGN(std::optional<extract::Check> art22_check, art22(all));
     if (art22_check) out.checks.push_back(*art22_check);
+  }
+  // The summary beside the WARC; with a case, its evidence too (the case page reads it back).
+  if (case_id) {
+    json summary = out.to_json();
+    summary["warc"] = out.warc.filename().string();
+    summary["captured"] = format_iso8601_beijing(SystemClock().now());
+    summary["actor"] = request.actor;
+    for (auto& t : summary["timestamps"]) t["file"] = fs::path(t["file"].get<std::string>()).filename().string();
+    const fs::path file = out.warc.string() + ".json";
+    NETSAMPLE_TRY(write_file_atomic(file, summary.dump(2)));
+    NETSAMPLE_TRY(status_of(store_.add_evidence(*case_id, request.case_number, file, "capture_summary", request.actor)));
+  }
+  return out;
+}
+
+Result<std::vector<json>> PageChecks::of_case(const std::string& case_number) {
+  NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, store_.list_evidence(case_number));
+  std::map<std::string, std::int64_t> by_name;
+  for (const auto& item : items) by_name[item.name] = item.id;
+  std::vector<json> out;
+  for (const auto& item : items) {
+    if (item.kind != "capture_summary") continue;
+    NETSAMPLE_ASSIGN(std::string text, read_file(store_.evidence().path_of(item.sha256)));
+    json summary = json::parse(text, nullptr, false);
+    if (!summary.is_object()) return make_error(ErrorCode::integrity, item.name, "抓取摘要不是 JSON：存证文件可能已损坏");
+    summary["summary_evidence"] = item.id;
+    const std::string warc_name = summary.value("warc", "");
+    if (by_name.count(warc_name)) summary["warc_evidence"] = by_name[warc_name];
+    for (auto& t : summary["timestamps"])
+      if (by_name.count(t.value("file", ""))) t["evidence"] = by_name[t.value("file", "")];
+    out.push_back(std::move(summary));
+  }
+  return out;
+}
+
+json case_fields(const CrawlOutcome& outcome) {
+  // extraction field → the plan's path
+  static const std::pair<const char*, const char*> paths[] = {
+      {"title", "product.name"},           {"trademark", "product.trademark"}, {"model", "product.model"},
+      {"category", "product.category"},    {"standard", "product.standard"},   {"shop_name", "shop.name"},
+      {"producer", "producer.name"},       {"producer_address", "producer.address"},
+      {"operator_company", "operator.name"}, {"operator_address", "operator.address"},
+  };
+  json out = json::object();
+  std::vector<const PageRead*> pages = {&outcome.page};
+  for (const auto& p : outcome.also) pages.push_back(&p);
+  for (const PageRead* page : pages) {
+    if (!page->extraction) continue;
+    const auto& e = *page->extraction;
+    if (e.page_kind == "listing" && !out.contains("shop.listing_url")) {
+      out["shop.listing_url"] = page->capture.final_url;
+      out["platform"] = e.platform;
+    }
+    for (const auto& [field, value] : e.fields)
+      for (const auto& [from, to] : paths)
+        if (field == from && !out.contains(to)) out[to] = value.value;
   }
   return out;
 }

@@ -118,6 +118,7 @@ void add_recording_routes(std::vector<Route>& out);  // recordings, video, chapt
 void add_process_routes(std::vector<Route>& out);    // tracking, notices, evidence, published notices
 void add_sample_routes(std::vector<Route>& out);     // uploads, evidence added, purchase, unboxing, seal, parties, jobs
 void add_plan_routes(std::vector<Route>& out);       // case creation from a form or a spreadsheet plan
+void add_capture_routes(std::vector<Route>& out);    // pages captured as evidence, what they read and checked
 void add_web_routes(std::vector<Route>& out);        // the web UI's files (web/)
 
 // A matched route with its parameters, or nullptr (also filling `allowed` with the methods the path has).

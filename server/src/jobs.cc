@@ -29,7 +29,10 @@ json Job::to_json() const {
   if (state != JobState::queued) out["started"] = format_iso8601_beijing(started);
   if (state == JobState::done || state == JobState::failed) out["finished"] = format_iso8601_beijing(finished);
   if (state == JobState::done) out["result"] = result;
-  if (state == JobState::failed) out["error"] = error;
+  if (state == JobState::failed) {
+    out["error"] = error;
+    if (!result.is_null()) out["result"] = result;  // what the program said beside its error
+  }
   return out;
 }
 
@@ -123,6 +126,8 @@ void Jobs::run(std::stop_token stop) {
       // The program says what failed as an Error's JSON on standard output (--json), else in words on standard error.
       ended.state = JobState::failed;
       json said = json::parse(output->out.empty() ? "null" : output->out, nullptr, false);
+      // A program that said more than its error (a page that did not answer, still preserved) keeps it as the result.
+      if (said.is_object() && said.contains("error") && said.size() > 1) ended.result = said;
       if (said.is_object() && said.contains("error")) said = said["error"];
       ended.error = said.is_object() && said.contains("code")
                         ? said

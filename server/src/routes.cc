@@ -73,6 +73,7 @@ const std::vector<Route>& routes() {
     add_session_routes(out);
     add_case_routes(out);
     add_plan_routes(out);
+    add_capture_routes(out);
     add_recording_routes(out);
     add_process_routes(out);
     add_sample_routes(out);

@@ -206,7 +206,26 @@ try {
   out.plan_cases_written = (await org.evaluate(async () => (await (await fetch('/api/cases')).json()).total)) - casesBefore;
   await axe(org, 'new-cases');
   await shot(org, 'plan-problems');
+  // A listing and its shop's licence read into the form on the service (captured, the licence picture read by
+  // OCR), with the checks before a purchase; the organizer then confirms or corrects every field.
+  await org.getByLabel('商品页网址').fill(`${input.shop}item/QS-1701`);
+  await org.getByLabel('店铺证照页网址').fill(`${input.shop}licence`);
+  await org.getByRole('button', { name: '读取并预填' }).click();
+  await org.locator('.prefill-result p.ok, .prefill-result p.error').first().waitFor({ timeout: 90000 });
+  out.prefill_status = await org.locator('.prefill-result').textContent();
+  out.prefill_trademark = await org.getByLabel('商标', { exact: false }).first().inputValue();
+  out.prefill_model = await org.getByLabel('规格型号', { exact: false }).first().inputValue();
+  out.prefill_operator = await org.getByLabel('经营者名称', { exact: false }).first().inputValue();
+  out.prefill_platform = await org.getByLabel('电子商务平台').inputValue();
+  out.prefill_checks = await org.locator('.prefill-result ul.checks').textContent();
+  await axe(org, 'new-case-prefilled');
+  await shot(org, 'case-prefilled');
   // The form sent empty: every required field marked at once, in the server's words.
+  for (const label of ['商品页网址', '店铺证照页网址']) await org.getByLabel(label).fill('');
+  for (const label of ['商标', '规格型号', '经营者名称', '产品名称', '执行标准', '店铺名称', '商品链接', '经营者地址', '标称生产者', '生产者地址']) {
+    await org.getByLabel(label, { exact: false }).first().fill('');
+  }
+  await org.getByLabel('电子商务平台').selectOption('');
   await org.getByLabel('组织单位').fill('');
   await org.getByRole('button', { name: '创建任务' }).click();
   await org.locator('.case-form [aria-invalid=true]').first().waitFor();
@@ -220,8 +239,22 @@ try {
   await org.getByLabel('电子商务平台').selectOption(platform.value);
   await org.getByRole('button', { name: '创建任务' }).click();
   await org.getByText('已创建任务').waitFor();
-  out.form_created = await org.locator('p.ok').textContent();
+  out.form_created = await org.locator('p.ok').first().textContent();
   await shot(org, 'case-created');
+
+  // A page captured on a case's page: the job runs, the capture is listed with what it read and its WARC.
+  await org.goto(`${input.base}/#/cases/${encodeURIComponent(input.case)}`);
+  await org.getByRole('heading', { name: '网页存证' }).waitFor();
+  await org.getByLabel('网址', { exact: true }).fill(`${input.shop}item/QS-1701`);
+  await org.getByRole('button', { name: '抓取并存证' }).click();
+  await org.locator('article.capture').first().waitFor({ timeout: 90000 }).catch(async () => {
+    out.capture_error = await org.locator('section.captures').textContent();
+  });
+  out.case_captures = await org.locator('article.capture').count();
+  out.case_capture_text = out.case_captures ? await org.locator('article.capture').first().textContent() : '';
+  out.case_capture_warc = (await org.locator('article.capture a[download]').count()) > 0;
+  await axe(org, 'case-captures');
+  await shot(org, 'case-captures');
 
   // The deadline board across the organizer's cases, overdue first, then by month.
   await org.getByRole('link', { name: '期限一览' }).click();

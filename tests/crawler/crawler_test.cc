@@ -54,7 +54,7 @@ class Site {
     server_.Get("/big", [](const httplib::Request&, httplib::Response& r) { r.set_content(std::string(3 << 20, 'x'), "text/plain"); });
     // A 50 MB page, sent in 1 MiB chunks as a server streams it.
     server_.Get("/fifty", [](const httplib::Request&, httplib::Response& r) {
-      r.set_content_provider(50'000'000, "text/html", [](size_t offset, size_t length, httplib::DataSink& sink) {
+      r.set_content_provider(50'000'000, "text/html", [](size_t, size_t length, httplib::DataSink& sink) {
         static const std::string block(1 << 20, 'y');
         sink.write(block.data(), std::min(length, block.size()));
         return true;
@@ -428,7 +428,9 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
       const json meta = json::parse(r["text"].get<std::string>());
       timed += meta.contains("trusted_time") && meta["trusted_time"]["server"] == chronyd.address();
     }
-    if (r["type"] == "warcinfo") EXPECT_NE(r["text"].get<std::string>().find("time-check: SNTP " + chronyd.address()), std::string::npos) << r["text"];
+    if (r["type"] == "warcinfo") {
+      EXPECT_NE(r["text"].get<std::string>().find("time-check: SNTP " + chronyd.address()), std::string::npos) << r["text"];
+    }
   }
   EXPECT_GE(timed, 3) << "robots.txt and both hops";
   EXPECT_EQ(out["time_check"]["server"], chronyd.address());

@@ -385,8 +385,10 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   while (!server.is_running()) std::this_thread::sleep_for(1ms);
   const std::string origin = "http://127.0.0.1:" + std::to_string(port);
   testing::TempDir dir;
-  auto crawl = [&](const std::string& path) {
-    const auto run = testing::run_process({NETSAMPLE_BIN, "--data", (dir / "data").string(), "crawl", origin + path, "--platform", "pinduoduo", "--json"});
+  auto crawl = [&](const std::string& path, std::vector<std::string> more = {}) {
+    std::vector<std::string> argv = {NETSAMPLE_BIN, "--data", (dir / "data").string(), "crawl", origin + path, "--platform", "pinduoduo", "--json"};
+    argv.insert(argv.end(), more.begin(), more.end());
+    const auto run = testing::run_process(argv);
     EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
     return json::parse(run.out);
   };
@@ -422,6 +424,17 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   EXPECT_TRUE(listing["extraction"]["missing"].empty()) << listing.dump(2);
   EXPECT_EQ(check(listing, 24, "第（三）项"), "sign") << "a toy (CCC) that shows no certificate number";
   EXPECT_EQ(check(listing, 22, ""), "pass");
+  EXPECT_EQ(check(listing, 34, ""), "unknown") << "the listing alone names only a producer in Guangdong";
+
+  // The listing and the licence in one session: one WARC, and the checks see both (the operator is in 渝北).
+  const json both = crawl("/goods.html?goods_id=356789012345", {"--also", origin + "/mall_certificate.html?mall_id=77"});
+  ASSERT_EQ(both["also"].size(), 1u);
+  EXPECT_EQ(both["also"][0]["extraction"]["fields"]["credit_code"]["value"], "92500112MA60LTNK03");
+  EXPECT_EQ(check(both, 34, "500112"), "pass") << both["checks"].dump(2);
+  EXPECT_EQ(check(both, 24, "第（三）项"), "sign");
+  EXPECT_EQ(both["case_fields"]["operator.name"], "重庆市渝北区乐童玩具店");
+  EXPECT_EQ(both["case_fields"]["producer.name"], "汕头市澄海区乐童玩具厂");
+  EXPECT_EQ(both["case_fields"]["platform"], "pinduoduo");
   server.stop();
   thread.join();
 }

@@ -23,6 +23,7 @@
 #include "netsample/core/http.h"
 #include "netsample/core/sha256.h"
 #include "netsample/core/tsa.h"
+#include "netsample/demo/shop.h"
 #include "netsample/runtime/runtime.h"
 #include "netsample/server/server.h"
 #include "netsample/testing/loopback.h"
@@ -179,6 +180,7 @@ void build_world() {
   options.max_body_bytes = 64 << 10;
   options.max_upload_bytes = 16 << 20;
   options.background_interval = std::chrono::seconds(0);  // one test starts a service that works on its own
+  options.netsample_program = NETSAMPLE_BIN;
   options.access_log = [](const std::string& line) {
     std::lock_guard lock(world->log_mutex);
     world->log.push_back(line);
@@ -939,6 +941,46 @@ TEST(Server, AServiceFollowsTheParcelImportsTheUnboxingAndSealsTheSamples) {
   for (const auto& e : evidence["items"]) seal_photos += e["kind"] == "seal_photo" ? 1 : 0;
   EXPECT_EQ(seal_photos, 2);
   service->stop();
+}
+
+// Pages captured through the service (design/crawler.md): a case's sampler captures the listing as the case's
+// evidence (a job running `netsample crawl`), the case page lists what it read and checked; the reviewer may
+// not capture; a page for no case is for organizers only.
+TEST(Server, APageIsCapturedForACaseAsAJobAndListedWithWhatItReadAndChecked) {
+  ManualClock clock{SystemClock().now()};
+  auto shop = demo::DemoShop::start(clock).value();
+  auto c = client();
+  const std::string listing = shop->url() + "item/QS-1701";
+  auto queued = c.Post("/api/captures", bearer(world->sampler), json{{"url", listing}, {"case", "CQ-S1"}, {"platform", "demo-shop"}}.dump(), "application/json");
+  ASSERT_EQ(queued->status, 202) << queued->body;
+  const json job = body_of(c.Get(body_of(queued)["url"].get<std::string>() + "?wait=60", bearer(world->sampler)));
+  ASSERT_EQ(job["state"], "done") << job.dump(2);
+  EXPECT_EQ(job["result"]["extraction"]["fields"]["model"]["value"], "QS-1701");
+  EXPECT_EQ(job["result"]["case_fields"]["product.trademark"], "清泉");
+  EXPECT_EQ(job["result"]["warc"].get<std::string>().find(world->data().string()), std::string::npos) << "no server path in a job";
+
+  const json listed = body_of(get("/api/cases/CQ-S1/captures", "O1"));
+  ASSERT_EQ(listed["captures"].size(), 1u) << listed.dump(2);
+  const json& capture = listed["captures"][0];
+  EXPECT_EQ(capture["final_url"], listing);
+  EXPECT_EQ(capture["actor"], world->sampler);
+  EXPECT_TRUE(capture["checks"].is_array() && !capture["checks"].empty());
+  const auto warc = get(capture["warc_url"].get<std::string>(), "O1");
+  ASSERT_EQ(warc->status, 200);
+  EXPECT_EQ(sha256_hex(warc->body), capture["sha256"]) << "the WARC as stored is the one summarized";
+
+  auto reviewer = c.Post("/api/captures", bearer("R1"), json{{"url", listing}, {"case", "CQ-S1"}}.dump(), "application/json");
+  EXPECT_TRUE(reviewer->status == 403 || reviewer->status == 409) << reviewer->status << reviewer->body;
+  auto no_case = c.Post("/api/captures", bearer(world->sampler), json{{"url", listing}}.dump(), "application/json");
+  EXPECT_EQ(no_case->status, 403) << no_case->body;
+  auto bad = c.Post("/api/captures", bearer("O1"), json{{"url", "ftp://x"}}.dump(), "application/json");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(body_of(bad)["error"]["field"], "url");
+  auto organizer = c.Post("/api/captures", bearer("O1"), json{{"url", shop->url() + "licence"}, {"platform", "demo-shop"}}.dump(), "application/json");
+  ASSERT_EQ(organizer->status, 202) << organizer->body;
+  const json read = body_of(c.Get(body_of(organizer)["url"].get<std::string>() + "?wait=60", bearer("O1")));
+  ASSERT_EQ(read["state"], "done") << read.dump(2);
+  EXPECT_EQ(read["result"]["case_fields"]["operator.name"], "重庆清泉电器销售有限公司（演示）") << "from the licence picture";
 }
 
 TEST(Server, TwoHundredIdleKeepAliveConnectionsDoNotStarveANewRequest) {

@@ -11,6 +11,7 @@
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/time.h"
+#include "netsample/demo/shop.h"
 #include "netsample/server/server.h"
 #include "testing.h"
 
@@ -71,9 +72,15 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
                                       {"backup_keeper", "张明"}, {"sealed_date", today}})},
             lab_sampler);
 
+  // The demo shop again (the demo stopped its own): the organizer reads a listing and its licence into the case
+  // form, and captures a page on the case.
+  ManualClock shop_clock{SystemClock().now()};
+  auto shop = demo::DemoShop::start(shop_clock).value();
+
   server::ServerOptions options;
   options.listen = "127.0.0.1:0";
   options.background_interval = std::chrono::seconds(0);
+  options.netsample_program = NETSAMPLE_BIN;
   options.access_log = [](const std::string&) {};
   auto started = server::Server::start(data, options);
   ASSERT_TRUE(started.ok()) << started.error().describe();
@@ -86,7 +93,7 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
                                 json{{"base", service->base_url()}, {"case", number.str()}, {"lab_case", "DEMO-LAB-01"}, {"reviewer", sign_in["CQ-R-001"]},
                                      {"district", sign_in["YB-D-001"]},
                                      {"organizer", sign_in["CQ-O-001"]}, {"lab", sign_in["CQ-L-001"]}, {"party", sign_in["party:demo-shop"]},
-                                     {"shots", shots.string()}}
+                                     {"shop", shop->url()}, {"shots", shots.string()}}
                                     .dump(),
                                 0600)  // passwords
                   .ok());
@@ -138,6 +145,17 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   EXPECT_EQ(seen["plan_problems"][0][3], "两件");
   EXPECT_NE(seen["plan_caption"].get<std::string>().find("未创建任何任务"), std::string::npos);
   EXPECT_EQ(seen["plan_cases_written"], 0);
+  // A listing and its licence read into the form (the licence from its picture), with the checks before buying.
+  EXPECT_EQ(seen["prefill_trademark"], "清泉") << seen["prefill_status"];
+  EXPECT_EQ(seen["prefill_model"], "QS-1701");
+  EXPECT_EQ(seen["prefill_operator"], "重庆清泉电器销售有限公司（演示）");
+  EXPECT_EQ(seen["prefill_platform"], "demo-shop");
+  EXPECT_NE(seen["prefill_checks"].get<std::string>().find("第34条 符合"), std::string::npos) << seen["prefill_checks"];
+  EXPECT_NE(seen["prefill_checks"].get<std::string>().find("第24条 符合"), std::string::npos) << "the kettle shows its CCC number";
+  // A page captured on the case page: listed with what it read, the WARC to download.
+  EXPECT_EQ(seen["case_captures"], 1) << seen["capture_error"];
+  EXPECT_NE(seen["case_capture_text"].get<std::string>().find("QS-1701"), std::string::npos);
+  EXPECT_EQ(seen["case_capture_warc"], true);
   EXPECT_GE(seen["form_invalid_fields"].get<int>(), 14) << "every required field but the quantities (filled in)";
   EXPECT_NE(seen["form_created"].get<std::string>().find("FORM-01"), std::string::npos) << seen["form_created"];
   EXPECT_NE(seen["form_created"].get<std::string>().find("第20条"), std::string::npos) << "the samplers drawn at random, said";

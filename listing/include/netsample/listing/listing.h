@@ -26,6 +26,7 @@ namespace netsample::listing {
 
 struct CrawlRequest {
   std::string url;
+  std::vector<std::string> also;  // further pages for the same session (the shop's licence page): one WARC, one check
   std::string case_number;     // empty: kept under <data>/captures/unassigned, not evidence of a case
   std::string platform;        // empty: the platform whose domain the page's host is in (platforms.json)
   bool honour_robots = true;
@@ -48,23 +49,38 @@ struct PictureRead {
   std::string problem;  // the picture could not be fetched or read
 };
 
-struct CrawlOutcome {
+// One page of a capture session: what came, and what was read from it.
+struct PageRead {
   crawler::Capture capture;
-  std::filesystem::path warc;
-  std::size_t records = 0;
-  std::optional<store::EvidenceItem> evidence;
   std::optional<extract::Extraction> extraction;
   std::string extraction_problem;  // why no fields were read (no platform, no adapter, no page kind)
   std::vector<PictureRead> pictures;
-  std::vector<extract::Check> checks;
+  nlohmann::json to_json() const;
+};
+
+struct CrawlOutcome {
+  PageRead page;               // the page asked for
+  std::vector<PageRead> also;  // the further pages of the same session
+  std::filesystem::path warc;
+  std::size_t records = 0;
+  std::optional<store::EvidenceItem> evidence;
+  std::vector<extract::Check> checks;  // on the fields of all pages together
   std::optional<TimeSample> time_check;
   std::string warc_sha256;
   std::vector<std::pair<std::filesystem::path, TimestampToken>> stamps;  // token file, token
   std::vector<std::string> time_problems;  // no time check, a TSA that did not stamp
-  // The page could not be used: refused by robots.txt, or no 2xx answer (what came is preserved either way).
+  // All pages' fields together, each field from the first page that gave it.
+  std::vector<std::pair<std::string, extract::FieldValue>> fields() const;
+  // The page asked for could not be used: refused by robots.txt, or no 2xx answer (what came is preserved).
   std::optional<Error> failure() const;
+  // The page asked for at the top level (its capture, extraction, pictures), the further pages under "also".
   nlohmann::json to_json() const;
 };
+
+// The case fields the pages give, by the plan's paths (product.name, product.trademark, shop.listing_url,
+// operator.name, producer.address, platform, ...): for a case form pre-filled from a listing and its shop's
+// licence, which the organizer then confirms. Only what was read; nothing guessed.
+nlohmann::json case_fields(const CrawlOutcome& outcome);
 
 class PageChecks {
  public:
@@ -73,7 +89,12 @@ class PageChecks {
 
   // Captures, reads and checks one page. An Error only when nothing could be kept (the case does not exist,
   // the WARC cannot be written, the URL is invalid); a page that did not answer is an outcome with its error.
+  // With a case, the outcome's summary (its JSON) is kept beside the WARC and as the case's evidence
+  // (capture_summary), so the case page shows what was read and checked.
   Result<CrawlOutcome> crawl(const CrawlRequest& request);
+
+  // The case's captures, oldest first: each summary as stored, with the evidence ids of its WARC and summary.
+  Result<std::vector<nlohmann::json>> of_case(const std::string& case_number);
 
   // Art 22 through the case registry's rule, on a listing's fields: a sign naming the earlier city-level case,
   // pass, or unknown while producer, standard, trademark or model was not read. nullopt for a page without a title.
@@ -82,6 +103,8 @@ class PageChecks {
   const extract::Region& region() const { return region_; }
 
  private:
+  Result<PageRead> read_page(crawler::CaptureSession& session, const extract::Adapters& adapters, const std::string& url,
+                             const std::string& platform);
   store::Store& store_;
   workflow::CaseRegistry& cases_;
   const workflow::PlatformRegistry& platforms_;

@@ -33,7 +33,10 @@ struct ServerOptions {
   // The program that imports unboxing videos and marks their steps (FFmpeg, OpenCV); default: netsample-recorder
   // beside the running program.
   std::filesystem::path recorder_program;
-  std::vector<std::string> tsa;  // RFC 3161 services that stamp what the service imports (serve --tsa)
+  // The program that captures pages (`netsample crawl`); default: netsample beside the running program.
+  std::filesystem::path netsample_program;
+  std::vector<std::string> tsa;  // RFC 3161 services that stamp what the service imports or captures (serve --tsa)
+  std::vector<std::string> ntp;  // NTP servers a page capture checks its time against (serve --ntp)
   // Every this often, one round of the notices due and of the parcels due (as `notices deliver` and `track poll`
   // do); zero: the service does neither (a separate worker does, or the tests).
   std::chrono::seconds background_interval{60};
