@@ -1,6 +1,8 @@
 #include "commands.h"
 
 #include <iomanip>
+#include <iostream>
+#include <regex>
 #include <sstream>
 
 #include "netsample/notices/parties.h"
@@ -93,12 +95,54 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
   CLI::App* cases = app.add_subcommand("case", "抽样任务：创建、查看、流程事件、指派检验人员、删除");
   cases->require_subcommand(1);
 
-  auto* create = cases->add_subcommand("create", "从 JSON 文件创建抽样任务，并随机选派抽样人员（第20条）");
-  static std::string create_file;
-  create->add_option("--file", create_file, "任务文件（JSON）")->required();
+  auto* create = cases->add_subcommand("create", "从 JSON 文件（或商品页面）创建抽样任务，并随机选派抽样人员（第20条）");
+  static std::string create_file, from_listing, licence_page;
+  static bool confirmed = false;
+  create->add_option("--file", create_file, "任务文件（JSON）；与 --from-listing 同用时，文件中的值优先");
+  create->add_option("--from-listing", from_listing, "从商品页面读取商标、型号、生产者等（抓取并保存为 WARC，并做购买前核对）");
+  create->add_option("--licence-page", licence_page, "同时抓取店铺证照页，读取经营者名称和住所（证照图片经 OCR）");
+  create->add_flag("--confirm", confirmed, "与 --from-listing 同用：核对预填的任务后确认创建（不加则只显示预填结果）");
   create->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      NETSAMPLE_ASSIGN(json root, read_json_file(create_file));
+      json root = json::object();
+      if (!create_file.empty()) {
+        NETSAMPLE_ASSIGN(root, read_json_file(create_file));
+      } else if (from_listing.empty()) {
+        return make_error(ErrorCode::missing_field, "--file", "须给出任务文件（--file）或商品页面（--from-listing）");
+      }
+      if (!from_listing.empty()) {
+        // The pages read and checked first; what they give fills what the file does not say.
+        listing::CrawlRequest request;
+        request.url = from_listing;
+        if (!licence_page.empty()) request.also = {licence_page};
+        request.actor = context.actor;
+        if (root.contains("platform") && root["platform"].is_string()) request.platform = root["platform"];
+        NETSAMPLE_ASSIGN(listing::CrawlOutcome outcome, context.runtime->pages().crawl(request));
+        if (auto failure = outcome.failure()) return *failure;
+        std::vector<std::string> filled;
+        const json from_pages = listing::case_fields(outcome);  // kept: items() of a temporary would dangle
+        for (const auto& [path, value] : from_pages.items()) {
+          const json::json_pointer pointer("/" + std::regex_replace(path, std::regex("\\."), "/"));
+          if (root.contains(pointer)) continue;
+          root[pointer] = value;
+          filled.push_back(path);
+        }
+        if (!confirmed) {
+          // The organizer confirms: the draft, what came from the pages, and the checks before buying.
+          json draft = {{"case", root}, {"from_pages", filled}, {"checks", json::array()}, {"warc", outcome.warc.string()}};
+          for (const auto& c : outcome.checks) draft["checks"].push_back(c.to_json());
+          if (context.json) {
+            print_json(draft);
+          } else {
+            std::cout << root.dump(2) << "\n从页面填入：";
+            for (const auto& f : filled) std::cout << f << " ";
+            std::cout << "\n购买前核对：\n";
+            for (const auto& c : outcome.checks) std::cout << "  第" << c.article << "条 " << c.result << "：" << c.reason << "\n";
+            std::cout << "核对无误后加 --confirm 创建；或把上面的 JSON 存为文件修改后用 --file 创建。\n";
+          }
+          return {};
+        }
+      }
       NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(root, context.runtime->platforms()));
       CaseRegistry& registry = context.runtime->cases();
       NETSAMPLE_ASSIGN(CaseView view, registry.create(request, context.actor));

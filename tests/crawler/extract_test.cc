@@ -369,6 +369,50 @@ TEST(Extract, NetsampleCrawlPrintsTheFieldsItRead) {
   EXPECT_NE(bad_region.err.find("GB/T 2260"), std::string::npos) << bad_region.err;
 }
 
+// `case create --from-listing`: the listing and its licence read (one capture session, checked), the case
+// pre-filled with what they gave beside what the organizer's file says, and created only when confirmed.
+TEST(Extract, ACaseIsPrefilledFromAListingAndItsLicenceAndCreatedOnlyWhenConfirmed) {
+  ManualClock clock{SystemClock().now()};
+  auto shop = demo::DemoShop::start(clock).value();
+  testing::TempDir dir;
+  const fs::path data = dir / "data";
+  auto netsample = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {NETSAMPLE_BIN, "--data", data.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::run_process(argv);
+  };
+  fs::create_directories(data);
+  testing::write_text(data / "platforms.json", R"({"platforms": [{"code": "demo-shop", "name": "演示商城", "hosts": ["127.0.0.1"], "local": true}]})");
+  testing::write_text(dir / "roster.json", testing::sample_roster().dump());
+  ASSERT_EQ(netsample({"roster", "add", "--file", (dir / "roster.json").string()}).exit_code, 0);
+  // What the pages cannot say: the case's number, level, plan, category and quantities.
+  testing::write_text(dir / "rest.json", json{{"number", "CQ-LISTING-1"}, {"organizer", "cq-amr"}, {"level", "city"}, {"plan", "routine"},
+                                              {"product", {{"category", "家用电器"}}}, {"samples", {{"inspection", 2}, {"backup", 2}}}}.dump());
+  const std::vector<std::string> args = {"case", "create", "--from-listing", shop->url() + "item/QS-1701", "--licence-page", shop->url() + "licence",
+                                         "--file", (dir / "rest.json").string(), "--json"};
+  const auto draft_run = netsample(args);
+  ASSERT_EQ(draft_run.exit_code, 0) << draft_run.out << draft_run.err;
+  const json draft = json::parse(draft_run.out);
+  EXPECT_EQ(draft["case"]["product"]["trademark"], "清泉");
+  EXPECT_EQ(draft["case"]["product"]["model"], "QS-1701");
+  EXPECT_EQ(draft["case"]["product"]["category"], "家用电器") << "the file's value stays";
+  EXPECT_EQ(draft["case"]["operator"]["name"], "重庆清泉电器销售有限公司（演示）") << "from the licence picture";
+  EXPECT_EQ(draft["case"]["shop"]["listing_url"], shop->url() + "item/QS-1701");
+  EXPECT_EQ(draft["case"]["platform"], "demo-shop");
+  bool scope = false;
+  for (const auto& c : draft["checks"]) scope |= c["article"] == 34 && c["result"] == "pass";
+  EXPECT_TRUE(scope) << draft["checks"].dump(2);
+  EXPECT_NE(netsample({"case", "show", "CQ-LISTING-1"}).exit_code, 0) << "nothing created before the organizer confirms";
+
+  std::vector<std::string> confirm = args;
+  confirm.push_back("--confirm");
+  const auto created = netsample(confirm);
+  ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
+  const json shown = json::parse(netsample({"case", "show", "CQ-LISTING-1", "--json"}).out);
+  EXPECT_EQ(shown["product"]["model"], "QS-1701") << shown.dump(2);
+  EXPECT_EQ(shown["producer"]["name"], "佛山市清泉电器制造有限公司（演示）");
+}
+
 // A Pinduoduo-shaped shop served from the fixtures: the goods page drawn by script from window.rawData, the
 // licence only as a picture at a relative address, read by OCR through `netsample crawl`, kept in the WARC.
 TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
