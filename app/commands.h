@@ -30,6 +30,7 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code);     
 void add_account_commands(CLI::App& app, Context& context, int& exit_code);           // account, token (the service's sign-ins)
 void add_export_command(CLI::App& app, Context& context, int& exit_code);             // a case's evidence bundle
 void add_crawl_command(CLI::App& app, Context& context, int& exit_code);              // a page preserved as WARC
+void add_search_command(CLI::App& app, Context& context, int& exit_code);             // candidate listings from a search page
 void add_serve_command(CLI::App& app, Context& context, int& exit_code);              // netsample serve
 void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
 

@@ -86,4 +86,37 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
   });
 }
 
+void add_search_command(CLI::App& app, Context& context, int& exit_code) {
+  static std::string query, platform_code, base, robots_reason;
+  static bool ignore_robots = false;
+  CLI::App* command = app.add_subcommand("search", "在平台的搜索页查找候选商品（搜索页保存为 WARC），列出标题、价格和网址");
+  command->add_option("QUERY", query, "搜索词")->required();
+  command->add_option("--platform", platform_code, "平台代码（其适配规则须有 search）")->required();
+  command->add_option("--base", base, "站点地址（适配规则的搜索页为相对网址时，如演示商城 http://127.0.0.1:端口/）");
+  command->add_flag("--ignore-robots", ignore_robots, "不遵守 robots.txt（须同时给出 --robots-reason）");
+  command->add_option("--robots-reason", robots_reason, "不遵守 robots.txt 的理由");
+  command->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      listing::SearchRequest request{query, platform_code, base, !ignore_robots, robots_reason, context.actor};
+      NETSAMPLE_ASSIGN(listing::SearchOutcome outcome, context.runtime->pages().search(request));
+      if (context.json) {
+        print_json(outcome.to_json());
+      } else {
+        std::cout << "搜索“" << query << "”（" << outcome.capture.final_url << "）：" << outcome.candidates.size() << " 个候选商品\n";
+        int n = 0;
+        for (const auto& c : outcome.candidates) {
+          std::cout << "  " << ++n << ".";
+          for (const auto& [name, value] : c.fields) std::cout << " " << value;
+          std::cout << "\n";
+        }
+        if (!outcome.problem.empty()) std::cout << "问题：" << outcome.problem << "\n";
+        std::cout << "WARC：" << outcome.warc.string() << "\n";
+      }
+      if (outcome.capture.refused_by_robots) return make_error(ErrorCode::refused_by_rule, "url", outcome.capture.error);
+      if (!outcome.problem.empty()) return make_error(ErrorCode::network, "url", outcome.problem);
+      return {};
+    });
+  });
+}
+
 }  // namespace netsample::app

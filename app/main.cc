@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   add_serve_command(app, context, exit_code);
   add_export_command(app, context, exit_code);
   add_crawl_command(app, context, exit_code);
+  add_search_command(app, context, exit_code);
 
   if (is_record_command(argc, argv)) {
     // Recording runs in its own program beside this one, so that only it loads FFmpeg (and the ~200 shared

@@ -68,6 +68,23 @@ Result<Adapter> Adapters::parse(std::string_view json_text, std::string_view sou
     }
     a.pages.push_back(std::move(page));
   }
+  if (root.contains("search")) {
+    const ordered& q = root["search"];
+    SearchRules rules;
+    if (!q.is_object() || !q.contains("url") || !q["url"].is_string() || q["url"].get<std::string>().find("{query}") == std::string::npos)
+      return bad(source, "search.url", "须为含 {query} 的搜索页网址");
+    rules.url = q["url"];
+    rules.items = q.value("items", "");
+    rules.script = q.value("script", "");
+    rules.path = q.value("path", "");
+    if (rules.items.empty() == rules.script.empty()) return bad(source, "search", "须且只须有 items（XPath）或 script + path 之一");
+    if (!q.contains("fields") || !q["fields"].is_object() || q["fields"].empty()) return bad(source, "search.fields", "须为对象：字段名 → XPath 或路径");
+    for (const auto& [field, rule] : q["fields"].items()) {
+      if (!rule.is_string() || rule.get<std::string>().empty()) return bad(source, "search.fields." + field, "须为非空字符串");
+      rules.fields.push_back({field, rule});
+    }
+    a.search = std::move(rules);
+  }
   return a;
 }
 

@@ -98,7 +98,91 @@ std::string resolve(const std::string& base, const std::string& reference) {
   return out;
 }
 
+// RFC 3986 percent-encoding of a query's UTF-8 bytes (unreserved characters kept).
+std::string percent_encode(const std::string& text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
+    else out += {'%', hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
+const json* at_path(const json& root, const std::string& path) {
+  const json* at = &root;
+  std::string segment;
+  std::istringstream steps(path);
+  while (at && std::getline(steps, segment, '.')) {
+    if (at->is_object() && at->contains(segment)) at = &(*at)[segment];
+    else if (at->is_array() && !segment.empty() && std::all_of(segment.begin(), segment.end(), ::isdigit) && std::stoul(segment) < at->size())
+      at = &(*at)[std::stoul(segment)];
+    else at = nullptr;
+  }
+  return at;
+}
+
 }  // namespace
+
+json Candidate::to_json() const {
+  json out = json::object();
+  for (const auto& [k, v] : fields) out[k] = v;
+  return out;
+}
+
+Result<std::string> search_url(const Adapter& adapter, const std::string& base, const std::string& query) {
+  if (!adapter.search) return make_error(ErrorCode::not_found, "platform", "平台 " + adapter.platform + " 的适配规则没有搜索页（search）");
+  std::string url = adapter.search->url;
+  url.replace(url.find("{query}"), 7, percent_encode(query));
+  if (url.starts_with("http://") || url.starts_with("https://")) return url;
+  if (base.empty()) return make_error(ErrorCode::missing_field, "base", "平台 " + adapter.platform + " 的搜索页是相对网址：须给出站点地址");
+  return resolve(base, url);
+}
+
+Result<std::vector<Candidate>> read_search(const Adapter& adapter, const std::string& page_url, const DecodedPage& page) {
+  if (!adapter.search) return make_error(ErrorCode::not_found, "platform", "平台 " + adapter.platform + " 的适配规则没有搜索页（search）");
+  const SearchRules& rules = *adapter.search;
+  std::unique_ptr<xmlDoc, DocFree> doc(htmlReadMemory(page.text.data(), static_cast<int>(page.text.size()), page_url.c_str(), "UTF-8",
+                                                      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET));
+  std::vector<Candidate> out;
+  if (!doc) return out;
+  std::unique_ptr<xmlXPathContext, ContextFree> context(xmlXPathNewContext(doc.get()));
+  auto finish = [&](Candidate& c) {
+    for (auto& [name, value] : c.fields)
+      if (name == "url" && !value.empty()) value = resolve(page_url, value);
+    std::erase_if(c.fields, [](const auto& f) { return f.second.empty(); });
+    if (!c.fields.empty()) out.push_back(std::move(c));
+  };
+  if (!rules.items.empty()) {
+    std::unique_ptr<xmlXPathObject, ObjectFree> items(xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(rules.items.c_str()), context.get()));
+    if (!items || items->type != XPATH_NODESET || !items->nodesetval) return out;
+    for (int i = 0; i < items->nodesetval->nodeNr; ++i) {
+      context->node = items->nodesetval->nodeTab[i];  // the fields' XPaths are relative to the result
+      Candidate c;
+      for (const auto& [name, xpath] : rules.fields) c.fields.push_back({name, xpath_string(context.get(), xpath)});
+      finish(c);
+    }
+    return out;
+  }
+  for (const auto& script : scripts(context.get())) {
+    const auto object = assigned_object(script, rules.script);
+    if (!object) continue;
+    const auto data = parse_js_object(*object);
+    if (!data) continue;
+    const json* list = at_path(*data, rules.path);
+    if (!list || !list->is_array()) continue;
+    for (const auto& entry : *list) {
+      Candidate c;
+      for (const auto& [name, path] : rules.fields) {
+        const json* v = at_path(entry, path);
+        c.fields.push_back({name, v ? json_text(*v) : ""});
+      }
+      finish(c);
+    }
+    break;
+  }
+  return out;
+}
 
 bool credit_code_valid(std::string_view code) {
   static const std::string_view chars = "0123456789ABCDEFGHJKLMNPQRTUWXY";

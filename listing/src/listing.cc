@@ -256,6 +256,42 @@ Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
   return out;
 }
 
+json SearchOutcome::to_json() const {
+  json out = capture.to_json();
+  out["warc"] = warc.string();
+  out["candidates"] = json::array();
+  for (const auto& c : candidates) out["candidates"].push_back(c.to_json());
+  if (!problem.empty()) out["problem"] = problem;
+  return out;
+}
+
+Result<SearchOutcome> PageChecks::search(const SearchRequest& request) {
+  if (request.query.empty()) return make_error(ErrorCode::missing_field, "query", "须给出搜索词");
+  NETSAMPLE_ASSIGN(extract::Adapters adapters, extract::Adapters::load(data_dir_));
+  const extract::Adapter* adapter = adapters.find(request.platform);
+  if (!adapter) return make_error(ErrorCode::not_found, "platform", "平台 " + request.platform + " 没有适配规则（数据目录的 adapters/" + request.platform + ".json）");
+  NETSAMPLE_ASSIGN(std::string url, extract::search_url(*adapter, request.base, request.query));
+  const fs::path dir = data_dir_ / "captures" / "searches";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(ErrorCode::io, dir.string(), "无法创建抓取目录：" + ec.message());
+  SearchOutcome out;
+  out.warc = dir / (stamp_for_file(SystemClock().now()) + ".warc.gz");
+  crawler::CaptureOptions options;
+  options.honour_robots = request.honour_robots;
+  options.robots_override_reason = request.robots_reason;
+  NETSAMPLE_ASSIGN(auto session, crawler::CaptureSession::open(out.warc, options, {{"operator", request.actor}, {"search", request.query}}));
+  NETSAMPLE_ASSIGN(out.capture, session->capture(url));
+  NETSAMPLE_TRY(session->close());
+  if (out.capture.body.empty()) {
+    out.problem = out.capture.error.empty() ? "搜索页没有内容" : out.capture.error;
+    return out;
+  }
+  NETSAMPLE_ASSIGN(extract::DecodedPage page, extract::decode_page(out.capture.body, out.capture.content_type, out.capture.content_encoding));
+  NETSAMPLE_ASSIGN(out.candidates, extract::read_search(*adapter, out.capture.final_url, page));
+  return out;
+}
+
 Result<std::vector<json>> PageChecks::of_case(const std::string& case_number) {
   NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, store_.list_evidence(case_number));
   std::map<std::string, std::int64_t> by_name;

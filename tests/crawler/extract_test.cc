@@ -413,6 +413,40 @@ TEST(Extract, ACaseIsPrefilledFromAListingAndItsLicenceAndCreatedOnlyWhenConfirm
   EXPECT_EQ(shown["producer"]["name"], "佛山市清泉电器制造有限公司（演示）");
 }
 
+// `netsample search`: a platform's search page preserved and read for candidates, their addresses absolute;
+// a page that keeps its results in a script object is read by the adapter's script rule.
+TEST(Extract, SearchListsCandidateListingsFromThePlatformsSearchPage) {
+  ManualClock clock{SystemClock().now()};
+  auto shop = demo::DemoShop::start(clock).value();
+  testing::TempDir dir;
+  const auto run = testing::run_process({NETSAMPLE_BIN, "--data", (dir / "data").string(), "search", "电热水壶", "--platform", "demo-shop",
+                                         "--base", shop->url(), "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const json out = json::parse(run.out);
+  ASSERT_EQ(out["candidates"].size(), 2u) << out.dump(2);
+  EXPECT_EQ(out["candidates"][0]["url"], shop->url() + "item/QS-1701");
+  EXPECT_EQ(out["candidates"][0]["price"], "¥129.00");
+  EXPECT_NE(out["candidates"][0]["title"].get<std::string>().find("电热水壶"), std::string::npos);
+  EXPECT_NE(out["final_url"].get<std::string>().find("q=%E7%94%B5%E7%83%AD%E6%B0%B4%E5%A3%B6"), std::string::npos) << "the query percent-encoded";
+  EXPECT_TRUE(fs::exists(out["warc"].get<std::string>()));
+  const auto none = testing::run_process({NETSAMPLE_BIN, "--data", (dir / "data").string(), "search", "电热水壶", "--platform", "jd", "--json"});
+  EXPECT_NE(none.exit_code, 0) << "jd's adapter has no search rules";
+  EXPECT_NE(none.out.find("search"), std::string::npos) << none.out;
+
+  Adapter scripted = Adapters::parse(R"({"platform": "x", "pages": [],
+    "search": {"url": "https://x.example/s?q={query}", "script": "window.rawData", "path": "list",
+               "fields": {"title": "goodsName", "url": "link", "price": "price"}}})", "x.json").value();
+  EXPECT_EQ(search_url(scripted, "", "积木 大颗粒").value(), "https://x.example/s?q=%E7%A7%AF%E6%9C%A8%20%E5%A4%A7%E9%A2%97%E7%B2%92");
+  const auto found = read_search(scripted, "https://x.example/s?q=a",
+                                 {"<script>window.rawData = {list: [{goodsName: '积木', link: '/goods.html?id=1', price: 59.9}, {goodsName: '拼图'}]}</script>", "UTF-8", "default", ""});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ(found->at(0).to_json()["url"], "https://x.example/goods.html?id=1");
+  EXPECT_EQ(found->at(1).to_json().size(), 1u) << "what an entry does not have is left out, not guessed";
+  EXPECT_FALSE(Adapters::parse(R"({"platform": "x", "pages": [], "search": {"url": "/s", "items": "//li", "fields": {"title": "."}}})", "x.json").ok())
+      << "a search address without {query}";
+}
+
 // A Pinduoduo-shaped shop served from the fixtures: the goods page drawn by script from window.rawData, the
 // licence only as a picture at a relative address, read by OCR through `netsample crawl`, kept in the WARC.
 TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {

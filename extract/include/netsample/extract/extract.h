@@ -46,10 +46,22 @@ struct PageRules {
   std::vector<std::pair<std::string, std::vector<Rule>>> fields;  // in order; the first rule that finds wins
 };
 
+// A platform's search page: where it is and how its result list is read. Each result is an element found by
+// `items` (XPath) with its fields as XPaths relative to it, or an entry of the array a script's object keeps at
+// `path` with its fields as dotted paths inside the entry.
+struct SearchRules {
+  std::string url;     // "/search?q={query}" (resolved against a base) or absolute; {query} percent-encoded
+  std::string items;   // XPath of each result
+  std::string script;  // or: the variable an inline script assigns, and
+  std::string path;    //     the dotted path of the result array in it
+  std::vector<std::pair<std::string, std::string>> fields;  // title, url, price, shop_name → XPath or dotted path
+};
+
 struct Adapter {
   std::string platform;        // a platforms.json code
   std::string name;
   std::vector<PageRules> pages;
+  std::optional<SearchRules> search;
 };
 
 class Adapters {
@@ -104,6 +116,16 @@ LicenceText read_licence_text(std::string_view ocr_text);
 // Moves the fields `image` was to give from missing to found (rule "ocr:" + its address) where the licence's
 // text has them; its problems join the extraction's.
 void fill_from_licence(Extraction& extraction, const ImageToRead& image, const LicenceText& text);
+
+// A search result: its fields as read (url made absolute against the search page's address).
+struct Candidate {
+  std::vector<std::pair<std::string, std::string>> fields;
+  nlohmann::json to_json() const;
+};
+// The search page's address for `query` (error: the adapter has no search rules).
+Result<std::string> search_url(const Adapter& adapter, const std::string& base, const std::string& query);
+// The results a search page lists, in its order; an empty list when it lists none.
+Result<std::vector<Candidate>> read_search(const Adapter& adapter, const std::string& page_url, const DecodedPage& page);
 
 // The organizer's region (Art 34): an administrative division code (GB/T 2260) and its name as addresses write it.
 struct Region {

@@ -77,6 +77,24 @@ struct CrawlOutcome {
   nlohmann::json to_json() const;
 };
 
+struct SearchRequest {
+  std::string query;
+  std::string platform;  // required: whose search page
+  std::string base;      // the site's address when the adapter's search page is relative (the demo shop)
+  bool honour_robots = true;
+  std::string robots_reason;
+  std::string actor;
+};
+
+// A platform's search page, preserved (a WARC under <data>/captures/searches/) and read for candidate listings.
+struct SearchOutcome {
+  crawler::Capture capture;
+  std::vector<extract::Candidate> candidates;
+  std::string problem;  // why none could be read
+  std::filesystem::path warc;
+  nlohmann::json to_json() const;
+};
+
 // The case fields the pages give, by the plan's paths (product.name, product.trademark, shop.listing_url,
 // operator.name, producer.address, platform, ...): for a case form pre-filled from a listing and its shop's
 // licence, which the organizer then confirms. Only what was read; nothing guessed.
@@ -92,6 +110,9 @@ class PageChecks {
   // With a case, the outcome's summary (its JSON) is kept beside the WARC and as the case's evidence
   // (capture_summary), so the case page shows what was read and checked.
   Result<CrawlOutcome> crawl(const CrawlRequest& request);
+
+  // Candidate listings from a platform's search page (`netsample search`).
+  Result<SearchOutcome> search(const SearchRequest& request);
 
   // The case's captures, oldest first: each summary as stored, with the evidence ids of its WARC and summary.
   Result<std::vector<nlohmann::json>> of_case(const std::string& case_number);
