@@ -19,10 +19,11 @@ PACKAGES=(
   libopencv-dev libzxing-dev zbar-tools
   libmicrohttpd-dev libargon2-dev libzip-dev libxml2-dev zlib1g-dev ffmpeg
 )
-# Only the tests need these: a second browser and Node.js to drive both (tests/browser, pinned by its lock file).
+# Only the tests need these: a second browser and Node.js to drive both (tests/browser, pinned by its lock file);
+# clang with its libFuzzer runtime for the extraction's fuzz run.
 # Debian's nodejs and npm only where no Node.js is installed yet: a machine that has one from elsewhere (with its
 # own npm) would see them conflict.
-TEST_PACKAGES=(firefox-esr)
+TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev)
 command -v npm >/dev/null 2>&1 || TEST_PACKAGES+=(nodejs npm)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -77,6 +78,11 @@ case "${1:-}" in
     PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
     build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DNETSAMPLE_WERROR=ON
     run_tests build-asan
+    # The page extraction fuzzed for a minute (libFuzzer with clang, on the crawler fixtures as corpus); longer:
+    # bench/fuzz_extract.sh.
+    build build-fuzz extract_fuzz -DNETSAMPLE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release
+    mkdir -p build-fuzz/corpus && cp -n tests/crawler/fixtures/*.html build-fuzz/corpus/
+    (cd build-fuzz && ./tests/fuzz/extract_fuzz -max_total_time=60 -timeout=10 -rss_limit_mb=2048 corpus 2>&1 | tail -3)
     ;;
   *) sed -n '2,7p' "$0" >&2; exit 2 ;;
 esac
