@@ -10,6 +10,7 @@
 #include "netsample/review/review.h"
 #include "netsample/unboxing/video.h"
 #include "json_text.h"
+#include "wacz.h"
 #include "netsample/zip/zip.h"
 
 namespace netsample::bundle {
@@ -125,6 +126,20 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   for (const auto& item : evidence) {
     if (placed.count(item.id)) continue;
     NETSAMPLE_TRY(add_stored("documents/" + item.kind + "/" + std::to_string(item.id) + "-" + item.name, item));
+  }
+
+  // The captured pages once more as a WACZ 1.1.1, which ReplayWeb.page opens (the WARCs themselves are above).
+  std::vector<WarcFile> warcs;
+  for (const auto& item : evidence)
+    if (item.kind == "web_capture") warcs.push_back({std::to_string(item.id) + "-" + item.name, store.evidence().path_of(item.sha256)});
+  const fs::path wacz_temp = out.string() + ".wacz.part";
+  if (!warcs.empty()) {
+    NETSAMPLE_TRY(status_of(write_wacz(warcs, wacz_temp, number + " 网页存证", now)));
+    NETSAMPLE_ASSIGN(Sha256Digest wacz_digest, sha256_file(wacz_temp));
+    names.insert("web/pages.wacz");
+    files.push_back({{"name", "web/pages.wacz"}, {"sha256", to_hex(wacz_digest)}, {"size", fs::file_size(wacz_temp)}, {"kind", "wacz"}, {"evidence_id", nullptr}});
+    ++count;
+    NETSAMPLE_TRY(zip.add_file("web/pages.wacz", wacz_temp, false));  // read when the bundle is closed
   }
 
   // The TSAs' certificates, so that tokens can be checked where the bundle goes.
@@ -246,6 +261,7 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   NETSAMPLE_TRY(zip.add_bytes(kIndexFile, index_text, true));
   NETSAMPLE_TRY(zip.close(progress));
   std::error_code ec;
+  fs::remove(wacz_temp, ec);
   fs::rename(temp, out, ec);
   if (ec) return make_error(ErrorCode::io, out.string(), "无法写入证据包：" + ec.message());
   NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(out));

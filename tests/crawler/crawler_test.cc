@@ -8,11 +8,13 @@
 
 #include <atomic>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
 #include "netsample/core/tsa.h"
+#include "netsample/zip/zip.h"
 #include "testing.h"
 
 namespace netsample::crawler {
@@ -462,6 +464,56 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   EXPECT_EQ(chained, records.size()) << "every record, warcinfo included";
   EXPECT_EQ(stamped, 1u);
   EXPECT_EQ(netsample({"audit", "verify"}).exit_code, 0);
+
+  // The export bundle carries the captures as a WACZ 1.1.1: every file's hash in datapackage.json, a CDXJ line
+  // per record whose offset and length are its gzip member in the stored WARC, the page in pages.jsonl; the
+  // bundle still verifies offline.
+  const fs::path bundle = dir_ / "CQ-C1.zip";
+  ASSERT_EQ(netsample({"export", "CQ-C1", "--out", bundle.string()}).exit_code, 0);
+  auto outer = zip::ZipReader::open(bundle).value();
+  ASSERT_TRUE(outer.contains("web/pages.wacz"));
+  ASSERT_TRUE(outer.extract("web/pages.wacz", dir_ / "pages.wacz").ok());
+  auto wacz = zip::ZipReader::open(dir_ / "pages.wacz").value();
+  const json package = json::parse(wacz.read("datapackage.json").value());
+  EXPECT_EQ(package["wacz_version"], "1.1.1");
+  EXPECT_EQ(package["mainPageURL"], site_.url("/page"));
+  for (const auto& resource : package["resources"]) {
+    const std::string path = resource["path"];
+    EXPECT_EQ("sha256:" + to_hex(wacz.sha256(path).value()), resource["hash"]) << path;
+  }
+  const json package_digest = json::parse(wacz.read("datapackage-digest.json").value());
+  EXPECT_EQ(package_digest["hash"], "sha256:" + sha256_hex(wacz.read("datapackage.json").value()));
+  std::string warc_name;
+  for (const auto& e : wacz.entries())
+    if (e.name.starts_with("archive/")) warc_name = e.name;
+  ASSERT_FALSE(warc_name.empty());
+  ASSERT_TRUE(wacz.extract(warc_name, dir_ / "in-wacz.warc.gz").ok());
+  EXPECT_EQ(read_with_warcio(dir_ / "in-wacz.warc.gz").size(), records.size()) << "the WARC as captured";
+  const std::string warc_bytes = read_file(dir_ / "in-wacz.warc.gz").value();
+  const std::string index = wacz.read("indexes/index.cdxj").value();
+  int lines = 0;
+  std::istringstream index_lines(index);
+  for (std::string line; std::getline(index_lines, line); ++lines) {
+    const json fields = json::parse(line.substr(line.find('{')));
+    const std::string member = warc_bytes.substr(std::stoull(fields["offset"].get<std::string>()), std::stoull(fields["length"].get<std::string>()));
+    std::string record(1 << 20, '\0');
+    uLongf size = record.size();
+    z_stream z{};
+    inflateInit2(&z, 15 + 16);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(member.data()));
+    z.avail_in = static_cast<uInt>(member.size());
+    z.next_out = reinterpret_cast<Bytef*>(record.data());
+    z.avail_out = static_cast<uInt>(size);
+    EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END) << line;
+    record.resize(z.total_out);
+    inflateEnd(&z);
+    EXPECT_TRUE(record.starts_with("WARC/1.1")) << line;
+    EXPECT_NE(record.find("WARC-Target-URI: " + fields["url"].get<std::string>()), std::string::npos) << line;
+  }
+  EXPECT_EQ(lines, 4) << "robots.txt and the three hops' responses: " << index;
+  EXPECT_NE(index.find("1,0,0,127:"), std::string::npos) << "SURT keys, the host's labels reversed as replay tools key them: " << index;
+  EXPECT_NE(wacz.read("pages/pages.jsonl").value().find(site_.url("/page")), std::string::npos);
+  EXPECT_EQ(netsample({"verify", bundle.string()}).exit_code, 0);
 
   // Refused by robots.txt: preserved (robots.txt itself), not fetched, and the exit code says so. Without NTP or
   // TSA the capture says it has neither.

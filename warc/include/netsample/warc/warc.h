@@ -56,6 +56,17 @@ std::optional<std::string> http_payload(std::string_view message);
 std::string new_record_id();                  // <urn:uuid:RFC 4122 v4>
 std::string format_warc_date(UtcTime time);   // 2026-12-05T03:20:01.123Z
 
+// One record of a .warc.gz as an index needs it (CDXJ, WACZ): where its gzip member is, what it is.
+struct IndexEntry {
+  std::string type, uri, date, record_id;  // date: WARC-Date as written
+  std::string status, mime;                // of an HTTP response: its status code and Content-Type
+  std::string payload_digest;              // WARC-Payload-Digest (sha256:hex)
+  std::uint64_t offset = 0, length = 0;    // of its gzip member in the file
+};
+// Every record of a .warc.gz written one gzip member per record (as Writer does), in order. Errors: the file
+// cannot be read, a member does not inflate, a record has no WARC head.
+Result<std::vector<IndexEntry>> index_records(const std::filesystem::path& file);
+
 class Writer {
  public:
   // Creates the file (never overwrites) and writes its warcinfo record from `info` (application/warc-fields).
