@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The page extraction fuzzed at length (libFuzzer, clang; issue #17). CI runs the same target for a minute
+# The page extraction fuzzed at length (libFuzzer, clang; issue #17). CI runs the same target for half a minute
 # (setup.sh test); this runs it for longer on all cores and keeps the corpus it grows in build-fuzz/corpus.
 #   bash bench/fuzz_extract.sh [SECONDS]     (default 1800)
 # A crash or a leak stops it with the input saved as build-fuzz/crash-* (replay: build-fuzz/tests/fuzz/extract_fuzz FILE).

@@ -4,7 +4,9 @@
 #   bash bench/label_bench.sh [FRAMES]      (default 240)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash setup.sh build >/dev/null
+bash setup.sh deps
+cmake -S . -B build -G Ninja -DBUILD_TESTING=ON >/dev/null
+cmake --build build --target label_bench --parallel "$(nproc)" >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ./build/bench/label_bench "$work" "${1:-240}"

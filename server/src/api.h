@@ -22,6 +22,7 @@ namespace netsample::server {
 struct Metrics;
 struct ServerOptions;
 class Jobs;
+struct Job;
 
 enum class Access {
   anyone,     // /healthz, the OpenAPI document, signing in
@@ -139,6 +140,9 @@ Status require_role(Call& call, const std::string& number, workflow::CaseRole ro
 // Writes "evidence.read" to the audit log: who read what of which case. `what` carries "sha256"; a repeat
 // read of the same file by the same caller within ReadLog's window is the same viewing and writes nothing.
 Status audit_read(Call& call, const std::optional<std::string>& case_number, nlohmann::json what);
+
+// 202 with the queued job, its Location the job's state (GET /api/jobs/{id}).
+Response job_accepted(const Job& job);
 
 // Where uploads wait to be used (uploads.h).
 std::filesystem::path uploads_dir(const Call& call);

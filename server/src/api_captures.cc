@@ -67,10 +67,7 @@ Result<Response> capture_page(Call& call) {
   job.login = call.who().actor();
   job.argv = std::move(argv);
   job.data_dir = call.runtime.data_dir().string();
-  const Job queued = call.jobs.submit(std::move(job));
-  Response r = Response::json(202, queued.to_json());
-  r.set_header("Location", "/api/jobs/" + std::to_string(queued.id));
-  return r;
+  return job_accepted(call.jobs.submit(std::move(job)));
 }
 
 Result<Response> case_captures(Call& call) {

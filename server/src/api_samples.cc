@@ -18,6 +18,12 @@ namespace netsample::server {
 
 std::filesystem::path uploads_dir(const Call& call) { return call.runtime.data_dir() / "uploads"; }
 
+Response job_accepted(const Job& job) {
+  Response r = Response::json(202, job.to_json());
+  r.set_header("Location", "/api/jobs/" + std::to_string(job.id));
+  return r;
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -152,12 +158,6 @@ Job recorder_job(const Call& call, std::string kind, const std::string& number, 
   return job;
 }
 
-Response job_response(const Job& job) {
-  Response r = Response::json(202, job.to_json());
-  r.set_header("Location", "/api/jobs/" + std::to_string(job.id));
-  return r;
-}
-
 // A video file from a camera or a phone, uploaded, imported as the case's unboxing: hashed, copied, stamped by
 // the service's TSAs, its labels read and the waybill matched (a job: GET /api/jobs/{id}).
 Result<Response> import_unboxing(Call& call) {
@@ -174,7 +174,7 @@ Result<Response> import_unboxing(Call& call) {
   Job job = recorder_job(call, "unboxing_import", number, args);
   // The import copies the video into the recording's folder and stores it as evidence: the upload goes after.
   job.cleanup = {(uploads_dir(call) / upload.id).string(), (uploads_dir(call) / (upload.id + ".json")).string()};
-  return job_response(call.jobs.submit(std::move(job)));
+  return job_accepted(call.jobs.submit(std::move(job)));
 }
 
 // A step of Art 36 marked at a time of the imported video (its still is cut there: a job).
@@ -193,7 +193,7 @@ Result<Response> mark_unboxing_step(Call& call) {
     return make_error(ErrorCode::invalid_input, "step", "未知的拆封步骤 \"" + step + "\"：courier_packaging、waybill、sample_packaging、sample_labels", 36);
   std::vector<std::string> args = {"unbox", "mark", step, "--case", number, "--at", std::to_string(at->get<double>())};
   if (note) args.insert(args.end(), {"--note", *note});
-  return job_response(call.jobs.submit(recorder_job(call, "unboxing_step", number, args)));
+  return job_accepted(call.jobs.submit(recorder_job(call, "unboxing_step", number, args)));
 }
 
 // Accept the samples or return them with Art 36's reason: the sampler's decision at the end of the unboxing.
