@@ -13,6 +13,7 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
   static std::string url, number, robots_reason, platform_code;
   static bool ignore_robots = false;
   static std::vector<std::string> ntp, tsa, also;
+  static bool public_only = false;
   CLI::App* command = app.add_subcommand("crawl", "抓取网页并保存为 WARC（请求与应答原样保存，含重定向、robots.txt、TLS 证书链），可存为任务证据");
   command->add_option("URL", url, "商品、店铺或证照页面的网址")->required();
   command->add_option("--case", number, "存为该任务的证据（每条记录的摘要随写随入审计链）");
@@ -20,6 +21,7 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
   command->add_option("--robots-reason", robots_reason, "不遵守 robots.txt 的理由");
   command->add_option("--platform", platform_code, "平台代码（默认按网址的域名从 platforms.json 判断）");
   command->add_option("--also", also, "同一次抓取中再抓取的页面（如店铺证照页），可多个：一个 WARC，核对用所有页面读出的字段");
+  command->add_flag("--public-addresses-only", public_only, "不抓取本机或内部网络的地址（服务代用户抓取时使用；platforms.json 中标为本机的平台除外）");
   command->add_option("--ntp", ntp, "抓取前网络校时的 NTP 服务器 主机[:端口]，可多个（每条元数据记录写入校正后的可信时间）");
   command->add_option("--tsa", tsa, "RFC 3161 时间戳服务地址，可多个（为抓取的 WARC 文件盖时间戳）");
   command->callback([&] {
@@ -27,6 +29,7 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
       listing::CrawlRequest request;
       request.url = url;
       request.also = also;
+      request.public_addresses_only = public_only;
       request.case_number = number;
       request.platform = platform_code;
       request.honour_robots = !ignore_robots;

@@ -64,7 +64,18 @@ struct Exchange {
   std::vector<std::string> certificates_pem;
   bool tls_reused = false;  // the connection's handshake was an earlier exchange's: its TLS facts are repeated
   json timings_ms = json::object();
+  const std::function<std::string(const std::string&)>* refuse_address = nullptr;
+  std::string refused;      // why the connected address was refused (nothing was sent)
 };
+
+// Before a request goes out on a connection: the address it reached may be refused (a service that fetches
+// for its users reaches no address of its own network).
+int on_connected(void* user, char* primary_ip, char*, int, int) {
+  auto* e = static_cast<Exchange*>(user);
+  if (!e->refuse_address || !*e->refuse_address) return CURL_PREREQFUNC_OK;
+  e->refused = (*e->refuse_address)(primary_ip ? primary_ip : "");
+  return e->refused.empty() ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* e = static_cast<Exchange*>(user);
@@ -166,6 +177,9 @@ struct CaptureSession::Impl {
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &e);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &e);
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, &e);
+    e.refuse_address = &options.refuse_address;
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_connected);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, &e);
     e.code = curl_easy_perform(h);
 
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &e.status);
@@ -227,7 +241,7 @@ struct CaptureSession::Impl {
     if (!e.tls_protocol.empty() || !e.certificates_pem.empty())
       meta["tls"] = {{"protocol", e.tls_protocol}, {"cipher", e.tls_cipher}, {"certificate_chain_pem", e.certificates_pem},
                      {"connection_reused", e.tls_reused}};
-    if (e.code != CURLE_OK && !e.over_limit) meta["error"] = curl_easy_strerror(e.code);
+    if (e.code != CURLE_OK && !e.over_limit) meta["error"] = e.refused.empty() ? std::string(curl_easy_strerror(e.code)) : e.refused;
     if (e.over_limit) meta["error"] = "响应超过 " + std::to_string(options.max_bytes) + " 字节的上限，只保存了前面部分";
     if (!options.honour_robots) meta["robots"] = {{"honoured", false}, {"reason", options.robots_override_reason}};
     if (options.time_check)
@@ -287,7 +301,7 @@ struct CaptureSession::Impl {
         }
         if (e.code == CURLE_OK && e.status >= 200 && e.status < 300) file = warc::http_payload(e.response_head + e.body).value_or("");
         else if (e.code == CURLE_OK && e.status >= 400 && e.status < 500) file = "";
-        else robots_problem[url.origin] = e.code != CURLE_OK ? curl_easy_strerror(e.code) : "HTTP " + std::to_string(e.status);
+        else robots_problem[url.origin] = e.code != CURLE_OK ? (e.refused.empty() ? std::string(curl_easy_strerror(e.code)) : e.refused) : "HTTP " + std::to_string(e.status);
         break;
       }
       it = robots.emplace(url.origin, file).first;
@@ -368,7 +382,7 @@ Result<Capture> CaptureSession::capture(const std::string& url) {
     NETSAMPLE_ASSIGN(auto fetched, impl_->fetch(current, context, records_, truncated));
     const Exchange& e = fetched.first;
     Hop h{current.full, e.status, e.ip, "", truncated, fetched.second};
-    if (e.code != CURLE_OK && !e.over_limit) h.error = curl_easy_strerror(e.code);
+    if (e.code != CURLE_OK && !e.over_limit) h.error = e.refused.empty() ? std::string(curl_easy_strerror(e.code)) : e.refused;
     if (e.over_limit) h.error = "响应超过 " + std::to_string(impl_->options.max_bytes) + " 字节，只保存了前面部分";
     c.hops.push_back(h);
     c.final_url = current.full;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
@@ -180,6 +181,15 @@ Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
   options.honour_robots = request.honour_robots;
   options.robots_override_reason = request.robots_reason;
   options.ca_file = request.ca_file;
+  if (request.public_addresses_only) {
+    std::set<std::string> local_hosts;  // platforms served on this machine (the demo shop)
+    for (const auto& p : platforms_.all())
+      if (p.local) local_hosts.insert(p.hosts.begin(), p.hosts.end());
+    options.refuse_address = [local_hosts](const std::string& ip) -> std::string {
+      if (!crawler::is_internal_address(ip) || local_hosts.count(ip)) return "";
+      return "地址 " + ip + " 属于本机或内部网络：服务不代为抓取（platforms.json 中标为本机的平台除外）";
+    };
+  }
   if (case_id) {
     const std::string file_name = out.warc.filename().string();
     options.on_record = [this, &request, file_name](const warc::WrittenRecord& r) -> Status {

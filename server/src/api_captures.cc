@@ -1,6 +1,7 @@
 // Pages captured as evidence before and during a purchase (design/crawler.md): POST /api/captures runs
 // `netsample crawl` for the caller as a job (fetching, a licence picture's OCR and stamping take seconds), and
-// GET /api/cases/{number}/captures lists what the case's captures read and checked.
+// GET /api/cases/{number}/captures lists what the case's captures read and checked. The service fetches for its
+// users, so it reaches no address of its own machine or network (`--public-addresses-only`).
 #include "api.h"
 #include "jobs.h"
 #include "netsample/core/json_fields.h"
@@ -54,7 +55,7 @@ Result<Response> capture_page(Call& call) {
 
   const auto program = call.options.netsample_program.empty() ? sibling_program("netsample") : call.options.netsample_program;
   std::vector<std::string> argv = {program.string(), "--data", call.runtime.data_dir().string(), "--as",
-                                   call.who().actor(), "--json", "crawl", url};
+                                   call.who().actor(), "--json", "crawl", url, "--public-addresses-only"};
   for (const auto& u : also) argv.insert(argv.end(), {"--also", u});
   if (number) argv.insert(argv.end(), {"--case", *number});
   if (platform) argv.insert(argv.end(), {"--platform", *platform});

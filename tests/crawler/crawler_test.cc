@@ -343,6 +343,38 @@ TEST_F(Crawl, TlsFailureIsSaidAndATrustedPeersChainIsKept) {
   refused.reset(), session.reset();
 }
 
+// A service fetching for its users refuses its own network: the address a connection reached is asked before
+// anything is sent on it.
+TEST_F(Crawl, AnAddressRefusedByTheSessionGetsNothingSentAndSaysWhy) {
+  EXPECT_TRUE(is_internal_address("127.0.0.1"));
+  EXPECT_TRUE(is_internal_address("10.1.2.3"));
+  EXPECT_TRUE(is_internal_address("172.20.0.1"));
+  EXPECT_TRUE(is_internal_address("192.168.1.1"));
+  EXPECT_TRUE(is_internal_address("169.254.169.254")) << "cloud metadata";
+  EXPECT_TRUE(is_internal_address("::1"));
+  EXPECT_TRUE(is_internal_address("fe80::1"));
+  EXPECT_TRUE(is_internal_address("::ffff:10.0.0.1"));
+  EXPECT_FALSE(is_internal_address("172.32.0.1"));
+  EXPECT_FALSE(is_internal_address("203.119.1.1"));
+  EXPECT_FALSE(is_internal_address("2400:3200::1"));
+
+  CaptureOptions o = fast();
+  o.attempts = 1;
+  o.refuse_address = [](const std::string& ip) { return is_internal_address(ip) ? "内部地址 " + ip : std::string(); };
+  auto session = open(o);
+  auto refused = session->capture(site_.url("/page"));
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 0);
+  EXPECT_TRUE(refused->refused_by_robots) << "robots.txt was refused too: unreachable, all disallowed";
+  ASSERT_TRUE(session->close().ok());
+  bool said = false;
+  for (const auto& r : read_with_warcio(session->file())) {
+    EXPECT_NE(r["type"], "response") << "nothing was answered because nothing was asked";
+    if (r["type"] == "metadata") said |= json::parse(r["text"].get<std::string>()).value("error", "").find("内部地址 127.0.0.1") != std::string::npos;
+  }
+  EXPECT_TRUE(said);
+}
+
 TEST_F(Crawl, TooLargeTooSlowAndTransientFailuresHaveClearOutcomesAndKeepWhatCame) {
   CaptureOptions o = fast();
   o.max_bytes = 1 << 20;

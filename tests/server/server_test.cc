@@ -15,6 +15,7 @@
 #include <httplib.h>
 #include <zip.h>
 
+#include <atomic>
 #include <fstream>
 #include <future>
 #include <set>
@@ -97,6 +98,9 @@ void build_world() {
   fs::create_directories(w.data());
   fs::copy_file(w.tsa.ca_file(), w.data() / "tsa-trust.pem");  // the TSA the unboxing is stamped by
   w.courier = std::move(loopback::CourierService::start("NS-TEST", "test-key")).value();
+  // The demo shop is a platform served on this machine: the only loopback address the service captures from.
+  testing::write_text(w.data() / "platforms.json",
+                      R"({"platforms": [{"code": "demo-shop", "name": "演示商城", "hosts": ["127.0.0.1"], "local": true}]})");
   testing::write_text(w.data() / "tracking.json",
                       json{{"providers", {{"kd", {{"type", "kuaidi100"}, {"url", w.courier->url()}, {"customer", "NS-TEST"}, {"key", "test-key"}}}}},
                            {"default_provider", "kd"}}
@@ -973,6 +977,22 @@ TEST(Server, APageIsCapturedForACaseAsAJobAndListedWithWhatItReadAndChecked) {
   EXPECT_TRUE(reviewer->status == 403 || reviewer->status == 409) << reviewer->status << reviewer->body;
   auto no_case = c.Post("/api/captures", bearer(world->sampler), json{{"url", listing}}.dump(), "application/json");
   EXPECT_EQ(no_case->status, 403) << no_case->body;
+  // The service fetches for its users: an address of its own machine or network that is no local platform's
+  // (127.0.0.2 reaches a server here all the same) is refused before anything is sent to it.
+  httplib::Server internal;
+  std::atomic<int> reached{0};
+  internal.Get("/.*", [&](const httplib::Request&, httplib::Response& r) { ++reached, r.set_content("internal", "text/plain"); });
+  const int internal_port = internal.bind_to_any_port("0.0.0.0");
+  std::thread internal_thread([&] { internal.listen_after_bind(); });
+  while (!internal.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto inside = c.Post("/api/captures", bearer("O1"), json{{"url", "http://127.0.0.2:" + std::to_string(internal_port) + "/admin"}}.dump(), "application/json");
+  ASSERT_EQ(inside->status, 202) << inside->body;
+  const json refused = body_of(c.Get(body_of(inside)["url"].get<std::string>() + "?wait=60", bearer("O1")));
+  internal.stop();
+  internal_thread.join();
+  EXPECT_EQ(refused["state"], "failed") << refused.dump(2);
+  EXPECT_NE(refused.dump().find("内部网络"), std::string::npos) << refused.dump(2);
+  EXPECT_EQ(reached, 0) << "not even robots.txt was asked for";
   auto bad = c.Post("/api/captures", bearer("O1"), json{{"url", "ftp://x"}}.dump(), "application/json");
   EXPECT_EQ(bad->status, 400);
   EXPECT_EQ(body_of(bad)["error"]["field"], "url");

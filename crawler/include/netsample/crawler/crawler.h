@@ -46,6 +46,9 @@ struct CaptureOptions {
   // of its exchange (the local time corrected by the measured offset) with the server, offset and delay, and
   // the warcinfo record names the check.
   std::optional<TimeSample> time_check;
+  // Asked with the address each connection reached, before anything is sent on it: a reason refuses it (the
+  // exchange ends with that reason as its error). The service refuses its own network's addresses.
+  std::function<std::string(const std::string& ip)> refuse_address;
   // Called as each record is written (the case's audit chain takes its digest then, not after the session).
   std::function<Status(const warc::WrittenRecord&)> on_record;
 };
@@ -99,6 +102,10 @@ class CaptureSession {
   std::unique_ptr<Impl> impl_;
   std::vector<warc::WrittenRecord> records_;
 };
+
+// Whether an address is of this machine or a private network (loopback, RFC 1918, link-local, CGNAT, unique
+// local IPv6, unspecified): what a service must not be made to fetch for its users.
+bool is_internal_address(const std::string& ip);
 
 // RFC 9309: whether `path` (with its query) may be fetched under `robots` (the file's text) for `agent`: the
 // group of the longest matching user-agent token (else "*"), the longest matching rule, Allow winning a tie.
