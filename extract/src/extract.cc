@@ -287,17 +287,7 @@ Result<Extraction> extract(const Adapter& adapter, const std::string& url, const
           if (!object) continue;
           const auto data = parse_js_object(*object);
           if (!data) continue;
-          const json* at = &*data;
-          std::string segment;
-          std::istringstream steps(rule.path);
-          while (at && std::getline(steps, segment, '.')) {
-            if (at->is_object() && at->contains(segment)) at = &(*at)[segment];
-            else if (at->is_array() && !segment.empty() && std::all_of(segment.begin(), segment.end(), ::isdigit) &&
-                     std::stoul(segment) < at->size())
-              at = &(*at)[std::stoul(segment)];
-            else at = nullptr;
-          }
-          if (at) value = json_text(*at);
+          if (const json* at = at_path(*data, rule.path)) value = json_text(*at);
           if (!value.empty()) break;
         }
         name = "script:" + rule.script + (rule.path.empty() ? "" : "." + rule.path);
