@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <variant>
 #include <vector>
 
 namespace netsample::recorder {
@@ -14,9 +15,33 @@ void put_be64(std::string& out, std::int64_t value) {
   for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((static_cast<std::uint64_t>(value) >> shift) & 0xFF);
 }
 
-Result<FragmentRecord> record_from_json(const std::string& line, int expected_index) {
+Error unreadable_line(int index) {
+  return Error{ErrorCode::integrity, "fragment " + std::to_string(index), "日志第 " + std::to_string(index + 1) + " 行无法读取"};
+}
+
+Result<PageRecord> page_from_json(const nlohmann::json& j) {
+  PageRecord r;
+  r.index = j.at("index").get<int>();
+  r.page.offset = j.at("offset").get<std::uint64_t>();
+  r.page.size = j.at("size").get<std::uint64_t>();
+  NETSAMPLE_ASSIGN(r.page.sha256, sha256_from_hex(j.at("sha256").get<std::string>(), "sha256"));
+  r.page.frame = j.at("frame").get<std::int64_t>();
+  r.page.utc_us = j.at("utc_us").get<std::int64_t>();
+  r.page.uri = j.value("uri", "");
+  r.page.type = j.value("type", "");
+  r.chain = j.at("chain").get<std::string>();
+  return r;
+}
+
+// A journal line: a fragment of the video or a page record.
+Result<std::variant<FragmentRecord, PageRecord>> record_from_json(const std::string& line, int expected_index) {
   try {
     const auto j = nlohmann::json::parse(line);
+    if (j.value("kind", "") == "page") {
+      auto page = page_from_json(j);
+      if (page.ok()) return std::variant<FragmentRecord, PageRecord>(std::move(page).value());
+      return unreadable_line(expected_index);
+    }
     FragmentRecord r;
     r.index = j.at("index").get<int>();
     r.fragment.offset = j.at("offset").get<std::uint64_t>();
@@ -27,13 +52,52 @@ Result<FragmentRecord> record_from_json(const std::string& line, int expected_in
     r.fragment.start_utc_us = j.at("start_utc_us").get<std::int64_t>();
     r.fragment.end_utc_us = j.at("end_utc_us").get<std::int64_t>();
     r.chain = j.at("chain").get<std::string>();
-    return r;
+    return std::variant<FragmentRecord, PageRecord>(std::move(r));
   } catch (const nlohmann::json::exception&) {
-    return make_error(ErrorCode::integrity, "fragment " + std::to_string(expected_index), "日志第 " + std::to_string(expected_index + 1) + " 行无法读取");
+    return unreadable_line(expected_index);
   }
 }
 
+// SHA-256 of `size` bytes of `in` from `offset`.
+Sha256Digest hash_range(std::ifstream& in, std::uint64_t offset, std::uint64_t size, std::vector<char>& buffer) {
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(offset));
+  Sha256 hasher;
+  std::uint64_t left = size;
+  while (left > 0 && in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(left, buffer.size())));
+    hasher.update(buffer.data(), static_cast<size_t>(in.gcount()));
+    left -= static_cast<std::uint64_t>(in.gcount());
+  }
+  return hasher.finish();
+}
+
+std::uint64_t size_of(std::ifstream& in) {
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::uint64_t>(in.tellg());
+  in.seekg(0);
+  return size;
+}
+
 }  // namespace
+
+nlohmann::json PageRecord::to_json() const {
+  return {{"index", index},       {"kind", "page"},    {"file", kPagesFile}, {"offset", page.offset}, {"size", page.size},
+          {"sha256", to_hex(page.sha256)}, {"frame", page.frame}, {"utc_us", page.utc_us}, {"type", page.type}, {"uri", page.uri},
+          {"chain", chain}};
+}
+
+std::string chain_next(const std::string& previous, const PageInput& page) {
+  auto prev = sha256_from_hex(previous, "chain");
+  std::string input(prev.ok() ? std::string(reinterpret_cast<const char*>(prev->data()), prev->size()) : std::string(32, '\0'));
+  input += "page";
+  input.append(reinterpret_cast<const char*>(page.sha256.data()), page.sha256.size());
+  put_be64(input, static_cast<std::int64_t>(page.offset));
+  put_be64(input, static_cast<std::int64_t>(page.size));
+  put_be64(input, page.frame);
+  put_be64(input, page.utc_us);
+  return sha256_hex(input);
+}
 
 nlohmann::json FragmentRecord::to_json() const {
   return {{"index", index},
@@ -78,18 +142,43 @@ Result<FragmentRecord> JournalWriter::append(const FragmentInput& fragment) {
   return record;
 }
 
-nlohmann::json JournalCheck::to_json() const {
-  return {{"ok", ok}, {"fragments", records.size()}, {"frames", frames},       {"head", head},
-          {"torn_tail", torn_tail}, {"unjournaled_bytes", unjournaled_bytes}, {"errors", errors}};
+Result<PageRecord> JournalWriter::append(const PageInput& page) {
+  if (page.offset != next_page_offset_)
+    return make_error(ErrorCode::internal, "page " + std::to_string(next_index_),
+                      "网页记录起点 " + std::to_string(page.offset) + " 不接续上一条的终点 " + std::to_string(next_page_offset_));
+  PageRecord record{next_index_, page, chain_next(head_, page)};
+  NETSAMPLE_TRY(write_all(fd_.get(), record.to_json().dump() + "\n", file_));
+  if (::fdatasync(fd_.get()) != 0) return io_error(file_, "日志同步（fsync）失败");
+  head_ = record.chain;
+  ++next_index_;
+  next_page_offset_ += page.size;
+  return record;
 }
 
-Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const std::filesystem::path& media) {
+nlohmann::json JournalCheck::to_json() const {
+  return {{"ok", ok},
+          {"fragments", records.size()},
+          {"pages", this->pages.size()},
+          {"frames", frames},
+          {"head", head},
+          {"torn_tail", torn_tail},
+          {"unjournaled_bytes", unjournaled_bytes},
+          {"unjournaled_page_bytes", unjournaled_page_bytes},
+          {"errors", errors}};
+}
+
+Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const std::filesystem::path& media, const std::filesystem::path& pages) {
   NETSAMPLE_ASSIGN(std::string text, read_file(journal));
   std::ifstream in(media, std::ios::binary);
   if (!in) return io_error(media, "无法打开录像文件");
-  in.seekg(0, std::ios::end);
-  const auto media_size = static_cast<std::uint64_t>(in.tellg());
-  in.seekg(0);
+  const std::uint64_t media_size = size_of(in);
+  std::ifstream pages_in;
+  std::uint64_t pages_size = 0;
+  if (!pages.empty() && std::filesystem::exists(pages)) {
+    pages_in.open(pages, std::ios::binary);
+    if (!pages_in) return io_error(pages, "无法打开网页记录文件");
+    pages_size = size_of(pages_in);
+  }
 
   JournalCheck check;
   check.head = std::string(64, '0');
@@ -98,7 +187,7 @@ Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const 
     check.errors.push_back(what);
   };
   std::string previous_chain = check.head;
-  std::uint64_t expected_offset = 0;
+  std::uint64_t expected_offset = 0, expected_page_offset = 0;
   std::int64_t next_frame = 0;
   std::vector<char> buffer(1 << 20);
   std::istringstream lines(text);
@@ -115,40 +204,48 @@ Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const 
       fail(parsed.error().field + "：" + parsed.error().message);
       break;
     }
-    FragmentRecord record = std::move(parsed).value();
-    const std::string name = "片段 " + std::to_string(index);
-    if (record.index != index) fail(name + "：序号为 " + std::to_string(record.index) + "，日志行被删除或调换");
-    if (record.fragment.offset != expected_offset)
-      fail(name + "：起点 " + std::to_string(record.fragment.offset) + " 不接续上一片段（应为 " + std::to_string(expected_offset) + "）");
-    if (record.fragment.first_frame >= 0) {
-      if (record.fragment.first_frame != next_frame)
-        fail(name + "：帧号从 " + std::to_string(record.fragment.first_frame) + " 开始，应为 " + std::to_string(next_frame));
-      next_frame = record.fragment.last_frame + 1;
-    }
-    // Re-hash the bytes the record claims.
-    if (record.fragment.offset + record.fragment.size > media_size) {
-      fail(name + "：录像文件在该片段处被截短（文件 " + std::to_string(media_size) + " 字节）");
+    std::string chain;
+    if (auto* page = std::get_if<PageRecord>(&*parsed)) {
+      const PageInput& p = page->page;
+      const std::string name = "网页记录（日志第 " + std::to_string(index + 1) + " 行，" + p.type + " " + p.uri + "）";
+      if (page->index != index) fail(name + "：序号为 " + std::to_string(page->index) + "，日志行被删除或调换");
+      if (p.offset != expected_page_offset)
+        fail(name + "：起点 " + std::to_string(p.offset) + " 不接续上一条（应为 " + std::to_string(expected_page_offset) + "）");
+      if (!pages_in.is_open()) fail(name + "：" + std::string(kPagesFile) + " 不存在");
+      else if (p.offset + p.size > pages_size) fail(name + "：" + std::string(kPagesFile) + " 在该记录处被截短（文件 " + std::to_string(pages_size) + " 字节）");
+      else if (hash_range(pages_in, p.offset, p.size, buffer) != p.sha256) fail(name + "：内容与记录的 SHA-256 不符（被改动、删除或调换）");
+      if (chain_next(previous_chain, p) != page->chain) fail(name + "：哈希链断开（日志被改动）");
+      chain = page->chain;
+      expected_page_offset = p.offset + p.size;
+      check.pages.push_back(std::move(*page));
     } else {
-      in.clear();
-      in.seekg(static_cast<std::streamoff>(record.fragment.offset));
-      Sha256 hasher;
-      std::uint64_t left = record.fragment.size;
-      while (left > 0 && in) {
-        in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(left, buffer.size())));
-        hasher.update(buffer.data(), static_cast<size_t>(in.gcount()));
-        left -= static_cast<std::uint64_t>(in.gcount());
+      FragmentRecord record = std::get<FragmentRecord>(std::move(*parsed));
+      const std::string name = "片段 " + std::to_string(check.records.size());
+      if (record.index != index) fail(name + "：序号为 " + std::to_string(record.index) + "，日志行被删除或调换");
+      if (record.fragment.offset != expected_offset)
+        fail(name + "：起点 " + std::to_string(record.fragment.offset) + " 不接续上一片段（应为 " + std::to_string(expected_offset) + "）");
+      if (record.fragment.first_frame >= 0) {
+        if (record.fragment.first_frame != next_frame)
+          fail(name + "：帧号从 " + std::to_string(record.fragment.first_frame) + " 开始，应为 " + std::to_string(next_frame));
+        next_frame = record.fragment.last_frame + 1;
       }
-      if (hasher.finish() != record.fragment.sha256) fail(name + "：内容与记录的 SHA-256 不符（被改动、删除或调换）");
+      // Re-hash the bytes the record claims.
+      if (record.fragment.offset + record.fragment.size > media_size)
+        fail(name + "：录像文件在该片段处被截短（文件 " + std::to_string(media_size) + " 字节）");
+      else if (hash_range(in, record.fragment.offset, record.fragment.size, buffer) != record.fragment.sha256)
+        fail(name + "：内容与记录的 SHA-256 不符（被改动、删除或调换）");
+      if (chain_next(previous_chain, record.fragment) != record.chain) fail(name + "：哈希链断开（日志被改动）");
+      chain = record.chain;
+      expected_offset = record.fragment.offset + record.fragment.size;
+      check.records.push_back(std::move(record));
     }
-    if (chain_next(previous_chain, record.fragment) != record.chain) fail(name + "：哈希链断开（日志被改动）");
-    previous_chain = record.chain;
-    if (check.ok) check.head = record.chain;
-    expected_offset = record.fragment.offset + record.fragment.size;
-    check.records.push_back(std::move(record));
+    previous_chain = chain;
+    if (check.ok) check.head = chain;
     ++index;
   }
   check.frames = next_frame;
   if (media_size > expected_offset) check.unjournaled_bytes = media_size - expected_offset;
+  if (pages_size > expected_page_offset) check.unjournaled_page_bytes = pages_size - expected_page_offset;
   return check;
 }
 

@@ -104,7 +104,9 @@ struct Recorder::State {
 
   std::optional<Capture> capture;
   std::unique_ptr<FragmentedEncoder> encoder;
+  std::mutex journal_mutex;  // the writing thread appends fragments, the browser's capture page records
   std::optional<JournalWriter> journal;
+  bool journal_closed = false;  // under journal_mutex: sealing has begun
   std::unique_ptr<Watchdog> watchdog;
 
   std::mutex queue_mutex;
@@ -605,6 +607,7 @@ Result<std::unique_ptr<Recorder>> Recorder::start(RecorderOptions options, std::
   NETSAMPLE_ASSIGN(s.encoder, FragmentedEncoder::open(settings, s.path(kMediaFile),
                                                       [&s] { s.watchdog->beat(Stage::write); },
                                                       [&s](const FragmentInput& fragment) -> Status {
+                                                        std::lock_guard lock(s.journal_mutex);
                                                         NETSAMPLE_TRY(status_of(s.journal->append(fragment)));
                                                         s.bytes = fragment.offset + fragment.size;
                                                         return {};
@@ -672,6 +675,22 @@ Status Recorder::attach(const std::string& key, nlohmann::json value) {
   return {};
 }
 
+Position Recorder::position() const {
+  const State& s = *state_;
+  Position p;
+  p.frame = s.frames.load() - 1;
+  std::lock_guard lock(s.clock_mutex);
+  p.utc_us = to_utc_us(s.clock.at(steady_now_ns()));
+  p.time_verified = s.clock.verified();
+  return p;
+}
+
+Result<PageRecord> Recorder::journal_page(const PageInput& page) {
+  std::lock_guard lock(state_->journal_mutex);
+  if (state_->journal_closed) return make_error(ErrorCode::refused_by_rule, "page", "录像已经封存，网页记录不能再加入哈希链");
+  return state_->journal->append(page);
+}
+
 std::vector<TimeSample> Recorder::time_samples() const {
   std::lock_guard lock(state_->clock_mutex);
   return state_->clock.samples();
@@ -708,6 +727,10 @@ Result<RecordingOutcome> Recorder::finish() {
   {
     std::lock_guard lock(s.clock_mutex);
     outcome.time_verified = s.clock.verified();
+  }
+  {
+    std::lock_guard lock(s.journal_mutex);
+    s.journal_closed = true;  // nothing joins the chain after the video's last fragment
   }
   // The whole journal stamped once more: a stamped prefix even if the manifest's stamp fails, and the
   // manifest can say whether the authorities answered just before it was sealed.

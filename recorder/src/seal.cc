@@ -17,7 +17,7 @@ std::string token_file(size_t index) { return index == 0 ? "manifest.tsr" : "man
 
 Result<SealResult> seal_recording(const fs::path& dir, nlohmann::json manifest, const TsaClient& tsa,
                                   const std::vector<std::string>& tsa_urls) {
-  NETSAMPLE_ASSIGN(JournalCheck journal, verify_journal(dir / kJournalFile, dir / kMediaFile));
+  NETSAMPLE_ASSIGN(JournalCheck journal, verify_journal(dir / kJournalFile, dir / kMediaFile, dir / kPagesFile));
   if (!journal.ok)
     return make_error(ErrorCode::integrity, (dir / kJournalFile).string(), "哈希链日志校验未通过，不能封存：" + journal.errors.front());
   manifest["format"] = "netsample-recording/1";
@@ -26,6 +26,11 @@ Result<SealResult> seal_recording(const fs::path& dir, nlohmann::json manifest, 
   manifest["fragments"] = journal.records.size();
   manifest["frames"] = journal.frames;
   manifest["chain_head"] = journal.head;
+  if (!journal.pages.empty() || fs::exists(dir / kPagesFile)) {
+    // The pages file whole, as sealed: a record appended after the seal is then caught by its size.
+    NETSAMPLE_ASSIGN(std::string pages, read_file(dir / kPagesFile));
+    manifest["pages"] = {{"file", kPagesFile}, {"records", journal.pages.size()}, {"bytes", pages.size()}, {"sha256", sha256_hex(pages)}};
+  }
   const std::string text = manifest.dump(2) + "\n";
   NETSAMPLE_TRY(write_file_atomic(dir / kManifestFile, text, 0444));
 
@@ -52,7 +57,7 @@ nlohmann::json SealCheck::to_json() const {
 
 Result<SealCheck> check_seal(const fs::path& dir, const fs::path& ca_file) {
   SealCheck check;
-  NETSAMPLE_ASSIGN(check.journal, verify_journal(dir / kJournalFile, dir / kMediaFile));
+  NETSAMPLE_ASSIGN(check.journal, verify_journal(dir / kJournalFile, dir / kMediaFile, dir / kPagesFile));
   for (const auto& e : check.journal.errors) check.errors.push_back(std::string(kJournalFile) + "：" + e);
 
   NETSAMPLE_ASSIGN(std::optional<std::string> text, read_file_if_exists(dir / kManifestFile));
@@ -71,6 +76,13 @@ Result<SealCheck> check_seal(const fs::path& dir, const fs::path& ca_file) {
       check.errors.push_back(std::string(kManifestFile) + "：片段数与日志不符");
     if (check.journal.unjournaled_bytes > 0)
       check.errors.push_back(std::string(kMediaFile) + "：封存后文件末尾多出 " + std::to_string(check.journal.unjournaled_bytes) + " 字节");
+    const nlohmann::json pages = manifest.value("pages", nlohmann::json::object());
+    if (pages.value("records", static_cast<size_t>(0)) != check.journal.pages.size())
+      check.errors.push_back(std::string(kManifestFile) + "：网页记录数（" + std::to_string(pages.value("records", 0)) + "）与日志（" +
+                             std::to_string(check.journal.pages.size()) + "）不符");
+    if (check.journal.unjournaled_page_bytes > 0)
+      check.errors.push_back(std::string(kPagesFile) + "：有 " + std::to_string(check.journal.unjournaled_page_bytes) +
+                             " 字节不在哈希链中（封存后被加入的记录，或录制中断时未写完的记录）");
     check.manifest_matches = check.errors.empty();
   }
 
@@ -105,6 +117,7 @@ std::string_view to_string(RecordingFileKind kind) {
     case RecordingFileKind::timestamp_token: return "timestamp_token";
     case RecordingFileKind::still: return "still";
     case RecordingFileKind::playback: return "playback";
+    case RecordingFileKind::pages: return "web_capture";
   }
   return "recording_log";
 }
@@ -121,6 +134,7 @@ std::vector<RecordingFile> recording_files(const std::filesystem::path& dir) {
     else if (name == kEventsFile) files.push_back({entry.path(), RecordingFileKind::recording_log});
     else if (name == kManifestFile) files.push_back({entry.path(), RecordingFileKind::manifest});
     else if (name == kPlaybackFile) files.push_back({entry.path(), RecordingFileKind::playback});
+    else if (name == kPagesFile) files.push_back({entry.path(), RecordingFileKind::pages});
     else if (entry.path().extension() == ".tsr") files.push_back({entry.path(), RecordingFileKind::timestamp_token});  // manifest*.tsr, journal.K.tsr
   }
   for (const auto& entry : fs::directory_iterator(dir / kStillsDir, ec))

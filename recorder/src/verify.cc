@@ -80,11 +80,15 @@ Result<VerifyReport> verify_recording(const fs::path& dir, const fs::path& trust
   report.sealed = seal.sealed;
   report.errors = seal.errors;
   report.fragments = static_cast<int>(seal.journal.records.size());
+  report.page_records = static_cast<int>(seal.journal.pages.size());
   report.frames = seal.journal.frames;
   report.hash_chain_ok = seal.journal.ok && report.fragments > 0 && (!seal.sealed || seal.manifest_matches);
   report.timestamp_token_ok = seal.sealed && !seal.tokens.empty() &&
                               std::all_of(seal.tokens.begin(), seal.tokens.end(), [](const TokenCheck& t) { return t.ok; });
   if (seal.journal.torn_tail) report.warnings.push_back(std::string(kJournalFile) + "：最后一行不完整（录制中断时正在写入）");
+  if (!seal.sealed && seal.journal.unjournaled_page_bytes > 0)
+    report.warnings.push_back(std::string(kPagesFile) + "：末尾 " + std::to_string(seal.journal.unjournaled_page_bytes) +
+                              " 字节是中断时未写完的网页记录，未计入校验");
   if (!seal.sealed && seal.journal.unjournaled_bytes > 0)
     report.warnings.push_back(std::string(kMediaFile) + "：末尾 " + std::to_string(seal.journal.unjournaled_bytes) +
                               " 字节是中断时未写完的片段，未计入校验");
@@ -220,6 +224,7 @@ nlohmann::json VerifyReport::to_json() const {
           {"timestamp_token_ok", timestamp_token_ok},
           {"time_synced", time_synced},
           {"fragments", fragments},
+          {"page_records", page_records},
           {"frames", frames},
           {"container_frames", container_frames},
           {"duration_s", duration_s},
@@ -235,7 +240,8 @@ std::string VerifyReport::to_text() const {
   out << "结论：" << (ok ? "通过——录像完整、连续、已封存并有可信时间戳" : "不通过") << "\n";
   out << "  封存：" << (sealed ? "已封存" : "未封存（录制没有正常结束）") << "\n";
   out << "  哈希链：" << (hash_chain_ok ? "完整" : "不完整") << "，片段 " << fragments << " 个，帧 " << frames << " 帧，时长 "
-      << std::fixed << std::setprecision(1) << duration_s << " 秒" << (started.empty() ? "" : "，开始于 " + started) << "\n";
+      << std::fixed << std::setprecision(1) << duration_s << " 秒" << (started.empty() ? "" : "，开始于 " + started)
+      << (page_records > 0 ? "；网页记录 " + std::to_string(page_records) + " 条（" + kPagesFile + "，同一哈希链）" : "") << "\n";
   out << "  可信时间戳：" << yes(timestamp_token_ok);
   for (const auto& t : details["seal"]["tokens"]) out << "；" << t.value("file", "") << (t.value("ok", false) ? " 有效，" + t.value("gen_time", "") : " 无效");
   out << "\n  录制中时间戳：" << details["chain_stamps"].size() << " 个\n";

@@ -21,6 +21,11 @@ TEST(Journal, ChainFormatIsPinned) {
   EXPECT_EQ(chain_next(std::string(64, '0'), init), "5599ed69c9bd953ef0a62c82cb140cdb72aba0d253568ffd40bb8efb84f9900f");
 }
 
+TEST(Journal, PageChainFormatIsPinned) {
+  PageInput page{0, 120, sha256("page record 0"), 42, 1'780'000'001'000'000, "https://shop.example/item/1", "response"};
+  EXPECT_EQ(chain_next(std::string(64, '0'), page), "e4015bb455b31d9c09da426fdcce73397c182a4228e9ece6ed65a53f770fdccb");
+}
+
 class JournalFile : public ::testing::Test {
  protected:
   // An init segment and 5 fragments of 15 frames each, 1 s apart, of different sizes.
@@ -155,6 +160,85 @@ TEST_F(JournalFile, AJournalIsNeverReopened) {
   auto again = JournalWriter::create(journal());
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::io);
+}
+
+// Page records (pages.warc.gz) between the video's fragments, as a purchase in netsample's browser writes them.
+class JournalWithPages : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto writer = JournalWriter::create(dir_ / "recording.journal");
+    ASSERT_TRUE(writer.ok()) << writer.error().describe();
+    std::string media, pages;
+    for (int i = 0; i < 4; ++i) {
+      const std::string fragment(900 + 11 * i, static_cast<char>('a' + i));
+      ASSERT_TRUE(writer->append(FragmentInput{media.size(), fragment.size(), sha256(fragment), i * 15, i * 15 + 14, i * 1'000'000, i * 1'000'000 + 933'333}).ok());
+      media += fragment;
+      const std::string record = "record " + std::to_string(i) + std::string(50 + static_cast<size_t>(i), 'r');
+      const std::string uri = "http://127.0.0.1/page/" + std::to_string(i);
+      ASSERT_TRUE(writer->append(PageInput{pages.size(), record.size(), sha256(record), i * 15 + 14, i * 1'000'000 + 950'000, uri, "response"}).ok());
+      records_.push_back(record);
+      pages += record;
+    }
+    testing::write_text(dir_ / "recording.mp4", media);
+    testing::write_text(dir_ / kPagesFile, pages);
+    head_ = writer->head();
+  }
+  JournalCheck check() {
+    auto result = verify_journal(dir_ / "recording.journal", dir_ / "recording.mp4", dir_ / kPagesFile);
+    EXPECT_TRUE(result.ok());
+    return *result;
+  }
+  static bool mentions(const JournalCheck& c, const std::string& text) {
+    for (const auto& e : c.errors)
+      if (e.find(text) != std::string::npos) return true;
+    return false;
+  }
+  testing::TempDir dir_;
+  std::vector<std::string> records_;
+  std::string head_;
+};
+
+TEST_F(JournalWithPages, IntactVerifies) {
+  const JournalCheck c = check();
+  EXPECT_TRUE(c.ok) << (c.errors.empty() ? "" : c.errors[0]);
+  EXPECT_EQ(c.records.size(), 4u);
+  EXPECT_EQ(c.pages.size(), 4u);
+  EXPECT_EQ(c.frames, 60);
+  EXPECT_EQ(c.head, head_);
+  EXPECT_EQ(c.unjournaled_page_bytes, 0u);
+}
+
+TEST_F(JournalWithPages, RemovedRecordIsNamedByItsAddress) {
+  std::string pages = records_[0] + records_[2] + records_[3];
+  testing::write_text(dir_ / kPagesFile, pages);
+  const JournalCheck c = check();
+  EXPECT_FALSE(c.ok);
+  EXPECT_TRUE(mentions(c, "http://127.0.0.1/page/1")) << c.errors[0];
+  EXPECT_FALSE(mentions(c, "http://127.0.0.1/page/0"));
+}
+
+TEST_F(JournalWithPages, EditedRecordIsNamed) {
+  std::string pages = records_[0] + records_[1] + records_[2] + records_[3];
+  pages[records_[0].size() + records_[1].size() + 3] ^= 0x20;
+  testing::write_text(dir_ / kPagesFile, pages);
+  const JournalCheck c = check();
+  EXPECT_FALSE(c.ok);
+  ASSERT_EQ(c.errors.size(), 1u);
+  EXPECT_TRUE(mentions(c, "http://127.0.0.1/page/2")) << c.errors[0];
+}
+
+TEST_F(JournalWithPages, AMissingPagesFileIsNamed) {
+  fs::remove(dir_ / kPagesFile);
+  const JournalCheck c = check();
+  EXPECT_FALSE(c.ok);
+  EXPECT_TRUE(mentions(c, kPagesFile));
+}
+
+TEST_F(JournalWithPages, AnAppendedRecordIsOutsideTheChain) {
+  std::ofstream(dir_ / kPagesFile, std::ios::binary | std::ios::app) << "record added later";
+  const JournalCheck c = check();
+  EXPECT_TRUE(c.ok);
+  EXPECT_EQ(c.unjournaled_page_bytes, 18u);
 }
 
 TEST(Journal, FragmentsMustBeContiguous) {

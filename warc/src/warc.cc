@@ -1,7 +1,11 @@
 #include "netsample/warc/warc.h"
 
 #include <openssl/rand.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include <cerrno>
 
 #include <cstdio>
 #include <ctime>
@@ -121,10 +125,9 @@ std::string format_warc_date(UtcTime time) {
 }
 
 Result<Writer> Writer::create(const fs::path& file, const std::vector<std::pair<std::string, std::string>>& info, UtcTime now) {
-  std::error_code ec;
-  if (fs::exists(file, ec)) return make_error(ErrorCode::duplicate, file.string(), "WARC 文件已存在，不会覆盖");
-  std::ofstream out(file, std::ios::binary);
-  if (!out) return make_error(ErrorCode::io, file.string(), "无法创建 WARC 文件");
+  UniqueFd out(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!out.valid() && errno == EEXIST) return make_error(ErrorCode::duplicate, file.string(), "WARC 文件已存在，不会覆盖");
+  if (!out.valid()) return io_error(file, "无法创建 WARC 文件");
   Writer writer(file, std::move(out));
   Record warcinfo;
   warcinfo.type = "warcinfo";
@@ -158,19 +161,24 @@ Result<WrittenRecord> Writer::write(const Record& record) {
   if (w.payload_digest) head += "WARC-Payload-Digest: " + *w.payload_digest + "\r\n";
   head += "Content-Type: " + record.content_type + "\r\nContent-Length: " + std::to_string(record.block.size()) + "\r\n\r\n";
   NETSAMPLE_ASSIGN(std::string member, gzip_member(head + record.block + "\r\n\r\n"));
-  out_.write(member.data(), static_cast<std::streamsize>(member.size()));
-  if (!out_) return make_error(ErrorCode::io, file_.string(), "写入 WARC 文件失败");
+  if (!out_.valid()) return make_error(ErrorCode::internal, file_.string(), "WARC 文件已关闭");
+  NETSAMPLE_TRY(write_all(out_.get(), member, file_));
+  w.member_sha256 = sha256(member);
   w.offset = offset_;
   w.length = member.size();
   offset_ += member.size();
   return w;
 }
 
+Status Writer::sync() {
+  if (out_.valid() && ::fdatasync(out_.get()) != 0) return io_error(file_, "WARC 文件同步（fdatasync）失败");
+  return {};
+}
+
 Status Writer::close() {
-  out_.flush();
-  const bool ok = static_cast<bool>(out_);
-  out_.close();
-  if (!ok) return make_error(ErrorCode::io, file_.string(), "写入 WARC 文件失败");
+  NETSAMPLE_TRY(sync());
+  UniqueFd closing = std::move(out_);
+  if (closing.valid() && ::close(closing.release()) != 0) return io_error(file_, "写入 WARC 文件失败");
   return {};
 }
 

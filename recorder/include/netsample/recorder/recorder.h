@@ -9,6 +9,8 @@
 //   recording.events     JSON lines as they happen: start, time samples, gaps, markers, watchdog, stamps
 //   stills/NNN-STEP.png  the overlaid frame at each marker
 //   journal.K.tsr        RFC 3161 token over the first K journal lines (every --tsa-interval)
+//   pages.warc.gz        the pages the browser received while recording (written by whoever drives the browser,
+//                        each record journaled through journal_page as it arrives)
 //   manifest.json, manifest.tsr   the seal (seal.h)
 #pragma once
 
@@ -28,6 +30,7 @@
 #include "netsample/core/sntp.h"
 #include "netsample/core/tsa.h"
 #include "netsample/recorder/continuity.h"
+#include "netsample/recorder/journal.h"
 #include "netsample/recorder/source.h"
 #include "netsample/recorder/watchdog.h"
 
@@ -70,6 +73,13 @@ struct Notice {
   std::string text;  // Chinese, for the terminal
 };
 
+// Where the recording is now: the last frame written (-1 before the first) and the trusted time.
+struct Position {
+  std::int64_t frame = -1;
+  std::int64_t utc_us = 0;
+  bool time_verified = false;
+};
+
 struct RecordingOutcome {
   std::filesystem::path dir;
   std::int64_t frames = 0;
@@ -106,6 +116,11 @@ class Recorder {
   // manifest["attachments"][key]: what whoever records adds (the purchase session's environment check and
   // steps), sealed and stamped with the rest. Logged as it is attached.
   Status attach(const std::string& key, nlohmann::json value);
+  // What a record kept with the video is stamped with: the frame on screen and the trusted time, now.
+  Position position() const;
+  // A record of pages.warc.gz into the journal (journal.h), chained between the video's fragments as it
+  // arrives; the record must already be on disk (fdatasync'd). Thread-safe. Refused once the recording ended.
+  Result<PageRecord> journal_page(const PageInput& page);
   // The time samples so far (the recorder's NTP answers), oldest first.
   std::vector<TimeSample> time_samples() const;
   // Stops (if not yet), writes the last fragment, the manifest, and stamps it with every TSA.

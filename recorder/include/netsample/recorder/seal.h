@@ -21,7 +21,7 @@ inline constexpr const char* kMediaFile = "recording.mp4";
 inline constexpr const char* kJournalFile = "recording.journal";
 
 // What kind of evidence each file the recorder writes is, as the case's evidence list names it.
-enum class RecordingFileKind { recording, journal, recording_log, manifest, timestamp_token, still, playback };
+enum class RecordingFileKind { recording, journal, recording_log, manifest, timestamp_token, still, playback, pages };
 std::string_view to_string(RecordingFileKind kind);  // "recording", "journal", "recording_log", ...
 struct RecordingFile {
   std::filesystem::path path;

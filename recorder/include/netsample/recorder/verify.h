@@ -28,6 +28,7 @@ struct VerifyReport {
   bool time_synced = false;         // network time before the first frame, uncertainty <= 0.5 s, no clock jump
   std::vector<Gap> gaps;
   int fragments = 0;
+  int page_records = 0;             // records of pages.warc.gz in the chain (the pages the browser received)
   std::int64_t frames = 0;          // journaled frames
   std::int64_t container_frames = 0;
   double duration_s = 0;

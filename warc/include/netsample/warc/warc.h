@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +17,8 @@
 #include <vector>
 
 #include "netsample/core/error.h"
+#include "netsample/core/file_io.h"
+#include "netsample/core/sha256.h"
 #include "netsample/core/time.h"
 
 namespace netsample::warc {
@@ -43,6 +44,7 @@ struct WrittenRecord {
   std::optional<std::string> payload_digest;
   std::uint64_t offset = 0;  // of its gzip member in the file
   std::uint64_t length = 0;  // of its gzip member
+  Sha256Digest member_sha256{};  // of its gzip member's bytes, as a recording's journal chains it
 };
 
 // The value of a header of an HTTP message (or of its head alone), the name matched case-insensitively; nullopt
@@ -73,16 +75,18 @@ class Writer {
   static Result<Writer> create(const std::filesystem::path& file, const std::vector<std::pair<std::string, std::string>>& info,
                                UtcTime now);
   Result<WrittenRecord> write(const Record& record);
-  // Flushes and closes; the file is complete only after this.
+  // Makes every record written so far durable (fdatasync): before a record is put into a hash chain.
+  Status sync();
+  // Syncs and closes; the file is complete only after this.
   Status close();
   const std::filesystem::path& file() const { return file_; }
   const std::string& warcinfo_id() const { return warcinfo_.id; }
   const WrittenRecord& warcinfo() const { return warcinfo_; }
 
  private:
-  Writer(std::filesystem::path file, std::ofstream out) : file_(std::move(file)), out_(std::move(out)) {}
+  Writer(std::filesystem::path file, UniqueFd out) : file_(std::move(file)), out_(std::move(out)) {}
   std::filesystem::path file_;
-  std::ofstream out_;
+  UniqueFd out_;
   std::uint64_t offset_ = 0;
   WrittenRecord warcinfo_;
 };
