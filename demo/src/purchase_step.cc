@@ -8,7 +8,7 @@
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/process.h"
-#include "netsample/demo/browser.h"
+#include "netsample/browser/browser.h"
 #include "netsample/purchase/recording.h"
 #include "netsample/recorder/control.h"
 
@@ -140,13 +140,16 @@ json demo_shop_case(const std::string& number, const DemoWorld& world) {
 
 Result<purchase::SessionView> run_demo_purchase(DemoRun& run, DemoWorld& world, const std::string& case_number, const std::string& sampler) {
   NETSAMPLE_TRY(trust_local_tsa(run, world));
-  BrowserOptions browser_options;
+  browser::LaunchOptions browser_options;
   browser_options.display = world.display->display();
   browser_options.profile_dir = world.dir / ("chromium-" + case_number);
   browser_options.width = kScreenWidth;
   browser_options.height = kScreenHeight;
-  NETSAMPLE_ASSIGN(std::unique_ptr<Browser> browser, Browser::launch(browser_options));
-  say("Chromium " + browser->product() + " 在虚拟屏幕上打开演示商城");
+  browser_options.kiosk = true;
+  NETSAMPLE_ASSIGN(std::unique_ptr<browser::Chromium> chromium, browser::Chromium::launch(browser_options));
+  browser::Page page = browser::Page::of(*chromium);
+  browser::Page* browser = &page;
+  say("Chromium " + chromium->product() + " 在虚拟屏幕上打开演示商城");
   NETSAMPLE_TRY(browser->navigate(world.shop->url()));
 
   // The sampler's first terminal: `netsample purchase start` (it records until `purchase finish`).
@@ -154,7 +157,7 @@ Result<purchase::SessionView> run_demo_purchase(DemoRun& run, DemoWorld& world, 
   const std::vector<std::string> argv = {sibling_program("netsample-recorder").string(), "--data", run.runtime.data_dir().string(), "--as", sampler,
                                          "purchase", "start", "--case", case_number, "--source", "x11:" + world.display->display(),
                                          "--ntp", world.ntp->address(), "--tsa", world.tsa->url(), "--tsa-interval", "10",
-                                         "--browser", browser->product()};
+                                         "--browser", chromium->product()};
   say("$ netsample purchase start --case " + case_number + " --as " + sampler + " --source x11:" + world.display->display() + " --ntp " +
       world.ntp->address() + " --tsa " + world.tsa->url() + "   （输出见 " + log.string() + "）");
   ChildProcess recorder(argv, log);

@@ -2,7 +2,7 @@
 // WARC-Block-Digest over the block as stored, WARC-Payload-Digest over the HTTP entity body with the transfer
 // encoding removed (de-chunked here, independently of netsample's code) and the content encoding kept.
 // Output on stdout: {"records": [{type, id, uri, concurrent_to, truncated, content_type, status, block_ok,
-// payload_ok (null when no payload digest), payload_bytes}]} or {"error": ...}.
+// payload_ok (null when no payload digest), payload_bytes, payload_sha256}]} or {"error": ...}.
 import { WARCParser } from 'warcio';
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -48,6 +48,7 @@ try {
       const payload = type === 'resource' ? block : payloadOf(block);
       item.payload_ok = payload !== null && record.warcPayloadDigest === sha256(payload);
       item.payload_bytes = payload ? payload.length : null;
+      item.payload_sha256 = payload ? sha256(payload) : null;
     }
     out.push(item);
   }

@@ -110,13 +110,7 @@ class Site {
   std::atomic<int> flaky_calls_{0};
 };
 
-// The records as warcio reads them, with both digests recomputed outside netsample.
-json read_with_warcio(const fs::path& warc) {
-  const auto run = testing::run_process({"/usr/bin/node", std::string(NETSAMPLE_BROWSER_DIR) + "/warc.mjs", warc.string()});
-  const json out = json::parse(run.out, nullptr, false);
-  EXPECT_TRUE(out.is_object() && out.contains("records")) << run.out << run.err;
-  return out.is_object() && out.contains("records") ? out["records"] : json::array();
-}
+using testing::read_with_warcio;  // the records as warcio reads them, with both digests recomputed outside netsample
 
 CaptureOptions fast() {
   CaptureOptions o;
@@ -128,7 +122,7 @@ CaptureOptions fast() {
 class Crawl : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(fs::exists(fs::path(NETSAMPLE_BROWSER_DIR) / "node_modules" / "warcio")) << "npm ci --prefix tests/browser（setup.sh test 会安装）";
+    ASSERT_TRUE(testing::warcio_installed()) << "npm ci --prefix tests/browser（setup.sh test 会安装）";
   }
   std::unique_ptr<CaptureSession> open(CaptureOptions options = fast()) {
     auto session = CaptureSession::open(dir_ / ("capture-" + std::to_string(++n_) + ".warc.gz"), std::move(options), {{"operator", "test"}});

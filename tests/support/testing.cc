@@ -1,5 +1,6 @@
 #include "testing.h"
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -163,5 +164,14 @@ std::string sql_dump(const fs::path& db_file, const std::string& table) {
   sqlite3_finalize(stmt);
   return dump;
 }
+
+nlohmann::json read_with_warcio(const std::filesystem::path& warc) {
+  const auto run = run_process({"/usr/bin/node", std::string(NETSAMPLE_BROWSER_DIR) + "/warc.mjs", warc.string()});
+  const auto out = nlohmann::json::parse(run.out, nullptr, false);
+  EXPECT_TRUE(out.is_object() && out.contains("records")) << run.out << run.err;
+  return out.is_object() && out.contains("records") ? out["records"] : nlohmann::json::array();
+}
+
+bool warcio_installed() { return std::filesystem::exists(std::filesystem::path(NETSAMPLE_BROWSER_DIR) / "node_modules" / "warcio"); }
 
 }  // namespace netsample::testing

@@ -43,6 +43,13 @@ struct ProcessResult {
 // Runs a program to completion and captures its output.
 ProcessResult run_process(const std::vector<std::string>& argv);
 
+// The records of a .warc.gz as npm's warcio reads them (tests/browser/warc.mjs), both digests recomputed there:
+// [{type, id, uri, concurrent_to, truncated, content_type, date, ip, status, text, block_ok, payload_ok,
+// payload_bytes, payload_sha256}]. A failure to read is a test failure and an empty array.
+nlohmann::json read_with_warcio(const std::filesystem::path& warc);
+// Whether `npm ci --prefix tests/browser` has installed warcio (setup.sh test does).
+bool warcio_installed();
+
 // A real chronyd serving NTP on 127.0.0.1 on a free unprivileged port, never steering this machine's
 // clock (-x); ready when constructed, stopped when destroyed (loopback::TimeServer, which the demo uses too).
 class Chronyd {

@@ -1,23 +1,24 @@
-// Chromium on a real X server, driven over the DevTools pipe through the demo shop, as the demo purchase will be.
-#include "netsample/demo/browser.h"
+// Chromium on a real X server, driven over the DevTools pipe through the demo shop, as the demo purchase is.
+#include "netsample/browser/browser.h"
 
 #include <gtest/gtest.h>
 
 #include "netsample/demo/shop.h"
 #include "testing.h"
 
-namespace netsample::demo {
+namespace netsample::browser {
 namespace {
 
 TEST(Browser, WalksThroughTheDemoShopAndPlacesAnOrder) {
   testing::Xvfb x;
   testing::TempDir profile;
   SystemClock clock;
-  auto shop = DemoShop::start(clock).value();
-  auto launched = Browser::launch(BrowserOptions{x.display(), profile.path()});
+  auto shop = demo::DemoShop::start(clock).value();
+  auto launched = Chromium::launch(LaunchOptions{x.display(), profile.path()});
   ASSERT_TRUE(launched.ok()) << launched.error().describe();
-  Browser& browser = **launched;
-  EXPECT_EQ(browser.product().rfind("Chrome/", 0), 0u) << browser.product();
+  Chromium& chromium = **launched;
+  EXPECT_EQ(chromium.product().rfind("Chrome/", 0), 0u) << chromium.product();
+  Page browser = Page::of(chromium);
 
   ASSERT_TRUE(browser.navigate(shop->url()).ok());
   ASSERT_TRUE(browser.type("#q", "电热水壶").ok());
@@ -49,12 +50,22 @@ TEST(Browser, WalksThroughTheDemoShopAndPlacesAnOrder) {
   if (const char* keep = std::getenv("NETSAMPLE_KEEP_SCREENSHOT")) testing::write_text(keep, *shot);
 }
 
+TEST(Browser, Base64AsDevToolsSendsIt) {
+  EXPECT_EQ(decode_base64("").value(), "");
+  EXPECT_EQ(decode_base64("YQ==").value(), "a");
+  EXPECT_EQ(decode_base64("YWI=").value(), "ab");
+  EXPECT_EQ(decode_base64("YWJj").value(), "abc");
+  EXPECT_EQ(decode_base64("AP8A").value(), std::string("\0\xff\0", 3));
+  EXPECT_FALSE(decode_base64("YWJ").has_value());
+  EXPECT_FALSE(decode_base64("Y!==").has_value());
+}
+
 TEST(Browser, AMissingProgramIsAClearError) {
   testing::TempDir profile;
-  auto launched = Browser::launch(BrowserOptions{":0", profile.path(), "/nonexistent/chromium"});
+  auto launched = Chromium::launch(LaunchOptions{":0", profile.path(), "/nonexistent/chromium"});
   ASSERT_FALSE(launched.ok());
   EXPECT_NE(launched.error().message.find("chromium"), std::string::npos) << launched.error().message;
 }
 
 }  // namespace
-}  // namespace netsample::demo
+}  // namespace netsample::browser
