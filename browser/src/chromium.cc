@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -59,6 +61,17 @@ struct Chromium::Impl {
   int next_id = 1;
   std::atomic<bool> stopping{false};
   std::thread reader;
+  // NETSAMPLE_DEVTOOLS_LOG=FILE: every message both ways, shortened, for finding out what a browser did.
+  std::mutex log_mutex;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> log{nullptr, &std::fclose};
+
+  void trace(char direction, std::string_view message) {
+    if (!log) return;
+    std::lock_guard lock(log_mutex);
+    const auto ms = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count() % 1000000;
+    std::fprintf(log.get(), "%06lld %c %.*s\n", static_cast<long long>(ms), direction, static_cast<int>(std::min<size_t>(message.size(), 400)), message.data());
+    std::fflush(log.get());
+  }
 
   void read_loop() {
     std::string pending;
@@ -71,6 +84,7 @@ struct Chromium::Impl {
       pending.append(buffer, static_cast<size_t>(n));
       size_t start = 0, end;
       while ((end = pending.find('\0', start)) != std::string::npos) {
+        trace('<', std::string_view(pending).substr(start, end - start));
         dispatch(json::parse(pending.begin() + static_cast<long>(start), pending.begin() + static_cast<long>(end), nullptr, false));
         start = end + 1;
       }
@@ -146,6 +160,7 @@ Result<std::unique_ptr<Chromium>> Chromium::launch(const LaunchOptions& options)
   chromium->impl_->to_browser = std::move(command_write);
   chromium->impl_->from_browser = std::move(answer_read);
   Impl* impl = chromium->impl_.get();
+  if (const char* log = std::getenv("NETSAMPLE_DEVTOOLS_LOG")) impl->log.reset(std::fopen(log, "a"));
   impl->reader = std::thread([impl] { impl->read_loop(); });
 
   auto version = chromium->call("Browser.getVersion", json::object(), "", seconds(30));
@@ -197,6 +212,7 @@ Result<json> Chromium::call(const std::string& method, const json& params, const
   json message = {{"id", id}, {"method", method}, {"params", params}};
   if (!session.empty()) message["sessionId"] = session;
   Status sent;
+  s.trace('>', message.dump());
   {
     std::lock_guard lock(s.write_mutex);
     sent = write_all(s.to_browser.get(), message.dump() + std::string(1, '\0'), "browser");

@@ -31,7 +31,7 @@ std::string tail(const fs::path& log, size_t lines) {
   if (!text.ok()) return "";
   size_t at = text->size();
   for (size_t n = 0; n <= lines && at != std::string::npos && at > 0; ++n) at = text->rfind('\n', at - 1);
-  return text->substr(at == std::string::npos ? 0 : at + 1);
+  return at == std::string::npos || at >= text->size() ? *text : text->substr(at + 1);
 }
 
 // Adds the local TSA's CA to the data directory's trust store (verify's default), once.
@@ -140,24 +140,11 @@ json demo_shop_case(const std::string& number, const DemoWorld& world) {
 
 Result<purchase::SessionView> run_demo_purchase(DemoRun& run, DemoWorld& world, const std::string& case_number, const std::string& sampler) {
   NETSAMPLE_TRY(trust_local_tsa(run, world));
-  browser::LaunchOptions browser_options;
-  browser_options.display = world.display->display();
-  browser_options.profile_dir = world.dir / ("chromium-" + case_number);
-  browser_options.width = kScreenWidth;
-  browser_options.height = kScreenHeight;
-  browser_options.kiosk = true;
-  NETSAMPLE_ASSIGN(std::unique_ptr<browser::Chromium> chromium, browser::Chromium::launch(browser_options));
-  browser::Page page = browser::Page::of(*chromium);
-  browser::Page* browser = &page;
-  say("Chromium " + chromium->product() + " 在虚拟屏幕上打开演示商城");
-  NETSAMPLE_TRY(browser->navigate(world.shop->url()));
-
   // The sampler's first terminal: `netsample purchase start` (it records until `purchase finish`).
   const fs::path log = world.dir / ("purchase-" + case_number + ".log");
   const std::vector<std::string> argv = {sibling_program("netsample-recorder").string(), "--data", run.runtime.data_dir().string(), "--as", sampler,
                                          "purchase", "start", "--case", case_number, "--source", "x11:" + world.display->display(),
-                                         "--ntp", world.ntp->address(), "--tsa", world.tsa->url(), "--tsa-interval", "10",
-                                         "--browser", chromium->product()};
+                                         "--ntp", world.ntp->address(), "--tsa", world.tsa->url(), "--tsa-interval", "10"};
   say("$ netsample purchase start --case " + case_number + " --as " + sampler + " --source x11:" + world.display->display() + " --ntp " +
       world.ntp->address() + " --tsa " + world.tsa->url() + "   （输出见 " + log.string() + "）");
   ChildProcess recorder(argv, log);
@@ -171,6 +158,16 @@ Result<purchase::SessionView> run_demo_purchase(DemoRun& run, DemoWorld& world, 
     else std::this_thread::sleep_for(100ms);
   }
   say("开始录像：" + session->recording_dir.string() + "；取证环境检查结果叠加在录像开头");
+  say("netsample 在录制的屏幕上打开了全新的 Chromium，浏览的每个网页都以 WARC 存入录像的哈希链");
+  // The scripted sampler works netsample's browser through the recorder's control channel, which allows it only
+  // on a local platform (the demo shop); a real purchase is made by hand.
+  const fs::path dir = session->recording_dir;
+  browser::Page page([dir](const std::string& method, const json& params) -> Result<json> {
+    NETSAMPLE_ASSIGN(json answer, recorder::send_control(dir, {{"command", "browser"}, {"method", method}, {"params", params}}));
+    return answer.value("result", json::object());
+  });
+  browser::Page* browser = &page;
+  NETSAMPLE_TRY(browser->wait_until("document.readyState === 'complete' && document.querySelector('#q')"));
   linger(4s);  // the environment findings, on screen
 
   // The sampler's second terminal: `netsample purchase mark STEP --field ...`, step by step (Art 35).

@@ -288,6 +288,15 @@ std::string EnvironmentReport::to_text() const {
   return out.str();
 }
 
+// Who opened the browser: netsample (a fresh profile, no extensions, no proxy, pages kept as WARC) or the sampler.
+Finding browser_launch_finding(const EnvironmentInputs& inputs) {
+  if (!inputs.browser_command_line)
+    return {"browser_launch", "浏览器来源", "本人自备（--own-browser）", FindingLevel::warning,
+            "浏览器不是 netsample 打开的：其配置目录、扩展程序和代理设置未经检查，所浏览的网页也没有以 WARC 保存"};
+  return {"browser_launch", "浏览器来源", {{"opened_by", "netsample：全新配置目录、无扩展、无代理，网页以 WARC 保存"}, {"command_line", *inputs.browser_command_line}}, FindingLevel::ok,
+          ""};
+}
+
 EnvironmentReport check_environment(const EnvironmentInputs& inputs) {
   EnvironmentReport report;
   report.findings.push_back(hosts_finding(inputs));
@@ -301,6 +310,7 @@ EnvironmentReport check_environment(const EnvironmentInputs& inputs) {
     browser.note = "无法确定浏览器及其版本";
   }
   report.findings.push_back(browser);
+  report.findings.push_back(browser_launch_finding(inputs));
   report.findings.push_back(processes_finding(inputs));
   report.findings.push_back(clock_finding(inputs));
   report.findings.push_back(machine_finding(inputs));

@@ -4,10 +4,12 @@
 #include <mutex>
 #include <thread>
 
+#include "netsample/browser/browser.h"
 #include "netsample/core/process.h"
 #include "netsample/recorder/control.h"
 #include "netsample/recorder/seal.h"
 #include "netsample/recorder/verify.h"
+#include "netsample/webcapture/webcapture.h"
 #include "netsample/workflow/cases.h"
 
 namespace netsample::purchase {
@@ -52,6 +54,17 @@ std::string installed_browser() {
   return "";
 }
 
+// Where the sampler starts: the platform's page of the shop (its origin), else a blank page.
+std::string start_page(const workflow::CaseRecord& record) {
+  for (const auto& url : {record.shop_url, record.listing_url}) {
+    if (!url) continue;
+    const size_t scheme = url->find("://");
+    if (scheme == std::string::npos) continue;
+    return url->substr(0, url->find('/', scheme + 3)) + "/";
+  }
+  return "about:blank";
+}
+
 }  // namespace
 
 struct PurchaseRecording::State {
@@ -65,6 +78,9 @@ struct PurchaseRecording::State {
   EnvironmentReport environment;
   Say say;
   std::unique_ptr<recorder::Recorder> rec;
+  std::unique_ptr<browser::Chromium> chromium;         // netsample's browser (none with --own-browser)
+  std::unique_ptr<webcapture::BrowserCapture> pages;   // what it receives, into pages.warc.gz
+  bool local_platform = false;                          // the demo shop: the control channel may drive the browser
   std::unique_ptr<recorder::ControlServer> control;
   std::mutex mutex;  // the control thread marks; run() only shows and hides the caption
   std::atomic<bool> finish_requested{false};
@@ -72,7 +88,61 @@ struct PurchaseRecording::State {
 
   Result<json> handle(const json& request);
   Result<json> mark(const json& request);
+  Result<json> drive_browser(const json& request);
+  Status open_browser();
+  nlohmann::json close_browser();
 };
+
+// Chromium on the recorded screen, inside the recorded region, with a fresh profile; its pages captured from the
+// first request on.
+Status PurchaseRecording::State::open_browser() {
+  browser::LaunchOptions launch;
+  launch.executable = options.chromium;
+  launch.profile_dir = session.recording_dir / "browser-profile";
+  if (options.recorder.source.kind == recorder::SourceKind::x11) launch.display = options.recorder.source.url.substr(0, options.recorder.source.url.find('+'));
+  const auto [width, height] = rec->picture_size();
+  launch.width = width;
+  launch.height = height;
+  if (options.recorder.region) launch.x = options.recorder.region->x, launch.y = options.recorder.region->y;
+  NETSAMPLE_ASSIGN(chromium, browser::Chromium::launch(launch));
+  webcapture::CaptureOptions capture;
+  capture.warc_file = session.recording_dir / recorder::kPagesFile;
+  capture.warcinfo = {{"case", view.record.number}, {"purchase_session", std::to_string(session.id)}, {"operator", actor}};
+  recorder::Recorder* recording = rec.get();
+  capture.now = [recording] {
+    const recorder::Position p = recording->position();
+    return webcapture::Stamp{p.frame, p.utc_us, p.time_verified};
+  };
+  capture.journal = [recording](const warc::WrittenRecord& w, const webcapture::Stamp& stamp) {
+    return status_of(recording->journal_page(recorder::PageInput{w.offset, w.length, w.member_sha256, stamp.frame, stamp.utc_us, w.target_uri, w.type}));
+  };
+  NETSAMPLE_ASSIGN(pages, webcapture::BrowserCapture::start(*chromium, capture));
+  return browser::Page::of(*chromium).navigate(start_page(view.record));
+}
+
+// Stops the capture (the WARC closed, every record chained), then the browser; its profile (the consumer account's
+// cookies) goes with it. What was captured, for the manifest.
+json PurchaseRecording::State::close_browser() {
+  json summary = nullptr;
+  if (pages) {
+    auto stats = pages->finish();
+    summary = stats.ok() ? stats->to_json() : json{{"failure", stats.error().describe()}};
+    pages.reset();
+  }
+  chromium.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(session.recording_dir / "browser-profile", ignored);
+  return summary;
+}
+
+// One DevTools command on netsample's browser, for the demo's scripted sampler: only on a local platform.
+Result<json> PurchaseRecording::State::drive_browser(const json& request) {
+  if (!local_platform)
+    return make_error(ErrorCode::refused_by_rule, "command", "只有本机演示平台上的浏览器可以由程序操作；在真实平台上由抽样人员以消费者身份亲手购买", 35);
+  if (!chromium) return make_error(ErrorCode::not_found, "browser", "本次买样没有 netsample 打开的浏览器（--own-browser）");
+  NETSAMPLE_ASSIGN(json result, browser::Page::of(*chromium).call(request.value("method", ""), request.value("params", json::object())));
+  return json{{"result", result}};
+}
 
 Result<json> PurchaseRecording::State::handle(const json& request) {
   const std::string command = request.value("command", "");
@@ -81,6 +151,7 @@ Result<json> PurchaseRecording::State::handle(const json& request) {
     finish_requested = true;
     return json{{"session", session.id}};
   }
+  if (command == "browser") return drive_browser(request);
   if (command != "purchase_mark") return make_error(ErrorCode::invalid_input, "command", "未知命令 " + command);
   std::lock_guard lock(mutex);
   return mark(request);
@@ -143,10 +214,30 @@ Result<std::unique_ptr<PurchaseRecording>> PurchaseRecording::start(store::Store
   }
   s->rec = std::move(started).value();
 
+  const workflow::Platform* platform = platforms.find(s->view.record.platform);
+  s->local_platform = platform && platform->local;
+  if (!options.own_browser) {
+    if (Status opened = s->open_browser(); !opened.ok()) {  // the purchase cannot go on: end the recording cleanly
+      s->close_browser();
+      s->rec->request_stop();
+      RecordingResult failed;
+      failed.failure = "无法打开买样浏览器：" + opened.error().describe();
+      auto outcome = s->rec->finish();
+      if (outcome.ok()) failed.manifest_sha256 = outcome->manifest_sha256;
+      (void)s->sessions->conclude(s->session.id, failed);
+      return opened.error();
+    }
+  }
+
   // The clean-environment check, in the video and in the manifest (SF/T 0091-2021).
   EnvironmentInputs inputs;
-  if (const workflow::Platform* platform = platforms.find(s->view.record.platform)) inputs.platform = *platform;
-  inputs.browser_product = options.browser_product.empty() ? installed_browser() : options.browser_product;
+  if (platform) inputs.platform = *platform;
+  if (s->chromium) {
+    inputs.browser_product = s->chromium->product();
+    inputs.browser_command_line = s->chromium->command_line();
+  } else {
+    inputs.browser_product = options.browser_product.empty() ? installed_browser() : options.browser_product;
+  }
   if (auto samples = s->rec->time_samples(); !samples.empty()) inputs.clock = samples.back();
   s->environment = check_environment(inputs);
   s->rec->show_caption(s->environment.to_caption());
@@ -174,6 +265,7 @@ Result<SessionView> PurchaseRecording::run(const std::function<bool()>& stop, co
   }
   s.control.reset();
   s.say("正在结束、封存并校验录像……");
+  if (s.chromium) (void)s.rec->attach("pages", s.close_browser());  // before the seal: every page is in the chain
 
   RecordingResult result;
   if (auto current = s.sessions->get(s.session.id); current.ok()) {

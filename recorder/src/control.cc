@@ -67,6 +67,14 @@ void ControlServer::serve() {
     if (::poll(&p, 1, 200) <= 0) continue;
     UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!client.valid()) continue;
+    // An abstract socket has no file permissions: only this user (or root) may mark, finish or drive the browser.
+    ucred peer{};
+    socklen_t peer_size = sizeof peer;
+    if (::getsockopt(client.get(), SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) != 0 || (peer.uid != ::geteuid() && peer.uid != 0)) {
+      const nlohmann::json refused = {{"ok", false}, {"error", error_to_json(make_error(ErrorCode::forbidden, "control", "只有运行录制程序的同一系统用户可以控制它"))}};
+      (void)write_all(client.get(), refused.dump() + "\n", "control");
+      continue;
+    }
     auto line = read_line(client.get(), 2000);
     nlohmann::json answer;
     Result<nlohmann::json> outcome = make_error(ErrorCode::internal, "control", "");

@@ -24,8 +24,12 @@ struct VideoInput {
 };
 
 Result<VideoInput> open_video(const fs::path& file) {
-  AVFormatContext* raw = nullptr;
-  int rc = avformat_open_input(&raw, file.c_str(), nullptr, nullptr);
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) return make_error(ErrorCode::internal, "playback", "内存不足");
+  // Each packet's keyframe flag as the container has it. A parser would also call a scene-cut I-frame (not an IDR:
+  // no random access point, so the recording's trun says non-sync) a keyframe, and the copy would differ from it.
+  raw->flags |= AVFMT_FLAG_NOPARSE | AVFMT_FLAG_NOFILLIN;
+  int rc = avformat_open_input(&raw, file.c_str(), nullptr, nullptr);  // frees the context when it fails
   if (rc < 0) return av::failure(ErrorCode::integrity, file.filename().string(), "不是可读的视频文件", rc);
   VideoInput v{av::Input(raw), -1};
   if ((rc = avformat_find_stream_info(v.input.get(), nullptr)) < 0)

@@ -675,6 +675,8 @@ Status Recorder::attach(const std::string& key, nlohmann::json value) {
   return {};
 }
 
+std::pair<int, int> Recorder::picture_size() const { return {state_->capture->width(), state_->capture->height()}; }
+
 Position Recorder::position() const {
   const State& s = *state_;
   Position p;

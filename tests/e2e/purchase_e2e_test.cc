@@ -75,7 +75,19 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_TRUE(s["verify"]["continuous"]);
   EXPECT_TRUE(s["verify"]["timestamp_token_ok"]);
   EXPECT_TRUE(s["verify"]["time_synced"]);
-  EXPECT_EQ(s["environment"]["findings"].size(), 9u);  // the clean-environment check, stored
+  EXPECT_EQ(s["environment"]["findings"].size(), 10u);  // the clean-environment check, stored
+  // The browser was netsample's: every page the demo sampler saw is in pages.warc.gz, in the video's hash chain.
+  EXPECT_GT(s["verify"]["page_records"].get<int>(), 30) << s["verify"].dump(2);
+  const json pages = testing::read_with_warcio(fs::path(s["recording_dir"].get<std::string>()) / "pages.warc.gz");
+  std::string order;
+  for (const auto& step : s["steps"])
+    if (step["step"] == "order") order = step["fields"]["order_number"];
+  bool order_page = false;
+  for (const auto& r : pages) {
+    EXPECT_EQ(r["block_ok"], true) << r.dump();
+    order_page = order_page || (r["type"] == "response" && r["uri"].get<std::string>().ends_with("/order/" + order));
+  }
+  EXPECT_TRUE(order_page) << "the order page " << order << " is not in the WARC";
   // Then the parcel, on the demo's courier service (Kuaidi100's format, signatures checked): delivered.
   const json parcels = run_json({"track", "show", number});
   ASSERT_EQ(parcels.size(), 1u) << parcels.dump(2);
@@ -164,7 +176,7 @@ TEST_F(PurchaseEndToEnd, ASecondRecordingAMissingStepAndAMarkAfterFinishAreRefus
   testing::Chronyd ntp;
   testing::TestTsa tsa;
   const std::vector<std::string> start = {NETSAMPLE_BIN, "--data", data().string(), "--as", sampler, "purchase", "start", "--case", b,
-                                          "--source", video, "--ntp", ntp.address(), "--tsa", tsa.url(), "--trust", tsa.ca_file().string()};
+                                          "--own-browser", "--source", video, "--ntp", ntp.address(), "--tsa", tsa.url(), "--trust", tsa.ca_file().string()};
   testing::Child recorder(start, dir_->path() / "b.log");
   for (int i = 0; i < 200 && run_json({"purchase", "show", b}).empty(); ++i) std::this_thread::sleep_for(50ms);
   std::this_thread::sleep_for(1s);  // the recorder answers once its first frame is in

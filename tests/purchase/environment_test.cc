@@ -22,6 +22,7 @@ class EnvironmentTest : public ::testing::Test {
                         "eth0\t00000000\t0101A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n");
     inputs_.platform.hosts = {"jd.com"};
     inputs_.browser_product = "Chrome/120.0.6099.224";
+    inputs_.browser_command_line = std::vector<std::string>{"chromium", "--remote-debugging-pipe", "--user-data-dir=/rec/browser-profile"};
     inputs_.clock = TimeSample{"ntp.ntsc.ac.cn:123", 12'000, 8'000, 1, "NTSC", SystemClock().now(), 0};
     inputs_.hosts_file = dir_.path() / "hosts";
     inputs_.proc = dir_.path() / "proc";
@@ -47,7 +48,8 @@ class EnvironmentTest : public ::testing::Test {
 TEST_F(EnvironmentTest, ACleanMachineHasNoWarningAndListsEverything) {
   const auto report = check_environment(inputs_);
   EXPECT_FALSE(report.has_warnings()) << report.to_text();
-  EXPECT_EQ(report.findings.size(), 9u);
+  EXPECT_EQ(report.findings.size(), 10u);
+  EXPECT_EQ(finding(report, "browser_launch").value["command_line"][1], "--remote-debugging-pipe");
   EXPECT_EQ(finding(report, "route").value[0]["gateway"], "192.168.1.1");
   EXPECT_TRUE(finding(report, "route").value[0]["default"]);
   EXPECT_EQ(finding(report, "processes").value, nlohmann::json::array({"systemd"}));
@@ -55,6 +57,14 @@ TEST_F(EnvironmentTest, ACleanMachineHasNoWarningAndListsEverything) {
   EXPECT_FALSE(finding(report, "machine").value["hostname"].get<std::string>().empty());
   EXPECT_NE(report.to_text().find("未发现异常"), std::string::npos);
   EXPECT_TRUE(report.to_json()["clean"]);
+}
+
+TEST_F(EnvironmentTest, ABrowserNetsampleDidNotOpenIsAWarning) {
+  inputs_.browser_command_line.reset();  // purchase start --own-browser
+  const auto report = check_environment(inputs_);
+  const auto& launch = finding(report, "browser_launch");
+  EXPECT_EQ(launch.level, FindingLevel::warning);
+  EXPECT_NE(launch.note.find("不是 netsample 打开的"), std::string::npos) << launch.note;
 }
 
 TEST_F(EnvironmentTest, AHostsOverrideOfThePlatformIsAWarning) {

@@ -74,7 +74,7 @@ TEST_F(Browsers, ChromiumAndFirefoxPlayAndSeekARecordingFromTheService) {
   ASSERT_EQ(run({"unbox", "demo-video", "--out", source.string(), "--number", "SF0000000001"}).exit_code, 0);
   testing::Chronyd ntp;
   testing::TestTsa tsa;
-  testing::Child recorder({NETSAMPLE_BIN, "--data", data().string(), "--as", sampler, "purchase", "start", "--case", "CQ-B1", "--source",
+  testing::Child recorder({NETSAMPLE_BIN, "--data", data().string(), "--as", sampler, "purchase", "start", "--case", "CQ-B1", "--own-browser", "--source",
                            "file:" + source.string(), "--ntp", ntp.address(), "--tsa", tsa.url(), "--trust", tsa.ca_file().string()},
                           dir.path() / "recorder.log");
   for (int i = 0; i < 200 && run_json({"purchase", "show", "CQ-B1"}).empty(); ++i) std::this_thread::sleep_for(50ms);

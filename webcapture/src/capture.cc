@@ -81,6 +81,8 @@ struct BrowserCapture::State {
   std::condition_variable queue_cv;
   std::deque<json> events;
   bool stopping = false;  // under queue_mutex
+  bool attached_all = false;  // under queue_mutex: the targets there were at start are captured
+  std::condition_variable attached_cv;
   std::thread worker;
 
   // The worker's own.
@@ -109,8 +111,9 @@ struct BrowserCapture::State {
     if (stats.problems.size() < 200) stats.problems.push_back(text);
   }
 
+  // A held response waits for us: a command that does not come back in 10 s is given up (the capture goes on).
   Result<json> call(const std::string& session, const std::string& method, const json& params = json::object()) {
-    return chromium->call(method, params, session);
+    return chromium->call(method, params, session, std::chrono::seconds(10));
   }
 
   // Writes records, makes them durable, then chains each (the order the journal requires: on disk first).
@@ -358,6 +361,12 @@ struct BrowserCapture::State {
 
   void handle(const json& event) {
     const std::string method = event.value("method", "");
+    if (method == "netsample.attached_all") {  // queued after the attach events of the targets there were at start
+      std::lock_guard lock(queue_mutex);
+      attached_all = true;
+      attached_cv.notify_all();
+      return;
+    }
     const std::string session = event.value("sessionId", "");
     const json params = event.value("params", json::object());
     if (method == "Target.attachedToTarget") return attached(params);
@@ -418,9 +427,15 @@ Result<std::unique_ptr<BrowserCapture>> BrowserCapture::start(browser::Chromium&
   State* state = s.get();
   s->worker = std::thread([state] { state->run(); });
   chromium.subscribe([state](const json& event) { state->push(event); });
+  // The browser reports every target it has before it answers; once the worker has handled those reports, every
+  // tab is captured: only then may anyone navigate (else the first page would go by before Network and Fetch).
   auto attach = chromium.call("Target.setAutoAttach", {{"autoAttach", true}, {"waitForDebuggerOnStart", true}, {"flatten", true}});
   auto capture = std::unique_ptr<BrowserCapture>(new BrowserCapture(std::move(s)));
   if (!attach.ok()) return attach.error();
+  state->push({{"method", "netsample.attached_all"}});
+  std::unique_lock lock(state->queue_mutex);
+  if (!state->attached_cv.wait_for(lock, std::chrono::seconds(30), [state] { return state->attached_all; }))
+    return make_error(ErrorCode::network, "browser", "浏览器 30 秒内没有完成网页取证的准备");
   return capture;
 }
 

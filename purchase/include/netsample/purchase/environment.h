@@ -39,6 +39,9 @@ struct EnvironmentReport {
 struct EnvironmentInputs {
   workflow::Platform platform;              // its hosts (e.g. "jd.com") are resolved; a local one may answer from loopback
   std::string browser_product;              // "Chrome/120…" from the browser that will be recorded
+  // The command line of the browser netsample opened for the purchase; nullopt when the sampler buys in a browser
+  // of their own (--own-browser): then nothing is known of its profile, extensions or proxy settings.
+  std::optional<std::vector<std::string>> browser_command_line;
   std::optional<TimeSample> clock;          // the recorder's NTP answer; nullopt when none answered
   // Where to look (tests point these at files of their own).
   std::filesystem::path hosts_file = "/etc/hosts";

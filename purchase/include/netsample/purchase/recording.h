@@ -4,7 +4,10 @@
 // checked by the session, the marker named by a drawn sampler, Art 20; the time check records the recorder's
 // NTP answer and shows it in the video), and at the end the steps attached to the manifest, the recording
 // sealed and verified, its files stored as evidence and the session concluded (complete → the case is
-// "ordered").
+// "ordered"). Unless the sampler brings their own, the browser is netsample's: opened on the recorded screen,
+// every page it receives kept as WARC in the recording's hash chain. On a local platform (the demo shop) the
+// control channel also drives that browser, for the demo's scripted sampler; on a real platform the sampler buys
+// by hand and nothing is automated.
 //
 // And the other terminals' side: `purchase mark` and `purchase finish` as library calls.
 //
@@ -34,8 +37,13 @@ struct PurchaseRecordingOptions {
   recorder::RecorderOptions recorder;   // source, region, fps, NTP, TSA; out_dir and case_number are set here
   std::filesystem::path recording_dir;  // empty: <data>/recordings/<case>-purchase-<seq>
   bool new_purchase = false;            // an earlier purchase of the case was incomplete (Art 35: never continued)
-  std::string browser_product;          // empty: what the installed Chromium says of itself
+  std::string browser_product;          // with own_browser: the sampler's browser; empty: what the installed Chromium says
   std::filesystem::path trust_store;    // the TSA certificates verify trusts
+  // false: netsample opens Chromium for the purchase (a fresh profile in the recording's folder, removed at the
+  // end; the window inside the recorded region) and keeps every page it receives in pages.warc.gz, chained with
+  // the video. true: the sampler buys in a browser of their own, and the environment check says so.
+  bool own_browser = false;
+  std::string chromium = "chromium";    // the program to open
 };
 
 class PurchaseRecording {

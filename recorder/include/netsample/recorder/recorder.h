@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -116,6 +117,8 @@ class Recorder {
   // manifest["attachments"][key]: what whoever records adds (the purchase session's environment check and
   // steps), sealed and stamped with the rest. Logged as it is attached.
   Status attach(const std::string& key, nlohmann::json value);
+  // The captured picture's width and height (the region's, or the whole screen's).
+  std::pair<int, int> picture_size() const;
   // What a record kept with the video is stamped with: the frame on screen and the trusted time, now.
   Position position() const;
   // A record of pages.warc.gz into the journal (journal.h), chained between the video's fragments as it
