@@ -43,6 +43,17 @@ Status run_mark(Context& context, purchase::PurchaseSessions& sessions, const Ma
     NETSAMPLE_ASSIGN(purchase::SessionView session, sessions.get(step.value("session", std::int64_t{0})));
     std::cout << "已标记「" << purchase::find_step(flags.step)->label << "」：" << step.value("time", "") << "，第 " << step.value("frame", 0)
               << " 帧，静帧 " << (session.recording_dir / step.value("still", "")).string() << "\n";
+    const json page = step.contains("page") && step["page"].is_object() ? step["page"] : json::object();
+    if (page.contains("error")) std::cout << "  网页未能读取：" << page["error"].get<std::string>() << "\n";
+    if (page.contains("read")) std::cout << "  从网页 " << page.value("url", "") << " 读取：\n";
+    const json stored = step.value("fields", json::object());
+    for (const auto& [name, value] : stored.items()) {
+      std::string corrected;
+      for (const auto& c : page.value("corrections", json::array()))
+        if (c.value("field", "") == name) corrected = "（已更正，网页为 " + c["page"].get<std::string>() + "）";
+      const bool from_page = page.contains("read") && page["read"].contains(name) && corrected.empty();
+      std::cout << "    " << name << "：" << (value.is_string() ? value.get<std::string>() : value.dump()) << (from_page ? "" : corrected.empty() ? "（手填）" : corrected) << "\n";
+    }
   }
   return {};
 }
@@ -72,13 +83,34 @@ void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
   auto mark = std::make_shared<MarkFlags>();
   CLI::App* mark_command = purchase->add_subcommand("mark", "标记一个步骤：time_check search licence product_page order payment chat");
   mark_command->add_option("STEP", mark->step, "步骤")->required();
-  mark_command->add_option("--field", mark->fields, "步骤字段 名称=值，可多个（purchase steps 列出每步的字段）");
+  mark_command->add_option("--field", mark->fields,
+                           "步骤字段 名称=值，可多个（purchase steps 列出每步的字段）；在 netsample 的浏览器中字段取自屏幕上的页面，这里只需补充或更正");
   mark_command->add_option("--note", mark->note, "说明");
   mark_command->add_option("--case", mark->case_number, "任务编号（只有一个买样在录制时可省略）");
   mark_command->callback([&context, &exit_code, mark] {
     exit_code = run_command(context, [&]() -> Status {
       purchase::PurchaseSessions& sessions = context.runtime->purchases();
       return run_mark(context, sessions, *mark);
+    });
+  });
+
+  auto read = std::make_shared<MarkFlags>();
+  CLI::App* read_command = purchase->add_subcommand("read", "在 netsample 的浏览器中，读出屏幕上的页面给某一步骤提供的字段（标记前核对）");
+  read_command->add_option("STEP", read->step, "步骤")->required();
+  read_command->add_option("--case", read->case_number, "任务编号（只有一个买样在录制时可省略）");
+  read_command->callback([&context, &exit_code, read] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(json page, purchase::read_step_from_page(context.runtime->purchases(), read->case_number, read->step));
+      if (context.json) {
+        print_json(page);
+        return {};
+      }
+      std::cout << "页面 " << page.value("url", "") << " 给「" << purchase::find_step(read->step)->label << "」的字段：\n";
+      for (const auto& [name, value] : page["read"].items())
+        std::cout << "  " << name << "：" << value.get<std::string>() << "    （" << page["rules"].value(name, "") << "）\n";
+      for (const auto& name : page["missing"]) std::cout << "  " << name.get<std::string>() << "：页面上没有读到，标记时请用 --field 填写\n";
+      for (const auto& problem : page["problems"]) std::cout << "  注意：" << problem.get<std::string>() << "\n";
+      return {};
     });
   });
 

@@ -11,7 +11,8 @@ namespace {
 struct StartFlags {
   RecordFlags record;
   std::string case_number, trust, browser;
-  bool new_purchase = false, own_browser = false;
+  bool new_purchase = false, own_browser = false, no_console = false;
+  int console_port = 0;
 };
 
 int run_purchase_start(Context& context, const StartFlags& flags) {
@@ -24,6 +25,11 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
   options.new_purchase = flags.new_purchase;
   options.browser_product = flags.browser;
   options.own_browser = flags.own_browser;
+  options.console = !flags.no_console;
+  options.console_port = flags.console_port;
+  auto adapters = extract::Adapters::load(context.runtime->data_dir());
+  if (!adapters.ok()) return report(context, adapters.error());
+  options.adapters = std::move(adapters).value();
   options.trust_store = tsa_trust_store(context, flags.trust);
   install_stop_signals();
   auto started = purchase::PurchaseRecording::start(
@@ -38,6 +44,8 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
     if (!line.empty()) console.say(line);
     line.clear();
   }
+  if (const std::string url = recording.console_url(); !url.empty())
+    console.say("买样工作台（在录制区域以外或第二块屏幕上用浏览器打开；地址含一次性令牌，不要告诉他人）：" + url);
   if (!flags.own_browser) console.say("已在录制区域内打开 netsample 的浏览器（全新配置），请以消费者身份在其中购买；浏览的网页逐条存证");
   console.say("开始录制。按第三十五条依次标记：先 time_check（网络校时），再 search、licence、product_page、order、payment、chat；");
   console.say("另开终端：" + context.program + " purchase mark 步骤 --field 名称=值 …；结束：" + context.program + " purchase finish（或 Ctrl+C）");
@@ -62,6 +70,8 @@ void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_
   start->add_option("--trust", flags->trust, "校验时间戳用的 CA 证书（PEM）；默认 <数据目录>/tsa-trust.pem，否则系统 CA");
   start->add_flag("--own-browser", flags->own_browser,
                   "用自备的浏览器买样（默认由 netsample 在录制区域内打开全新的 Chromium，并把浏览的每个网页以 WARC 存入录像的哈希链）");
+  start->add_option("--console-port", flags->console_port, "买样工作台在 127.0.0.1 上的端口（默认任选空闲端口）");
+  start->add_flag("--no-console", flags->no_console, "不开买样工作台（只用 purchase mark 标记）");
   start->add_option("--browser", flags->browser, "与 --own-browser 同用：自备浏览器的名称和版本（默认读取本机 Chromium 的版本）");
   start->add_flag("--new-purchase", flags->new_purchase, "前一次买样未完成，重新购买（新录像从网络校时开始）");
   start->callback([&context, &exit_code, flags] {

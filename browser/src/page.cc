@@ -66,6 +66,17 @@ Result<std::string> Page::html() {
   return "<!DOCTYPE html>" + value.get<std::string>();
 }
 
+Result<std::string> Page::resource(const std::string& url) {
+  NETSAMPLE_ASSIGN(json tree, call("Page.getFrameTree"));
+  const std::string frame = tree["frameTree"]["frame"].value("id", "");
+  NETSAMPLE_ASSIGN(json content, call("Page.getResourceContent", {{"frameId", frame}, {"url", url}}));
+  const std::string text = content.value("content", "");
+  if (!content.value("base64Encoded", false)) return text;
+  auto bytes = decode_base64(text);
+  if (!bytes) return make_error(ErrorCode::network, "browser", "浏览器给出的 " + url + " 无法解码");
+  return *bytes;
+}
+
 Result<std::string> Page::screenshot() {
   NETSAMPLE_ASSIGN(json shot, call("Page.captureScreenshot", {{"format", "png"}}));
   auto png = decode_base64(shot.value("data", ""));

@@ -6,11 +6,13 @@
 
 #include "netsample/browser/browser.h"
 #include "netsample/core/process.h"
+#include "netsample/ocr/ocr.h"
 #include "netsample/recorder/control.h"
 #include "netsample/recorder/seal.h"
 #include "netsample/recorder/verify.h"
 #include "netsample/webcapture/webcapture.h"
 #include "netsample/workflow/cases.h"
+#include "console.h"
 
 namespace netsample::purchase {
 namespace {
@@ -82,6 +84,7 @@ struct PurchaseRecording::State {
   std::unique_ptr<webcapture::BrowserCapture> pages;   // what it receives, into pages.warc.gz
   bool local_platform = false;                          // the demo shop: the control channel may drive the browser
   std::unique_ptr<recorder::ControlServer> control;
+  std::unique_ptr<StationConsole> console;
   std::mutex mutex;  // the control thread marks; run() only shows and hides the caption
   std::atomic<bool> finish_requested{false};
   steady_clock::time_point caption_until;
@@ -89,6 +92,8 @@ struct PurchaseRecording::State {
   Result<json> handle(const json& request);
   Result<json> mark(const json& request);
   Result<json> drive_browser(const json& request);
+  Result<json> read_page(const std::string& step);
+  json console_state();
   Status open_browser();
   nlohmann::json close_browser();
 };
@@ -135,6 +140,72 @@ json PurchaseRecording::State::close_browser() {
   return summary;
 }
 
+// The step's fields as the page on screen shows them: the platform's adapter over the DOM as it is now, a licence
+// picture read by OCR from the bytes the browser holds. Only the step's own fields are proposed.
+Result<json> PurchaseRecording::State::read_page(const std::string& step) {
+  if (!chromium) return make_error(ErrorCode::not_found, "page", "本次买样用的是自备浏览器（--own-browser），不能从网页读取，请逐项填写");
+  const extract::Adapter* adapter = options.adapters.find(view.record.platform);
+  if (!adapter) return make_error(ErrorCode::not_found, "page", "平台 " + view.record.platform + " 没有网页适配规则（data/adapters），请逐项填写");
+  browser::Page page = browser::Page::of(*chromium);
+  const std::string url = page.url();
+  NETSAMPLE_ASSIGN(std::string html, page.html());
+  NETSAMPLE_ASSIGN(extract::Extraction read, extract::read_step(*adapter, step, url, extract::DecodedPage{html, "UTF-8", "dom", ""}));
+  for (const auto& image : read.images) {
+    auto bytes = page.resource(image.url);
+    auto text = bytes.ok() ? ocr::read_text(*bytes) : Result<ocr::Text>(bytes.error());
+    if (!text.ok()) {
+      read.problems.push_back("证照图片 " + image.url + " 未能识别：" + text.error().message);
+      continue;
+    }
+    extract::fill_from_licence(read, image, extract::read_licence_text(text->text));
+  }
+  extract::name_as_step(step, url, read);
+  const StepSpec* spec = find_step(step);
+  auto known = [spec](const std::string& name) {
+    return std::any_of(spec->fields.begin(), spec->fields.end(), [&](const StepField& f) { return f.name == name; });
+  };
+  json fields = json::object(), rules = json::object(), missing = json::array(), problems = read.problems;
+  for (const auto& [name, value] : read.fields)
+    if (known(name)) fields[name] = value.value, rules[name] = value.rule;
+  for (const auto& name : read.missing)
+    if (known(name)) missing.push_back(name);
+  if (step == "search") fields["platform"] = adapter->name, rules["platform"] = "adapter:name";
+  if (step == "order") {  // the page shows one quantity; the task says how it splits (Art 35: inspection and backup in one order)
+    const auto quantity = std::find_if(read.fields.begin(), read.fields.end(), [](const auto& f) { return f.first == "quantity"; });
+    const int wanted = view.record.inspection_qty + view.record.backup_qty;
+    if (quantity != read.fields.end() && quantity->second.value == std::to_string(wanted)) {
+      fields["inspection_qty"] = std::to_string(view.record.inspection_qty);
+      fields["backup_qty"] = std::to_string(view.record.backup_qty);
+      rules["inspection_qty"] = rules["backup_qty"] = "page:quantity " + quantity->second.value + " 按任务拆分";
+    } else if (quantity != read.fields.end()) {
+      problems.push_back("页面上的数量 " + quantity->second.value + " 与任务要求的检验样品 " + std::to_string(view.record.inspection_qty) + " + 备用样品 " +
+                         std::to_string(view.record.backup_qty) + " 不符，请填写 inspection_qty 和 backup_qty");
+    }
+  }
+  return json{{"url", url}, {"read", fields}, {"rules", rules}, {"missing", missing}, {"problems", problems}};
+}
+
+// Everything the station console shows, read afresh.
+json PurchaseRecording::State::console_state() {
+  json steps = json::array();
+  auto current = sessions->get(session.id);
+  for (const StepSpec& spec : purchase_steps()) {
+    json fields = json::array();
+    for (const StepField& f : spec.fields) fields.push_back({{"name", f.name}, {"label", f.label}, {"required", f.required}});
+    json marked = nullptr;
+    if (current.ok())
+      if (const StepRecord* last = current->last(spec.id)) marked = {{"frame", last->frame}, {"time", format_iso8601_beijing(last->at)}};
+    steps.push_back({{"id", spec.id}, {"label", spec.label}, {"fields", fields}, {"marked", marked}});
+  }
+  const recorder::Progress p = rec->progress();
+  json recording = rec->health();
+  recording.update({{"elapsed_ms", p.elapsed_ms}, {"frames", p.frames}, {"dropped", p.dropped}, {"gaps", p.gaps}, {"bytes", p.bytes},
+                    {"time_verified", p.time_verified}, {"offset_us", p.offset_us}, {"uncertainty_us", p.uncertainty_us},
+                    {"pages", pages ? pages->stats().to_json() : json{{"records", 0}}}});
+  return {{"case", view.record.number}, {"seq", session.seq}, {"actor", actor}, {"steps", steps}, {"recorder", recording},
+          {"environment", environment.to_json()["findings"]}};
+}
+
 // One DevTools command on netsample's browser, for the demo's scripted sampler: only on a local platform.
 Result<json> PurchaseRecording::State::drive_browser(const json& request) {
   if (!local_platform)
@@ -152,6 +223,10 @@ Result<json> PurchaseRecording::State::handle(const json& request) {
     return json{{"session", session.id}};
   }
   if (command == "browser") return drive_browser(request);
+  if (command == "read_page") {
+    std::lock_guard lock(mutex);
+    return read_page(request.value("step", ""));
+  }
   if (command != "purchase_mark") return make_error(ErrorCode::invalid_input, "command", "未知命令 " + command);
   std::lock_guard lock(mutex);
   return mark(request);
@@ -165,7 +240,36 @@ Result<json> PurchaseRecording::State::mark(const json& request) {
     if (!sampler)
       return make_error(ErrorCode::refused_by_rule, "as", by + " 不是任务 " + view.record.number + " 选派的抽样人员，不能标记买样步骤", 20);
   }
-  NETSAMPLE_ASSIGN(json checked, sessions->check_step(session.id, step, request.value("fields", json::object())));
+  // In netsample's browser the page gives the fields; what the sampler typed adds to them or corrects them.
+  const json given = request.value("fields", json::object());
+  json fields = given, page_record;
+  if (chromium && step != "time_check") {
+    auto read = read_page(step);
+    if (read.ok()) {
+      page_record = *read;
+      json corrections = json::array();
+      for (const auto& [name, value] : page_record["read"].items()) {
+        if (!given.contains(name)) {
+          fields[name] = value;
+          continue;
+        }
+        auto entered = check_step_fields(step, {{name, given[name]}}, false);
+        auto shown = check_step_fields(step, {{name, value}}, false);
+        if (entered.ok() && shown.ok() && (*entered)[name] != (*shown)[name])
+          corrections.push_back({{"field", name}, {"page", value}, {"entered", given[name]}});
+      }
+      page_record["corrections"] = corrections;
+    } else {
+      page_record = {{"error", read.error().describe()}};
+    }
+  }
+  auto checked_fields = sessions->check_step(session.id, step, fields);
+  if (!checked_fields.ok() && page_record.contains("error")) {
+    Error e = checked_fields.error();
+    e.message += "（网页未能读取：" + page_record["error"].get<std::string>() + "）";
+    return e;
+  }
+  NETSAMPLE_ASSIGN(json checked, std::move(checked_fields));
   if (step == "time_check") {
     const auto samples = rec->time_samples();
     checked["ntp"] = time_check_record(samples);
@@ -173,7 +277,7 @@ Result<json> PurchaseRecording::State::mark(const json& request) {
     caption_until = steady_clock::now() + std::chrono::seconds(6);
   }
   NETSAMPLE_ASSIGN(recorder::Marker marker, rec->mark(step, request.value("note", find_step(step)->label)));
-  StepRecord record{step, checked, marker.index, marker.frame, from_utc_us(marker.utc_us), marker.still, marker.still_sha256, by};
+  StepRecord record{step, checked, marker.index, marker.frame, from_utc_us(marker.utc_us), marker.still, marker.still_sha256, by, page_record};
   NETSAMPLE_ASSIGN(StepRecord added, sessions->add_step(session.id, record, by));
   say("已标记「" + find_step(step)->label + "」：第 " + std::to_string(marker.frame) + " 帧");
   return json{{"step", added.to_json()}};
@@ -182,8 +286,11 @@ Result<json> PurchaseRecording::State::mark(const json& request) {
 PurchaseRecording::PurchaseRecording(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 PurchaseRecording::~PurchaseRecording() {
+  state_->console.reset();
   state_->control.reset();  // no mark may arrive while the recorder goes away
 }
+
+std::string PurchaseRecording::console_url() const { return state_->console ? state_->console->url() : ""; }
 
 const SessionView& PurchaseRecording::session() const { return state_->session; }
 const EnvironmentReport& PurchaseRecording::environment() const { return state_->environment; }
@@ -250,6 +357,26 @@ Result<std::unique_ptr<PurchaseRecording>> PurchaseRecording::start(store::Store
   auto control = recorder::ControlServer::start(state->session.recording_dir, [state](const json& request) { return state->handle(request); });
   if (control.ok()) s->control = std::move(control).value();
   else s->say("错误：" + control.error().describe());
+  if (options.console) {
+    ConsoleHandlers handlers;
+    handlers.state = [state] {
+      std::lock_guard lock(state->mutex);
+      return state->console_state();
+    };
+    handlers.read = [state](const std::string& step) -> Result<json> {
+      std::lock_guard lock(state->mutex);
+      if (step == "time_check") return json{{"read", json::object()}, {"rules", json::object()}, {"missing", json::array()}, {"problems", json::array()}};
+      return state->read_page(step);
+    };
+    handlers.mark = [state](const json& request) -> Result<json> {
+      std::lock_guard lock(state->mutex);
+      return state->mark({{"step", request.value("step", "")}, {"fields", request.value("fields", json::object())}, {"note", request.value("note", "")}});
+    };
+    handlers.finish = [state] { state->finish_requested = true; };
+    auto console = StationConsole::start(options.console_port, std::move(handlers));
+    if (console.ok()) s->console = std::move(console).value();
+    else s->say("买样工作台未能打开：" + console.error().describe());
+  }
   return std::unique_ptr<PurchaseRecording>(new PurchaseRecording(std::move(s)));
 }
 
@@ -263,6 +390,7 @@ Result<SessionView> PurchaseRecording::run(const std::function<bool()>& stop, co
     if (caption_shown && steady_clock::now() > s.caption_until) s.rec->show_caption("");
     caption_shown = steady_clock::now() <= s.caption_until;
   }
+  s.console.reset();
   s.control.reset();
   s.say("正在结束、封存并校验录像……");
   if (s.chromium) (void)s.rec->attach("pages", s.close_browser());  // before the seal: every page is in the chain

@@ -25,8 +25,8 @@ Result<SessionView> recording_session(PurchaseSessions& sessions, const std::str
 Result<json> mark_recording_step(PurchaseSessions& sessions, const std::string& case_number, const std::string& step, const json& fields,
                                  const std::string& note, const std::string& actor) {
   NETSAMPLE_ASSIGN(SessionView session, recording_session(sessions, case_number));
-  // Checked here too, so a typo is answered without touching the recording.
-  NETSAMPLE_TRY(status_of(sessions.check_step(session.id, step, fields)));
+  // Checked here too, so a typo is answered without touching the recording (the rest may come from the page).
+  NETSAMPLE_TRY(status_of(sessions.check_step(session.id, step, fields, false)));
   json request = {{"command", "purchase_mark"}, {"step", step}, {"fields", fields}, {"as", actor}};
   if (!note.empty()) request["note"] = note;
   auto answer = recorder::send_control(session.recording_dir, request);
@@ -37,6 +37,14 @@ Result<json> mark_recording_step(PurchaseSessions& sessions, const std::string& 
   json marked = (*answer)["step"];
   marked["session"] = session.id;
   return marked;
+}
+
+Result<json> read_step_from_page(PurchaseSessions& sessions, const std::string& case_number, const std::string& step) {
+  NETSAMPLE_ASSIGN(SessionView session, recording_session(sessions, case_number));
+  NETSAMPLE_TRY(status_of(check_step_fields(step, json::object(), false)));  // a step that exists
+  NETSAMPLE_ASSIGN(json answer, recorder::send_control(session.recording_dir, {{"command", "read_page"}, {"step", step}}));
+  answer.erase("ok");
+  return answer;
 }
 
 Result<SessionView> finish_recording(PurchaseSessions& sessions, const std::string& case_number, std::chrono::seconds wait,

@@ -127,7 +127,7 @@ const StepSpec* find_step(const std::string& id) {
   return nullptr;
 }
 
-Result<json> check_step_fields(const std::string& step, const json& fields) {
+Result<json> check_step_fields(const std::string& step, const json& fields, bool require_all) {
   const StepSpec* spec = find_step(step);
   if (!spec) {
     std::string ids;
@@ -145,15 +145,17 @@ Result<json> check_step_fields(const std::string& step, const json& fields) {
     out[key] = std::move(normalised);
   }
   for (const auto& f : spec->fields)
-    if (f.required && !out.contains(f.name))
+    if (require_all && f.required && !out.contains(f.name))
       return make_error(ErrorCode::missing_field, field_name(step, f.name),
                         "「" + spec->label + "」须记录" + f.label + "（--field " + f.name + "=…）", 35);
   return out;
 }
 
 json StepRecord::to_json() const {
-  return {{"step", step},     {"fields", fields}, {"marker", marker_index},   {"frame", frame},        {"time", format_iso8601_beijing(at)},
-          {"still", still}, {"still_sha256", still_sha256}, {"marked_by", marked_by}};
+  json out = {{"step", step},     {"fields", fields}, {"marker", marker_index},   {"frame", frame},        {"time", format_iso8601_beijing(at)},
+              {"still", still}, {"still_sha256", still_sha256}, {"marked_by", marked_by}};
+  if (!page.is_null()) out["page"] = page;
+  return out;
 }
 
 const StepRecord* SessionView::last(const std::string& step) const {
@@ -235,7 +237,7 @@ Result<std::vector<SessionView>> PurchaseSessions::query(const std::string& wher
     sessions.push_back(std::move(v));
   }
   NETSAMPLE_ASSIGN(store::Statement steps,
-                   db.prepare("SELECT step, fields, marker_index, frame, utc_us, still, still_sha256, marked_by FROM purchase_steps "
+                   db.prepare("SELECT step, fields, marker_index, frame, utc_us, still, still_sha256, marked_by, page FROM purchase_steps "
                               "WHERE session_id = ?1 ORDER BY id"));
   for (auto& v : sessions) {
     steps.reset();
@@ -244,7 +246,8 @@ Result<std::vector<SessionView>> PurchaseSessions::query(const std::string& wher
       NETSAMPLE_ASSIGN(bool row, steps.step());
       if (!row) break;
       v.steps.push_back(StepRecord{steps.text(0), json::parse(steps.text(1), nullptr, false), static_cast<int>(steps.int64(2)), steps.int64(3),
-                                   from_utc_us(steps.int64(4)), steps.text(5), steps.text(6), steps.text(7)});
+                                   from_utc_us(steps.int64(4)), steps.text(5), steps.text(6), steps.text(7),
+                                   steps.is_null(8) ? json() : json::parse(steps.text(8), nullptr, false)});
     }
   }
   return sessions;
@@ -331,12 +334,12 @@ Status PurchaseSessions::set_environment(std::int64_t session_id, const json& re
   });
 }
 
-Result<json> PurchaseSessions::check_step(std::int64_t session_id, const std::string& step, const json& fields) {
+Result<json> PurchaseSessions::check_step(std::int64_t session_id, const std::string& step, const json& fields, bool require_all) {
   NETSAMPLE_ASSIGN(SessionView s, get(session_id));
   if (s.state != PurchaseState::recording)
     return make_error(ErrorCode::refused_by_rule, "step",
                       "任务 " + s.case_number + " 的第 " + std::to_string(s.seq) + " 次买样已经结束（" + text(s.state) + "），不能再标记步骤：录像已封存", 35);
-  NETSAMPLE_ASSIGN(json checked, check_step_fields(step, fields));
+  NETSAMPLE_ASSIGN(json checked, check_step_fields(step, fields, require_all));
   if (step != "time_check" && !s.last("time_check"))
     return make_error(ErrorCode::refused_by_rule, "step", "录像应从网络校时开始：请先标记 time_check，再标记「" + find_step(step)->label + "」", 35);
   return checked;
@@ -353,9 +356,11 @@ Result<StepRecord> PurchaseSessions::add_step(std::int64_t session_id, StepRecor
       return make_error(ErrorCode::refused_by_rule, "step", "这次买样已经结束，不能再标记步骤", 35);
     NETSAMPLE_ASSIGN(store::Statement insert,
                      store_->db().prepare("INSERT INTO purchase_steps (session_id, step, fields, marker_index, frame, utc_us, still, still_sha256, "
-                                          "marked_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
-    NETSAMPLE_TRY(insert.bind(1, session_id).bind(2, step.step).bind(3, step.fields.dump()).bind(4, step.marker_index).bind(5, step.frame)
-                      .bind(6, to_utc_us(step.at)).bind(7, step.still).bind(8, step.still_sha256).bind(9, actor).run());
+                                          "marked_by, page) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    insert.bind(1, session_id).bind(2, step.step).bind(3, step.fields.dump()).bind(4, step.marker_index).bind(5, step.frame)
+        .bind(6, to_utc_us(step.at)).bind(7, step.still).bind(8, step.still_sha256).bind(9, actor);
+    if (step.page.is_null()) insert.bind_null(10); else insert.bind(10, step.page.dump());
+    NETSAMPLE_TRY(insert.run());
     return status_of(store_->audit().append({actor, "purchase.step_marked", s.case_number, {{"session", session_id}, {"step", step.to_json()}}},
                                             store_->clock().now()));
   }));

@@ -675,6 +675,12 @@ Status Recorder::attach(const std::string& key, nlohmann::json value) {
   return {};
 }
 
+nlohmann::json Recorder::health() const {
+  std::lock_guard lock(state_->record_mutex);
+  auto last = [](const std::vector<nlohmann::json>& events) { return events.empty() ? nlohmann::json() : events.back(); };
+  return {{"last_stamp", last(state_->chain_stamps)}, {"watchdog", last(state_->watchdog_events)}, {"disk", last(state_->disk_events)}};
+}
+
 std::pair<int, int> Recorder::picture_size() const { return {state_->capture->width(), state_->capture->height()}; }
 
 Position Recorder::position() const {

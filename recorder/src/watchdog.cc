@@ -64,10 +64,13 @@ void Watchdog::monitor() {
         stalled_[static_cast<size_t>(i)] = true;
         event = WatchEvent{WatchKind::stalled, stage, last, silent};
       } else if (stalled_[static_cast<size_t>(i)] && silent < options_.stall_after) {
-        stalled_[static_cast<size_t>(i)] = false;
         const WatchEvent* stall = nullptr;
         for (const auto& e : events_)
           if (e.stage == stage && e.kind == WatchKind::stalled) stall = &e;
+        // Recovered only by a beat of its own: an oversleep of the monitor (above) resets the silence too, while
+        // the stage may still be stuck.
+        if (stall && last == stall->last_beat_ns) continue;
+        stalled_[static_cast<size_t>(i)] = false;
         // The silence lasted from the last beat before the stall to the first beat after it.
         const auto lasted = stall ? duration_cast<milliseconds>(nanoseconds(last - stall->last_beat_ns)) : silent;
         event = WatchEvent{WatchKind::recovered, stage, last, lasted};

@@ -351,6 +351,9 @@ CREATE TABLE review_verdicts (
 );
 CREATE INDEX review_verdicts_by_case ON review_verdicts (case_id, id);
 )sql"},
+      {"9 a purchase step's page: what the page on screen said and what the sampler corrected (Art 35)", R"sql(
+ALTER TABLE purchase_steps ADD COLUMN page TEXT;  -- JSON, NULL when the page was not read (the sampler's own browser)
+)sql"},
   };
   return all;
 }

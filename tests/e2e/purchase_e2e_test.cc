@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <sstream>
 #include <regex>
 
 #include <thread>
 
+#include "netsample/browser/browser.h"
 #include "netsample/core/file_io.h"
+#include "netsample/demo/shop.h"
+#include "netsample/recorder/control.h"
 #include "testing.h"
 
 namespace netsample {
@@ -88,6 +92,16 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
     order_page = order_page || (r["type"] == "response" && r["uri"].get<std::string>().ends_with("/order/" + order));
   }
   EXPECT_TRUE(order_page) << "the order page " << order << " is not in the WARC";
+  // The demo sampler typed no field: each step's came from the page on screen (the licence's by OCR of its picture).
+  for (const auto& step : s["steps"]) {
+    if (step["step"] == "time_check") continue;
+    EXPECT_FALSE(step["page"]["read"].empty()) << step.dump(2);
+    EXPECT_TRUE(step["page"]["corrections"].empty()) << step.dump(2);
+    if (step["step"] == "licence") {
+      EXPECT_EQ(step["fields"]["licence_number"], "91500000MA5U000X0T");
+      EXPECT_NE(step["page"]["rules"]["licence_number"].get<std::string>().find("ocr:"), std::string::npos);
+    }
+  }
   // Then the parcel, on the demo's courier service (Kuaidi100's format, signatures checked): delivered.
   const json parcels = run_json({"track", "show", number});
   ASSERT_EQ(parcels.size(), 1u) << parcels.dump(2);
@@ -214,6 +228,121 @@ TEST_F(PurchaseEndToEnd, ASecondRecordingAMissingStepAndAMarkAfterFinishAreRefus
   EXPECT_EQ(run_json({"purchase", "show", b})[0]["steps"].size(), 2u);
 }
 
+// The sampler buys in netsample's browser: each step's fields come from the page on screen, a field the sampler
+// corrects is kept beside what the page said, and every page is in the recording's chain (a removed one is named).
+TEST_F(PurchaseEndToEnd, InNetsamplesBrowserTheFieldsComeFromThePageAndACorrectionIsKept) {
+  testing::Xvfb x;
+  SystemClock clock;
+  auto shop = demo::DemoShop::start(clock).value();
+  const std::string number = demo_case();
+  json case_file = json::parse(*read_file(data() / "demo-inputs" / (number + ".json")));
+  const std::string c = number + "-C";
+  case_file["number"] = c;
+  case_file["shop"]["url"] = shop->url();
+  case_file["shop"]["listing_url"] = shop->url() + "item/QS-1701";
+  testing::write_text(dir_->path() / "c.json", case_file.dump());
+  ASSERT_EQ(run({"case", "create", "--file", (dir_->path() / "c.json").string()}).exit_code, 0);
+  const std::string sampler = sampler_of(c);
+  testing::Chronyd ntp;
+  testing::TestTsa tsa;
+  testing::Child recorder({NETSAMPLE_BIN, "--data", data().string(), "--as", sampler, "purchase", "start", "--case", c, "--source", "x11:" + x.display(),
+                           "--ntp", ntp.address(), "--tsa", tsa.url(), "--trust", tsa.ca_file().string()},
+                          dir_->path() / "c.log");
+  fs::path recording;
+  for (int i = 0; i < 300 && recording.empty(); ++i) {
+    const json shown = run_json({"purchase", "show", c});
+    if (!shown.empty() && recorder::send_control(shown[0]["recording_dir"].get<std::string>(), {{"command", "ping"}}).ok())
+      recording = shown[0]["recording_dir"].get<std::string>();
+    else
+      std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(recording.empty()) << read_file(dir_->path() / "c.log").value();
+  // The demo shop is a local platform: the test drives netsample's browser as the demo does.
+  browser::Page page([recording](const std::string& method, const json& params) -> Result<json> {
+    NETSAMPLE_ASSIGN(json answer, recorder::send_control(recording, {{"command", "browser"}, {"method", method}, {"params", params}}));
+    return answer.value("result", json::object());
+  });
+  ASSERT_TRUE(page.wait_until("document.querySelector('#q')").ok());
+  ASSERT_EQ(run({"--as", sampler, "purchase", "mark", "time_check", "--case", c}).exit_code, 0);
+  ASSERT_TRUE(page.type("#q", "电热水壶").ok());
+  ASSERT_TRUE(page.click("#search-button").ok());
+  ASSERT_TRUE(page.wait_until("document.querySelector('#results')").ok());
+  const json read = run_json({"--as", sampler, "purchase", "read", "search", "--case", c});
+  EXPECT_EQ(read["read"]["query"], "电热水壶") << read.dump(2);
+  EXPECT_EQ(read["read"]["platform"], "演示商城");
+  const ProcessResult corrected = run({"--as", sampler, "purchase", "mark", "search", "--case", c, "--field", "query=热水壶"});
+  ASSERT_EQ(corrected.exit_code, 0) << corrected.err;
+  EXPECT_NE(corrected.out.find("已更正，网页为 电热水壶"), std::string::npos) << corrected.out;
+  ASSERT_TRUE(page.navigate(shop->url() + "item/QS-1701").ok());
+  // The product page is marked on the station console, as a sampler does it: key 4, the page's fields shown, the
+  // model corrected, Enter (tests/browser/console.mjs in Chromium).
+  const std::string log = read_file(dir_->path() / "c.log").value();
+  const std::smatch console_url = [&] {
+    std::smatch m;
+    static const std::regex url(R"(http://127\.0\.0\.1:\d+/#[0-9a-f]{48})");
+    std::regex_search(log, m, url);
+    return m;
+  }();
+  ASSERT_FALSE(console_url.empty()) << log;
+  testing::write_text(dir_->path() / "console.json", json{{"url", console_url.str()}, {"shot", (dir_->path() / "console.png").string()}}.dump());
+  const ProcessResult ui = testing::run_process({"/usr/bin/node", std::string(NETSAMPLE_BROWSER_DIR) + "/console.mjs", (dir_->path() / "console.json").string()});
+  const json console = json::parse(ui.out, nullptr, false);
+  ASSERT_TRUE(console.is_object() && !console.contains("error")) << ui.out << ui.err;
+  EXPECT_EQ(console["steps"].size(), 7u);
+  EXPECT_EQ(console["address_after_load"].get<std::string>().find('#'), std::string::npos) << "the token stays out of the address bar";
+  EXPECT_EQ(console["proposed"]["price"], "129.00") << console.dump(2);
+  EXPECT_EQ(console["proposed"]["url"], shop->url() + "item/QS-1701");
+  EXPECT_NE(console["marked"].get<std::string>().find("更正 model"), std::string::npos) << console["marked"];
+  EXPECT_EQ(console["without_token"], 403);
+  EXPECT_TRUE(console["axe"].empty()) << console["axe"].dump();
+  const ProcessResult wrong_page = run({"--as", sampler, "purchase", "mark", "order", "--case", c});
+  EXPECT_EQ(wrong_page.exit_code, 2) << wrong_page.out << wrong_page.err;  // the product page is on screen, not an order
+  EXPECT_NE(wrong_page.err.find("订单页"), std::string::npos) << wrong_page.err;
+  EXPECT_EQ(run({"purchase", "finish", "--case", c}).exit_code, 3);  // incomplete: 3 of 7 steps
+  EXPECT_EQ(recorder.wait(120s), 3);
+
+  const json session = run_json({"purchase", "show", c})[0];
+  json search, product;
+  for (const auto& step : session["steps"]) {
+    if (step["step"] == "search") search = step;
+    if (step["step"] == "product_page") product = step;
+  }
+  EXPECT_EQ(search["fields"]["query"], "热水壶");
+  EXPECT_EQ(search["page"]["read"]["query"], "电热水壶");
+  ASSERT_EQ(search["page"]["corrections"].size(), 1u) << search.dump(2);
+  EXPECT_EQ(search["page"]["corrections"][0], json({{"field", "query"}, {"page", "电热水壶"}, {"entered", "热水壶"}}));
+  const json& kettle = demo::DemoShop::catalogue()["products"][0];
+  EXPECT_EQ(product["fields"]["title"], kettle["title"]);
+  EXPECT_EQ(product["fields"]["price"], "129.00");
+  EXPECT_EQ(product["fields"]["model"], "QS-1701 型");
+  EXPECT_EQ(product["fields"]["url"], shop->url() + "item/QS-1701");
+  EXPECT_EQ(product["page"]["corrections"], json::array({{{"field", "model"}, {"page", kettle["model"]}, {"entered", "QS-1701 型"}}}));
+  EXPECT_TRUE(session["verify"]["hash_chain_ok"]) << session["verify"].dump(2);
+  EXPECT_GT(session["verify"]["page_records"].get<int>(), 10);
+
+  // A page cut out of a copy of the recording is named by verify.
+  const fs::path copy = dir_->path() / "tampered";
+  fs::copy(recording, copy, fs::copy_options::recursive);
+  const json intact = testing::read_with_warcio(copy / "pages.warc.gz");
+  std::string bytes = read_file(copy / "pages.warc.gz").value();
+  const json journal_line = [&] {
+    std::istringstream lines(read_file(copy / "recording.journal").value());
+    for (std::string line; std::getline(lines, line);) {
+      const json j = json::parse(line);
+      if (j.value("type", "") == "response" && j.value("uri", "").ends_with("/item/QS-1701")) return j;
+    }
+    return json();
+  }();
+  ASSERT_FALSE(journal_line.is_null());
+  bytes.erase(journal_line["offset"].get<size_t>(), journal_line["size"].get<size_t>());
+  fs::permissions(copy / "pages.warc.gz", fs::perms::owner_write, fs::perm_options::add);
+  testing::write_text(copy / "pages.warc.gz", bytes);
+  const ProcessResult verified = run({"verify", copy.string(), "--trust", tsa.ca_file().string()});
+  EXPECT_NE(verified.exit_code, 0);
+  EXPECT_NE(verified.out.find("/item/QS-1701"), std::string::npos) << verified.out;
+  EXPECT_GT(intact.size(), 10u);
+}
+
 TEST_F(PurchaseEndToEnd, RunningTheDemoAgainAddsACaseOnTheSameData) {
   const size_t before = run_json({"case", "list"}).size();
   const ProcessResult again = run({"demo"});
@@ -221,7 +350,8 @@ TEST_F(PurchaseEndToEnd, RunningTheDemoAgainAddsACaseOnTheSameData) {
   EXPECT_EQ(run_json({"case", "list"}).size(), before + 1);
   EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);  // and every recording and import still verifies against the grown trust store
   for (const auto& entry : fs::directory_iterator(data() / "recordings")) {
-    if (entry.path().filename().string().find("-B-") != std::string::npos) continue;  // stamped by the test's own TSA
+    const std::string name = entry.path().filename().string();
+    if (name.find("-B-") != std::string::npos || name.find("-C-") != std::string::npos) continue;  // stamped by a test's own TSA
     EXPECT_EQ(run({"verify", entry.path().string()}).exit_code, 0) << entry.path();
   }
 }

@@ -86,6 +86,8 @@ class Page {
   std::string url();
   // The document as it is now (the DOM serialised, scripts' changes included).
   Result<std::string> html();
+  // A resource the page loaded (a picture), as the browser keeps it: the bytes, not fetched again.
+  Result<std::string> resource(const std::string& url);
   // What the page shows now, as PNG.
   Result<std::string> screenshot();
 

@@ -102,6 +102,16 @@ struct Extraction {
 // The page kind whose pattern matches the URL's path (nullopt page_kind → an error naming the URL).
 Result<Extraction> extract(const Adapter& adapter, const std::string& url, const DecodedPage& page);
 
+// The page on screen read for a purchase step (Art 35): search ← a "search_results" page, licence ← "licence",
+// product_page ← "listing", order ← "order", payment ← "payment", chat ← "chat". Errors: a step no page shows
+// (the time check), a page the adapter does not know, or a page of another kind (naming what it is and what the
+// step needs). The fields keep the page kind's names until name_as_step (after any picture was read).
+Result<Extraction> read_step(const Adapter& adapter, const std::string& step, const std::string& url, const DecodedPage& page);
+// The fields (found and missing) named as the purchase session names them (licence: operator_company →
+// operator_name, credit_code → licence_number, operator_address → address), and the page's address as the step's
+// address field (search: results_url; licence, product_page: url).
+void name_as_step(const std::string& step, const std::string& url, Extraction& extraction);
+
 // What a business licence picture says, from its OCR text: 名称 → operator_company, 统一社会信用代码 →
 // credit_code, 住所 / 经营场所 / 主要经营场所 → operator_address, 法定代表人 / 经营者 / 负责人 / 执行事务合伙人 →
 // legal_representative. OCR spaces between characters are dropped; a credit code is taken only when its check

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/extract/extract.h"
 #include "netsample/purchase/environment.h"
 #include "netsample/purchase/session.h"
 #include "netsample/recorder/recorder.h"
@@ -44,6 +45,9 @@ struct PurchaseRecordingOptions {
   // the video. true: the sampler buys in a browser of their own, and the environment check says so.
   bool own_browser = false;
   std::string chromium = "chromium";    // the program to open
+  extract::Adapters adapters;           // how the platform's pages show each step's fields (netsample's browser)
+  bool console = true;                  // the station console on 127.0.0.1 (console_url())
+  int console_port = 0;                 // 0: a free port
 };
 
 class PurchaseRecording {
@@ -61,6 +65,8 @@ class PurchaseRecording {
 
   const SessionView& session() const;
   const EnvironmentReport& environment() const;
+  // The station console's address with its token (empty without one): for the sampler's terminal only.
+  std::string console_url() const;
 
   // Records until `purchase finish` arrives, `stop()` says so or the capture ends on its own, calling
   // `tick` with the progress every ~200 ms; then attaches the steps, seals, verifies, stores every file of
@@ -78,10 +84,16 @@ class PurchaseRecording {
 Result<SessionView> recording_session(PurchaseSessions& sessions, const std::string& case_number);
 
 // `purchase mark` from another terminal: the step checked by the session first (a typo is answered
-// without touching the recording), then marked by the running recorder as `actor`. Returns the step as
-// stored (StepRecord::to_json()) with "session".
+// without touching the recording), then marked by the running recorder as `actor`. In netsample's browser the
+// recorder reads the step's fields from the page on screen: `fields` then holds only what the sampler adds or
+// corrects (a correction is stored beside what the page said). Returns the step as stored
+// (StepRecord::to_json()) with "session".
 Result<nlohmann::json> mark_recording_step(PurchaseSessions& sessions, const std::string& case_number, const std::string& step,
                                            const nlohmann::json& fields, const std::string& note, const std::string& actor);
+
+// What the page on screen says for `step`, before it is marked (the station console shows it for the sampler to
+// confirm or correct): {url, read: {field: value}, rules, missing, problems}.
+Result<nlohmann::json> read_step_from_page(PurchaseSessions& sessions, const std::string& case_number, const std::string& step);
 
 // `purchase finish`: asks the recorder to end and, once it accepted (`accepted` is called then), waits up to
 // `wait` for the concluded session; a session whose recorder is gone (crash, restart) is closed as

@@ -44,7 +44,8 @@ const StepSpec* find_step(const std::string& id);
 // Checks a step's fields: unknown names, missing required ones and badly formed values are errors naming
 // the field and the rule. Returns them normalised (amounts "199.00", quantities as numbers, times ISO 8601
 // in Beijing time; a time without a zone is read as Beijing time, as shops show it).
-Result<nlohmann::json> check_step_fields(const std::string& step, const nlohmann::json& fields);
+// `require_all` false: only the names and values given are checked (the rest may still come from the page on screen).
+Result<nlohmann::json> check_step_fields(const std::string& step, const nlohmann::json& fields, bool require_all = true);
 
 struct StepRecord {
   std::string step;
@@ -55,6 +56,9 @@ struct StepRecord {
   std::string still;          // relative to the recording directory
   std::string still_sha256;
   std::string marked_by;
+  // What the page on screen said, when netsample's browser showed it: {url, read: {field: value}, rules, missing,
+  // problems, corrections: [{field, page, entered}]} — a field the sampler corrected keeps both values. Null else.
+  nlohmann::json page;
   nlohmann::json to_json() const;
 };
 
@@ -106,7 +110,7 @@ class PurchaseSessions {
                             bool new_purchase, const std::function<bool(const std::filesystem::path&)>& recorder_running);
   Status set_environment(std::int64_t session_id, const nlohmann::json& report, const std::string& actor);
   // Checks that the step may be marked now (session recording; time_check first) and its fields.
-  Result<nlohmann::json> check_step(std::int64_t session_id, const std::string& step, const nlohmann::json& fields);
+  Result<nlohmann::json> check_step(std::int64_t session_id, const std::string& step, const nlohmann::json& fields, bool require_all = true);
   // Records a step marked on the recording; fields as returned by check_step.
   Result<StepRecord> add_step(std::int64_t session_id, StepRecord step, const std::string& actor);
   // Concludes the session: complete when all seven steps are there and the recording verified, is

@@ -124,6 +124,9 @@ class Recorder {
   // A record of pages.warc.gz into the journal (journal.h), chained between the video's fragments as it
   // arrives; the record must already be on disk (fdatasync'd). Thread-safe. Refused once the recording ended.
   Result<PageRecord> journal_page(const PageInput& page);
+  // What a sampler's console shows beside the progress: the last stamp of the chain while recording, the
+  // watchdog's and the disk's last events (null when none): {"last_stamp", "watchdog", "disk"}.
+  nlohmann::json health() const;
   // The time samples so far (the recorder's NTP answers), oldest first.
   std::vector<TimeSample> time_samples() const;
   // Stops (if not yet), writes the last fragment, the manifest, and stamps it with every TSA.
