@@ -40,7 +40,7 @@ void refused(const Error& error) {
   std::cout << "    → 已拒绝 [" << to_string(error.code) << "]：" << error.describe() << "\n";
 }
 
-Status run_demo(Context& context) {
+Status run_demo(Context& context, bool page_capture) {
   constexpr int kSteps = 13;
   const auto inputs = context.data_dir / "demo-inputs";
   std::filesystem::create_directories(inputs);
@@ -56,7 +56,7 @@ Status run_demo(Context& context) {
   std::cout << "    " << (inputs / "roster.json").string() << "：新增 " << change.added << " 人，未变 " << change.unchanged << " 人\n";
 
   step(2, kSteps, "本机演示环境：没有真实网站可连时，一切都在本机");
-  demo::DemoRun demo_run{*context.runtime, context.actor};
+  demo::DemoRun demo_run{*context.runtime, context.actor, page_capture};
   NETSAMPLE_ASSIGN(std::unique_ptr<demo::DemoWorld> world, demo::start_demo_world(context.data_dir / "demo-world"));
   NETSAMPLE_TRY(write_file_atomic(context.data_dir / "platforms.json", demo::demo_shop_platforms().dump(2) + "\n"));
   // The sampling unit as its documents name it (a bureau also sets "seal_image" to its seal, a PNG).
@@ -224,7 +224,9 @@ Status run_demo(Context& context) {
 
 void add_demo_command(CLI::App& app, Context& context, int& exit_code) {
   auto* demo = app.add_subcommand("demo", "演示：名册、随机选派、抽检分离、录像买样（第35条）、快递跟踪、拆封确认（第36条）、封样与抽样文书（第37–39条）、书面通知送达（第51–52条）、证据、期限、审计");
-  demo->callback([&] { exit_code = run_command(context, [&] { return run_demo(context); }); });
+  auto without_page_capture = std::make_shared<bool>(false);
+  demo->add_flag("--without-page-capture", *without_page_capture, "买样时网页不以 WARC 保存（只用于 bench/station_bench.sh 对比录制开销）");
+  demo->callback([&, without_page_capture] { exit_code = run_command(context, [&] { return run_demo(context, !*without_page_capture); }); });
 }
 
 }  // namespace netsample::app

@@ -1,5 +1,9 @@
 // `netsample purchase start`: one purchase on one recording (Art 35), run by purchase::PurchaseRecording.
 // Runs in netsample-recorder (it records); here only its flags and what the sampler's terminal shows.
+#include <sys/resource.h>
+
+#include <cstdio>
+
 #include "commands.h"
 #include "netsample/purchase/recording.h"
 #include "purchase_view.h"
@@ -11,7 +15,7 @@ namespace {
 struct StartFlags {
   RecordFlags record;
   std::string case_number, trust, browser;
-  bool new_purchase = false, own_browser = false, no_console = false;
+  bool new_purchase = false, own_browser = false, no_console = false, no_page_capture = false;
   int console_port = 0;
 };
 
@@ -26,6 +30,7 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
   options.browser_product = flags.browser;
   options.own_browser = flags.own_browser;
   options.console = !flags.no_console;
+  options.page_capture = !flags.no_page_capture;
   options.console_port = flags.console_port;
   auto adapters = extract::Adapters::load(context.runtime->data_dir());
   if (!adapters.ok()) return report(context, adapters.error());
@@ -51,6 +56,14 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
   console.say("另开终端：" + context.program + " purchase mark 步骤 --field 名称=值 …；结束：" + context.program + " purchase finish（或 Ctrl+C）");
   auto concluded = recording.run([] { return stop_signal != 0; }, [&console](const recorder::Progress& p) { console.tick(p); });
   console.end_line();
+  // What recording cost this machine (capture, encoding, hashing, page capture; the browser is a process of its own).
+  rusage used{};
+  if (::getrusage(RUSAGE_SELF, &used) == 0) {
+    char line[160];
+    std::snprintf(line, sizeof line, "录制程序 CPU 用时：用户 %.2f 秒，系统 %.2f 秒", static_cast<double>(used.ru_utime.tv_sec) + used.ru_utime.tv_usec / 1e6,
+                  static_cast<double>(used.ru_stime.tv_sec) + used.ru_stime.tv_usec / 1e6);
+    console.say(line);
+  }
   if (!concluded.ok()) return report(context, concluded.error());
   if (context.json)
     print_json(concluded->to_json());
@@ -71,6 +84,8 @@ void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_
   start->add_flag("--own-browser", flags->own_browser,
                   "用自备的浏览器买样（默认由 netsample 在录制区域内打开全新的 Chromium，并把浏览的每个网页以 WARC 存入录像的哈希链）");
   start->add_option("--console-port", flags->console_port, "买样工作台在 127.0.0.1 上的端口（默认任选空闲端口）");
+  start->add_flag("--no-page-capture", flags->no_page_capture,
+                  "netsample 的浏览器照常打开，但网页不以 WARC 保存（只用于测量网页存证的开销；取证环境检查会注明）");
   start->add_flag("--no-console", flags->no_console, "不开买样工作台（只用 purchase mark 标记）");
   start->add_option("--browser", flags->browser, "与 --own-browser 同用：自备浏览器的名称和版本（默认读取本机 Chromium 的版本）");
   start->add_flag("--new-purchase", flags->new_purchase, "前一次买样未完成，重新购买（新录像从网络校时开始）");

@@ -142,9 +142,10 @@ Result<purchase::SessionView> run_demo_purchase(DemoRun& run, DemoWorld& world, 
   NETSAMPLE_TRY(trust_local_tsa(run, world));
   // The sampler's first terminal: `netsample purchase start` (it records until `purchase finish`).
   const fs::path log = world.dir / ("purchase-" + case_number + ".log");
-  const std::vector<std::string> argv = {sibling_program("netsample-recorder").string(), "--data", run.runtime.data_dir().string(), "--as", sampler,
+  std::vector<std::string> argv = {sibling_program("netsample-recorder").string(), "--data", run.runtime.data_dir().string(), "--as", sampler,
                                          "purchase", "start", "--case", case_number, "--source", "x11:" + world.display->display(),
                                          "--ntp", world.ntp->address(), "--tsa", world.tsa->url(), "--tsa-interval", "10"};
+  if (!run.page_capture) argv.push_back("--no-page-capture");
   say("$ netsample purchase start --case " + case_number + " --as " + sampler + " --source x11:" + world.display->display() + " --ntp " +
       world.ntp->address() + " --tsa " + world.tsa->url() + "   （输出见 " + log.string() + "）");
   ChildProcess recorder(argv, log);

@@ -293,6 +293,9 @@ Finding browser_launch_finding(const EnvironmentInputs& inputs) {
   if (!inputs.browser_command_line)
     return {"browser_launch", "浏览器来源", "本人自备（--own-browser）", FindingLevel::warning,
             "浏览器不是 netsample 打开的：其配置目录、扩展程序和代理设置未经检查，所浏览的网页也没有以 WARC 保存"};
+  if (!inputs.pages_kept)
+    return {"browser_launch", "浏览器来源", {{"opened_by", "netsample：全新配置目录、无扩展、无代理"}, {"command_line", *inputs.browser_command_line}},
+            FindingLevel::warning, "网页没有以 WARC 保存（--no-page-capture，只用于测量录制开销）"};
   return {"browser_launch", "浏览器来源", {{"opened_by", "netsample：全新配置目录、无扩展、无代理，网页以 WARC 保存"}, {"command_line", *inputs.browser_command_line}}, FindingLevel::ok,
           ""};
 }

@@ -110,6 +110,7 @@ Status PurchaseRecording::State::open_browser() {
   launch.height = height;
   if (options.recorder.region) launch.x = options.recorder.region->x, launch.y = options.recorder.region->y;
   NETSAMPLE_ASSIGN(chromium, browser::Chromium::launch(launch));
+  if (!options.page_capture) return browser::Page::of(*chromium).navigate(start_page(view.record));
   webcapture::CaptureOptions capture;
   capture.warc_file = session.recording_dir / recorder::kPagesFile;
   capture.warcinfo = {{"case", view.record.number}, {"purchase_session", std::to_string(session.id)}, {"operator", actor}};
@@ -342,6 +343,7 @@ Result<std::unique_ptr<PurchaseRecording>> PurchaseRecording::start(store::Store
   if (s->chromium) {
     inputs.browser_product = s->chromium->product();
     inputs.browser_command_line = s->chromium->command_line();
+    inputs.pages_kept = options.page_capture;
   } else {
     inputs.browser_product = options.browser_product.empty() ? installed_browser() : options.browser_product;
   }

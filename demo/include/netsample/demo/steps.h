@@ -24,6 +24,7 @@ namespace netsample::demo {
 struct DemoRun {
   runtime::Runtime& runtime;
   std::string actor;
+  bool page_capture = true;  // false: `netsample demo --without-page-capture` (bench/station_bench.sh compares)
 };
 
 struct DemoWorld {

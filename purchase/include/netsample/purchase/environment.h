@@ -42,6 +42,7 @@ struct EnvironmentInputs {
   // The command line of the browser netsample opened for the purchase; nullopt when the sampler buys in a browser
   // of their own (--own-browser): then nothing is known of its profile, extensions or proxy settings.
   std::optional<std::vector<std::string>> browser_command_line;
+  bool pages_kept = true;                   // netsample's browser with its pages kept as WARC
   std::optional<TimeSample> clock;          // the recorder's NTP answer; nullopt when none answered
   // Where to look (tests point these at files of their own).
   std::filesystem::path hosts_file = "/etc/hosts";

@@ -45,6 +45,7 @@ struct PurchaseRecordingOptions {
   // the video. true: the sampler buys in a browser of their own, and the environment check says so.
   bool own_browser = false;
   std::string chromium = "chromium";    // the program to open
+  bool page_capture = true;             // false: netsample's browser, but no page kept (only to measure what capture costs)
   extract::Adapters adapters;           // how the platform's pages show each step's fields (netsample's browser)
   bool console = true;                  // the station console on 127.0.0.1 (console_url())
   int console_port = 0;                 // 0: a free port
