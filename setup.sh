@@ -17,13 +17,14 @@ PACKAGES=(
   fonts-noto-cjk xvfb chromium tesseract-ocr tesseract-ocr-chi-sim libtesseract-dev
   libpango1.0-dev libcairo2-dev poppler-utils
   libopencv-dev libzxing-dev zbar-tools
-  libmicrohttpd-dev libargon2-dev libzip-dev libxml2-dev zlib1g-dev ffmpeg
+  libmicrohttpd-dev libargon2-dev libzip-dev libxml2-dev zlib1g-dev ffmpeg libnftables-dev
 )
 # Only the tests need these: a second browser and Node.js to drive both (tests/browser, pinned by its lock file);
-# clang with its libFuzzer runtime for the extraction's fuzz run.
+# clang with its libFuzzer runtime for the extraction's fuzz run; nft and certutil to make the firewall rule and the
+# browser certificate database the environment check must find.
 # Debian's nodejs and npm only where no Node.js is installed yet: a machine that has one from elsewhere (with its
 # own npm) would see them conflict.
-TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev)
+TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev nftables libnss3-tools)
 command -v npm >/dev/null 2>&1 || TEST_PACKAGES+=(nodejs npm)
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -114,6 +114,24 @@ void add_purchase_commands(CLI::App& app, Context& context, int& exit_code) {
     });
   });
 
+  auto accept_case = std::make_shared<std::string>();
+  auto accept_reason = std::make_shared<std::string>();
+  CLI::App* accept = purchase->add_subcommand("accept-environment",
+                                              "组织人员：说明理由，接受取证环境中可被用来伪造网页的发现（添加的根证书、代理、hosts 改写、端口转发），买样方可完整（第三十五条）");
+  accept->add_option("CASE", *accept_case, "任务编号")->required();
+  accept->add_option("--reason", *accept_reason, "为什么这些发现不影响所取证据")->required();
+  accept->callback([&context, &exit_code, accept_case, accept_reason] {
+    exit_code = run_command(context, [&]() -> Status {
+      purchase::PurchaseSessions& sessions = context.runtime->purchases();
+      NETSAMPLE_ASSIGN(auto list, sessions.of_case(*accept_case));
+      if (list.empty()) return make_error(ErrorCode::not_found, "CASE", "任务 " + *accept_case + " 还没有买样记录");
+      NETSAMPLE_ASSIGN(purchase::SessionView accepted, sessions.accept_environment(list.back().id, *accept_reason, context.actor));
+      if (context.json) print_json(accepted.to_json());
+      else print_session(accepted, context.program);
+      return {};
+    });
+  });
+
   auto finish_case = std::make_shared<std::string>();
   auto wait_s = std::make_shared<int>(300);
   CLI::App* finish = purchase->add_subcommand("finish", "结束买样：封存录像、校验、存为证据；七步齐全且录像连续有效时任务进入「已下单」");

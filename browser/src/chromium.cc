@@ -135,6 +135,11 @@ Result<std::unique_ptr<Chromium>> Chromium::launch(const LaunchOptions& options)
   std::unique_ptr<Chromium> chromium(new Chromium());
   chromium->command_line_ = chromium_arguments(options);
   const std::string display = "DISPLAY=" + options.display;
+  const std::string home = "HOME=" + options.home.string();
+  if (!options.home.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.home, ec);
+  }
   const pid_t pid = ::fork();
   if (pid < 0) return io_error("browser", "无法启动浏览器进程");
   if (pid == 0) {
@@ -148,6 +153,7 @@ Result<std::unique_ptr<Chromium>> Chromium::launch(const LaunchOptions& options)
     ::dup2(null, 1);
     ::dup2(null, 2);
     if (!options.display.empty()) ::putenv(const_cast<char*>(display.c_str()));
+    if (!options.home.empty()) ::putenv(const_cast<char*>(home.c_str()));
     std::vector<char*> argv;
     for (auto& a : chromium->command_line_) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "environment_checks.h"
 #include "netsample/core/file_io.h"
 #include "netsample/core/time.h"
 
@@ -79,6 +80,7 @@ Finding hosts_finding(const EnvironmentInputs& in) {
   }
   if (!overrides.empty() && !in.platform.local) {
     f.level = FindingLevel::warning;
+    f.could_fake = true;
     f.note = "hosts 文件改写了平台域名：";
     for (const auto& o : overrides) f.note += o + "；";
   }
@@ -92,6 +94,7 @@ Finding proxy_finding(const EnvironmentInputs& in) {
   for (const char* name : {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"})
     if (f.value.contains(name)) {
       f.level = FindingLevel::warning;
+      f.could_fake = !in.browser_command_line.has_value();  // netsample's browser runs with --no-proxy-server
       f.note = "设置了代理 " + f.value[name].get<std::string>() + "：代理可以改动页面内容";
     }
   return f;
@@ -110,6 +113,7 @@ Finding browser_proxy_finding(const EnvironmentInputs& in) {
       if (policy.contains(key)) {
         f.value[entry.path().filename().string()][key] = policy[key];
         f.level = FindingLevel::warning;
+        f.could_fake = true;
         f.note = "浏览器策略设置了代理（" + entry.path().string() + "）";
       }
   }
@@ -130,6 +134,7 @@ Finding dns_finding(const EnvironmentInputs& in) {
     for (const auto& a : answers)
       if (is_local_address(a)) {
         f.level = FindingLevel::warning;
+        f.could_fake = true;
         f.note += host + " 解析到本地或内网地址 " + a + "；";
       }
   }
@@ -172,6 +177,7 @@ Finding processes_finding(const EnvironmentInputs& in) {
     for (const auto& bad : interceptors)
       if (lower(name).find(bad) != std::string::npos) {
         f.level = FindingLevel::warning;
+        f.could_fake = true;
         f.note += "截获或改写网络流量的程序正在运行：" + name + "（PID " + pid + "）；";
       }
   }
@@ -222,6 +228,13 @@ bool host_matches(std::string_view host, std::string_view domain) {
   return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.';
 }
 
+std::vector<std::string> EnvironmentReport::could_fake() const {
+  std::vector<std::string> items;
+  for (const auto& f : findings)
+    if (f.could_fake) items.push_back(f.item);
+  return items;
+}
+
 bool EnvironmentReport::has_warnings() const {
   return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.level == FindingLevel::warning; });
 }
@@ -230,8 +243,8 @@ json EnvironmentReport::to_json() const {
   json list = json::array();
   for (const auto& f : findings)
     list.push_back({{"item", f.item}, {"title", f.title}, {"value", f.value}, {"level", f.level == FindingLevel::ok ? "ok" : "warning"},
-                    {"note", f.note}});
-  return {{"clean", !has_warnings()}, {"findings", list}};
+                    {"note", f.note}, {"could_fake", f.could_fake}});
+  return {{"clean", !has_warnings()}, {"findings", list}, {"could_fake", could_fake()}};
 }
 
 namespace {
@@ -314,8 +327,13 @@ EnvironmentReport check_environment(const EnvironmentInputs& inputs) {
   }
   report.findings.push_back(browser);
   report.findings.push_back(browser_launch_finding(inputs));
+  report.findings.push_back(browser_settings_finding(inputs));
+  report.findings.push_back(system_ca_finding(inputs));
+  report.findings.push_back(nss_finding(inputs));
+  report.findings.push_back(redirect_rules_finding(inputs));
   report.findings.push_back(processes_finding(inputs));
   report.findings.push_back(clock_finding(inputs));
+  report.findings.push_back(system_clock_finding(inputs));
   report.findings.push_back(machine_finding(inputs));
   return report;
 }

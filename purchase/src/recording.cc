@@ -104,6 +104,7 @@ Status PurchaseRecording::State::open_browser() {
   browser::LaunchOptions launch;
   launch.executable = options.chromium;
   launch.profile_dir = session.recording_dir / "browser-profile";
+  launch.home = launch.profile_dir / "home";  // an empty certificate database: nothing the user added is trusted
   if (options.recorder.source.kind == recorder::SourceKind::x11) launch.display = options.recorder.source.url.substr(0, options.recorder.source.url.find('+'));
   const auto [width, height] = rec->picture_size();
   launch.width = width;

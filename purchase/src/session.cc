@@ -90,6 +90,17 @@ json problem(const std::string& item, const std::string& text, const std::string
   return {{"item", item}, {"text", text}, {"level", level}};
 }
 
+// Findings that could let someone fake a page, not (yet) accepted by the organizer: the purchase is incomplete.
+json environment_problem(const SessionView& s) {
+  if (!s.environment.is_object() || !s.environment_acceptance.is_null()) return nullptr;
+  std::string items;
+  for (const auto& f : s.environment.value("findings", json::array()))
+    if (f.value("could_fake", false)) items += (items.empty() ? "" : "、") + f.value("title", "");
+  if (items.empty()) return nullptr;
+  return problem("environment", "取证环境中有可被用来伪造网页的情况（" + items + "，详见取证环境），须组织者说明理由后接受（purchase accept-environment，第三十五条）",
+                 "error");
+}
+
 json parse_stored(const std::optional<std::string>& text) {
   if (!text) return nullptr;
   return json::parse(*text, nullptr, false);
@@ -203,6 +214,7 @@ json SessionView::to_json() const {
           {"started", format_iso8601_beijing(started)},
           {"finished", finished ? json(format_iso8601_beijing(*finished)) : json(nullptr)},
           {"environment", environment},
+          {"environment_acceptance", environment_acceptance},
           {"steps", step_list},
           {"missing_steps", missing_steps()},
           {"problems", problems},
@@ -214,7 +226,7 @@ Result<std::vector<SessionView>> PurchaseSessions::query(const std::string& wher
   store::Database& db = store_->db();
   NETSAMPLE_ASSIGN(store::Statement q,
                    db.prepare("SELECT s.id, c.number, s.seq, s.state, s.recording_dir, s.started_by, s.started_utc_us, s.finished_utc_us, "
-                              "s.environment, s.problems, s.verify, s.manifest_sha256 FROM purchase_sessions s JOIN cases c ON c.id = s.case_id "
+                              "s.environment, s.problems, s.verify, s.manifest_sha256, s.environment_acceptance FROM purchase_sessions s JOIN cases c ON c.id = s.case_id "
                               "WHERE " + where + " ORDER BY s.id"));
   if (!key.empty()) q.bind(1, key);
   std::vector<SessionView> sessions;
@@ -234,6 +246,7 @@ Result<std::vector<SessionView>> PurchaseSessions::query(const std::string& wher
     if (auto p = parse_stored(q.optional_text(9)); p.is_array()) v.problems = p;
     v.verify = parse_stored(q.optional_text(10));
     v.manifest_sha256 = q.optional_text(11).value_or("");
+    v.environment_acceptance = parse_stored(q.optional_text(12));
     sessions.push_back(std::move(v));
   }
   NETSAMPLE_ASSIGN(store::Statement steps,
@@ -401,6 +414,7 @@ Result<SessionView> PurchaseSessions::conclude(std::int64_t session_id, const Re
     if (!v.value("ok", false) && problems.empty()) problems.push_back(problem("recording", "录像校验不通过"));
     for (const auto& e : v.value("errors", json::array())) problems.push_back(problem("verify", e.is_string() ? e.get<std::string>() : e.dump()));
   }
+  if (json fakery = environment_problem(s); !fakery.is_null()) problems.push_back(fakery);
   // Art 35: inspection and backup samples are bought together, as many as the task asks for.
   NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*store_).show(s.case_number));
   const workflow::CaseRecord& c = view.record;
@@ -457,6 +471,51 @@ Result<std::vector<std::string>> PurchaseSessions::verify_records() {
       problems.push_back(who + "：结论（" + text(s.state) + "）与审计记录不一致（被改动？）");
   }
   return problems;
+}
+
+Result<SessionView> PurchaseSessions::accept_environment(std::int64_t session_id, const std::string& reason, const std::string& actor) {
+  NETSAMPLE_ASSIGN(SessionView s, get(session_id));
+  NETSAMPLE_ASSIGN(bool organizer, lifecycle_->holds_role(s.case_number, actor, workflow::CaseRole::organizer));
+  if (!organizer)
+    return make_error(ErrorCode::refused_by_rule, "as", actor + " 不是任务 " + s.case_number + " 组织单位的组织人员，不能接受取证环境的发现", 35);
+  const auto blank = reason.find_first_not_of(" \t\n");
+  if (blank == std::string::npos || reason.size() - blank < 6)
+    return make_error(ErrorCode::missing_field, "reason", "须写明为什么这些发现不影响所取证据（如：演示机的出站代理证书，演示商城在本机，不经代理）", 35);
+  if (environment_problem(s).is_null() && s.environment_acceptance.is_null()) {
+    json items = json::array();
+    for (const auto& f : s.environment.value("findings", json::array()))
+      if (f.value("could_fake", false)) items.push_back(f["item"]);
+    if (items.empty()) return make_error(ErrorCode::refused_by_rule, "environment", "这次买样的取证环境没有需要接受的发现");
+  }
+  if (!s.environment_acceptance.is_null()) return make_error(ErrorCode::duplicate, "environment", "取证环境已由 " + s.environment_acceptance.value("by", "") + " 接受");
+  json findings = json::array();
+  for (const auto& f : s.environment.value("findings", json::array()))
+    if (f.value("could_fake", false)) findings.push_back({{"item", f["item"]}, {"note", f["note"]}});
+  const json acceptance = {{"by", actor}, {"reason", reason}, {"at", format_iso8601_beijing(store_->clock().now())}, {"findings", findings}};
+  // Incomplete for these findings alone: the purchase is now complete, and the case ordered (Art 35).
+  json problems = s.problems;
+  problems.erase(std::remove_if(problems.begin(), problems.end(), [](const json& p) { return p.value("item", "") == "environment"; }), problems.end());
+  const bool now_complete = s.state == PurchaseState::incomplete && s.problems.size() != problems.size() &&
+                            std::none_of(problems.begin(), problems.end(), [](const json& p) { return p.value("level", "") == "error"; });
+  if (now_complete) {
+    problems.push_back(problem("environment", "取证环境的发现已由组织者 " + actor + " 接受：" + reason, "warning"));
+    const StepRecord* order = s.last("order");  // complete: all seven steps are there
+    NETSAMPLE_TRY(status_of(lifecycle_->apply_event(s.case_number, "order_placed", {{"order_number", order->fields["order_number"]}}, "system:purchase")));
+  }
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE purchase_sessions SET environment_acceptance = ?2 WHERE id = ?1"));
+    NETSAMPLE_TRY(update.bind(1, session_id).bind(2, acceptance.dump()).run());
+    NETSAMPLE_TRY(status_of(store_->audit().append({actor, "purchase.environment_accepted", s.case_number, {{"session", session_id}, {"acceptance", acceptance}}},
+                                                   store_->clock().now())));
+    if (!now_complete) return {};
+    NETSAMPLE_ASSIGN(store::Statement complete,
+                     store_->db().prepare("UPDATE purchase_sessions SET state = 'complete', problems = ?2 WHERE id = ?1 AND state = 'incomplete'"));
+    NETSAMPLE_TRY(complete.bind(1, session_id).bind(2, problems.dump()).run());
+    return status_of(store_->audit().append({"system:purchase", "purchase.complete", s.case_number,
+                                             {{"session", session_id}, {"problems", problems}, {"manifest_sha256", s.manifest_sha256}}},
+                                            store_->clock().now()));
+  }));
+  return get(session_id);
 }
 
 Result<SessionView> PurchaseSessions::abandon(std::int64_t session_id, const std::string& reason) {

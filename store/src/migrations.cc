@@ -351,8 +351,11 @@ CREATE TABLE review_verdicts (
 );
 CREATE INDEX review_verdicts_by_case ON review_verdicts (case_id, id);
 )sql"},
-      {"9 a purchase step's page: what the page on screen said and what the sampler corrected (Art 35)", R"sql(
+      {"9 a purchase step's page (what the page on screen said, what the sampler corrected) and the organizer's acceptance of "
+       "the capture environment (Art 35)", R"sql(
 ALTER TABLE purchase_steps ADD COLUMN page TEXT;  -- JSON, NULL when the page was not read (the sampler's own browser)
+-- The organizer's acceptance of environment findings that could fake a page: {by, reason, at, findings}.
+ALTER TABLE purchase_sessions ADD COLUMN environment_acceptance TEXT;
 )sql"},
   };
   return all;

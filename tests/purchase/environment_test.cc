@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "netsample/core/file_io.h"
 #include "testing.h"
 
 namespace netsample::purchase {
@@ -32,6 +33,25 @@ class EnvironmentTest : public ::testing::Test {
       return it == env_.end() ? nullptr : it->second.c_str();
     };
     inputs_.resolve = [](const std::string&) { return std::vector<std::string>{"111.13.149.108"}; };
+    // Certificates: one the distribution ships, and the system bundle made of it alone.
+    fs::create_directories(dir_.path() / "share/mozilla");
+    shipped_ = make_ca("Shipped Root CA");
+    testing::write_text(dir_.path() / "share/mozilla/Shipped_Root_CA.crt", shipped_);
+    testing::write_text(dir_.path() / "ca-certificates.crt", shipped_);
+    inputs_.system_ca_bundle = dir_.path() / "ca-certificates.crt";
+    inputs_.distribution_cas = dir_.path() / "share";
+    inputs_.nss_databases = std::vector<fs::path>{dir_.path() / "nssdb"};
+    inputs_.browser_recommended_policies = dir_.path() / "recommended";
+    inputs_.nft_ruleset = [] { return Result<std::string>(std::string(R"({"nftables": [{"metainfo": {"version": "1.0.6"}}]})")); };
+    inputs_.system_clock_synchronised = [] { return std::optional<bool>(true); };
+  }
+  // A self-signed CA made by the openssl program, as PEM.
+  std::string make_ca(const std::string& name) {
+    const fs::path key = dir_.path() / "ca.key", pem = dir_.path() / "ca.pem";
+    const auto made = testing::run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.string(), "-out",
+                                            pem.string(), "-subj", "/CN=" + name, "-days", "30"});
+    EXPECT_EQ(made.exit_code, 0) << made.err;
+    return read_file(pem).value();
   }
   static const Finding& finding(const EnvironmentReport&& report, const std::string& item) = delete;  // would dangle
   static const Finding& finding(const EnvironmentReport& report, const std::string& item) {
@@ -43,12 +63,15 @@ class EnvironmentTest : public ::testing::Test {
   testing::TempDir dir_;
   std::map<std::string, std::string> env_;
   EnvironmentInputs inputs_;
+  std::string shipped_;
 };
 
 TEST_F(EnvironmentTest, ACleanMachineHasNoWarningAndListsEverything) {
   const auto report = check_environment(inputs_);
   EXPECT_FALSE(report.has_warnings()) << report.to_text();
-  EXPECT_EQ(report.findings.size(), 10u);
+  EXPECT_EQ(report.findings.size(), 15u);
+  EXPECT_TRUE(report.could_fake().empty());
+  EXPECT_EQ(finding(report, "system_ca").value["certificates"], 1);
   EXPECT_EQ(finding(report, "browser_launch").value["command_line"][1], "--remote-debugging-pipe");
   EXPECT_EQ(finding(report, "route").value[0]["gateway"], "192.168.1.1");
   EXPECT_TRUE(finding(report, "route").value[0]["default"]);
@@ -125,6 +148,82 @@ TEST_F(EnvironmentTest, AnUnverifiedOrFarOffClockIsAWarning) {
   inputs_.clock = TimeSample{"ntp.ntsc.ac.cn:123", -2'500'000, 8'000, 1, "NTSC", SystemClock().now(), 0};
   const auto far_off = check_environment(inputs_);
   EXPECT_EQ(finding(far_off, "clock").level, FindingLevel::warning);
+}
+
+TEST_F(EnvironmentTest, ACertificateTheDistributionDoesNotShipCouldFakeAPage) {
+  testing::write_text(dir_.path() / "ca-certificates.crt", shipped_ + make_ca("Interception Proxy CA"));
+  const auto report = check_environment(inputs_);
+  const auto& ca = finding(report, "system_ca");
+  EXPECT_EQ(ca.level, FindingLevel::warning);
+  EXPECT_TRUE(ca.could_fake);
+  ASSERT_EQ(ca.value["added"].size(), 1u);
+  EXPECT_NE(ca.value["added"][0]["subject"].get<std::string>().find("Interception Proxy CA"), std::string::npos);
+  EXPECT_EQ(report.could_fake(), std::vector<std::string>{"system_ca"});
+}
+
+TEST_F(EnvironmentTest, ACertificateInTheUsersNssDatabaseCountsAgainstTheSamplersOwnBrowserOnly) {
+  const fs::path db = dir_.path() / "nssdb";
+  fs::create_directories(db);
+  ASSERT_EQ(testing::run_process({"/usr/bin/certutil", "-N", "-d", "sql:" + db.string(), "--empty-password"}).exit_code, 0)
+      << "certutil (libnss3-tools; setup.sh test installs it)";
+  testing::write_text(dir_.path() / "fake.pem", make_ca("Fake Shop CA"));
+  const auto added = testing::run_process({"/usr/bin/certutil", "-A", "-d", "sql:" + db.string(), "-n", "fake", "-t", "C,,", "-i", (dir_.path() / "fake.pem").string()});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const auto ours = check_environment(inputs_);  // netsample's browser: a HOME of its own, an empty database
+  const auto& nss = finding(ours, "nss");
+  EXPECT_EQ(nss.level, FindingLevel::warning);
+  EXPECT_FALSE(nss.could_fake) << nss.note;
+  EXPECT_NE(nss.value[0]["certificates"][0]["subject"].get<std::string>().find("Fake Shop CA"), std::string::npos) << nss.value.dump();
+  inputs_.browser_command_line.reset();  // --own-browser
+  const auto own = check_environment(inputs_);
+  EXPECT_TRUE(finding(own, "nss").could_fake);
+}
+
+TEST_F(EnvironmentTest, ARedirectOfTheWebPortsCouldFakeAPage) {
+  // The ruleset as nft itself prints it, made in a network namespace of its own (the machine's rules untouched).
+  auto ruleset = [](const std::string& port) {
+    return testing::run_process({"/usr/bin/unshare", "-n", "/bin/sh", "-c",
+                                 "nft add table ip t && nft add chain ip t c '{ type nat hook output priority -100; }' && "
+                                 "nft add rule ip t c tcp dport " + port + " redirect to :8443 && nft -j list ruleset"});
+  };
+  const auto web = ruleset("443"), ssh = ruleset("22");
+  if (web.exit_code != 0) GTEST_SKIP() << "no network namespace here (needs root and nftables): " << web.err;
+  inputs_.nft_ruleset = [&] { return Result<std::string>(web.out); };
+  const auto report = check_environment(inputs_);
+  const auto& rules = finding(report, "redirect_rules");
+  EXPECT_EQ(rules.level, FindingLevel::warning);
+  EXPECT_TRUE(rules.could_fake);
+  EXPECT_EQ(rules.value[0]["table"], "t");
+  inputs_.nft_ruleset = [&] { return Result<std::string>(ssh.out); };
+  const auto other_port = check_environment(inputs_);
+  EXPECT_EQ(finding(other_port, "redirect_rules").level, FindingLevel::ok);  // port 22 is not a web page's
+  inputs_.nft_ruleset = [] { return Result<std::string>(make_error(ErrorCode::forbidden, "nft", "无法读取（需要管理员权限）")); };
+  const auto unreadable = check_environment(inputs_);
+  EXPECT_EQ(finding(unreadable, "redirect_rules").level, FindingLevel::warning);
+  EXPECT_FALSE(finding(unreadable, "redirect_rules").could_fake);
+}
+
+TEST_F(EnvironmentTest, ABrowserWithAProxySwitchOrAForcedExtensionCouldFakeAPage) {
+  fs::create_directories(dir_.path() / "proc/777");
+  testing::write_text(dir_.path() / "proc/777/comm", "chromium\n");
+  testing::write_text(dir_.path() / "proc/777/cmdline", std::string("/usr/lib/chromium/chromium\0--proxy-server=10.0.0.1:8080\0", 56));
+  const auto report = check_environment(inputs_);
+  const auto& settings = finding(report, "browser_settings");
+  EXPECT_TRUE(settings.could_fake);
+  EXPECT_NE(settings.note.find("--proxy-server=10.0.0.1:8080"), std::string::npos) << settings.note;
+  fs::remove_all(dir_.path() / "proc/777");
+  fs::create_directories(dir_.path() / "recommended");
+  testing::write_text(dir_.path() / "recommended/ext.json", R"({"ExtensionInstallForcelist": ["abcdefghijklmnopabcdefghijklmnop"]})");
+  const auto forced = check_environment(inputs_);
+  EXPECT_TRUE(finding(forced, "browser_settings").could_fake);
+  EXPECT_NE(finding(forced, "browser_settings").note.find("ExtensionInstallForcelist"), std::string::npos);
+}
+
+TEST_F(EnvironmentTest, AClockTheKernelDoesNotSynchroniseIsAWarningButNoFakery) {
+  inputs_.system_clock_synchronised = [] { return std::optional<bool>(false); };
+  const auto report = check_environment(inputs_);
+  EXPECT_EQ(finding(report, "system_clock").level, FindingLevel::warning);
+  EXPECT_TRUE(report.could_fake().empty());
 }
 
 TEST_F(EnvironmentTest, TheRealMachineCanBeChecked) {

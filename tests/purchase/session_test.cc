@@ -24,7 +24,8 @@ json roster() {
   return {{"people",
            {{{"id", "S1"}, {"name", "张明"}, {"org", "cq-amr"}, {"roles", {"sampler"}}},
             {{"id", "S2"}, {"name", "李娟"}, {"org", "cq-amr"}, {"roles", {"sampler"}}},
-            {{"id", "L1"}, {"name", "陈刚"}, {"org", "cq-amr"}, {"roles", {"tester"}}}}}};
+            {{"id", "L1"}, {"name", "陈刚"}, {"org", "cq-amr"}, {"roles", {"tester"}}},
+            {{"id", "O1"}, {"name", "周敏"}, {"org", "cq-amr"}, {"roles", {"organizer"}}}}}};
 }
 
 const std::map<std::string, json> kGoodFields = {
@@ -226,6 +227,43 @@ TEST_F(SessionTest, AllStepsOnAContinuousSealedRecordingCompleteTheSessionAndOrd
   auto again = begin(true);
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.error().message.find("已下单"), std::string::npos);
+}
+
+TEST_F(SessionTest, AFindingThatCouldFakeAPageKeepsItIncompleteUntilTheOrganizerAcceptsItWithAReason) {
+  auto s = begin();
+  const json environment = {{"clean", false},
+                            {"could_fake", {"system_ca"}},
+                            {"findings", {{{"item", "system_ca"}, {"title", "系统证书库"}, {"level", "warning"}, {"could_fake", true},
+                                           {"note", "系统证书库中有 1 个不是发行版自带的根证书"}}}}};
+  ASSERT_TRUE(sessions_->set_environment(s->id, environment, "S1").ok());
+  mark_all(s->id);
+  auto done = sessions_->conclude(s->id, sealed());
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, PurchaseState::incomplete);
+  ASSERT_EQ(done->problems.size(), 1u) << done->problems.dump();
+  EXPECT_EQ(done->problems[0]["item"], "environment");
+  EXPECT_EQ(state(), "purchasing");
+
+  auto sampler = sessions_->accept_environment(s->id, "本机的代理证书与本次购买无关", "S1");
+  ASSERT_FALSE(sampler.ok());  // the sampler cannot clear their own machine
+  EXPECT_EQ(sampler.error().article, 35);
+  auto no_reason = sessions_->accept_environment(s->id, "  ", "O1");
+  ASSERT_FALSE(no_reason.ok());
+  EXPECT_EQ(no_reason.error().field, "reason");
+
+  auto accepted = sessions_->accept_environment(s->id, "本机的代理证书与本次购买无关：浏览器不经代理", "O1");
+  ASSERT_TRUE(accepted.ok()) << accepted.error().describe();
+  EXPECT_EQ(accepted->state, PurchaseState::complete) << accepted->problems.dump();
+  EXPECT_EQ(accepted->environment_acceptance["by"], "O1");
+  EXPECT_EQ(accepted->environment_acceptance["findings"][0]["item"], "system_ca");
+  EXPECT_EQ(state(), "ordered");
+  EXPECT_FALSE(sessions_->accept_environment(s->id, "再次接受同样的发现", "O1").ok());  // once
+  auto records = sessions_->verify_records();
+  ASSERT_TRUE(records.ok());
+  EXPECT_TRUE(records->empty()) << (*records)[0];
+  bool audited = false;
+  for (const auto& row : *store_->audit().records()) audited = audited || row.action == "purchase.environment_accepted";
+  EXPECT_TRUE(audited);
 }
 
 TEST_F(SessionTest, AGapOrAMissingStampOrShortQuantitiesKeepItIncomplete) {

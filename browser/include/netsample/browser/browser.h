@@ -28,6 +28,9 @@ struct LaunchOptions {
   int x = 0, y = 0, width = 1280, height = 720;  // the window, inside the recorded region
   bool kiosk = false;                   // no address bar: only for a screen that is not evidence
   bool no_proxy = true;                 // --no-proxy-server: pages come straight from the platform
+  // A HOME of its own (created): Chromium on Linux trusts the certificates in $HOME/.pki/nssdb, so with a fresh
+  // HOME a certificate someone added to the user's database is not trusted. Empty: this process's HOME.
+  std::filesystem::path home;
 };
 
 class Chromium {

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "netsample/core/error.h"
 #include "netsample/core/sntp.h"
 #include "netsample/workflow/platforms.h"
 
@@ -21,16 +22,21 @@ namespace netsample::purchase {
 enum class FindingLevel { ok, warning };
 
 struct Finding {
-  std::string item;         // hosts, proxy, browser_proxy, dns, route, browser, processes, clock, machine
+  std::string item;         // hosts, proxy, browser_proxy, dns, route, browser, browser_launch, system_ca, nss, browser_settings,
+                            // redirect_rules, system_clock, processes, clock, machine
   std::string title;        // Chinese, for the screen
   nlohmann::json value;     // what was found
   FindingLevel level = FindingLevel::ok;
   std::string note;         // why it is a warning (Chinese); empty when ok
+  // A warning that could let someone fake a page (an added CA, a proxy, a hosts override, a redirect rule, a
+  // traffic interceptor): the purchase is incomplete unless the organizer accepts it with a reason (Art 35).
+  bool could_fake = false;
 };
 
 struct EnvironmentReport {
   std::vector<Finding> findings;
   bool has_warnings() const;
+  std::vector<std::string> could_fake() const;  // the items of the findings that could let someone fake a page
   nlohmann::json to_json() const;
   std::string to_text() const;  // one block per finding, for the terminal and the on-screen page
   std::string to_caption() const;  // one short line per finding, burned into the recording's first seconds
@@ -50,6 +56,17 @@ struct EnvironmentInputs {
   std::filesystem::path browser_policies = "/etc/chromium/policies/managed";
   std::function<const char*(const char*)> getenv = [](const char* name) { return std::getenv(name); };
   std::function<std::vector<std::string>(const std::string& host)> resolve;  // default: the system resolver
+  // Certificates: the system's bundle against what the distribution ships (Debian: ca-certificates' files);
+  // the NSS databases a browser on Linux trusts besides (default: $HOME/.pki/nssdb). netsample's browser runs with
+  // a HOME of its own (an empty database): the user's additions are then reported, not counted against the pages.
+  std::filesystem::path system_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";
+  std::filesystem::path distribution_cas = "/usr/share/ca-certificates";
+  std::optional<std::vector<std::filesystem::path>> nss_databases;
+  std::filesystem::path browser_recommended_policies = "/etc/chromium/policies/recommended";
+  // The firewall's rules as `nft -j list ruleset` prints them (default: libnftables; an error when not permitted).
+  std::function<Result<std::string>()> nft_ruleset;
+  // Whether the kernel's clock is disciplined by NTP (default: adjtimex); nullopt when it cannot be told.
+  std::function<std::optional<bool>()> system_clock_synchronised;
 };
 
 EnvironmentReport check_environment(const EnvironmentInputs& inputs);

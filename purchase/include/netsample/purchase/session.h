@@ -79,6 +79,7 @@ struct SessionView {
   UtcTime started;
   std::optional<UtcTime> finished;
   nlohmann::json environment;                         // null until checked
+  nlohmann::json environment_acceptance;              // null, or {by, reason, at, findings}: the organizer's
   nlohmann::json problems = nlohmann::json::array();  // each {item, text}
   nlohmann::json verify;                              // null until finished
   std::string manifest_sha256;
@@ -109,6 +110,11 @@ class PurchaseSessions {
   Result<SessionView> begin(const std::string& case_number, const std::filesystem::path& recording_dir, const std::string& actor,
                             bool new_purchase, const std::function<bool(const std::filesystem::path&)>& recorder_running);
   Status set_environment(std::int64_t session_id, const nlohmann::json& report, const std::string& actor);
+  // The organizer accepts, with a reason, environment findings that could fake a page (an added CA, a proxy, a hosts
+  // override, a redirect rule: EnvironmentReport::could_fake). Audited. A purchase concluded incomplete for those
+  // findings alone is then complete (and the case ordered). Refused: not an organizer of the case's unit, no
+  // reason, nothing to accept.
+  Result<SessionView> accept_environment(std::int64_t session_id, const std::string& reason, const std::string& actor);
   // Checks that the step may be marked now (session recording; time_check first) and its fields.
   Result<nlohmann::json> check_step(std::int64_t session_id, const std::string& step, const nlohmann::json& fields, bool require_all = true);
   // Records a step marked on the recording; fields as returned by check_step.
