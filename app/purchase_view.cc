@@ -13,13 +13,14 @@ void print_session(const purchase::SessionView& s, const std::string& program) {
   if (s.finished) std::cout << "，结束 " << format_beijing(*s.finished);
   std::cout << "\n  录像 " << s.recording_dir.string() << "\n";
   if (!s.manifest_sha256.empty()) std::cout << "  清单 SHA-256 " << s.manifest_sha256 << "\n";
-  if (s.environment.is_object())
+  if (s.environment.is_object()) {
     std::cout << "  取证环境：" << (s.environment.value("clean", false) ? "未发现异常" : "有警告（purchase show --json 可见详情）") << "\n";
     for (const auto& f : s.environment.value("findings", nlohmann::json::array()))
       if (f.value("level", "") == "warning") std::cout << "    ⚠ " << f.value("title", "") << "：" << f.value("note", "") << "\n";
-    if (s.environment_acceptance.is_object())
-      std::cout << "    组织人员 " << s.environment_acceptance.value("by", "") << " 已接受（" << s.environment_acceptance.value("at", "")
-                << "）：" << s.environment_acceptance.value("reason", "") << "\n";
+  }
+  if (s.environment_acceptance.is_object())
+    std::cout << "    组织人员 " << s.environment_acceptance.value("by", "") << " 已接受（" << s.environment_acceptance.value("at", "")
+              << "）：" << s.environment_acceptance.value("reason", "") << "\n";
   std::cout << "  第三十五条步骤（" << (purchase::purchase_steps().size() - s.missing_steps().size()) << "/" << purchase::purchase_steps().size() << "）：\n";
   for (const auto& spec : purchase::purchase_steps()) {
     const purchase::StepRecord* step = s.last(spec.id);

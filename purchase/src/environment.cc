@@ -62,7 +62,7 @@ bool is_local_address(const std::string& address) {
 }
 
 Finding hosts_finding(const EnvironmentInputs& in) {
-  Finding f{"hosts", "hosts 文件", json::array(), FindingLevel::ok, ""};
+  Finding f{"hosts", "hosts 文件", json::array(), FindingLevel::ok, "", false};
   std::ifstream file(in.hosts_file);
   std::string line;
   std::vector<std::string> overrides;
@@ -88,7 +88,7 @@ Finding hosts_finding(const EnvironmentInputs& in) {
 }
 
 Finding proxy_finding(const EnvironmentInputs& in) {
-  Finding f{"proxy", "代理设置（环境变量）", json::object(), FindingLevel::ok, ""};
+  Finding f{"proxy", "代理设置（环境变量）", json::object(), FindingLevel::ok, "", false};
   for (const char* name : {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "no_proxy", "NO_PROXY"})
     if (const char* value = in.getenv(name); value && *value) f.value[name] = value;
   for (const char* name : {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"})
@@ -101,7 +101,7 @@ Finding proxy_finding(const EnvironmentInputs& in) {
 }
 
 Finding browser_proxy_finding(const EnvironmentInputs& in) {
-  Finding f{"browser_proxy", "浏览器代理（策略）", json::object(), FindingLevel::ok, ""};
+  Finding f{"browser_proxy", "浏览器代理（策略）", json::object(), FindingLevel::ok, "", false};
   std::error_code ec;
   if (!fs::is_directory(in.browser_policies, ec)) return f;
   for (const auto& entry : fs::directory_iterator(in.browser_policies, ec)) {
@@ -121,7 +121,7 @@ Finding browser_proxy_finding(const EnvironmentInputs& in) {
 }
 
 Finding dns_finding(const EnvironmentInputs& in) {
-  Finding f{"dns", "平台域名解析（系统解析器）", json::object(), FindingLevel::ok, ""};
+  Finding f{"dns", "平台域名解析（系统解析器）", json::object(), FindingLevel::ok, "", false};
   const auto resolve = in.resolve ? in.resolve : system_resolve;
   for (const auto& host : in.platform.hosts) {
     const auto answers = resolve(host);
@@ -142,7 +142,7 @@ Finding dns_finding(const EnvironmentInputs& in) {
 }
 
 Finding route_finding(const EnvironmentInputs& in) {
-  Finding f{"route", "网络路由", json::array(), FindingLevel::ok, ""};
+  Finding f{"route", "网络路由", json::array(), FindingLevel::ok, "", false};
   std::ifstream routes(in.proc / "net/route");
   std::string line;
   std::getline(routes, line);  // header
@@ -165,7 +165,7 @@ Finding processes_finding(const EnvironmentInputs& in) {
   // Programs whose purpose is to intercept or rewrite web traffic.
   static const std::vector<std::string> interceptors = {"mitmproxy", "mitmdump", "mitmweb", "fiddler", "charles", "burpsuite",
                                                         "burp", "proxyman", "whistle", "anyproxy", "zap", "owasp-zap"};
-  Finding f{"processes", "正在运行的程序", json::array(), FindingLevel::ok, ""};
+  Finding f{"processes", "正在运行的程序", json::array(), FindingLevel::ok, "", false};
   std::vector<std::string> names;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(in.proc, ec)) {
@@ -187,7 +187,7 @@ Finding processes_finding(const EnvironmentInputs& in) {
 }
 
 Finding clock_finding(const EnvironmentInputs& in) {
-  Finding f{"clock", "本机时钟与可信时间", nullptr, FindingLevel::ok, ""};
+  Finding f{"clock", "本机时钟与可信时间", nullptr, FindingLevel::ok, "", false};
   if (!in.clock) {
     f.level = FindingLevel::warning;
     f.note = "没有 NTP 服务器应答：时间未经网络校验";
@@ -204,7 +204,7 @@ Finding clock_finding(const EnvironmentInputs& in) {
 }
 
 Finding machine_finding(const EnvironmentInputs& in) {
-  Finding f{"machine", "本机标识", json::object(), FindingLevel::ok, ""};
+  Finding f{"machine", "本机标识", json::object(), FindingLevel::ok, "", false};
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   utsname u{};
@@ -305,12 +305,12 @@ std::string EnvironmentReport::to_text() const {
 Finding browser_launch_finding(const EnvironmentInputs& inputs) {
   if (!inputs.browser_command_line)
     return {"browser_launch", "浏览器来源", "本人自备（--own-browser）", FindingLevel::warning,
-            "浏览器不是 netsample 打开的：其配置目录、扩展程序和代理设置未经检查，所浏览的网页也没有以 WARC 保存"};
+            "浏览器不是 netsample 打开的：其配置目录、扩展程序和代理设置未经检查，所浏览的网页也没有以 WARC 保存", false};
   if (!inputs.pages_kept)
     return {"browser_launch", "浏览器来源", {{"opened_by", "netsample：全新配置目录、无扩展、无代理"}, {"command_line", *inputs.browser_command_line}},
-            FindingLevel::warning, "网页没有以 WARC 保存（--no-page-capture，只用于测量录制开销）"};
+            FindingLevel::warning, "网页没有以 WARC 保存（--no-page-capture，只用于测量录制开销）", false};
   return {"browser_launch", "浏览器来源", {{"opened_by", "netsample：全新配置目录、无扩展、无代理，网页以 WARC 保存"}, {"command_line", *inputs.browser_command_line}}, FindingLevel::ok,
-          ""};
+          "", false};
 }
 
 EnvironmentReport check_environment(const EnvironmentInputs& inputs) {
@@ -320,7 +320,7 @@ EnvironmentReport check_environment(const EnvironmentInputs& inputs) {
   report.findings.push_back(browser_proxy_finding(inputs));
   report.findings.push_back(dns_finding(inputs));
   report.findings.push_back(route_finding(inputs));
-  Finding browser{"browser", "浏览器", inputs.browser_product, FindingLevel::ok, ""};
+  Finding browser{"browser", "浏览器", inputs.browser_product, FindingLevel::ok, "", false};
   if (inputs.browser_product.empty()) {
     browser.level = FindingLevel::warning;
     browser.note = "无法确定浏览器及其版本";

@@ -68,7 +68,7 @@ const std::string kPageFakingNote = "：" + kPageFakingReason;
 }  // namespace
 
 Finding system_ca_finding(const EnvironmentInputs& in) {
-  Finding f{"system_ca", "系统证书库", json::object(), FindingLevel::ok, ""};
+  Finding f{"system_ca", "系统证书库", json::object(), FindingLevel::ok, "", false};
   auto bundle = read_file(in.system_ca_bundle);
   if (!bundle.ok()) {
     f.value = {{"bundle", in.system_ca_bundle.string()}, {"readable", false}};
@@ -95,7 +95,7 @@ Finding system_ca_finding(const EnvironmentInputs& in) {
 }
 
 Finding nss_finding(const EnvironmentInputs& in) {
-  Finding f{"nss", "浏览器证书库（NSS）", json::array(), FindingLevel::ok, ""};
+  Finding f{"nss", "浏览器证书库（NSS）", json::array(), FindingLevel::ok, "", false};
   std::vector<fs::path> databases;
   if (in.nss_databases) databases = *in.nss_databases;
   else if (const char* home = std::getenv("HOME")) databases.push_back(fs::path(home) / ".pki/nssdb");
@@ -141,7 +141,7 @@ Finding browser_settings_finding(const EnvironmentInputs& in) {
   static const std::vector<std::string> risky_policies = {"ExtensionInstallForcelist", "ExtensionSettings", "ProxySettings", "ProxyServer",
                                                           "ProxyPacUrl", "ProxyMode", "CACertificates", "CAPlatformIntegrationEnabled",
                                                           "HostResolverRules"};
-  Finding f{"browser_settings", "浏览器策略、扩展与启动参数", {{"policies", json::object()}, {"browsers", json::array()}}, FindingLevel::ok, ""};
+  Finding f{"browser_settings", "浏览器策略、扩展与启动参数", {{"policies", json::object()}, {"browsers", json::array()}}, FindingLevel::ok, "", false};
   auto flag = [&f](const std::string& what) {
     f.level = FindingLevel::warning;
     f.could_fake = true;
@@ -185,7 +185,7 @@ Finding browser_settings_finding(const EnvironmentInputs& in) {
 }
 
 Finding redirect_rules_finding(const EnvironmentInputs& in) {
-  Finding f{"redirect_rules", "防火墙转发规则（nftables）", json::array(), FindingLevel::ok, ""};
+  Finding f{"redirect_rules", "防火墙转发规则（nftables）", json::array(), FindingLevel::ok, "", false};
   Result<std::string> ruleset = in.nft_ruleset ? in.nft_ruleset() : [&]() -> Result<std::string> {
     std::unique_ptr<nft_ctx, NftFree> nft(nft_ctx_new(NFT_CTX_DEFAULT));
     if (!nft) return make_error(ErrorCode::internal, "nft", "libnftables 无法初始化");
@@ -239,7 +239,7 @@ Finding redirect_rules_finding(const EnvironmentInputs& in) {
 }
 
 Finding system_clock_finding(const EnvironmentInputs& in) {
-  Finding f{"system_clock", "本机时钟同步（内核）", nullptr, FindingLevel::ok, ""};
+  Finding f{"system_clock", "本机时钟同步（内核）", nullptr, FindingLevel::ok, "", false};
   const std::optional<bool> synchronised = in.system_clock_synchronised ? in.system_clock_synchronised() : [] {
     timex tx{};
     const int state = ::adjtimex(&tx);

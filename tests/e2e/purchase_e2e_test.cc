@@ -81,7 +81,9 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_TRUE(s["verify"]["time_synced"]);
   EXPECT_EQ(s["environment"]["findings"].size(), 15u);  // the clean-environment check, stored
   // A machine with an added root certificate (as CI's may have) needed the organizer's acceptance, audited.
-  if (!s["environment"]["could_fake"].empty()) EXPECT_EQ(s["environment_acceptance"]["by"], "CQ-O-001") << s.dump(2);
+  if (!s["environment"]["could_fake"].empty()) {
+    EXPECT_EQ(s["environment_acceptance"]["by"], "CQ-O-001") << s.dump(2);
+  }
   // The browser was netsample's: every page the demo sampler saw is in pages.warc.gz, in the video's hash chain.
   EXPECT_GT(s["verify"]["page_records"].get<int>(), 30) << s["verify"].dump(2);
   const json pages = testing::read_with_warcio(fs::path(s["recording_dir"].get<std::string>()) / "pages.warc.gz");

@@ -68,7 +68,7 @@ class SessionTest : public ::testing::Test {
     NETSAMPLE_ASSIGN(json checked, sessions_->check_step(id, step, fields));
     const int index = static_cast<int>(sessions_->get(id)->steps.size()) + 1;
     StepRecord record{step, checked, index, index * 15, clock_.now(), "stills/00" + std::to_string(index) + "-" + step + ".png",
-                      std::string(64, 'a'), ""};
+                      std::string(64, 'a'), "", json()};
     return status_of(sessions_->add_step(id, record, "S1"));
   }
   void mark_all(std::int64_t id) {

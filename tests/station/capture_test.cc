@@ -26,7 +26,10 @@ class BrowserCaptureTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(testing::warcio_installed()) << "npm ci --prefix tests/browser（setup.sh test 会安装）";
     shop_ = demo::DemoShop::start(clock_).value();
-    auto launched = browser::Chromium::launch(browser::LaunchOptions{x_.display(), dir_ / "profile"});
+    browser::LaunchOptions launch;
+    launch.display = x_.display();
+    launch.profile_dir = dir_ / "profile";
+    auto launched = browser::Chromium::launch(launch);
     ASSERT_TRUE(launched.ok()) << launched.error().describe();
     chromium_ = std::move(launched).value();
     auto journal = recorder::JournalWriter::create(dir_ / "recording.journal");
@@ -110,10 +113,12 @@ TEST_F(BrowserCaptureTest, EveryPageOfAPurchaseIsKeptReadableByWarcioAndChained)
   EXPECT_EQ(records[0]["type"], "warcinfo");
   for (const auto& r : records) {
     EXPECT_EQ(r["block_ok"], true) << r.dump();
-    if (!r["payload_ok"].is_null()) EXPECT_EQ(r["payload_ok"], true) << r.dump();
+    if (!r["payload_ok"].is_null()) {
+      EXPECT_EQ(r["payload_ok"], true) << r.dump();
+    }
   }
   const std::string base = shop_->url();
-  for (const std::string uri : {base, base + "search?q=%E7%94%B5%E7%83%AD%E6%B0%B4%E5%A3%B6", base + "licence", base + "licence.png",
+  for (const std::string& uri : {base, base + "search?q=%E7%94%B5%E7%83%AD%E6%B0%B4%E5%A3%B6", base + "licence", base + "licence.png",
                                 base + "item/QS-1701", base + "order", base + "order/" + order_number_}) {
     const json* response = find(records, "response", uri);
     ASSERT_NE(response, nullptr) << "no response for " << uri;

@@ -14,7 +14,10 @@ TEST(Browser, WalksThroughTheDemoShopAndPlacesAnOrder) {
   testing::TempDir profile;
   SystemClock clock;
   auto shop = demo::DemoShop::start(clock).value();
-  auto launched = Chromium::launch(LaunchOptions{x.display(), profile.path()});
+  LaunchOptions options;
+  options.display = x.display();
+  options.profile_dir = profile.path();
+  auto launched = Chromium::launch(options);
   ASSERT_TRUE(launched.ok()) << launched.error().describe();
   Chromium& chromium = **launched;
   EXPECT_EQ(chromium.product().rfind("Chrome/", 0), 0u) << chromium.product();
@@ -62,7 +65,11 @@ TEST(Browser, Base64AsDevToolsSendsIt) {
 
 TEST(Browser, AMissingProgramIsAClearError) {
   testing::TempDir profile;
-  auto launched = Chromium::launch(LaunchOptions{":0", profile.path(), "/nonexistent/chromium"});
+  LaunchOptions options;
+  options.display = ":0";
+  options.profile_dir = profile.path();
+  options.executable = "/nonexistent/chromium";
+  auto launched = Chromium::launch(options);
   ASSERT_FALSE(launched.ok());
   EXPECT_NE(launched.error().message.find("chromium"), std::string::npos) << launched.error().message;
 }
