@@ -118,6 +118,14 @@ json read_with_warcio(const fs::path& warc) {
   return out.is_object() && out.contains("records") ? out["records"] : json::array();
 }
 
+// A test's own server stops and its thread is joined however the test ends (an ASSERT that returns early
+// included): a joinable std::thread destroyed would end the whole test program.
+struct StopServer {
+  httplib::Server& server;
+  std::thread& thread;
+  ~StopServer() { server.stop(), thread.join(); }
+};
+
 CaptureOptions fast() {
   CaptureOptions o;
   o.per_host_interval = 0ms;
@@ -261,6 +269,7 @@ TEST_F(Crawl, RobotsTxtBehindARedirectIsFollowedUpToFiveHops) {
   other.Get("/private", [](const httplib::Request&, httplib::Response& r) { r.set_content("never fetched", "text/plain"); });
   const int port = other.bind_to_any_port("127.0.0.1");
   std::thread thread([&] { other.listen_after_bind(); });
+  const StopServer stop{other, thread};  // after the sessions below have gone: their connections closed, it stops at once
   while (!other.is_running()) std::this_thread::sleep_for(1ms);
   const std::string origin = "http://127.0.0.1:" + std::to_string(port);
 
@@ -285,9 +294,6 @@ TEST_F(Crawl, RobotsTxtBehindARedirectIsFollowedUpToFiveHops) {
   ASSERT_TRUE(refused_all.ok());
   EXPECT_TRUE(refused_all->refused_by_robots);
   EXPECT_NE(refused_all->error.find("重定向超过 5 次"), std::string::npos) << refused_all->error;
-  session.reset(), fresh.reset();  // their connections closed, the server stops at once
-  other.stop();
-  thread.join();
 }
 
 // HTTPS: a peer the trust store does not know is a clear failure, kept as such (no request went out); a known
@@ -303,11 +309,7 @@ TEST_F(Crawl, TlsFailureIsSaidAndATrustedPeersChainIsKept) {
   ASSERT_TRUE(tls.is_valid());
   const int port = tls.bind_to_any_port("127.0.0.1");
   std::thread thread([&] { tls.listen_after_bind(); });
-  struct Stop {  // the server stops and its thread is joined however the test ends
-    httplib::Server& server;
-    std::thread& thread;
-    ~Stop() { server.stop(), thread.join(); }
-  } stop{tls, thread};
+  const StopServer stop{tls, thread};
   while (!tls.is_running()) std::this_thread::sleep_for(1ms);
   const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/secure";
 
