@@ -377,6 +377,42 @@ TEST_F(Crawl, AnAddressRefusedByTheSessionGetsNothingSentAndSaysWhy) {
   EXPECT_TRUE(said);
 }
 
+// warc::index_records reads a .warc.gz member by member (the WACZ's index): a file cut inside a member is refused
+// even where that member had given no bytes yet, and a response whose head never ended still has its type read.
+TEST_F(Crawl, TheWarcIndexRefusesACutFileAndReadsAResponseHeadThatNeverEnded) {
+  auto session = open();
+  ASSERT_TRUE(session->capture(site_.url("/page")).ok());
+  ASSERT_TRUE(session->close().ok());
+  const auto index = warc::index_records(session->file());
+  ASSERT_TRUE(index.ok()) << index.error().describe();
+  ASSERT_EQ(index->size(), session->records().size());
+  std::string page_mime;
+  for (const auto& e : *index)
+    if (e.type == "response" && e.uri == site_.url("/page")) page_mime = e.mime;
+  EXPECT_EQ(page_mime, "text/html; charset=utf-8");
+
+  // Five bytes into the last member: inside its gzip header, which inflates to nothing yet.
+  const std::string bytes = read_file(session->file()).value();
+  testing::write_text(dir_ / "cut.warc.gz", bytes.substr(0, index->back().offset + 5));
+  const auto cut = warc::index_records(dir_ / "cut.warc.gz");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.error().message.find("中间结束"), std::string::npos) << cut.error().describe();
+
+  auto writer = warc::Writer::create(dir_ / "unended.warc.gz", {{"software", "test"}}, SystemClock().now());
+  ASSERT_TRUE(writer.ok());
+  warc::Record response;
+  response.type = "response";
+  response.target_uri = "http://example.com/";
+  response.content_type = "application/http;msgtype=response";
+  response.block = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n";  // the connection dropped inside the head
+  response.date = SystemClock().now();
+  ASSERT_TRUE(writer->write(response).ok());
+  ASSERT_TRUE(writer->close().ok());
+  const auto unended = warc::index_records(dir_ / "unended.warc.gz");
+  ASSERT_TRUE(unended.ok()) << unended.error().describe();
+  EXPECT_EQ(unended->back().mime, "text/html");
+}
+
 TEST_F(Crawl, TooLargeTooSlowAndTransientFailuresHaveClearOutcomesAndKeepWhatCame) {
   CaptureOptions o = fast();
   o.max_bytes = 1 << 20;
