@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <regex>
 
@@ -109,14 +111,23 @@ std::string percent_encode(const std::string& text) {
   return out;
 }
 
+// A path segment that is an array index ("0", "12"); nullopt for anything else, digits past size_t included.
+std::optional<size_t> array_index(const std::string& segment) {
+  size_t index = 0;
+  const char* last = segment.data() + segment.size();
+  const auto [end, error] = std::from_chars(segment.data(), last, index);  // digits only: no sign, no space
+  if (segment.empty() || error != std::errc() || end != last) return std::nullopt;
+  return index;
+}
+
 const json* at_path(const json& root, const std::string& path) {
   const json* at = &root;
   std::string segment;
   std::istringstream steps(path);
   while (at && std::getline(steps, segment, '.')) {
     if (at->is_object() && at->contains(segment)) at = &(*at)[segment];
-    else if (at->is_array() && !segment.empty() && std::all_of(segment.begin(), segment.end(), ::isdigit) && std::stoul(segment) < at->size())
-      at = &(*at)[std::stoul(segment)];
+    else if (auto index = array_index(segment); at->is_array() && index && *index < at->size())
+      at = &(*at)[*index];
     else at = nullptr;
   }
   return at;

@@ -223,6 +223,15 @@ TEST(Extract, ObjectLiteralsAsPagesWriteThem) {
   EXPECT_EQ((*v)["d"]["e"], true);
   EXPECT_TRUE((*v)["d"]["f"].is_null());
   EXPECT_FALSE(parse_js_object("{a: 'unclosed}").has_value());
+
+  // A path's segments: an index, and digits past any size (past size_t) or a non-ASCII key, which find nothing.
+  const Adapter a = Adapters::parse(R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {
+      "first": [{"script": "data", "path": "list.1"}], "huge": [{"script": "data", "path": "list.99999999999999999999999"}],
+      "accented": [{"script": "data", "path": "list.é"}]}}]})", "t").value();
+  const auto read = extract(a, "http://h/", {"<script>var data = {list: ['a', 'b']};</script>", "UTF-8", "default", ""});
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(values(*read)["first"], "b");
+  EXPECT_EQ(read->missing, (std::vector<std::string>{"huge", "accented"}));
 }
 
 TEST(Extract, AnAdapterFileWithAMistakeNamesTheFileAndTheField) {
