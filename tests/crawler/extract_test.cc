@@ -212,6 +212,16 @@ TEST(Extract, CreditCodesNeedTheirGb32100CheckDigit) {
   EXPECT_TRUE(read->fields.empty());
   EXPECT_EQ(read->missing, std::vector<std::string>{"credit_code"});
   ASSERT_EQ(read->problems.size(), 1u);
+
+  // A misread in the page's text leaves the next rule, the licence picture (OCR), to give the code.
+  Adapter with_picture = Adapters::parse(R"({"platform": "x", "pages": [{"kind": "licence", "url": "^/", "fields": {
+      "credit_code": [{"xpath": "//td"}, {"image": "//img/@src"}]}}]})", "t").value();
+  auto waiting = extract(with_picture, "http://h/licence", {"<table><tr><td>91500000MA5U000X0D</td></tr></table><img src='/l.png'>", "UTF-8", "default", ""});
+  ASSERT_TRUE(waiting.ok());
+  ASSERT_EQ(waiting->images.size(), 1u) << "the picture still read";
+  EXPECT_EQ(waiting->images[0].url, "http://h/l.png");
+  EXPECT_EQ(waiting->images[0].fields, std::vector<std::string>{"credit_code"});
+  EXPECT_EQ(waiting->problems.size(), 1u) << "the misread is still said";
 }
 
 TEST(Extract, ObjectLiteralsAsPagesWriteThem) {
