@@ -253,6 +253,24 @@ TEST(Extract, AnAdapterFileWithAMistakeNamesTheFileAndTheField) {
   auto bad_regex = Adapters::parse(R"({"platform": "x", "pages": [{"kind": "listing", "url": "([", "fields": {}}]})", "x.json");
   ASSERT_FALSE(bad_regex.ok());
   EXPECT_EQ(bad_regex.error().field, "x.json:pages[0].url");
+  // Whatever shape the JSON has, the mistake is named (never a library's exception): a rule that is no object, a
+  // member that is no text, an XPath that does not compile (refused at load, not "missing" on every page).
+  const std::pair<const char*, const char*> mistakes[] = {
+      {R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"title": [{"xpath": "//h1"}, "//h2"]}}]})", "x.json:pages[0].fields.title[1]"},
+      {R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"title": [{"xpath": 5}]}}]})", "x.json:pages[0].fields.title[0].xpath"},
+      {R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"title": [{"xpath": "//h1[@id='t'"}]}}]})", "x.json:pages[0].fields.title[0].xpath"},
+      {R"({"platform": "x", "pages": [{"kind": "licence", "url": "^/", "fields": {"credit_code": [{"image": "//img/@@src"}]}}]})", "x.json:pages[0].fields.credit_code[0].image"},
+      {R"({"platform": "x", "name": ["京东"], "pages": []})", "x.json:name"},
+      {R"({"platform": "x", "pages": [], "search": {"url": "/s?q={query}", "items": "//li[", "fields": {"title": "."}}})", "x.json:search.items"},
+      {R"({"platform": "x", "pages": [], "search": {"url": "/s?q={query}", "items": "//li", "fields": {"title": "a[1"}}})", "x.json:search.fields.title"},
+      {R"({"platform": "x", "pages": [], "search": {"url": "/s?q={query}", "script": {"v": 1}, "path": "list", "fields": {"title": "t"}}})", "x.json:search.script"},
+  };
+  for (const auto& [text, field] : mistakes) {
+    const auto parsed = Adapters::parse(text, "x.json");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().field, field) << parsed.error().describe();
+  }
+  EXPECT_NE(Adapters::parse(mistakes[2].first, "x.json").error().message.find("XPath"), std::string::npos);
 
   // A data directory's adapter replaces the built-in one of its platform.
   testing::TempDir dir;
@@ -304,6 +322,10 @@ TEST(Checks, Art24ThreeTheRegulatedCategoriesAreData) {
   const auto bad = load_regulated_categories(dir.path());
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().field.find("categories[0].needs"), std::string::npos) << bad.error().field;
+  testing::write_text(dir / "regulated_categories.json", R"({"categories": [{"name": "毛巾", "needs": 3, "keywords": ["毛巾"]}]})");
+  const auto not_text = load_regulated_categories(dir.path());
+  ASSERT_FALSE(not_text.ok()) << "a number where the kind is written: an error, not an exception";
+  EXPECT_NE(not_text.error().field.find("categories[0].needs"), std::string::npos) << not_text.error().field;
 }
 
 TEST(Checks, Art34ScopeByTheCreditCodesDivisionOrTheAddressesAndTheSignsOfArt25And24) {
