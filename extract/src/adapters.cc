@@ -56,6 +56,22 @@ Status check_regex(const std::string& pattern, std::string_view source, const st
   return {};
 }
 
+// Whether an ECMAScript pattern repeats without an upper bound (*, +, {n,}). std::regex recurses once per
+// character such a repeat takes: over a page's long line (a minified script) it overflows the stack.
+bool unbounded_repeat(std::string_view pattern) {
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') ++i;  // an escaped character is itself
+    else if (in_class) in_class = c != ']';
+    else if (c == '[') in_class = true;
+    else if (c == '*' || c == '+') return true;
+    else if (const size_t close = c == '{' ? pattern.find('}', i) : std::string_view::npos; close != std::string_view::npos && pattern[close - 1] == ',')
+      return true;  // {n,}
+  }
+  return false;
+}
+
 // One rule of a field (`at`: pages[0].fields.title[0]).
 Result<Rule> parse_rule(const ordered& r, std::string_view source, const std::string& at) {
   if (!r.is_object()) return bad(source, at, "每条规则须为对象：{\"xpath\": …}、{\"script\": …, \"path\": …}、{\"regex\": …} 或 {\"image\": …}");
@@ -72,6 +88,8 @@ Result<Rule> parse_rule(const ordered& r, std::string_view source, const std::st
   if (!rule.xpath.empty()) NETSAMPLE_TRY(check_xpath(rule.xpath, source, at + ".xpath"));
   if (!rule.image.empty()) NETSAMPLE_TRY(check_xpath(rule.image, source, at + ".image"));
   if (!rule.regex.empty()) NETSAMPLE_TRY(check_regex(rule.regex, source, at + ".regex"));
+  if (unbounded_repeat(rule.regex))
+    return bad(source, at + ".regex", "重复须有上限（如 [0-9.]{1,32}、\\s{0,8}，不用 *、+ 或 {n,}）：规则在整页文字上匹配，无上限的重复遇到很长的一行会耗尽栈");
   return rule;
 }
 

@@ -27,7 +27,7 @@ std::string canonical(std::string name) {
 std::string charset_param(std::string_view content_type) {
   static const std::regex charset(R"(charset\s*=\s*["']?([A-Za-z0-9_\-]+))", std::regex::icase);
   std::cmatch m;
-  const std::string text(content_type);
+  const std::string text(content_type.substr(0, 1024));  // std::regex recurses per character: a header is capped
   if (std::regex_search(text.c_str(), m, charset)) return m[1].str();
   return "";
 }

@@ -17,6 +17,11 @@ namespace {
 
 using nlohmann::json;
 
+// std::regex (libstdc++) matches by recursion, a few frames per character a repeat takes: the texts it is given
+// are capped, and the adapters' repeats bounded ({1,32}), so that a page cannot overflow the stack.
+constexpr size_t kRegexTextLimit = 4u << 20;  // of a page's text, for regex rules
+constexpr size_t kRegexPathLimit = 2048;      // of a URL's path and query, for the page patterns
+
 struct DocFree {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
 };
@@ -302,7 +307,8 @@ struct PageReader {
     if (!rule.script.empty()) return {context ? from_script(rule) : "", "script:" + rule.script + (rule.path.empty() ? "" : "." + rule.path)};
     std::smatch m;
     std::string value;
-    if (std::regex_search(page.text, m, std::regex(rule.regex))) value = m.size() > 1 ? m[1].str() : m[0].str();
+    const auto end = page.text.begin() + static_cast<std::ptrdiff_t>(std::min(page.text.size(), kRegexTextLimit));
+    if (std::regex_search(page.text.begin(), end, m, std::regex(rule.regex))) value = m.size() > 1 ? m[1].str() : m[0].str();
     return {value, "regex:" + rule.regex};
   }
 
@@ -340,7 +346,8 @@ struct PageReader {
 }  // namespace
 
 Result<Extraction> extract(const Adapter& adapter, const std::string& url, const DecodedPage& page) {
-  const std::string path = path_and_query(url);
+  // The path as the page patterns see it, capped like every text given to std::regex.
+  const std::string path = path_and_query(url).substr(0, kRegexPathLimit);
   const PageRules* rules = nullptr;
   for (const auto& p : adapter.pages)
     if (std::regex_search(path, std::regex(p.url_pattern))) {

@@ -224,6 +224,31 @@ TEST(Extract, CreditCodesNeedTheirGb32100CheckDigit) {
   EXPECT_EQ(waiting->problems.size(), 1u) << "the misread is still said";
 }
 
+// libstdc++'s std::regex recurses per character a repeat takes: a page cannot make it overflow the stack. The
+// built-in patterns' repeats are bounded, an adapter with an unbounded one is refused, and what the patterns
+// read (the page, the URL's path, the Content-Type header) is capped.
+TEST(Extract, RegularExpressionsCannotBeMadeToOverflowTheStack) {
+  const auto adapters = Adapters::load(std::nullopt).value();
+  const Adapter& jd = *adapters.find("jd");
+  const std::string digits(1'000'000, '1');
+  const auto price = extract(jd, "http://item.jd.com/1.html", {"<p>\"p\": \"" + digits + "\"</p>", "UTF-8", "default", ""});
+  ASSERT_TRUE(price.ok());
+  EXPECT_EQ(values(*price).count("price"), 0u) << "a million digits are no price";
+  EXPECT_FALSE(extract(jd, "http://item.jd.com/" + digits + ".html", {"<p></p>", "UTF-8", "default", ""}).ok()) << "no such page: said";
+  EXPECT_TRUE(decode_page("<p>x</p>", "text/html; charset=" + std::string(200'000, 'u')).ok());
+
+  const auto unbounded = Adapters::parse(R"j({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"price": [{"regex": "价格：(.*)"}]}}]})j", "x.json");
+  ASSERT_FALSE(unbounded.ok());
+  EXPECT_EQ(unbounded.error().field, "x.json:pages[0].fields.price[0].regex");
+  EXPECT_NE(unbounded.error().message.find("上限"), std::string::npos) << unbounded.error().message;
+  for (const char* pattern : {"a+", "(b){2,}", "c*?"})
+    EXPECT_FALSE(Adapters::parse(std::string(R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"p": [{"regex": ")") + pattern +
+                                     R"("}]}}]})", "x.json").ok()) << pattern;
+  for (const char* pattern : {"[*+]{1,3}", "\\\\+", "a{2}", "x{0,9}"})
+    EXPECT_TRUE(Adapters::parse(std::string(R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"p": [{"regex": ")") + pattern +
+                                    R"("}]}}]})", "x.json").ok()) << pattern;
+}
+
 TEST(Extract, ObjectLiteralsAsPagesWriteThem) {
   auto v = parse_js_object("{a: 1, 'b': 'it\\'s', \"c\": [1, 2,], d: {e: true, f: undefined,}, /* note */ g: null // end\n}");
   ASSERT_TRUE(v.has_value());
