@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <map>
+#include <opencv2/imgcodecs.hpp>
 #include <thread>
 
 #include "netsample/core/file_io.h"
@@ -196,6 +197,38 @@ TEST(Licence, TheTextIsReadByItsPrintedLabels) {
   const auto art24_5 = check_licence_page(e);
   ASSERT_TRUE(art24_5.has_value());
   EXPECT_NE(art24_5->reason.find("第二十四条第（五）项"), std::string::npos);
+}
+
+std::string encoded(const cv::Mat& image, const std::string& extension = ".png") {
+  std::vector<uchar> bytes;
+  EXPECT_TRUE(cv::imencode(extension, image, bytes)) << extension;
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// A licence picture as shops serve it: a 16-bit PNG is read like an 8-bit one; a picture over 40 megapixels is
+// refused by its header's size, before it is decoded or enlarged; a format OpenCV 4.6 cannot decode is named.
+TEST(Ocr, SixteenBitPicturesAreReadAndOversizedOnesRefusedBeforeDecoding) {
+  const auto png = read_file(fs::path(NETSAMPLE_FIXTURES) / "pdd-licence.png").value();
+  const cv::Mat eight = cv::imdecode(std::vector<uchar>(png.begin(), png.end()), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(eight.depth(), CV_8U);
+  cv::Mat sixteen;
+  eight.convertTo(sixteen, CV_16U, 257);
+  const auto text = ocr::read_text(encoded(sixteen));
+  ASSERT_TRUE(text.ok()) << text.error().describe();
+  const auto licence = read_licence_text(text->text);
+  const std::map<std::string, std::string> v(licence.fields.begin(), licence.fields.end());
+  EXPECT_EQ(v.count("credit_code") ? v.at("credit_code") : "", "92500112MA60LTNK03") << text->text;
+
+  for (const char* format : {".jpg", ".webp", ".bmp"}) EXPECT_TRUE(ocr::read_text(encoded(eight, format)).ok()) << format << ": its size read from its header";
+  const cv::Mat white(5000, 9000, CV_8UC1, cv::Scalar(255));
+  for (const char* format : {".png", ".jpg", ".webp", ".bmp"}) {
+    const auto huge = ocr::read_text(encoded(white, format));
+    ASSERT_FALSE(huge.ok()) << format;
+    EXPECT_NE(huge.error().message.find("45 百万像素"), std::string::npos) << format << huge.error().message;
+  }
+  const auto gif = ocr::read_text(std::string("GIF89a\x01\x00\x01\x00\x80\x00\x00", 13));
+  ASSERT_FALSE(gif.ok());
+  EXPECT_NE(gif.error().message.find("PNG、JPEG、WebP、BMP"), std::string::npos) << gif.error().message;
 }
 
 TEST(Extract, CreditCodesNeedTheirGb32100CheckDigit) {
