@@ -31,4 +31,14 @@ bool is_internal_address(const std::string& ip) {
   return true;  // not an address at all: refuse rather than guess
 }
 
+bool is_loopback_address(const std::string& ip) {
+  unsigned char v4[4];
+  if (inet_pton(AF_INET, ip.c_str(), v4) == 1) return v4[0] == 127;
+  unsigned char v6[16];
+  if (inet_pton(AF_INET6, ip.c_str(), v6) != 1) return false;
+  static const unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  return std::memcmp(v6, loopback, 16) == 0 || (std::memcmp(v6, mapped, 12) == 0 && v6[12] == 127);
+}
+
 }  // namespace netsample::crawler

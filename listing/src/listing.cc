@@ -1,6 +1,8 @@
 #include "netsample/listing/listing.h"
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -27,6 +29,26 @@ std::string host_of(const std::string& url) {
   return host.substr(0, host.find_first_of("/:?#"));
 }
 
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The service reaches no address of its own machine or network (it fetches for its users), except a platform
+// served on this machine (the demo shop): asked for by one of its own hosts and reached on loopback, so that no
+// other name that resolves inward borrows the exemption.
+std::function<std::string(const std::string&, const std::string&)> refuse_internal(const workflow::PlatformRegistry& platforms) {
+  std::set<std::string> local_hosts;
+  for (const auto& p : platforms.all())
+    if (p.local)
+      for (const auto& host : p.hosts) local_hosts.insert(lower(host));
+  return [local_hosts](const std::string& host, const std::string& ip) -> std::string {
+    if (!crawler::is_internal_address(ip)) return "";
+    if (local_hosts.count(lower(host)) && crawler::is_loopback_address(ip)) return "";
+    return "地址 " + ip + "（" + host + "）属于本机或内部网络：服务不代为抓取（platforms.json 中标为本机的平台除外：以其主机名在本机回环地址上）";
+  };
+}
+
 // The platform whose registrable domain the host is or ends with.
 std::string platform_of(const workflow::PlatformRegistry& platforms, const std::string& url) {
   const std::string host = host_of(url);
@@ -40,7 +62,7 @@ std::string platform_of(const workflow::PlatformRegistry& platforms, const std::
 
 std::optional<Error> CrawlOutcome::failure() const {
   const crawler::Capture& capture = page.capture;
-  if (capture.refused_by_robots) return make_error(ErrorCode::refused_by_rule, "url", capture.error);
+  if (capture.refused_by_robots || capture.refused_address) return make_error(ErrorCode::refused_by_rule, "url", capture.error);
   if (capture.status < 200 || capture.status >= 300)
     return make_error(ErrorCode::network, "url", capture.error.empty() ? "页面应答 HTTP " + std::to_string(capture.status) : capture.error);
   return std::nullopt;
@@ -181,15 +203,7 @@ Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
   options.honour_robots = request.honour_robots;
   options.robots_override_reason = request.robots_reason;
   options.ca_file = request.ca_file;
-  if (request.public_addresses_only) {
-    std::set<std::string> local_hosts;  // platforms served on this machine (the demo shop)
-    for (const auto& p : platforms_.all())
-      if (p.local) local_hosts.insert(p.hosts.begin(), p.hosts.end());
-    options.refuse_address = [local_hosts](const std::string& ip) -> std::string {
-      if (!crawler::is_internal_address(ip) || local_hosts.count(ip)) return "";
-      return "地址 " + ip + " 属于本机或内部网络：服务不代为抓取（platforms.json 中标为本机的平台除外）";
-    };
-  }
+  if (request.public_addresses_only) options.refuse_address = refuse_internal(platforms_);
   if (case_id) {
     const std::string file_name = out.warc.filename().string();
     options.on_record = [this, &request, file_name](const warc::WrittenRecord& r) -> Status {

@@ -3,7 +3,12 @@
 #include "netsample/crawler/crawler.h"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -345,8 +350,8 @@ TEST_F(Crawl, TlsFailureIsSaidAndATrustedPeersChainIsKept) {
   refused.reset(), session.reset();
 }
 
-// A service fetching for its users refuses its own network: the address a connection reached is asked before
-// anything is sent on it.
+// A service fetching for its users refuses its own network: the address a connection would reach is asked, with
+// the URL's host, before the connection is opened.
 TEST_F(Crawl, AnAddressRefusedByTheSessionGetsNothingSentAndSaysWhy) {
   EXPECT_TRUE(is_internal_address("127.0.0.1"));
   EXPECT_TRUE(is_internal_address("10.1.2.3"));
@@ -359,22 +364,61 @@ TEST_F(Crawl, AnAddressRefusedByTheSessionGetsNothingSentAndSaysWhy) {
   EXPECT_FALSE(is_internal_address("172.32.0.1"));
   EXPECT_FALSE(is_internal_address("203.119.1.1"));
   EXPECT_FALSE(is_internal_address("2400:3200::1"));
+  EXPECT_TRUE(is_loopback_address("127.0.0.2"));
+  EXPECT_TRUE(is_loopback_address("::1"));
+  EXPECT_FALSE(is_loopback_address("10.0.0.1"));
+
+  // A listener that only hears connections: none may arrive, not even a TCP handshake (a TLS ClientHello would
+  // name the host to whatever listens there).
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  const std::unique_ptr<int, void (*)(int*)> closing(new int(listener), [](int* fd) { ::close(*fd), delete fd; });
+  sockaddr_in bound{};
+  bound.sin_family = AF_INET;
+  bound.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof bound;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&bound), sizeof bound), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &length), 0);
+  const std::string silent = "https://127.0.0.1:" + std::to_string(ntohs(bound.sin_port));
 
   CaptureOptions o = fast();
-  o.attempts = 1;
-  o.refuse_address = [](const std::string& ip) { return is_internal_address(ip) ? "内部地址 " + ip : std::string(); };
+  o.attempts = 3;
+  o.total_timeout = 2s;
+  std::vector<std::string> asked;
+  o.refuse_address = [&](const std::string& host, const std::string& ip) {
+    asked.push_back(host + " " + ip);
+    return is_internal_address(ip) ? "内部地址 " + ip : std::string();
+  };
   auto session = open(o);
-  auto refused = session->capture(site_.url("/page"));
+  auto refused = session->capture(silent + "/page");
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 0);
-  EXPECT_TRUE(refused->refused_by_robots) << "robots.txt was refused too: unreachable, all disallowed";
+  EXPECT_TRUE(refused->refused_address);
+  EXPECT_FALSE(refused->refused_by_robots) << "robots.txt had no say: the address was refused";
+  EXPECT_NE(refused->error.find("内部地址 127.0.0.1"), std::string::npos) << refused->error;
+  EXPECT_EQ(asked, std::vector<std::string>{"127.0.0.1 127.0.0.1"}) << "asked with the host; a refusal is not retried";
+  pollfd heard{listener, POLLIN, 0};
+  EXPECT_EQ(::poll(&heard, 1, 0), 0) << "no connection was opened";
+
+  // Without robots.txt the page itself is the refused exchange, said the same way.
+  CaptureOptions ignoring = o;
+  ignoring.honour_robots = false;
+  ignoring.robots_override_reason = "测试";
+  auto second = open(ignoring);
+  auto page = second->capture(site_.url("/page"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->refused_address);
+  ASSERT_EQ(page->hops.size(), 1u);
+  EXPECT_EQ(page->hops[0].error, "内部地址 127.0.0.1");
   ASSERT_TRUE(session->close().ok());
   bool said = false;
   for (const auto& r : read_with_warcio(session->file())) {
     EXPECT_NE(r["type"], "response") << "nothing was answered because nothing was asked";
+    EXPECT_NE(r["type"], "request") << "nothing was sent";
     if (r["type"] == "metadata") said |= json::parse(r["text"].get<std::string>()).value("error", "").find("内部地址 127.0.0.1") != std::string::npos;
   }
-  EXPECT_TRUE(said);
+  EXPECT_TRUE(said) << "the refusal is the exchange's error in the WARC";
 }
 
 // warc::index_records reads a .warc.gz member by member (the WACZ's index): a file cut inside a member is refused

@@ -512,6 +512,35 @@ TEST(Extract, ACaseIsPrefilledFromAListingAndItsLicenceAndCreatedOnlyWhenConfirm
   EXPECT_EQ(shown["producer"]["name"], "佛山市清泉电器制造有限公司（演示）");
 }
 
+// The service's crawl (`--public-addresses-only`): a platform marked local (the demo shop) is fetched when asked for
+// by its own host on loopback; another name that resolves to loopback does not borrow its exemption, and the
+// refusal is said as such, not as robots.txt's.
+TEST(Extract, TheServicesCrawlReachesALocalPlatformOnlyByItsOwnHost) {
+  ManualClock clock{SystemClock().now()};
+  auto shop = demo::DemoShop::start(clock).value();
+  testing::TempDir dir;
+  const fs::path data = dir / "data";
+  fs::create_directories(data);
+  testing::write_text(data / "platforms.json", R"({"platforms": [{"code": "demo-shop", "name": "演示商城", "hosts": ["127.0.0.1"], "local": true}]})");
+  auto crawl = [&](const std::string& url) {
+    return testing::run_process({NETSAMPLE_BIN, "--data", data.string(), "crawl", url, "--public-addresses-only", "--platform", "demo-shop", "--json"});
+  };
+  const auto local = crawl(shop->url() + "item/QS-1701");
+  EXPECT_EQ(local.exit_code, 0) << local.out << local.err;
+
+  std::string by_other_name = shop->url();
+  by_other_name.replace(by_other_name.find("127.0.0.1"), 9, "localhost");
+  const auto borrowed = crawl(by_other_name + "item/QS-1701");
+  EXPECT_NE(borrowed.exit_code, 0);
+  const json refused = json::parse(borrowed.out, nullptr, false);
+  ASSERT_TRUE(refused.is_object()) << borrowed.out << borrowed.err;
+  EXPECT_EQ(refused["refused_address"], true) << refused.dump(2);
+  EXPECT_EQ(refused["refused_by_robots"], false);
+  EXPECT_EQ(refused["error"]["code"], "refused_by_rule");
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("内部网络"), std::string::npos) << refused["error"];
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("localhost"), std::string::npos) << refused["error"];
+}
+
 // `netsample search`: a platform's search page preserved and read for candidates, their addresses absolute;
 // a page that keeps its results in a script object is read by the adapter's script rule.
 TEST(Extract, SearchListsCandidateListingsFromThePlatformsSearchPage) {
