@@ -187,6 +187,12 @@ struct CaptureSession::Impl {
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     if (options.ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file->c_str());
+    if (options.refuse_address) {
+      // A proxy from the environment (http_proxy, ALL_PROXY) would be the only address libcurl connects to,
+      // hiding the real one from refuse_address.
+      curl_easy_setopt(h, CURLOPT_PROXY, "");
+      curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    }
   }
 
   Exchange fetch_once(const ParsedUrl& url) {

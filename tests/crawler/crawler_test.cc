@@ -361,9 +361,17 @@ TEST_F(Crawl, AnAddressRefusedByTheSessionGetsNothingSentAndSaysWhy) {
   EXPECT_TRUE(is_internal_address("::1"));
   EXPECT_TRUE(is_internal_address("fe80::1"));
   EXPECT_TRUE(is_internal_address("::ffff:10.0.0.1"));
+  for (const char* inside : {"0.1.2.3", "224.0.0.251", "239.255.255.250", "240.0.0.1", "255.255.255.255", "198.18.0.1", "198.19.255.254",
+                             "64:ff9b::a00:1", "64:ff9b::7f00:1", "2002:a00:1::", "2002:c0a8:101::1", "::10.0.0.1", "::127.0.0.1",
+                             "fec0::1", "feff::1", "ff02::1", "ff05::1:3", "not an address"})
+    EXPECT_TRUE(is_internal_address(inside)) << inside;
   EXPECT_FALSE(is_internal_address("172.32.0.1"));
   EXPECT_FALSE(is_internal_address("203.119.1.1"));
+  EXPECT_FALSE(is_internal_address("198.20.0.1"));
+  EXPECT_FALSE(is_internal_address("223.255.255.255"));
   EXPECT_FALSE(is_internal_address("2400:3200::1"));
+  EXPECT_FALSE(is_internal_address("64:ff9b::cb77:101")) << "NAT64 of 203.119.1.1";
+  EXPECT_FALSE(is_internal_address("2002:cb77:101::1")) << "6to4 of 203.119.1.1";
   EXPECT_TRUE(is_loopback_address("127.0.0.2"));
   EXPECT_TRUE(is_loopback_address("::1"));
   EXPECT_FALSE(is_loopback_address("10.0.0.1"));
@@ -419,6 +427,17 @@ TEST_F(Crawl, AnAddressRefusedByTheSessionGetsNothingSentAndSaysWhy) {
     if (r["type"] == "metadata") said |= json::parse(r["text"].get<std::string>()).value("error", "").find("内部地址 127.0.0.1") != std::string::npos;
   }
   EXPECT_TRUE(said) << "the refusal is the exchange's error in the WARC";
+
+  // A proxy from the environment is not used where addresses are judged: libcurl would connect only to it.
+  ::setenv("http_proxy", "http://127.0.0.1:1", 1);  // nothing listens there
+  CaptureOptions judging = fast();
+  judging.attempts = 1;
+  judging.refuse_address = [](const std::string&, const std::string&) { return std::string(); };
+  auto third = open(judging);
+  auto direct = third->capture(site_.url("/page"));
+  ::unsetenv("http_proxy");
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(direct->status, 200) << direct->error;
 }
 
 // warc::index_records reads a .warc.gz member by member (the WACZ's index): a file cut inside a member is refused

@@ -50,7 +50,8 @@ struct CaptureOptions {
   // connection to (CURLOPT_OPENSOCKETFUNCTION), before the connection: a reason refuses the address, and nothing at
   // all goes to it — no TCP handshake, no TLS ClientHello with its SNI. When every address is refused the
   // exchange ends with that reason as its error and the capture says so (Capture::refused_address), also when
-  // it was robots.txt's fetch that was refused. The service refuses its own network's addresses.
+  // it was robots.txt's fetch that was refused. Set, it also keeps libcurl off any proxy from the environment,
+  // which would hide the real address. The service refuses its own network's addresses.
   std::function<std::string(const std::string& host, const std::string& ip)> refuse_address;
   // Called as each record is written (the case's audit chain takes its digest then, not after the session).
   std::function<Status(const warc::WrittenRecord&)> on_record;
@@ -107,8 +108,11 @@ class CaptureSession {
   std::vector<warc::WrittenRecord> records_;
 };
 
-// Whether an address is of this machine or a private network (loopback, RFC 1918, link-local, CGNAT, unique
-// local IPv6, unspecified): what a service must not be made to fetch for its users.
+// Whether an address is of this machine or a private network, or no unicast address of the Internet: loopback,
+// 0/8, RFC 1918, link-local, CGNAT, 198.18/15, multicast and reserved (224/4, 240/4, broadcast); IPv6 loopback and
+// unspecified, unique and site local, link-local, multicast, and an IPv4 address carried in IPv6 (mapped,
+// compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) judged as that IPv4 address. What a service must not be made
+// to fetch for its users; text that is no address counts as internal.
 bool is_internal_address(const std::string& ip);
 // Whether an address is this machine's loopback (127.0.0.0/8, ::1, ::ffff:127.x.y.z).
 bool is_loopback_address(const std::string& ip);
