@@ -355,6 +355,8 @@ struct CaptureSession::Impl {
   }
 };
 
+Status check_url(const std::string& url) { return status_of(parse_url(url)); }
+
 json Capture::to_json() const {
   json hop_list = json::array();
   for (const auto& h : hops) {

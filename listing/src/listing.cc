@@ -58,6 +58,46 @@ std::string platform_of(const workflow::PlatformRegistry& platforms, const std::
   return "";
 }
 
+// The start of a long address for a message (a data: URI can be a whole picture), cut between UTF-8 characters.
+std::string shortened(const std::string& url) {
+  if (url.size() <= 80) return url;
+  size_t cut = 80;
+  while (cut > 0 && (static_cast<unsigned char>(url[cut]) & 0xC0) == 0x80) --cut;
+  return url.substr(0, cut) + "…";
+}
+
+// A licence picture the page shows: captured in the same session (so it is evidence too) and read by OCR, the
+// text kept beside it in the WARC and its fields filled in. A picture that cannot be fetched or read is the
+// picture's problem; only what ends the session (the WARC, the audit chain) is an Error.
+Result<PictureRead> read_picture(crawler::CaptureSession& session, extract::Extraction& extraction, const extract::ImageToRead& image) {
+  PictureRead picture{image.url, "", 0, "", ""};
+  // The address is the page's word: a data: URI or another scheme is nothing a capture fetches.
+  if (!crawler::check_url(image.url).ok()) {
+    picture.problem = "营业执照图片未能取得：图片地址不是 http 或 https 网址（" + shortened(image.url) + "）";
+    return picture;
+  }
+  NETSAMPLE_ASSIGN(crawler::Capture fetched, session.capture(image.url));
+  if (fetched.refused_by_robots || fetched.refused_address || fetched.status < 200 || fetched.status >= 300 || fetched.body.empty()) {
+    picture.problem = "营业执照图片未能取得：" + (fetched.error.empty() ? "HTTP " + std::to_string(fetched.status) : fetched.error);
+    return picture;
+  }
+  auto text = ocr::read_text(fetched.body);
+  if (!text.ok()) {
+    picture.problem = "营业执照图片无法识别：" + text.error().message;
+    return picture;
+  }
+  picture.engine = text->engine;
+  picture.confidence = text->mean_confidence;
+  picture.text = text->text;
+  extract::fill_from_licence(extraction, image, extract::read_licence_text(text->text));
+  if (!fetched.hops.empty()) {
+    NETSAMPLE_TRY(status_of(session.annotate(fetched.hops.back().response_id, image.url,
+                                             {{"purpose", "ocr"}, {"read_as", image.read}, {"engine", picture.engine},
+                                              {"mean_confidence", picture.confidence}, {"text", picture.text}})));
+  }
+  return picture;
+}
+
 }  // namespace
 
 std::optional<Error> CrawlOutcome::failure() const {
@@ -113,8 +153,7 @@ json CrawlOutcome::to_json() const {
 }
 
 // One page of the session: captured, its fields read by the platform's adapter from the page as decoded for
-// reading (the WARC keeps the bytes); a licence shown as a picture fetched in the same session (so it is
-// evidence too) and read by OCR, the text kept beside it in the WARC.
+// reading (the WARC keeps the bytes), then the licence pictures it shows (read_picture).
 Result<PageRead> PageChecks::read_page(crawler::CaptureSession& session, const extract::Adapters& adapters, const std::string& url,
                                        const std::string& platform) {
   PageRead out;
@@ -135,23 +174,7 @@ Result<PageRead> PageChecks::read_page(crawler::CaptureSession& session, const e
   }
   if (!out.extraction) return out;
   for (const auto& image : std::vector<extract::ImageToRead>(out.extraction->images)) {
-    PictureRead picture{image.url, "", 0, "", ""};
-    NETSAMPLE_ASSIGN(crawler::Capture fetched, session.capture(image.url));
-    if (fetched.refused_by_robots || fetched.status < 200 || fetched.status >= 300 || fetched.body.empty()) {
-      picture.problem = "营业执照图片未能取得：" + (fetched.error.empty() ? "HTTP " + std::to_string(fetched.status) : fetched.error);
-    } else if (auto text = ocr::read_text(fetched.body); !text.ok()) {
-      picture.problem = "营业执照图片无法识别：" + text.error().message;
-    } else {
-      picture.engine = text->engine;
-      picture.confidence = text->mean_confidence;
-      picture.text = text->text;
-      extract::fill_from_licence(*out.extraction, image, extract::read_licence_text(text->text));
-      if (!fetched.hops.empty()) {
-        NETSAMPLE_TRY(status_of(session.annotate(fetched.hops.back().response_id, image.url,
-                                                 {{"purpose", "ocr"}, {"read_as", image.read}, {"engine", picture.engine},
-                                                  {"mean_confidence", picture.confidence}, {"text", picture.text}})));
-      }
-    }
+    NETSAMPLE_ASSIGN(PictureRead picture, read_picture(session, *out.extraction, image));
     if (!picture.problem.empty()) out.extraction->problems.push_back(picture.problem);
     out.pictures.push_back(std::move(picture));
   }

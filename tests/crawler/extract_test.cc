@@ -586,6 +586,9 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   server.Get("/goods.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(goods, "text/html; charset=utf-8"); });
   server.Get("/mall_certificate.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(licence_page, "text/html; charset=utf-8"); });
   server.Get("/certificate/licence.png", [&](const httplib::Request&, httplib::Response& r) { r.set_content(licence_png, "image/png"); });
+  std::string inline_page = licence_page;
+  inline_page.replace(inline_page.find("certificate/licence.png"), 23, "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk");
+  server.Get("/mall_certificate_inline.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(inline_page, "text/html; charset=utf-8"); });
   const int port = server.bind_to_any_port("127.0.0.1");
   std::thread thread([&] { server.listen_after_bind(); });
   while (!server.is_running()) std::this_thread::sleep_for(1ms);
@@ -620,6 +623,12 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   EXPECT_NE(warc.find("WARC-Target-URI: " + origin + "/certificate/licence.png"), std::string::npos);
   EXPECT_NE(warc.find("WARC-Refers-To: "), std::string::npos);
   EXPECT_NE(warc.find("\"purpose\": \"ocr\""), std::string::npos);
+
+  // A picture at an address no capture fetches (a data: URI): the picture's problem; the page is still kept and read.
+  const json inline_picture = crawl("/mall_certificate_inline.html");
+  ASSERT_EQ(inline_picture["pictures"].size(), 1u) << inline_picture.dump(2);
+  EXPECT_NE(inline_picture["pictures"][0].value("problem", "").find("不是 http 或 https 网址"), std::string::npos) << inline_picture["pictures"];
+  EXPECT_EQ(inline_picture["extraction"]["missing"].size(), 3u) << "the fields the picture was to give stay missing";
 
   const json listing = crawl("/goods.html?goods_id=356789012345");
   const json& g = listing["extraction"]["fields"];

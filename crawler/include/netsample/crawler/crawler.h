@@ -108,6 +108,9 @@ class CaptureSession {
   std::vector<warc::WrittenRecord> records_;
 };
 
+// Whether capture() takes `url`: an absolute http or https URL (the error names "url" and the rule).
+Status check_url(const std::string& url);
+
 // Whether an address is of this machine or a private network, or no unicast address of the Internet: loopback,
 // 0/8, RFC 1918, link-local, CGNAT, 198.18/15, multicast and reserved (224/4, 240/4, broadcast); IPv6 loopback and
 // unspecified, unique and site local, link-local, multicast, and an IPv4 address carried in IPv6 (mapped,
