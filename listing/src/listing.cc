@@ -98,6 +98,16 @@ Result<PictureRead> read_picture(crawler::CaptureSession& session, extract::Extr
   return picture;
 }
 
+// Every address of the request is one a capture takes, checked before anything is captured: a bad `also` must
+// not fail the crawl after the first page was kept and audited.
+Status check_urls(const CrawlRequest& request) {
+  NETSAMPLE_TRY(crawler::check_url(request.url));
+  for (size_t i = 0; i < request.also.size(); ++i)
+    if (const Status usable = crawler::check_url(request.also[i]); !usable.ok())
+      return make_error(usable.error().code, "also[" + std::to_string(i) + "]", usable.error().message + "（命令行 --also）");
+  return {};
+}
+
 }  // namespace
 
 std::optional<Error> CrawlOutcome::failure() const {
@@ -201,6 +211,7 @@ Result<std::optional<extract::Check>> PageChecks::art22(const std::vector<std::p
 }
 
 Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
+  NETSAMPLE_TRY(check_urls(request));
   std::optional<std::int64_t> case_id;
   if (!request.case_number.empty()) {
     NETSAMPLE_ASSIGN(workflow::CaseView view, cases_.show(request.case_number));

@@ -650,6 +650,17 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   EXPECT_EQ(both["case_fields"]["operator.name"], "重庆市渝北区乐童玩具店");
   EXPECT_EQ(both["case_fields"]["producer.name"], "汕头市澄海区乐童玩具厂");
   EXPECT_EQ(both["case_fields"]["platform"], "pinduoduo");
+
+  // A further page whose address no capture takes is refused before anything is captured, naming it.
+  const fs::path captures = dir / "data" / "captures" / "unassigned";
+  const auto files = [&] { return std::distance(fs::directory_iterator(captures), fs::directory_iterator()); };
+  const auto kept = files();
+  const auto bad_also = testing::run_process({NETSAMPLE_BIN, "--data", (dir / "data").string(), "crawl", origin + "/goods.html?goods_id=356789012345",
+                                              "--also", origin + "/mall_certificate.html", "--also", "ftp://127.0.0.1/licence", "--platform", "pinduoduo"});
+  EXPECT_NE(bad_also.exit_code, 0);
+  EXPECT_NE(bad_also.err.find("also[1]"), std::string::npos) << bad_also.err;
+  EXPECT_NE(bad_also.err.find("--also"), std::string::npos) << bad_also.err;
+  EXPECT_EQ(files(), kept) << "no WARC begun";
   server.stop();
   thread.join();
 }

@@ -109,7 +109,8 @@ class PageChecks {
              std::filesystem::path data_dir, extract::Region region);
 
   // Captures, reads and checks one page. An Error only when nothing could be kept (the case does not exist,
-  // the WARC cannot be written, the URL is invalid); a page that did not answer is an outcome with its error.
+  // the WARC cannot be written, the URL or one of `also` is invalid — checked before anything is captured, the
+  // error naming url or also[i]); a page that did not answer is an outcome with its error.
   // With a case, the outcome's summary (its JSON) is kept beside the WARC and as the case's evidence
   // (capture_summary), so the case page shows what was read and checked.
   Result<CrawlOutcome> crawl(const CrawlRequest& request);
