@@ -81,7 +81,13 @@ Result<PictureRead> read_picture(crawler::CaptureSession& session, extract::Extr
     picture.problem = "营业执照图片未能取得：" + (fetched.error.empty() ? "HTTP " + std::to_string(fetched.status) : fetched.error);
     return picture;
   }
-  auto text = ocr::read_text(fetched.body);
+  // The body as received, still as its Content-Encoding made it (the WARC keeps it so): undone for OCR.
+  auto picture_bytes = extract::decode_content(fetched.body, fetched.content_encoding);
+  if (!picture_bytes.ok()) {
+    picture.problem = "营业执照图片无法解压：" + picture_bytes.error().message;
+    return picture;
+  }
+  auto text = ocr::read_text(*picture_bytes);
   if (!text.ok()) {
     picture.problem = "营业执照图片无法识别：" + text.error().message;
     return picture;

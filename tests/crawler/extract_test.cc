@@ -34,6 +34,20 @@ std::string without_spaces(std::string s) {
   return s;
 }
 
+std::string gzip(std::string text) {
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string packed(deflateBound(&z, text.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(text.data());
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(packed.data());
+  z.avail_out = static_cast<uInt>(packed.size());
+  deflate(&z, Z_FINISH);
+  packed.resize(packed.size() - z.avail_out);
+  deflateEnd(&z);
+  return packed;
+}
+
 crawler::Capture capture(crawler::CaptureSession& session, const std::string& url) {
   auto c = session.capture(url);
   EXPECT_TRUE(c.ok());
@@ -146,17 +160,8 @@ TEST(Extract, CharsetsFromTheBomTheHeaderAndTheMetaAndAWrongDeclarationIsSaid) {
   EXPECT_NE(wrong->problem.find("不符"), std::string::npos);
   EXPECT_NE(wrong->text.find("清泉"), std::string::npos);
   // A gzip body is undone for reading.
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string plain = "<p>压缩</p>", packed(256, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(plain.data());
-  z.avail_in = static_cast<uInt>(plain.size());
-  z.next_out = reinterpret_cast<Bytef*>(packed.data());
-  z.avail_out = static_cast<uInt>(packed.size());
-  deflate(&z, Z_FINISH);
-  packed.resize(packed.size() - z.avail_out);
-  deflateEnd(&z);
-  auto unpacked = decode_page(packed, "text/html; charset=utf-8", "gzip");
+  const std::string plain = "<p>压缩</p>";
+  auto unpacked = decode_page(gzip(plain), "text/html; charset=utf-8", "gzip");
   ASSERT_TRUE(unpacked.ok());
   EXPECT_EQ(unpacked->text, plain);
   EXPECT_FALSE(decode_page("not gzip", "text/html", "gzip").ok());
@@ -586,11 +591,25 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   server.Get("/goods.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(goods, "text/html; charset=utf-8"); });
   server.Get("/mall_certificate.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(licence_page, "text/html; charset=utf-8"); });
   server.Get("/certificate/licence.png", [&](const httplib::Request&, httplib::Response& r) { r.set_content(licence_png, "image/png"); });
+  // The picture as a server may send it: gzip as its Content-Encoding (the WARC keeps it so; OCR needs it undone).
+  const std::string packed_png = gzip(licence_png);
+  server.Get("/certificate/packed.png", [&](const httplib::Request&, httplib::Response& r) {
+    r.set_header("Content-Encoding", "gzip");
+    r.set_content(packed_png, "image/png");
+  });
+  std::string packed_page = licence_page;
+  packed_page.replace(packed_page.find("certificate/licence.png"), 23, "certificate/packed.png");
+  server.Get("/mall_certificate_packed.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(packed_page, "text/html; charset=utf-8"); });
   std::string inline_page = licence_page;
   inline_page.replace(inline_page.find("certificate/licence.png"), 23, "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk");
   server.Get("/mall_certificate_inline.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(inline_page, "text/html; charset=utf-8"); });
   const int port = server.bind_to_any_port("127.0.0.1");
   std::thread thread([&] { server.listen_after_bind(); });
+  struct Stop {  // however the test ends (an ASSERT returns early): a joinable thread destroyed ends the program
+    httplib::Server& server;
+    std::thread& thread;
+    ~Stop() { server.stop(), thread.join(); }
+  } stop{server, thread};
   while (!server.is_running()) std::this_thread::sleep_for(1ms);
   const std::string origin = "http://127.0.0.1:" + std::to_string(port);
   testing::TempDir dir;
@@ -623,6 +642,9 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   EXPECT_NE(warc.find("WARC-Target-URI: " + origin + "/certificate/licence.png"), std::string::npos);
   EXPECT_NE(warc.find("WARC-Refers-To: "), std::string::npos);
   EXPECT_NE(warc.find("\"purpose\": \"ocr\""), std::string::npos);
+
+  const json packed = crawl("/mall_certificate_packed.html");
+  EXPECT_EQ(packed["extraction"]["fields"].value("credit_code", json::object()).value("value", ""), "92500112MA60LTNK03") << packed.dump(2);
 
   // A picture at an address no capture fetches (a data: URI): the picture's problem; the page is still kept and read.
   const json inline_picture = crawl("/mall_certificate_inline.html");
@@ -661,8 +683,6 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   EXPECT_NE(bad_also.err.find("also[1]"), std::string::npos) << bad_also.err;
   EXPECT_NE(bad_also.err.find("--also"), std::string::npos) << bad_also.err;
   EXPECT_EQ(files(), kept) << "no WARC begun";
-  server.stop();
-  thread.join();
 }
 
 }  // namespace
