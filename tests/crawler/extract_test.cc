@@ -507,6 +507,12 @@ TEST(Extract, ACaseIsPrefilledFromAListingAndItsLicenceAndCreatedOnlyWhenConfirm
   for (const auto& c : draft["checks"]) scope |= c["article"] == 34 && c["result"] == "pass";
   EXPECT_TRUE(scope) << draft["checks"].dump(2);
   EXPECT_NE(netsample({"case", "show", "CQ-LISTING-1"}).exit_code, 0) << "nothing created before the organizer confirms";
+  // A file whose product is no object cannot take the product's fields: said, naming it.
+  testing::write_text(dir / "product-text.json", json{{"number", "CQ-LISTING-2"}, {"product", "电热水壶"}}.dump());
+  const auto wrong_shape = netsample({"case", "create", "--from-listing", shop->url() + "item/QS-1701", "--file", (dir / "product-text.json").string()});
+  EXPECT_NE(wrong_shape.exit_code, 0);
+  EXPECT_NE(wrong_shape.err.find("product"), std::string::npos) << wrong_shape.err;
+  EXPECT_NE(wrong_shape.err.find("须为 JSON 对象"), std::string::npos) << wrong_shape.err;
 
   std::vector<std::string> confirm = args;
   confirm.push_back("--confirm");
