@@ -42,6 +42,8 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
       request.tsa_urls = tsa;
       NETSAMPLE_ASSIGN(listing::CrawlOutcome outcome, context.runtime->pages().crawl(request));
       nlohmann::json out = outcome.to_json();
+      // `error` is each page's own words (a string); a crawl that failed puts its Error object at the top instead,
+      // where the service's jobs read it (web/api.js captureError renders both).
       if (auto failure = outcome.failure()) out["error"] = error_to_json(*failure);
       if (context.json) {
         print_json(out);
