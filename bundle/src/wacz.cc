@@ -72,7 +72,10 @@ Result<int> write_wacz(const std::vector<WarcFile>& warcs, const fs::path& out, 
     // Stored, not deflated: a replay tool reads a record by its offset within the WARC.
     NETSAMPLE_TRY(wacz.add_file(path, warc.stored, false));
     NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(warc.stored));
-    resources.push_back({{"name", warc.name}, {"path", path}, {"hash", "sha256:" + to_hex(digest)}, {"bytes", fs::file_size(warc.stored)}});
+    std::error_code ec;
+    const std::uintmax_t bytes = fs::file_size(warc.stored, ec);
+    if (ec) return make_error(ErrorCode::io, warc.stored.string(), "无法读取 WARC 文件大小：" + ec.message());
+    resources.push_back({{"name", warc.name}, {"path", path}, {"hash", "sha256:" + to_hex(digest)}, {"bytes", bytes}});
     NETSAMPLE_ASSIGN(std::vector<warc::IndexEntry> records, warc::index_records(warc.stored));
     for (const auto& r : records) {
       // What a replay looks up: the responses (and resources); requests and metadata stay in the WARC.

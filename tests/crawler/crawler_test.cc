@@ -647,6 +647,10 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   EXPECT_NE(index.find("1,0,0,127:"), std::string::npos) << "SURT keys, the host's labels reversed as replay tools key them: " << index;
   EXPECT_NE(wacz.read("pages/pages.jsonl").value().find(site_.url("/page")), std::string::npos);
   EXPECT_EQ(netsample({"verify", bundle.string()}).exit_code, 0);
+  // An export that fails at its last step (the bundle's name taken by a directory) leaves nothing half-made.
+  fs::create_directories(dir_ / "taken.zip");
+  EXPECT_NE(netsample({"export", "CQ-C1", "--out", (dir_ / "taken.zip").string()}).exit_code, 0);
+  for (const auto& e : fs::directory_iterator(dir_.path())) EXPECT_FALSE(e.path().filename().string().starts_with("taken.zip.")) << e.path();
 
   // Refused by robots.txt: preserved (robots.txt itself), not fetched, and the exit code says so. Without NTP or
   // TSA the capture says it has neither.
