@@ -34,13 +34,15 @@ const std::string kFirstChunk = "<p>第一块</p>", kSecondChunk = "<p>second ch
 class Site {
  public:
   Site() {
+    // Served as HTML, as some sites do: the WACZ's page list must still leave it out.
     server_.Get("/robots.txt", [](const httplib::Request&, httplib::Response& r) {
-      r.set_content("User-agent: *\nDisallow: /private\nAllow: /private/open$\n", "text/plain");
+      r.set_content("User-agent: *\nDisallow: /private\nAllow: /private/open$\n", "text/html");
     });
     server_.Get("/page", [](const httplib::Request&, httplib::Response& r) {
       r.set_header("Set-Cookie", "session=abc; Path=/");
       r.set_content("<html><head><meta charset=\"utf-8\"><title>电热水壶</title></head><body>清泉</body></html>", "text/html; charset=utf-8");
     });
+    server_.Get("/shouting", [](const httplib::Request&, httplib::Response& r) { r.set_content("<p>大写的类型</p>", "Text/HTML ; charset=utf-8"); });
     server_.Get("/cookie", [](const httplib::Request& q, httplib::Response& r) { r.set_content(q.get_header_value("Cookie"), "text/plain"); });
     server_.Get("/chunked", [](const httplib::Request&, httplib::Response& r) {
       r.set_chunked_content_provider("text/html", [](size_t offset, httplib::DataSink& sink) {
@@ -549,7 +551,8 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   // With trusted time: a real chronyd for the network time check, OpenSSL's TSA for the stamp.
   testing::Chronyd chronyd;
   testing::TestTsa tsa;
-  const auto crawled = netsample({"crawl", site_.url("/redirect"), "--case", "CQ-C1", "--ntp", chronyd.address(), "--tsa", tsa.url(), "--json"});
+  const auto crawled = netsample({"crawl", site_.url("/redirect"), "--also", site_.url("/shouting"), "--case", "CQ-C1", "--ntp", chronyd.address(),
+                                  "--tsa", tsa.url(), "--json"});
   ASSERT_EQ(crawled.exit_code, 0) << crawled.out << crawled.err;
   const json out = json::parse(crawled.out);
   EXPECT_EQ(out["status"], 200);
@@ -628,6 +631,7 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   std::istringstream index_lines(index);
   for (std::string line; std::getline(index_lines, line); ++lines) {
     const json fields = json::parse(line.substr(line.find('{')));
+    if (fields["url"] == site_.url("/shouting")) EXPECT_EQ(fields["mime"], "text/html") << "a media type as compared: lower case, trimmed";
     const std::string member = warc_bytes.substr(std::stoull(fields["offset"].get<std::string>()), std::stoull(fields["length"].get<std::string>()));
     std::string record(1 << 20, '\0');
     uLongf size = record.size();
@@ -643,9 +647,12 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
     EXPECT_TRUE(record.starts_with("WARC/1.1")) << line;
     EXPECT_NE(record.find("WARC-Target-URI: " + fields["url"].get<std::string>()), std::string::npos) << line;
   }
-  EXPECT_EQ(lines, 4) << "robots.txt and the three hops' responses: " << index;
+  EXPECT_EQ(lines, 5) << "robots.txt, the three hops' responses and the further page: " << index;
   EXPECT_NE(index.find("1,0,0,127:"), std::string::npos) << "SURT keys, the host's labels reversed as replay tools key them: " << index;
-  EXPECT_NE(wacz.read("pages/pages.jsonl").value().find(site_.url("/page")), std::string::npos);
+  const std::string pages = wacz.read("pages/pages.jsonl").value();
+  EXPECT_NE(pages.find(site_.url("/page")), std::string::npos);
+  EXPECT_NE(pages.find(site_.url("/shouting")), std::string::npos) << "Text/HTML is HTML: " << pages;
+  EXPECT_EQ(pages.find("robots.txt"), std::string::npos) << "robots.txt is no page, whatever its type: " << pages;
   EXPECT_EQ(netsample({"verify", bundle.string()}).exit_code, 0);
   // An export that fails at its last step (the bundle's name taken by a directory) leaves nothing half-made.
   fs::create_directories(dir_ / "taken.zip");
