@@ -104,9 +104,17 @@ Result<PictureRead> read_picture(crawler::CaptureSession& session, extract::Extr
   return picture;
 }
 
-// Every address of the request is one a capture takes, checked before anything is captured: a bad `also` must
-// not fail the crawl after the first page was kept and audited.
-Status check_urls(const CrawlRequest& request) {
+// Not honouring robots.txt needs a reason, named as the command line takes it (the capture session's own check
+// would name an internal field).
+Status check_robots_reason(bool honour_robots, const std::string& reason) {
+  if (honour_robots || !reason.empty()) return {};
+  return make_error(ErrorCode::missing_field, "--robots-reason", "不遵守 robots.txt（--ignore-robots）时须写明理由（每次抓取都会记录）");
+}
+
+// The request as a whole, checked before anything is captured: every address one a capture takes (a bad `also`
+// must not fail the crawl after the first page was kept and audited), and a reason where robots.txt is not honoured.
+Status check_request(const CrawlRequest& request) {
+  NETSAMPLE_TRY(check_robots_reason(request.honour_robots, request.robots_reason));
   NETSAMPLE_TRY(crawler::check_url(request.url));
   for (size_t i = 0; i < request.also.size(); ++i)
     if (const Status usable = crawler::check_url(request.also[i]); !usable.ok())
@@ -217,7 +225,7 @@ Result<std::optional<extract::Check>> PageChecks::art22(const std::vector<std::p
 }
 
 Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
-  NETSAMPLE_TRY(check_urls(request));
+  NETSAMPLE_TRY(check_request(request));
   std::optional<std::int64_t> case_id;
   if (!request.case_number.empty()) {
     NETSAMPLE_ASSIGN(workflow::CaseView view, cases_.show(request.case_number));
@@ -331,6 +339,7 @@ json SearchOutcome::to_json() const {
 
 Result<SearchOutcome> PageChecks::search(const SearchRequest& request) {
   if (request.query.empty()) return make_error(ErrorCode::missing_field, "query", "须给出搜索词");
+  NETSAMPLE_TRY(check_robots_reason(request.honour_robots, request.robots_reason));
   NETSAMPLE_ASSIGN(extract::Adapters adapters, extract::Adapters::load(data_dir_));
   const extract::Adapter* adapter = adapters.find(request.platform);
   if (!adapter) return make_error(ErrorCode::not_found, "platform", "平台 " + request.platform + " 没有适配规则（数据目录的 adapters/" + request.platform + ".json）");

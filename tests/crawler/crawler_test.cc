@@ -666,6 +666,14 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   EXPECT_NE(refused.err.find("robots.txt"), std::string::npos) << refused.err;
   EXPECT_NE(refused.out.find("未经网络校时"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("没有可信时间戳"), std::string::npos) << refused.out;
+  // Not honouring robots.txt without a reason: refused before anything is fetched, naming the option to give.
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"crawl", site_.url("/private/secret"), "--ignore-robots"},
+                                                  std::vector<std::string>{"search", "电热水壶", "--platform", "demo-shop", "--base", site_.url("/"), "--ignore-robots"}}) {
+    const auto no_reason = netsample(command);
+    EXPECT_NE(no_reason.exit_code, 0) << command[0];
+    EXPECT_NE(no_reason.err.find("--robots-reason"), std::string::npos) << no_reason.err;
+    EXPECT_EQ(no_reason.err.find("robots_override_reason"), std::string::npos) << "no internal name: " << no_reason.err;
+  }
 }
 
 }  // namespace

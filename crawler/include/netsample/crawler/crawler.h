@@ -5,8 +5,9 @@
 // time of the capture).
 //
 // Redirects are followed by the session, each hop its own request and response. robots.txt is fetched once per
-// host, kept in the WARC too, and honoured unless the session is told otherwise with a reason (the reason is in
-// every capture's metadata). Requests to one host are spaced (`per_host_interval`); a failure to connect, a 429
+// origin (scheme, host and port, as RFC 9309 scopes it), kept in the WARC too, and honoured unless the session is
+// told otherwise with a reason (the reason is in every capture's metadata). Requests to one origin are spaced
+// (`per_host_interval`); a failure to connect, a 429
 // or a 5xx is retried with backoff; a response larger than `max_bytes` or slower than the timeouts is kept as far
 // as it came, marked WARC-Truncated.
 #pragma once
