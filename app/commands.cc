@@ -2,7 +2,6 @@
 
 #include <iomanip>
 #include <iostream>
-#include <regex>
 #include <sstream>
 
 #include "netsample/notices/parties.h"
@@ -19,6 +18,25 @@ namespace {
 using nlohmann::json;
 using workflow::CaseRegistry;
 using workflow::CaseView;
+
+// Puts what a page gave at its plan path (product.name) in the case file's JSON, unless the file says it: true
+// when filled. A step through a value that is no object (the file's "product": "x") is an error naming it.
+Result<bool> fill_from_page(json& root, const std::string& path, const json& value) {
+  json* at = &root;
+  std::string walked, key;
+  std::istringstream steps(path);
+  while (std::getline(steps, key, '.')) {
+    if (at->is_null()) *at = json::object();
+    if (!at->is_object())
+      return make_error(ErrorCode::wrong_type, walked.empty() ? "--file" : walked, "须为 JSON 对象：从页面读取的 " + path + " 要填入其中");
+    walked += (walked.empty() ? "" : ".") + key;
+    if (steps.peek() == std::char_traits<char>::eof()) break;
+    at = &(*at)[key];
+  }
+  if (at->contains(key)) return false;
+  (*at)[key] = value;
+  return true;
+}
 
 std::string level_text(const std::string& level) { return level == "city" ? "市级监督抽查" : "区县级监督抽查"; }
 std::string plan_text(const std::string& plan) { return plan == "routine" ? "日常监督抽查" : "专项监督抽查"; }
@@ -122,10 +140,8 @@ void add_case_commands(CLI::App& app, Context& context, int& exit_code) {
         std::vector<std::string> filled;
         const json from_pages = listing::case_fields(outcome);  // kept: items() of a temporary would dangle
         for (const auto& [path, value] : from_pages.items()) {
-          const json::json_pointer pointer("/" + std::regex_replace(path, std::regex("\\."), "/"));
-          if (root.contains(pointer)) continue;
-          root[pointer] = value;
-          filled.push_back(path);
+          NETSAMPLE_ASSIGN(bool from_page, fill_from_page(root, path, value));
+          if (from_page) filled.push_back(path);
         }
         if (!confirmed) {
           // The organizer confirms: the draft, what came from the pages, and the checks before buying.

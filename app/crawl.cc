@@ -42,6 +42,8 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
       request.tsa_urls = tsa;
       NETSAMPLE_ASSIGN(listing::CrawlOutcome outcome, context.runtime->pages().crawl(request));
       nlohmann::json out = outcome.to_json();
+      // `error` is each page's own words (a string); a crawl that failed puts its Error object at the top instead,
+      // where the service's jobs read it (web/api.js captureError renders both).
       if (auto failure = outcome.failure()) out["error"] = error_to_json(*failure);
       if (context.json) {
         print_json(out);
@@ -52,7 +54,7 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code) {
           for (const auto& hop : page->capture.hops)
             std::cout << "  " << (hop.status ? std::to_string(hop.status) : std::string("—")) << "  " << hop.url
                       << (hop.truncated ? "（不完整：" + *hop.truncated + "）" : "") << (hop.error.empty() ? "" : "  " + hop.error) << "\n";
-          if (page->capture.refused_by_robots) std::cout << "未抓取：" << page->capture.error << "\n";
+          if (page->capture.refused_by_robots || page->capture.refused_address) std::cout << "未抓取：" << page->capture.error << "\n";
           else if (!page->capture.error.empty()) std::cout << "问题：" << page->capture.error << "\n";
           if (const auto& fields = page->extraction) {
             std::cout << "读取的字段（" << fields->platform << " · " << fields->page_kind << "）：\n";

@@ -70,6 +70,12 @@ export function errorText(error) {
   return text;
 }
 
+// The `error` of a capture's result: a page's own words (a string), or at the top of a crawl that failed, the
+// failure as an Error ({code, field, message}) that the service's jobs read.
+export function captureError(error) {
+  return typeof error === 'string' ? error : (error && error.message) || '';
+}
+
 // A job the service queued (202 with its URL): polled until it ended; `onState` hears each state on the way.
 export async function waitForJob(job, onState = () => {}) {
   let current = job;

@@ -1,7 +1,7 @@
 // Pages captured as evidence (design/crawler.md): what each capture read from the listing or the licence (a
 // licence picture read by OCR says so), the checks before a purchase with their articles (Art 34, 22, 24, 25),
 // and the WARC with its timestamps. A capture runs on the service as a job; the page shows it while it runs.
-import { api, errorText, waitForJob, ApiError } from './api.js';
+import { api, errorText, waitForJob, ApiError, captureError } from './api.js';
 import { h, replace, beijing } from './dom.js';
 
 const fieldNames = {
@@ -43,7 +43,7 @@ function pageView(p) {
     h('h3', {}, e ? `${pageKinds[e.page] || e.page} · ${e.platform}` : '网页', '　',
       h('a', { href: p.final_url || p.url, rel: 'noopener noreferrer', target: '_blank' }, p.final_url || p.url)),
     hops && h('p', { class: 'muted' }, `经 ${hops}`),
-    p.error && h('p', { class: 'error' }, p.error.message || p.error),
+    p.error && h('p', { class: 'error' }, captureError(p.error)),
     p.extraction_problem && h('p', { class: 'error' }, `未读取字段：${p.extraction_problem}`),
     e && fieldsTable(e),
     e && e.problems.length > 0 && h('ul', { class: 'warnings' }, e.problems.map((x) => h('li', {}, x))));
@@ -86,7 +86,7 @@ export function capturesSection(number, data, canCapture, reload) {
     replace(error);
     try {
       const result = await capture({ url: url.value.trim(), also: [licence.value.trim()].filter(Boolean), case: number }, status);
-      if (result.error) replace(error, `页面已保存，但：${result.error.message}`);
+      if (result.error) replace(error, `页面已保存，但：${captureError(result.error)}`);
       reload();
     } catch (e) {
       replace(status);

@@ -1,7 +1,7 @@
 // Opening cases (organizers, Art 4, 5): one case from a form, or a plan of many from a spreadsheet (CSV or
 // XLSX). The form's fields are the plan's columns (GET /api/cases/plan-columns), so both are checked by the same
 // rules on the server; every bad field or cell is shown at once, and a plan with any problem creates nothing.
-import { api, errorText, uploadWithProgress, ApiError } from './api.js';
+import { api, errorText, uploadWithProgress, ApiError, captureError } from './api.js';
 import { h, replace, articleText } from './dom.js';
 import { capture, checkList, fieldName } from './captures.js';
 
@@ -80,7 +80,7 @@ function listingReader(fields) {
       replace(found,
         h('p', { class: 'ok' }, filled.length ? `已从页面填入：${filled.join('、')}。请逐项核对后再创建任务。` : '页面上没有读出可填入的字段。'),
         pages.map((r) => [
-          r.error && h('p', { class: 'error' }, `${r.url}：${r.error.message}`),
+          r.error && h('p', { class: 'error' }, `${r.url}：${captureError(r.error)}`),
           r.extraction_problem && h('p', { class: 'error' }, `${r.url}：${r.extraction_problem}`),
           r.extraction && r.extraction.missing.length > 0 && h('p', { class: 'muted' }, `${r.url} 未找到：${r.extraction.missing.map(fieldName).join('、')}`)]),
         h('h3', {}, '购买前核对'), checkList(result.checks));

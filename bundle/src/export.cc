@@ -73,6 +73,22 @@ Result<std::vector<RecordingDir>> recordings_of(runtime::Runtime& runtime, const
 
 std::string short_hash(const std::string& hash) { return hash.substr(0, 16) + "…"; }
 
+// Removes its files when it goes, whether the export succeeded or not; a file already gone is no matter.
+struct RemoveOnExit {
+  std::vector<fs::path> files;
+  ~RemoveOnExit() {
+    std::error_code ec;
+    for (const auto& f : files) fs::remove(f, ec);
+  }
+};
+
+Result<std::uint64_t> size_of(const fs::path& file) {
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(file, ec);
+  if (ec) return make_error(ErrorCode::io, file.string(), "无法读取文件大小：" + ec.message());
+  return static_cast<std::uint64_t>(size);
+}
+
 Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::string& number, const fs::path& out, const std::string& actor,
                                       const std::function<void(double)>& progress) {
   store::Store& store = runtime.store();
@@ -80,6 +96,10 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   const UtcTime now = runtime.clock().now();
   const std::string exported = format_iso8601_beijing(now);
   const fs::path temp = out.string() + ".part";
+  const fs::path wacz_temp = out.string() + ".wacz.part";
+  const fs::path report_pdf = out.parent_path() / (out.filename().string() + ".report.pdf");
+  // However the export ends, no half-made file stays beside the bundle (temp is renamed away on success).
+  const RemoveOnExit leftovers{{temp, wacz_temp, report_pdf}};
   NETSAMPLE_ASSIGN(ZipWriter zip, ZipWriter::create(temp));
   json files = json::array();
   std::set<std::string> names;
@@ -132,12 +152,12 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   std::vector<WarcFile> warcs;
   for (const auto& item : evidence)
     if (item.kind == "web_capture") warcs.push_back({std::to_string(item.id) + "-" + item.name, store.evidence().path_of(item.sha256)});
-  const fs::path wacz_temp = out.string() + ".wacz.part";
   if (!warcs.empty()) {
     NETSAMPLE_TRY(status_of(write_wacz(warcs, wacz_temp, number + " 网页存证", now)));
     NETSAMPLE_ASSIGN(Sha256Digest wacz_digest, sha256_file(wacz_temp));
+    NETSAMPLE_ASSIGN(std::uint64_t wacz_size, size_of(wacz_temp));
     names.insert("web/pages.wacz");
-    files.push_back({{"name", "web/pages.wacz"}, {"sha256", to_hex(wacz_digest)}, {"size", fs::file_size(wacz_temp)}, {"kind", "wacz"}, {"evidence_id", nullptr}});
+    files.push_back({{"name", "web/pages.wacz"}, {"sha256", to_hex(wacz_digest)}, {"size", wacz_size}, {"kind", "wacz"}, {"evidence_id", nullptr}});
     ++count;
     NETSAMPLE_TRY(zip.add_file("web/pages.wacz", wacz_temp, false));  // read when the bundle is closed
   }
@@ -246,10 +266,8 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   report.rows.push_back({"审计记录", std::to_string(rows.size()) + " 条（audit/rows.json，每条可复算哈希），审计链共 " + std::to_string(chain.size()) +
                                          " 条，链头 " + (all_rows.empty() ? std::string(store::kGenesisHash) : all_rows.back().hash)});
   report.rows.push_back({"核验", "netsample verify 本证据包.zip；或按 bundle.json 逐个核对 SHA-256，用 openssl ts -verify 核验时间戳令牌"});
-  const fs::path report_pdf = out.parent_path() / (out.filename().string() + ".report.pdf");
   NETSAMPLE_TRY(documents::render_pdf(report, organization.seal_image, report_pdf));
   NETSAMPLE_ASSIGN(std::string report_bytes, read_file(report_pdf));
-  fs::remove(report_pdf);
   NETSAMPLE_TRY(add_bytes("report/证据保全报告.pdf", report_bytes, "evidence_report"));
   NETSAMPLE_TRY(add_bytes("README.txt", readme(number, format_beijing(now)), "readme"));
 
@@ -261,11 +279,11 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   NETSAMPLE_TRY(zip.add_bytes(kIndexFile, index_text, true));
   NETSAMPLE_TRY(zip.close(progress));
   std::error_code ec;
-  fs::remove(wacz_temp, ec);
   fs::rename(temp, out, ec);
   if (ec) return make_error(ErrorCode::io, out.string(), "无法写入证据包：" + ec.message());
   NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(out));
-  ExportResult result{out, fs::file_size(out), to_hex(digest), count};
+  NETSAMPLE_ASSIGN(std::uint64_t size, size_of(out));
+  ExportResult result{out, size, to_hex(digest), count};
   NETSAMPLE_TRY(store.write([&]() -> Status {
     return status_of(store.audit().append({actor, "case.exported", number,
                                            {{"index_sha256", sha256_hex(index_text)}, {"zip_sha256", result.sha256}, {"files", count}}},
@@ -282,6 +300,10 @@ Result<ExportResult> export_case(runtime::Runtime& runtime, const std::string& n
     return export_unguarded(runtime, number, out, actor, progress);
   } catch (const json::exception& e) {
     return make_error(ErrorCode::internal, "export", std::string("证据包无法生成：记录格式不符（") + e.what() + "）");
+  } catch (const fs::filesystem_error& e) {
+    return make_error(ErrorCode::io, e.path1().string(), std::string("证据包无法生成：文件操作失败（") + e.what() + "）");
+  } catch (const std::exception& e) {  // a library's exception ends the export as an error, never the service
+    return make_error(ErrorCode::internal, "export", std::string("证据包无法生成：") + e.what());
   }
 }
 

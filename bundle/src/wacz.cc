@@ -28,6 +28,20 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A Content-Type's media type as compared: "Text/HTML ; charset=GBK" → "text/html".
+std::string media_type(const std::string& content_type) {
+  std::string type = lower(content_type.substr(0, content_type.find(';')));
+  const size_t first = type.find_first_not_of(" \t"), last = type.find_last_not_of(" \t");
+  return first == std::string::npos ? "" : type.substr(first, last - first + 1);
+}
+
+// Whether a URL's path is the site's robots.txt (a capture fetches it first; it is no page of the site).
+bool is_robots_txt(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  return slash != std::string::npos && url.substr(slash, url.find_first_of("?#", slash) - slash) == "/robots.txt";
+}
+
 }  // namespace
 
 std::string surt(const std::string& url) {
@@ -72,18 +86,22 @@ Result<int> write_wacz(const std::vector<WarcFile>& warcs, const fs::path& out, 
     // Stored, not deflated: a replay tool reads a record by its offset within the WARC.
     NETSAMPLE_TRY(wacz.add_file(path, warc.stored, false));
     NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(warc.stored));
-    resources.push_back({{"name", warc.name}, {"path", path}, {"hash", "sha256:" + to_hex(digest)}, {"bytes", fs::file_size(warc.stored)}});
+    std::error_code ec;
+    const std::uintmax_t bytes = fs::file_size(warc.stored, ec);
+    if (ec) return make_error(ErrorCode::io, warc.stored.string(), "无法读取 WARC 文件大小：" + ec.message());
+    resources.push_back({{"name", warc.name}, {"path", path}, {"hash", "sha256:" + to_hex(digest)}, {"bytes", bytes}});
     NETSAMPLE_ASSIGN(std::vector<warc::IndexEntry> records, warc::index_records(warc.stored));
     for (const auto& r : records) {
       // What a replay looks up: the responses (and resources); requests and metadata stay in the WARC.
       if (r.uri.empty() || (r.type != "response" && r.type != "resource")) continue;
       json fields = {{"url", r.uri}, {"offset", std::to_string(r.offset)}, {"length", std::to_string(r.length)}, {"filename", warc.name}};
-      fields["mime"] = r.mime.substr(0, r.mime.find(';'));
+      const std::string mime = media_type(r.mime);
+      fields["mime"] = mime;
       if (!r.status.empty()) fields["status"] = r.status;
       if (!r.payload_digest.empty()) fields["digest"] = r.payload_digest;
       index_lines.push_back(surt(r.uri) + " " + timestamp14(r.date) + " " + fields.dump());
-      // A page: an HTML answer that is not robots.txt.
-      if (r.type == "response" && r.status.starts_with("2") && fields["mime"] == "text/html") {
+      // A page: an HTML answer that is not robots.txt (a site may serve that as HTML too).
+      if (r.type == "response" && r.status.starts_with("2") && mime == "text/html" && !is_robots_txt(r.uri)) {
         pages += json{{"id", r.record_id.substr(std::min<size_t>(r.record_id.size(), 10), 36)}, {"url", r.uri}, {"ts", r.date}, {"title", r.uri}}.dump() + "\n";
         if (main_url.empty()) main_url = r.uri, main_date = r.date;
         ++page_count;

@@ -1,4 +1,7 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <set>
@@ -50,6 +53,8 @@ Result<ParsedUrl> parse_url(const std::string& text, const std::string& base = "
   return p;
 }
 
+enum class Robots { allowed, disallowed, address_refused };
+
 // One exchange as it went over the wire.
 struct Exchange {
   CURL* handle = nullptr;     // for the TLS session while the connection is open
@@ -64,17 +69,37 @@ struct Exchange {
   std::vector<std::string> certificates_pem;
   bool tls_reused = false;  // the connection's handshake was an earlier exchange's: its TLS facts are repeated
   json timings_ms = json::object();
-  const std::function<std::string(const std::string&)>* refuse_address = nullptr;
-  std::string refused;      // why the connected address was refused (nothing was sent)
+  std::string host;         // the URL's host, for refuse_address
+  const std::function<std::string(const std::string&, const std::string&)>* refuse_address = nullptr;
+  std::string refused;      // why an address was refused (no connection was opened to it)
 };
 
-// Before a request goes out on a connection: the address it reached may be refused (a service that fetches
-// for its users reaches no address of its own network).
-int on_connected(void* user, char* primary_ip, char*, int, int) {
+// Whether the exchange failed because every address was refused (libcurl saw only sockets it could not open).
+bool address_refused(const Exchange& e) { return !e.refused.empty() && e.code == CURLE_COULDNT_CONNECT; }
+
+// Why an exchange has no complete answer, in words.
+std::string failure_text(const Exchange& e) { return address_refused(e) ? e.refused : std::string(curl_easy_strerror(e.code)); }
+
+// The address a socket is opened for, as text ("" for a family that is not IP).
+std::string ip_of(const curl_sockaddr& address) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (address.family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&address.addr)->sin_addr, text, sizeof text);
+  if (address.family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&address.addr)->sin6_addr, text, sizeof text);
+  return text;
+}
+
+// Before a connection is opened: the address it would reach may be refused (a service that fetches for its
+// users reaches no address of its own network). Asked here, not once connected, so that not even a TCP
+// handshake or a TLS ClientHello (with its SNI) goes to a refused address.
+curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
   auto* e = static_cast<Exchange*>(user);
-  if (!e->refuse_address || !*e->refuse_address) return CURL_PREREQFUNC_OK;
-  e->refused = (*e->refuse_address)(primary_ip ? primary_ip : "");
-  return e->refused.empty() ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+  if (e->refuse_address && *e->refuse_address) {
+    if (std::string why = (*e->refuse_address)(e->host, ip_of(*address)); !why.empty()) {
+      e->refused = std::move(why);
+      return CURL_SOCKET_BAD;  // libcurl tries the host's next address, or ends with COULDNT_CONNECT
+    }
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -133,6 +158,7 @@ struct CaptureSession::Impl {
   curl::Easy easy{curl_easy_init()};
   std::map<std::string, std::optional<std::string>> robots;  // origin → the file (nullopt: all disallowed)
   std::map<std::string, std::string> robots_problem;         // origin → why all is disallowed
+  std::set<std::string> refused_origins;                     // origins whose robots.txt fetch refuse_address refused
   std::map<std::string, std::chrono::steady_clock::time_point> last_request;
   // origin → the TLS facts of its last handshake: an exchange on a reused connection has no handshake of its own
   // (libcurl reports no certificates then), and each exchange's metadata must still say what it went over.
@@ -159,7 +185,14 @@ struct CaptureSession::Impl {
     curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);  // only through on_debug: nothing is printed
     curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     if (options.ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file->c_str());
+    if (options.refuse_address) {
+      // A proxy from the environment (http_proxy, ALL_PROXY) would be the only address libcurl connects to,
+      // hiding the real one from refuse_address.
+      curl_easy_setopt(h, CURLOPT_PROXY, "");
+      curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    }
   }
 
   Exchange fetch_once(const ParsedUrl& url) {
@@ -177,9 +210,9 @@ struct CaptureSession::Impl {
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &e);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &e);
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, &e);
+    e.host = url.host.starts_with('[') ? url.host.substr(1, url.host.size() - 2) : url.host;  // [::1] → ::1
     e.refuse_address = &options.refuse_address;
-    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_connected);
-    curl_easy_setopt(h, CURLOPT_PREREQDATA, &e);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &e);
     e.code = curl_easy_perform(h);
 
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &e.status);
@@ -241,7 +274,7 @@ struct CaptureSession::Impl {
     if (!e.tls_protocol.empty() || !e.certificates_pem.empty())
       meta["tls"] = {{"protocol", e.tls_protocol}, {"cipher", e.tls_cipher}, {"certificate_chain_pem", e.certificates_pem},
                      {"connection_reused", e.tls_reused}};
-    if (e.code != CURLE_OK && !e.over_limit) meta["error"] = e.refused.empty() ? std::string(curl_easy_strerror(e.code)) : e.refused;
+    if (e.code != CURLE_OK && !e.over_limit) meta["error"] = failure_text(e);
     if (e.over_limit) meta["error"] = "响应超过 " + std::to_string(options.max_bytes) + " 字节的上限，只保存了前面部分";
     if (!options.honour_robots) meta["robots"] = {{"honoured", false}, {"reason", options.robots_override_reason}};
     if (options.time_check)
@@ -263,7 +296,7 @@ struct CaptureSession::Impl {
       Exchange e = fetch_once(url);
       context["attempt"] = attempt;
       NETSAMPLE_ASSIGN(std::string id, record(url, e, context, out, truncated));
-      const bool transient = (e.code == CURLE_COULDNT_CONNECT || e.code == CURLE_RECV_ERROR || e.code == CURLE_SEND_ERROR ||
+      const bool transient = ((e.code == CURLE_COULDNT_CONNECT && !address_refused(e)) || e.code == CURLE_RECV_ERROR || e.code == CURLE_SEND_ERROR ||
                               (e.code == CURLE_OPERATION_TIMEDOUT && e.response_head.empty())) ||
                              (e.code == CURLE_OK && (e.status == 429 || e.status >= 500));
       if (!transient || attempt >= options.attempts) return std::pair{std::move(e), id};
@@ -278,7 +311,8 @@ struct CaptureSession::Impl {
 
   // RFC 9309: the origin's robots.txt, fetched once and kept in the WARC, redirects followed up to five hops (its
   // 2.3.1.2). 4xx: no rules; unreachable, 5xx or more redirects: all disallowed (the RFC's "complete disallow").
-  Result<bool> robots_allow(const ParsedUrl& url, std::vector<warc::WrittenRecord>& out, std::string& why) {
+  // An address refused by refuse_address is said as that refusal: robots.txt had no say.
+  Result<Robots> robots_allow(const ParsedUrl& url, std::vector<warc::WrittenRecord>& out, std::string& why) {
     auto it = robots.find(url.origin);
     if (it == robots.end()) {
       NETSAMPLE_ASSIGN(ParsedUrl robots_url, parse_url(url.origin + "/robots.txt"));
@@ -301,20 +335,27 @@ struct CaptureSession::Impl {
         }
         if (e.code == CURLE_OK && e.status >= 200 && e.status < 300) file = warc::http_payload(e.response_head + e.body).value_or("");
         else if (e.code == CURLE_OK && e.status >= 400 && e.status < 500) file = "";
-        else robots_problem[url.origin] = e.code != CURLE_OK ? (e.refused.empty() ? std::string(curl_easy_strerror(e.code)) : e.refused) : "HTTP " + std::to_string(e.status);
+        else robots_problem[url.origin] = e.code != CURLE_OK ? failure_text(e) : "HTTP " + std::to_string(e.status);
+        if (address_refused(e)) refused_origins.insert(url.origin);
         break;
       }
       it = robots.emplace(url.origin, file).first;
     }
+    if (refused_origins.count(url.origin)) {
+      why = robots_problem[url.origin];
+      return Robots::address_refused;
+    }
     if (!it->second) {
       why = "robots.txt 无法取得（" + robots_problem[url.origin] + "），按 RFC 9309 视为全部禁止";
-      return false;
+      return Robots::disallowed;
     }
-    if (robots_allows(*it->second, options.user_agent, url.path_and_query)) return true;
+    if (robots_allows(*it->second, options.user_agent, url.path_and_query)) return Robots::allowed;
     why = "robots.txt 不允许抓取 " + url.path_and_query;
-    return false;
+    return Robots::disallowed;
   }
 };
+
+Status check_url(const std::string& url) { return status_of(parse_url(url)); }
 
 json Capture::to_json() const {
   json hop_list = json::array();
@@ -326,6 +367,7 @@ json Capture::to_json() const {
   }
   json out = {{"url", url}, {"final_url", final_url}, {"status", status}, {"content_type", content_type}, {"hops", hop_list},
               {"bytes", body.size()}, {"refused_by_robots", refused_by_robots}};
+  if (refused_address) out["refused_address"] = true;
   if (!error.empty()) out["error"] = error;
   return out;
 }
@@ -368,9 +410,10 @@ Result<Capture> CaptureSession::capture(const std::string& url) {
     }
     if (impl_->options.honour_robots) {
       std::string why;
-      NETSAMPLE_ASSIGN(bool allowed, impl_->robots_allow(current, records_, why));
-      if (!allowed) {
-        c.refused_by_robots = true;
+      NETSAMPLE_ASSIGN(Robots verdict, impl_->robots_allow(current, records_, why));
+      if (verdict != Robots::allowed) {
+        c.refused_by_robots = verdict == Robots::disallowed;
+        c.refused_address = verdict == Robots::address_refused;
         c.error = why;
         c.final_url = current.full;
         return c;
@@ -382,11 +425,16 @@ Result<Capture> CaptureSession::capture(const std::string& url) {
     NETSAMPLE_ASSIGN(auto fetched, impl_->fetch(current, context, records_, truncated));
     const Exchange& e = fetched.first;
     Hop h{current.full, e.status, e.ip, "", truncated, fetched.second};
-    if (e.code != CURLE_OK && !e.over_limit) h.error = e.refused.empty() ? std::string(curl_easy_strerror(e.code)) : e.refused;
+    if (e.code != CURLE_OK && !e.over_limit) h.error = failure_text(e);
     if (e.over_limit) h.error = "响应超过 " + std::to_string(impl_->options.max_bytes) + " 字节，只保存了前面部分";
     c.hops.push_back(h);
     c.final_url = current.full;
     c.status = e.status;
+    if (address_refused(e)) {
+      c.refused_address = true;
+      c.error = h.error;
+      return c;
+    }
     if (e.response_head.empty()) {
       c.error = "没有收到应答：" + h.error;
       return c;

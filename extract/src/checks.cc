@@ -38,6 +38,7 @@ Result<std::vector<RegulatedCategory>> parse_categories(std::string_view text, c
     if (!c.is_object() || !c.contains("name") || !c["name"].is_string() || !c.contains("keywords") || !c["keywords"].is_array() || c["keywords"].empty())
       return make_error(ErrorCode::invalid_input, at, "须有 name（类别名称）和非空的 keywords（关键词数组）", 24);
     category.name = c["name"];
+    if (c.contains("needs") && !c["needs"].is_string()) return make_error(ErrorCode::wrong_type, at + ".needs", "须为字符串：ccc、licence 或 ccc_or_licence", 24);
     category.needs = c.value("needs", "");
     if (category.needs != "ccc" && category.needs != "licence" && category.needs != "ccc_or_licence")
       return make_error(ErrorCode::invalid_input, at + ".needs", "取值：ccc（强制性认证）、licence（工业产品生产许可证）或 ccc_or_licence", 24);

@@ -27,7 +27,7 @@ std::string canonical(std::string name) {
 std::string charset_param(std::string_view content_type) {
   static const std::regex charset(R"(charset\s*=\s*["']?([A-Za-z0-9_\-]+))", std::regex::icase);
   std::cmatch m;
-  const std::string text(content_type);
+  const std::string text(content_type.substr(0, 1024));  // std::regex recurses per character: a header is capped
   if (std::regex_search(text.c_str(), m, charset)) return m[1].str();
   return "";
 }
@@ -48,19 +48,21 @@ Result<std::string> inflate_all(std::string_view bytes, int window_bits) {
     if (out.size() > (200u << 20)) status = Z_MEM_ERROR;  // a decompression bomb: stop
   }
   inflateEnd(&z);
-  if (status != Z_STREAM_END) return make_error(ErrorCode::invalid_input, "body", "压缩的页面内容无法解压");
+  if (status != Z_STREAM_END) return make_error(ErrorCode::invalid_input, "body", "按 Content-Encoding 压缩的内容无法解压");
   return out;
 }
 
 }  // namespace
 
-Result<DecodedPage> decode_page(std::string_view body, std::string_view content_type, std::string_view content_encoding) {
-  std::string inflated;
+Result<std::string> decode_content(std::string_view body, std::string_view content_encoding) {
   const std::string encoding = lower(content_encoding);
-  if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
-    NETSAMPLE_ASSIGN(inflated, inflate_all(body, encoding == "deflate" ? 15 : 15 + 16));
-    body = inflated;
-  }
+  if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") return inflate_all(body, encoding == "deflate" ? 15 : 15 + 16);
+  return std::string(body);
+}
+
+Result<DecodedPage> decode_page(std::string_view body, std::string_view content_type, std::string_view content_encoding) {
+  NETSAMPLE_ASSIGN(const std::string decoded, decode_content(body, content_encoding));
+  body = decoded;
   DecodedPage page;
   if (body.starts_with("\xEF\xBB\xBF")) {
     page.charset = "UTF-8", page.charset_source = "bom";

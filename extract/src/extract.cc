@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <regex>
 
@@ -14,6 +16,11 @@ namespace netsample::extract {
 namespace {
 
 using nlohmann::json;
+
+// std::regex (libstdc++) matches by recursion, a few frames per character a repeat takes: the texts it is given
+// are capped, and the adapters' repeats bounded ({1,32}), so that a page cannot overflow the stack.
+constexpr size_t kRegexTextLimit = 4u << 20;  // of a page's text, for regex rules
+constexpr size_t kRegexPathLimit = 2048;      // of a URL's path and query, for the page patterns
 
 struct DocFree {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
@@ -109,14 +116,23 @@ std::string percent_encode(const std::string& text) {
   return out;
 }
 
+// A path segment that is an array index ("0", "12"); nullopt for anything else, digits past size_t included.
+std::optional<size_t> array_index(const std::string& segment) {
+  size_t index = 0;
+  const char* last = segment.data() + segment.size();
+  const auto [end, error] = std::from_chars(segment.data(), last, index);  // digits only: no sign, no space
+  if (segment.empty() || error != std::errc() || end != last) return std::nullopt;
+  return index;
+}
+
 const json* at_path(const json& root, const std::string& path) {
   const json* at = &root;
   std::string segment;
   std::istringstream steps(path);
   while (at && std::getline(steps, segment, '.')) {
     if (at->is_object() && at->contains(segment)) at = &(*at)[segment];
-    else if (at->is_array() && !segment.empty() && std::all_of(segment.begin(), segment.end(), ::isdigit) && std::stoul(segment) < at->size())
-      at = &(*at)[std::stoul(segment)];
+    else if (auto index = array_index(segment); at->is_array() && index && *index < at->size())
+      at = &(*at)[*index];
     else at = nullptr;
   }
   return at;
@@ -255,8 +271,83 @@ json Extraction::to_json() const {
   return out;
 }
 
+namespace {
+
+// A page as the rules read it: the parsed document and, once asked for, its inline scripts.
+struct PageReader {
+  const std::string& url;
+  const DecodedPage& page;
+  std::unique_ptr<xmlDoc, DocFree> doc;
+  std::unique_ptr<xmlXPathContext, ContextFree> context;
+  std::optional<std::vector<std::string>> script_texts;
+
+  PageReader(const std::string& u, const DecodedPage& p)
+      : url(u), page(p),
+        doc(htmlReadMemory(p.text.data(), static_cast<int>(p.text.size()), u.c_str(), "UTF-8",
+                           HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET)),
+        context(doc ? xmlXPathNewContext(doc.get()) : nullptr) {}
+
+  std::string from_script(const Rule& rule) {
+    if (!script_texts) script_texts = scripts(context.get());
+    for (const auto& script : *script_texts) {
+      const auto object = assigned_object(script, rule.script);
+      if (!object) continue;
+      const auto data = parse_js_object(*object);
+      if (!data) continue;
+      if (const json* at = at_path(*data, rule.path)) {
+        if (std::string value = json_text(*at); !value.empty()) return value;
+      }
+    }
+    return "";
+  }
+
+  // What a value rule (xpath, script, regex) finds: the value ("" for nothing) and the rule's name.
+  std::pair<std::string, std::string> read(const Rule& rule) {
+    if (!rule.xpath.empty()) return {context ? xpath_string(context.get(), rule.xpath) : "", "xpath:" + rule.xpath};
+    if (!rule.script.empty()) return {context ? from_script(rule) : "", "script:" + rule.script + (rule.path.empty() ? "" : "." + rule.path)};
+    std::smatch m;
+    std::string value;
+    const auto end = page.text.begin() + static_cast<std::ptrdiff_t>(std::min(page.text.size(), kRegexTextLimit));
+    if (std::regex_search(page.text.begin(), end, m, std::regex(rule.regex))) value = m.size() > 1 ? m[1].str() : m[0].str();
+    return {value, "regex:" + rule.regex};
+  }
+
+  // An image rule: the field waits on the picture (listed in `out.images`); false when the page shows none.
+  bool wait_on_image(const Rule& rule, const std::string& field, Extraction& out) {
+    const std::string src = context ? xpath_string(context.get(), rule.image) : "";
+    const std::string image_url = src.empty() ? "" : resolve(url, src);
+    if (image_url.empty()) return false;
+    auto same = std::find_if(out.images.begin(), out.images.end(), [&](const ImageToRead& i) { return i.url == image_url && i.read == rule.read; });
+    if (same == out.images.end()) same = out.images.insert(out.images.end(), ImageToRead{image_url, rule.read, {}});
+    same->fields.push_back(field);
+    return true;
+  }
+
+  // The field by its rules in order: the first that finds a value wins. A credit code is taken only when its check
+  // digit holds (GB 32100-2015): a misread is a problem, not a finding, and the next rule (a picture) still may.
+  std::optional<FieldValue> field(const std::string& name, const std::vector<Rule>& rules, Extraction& out) {
+    for (const Rule& rule : rules) {
+      if (!rule.image.empty()) {
+        if (wait_on_image(rule, name, out)) return std::nullopt;
+        continue;
+      }
+      auto [value, rule_name] = read(rule);
+      if (value.empty()) continue;
+      if (name == "credit_code" && !credit_code_valid(value)) {
+        out.problems.push_back("统一社会信用代码 " + value + " 的校验码不符（GB 32100-2015），视为未读出");
+        continue;
+      }
+      return FieldValue{value, rule_name};
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
 Result<Extraction> extract(const Adapter& adapter, const std::string& url, const DecodedPage& page) {
-  const std::string path = path_and_query(url);
+  // The path as the page patterns see it, capped like every text given to std::regex.
+  const std::string path = path_and_query(url).substr(0, kRegexPathLimit);
   const PageRules* rules = nullptr;
   for (const auto& p : adapter.pages)
     if (std::regex_search(path, std::regex(p.url_pattern))) {
@@ -265,57 +356,12 @@ Result<Extraction> extract(const Adapter& adapter, const std::string& url, const
     }
   if (!rules) return make_error(ErrorCode::not_found, "url", "平台 " + adapter.platform + " 的适配规则里没有与 " + path + " 相符的页面");
 
-  std::unique_ptr<xmlDoc, DocFree> doc(htmlReadMemory(page.text.data(), static_cast<int>(page.text.size()), url.c_str(), "UTF-8",
-                                                      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET));
-  std::unique_ptr<xmlXPathContext, ContextFree> context(doc ? xmlXPathNewContext(doc.get()) : nullptr);
-  std::optional<std::vector<std::string>> script_texts;
-
+  PageReader reader(url, page);
   Extraction out;
   out.platform = adapter.platform;
   out.page_kind = rules->kind;
   for (const auto& [field, list] : rules->fields) {
-    std::optional<FieldValue> found;
-    for (const Rule& rule : list) {
-      std::string value, name;
-      if (!rule.xpath.empty() && context) {
-        value = xpath_string(context.get(), rule.xpath);
-        name = "xpath:" + rule.xpath;
-      } else if (!rule.script.empty() && context) {
-        if (!script_texts) script_texts = scripts(context.get());
-        for (const auto& script : *script_texts) {
-          const auto object = assigned_object(script, rule.script);
-          if (!object) continue;
-          const auto data = parse_js_object(*object);
-          if (!data) continue;
-          if (const json* at = at_path(*data, rule.path)) value = json_text(*at);
-          if (!value.empty()) break;
-        }
-        name = "script:" + rule.script + (rule.path.empty() ? "" : "." + rule.path);
-      } else if (!rule.regex.empty()) {
-        std::smatch m;
-        if (std::regex_search(page.text, m, std::regex(rule.regex))) value = m.size() > 1 ? m[1].str() : m[0].str();
-        name = "regex:" + rule.regex;
-      } else if (!rule.image.empty() && context) {
-        // The field waits on a picture: it stays missing until the picture's text is read.
-        const std::string src = xpath_string(context.get(), rule.image);
-        const std::string image_url = src.empty() ? "" : resolve(url, src);
-        if (image_url.empty()) continue;
-        auto same = std::find_if(out.images.begin(), out.images.end(), [&](const ImageToRead& i) { return i.url == image_url && i.read == rule.read; });
-        if (same == out.images.end()) same = out.images.insert(out.images.end(), ImageToRead{image_url, rule.read, {}});
-        same->fields.push_back(field);
-        break;
-      }
-      if (!value.empty()) {
-        found = FieldValue{value, name};
-        break;
-      }
-    }
-    // A credit code is taken only when its check digit holds (GB 32100-2015): a misread is not a finding.
-    if (found && field == "credit_code" && !credit_code_valid(found->value)) {
-      out.problems.push_back("统一社会信用代码 " + found->value + " 的校验码不符（GB 32100-2015），视为未读出");
-      found.reset();
-    }
-    if (found) out.fields.push_back({field, *found});
+    if (auto found = reader.field(field, list, out)) out.fields.push_back({field, *found});
     else out.missing.push_back(field);
   }
   return out;

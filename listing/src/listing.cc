@@ -1,6 +1,8 @@
 #include "netsample/listing/listing.h"
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -27,6 +29,26 @@ std::string host_of(const std::string& url) {
   return host.substr(0, host.find_first_of("/:?#"));
 }
 
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The service reaches no address of its own machine or network (it fetches for its users), except a platform
+// served on this machine (the demo shop): asked for by one of its own hosts and reached on loopback, so that no
+// other name that resolves inward borrows the exemption.
+std::function<std::string(const std::string&, const std::string&)> refuse_internal(const workflow::PlatformRegistry& platforms) {
+  std::set<std::string> local_hosts;
+  for (const auto& p : platforms.all())
+    if (p.local)
+      for (const auto& host : p.hosts) local_hosts.insert(lower(host));
+  return [local_hosts](const std::string& host, const std::string& ip) -> std::string {
+    if (!crawler::is_internal_address(ip)) return "";
+    if (local_hosts.count(lower(host)) && crawler::is_loopback_address(ip)) return "";
+    return "地址 " + ip + "（" + host + "）属于本机或内部网络：服务不代为抓取（platforms.json 中标为本机的平台除外：以其主机名在本机回环地址上）";
+  };
+}
+
 // The platform whose registrable domain the host is or ends with.
 std::string platform_of(const workflow::PlatformRegistry& platforms, const std::string& url) {
   const std::string host = host_of(url);
@@ -36,11 +58,75 @@ std::string platform_of(const workflow::PlatformRegistry& platforms, const std::
   return "";
 }
 
+// The start of a long address for a message (a data: URI can be a whole picture), cut between UTF-8 characters.
+std::string shortened(const std::string& url) {
+  if (url.size() <= 80) return url;
+  size_t cut = 80;
+  while (cut > 0 && (static_cast<unsigned char>(url[cut]) & 0xC0) == 0x80) --cut;
+  return url.substr(0, cut) + "…";
+}
+
+// A licence picture the page shows: captured in the same session (so it is evidence too) and read by OCR, the
+// text kept beside it in the WARC and its fields filled in. A picture that cannot be fetched or read is the
+// picture's problem; only what ends the session (the WARC, the audit chain) is an Error.
+Result<PictureRead> read_picture(crawler::CaptureSession& session, extract::Extraction& extraction, const extract::ImageToRead& image) {
+  PictureRead picture{image.url, "", 0, "", ""};
+  // The address is the page's word: a data: URI or another scheme is nothing a capture fetches.
+  if (!crawler::check_url(image.url).ok()) {
+    picture.problem = "营业执照图片未能取得：图片地址不是 http 或 https 网址（" + shortened(image.url) + "）";
+    return picture;
+  }
+  NETSAMPLE_ASSIGN(crawler::Capture fetched, session.capture(image.url));
+  if (fetched.refused_by_robots || fetched.refused_address || fetched.status < 200 || fetched.status >= 300 || fetched.body.empty()) {
+    picture.problem = "营业执照图片未能取得：" + (fetched.error.empty() ? "HTTP " + std::to_string(fetched.status) : fetched.error);
+    return picture;
+  }
+  // The body as received, still as its Content-Encoding made it (the WARC keeps it so): undone for OCR.
+  auto picture_bytes = extract::decode_content(fetched.body, fetched.content_encoding);
+  if (!picture_bytes.ok()) {
+    picture.problem = "营业执照图片无法解压：" + picture_bytes.error().message;
+    return picture;
+  }
+  auto text = ocr::read_text(*picture_bytes);
+  if (!text.ok()) {
+    picture.problem = "营业执照图片无法识别：" + text.error().message;
+    return picture;
+  }
+  picture.engine = text->engine;
+  picture.confidence = text->mean_confidence;
+  picture.text = text->text;
+  extract::fill_from_licence(extraction, image, extract::read_licence_text(text->text));
+  if (!fetched.hops.empty()) {
+    NETSAMPLE_TRY(status_of(session.annotate(fetched.hops.back().response_id, image.url,
+                                             {{"purpose", "ocr"}, {"read_as", image.read}, {"engine", picture.engine},
+                                              {"mean_confidence", picture.confidence}, {"text", picture.text}})));
+  }
+  return picture;
+}
+
+// Not honouring robots.txt needs a reason, named as the command line takes it (the capture session's own check
+// would name an internal field).
+Status check_robots_reason(bool honour_robots, const std::string& reason) {
+  if (honour_robots || !reason.empty()) return {};
+  return make_error(ErrorCode::missing_field, "--robots-reason", "不遵守 robots.txt（--ignore-robots）时须写明理由（每次抓取都会记录）");
+}
+
+// The request as a whole, checked before anything is captured: every address one a capture takes (a bad `also`
+// must not fail the crawl after the first page was kept and audited), and a reason where robots.txt is not honoured.
+Status check_request(const CrawlRequest& request) {
+  NETSAMPLE_TRY(check_robots_reason(request.honour_robots, request.robots_reason));
+  NETSAMPLE_TRY(crawler::check_url(request.url));
+  for (size_t i = 0; i < request.also.size(); ++i)
+    if (const Status usable = crawler::check_url(request.also[i]); !usable.ok())
+      return make_error(usable.error().code, "also[" + std::to_string(i) + "]", usable.error().message + "（命令行 --also）");
+  return {};
+}
+
 }  // namespace
 
 std::optional<Error> CrawlOutcome::failure() const {
   const crawler::Capture& capture = page.capture;
-  if (capture.refused_by_robots) return make_error(ErrorCode::refused_by_rule, "url", capture.error);
+  if (capture.refused_by_robots || capture.refused_address) return make_error(ErrorCode::refused_by_rule, "url", capture.error);
   if (capture.status < 200 || capture.status >= 300)
     return make_error(ErrorCode::network, "url", capture.error.empty() ? "页面应答 HTTP " + std::to_string(capture.status) : capture.error);
   return std::nullopt;
@@ -91,8 +177,7 @@ json CrawlOutcome::to_json() const {
 }
 
 // One page of the session: captured, its fields read by the platform's adapter from the page as decoded for
-// reading (the WARC keeps the bytes); a licence shown as a picture fetched in the same session (so it is
-// evidence too) and read by OCR, the text kept beside it in the WARC.
+// reading (the WARC keeps the bytes), then the licence pictures it shows (read_picture).
 Result<PageRead> PageChecks::read_page(crawler::CaptureSession& session, const extract::Adapters& adapters, const std::string& url,
                                        const std::string& platform) {
   PageRead out;
@@ -113,23 +198,7 @@ Result<PageRead> PageChecks::read_page(crawler::CaptureSession& session, const e
   }
   if (!out.extraction) return out;
   for (const auto& image : std::vector<extract::ImageToRead>(out.extraction->images)) {
-    PictureRead picture{image.url, "", 0, "", ""};
-    NETSAMPLE_ASSIGN(crawler::Capture fetched, session.capture(image.url));
-    if (fetched.refused_by_robots || fetched.status < 200 || fetched.status >= 300 || fetched.body.empty()) {
-      picture.problem = "营业执照图片未能取得：" + (fetched.error.empty() ? "HTTP " + std::to_string(fetched.status) : fetched.error);
-    } else if (auto text = ocr::read_text(fetched.body); !text.ok()) {
-      picture.problem = "营业执照图片无法识别：" + text.error().message;
-    } else {
-      picture.engine = text->engine;
-      picture.confidence = text->mean_confidence;
-      picture.text = text->text;
-      extract::fill_from_licence(*out.extraction, image, extract::read_licence_text(text->text));
-      if (!fetched.hops.empty()) {
-        NETSAMPLE_TRY(status_of(session.annotate(fetched.hops.back().response_id, image.url,
-                                                 {{"purpose", "ocr"}, {"read_as", image.read}, {"engine", picture.engine},
-                                                  {"mean_confidence", picture.confidence}, {"text", picture.text}})));
-      }
-    }
+    NETSAMPLE_ASSIGN(PictureRead picture, read_picture(session, *out.extraction, image));
     if (!picture.problem.empty()) out.extraction->problems.push_back(picture.problem);
     out.pictures.push_back(std::move(picture));
   }
@@ -156,6 +225,7 @@ Result<std::optional<extract::Check>> PageChecks::art22(const std::vector<std::p
 }
 
 Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
+  NETSAMPLE_TRY(check_request(request));
   std::optional<std::int64_t> case_id;
   if (!request.case_number.empty()) {
     NETSAMPLE_ASSIGN(workflow::CaseView view, cases_.show(request.case_number));
@@ -181,15 +251,7 @@ Result<CrawlOutcome> PageChecks::crawl(const CrawlRequest& request) {
   options.honour_robots = request.honour_robots;
   options.robots_override_reason = request.robots_reason;
   options.ca_file = request.ca_file;
-  if (request.public_addresses_only) {
-    std::set<std::string> local_hosts;  // platforms served on this machine (the demo shop)
-    for (const auto& p : platforms_.all())
-      if (p.local) local_hosts.insert(p.hosts.begin(), p.hosts.end());
-    options.refuse_address = [local_hosts](const std::string& ip) -> std::string {
-      if (!crawler::is_internal_address(ip) || local_hosts.count(ip)) return "";
-      return "地址 " + ip + " 属于本机或内部网络：服务不代为抓取（platforms.json 中标为本机的平台除外）";
-    };
-  }
+  if (request.public_addresses_only) options.refuse_address = refuse_internal(platforms_);
   if (case_id) {
     const std::string file_name = out.warc.filename().string();
     options.on_record = [this, &request, file_name](const warc::WrittenRecord& r) -> Status {
@@ -277,6 +339,7 @@ json SearchOutcome::to_json() const {
 
 Result<SearchOutcome> PageChecks::search(const SearchRequest& request) {
   if (request.query.empty()) return make_error(ErrorCode::missing_field, "query", "须给出搜索词");
+  NETSAMPLE_TRY(check_robots_reason(request.honour_robots, request.robots_reason));
   NETSAMPLE_ASSIGN(extract::Adapters adapters, extract::Adapters::load(data_dir_));
   const extract::Adapter* adapter = adapters.find(request.platform);
   if (!adapter) return make_error(ErrorCode::not_found, "platform", "平台 " + request.platform + " 没有适配规则（数据目录的 adapters/" + request.platform + ".json）");

@@ -35,20 +35,22 @@ Result<Response> capture_page(Call& call) {
   NETSAMPLE_ASSIGN(std::optional<std::string> platform, fields.optional_text("platform"));
   NETSAMPLE_ASSIGN(bool ignore_robots, fields.optional_boolean("ignore_robots", false));
   NETSAMPLE_ASSIGN(std::optional<std::string> robots_reason, fields.optional_text("robots_reason"));
+  auto web_address = [](const std::string& u) { return u.starts_with("http://") || u.starts_with("https://"); };
   std::vector<std::string> also;  // further pages of the same session (the shop's licence page)
   if (body.contains("also")) {
     NETSAMPLE_ASSIGN(const json* list, fields.raw("also"));
     if (!list->is_array() || list->size() > 10) return make_error(ErrorCode::wrong_type, "also", "须为网址数组（至多 10 个）");
-    for (const auto& item : *list) {
-      if (!item.is_string()) return make_error(ErrorCode::wrong_type, "also", "须为网址数组（至多 10 个）");
-      if (!item.get<std::string>().empty()) also.push_back(item.get<std::string>());
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string at = "also[" + std::to_string(i) + "]";
+      if (!(*list)[i].is_string()) return make_error(ErrorCode::wrong_type, at, "须为网址（字符串）");
+      const std::string u = (*list)[i].get<std::string>();
+      if (u.empty()) continue;  // the form's licence page left empty
+      if (!web_address(u)) return make_error(ErrorCode::invalid_input, at, "须为 http:// 或 https:// 开头的网址：" + u);
+      also.push_back(u);
     }
   }
   NETSAMPLE_TRY(fields.reject_unknown_keys());
-  auto web_address = [](const std::string& u) { return u.starts_with("http://") || u.starts_with("https://"); };
   if (!web_address(url)) return make_error(ErrorCode::invalid_input, "url", "须为 http:// 或 https:// 开头的网址");
-  for (const auto& u : also)
-    if (!web_address(u)) return make_error(ErrorCode::invalid_input, "also", "须为 http:// 或 https:// 开头的网址：" + u);
   if (ignore_robots && !robots_reason)
     return make_error(ErrorCode::missing_field, "robots_reason", "不遵守 robots.txt 时须写明理由（每次抓取都会记录）");
   NETSAMPLE_TRY(may_capture(call, number));

@@ -3,7 +3,12 @@
 #include "netsample/crawler/crawler.h"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -29,13 +34,15 @@ const std::string kFirstChunk = "<p>第一块</p>", kSecondChunk = "<p>second ch
 class Site {
  public:
   Site() {
+    // Served as HTML, as some sites do: the WACZ's page list must still leave it out.
     server_.Get("/robots.txt", [](const httplib::Request&, httplib::Response& r) {
-      r.set_content("User-agent: *\nDisallow: /private\nAllow: /private/open$\n", "text/plain");
+      r.set_content("User-agent: *\nDisallow: /private\nAllow: /private/open$\n", "text/html");
     });
     server_.Get("/page", [](const httplib::Request&, httplib::Response& r) {
       r.set_header("Set-Cookie", "session=abc; Path=/");
       r.set_content("<html><head><meta charset=\"utf-8\"><title>电热水壶</title></head><body>清泉</body></html>", "text/html; charset=utf-8");
     });
+    server_.Get("/shouting", [](const httplib::Request&, httplib::Response& r) { r.set_content("<p>大写的类型</p>", "Text/HTML ; charset=utf-8"); });
     server_.Get("/cookie", [](const httplib::Request& q, httplib::Response& r) { r.set_content(q.get_header_value("Cookie"), "text/plain"); });
     server_.Get("/chunked", [](const httplib::Request&, httplib::Response& r) {
       r.set_chunked_content_provider("text/html", [](size_t offset, httplib::DataSink& sink) {
@@ -111,6 +118,14 @@ class Site {
 };
 
 using testing::read_with_warcio;  // the records as warcio reads them, with both digests recomputed outside netsample
+
+// A test's own server stops and its thread is joined however the test ends (an ASSERT that returns early
+// included): a joinable std::thread destroyed would end the whole test program.
+struct StopServer {
+  httplib::Server& server;
+  std::thread& thread;
+  ~StopServer() { server.stop(), thread.join(); }
+};
 
 CaptureOptions fast() {
   CaptureOptions o;
@@ -255,6 +270,7 @@ TEST_F(Crawl, RobotsTxtBehindARedirectIsFollowedUpToFiveHops) {
   other.Get("/private", [](const httplib::Request&, httplib::Response& r) { r.set_content("never fetched", "text/plain"); });
   const int port = other.bind_to_any_port("127.0.0.1");
   std::thread thread([&] { other.listen_after_bind(); });
+  const StopServer stop{other, thread};  // after the sessions below have gone: their connections closed, it stops at once
   while (!other.is_running()) std::this_thread::sleep_for(1ms);
   const std::string origin = "http://127.0.0.1:" + std::to_string(port);
 
@@ -279,9 +295,6 @@ TEST_F(Crawl, RobotsTxtBehindARedirectIsFollowedUpToFiveHops) {
   ASSERT_TRUE(refused_all.ok());
   EXPECT_TRUE(refused_all->refused_by_robots);
   EXPECT_NE(refused_all->error.find("重定向超过 5 次"), std::string::npos) << refused_all->error;
-  session.reset(), fresh.reset();  // their connections closed, the server stops at once
-  other.stop();
-  thread.join();
 }
 
 // HTTPS: a peer the trust store does not know is a clear failure, kept as such (no request went out); a known
@@ -297,11 +310,7 @@ TEST_F(Crawl, TlsFailureIsSaidAndATrustedPeersChainIsKept) {
   ASSERT_TRUE(tls.is_valid());
   const int port = tls.bind_to_any_port("127.0.0.1");
   std::thread thread([&] { tls.listen_after_bind(); });
-  struct Stop {  // the server stops and its thread is joined however the test ends
-    httplib::Server& server;
-    std::thread& thread;
-    ~Stop() { server.stop(), thread.join(); }
-  } stop{tls, thread};
+  const StopServer stop{tls, thread};
   while (!tls.is_running()) std::this_thread::sleep_for(1ms);
   const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/secure";
 
@@ -337,8 +346,8 @@ TEST_F(Crawl, TlsFailureIsSaidAndATrustedPeersChainIsKept) {
   refused.reset(), session.reset();
 }
 
-// A service fetching for its users refuses its own network: the address a connection reached is asked before
-// anything is sent on it.
+// A service fetching for its users refuses its own network: the address a connection would reach is asked, with
+// the URL's host, before the connection is opened.
 TEST_F(Crawl, AnAddressRefusedByTheSessionGetsNothingSentAndSaysWhy) {
   EXPECT_TRUE(is_internal_address("127.0.0.1"));
   EXPECT_TRUE(is_internal_address("10.1.2.3"));
@@ -348,25 +357,119 @@ TEST_F(Crawl, AnAddressRefusedByTheSessionGetsNothingSentAndSaysWhy) {
   EXPECT_TRUE(is_internal_address("::1"));
   EXPECT_TRUE(is_internal_address("fe80::1"));
   EXPECT_TRUE(is_internal_address("::ffff:10.0.0.1"));
+  for (const char* inside : {"0.1.2.3", "224.0.0.251", "239.255.255.250", "240.0.0.1", "255.255.255.255", "198.18.0.1", "198.19.255.254",
+                             "64:ff9b::a00:1", "64:ff9b::7f00:1", "2002:a00:1::", "2002:c0a8:101::1", "::10.0.0.1", "::127.0.0.1",
+                             "fec0::1", "feff::1", "ff02::1", "ff05::1:3", "not an address"})
+    EXPECT_TRUE(is_internal_address(inside)) << inside;
   EXPECT_FALSE(is_internal_address("172.32.0.1"));
   EXPECT_FALSE(is_internal_address("203.119.1.1"));
+  EXPECT_FALSE(is_internal_address("198.20.0.1"));
+  EXPECT_FALSE(is_internal_address("223.255.255.255"));
   EXPECT_FALSE(is_internal_address("2400:3200::1"));
+  EXPECT_FALSE(is_internal_address("64:ff9b::cb77:101")) << "NAT64 of 203.119.1.1";
+  EXPECT_FALSE(is_internal_address("2002:cb77:101::1")) << "6to4 of 203.119.1.1";
+  EXPECT_TRUE(is_loopback_address("127.0.0.2"));
+  EXPECT_TRUE(is_loopback_address("::1"));
+  EXPECT_FALSE(is_loopback_address("10.0.0.1"));
+
+  // A listener that only hears connections: none may arrive, not even a TCP handshake (a TLS ClientHello would
+  // name the host to whatever listens there).
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  const std::unique_ptr<int, void (*)(int*)> closing(new int(listener), [](int* fd) { ::close(*fd), delete fd; });
+  sockaddr_in bound{};
+  bound.sin_family = AF_INET;
+  bound.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof bound;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&bound), sizeof bound), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &length), 0);
+  const std::string silent = "https://127.0.0.1:" + std::to_string(ntohs(bound.sin_port));
 
   CaptureOptions o = fast();
-  o.attempts = 1;
-  o.refuse_address = [](const std::string& ip) { return is_internal_address(ip) ? "内部地址 " + ip : std::string(); };
+  o.attempts = 3;
+  o.total_timeout = 2s;
+  std::vector<std::string> asked;
+  o.refuse_address = [&](const std::string& host, const std::string& ip) {
+    asked.push_back(host + " " + ip);
+    return is_internal_address(ip) ? "内部地址 " + ip : std::string();
+  };
   auto session = open(o);
-  auto refused = session->capture(site_.url("/page"));
+  auto refused = session->capture(silent + "/page");
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 0);
-  EXPECT_TRUE(refused->refused_by_robots) << "robots.txt was refused too: unreachable, all disallowed";
+  EXPECT_TRUE(refused->refused_address);
+  EXPECT_FALSE(refused->refused_by_robots) << "robots.txt had no say: the address was refused";
+  EXPECT_NE(refused->error.find("内部地址 127.0.0.1"), std::string::npos) << refused->error;
+  EXPECT_EQ(asked, std::vector<std::string>{"127.0.0.1 127.0.0.1"}) << "asked with the host; a refusal is not retried";
+  pollfd heard{listener, POLLIN, 0};
+  EXPECT_EQ(::poll(&heard, 1, 0), 0) << "no connection was opened";
+
+  // Without robots.txt the page itself is the refused exchange, said the same way.
+  CaptureOptions ignoring = o;
+  ignoring.honour_robots = false;
+  ignoring.robots_override_reason = "测试";
+  auto second = open(ignoring);
+  auto page = second->capture(site_.url("/page"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->refused_address);
+  ASSERT_EQ(page->hops.size(), 1u);
+  EXPECT_EQ(page->hops[0].error, "内部地址 127.0.0.1");
   ASSERT_TRUE(session->close().ok());
   bool said = false;
   for (const auto& r : read_with_warcio(session->file())) {
     EXPECT_NE(r["type"], "response") << "nothing was answered because nothing was asked";
+    EXPECT_NE(r["type"], "request") << "nothing was sent";
     if (r["type"] == "metadata") said |= json::parse(r["text"].get<std::string>()).value("error", "").find("内部地址 127.0.0.1") != std::string::npos;
   }
-  EXPECT_TRUE(said);
+  EXPECT_TRUE(said) << "the refusal is the exchange's error in the WARC";
+
+  // A proxy from the environment is not used where addresses are judged: libcurl would connect only to it.
+  ::setenv("http_proxy", "http://127.0.0.1:1", 1);  // nothing listens there
+  CaptureOptions judging = fast();
+  judging.attempts = 1;
+  judging.refuse_address = [](const std::string&, const std::string&) { return std::string(); };
+  auto third = open(judging);
+  auto direct = third->capture(site_.url("/page"));
+  ::unsetenv("http_proxy");
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(direct->status, 200) << direct->error;
+}
+
+// warc::index_records reads a .warc.gz member by member (the WACZ's index): a file cut inside a member is refused
+// even where that member had given no bytes yet, and a response whose head never ended still has its type read.
+TEST_F(Crawl, TheWarcIndexRefusesACutFileAndReadsAResponseHeadThatNeverEnded) {
+  auto session = open();
+  ASSERT_TRUE(session->capture(site_.url("/page")).ok());
+  ASSERT_TRUE(session->close().ok());
+  const auto index = warc::index_records(session->file());
+  ASSERT_TRUE(index.ok()) << index.error().describe();
+  ASSERT_EQ(index->size(), session->records().size());
+  std::string page_mime;
+  for (const auto& e : *index)
+    if (e.type == "response" && e.uri == site_.url("/page")) page_mime = e.mime;
+  EXPECT_EQ(page_mime, "text/html; charset=utf-8");
+
+  // Five bytes into the last member: inside its gzip header, which inflates to nothing yet.
+  const std::string bytes = read_file(session->file()).value();
+  testing::write_text(dir_ / "cut.warc.gz", bytes.substr(0, index->back().offset + 5));
+  const auto cut = warc::index_records(dir_ / "cut.warc.gz");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.error().message.find("中间结束"), std::string::npos) << cut.error().describe();
+
+  auto writer = warc::Writer::create(dir_ / "unended.warc.gz", {{"software", "test"}}, SystemClock().now());
+  ASSERT_TRUE(writer.ok());
+  warc::Record response;
+  response.type = "response";
+  response.target_uri = "http://example.com/";
+  response.content_type = "application/http;msgtype=response";
+  response.block = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n";  // the connection dropped inside the head
+  response.date = SystemClock().now();
+  ASSERT_TRUE(writer->write(response).ok());
+  ASSERT_TRUE(writer->close().ok());
+  const auto unended = warc::index_records(dir_ / "unended.warc.gz");
+  ASSERT_TRUE(unended.ok()) << unended.error().describe();
+  EXPECT_EQ(unended->back().mime, "text/html");
 }
 
 TEST_F(Crawl, TooLargeTooSlowAndTransientFailuresHaveClearOutcomesAndKeepWhatCame) {
@@ -442,7 +545,8 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   // With trusted time: a real chronyd for the network time check, OpenSSL's TSA for the stamp.
   testing::Chronyd chronyd;
   testing::TestTsa tsa;
-  const auto crawled = netsample({"crawl", site_.url("/redirect"), "--case", "CQ-C1", "--ntp", chronyd.address(), "--tsa", tsa.url(), "--json"});
+  const auto crawled = netsample({"crawl", site_.url("/redirect"), "--also", site_.url("/shouting"), "--case", "CQ-C1", "--ntp", chronyd.address(),
+                                  "--tsa", tsa.url(), "--json"});
   ASSERT_EQ(crawled.exit_code, 0) << crawled.out << crawled.err;
   const json out = json::parse(crawled.out);
   EXPECT_EQ(out["status"], 200);
@@ -521,6 +625,7 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   std::istringstream index_lines(index);
   for (std::string line; std::getline(index_lines, line); ++lines) {
     const json fields = json::parse(line.substr(line.find('{')));
+    if (fields["url"] == site_.url("/shouting")) EXPECT_EQ(fields["mime"], "text/html") << "a media type as compared: lower case, trimmed";
     const std::string member = warc_bytes.substr(std::stoull(fields["offset"].get<std::string>()), std::stoull(fields["length"].get<std::string>()));
     std::string record(1 << 20, '\0');
     uLongf size = record.size();
@@ -536,10 +641,17 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
     EXPECT_TRUE(record.starts_with("WARC/1.1")) << line;
     EXPECT_NE(record.find("WARC-Target-URI: " + fields["url"].get<std::string>()), std::string::npos) << line;
   }
-  EXPECT_EQ(lines, 4) << "robots.txt and the three hops' responses: " << index;
+  EXPECT_EQ(lines, 5) << "robots.txt, the three hops' responses and the further page: " << index;
   EXPECT_NE(index.find("1,0,0,127:"), std::string::npos) << "SURT keys, the host's labels reversed as replay tools key them: " << index;
-  EXPECT_NE(wacz.read("pages/pages.jsonl").value().find(site_.url("/page")), std::string::npos);
+  const std::string pages = wacz.read("pages/pages.jsonl").value();
+  EXPECT_NE(pages.find(site_.url("/page")), std::string::npos);
+  EXPECT_NE(pages.find(site_.url("/shouting")), std::string::npos) << "Text/HTML is HTML: " << pages;
+  EXPECT_EQ(pages.find("robots.txt"), std::string::npos) << "robots.txt is no page, whatever its type: " << pages;
   EXPECT_EQ(netsample({"verify", bundle.string()}).exit_code, 0);
+  // An export that fails at its last step (the bundle's name taken by a directory) leaves nothing half-made.
+  fs::create_directories(dir_ / "taken.zip");
+  EXPECT_NE(netsample({"export", "CQ-C1", "--out", (dir_ / "taken.zip").string()}).exit_code, 0);
+  for (const auto& e : fs::directory_iterator(dir_.path())) EXPECT_FALSE(e.path().filename().string().starts_with("taken.zip.")) << e.path();
 
   // Refused by robots.txt: preserved (robots.txt itself), not fetched, and the exit code says so. Without NTP or
   // TSA the capture says it has neither.
@@ -548,6 +660,14 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   EXPECT_NE(refused.err.find("robots.txt"), std::string::npos) << refused.err;
   EXPECT_NE(refused.out.find("未经网络校时"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("没有可信时间戳"), std::string::npos) << refused.out;
+  // Not honouring robots.txt without a reason: refused before anything is fetched, naming the option to give.
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"crawl", site_.url("/private/secret"), "--ignore-robots"},
+                                                  std::vector<std::string>{"search", "电热水壶", "--platform", "demo-shop", "--base", site_.url("/"), "--ignore-robots"}}) {
+    const auto no_reason = netsample(command);
+    EXPECT_NE(no_reason.exit_code, 0) << command[0];
+    EXPECT_NE(no_reason.err.find("--robots-reason"), std::string::npos) << no_reason.err;
+    EXPECT_EQ(no_reason.err.find("robots_override_reason"), std::string::npos) << "no internal name: " << no_reason.err;
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <map>
+#include <opencv2/imgcodecs.hpp>
 #include <thread>
 
 #include "netsample/core/file_io.h"
@@ -31,6 +32,20 @@ std::map<std::string, std::string> values(const Extraction& e) {
 std::string without_spaces(std::string s) {
   std::erase(s, ' ');
   return s;
+}
+
+std::string gzip(std::string text) {
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string packed(deflateBound(&z, text.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(text.data());
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(packed.data());
+  z.avail_out = static_cast<uInt>(packed.size());
+  deflate(&z, Z_FINISH);
+  packed.resize(packed.size() - z.avail_out);
+  deflateEnd(&z);
+  return packed;
 }
 
 crawler::Capture capture(crawler::CaptureSession& session, const std::string& url) {
@@ -145,17 +160,8 @@ TEST(Extract, CharsetsFromTheBomTheHeaderAndTheMetaAndAWrongDeclarationIsSaid) {
   EXPECT_NE(wrong->problem.find("不符"), std::string::npos);
   EXPECT_NE(wrong->text.find("清泉"), std::string::npos);
   // A gzip body is undone for reading.
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string plain = "<p>压缩</p>", packed(256, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(plain.data());
-  z.avail_in = static_cast<uInt>(plain.size());
-  z.next_out = reinterpret_cast<Bytef*>(packed.data());
-  z.avail_out = static_cast<uInt>(packed.size());
-  deflate(&z, Z_FINISH);
-  packed.resize(packed.size() - z.avail_out);
-  deflateEnd(&z);
-  auto unpacked = decode_page(packed, "text/html; charset=utf-8", "gzip");
+  const std::string plain = "<p>压缩</p>";
+  auto unpacked = decode_page(gzip(plain), "text/html; charset=utf-8", "gzip");
   ASSERT_TRUE(unpacked.ok());
   EXPECT_EQ(unpacked->text, plain);
   EXPECT_FALSE(decode_page("not gzip", "text/html", "gzip").ok());
@@ -198,6 +204,38 @@ TEST(Licence, TheTextIsReadByItsPrintedLabels) {
   EXPECT_NE(art24_5->reason.find("第二十四条第（五）项"), std::string::npos);
 }
 
+std::string encoded(const cv::Mat& image, const std::string& extension = ".png") {
+  std::vector<uchar> bytes;
+  EXPECT_TRUE(cv::imencode(extension, image, bytes)) << extension;
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// A licence picture as shops serve it: a 16-bit PNG is read like an 8-bit one; a picture over 40 megapixels is
+// refused by its header's size, before it is decoded or enlarged; a format OpenCV 4.6 cannot decode is named.
+TEST(Ocr, SixteenBitPicturesAreReadAndOversizedOnesRefusedBeforeDecoding) {
+  const auto png = read_file(fs::path(NETSAMPLE_FIXTURES) / "pdd-licence.png").value();
+  const cv::Mat eight = cv::imdecode(std::vector<uchar>(png.begin(), png.end()), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(eight.depth(), CV_8U);
+  cv::Mat sixteen;
+  eight.convertTo(sixteen, CV_16U, 257);
+  const auto text = ocr::read_text(encoded(sixteen));
+  ASSERT_TRUE(text.ok()) << text.error().describe();
+  const auto licence = read_licence_text(text->text);
+  const std::map<std::string, std::string> v(licence.fields.begin(), licence.fields.end());
+  EXPECT_EQ(v.count("credit_code") ? v.at("credit_code") : "", "92500112MA60LTNK03") << text->text;
+
+  for (const char* format : {".jpg", ".webp", ".bmp"}) EXPECT_TRUE(ocr::read_text(encoded(eight, format)).ok()) << format << ": its size read from its header";
+  const cv::Mat white(5000, 9000, CV_8UC1, cv::Scalar(255));
+  for (const char* format : {".png", ".jpg", ".webp", ".bmp"}) {
+    const auto huge = ocr::read_text(encoded(white, format));
+    ASSERT_FALSE(huge.ok()) << format;
+    EXPECT_NE(huge.error().message.find("45 百万像素"), std::string::npos) << format << huge.error().message;
+  }
+  const auto gif = ocr::read_text(std::string("GIF89a\x01\x00\x01\x00\x80\x00\x00", 13));
+  ASSERT_FALSE(gif.ok());
+  EXPECT_NE(gif.error().message.find("PNG、JPEG、WebP、BMP"), std::string::npos) << gif.error().message;
+}
+
 TEST(Extract, CreditCodesNeedTheirGb32100CheckDigit) {
   EXPECT_TRUE(credit_code_valid("91500000MA5U000X0T"));
   EXPECT_TRUE(credit_code_valid("91350100M000100Y43"));  // GB 32100-2015's worked example
@@ -212,6 +250,41 @@ TEST(Extract, CreditCodesNeedTheirGb32100CheckDigit) {
   EXPECT_TRUE(read->fields.empty());
   EXPECT_EQ(read->missing, std::vector<std::string>{"credit_code"});
   ASSERT_EQ(read->problems.size(), 1u);
+
+  // A misread in the page's text leaves the next rule, the licence picture (OCR), to give the code.
+  Adapter with_picture = Adapters::parse(R"({"platform": "x", "pages": [{"kind": "licence", "url": "^/", "fields": {
+      "credit_code": [{"xpath": "//td"}, {"image": "//img/@src"}]}}]})", "t").value();
+  auto waiting = extract(with_picture, "http://h/licence", {"<table><tr><td>91500000MA5U000X0D</td></tr></table><img src='/l.png'>", "UTF-8", "default", ""});
+  ASSERT_TRUE(waiting.ok());
+  ASSERT_EQ(waiting->images.size(), 1u) << "the picture still read";
+  EXPECT_EQ(waiting->images[0].url, "http://h/l.png");
+  EXPECT_EQ(waiting->images[0].fields, std::vector<std::string>{"credit_code"});
+  EXPECT_EQ(waiting->problems.size(), 1u) << "the misread is still said";
+}
+
+// libstdc++'s std::regex recurses per character a repeat takes: a page cannot make it overflow the stack. The
+// built-in patterns' repeats are bounded, an adapter with an unbounded one is refused, and what the patterns
+// read (the page, the URL's path, the Content-Type header) is capped.
+TEST(Extract, RegularExpressionsCannotBeMadeToOverflowTheStack) {
+  const auto adapters = Adapters::load(std::nullopt).value();
+  const Adapter& jd = *adapters.find("jd");
+  const std::string digits(1'000'000, '1');
+  const auto price = extract(jd, "http://item.jd.com/1.html", {"<p>\"p\": \"" + digits + "\"</p>", "UTF-8", "default", ""});
+  ASSERT_TRUE(price.ok());
+  EXPECT_EQ(values(*price).count("price"), 0u) << "a million digits are no price";
+  EXPECT_FALSE(extract(jd, "http://item.jd.com/" + digits + ".html", {"<p></p>", "UTF-8", "default", ""}).ok()) << "no such page: said";
+  EXPECT_TRUE(decode_page("<p>x</p>", "text/html; charset=" + std::string(200'000, 'u')).ok());
+
+  const auto unbounded = Adapters::parse(R"j({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"price": [{"regex": "价格：(.*)"}]}}]})j", "x.json");
+  ASSERT_FALSE(unbounded.ok());
+  EXPECT_EQ(unbounded.error().field, "x.json:pages[0].fields.price[0].regex");
+  EXPECT_NE(unbounded.error().message.find("上限"), std::string::npos) << unbounded.error().message;
+  for (const char* pattern : {"a+", "(b){2,}", "c*?"})
+    EXPECT_FALSE(Adapters::parse(std::string(R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"p": [{"regex": ")") + pattern +
+                                     R"("}]}}]})", "x.json").ok()) << pattern;
+  for (const char* pattern : {"[*+]{1,3}", "\\\\+", "a{2}", "x{0,9}"})
+    EXPECT_TRUE(Adapters::parse(std::string(R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"p": [{"regex": ")") + pattern +
+                                    R"("}]}}]})", "x.json").ok()) << pattern;
 }
 
 TEST(Extract, ObjectLiteralsAsPagesWriteThem) {
@@ -223,6 +296,15 @@ TEST(Extract, ObjectLiteralsAsPagesWriteThem) {
   EXPECT_EQ((*v)["d"]["e"], true);
   EXPECT_TRUE((*v)["d"]["f"].is_null());
   EXPECT_FALSE(parse_js_object("{a: 'unclosed}").has_value());
+
+  // A path's segments: an index, and digits past any size (past size_t) or a non-ASCII key, which find nothing.
+  const Adapter a = Adapters::parse(R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {
+      "first": [{"script": "data", "path": "list.1"}], "huge": [{"script": "data", "path": "list.99999999999999999999999"}],
+      "accented": [{"script": "data", "path": "list.é"}]}}]})", "t").value();
+  const auto read = extract(a, "http://h/", {"<script>var data = {list: ['a', 'b']};</script>", "UTF-8", "default", ""});
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(values(*read)["first"], "b");
+  EXPECT_EQ(read->missing, (std::vector<std::string>{"huge", "accented"}));
 }
 
 TEST(Extract, AnAdapterFileWithAMistakeNamesTheFileAndTheField) {
@@ -234,6 +316,24 @@ TEST(Extract, AnAdapterFileWithAMistakeNamesTheFileAndTheField) {
   auto bad_regex = Adapters::parse(R"({"platform": "x", "pages": [{"kind": "listing", "url": "([", "fields": {}}]})", "x.json");
   ASSERT_FALSE(bad_regex.ok());
   EXPECT_EQ(bad_regex.error().field, "x.json:pages[0].url");
+  // Whatever shape the JSON has, the mistake is named (never a library's exception): a rule that is no object, a
+  // member that is no text, an XPath that does not compile (refused at load, not "missing" on every page).
+  const std::pair<const char*, const char*> mistakes[] = {
+      {R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"title": [{"xpath": "//h1"}, "//h2"]}}]})", "x.json:pages[0].fields.title[1]"},
+      {R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"title": [{"xpath": 5}]}}]})", "x.json:pages[0].fields.title[0].xpath"},
+      {R"({"platform": "x", "pages": [{"kind": "listing", "url": "^/", "fields": {"title": [{"xpath": "//h1[@id='t'"}]}}]})", "x.json:pages[0].fields.title[0].xpath"},
+      {R"({"platform": "x", "pages": [{"kind": "licence", "url": "^/", "fields": {"credit_code": [{"image": "//img/@@src"}]}}]})", "x.json:pages[0].fields.credit_code[0].image"},
+      {R"({"platform": "x", "name": ["京东"], "pages": []})", "x.json:name"},
+      {R"({"platform": "x", "pages": [], "search": {"url": "/s?q={query}", "items": "//li[", "fields": {"title": "."}}})", "x.json:search.items"},
+      {R"({"platform": "x", "pages": [], "search": {"url": "/s?q={query}", "items": "//li", "fields": {"title": "a[1"}}})", "x.json:search.fields.title"},
+      {R"({"platform": "x", "pages": [], "search": {"url": "/s?q={query}", "script": {"v": 1}, "path": "list", "fields": {"title": "t"}}})", "x.json:search.script"},
+  };
+  for (const auto& [text, field] : mistakes) {
+    const auto parsed = Adapters::parse(text, "x.json");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().field, field) << parsed.error().describe();
+  }
+  EXPECT_NE(Adapters::parse(mistakes[2].first, "x.json").error().message.find("XPath"), std::string::npos);
 
   // A data directory's adapter replaces the built-in one of its platform.
   testing::TempDir dir;
@@ -285,6 +385,10 @@ TEST(Checks, Art24ThreeTheRegulatedCategoriesAreData) {
   const auto bad = load_regulated_categories(dir.path());
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().field.find("categories[0].needs"), std::string::npos) << bad.error().field;
+  testing::write_text(dir / "regulated_categories.json", R"({"categories": [{"name": "毛巾", "needs": 3, "keywords": ["毛巾"]}]})");
+  const auto not_text = load_regulated_categories(dir.path());
+  ASSERT_FALSE(not_text.ok()) << "a number where the kind is written: an error, not an exception";
+  EXPECT_NE(not_text.error().field.find("categories[0].needs"), std::string::npos) << not_text.error().field;
 }
 
 TEST(Checks, Art34ScopeByTheCreditCodesDivisionOrTheAddressesAndTheSignsOfArt25And24) {
@@ -403,6 +507,12 @@ TEST(Extract, ACaseIsPrefilledFromAListingAndItsLicenceAndCreatedOnlyWhenConfirm
   for (const auto& c : draft["checks"]) scope |= c["article"] == 34 && c["result"] == "pass";
   EXPECT_TRUE(scope) << draft["checks"].dump(2);
   EXPECT_NE(netsample({"case", "show", "CQ-LISTING-1"}).exit_code, 0) << "nothing created before the organizer confirms";
+  // A file whose product is no object cannot take the product's fields: said, naming it.
+  testing::write_text(dir / "product-text.json", json{{"number", "CQ-LISTING-2"}, {"product", "电热水壶"}}.dump());
+  const auto wrong_shape = netsample({"case", "create", "--from-listing", shop->url() + "item/QS-1701", "--file", (dir / "product-text.json").string()});
+  EXPECT_NE(wrong_shape.exit_code, 0);
+  EXPECT_NE(wrong_shape.err.find("product"), std::string::npos) << wrong_shape.err;
+  EXPECT_NE(wrong_shape.err.find("须为 JSON 对象"), std::string::npos) << wrong_shape.err;
 
   std::vector<std::string> confirm = args;
   confirm.push_back("--confirm");
@@ -411,6 +521,35 @@ TEST(Extract, ACaseIsPrefilledFromAListingAndItsLicenceAndCreatedOnlyWhenConfirm
   const json shown = json::parse(netsample({"case", "show", "CQ-LISTING-1", "--json"}).out);
   EXPECT_EQ(shown["product"]["model"], "QS-1701") << shown.dump(2);
   EXPECT_EQ(shown["producer"]["name"], "佛山市清泉电器制造有限公司（演示）");
+}
+
+// The service's crawl (`--public-addresses-only`): a platform marked local (the demo shop) is fetched when asked for
+// by its own host on loopback; another name that resolves to loopback does not borrow its exemption, and the
+// refusal is said as such, not as robots.txt's.
+TEST(Extract, TheServicesCrawlReachesALocalPlatformOnlyByItsOwnHost) {
+  ManualClock clock{SystemClock().now()};
+  auto shop = demo::DemoShop::start(clock).value();
+  testing::TempDir dir;
+  const fs::path data = dir / "data";
+  fs::create_directories(data);
+  testing::write_text(data / "platforms.json", R"({"platforms": [{"code": "demo-shop", "name": "演示商城", "hosts": ["127.0.0.1"], "local": true}]})");
+  auto crawl = [&](const std::string& url) {
+    return testing::run_process({NETSAMPLE_BIN, "--data", data.string(), "crawl", url, "--public-addresses-only", "--platform", "demo-shop", "--json"});
+  };
+  const auto local = crawl(shop->url() + "item/QS-1701");
+  EXPECT_EQ(local.exit_code, 0) << local.out << local.err;
+
+  std::string by_other_name = shop->url();
+  by_other_name.replace(by_other_name.find("127.0.0.1"), 9, "localhost");
+  const auto borrowed = crawl(by_other_name + "item/QS-1701");
+  EXPECT_NE(borrowed.exit_code, 0);
+  const json refused = json::parse(borrowed.out, nullptr, false);
+  ASSERT_TRUE(refused.is_object()) << borrowed.out << borrowed.err;
+  EXPECT_EQ(refused["refused_address"], true) << refused.dump(2);
+  EXPECT_EQ(refused["refused_by_robots"], false);
+  EXPECT_EQ(refused["error"]["code"], "refused_by_rule");
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("内部网络"), std::string::npos) << refused["error"];
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("localhost"), std::string::npos) << refused["error"];
 }
 
 // `netsample search`: a platform's search page preserved and read for candidates, their addresses absolute;
@@ -458,8 +597,25 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   server.Get("/goods.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(goods, "text/html; charset=utf-8"); });
   server.Get("/mall_certificate.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(licence_page, "text/html; charset=utf-8"); });
   server.Get("/certificate/licence.png", [&](const httplib::Request&, httplib::Response& r) { r.set_content(licence_png, "image/png"); });
+  // The picture as a server may send it: gzip as its Content-Encoding (the WARC keeps it so; OCR needs it undone).
+  const std::string packed_png = gzip(licence_png);
+  server.Get("/certificate/packed.png", [&](const httplib::Request&, httplib::Response& r) {
+    r.set_header("Content-Encoding", "gzip");
+    r.set_content(packed_png, "image/png");
+  });
+  std::string packed_page = licence_page;
+  packed_page.replace(packed_page.find("certificate/licence.png"), 23, "certificate/packed.png");
+  server.Get("/mall_certificate_packed.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(packed_page, "text/html; charset=utf-8"); });
+  std::string inline_page = licence_page;
+  inline_page.replace(inline_page.find("certificate/licence.png"), 23, "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk");
+  server.Get("/mall_certificate_inline.html", [&](const httplib::Request&, httplib::Response& r) { r.set_content(inline_page, "text/html; charset=utf-8"); });
   const int port = server.bind_to_any_port("127.0.0.1");
   std::thread thread([&] { server.listen_after_bind(); });
+  struct Stop {  // however the test ends (an ASSERT returns early): a joinable thread destroyed ends the program
+    httplib::Server& server;
+    std::thread& thread;
+    ~Stop() { server.stop(), thread.join(); }
+  } stop{server, thread};
   while (!server.is_running()) std::this_thread::sleep_for(1ms);
   const std::string origin = "http://127.0.0.1:" + std::to_string(port);
   testing::TempDir dir;
@@ -493,6 +649,15 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   EXPECT_NE(warc.find("WARC-Refers-To: "), std::string::npos);
   EXPECT_NE(warc.find("\"purpose\": \"ocr\""), std::string::npos);
 
+  const json packed = crawl("/mall_certificate_packed.html");
+  EXPECT_EQ(packed["extraction"]["fields"].value("credit_code", json::object()).value("value", ""), "92500112MA60LTNK03") << packed.dump(2);
+
+  // A picture at an address no capture fetches (a data: URI): the picture's problem; the page is still kept and read.
+  const json inline_picture = crawl("/mall_certificate_inline.html");
+  ASSERT_EQ(inline_picture["pictures"].size(), 1u) << inline_picture.dump(2);
+  EXPECT_NE(inline_picture["pictures"][0].value("problem", "").find("不是 http 或 https 网址"), std::string::npos) << inline_picture["pictures"];
+  EXPECT_EQ(inline_picture["extraction"]["missing"].size(), 3u) << "the fields the picture was to give stay missing";
+
   const json listing = crawl("/goods.html?goods_id=356789012345");
   const json& g = listing["extraction"]["fields"];
   EXPECT_EQ(g["title"]["value"], "乐童 儿童益智拼装积木 大颗粒 120粒 3岁以上");
@@ -513,8 +678,17 @@ TEST(Extract, APinduoduoShapedShopWithItsLicenceOnlyAsAPicture) {
   EXPECT_EQ(both["case_fields"]["operator.name"], "重庆市渝北区乐童玩具店");
   EXPECT_EQ(both["case_fields"]["producer.name"], "汕头市澄海区乐童玩具厂");
   EXPECT_EQ(both["case_fields"]["platform"], "pinduoduo");
-  server.stop();
-  thread.join();
+
+  // A further page whose address no capture takes is refused before anything is captured, naming it.
+  const fs::path captures = dir / "data" / "captures" / "unassigned";
+  const auto files = [&] { return std::distance(fs::directory_iterator(captures), fs::directory_iterator()); };
+  const auto kept = files();
+  const auto bad_also = testing::run_process({NETSAMPLE_BIN, "--data", (dir / "data").string(), "crawl", origin + "/goods.html?goods_id=356789012345",
+                                              "--also", origin + "/mall_certificate.html", "--also", "ftp://127.0.0.1/licence", "--platform", "pinduoduo"});
+  EXPECT_NE(bad_also.exit_code, 0);
+  EXPECT_NE(bad_also.err.find("also[1]"), std::string::npos) << bad_also.err;
+  EXPECT_NE(bad_also.err.find("--also"), std::string::npos) << bad_also.err;
+  EXPECT_EQ(files(), kept) << "no WARC begun";
 }
 
 }  // namespace

@@ -996,6 +996,11 @@ TEST(Server, APageIsCapturedForACaseAsAJobAndListedWithWhatItReadAndChecked) {
   auto bad = c.Post("/api/captures", bearer("O1"), json{{"url", "ftp://x"}}.dump(), "application/json");
   EXPECT_EQ(bad->status, 400);
   EXPECT_EQ(body_of(bad)["error"]["field"], "url");
+  for (const json& also : {json{"", "ftp://x"}, json{listing, 7}}) {
+    auto bad_also = c.Post("/api/captures", bearer("O1"), json{{"url", listing}, {"also", also}}.dump(), "application/json");
+    EXPECT_EQ(bad_also->status, 400) << bad_also->body;
+    EXPECT_EQ(body_of(bad_also)["error"]["field"], "also[1]") << "the entry, by its place in the array: " << bad_also->body;
+  }
   auto organizer = c.Post("/api/captures", bearer("O1"), json{{"url", shop->url() + "licence"}, {"platform", "demo-shop"}}.dump(), "application/json");
   ASSERT_EQ(organizer->status, 202) << organizer->body;
   const json read = body_of(c.Get(body_of(organizer)["url"].get<std::string>() + "?wait=60", bearer("O1")));

@@ -2,8 +2,6 @@
 // record's offset and length are those a replay tool seeks to.
 #include <zlib.h>
 
-#include <cctype>
-
 #include <fstream>
 
 #include "netsample/warc/warc.h"
@@ -17,27 +15,6 @@ struct InflateEnd {
     delete z;
   }
 };
-
-// A named field of a WARC head ("WARC-Type: response\r\n..."), "" when absent.
-std::string field(std::string_view head, std::string_view name) {
-  for (size_t at = 0; at < head.size();) {
-    const size_t end = head.find("\r\n", at);
-    const std::string_view line = head.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
-    const size_t colon = line.find(':');
-    if (colon != std::string_view::npos && colon == name.size()) {
-      bool same = true;
-      for (size_t i = 0; i < colon && same; ++i) same = std::tolower(static_cast<unsigned char>(line[i])) == std::tolower(static_cast<unsigned char>(name[i]));
-      if (same) {
-        std::string_view v = line.substr(colon + 1);
-        while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-        return std::string(v);
-      }
-    }
-    if (end == std::string_view::npos) break;
-    at = end + 2;
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -56,11 +33,12 @@ Result<std::vector<IndexEntry>> index_records(const std::filesystem::path& file)
       return make_error(ErrorCode::integrity, file.string(), "偏移 " + std::to_string(member_start) + " 处的记录没有 WARC 头");
     const std::string_view head(record.data(), head_end + 2);
     IndexEntry e;
-    e.type = field(head, "WARC-Type");
-    e.uri = field(head, "WARC-Target-URI");
-    e.date = field(head, "WARC-Date");
-    e.record_id = field(head, "WARC-Record-ID");
-    e.payload_digest = field(head, "WARC-Payload-Digest");
+    // A WARC head is read as an HTTP head is: a first line, then named fields.
+    e.type = http_header(head, "WARC-Type").value_or("");
+    e.uri = http_header(head, "WARC-Target-URI").value_or("");
+    e.date = http_header(head, "WARC-Date").value_or("");
+    e.record_id = http_header(head, "WARC-Record-ID").value_or("");
+    e.payload_digest = http_header(head, "WARC-Payload-Digest").value_or("");
     e.offset = member_start;
     e.length = consumed - member_start;
     if (e.type == "response") {
@@ -68,7 +46,7 @@ Result<std::vector<IndexEntry>> index_records(const std::filesystem::path& file)
       if (block.starts_with("HTTP/")) {
         const size_t space = block.find(' ');
         if (space != std::string_view::npos) e.status = std::string(block.substr(space + 1, 3));
-        e.mime = http_header(block.substr(0, block.find("\r\n\r\n") + 2), "Content-Type").value_or("");
+        e.mime = http_header(block, "Content-Type").value_or("");  // looks only at the head
       }
     }
     out.push_back(std::move(e));
@@ -97,7 +75,8 @@ Result<std::vector<IndexEntry>> index_records(const std::filesystem::path& file)
       }
     }
   }
-  if (in_member && !record.empty()) return make_error(ErrorCode::integrity, file.string(), "文件在最后一条记录中间结束");
+  // Cut inside a member, even one that had given no bytes yet: the file is not whole.
+  if (in_member) return make_error(ErrorCode::integrity, file.string(), "文件在最后一条记录中间结束");
   return out;
 }
 

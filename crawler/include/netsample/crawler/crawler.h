@@ -5,8 +5,9 @@
 // time of the capture).
 //
 // Redirects are followed by the session, each hop its own request and response. robots.txt is fetched once per
-// host, kept in the WARC too, and honoured unless the session is told otherwise with a reason (the reason is in
-// every capture's metadata). Requests to one host are spaced (`per_host_interval`); a failure to connect, a 429
+// origin (scheme, host and port, as RFC 9309 scopes it), kept in the WARC too, and honoured unless the session is
+// told otherwise with a reason (the reason is in every capture's metadata). Requests to one origin are spaced
+// (`per_host_interval`); a failure to connect, a 429
 // or a 5xx is retried with backoff; a response larger than `max_bytes` or slower than the timeouts is kept as far
 // as it came, marked WARC-Truncated.
 #pragma once
@@ -46,9 +47,13 @@ struct CaptureOptions {
   // of its exchange (the local time corrected by the measured offset) with the server, offset and delay, and
   // the warcinfo record names the check.
   std::optional<TimeSample> time_check;
-  // Asked with the address each connection reached, before anything is sent on it: a reason refuses it (the
-  // exchange ends with that reason as its error). The service refuses its own network's addresses.
-  std::function<std::string(const std::string& ip)> refuse_address;
+  // Asked with the URL's host (an IPv6 literal without its brackets) and each address libcurl is about to open a
+  // connection to (CURLOPT_OPENSOCKETFUNCTION), before the connection: a reason refuses the address, and nothing at
+  // all goes to it — no TCP handshake, no TLS ClientHello with its SNI. When every address is refused the
+  // exchange ends with that reason as its error and the capture says so (Capture::refused_address), also when
+  // it was robots.txt's fetch that was refused. Set, it also keeps libcurl off any proxy from the environment,
+  // which would hide the real address. The service refuses its own network's addresses.
+  std::function<std::string(const std::string& host, const std::string& ip)> refuse_address;
   // Called as each record is written (the case's audit chain takes its digest then, not after the session).
   std::function<Status(const warc::WrittenRecord&)> on_record;
 };
@@ -72,6 +77,7 @@ struct Capture {
   std::string content_type;
   std::string content_encoding;     // of the final response: the body above is still encoded so
   bool refused_by_robots = false;
+  bool refused_address = false;     // refuse_address refused where a request went (the page or its robots.txt)
   std::string error;                // empty when a final response arrived
   nlohmann::json to_json() const;
 };
@@ -103,9 +109,17 @@ class CaptureSession {
   std::vector<warc::WrittenRecord> records_;
 };
 
-// Whether an address is of this machine or a private network (loopback, RFC 1918, link-local, CGNAT, unique
-// local IPv6, unspecified): what a service must not be made to fetch for its users.
+// Whether capture() takes `url`: an absolute http or https URL (the error names "url" and the rule).
+Status check_url(const std::string& url);
+
+// Whether an address is of this machine or a private network, or no unicast address of the Internet: loopback,
+// 0/8, RFC 1918, link-local, CGNAT, 198.18/15, multicast and reserved (224/4, 240/4, broadcast); IPv6 loopback and
+// unspecified, unique and site local, link-local, multicast, and an IPv4 address carried in IPv6 (mapped,
+// compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) judged as that IPv4 address. What a service must not be made
+// to fetch for its users; text that is no address counts as internal.
 bool is_internal_address(const std::string& ip);
+// Whether an address is this machine's loopback (127.0.0.0/8, ::1, ::ffff:127.x.y.z).
+bool is_loopback_address(const std::string& ip);
 
 // RFC 9309: whether `path` (with its query) may be fetched under `robots` (the file's text) for `agent`: the
 // group of the longest matching user-agent token (else "*"), the longest matching rule, Allow winning a tie.

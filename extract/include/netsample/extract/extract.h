@@ -25,6 +25,10 @@ struct DecodedPage {
   std::string problem;         // e.g. the declared charset did not fit the bytes
 };
 
+// `body` as its Content-Encoding made it, undone: gzip (x-gzip) and deflate inflated (a 200 MB ceiling against
+// decompression bombs), anything else (none, identity) as it is. For bytes that are no page, a picture.
+Result<std::string> decode_content(std::string_view body, std::string_view content_encoding);
+
 // `body`: the payload as received (a gzip or deflate content encoding is undone here); `content_type`: the
 // response's header. The charset comes from a BOM, else the header, else a <meta> in the first 4 KiB, else
 // UTF-8; GBK and GB2312 are read as GB18030 (their superset). Bytes that do not fit the declaration are read

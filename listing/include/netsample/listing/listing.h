@@ -33,8 +33,8 @@ struct CrawlRequest {
   std::string robots_reason;   // required when robots.txt is not honoured; written into every capture
   std::string actor;
   std::optional<std::filesystem::path> ca_file;  // tests: a private CA
-  // For a service fetching on its users' behalf: no address of this machine or its private network, except the
-  // hosts of platforms.json entries marked local (the demo shop).
+  // For a service fetching on its users' behalf: no address of this machine or its private network, except a
+  // platforms.json entry marked local (the demo shop) asked for by one of its hosts and reached on loopback.
   bool public_addresses_only = false;
   // Trusted time: NTP servers asked before the capture (the answer with the least delay is used; none given or
   // none answering: the capture says it has no network time check), and RFC 3161 TSAs that stamp the closed
@@ -109,7 +109,8 @@ class PageChecks {
              std::filesystem::path data_dir, extract::Region region);
 
   // Captures, reads and checks one page. An Error only when nothing could be kept (the case does not exist,
-  // the WARC cannot be written, the URL is invalid); a page that did not answer is an outcome with its error.
+  // the WARC cannot be written, the URL or one of `also` is invalid — checked before anything is captured, the
+  // error naming url or also[i]); a page that did not answer is an outcome with its error.
   // With a case, the outcome's summary (its JSON) is kept beside the WARC and as the case's evidence
   // (capture_summary), so the case page shows what was read and checked.
   Result<CrawlOutcome> crawl(const CrawlRequest& request);

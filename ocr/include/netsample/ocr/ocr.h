@@ -18,11 +18,12 @@ struct Text {
   std::string engine;      // "tesseract 5.3.0 chi_sim"
 };
 
-// `image`: PNG, JPEG, WebP, BMP or GIF bytes as served, read as one column of rows (a licence's layout: label and
-// value stay on one line). `languages`: tessdata names joined by '+' (chi_sim reads the digits and Latin
-// letters of a credit code as well; adding eng makes it read Chinese in brackets as English). Errors: an
-// image that does not decode (invalid_input), a language whose data is not installed (internal, naming the
-// package to install).
+// `image`: PNG (8 or 16 bits a sample), JPEG, WebP or BMP bytes as served (OpenCV 4.6 has no GIF decoder), read
+// as one column of rows (a licence's layout: label and value stay on one line). `languages`: tessdata names
+// joined by '+' (chi_sim reads the digits and Latin letters of a credit code as well; adding eng makes it read
+// Chinese in brackets as English). Errors: an image of another format, over 40 megapixels by its header (refused
+// before it is decoded) or that does not decode (invalid_input), a language whose data is not installed
+// (internal, naming the package to install).
 Result<Text> read_text(std::string_view image, std::string_view languages = "chi_sim");
 
 }  // namespace netsample::ocr
