@@ -625,7 +625,9 @@ TEST_F(Crawl, CrawlForACaseKeepsTheWarcAsEvidenceWithEveryRecordInTheAuditChain)
   std::istringstream index_lines(index);
   for (std::string line; std::getline(index_lines, line); ++lines) {
     const json fields = json::parse(line.substr(line.find('{')));
-    if (fields["url"] == site_.url("/shouting")) EXPECT_EQ(fields["mime"], "text/html") << "a media type as compared: lower case, trimmed";
+    if (fields["url"] == site_.url("/shouting")) {
+      EXPECT_EQ(fields["mime"], "text/html") << "a media type as compared: lower case, trimmed";
+    }
     const std::string member = warc_bytes.substr(std::stoull(fields["offset"].get<std::string>()), std::stoull(fields["length"].get<std::string>()));
     std::string record(1 << 20, '\0');
     uLongf size = record.size();
