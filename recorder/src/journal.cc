@@ -134,12 +134,17 @@ Result<FragmentRecord> JournalWriter::append(const FragmentInput& fragment) {
     return make_error(ErrorCode::internal, "fragment " + std::to_string(next_index_),
                       "片段起点 " + std::to_string(fragment.offset) + " 不接续上一片段的终点 " + std::to_string(next_offset_));
   FragmentRecord record{next_index_, fragment, chain_next(head_, fragment)};
-  NETSAMPLE_TRY(write_all(fd_.get(), record.to_json().dump() + "\n", file_));
-  if (::fdatasync(fd_.get()) != 0) return io_error(file_, "日志同步（fsync）失败");
-  head_ = record.chain;
-  ++next_index_;
+  NETSAMPLE_TRY(write_line(record.to_json(), record.chain));
   next_offset_ += fragment.size;
   return record;
+}
+
+Status JournalWriter::write_line(const nlohmann::json& line, const std::string& chain) {
+  NETSAMPLE_TRY(write_all(fd_.get(), line.dump() + "\n", file_));
+  if (::fdatasync(fd_.get()) != 0) return io_error(file_, "日志同步（fsync）失败");
+  head_ = chain;
+  ++next_index_;
+  return {};
 }
 
 Result<PageRecord> JournalWriter::append(const PageInput& page) {
@@ -147,10 +152,7 @@ Result<PageRecord> JournalWriter::append(const PageInput& page) {
     return make_error(ErrorCode::internal, "page " + std::to_string(next_index_),
                       "网页记录起点 " + std::to_string(page.offset) + " 不接续上一条的终点 " + std::to_string(next_page_offset_));
   PageRecord record{next_index_, page, chain_next(head_, page)};
-  NETSAMPLE_TRY(write_all(fd_.get(), record.to_json().dump() + "\n", file_));
-  if (::fdatasync(fd_.get()) != 0) return io_error(file_, "日志同步（fsync）失败");
-  head_ = record.chain;
-  ++next_index_;
+  NETSAMPLE_TRY(write_line(record.to_json(), record.chain));
   next_page_offset_ += page.size;
   return record;
 }

@@ -13,6 +13,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+bool mentions(const JournalCheck& c, const std::string& text) {
+  for (const auto& e : c.errors)
+    if (e.find(text) != std::string::npos) return true;
+  return false;
+}
+
 // Known answers computed independently (Python hashlib) to pin the chain format for outside verifiers.
 TEST(Journal, ChainFormatIsPinned) {
   FragmentInput first{0, 10, sha256("fragment 0"), 0, 14, 1'780'000'000'000'000, 1'780'000'000'933'333};
@@ -69,11 +75,6 @@ class JournalFile : public ::testing::Test {
     auto result = verify_journal(journal(), media());
     EXPECT_TRUE(result.ok());
     return *result;
-  }
-  static bool mentions(const JournalCheck& c, const std::string& text) {
-    for (const auto& e : c.errors)
-      if (e.find(text) != std::string::npos) return true;
-    return false;
   }
 
   testing::TempDir dir_;
@@ -187,11 +188,6 @@ class JournalWithPages : public ::testing::Test {
     auto result = verify_journal(dir_ / "recording.journal", dir_ / "recording.mp4", dir_ / kPagesFile);
     EXPECT_TRUE(result.ok());
     return *result;
-  }
-  static bool mentions(const JournalCheck& c, const std::string& text) {
-    for (const auto& e : c.errors)
-      if (e.find(text) != std::string::npos) return true;
-    return false;
   }
   testing::TempDir dir_;
   std::vector<std::string> records_;

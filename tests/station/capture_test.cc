@@ -4,6 +4,7 @@
 #include "netsample/webcapture/webcapture.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <atomic>
 #include <fstream>
@@ -129,8 +130,10 @@ TEST_F(BrowserCaptureTest, EveryPageOfAPurchaseIsKeptReadableByWarcioAndChained)
   EXPECT_EQ((*find(records, "response", base + "order"))["status"], "HTTP/1.1 303 See Other");
   EXPECT_EQ((*find(records, "request", base + "order"))["status"], "POST /order HTTP/1.1");
   // The licence picture byte for byte as the shop serves it.
-  auto served = testing::run_process({"/usr/bin/curl", "-s", base + "licence.png"});
-  EXPECT_EQ((*find(records, "response", base + "licence.png"))["payload_sha256"], "sha256:" + sha256_hex(served.out));
+  httplib::Client shop("127.0.0.1", std::stoi(base.substr(base.rfind(':') + 1)));
+  const auto served = shop.Get("/licence.png");
+  ASSERT_TRUE(served);
+  EXPECT_EQ((*find(records, "response", base + "licence.png"))["payload_sha256"], "sha256:" + sha256_hex(served->body));
 
   // The metadata: the frame on screen when each response arrived, and which page was on screen from which frame.
   bool order_meta = false, navigation = false;

@@ -79,6 +79,8 @@ class JournalWriter {
 
  private:
   JournalWriter(UniqueFd fd, std::filesystem::path file) : fd_(std::move(fd)), file_(std::move(file)) {}
+  // One line on disk (fdatasync'd), then the head moves to its chain value.
+  Status write_line(const nlohmann::json& line, const std::string& chain);
   UniqueFd fd_;
   std::filesystem::path file_;
   std::string head_{std::string(64, '0')};
