@@ -96,6 +96,7 @@ TEST_F(EnvironmentTest, AHostsOverrideOfThePlatformIsAWarning) {
   const auto& hosts = finding(report, "hosts");
   EXPECT_EQ(hosts.level, FindingLevel::warning);
   EXPECT_NE(hosts.note.find("item.jd.com → 10.0.0.5"), std::string::npos) << hosts.note;
+  EXPECT_TRUE(hosts.could_fake);  // the purchase waits for the organizer's acceptance
   EXPECT_EQ(hosts.note.find("notjd.com"), std::string::npos) << hosts.note;  // a different domain
 }
 
@@ -103,7 +104,12 @@ TEST_F(EnvironmentTest, AProxyInTheEnvironmentOrTheBrowserPolicyIsAWarning) {
   env_["no_proxy"] = "localhost";
   EXPECT_EQ(check_environment(inputs_).findings[1].level, FindingLevel::ok);
   env_["https_proxy"] = "http://10.1.1.1:8080";
-  EXPECT_EQ(check_environment(inputs_).findings[1].level, FindingLevel::warning);
+  const auto ours = check_environment(inputs_);
+  EXPECT_EQ(ours.findings[1].level, FindingLevel::warning);
+  EXPECT_FALSE(ours.findings[1].could_fake);  // netsample's browser runs with --no-proxy-server
+  inputs_.browser_command_line.reset();       // the sampler's own browser may use it
+  const auto own = check_environment(inputs_);
+  EXPECT_TRUE(own.findings[1].could_fake);
 
   fs::create_directories(dir_.path() / "policies");
   testing::write_text(dir_.path() / "policies/proxy.json", R"({"ProxyMode": "fixed_servers", "ProxyServer": "10.1.1.1:8080"})");
@@ -111,6 +117,7 @@ TEST_F(EnvironmentTest, AProxyInTheEnvironmentOrTheBrowserPolicyIsAWarning) {
   const auto& browser_proxy = finding(report, "browser_proxy");
   EXPECT_EQ(browser_proxy.level, FindingLevel::warning);
   EXPECT_EQ(browser_proxy.value["proxy.json"]["ProxyServer"], "10.1.1.1:8080");
+  EXPECT_TRUE(browser_proxy.could_fake);
 }
 
 TEST_F(EnvironmentTest, ThePlatformResolvingToALocalAddressIsAWarningExceptForTheDemoShop) {
