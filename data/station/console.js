@@ -44,7 +44,7 @@ function showSteps() {
   state.steps.forEach((step, i) => {
     const button = make('button', { type: 'button' }, make('kbd', {}, String(i + 1)), ' ', step.label);
     button.addEventListener('click', () => begin(i));
-    const marked = step.marked ? make('span', { className: 'done' }, `✓ 第 ${step.marked.frame} 帧`) : make('span', { className: 'todo' }, '未标记');
+    const marked = step.marked ? make('span', { className: 'done' }, `✓ 第 ${step.marked.frame} 帧`) : make('span', { className: 'unmarked' }, '未标记');
     list.append(make('li', {}, button, marked));
   });
 }

@@ -28,8 +28,9 @@ Result<SealResult> seal_recording(const fs::path& dir, nlohmann::json manifest, 
   manifest["chain_head"] = journal.head;
   if (!journal.pages.empty() || fs::exists(dir / kPagesFile)) {
     // The pages file whole, as sealed: a record appended after the seal is then caught by its size.
-    NETSAMPLE_ASSIGN(std::string pages, read_file(dir / kPagesFile));
-    manifest["pages"] = {{"file", kPagesFile}, {"records", journal.pages.size()}, {"bytes", pages.size()}, {"sha256", sha256_hex(pages)}};
+    NETSAMPLE_ASSIGN(Sha256Digest pages, sha256_file(dir / kPagesFile));
+    std::error_code ec;
+    manifest["pages"] = {{"file", kPagesFile}, {"records", journal.pages.size()}, {"bytes", fs::file_size(dir / kPagesFile, ec)}, {"sha256", to_hex(pages)}};
   }
   const std::string text = manifest.dump(2) + "\n";
   NETSAMPLE_TRY(write_file_atomic(dir / kManifestFile, text, 0444));

@@ -1,3 +1,5 @@
+#include <openssl/evp.h>
+
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -51,16 +53,9 @@ std::string origin_of(const std::string& url) {
 }
 
 std::string pem_of(const std::string& der) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string b64;
-  for (size_t i = 0; i < der.size(); i += 3) {
-    const unsigned n = (static_cast<unsigned char>(der[i]) << 16) | (i + 1 < der.size() ? static_cast<unsigned char>(der[i + 1]) << 8 : 0) |
-                       (i + 2 < der.size() ? static_cast<unsigned char>(der[i + 2]) : 0);
-    b64 += alphabet[(n >> 18) & 63];
-    b64 += alphabet[(n >> 12) & 63];
-    b64 += i + 1 < der.size() ? alphabet[(n >> 6) & 63] : '=';
-    b64 += i + 2 < der.size() ? alphabet[n & 63] : '=';
-  }
+  std::string b64(4 * ((der.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), reinterpret_cast<const unsigned char*>(der.data()), static_cast<int>(der.size()));
+  b64.resize(static_cast<size_t>(n));
   std::string pem = "-----BEGIN CERTIFICATE-----\n";
   for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
   return pem + "-----END CERTIFICATE-----\n";
