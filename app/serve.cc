@@ -18,6 +18,8 @@ void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
   static int background_s = 60;
   CLI::App* serve = app.add_subcommand("serve", "HTTP 服务：各角色通过网页与接口办理（接口说明 /api/openapi.json）；SIGTERM 或 Ctrl+C 停止");
   serve->add_option("--listen", options.listen, "监听地址 主机:端口")->capture_default_str();
+  serve->add_option("--replay-listen", options.replay_listen,
+                    "网页回放的监听地址 主机:端口（另一个源：回放的网页脚本接触不到登录）；默认同一主机的下一个端口；off 不提供回放");
   serve->add_option("--tls-cert", tls_cert, "TLS 证书（PEM）；与 --tls-key 同时给出时使用 HTTPS");
   serve->add_option("--tls-key", tls_key, "TLS 私钥（PEM）");
   serve->add_option("--threads", options.threads, "工作线程数（默认每核一个，至少 2 个）");
@@ -40,7 +42,9 @@ void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
       pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
       signal(SIGPIPE, SIG_IGN);
       NETSAMPLE_ASSIGN(std::unique_ptr<server::Server> running, server::Server::start(context.data_dir, options));
-      std::cerr << "netsample serve: " << running->base_url() << "（数据目录 " << context.data_dir.string() << "）\n" << std::flush;
+      std::cerr << "netsample serve: " << running->base_url() << "（数据目录 " << context.data_dir.string() << "）";
+      if (running->replay_port()) std::cerr << "，网页回放在端口 " << running->replay_port();
+      std::cerr << "\n" << std::flush;
       int received = 0;
       sigwait(&stop_signals, &received);
       std::cerr << "netsample serve: 收到 " << (received == SIGTERM ? "SIGTERM" : "SIGINT") << "，等待进行中的请求完成后停止\n" << std::flush;

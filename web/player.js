@@ -1,7 +1,8 @@
 // A recording for review: the video (the service plays the frame-identical playback copy where there is one),
 // the Art 35 / Art 36 steps as chapters — a click seeks, the step being played is shown with its still — the
 // verify report as four badges whose details put any gap on the time bar, the findings on the same bar, and the
-// reviewer's finding and verdict forms.
+// reviewer's finding and verdict forms. Beside a purchase's video, the page that was on screen at the video's time,
+// replayed from the recording's pages.warc.gz by ReplayWeb.page on the service's replay origin (design/web.md).
 import { api, errorText } from './api.js';
 import { h, replace, beijing, mediaTime } from './dom.js';
 
@@ -56,6 +57,66 @@ function environment(session) {
     h('ul', {}, env.findings.map((f) => h('li', { class: f.level === 'ok' ? '' : 'warn' }, `${f.title}：${f.level}${f.note ? '，' + f.note : ''}`))));
 }
 
+// The preserved pages: a list of the tab's navigations (a click seeks the video to it) and the replay of the one
+// on screen at the video's time. The replay runs on its own origin (the archived pages' scripts never see this
+// page or its session); following the video only changes the frame's fragment (#url=…&ts=…).
+async function pagesPanel(r) {
+  if (r.kind !== 'purchase' || !r.finished) return null;
+  let pages;
+  try {
+    pages = await api.get(`${r.url}/pages`);
+  } catch (error) {
+    return { element: h('p', { class: 'error', role: 'alert' }, `网页回放：${errorText(error)}`), follow: () => {} };
+  }
+  if (!pages.kept) return { element: h('p', { class: 'muted pages-none' }, pages.why), follow: () => {} };
+  const navigations = pages.navigations || [];
+  const heading = h('p', { class: 'page-now', 'aria-live': 'polite' }, '');
+  const file = h('p', { class: 'muted' }, `保存的网页：${pages.file.records} 条 WARC 记录，${Math.round(pages.file.size / 1024)} KB，SHA-256 ${pages.file.sha256.slice(0, 16)}…（与录像同一哈希链）`);
+  let frame = null;
+  let current = -2;
+  const address = (i) => {
+    const n = navigations[i];
+    const query = new URLSearchParams({ source: pages.replay.source, customColl: pages.replay.collection, embed: 'replayonly' });
+    return `${pages.replay.page}?${query}#${new URLSearchParams({ url: n.url, ts: n.ts })}`;
+  };
+  const buttons = navigations.map((n, i) => h('li', {},
+    h('button', { type: 'button', class: 'chapter', dataset: { page: String(i) }, onclick: () => seekTo(n.media_ms) },
+      `${mediaTime(n.media_ms / 1000)}　${n.url}`)));
+  let seekTo = () => {};
+  const follow = (ms) => {
+    let i = -1;
+    navigations.forEach((n, j) => { if (n.media_ms <= ms + 1) i = j; });
+    if (i === current) return;
+    current = i;
+    buttons.forEach((li, j) => li.firstChild.classList.toggle('current', i === j));
+    if (i < 0) {
+      heading.textContent = '此时还没有打开网页';
+      return;
+    }
+    const n = navigations[i];
+    heading.textContent = `此刻屏幕上的网页（第 ${n.frame} 帧起，${beijing(n.time)}）：${n.url}`;
+    if (!frame) return;
+    frame.dataset.page = String(i);
+    frame.dataset.url = n.url;
+    frame.src = address(i);
+  };
+  if (!pages.replay) {
+    return { element: h('section', { class: 'pages' }, h('h3', {}, '保存的网页'), file, heading,
+      h('p', { class: 'muted' }, '本服务未开启网页回放（serve --replay-listen off）'), h('ol', { class: 'chapters page-list' }, buttons)),
+    follow, setSeek: (f) => { seekTo = f; } };
+  }
+  frame = h('iframe', { class: 'replay', title: '回放的网页（录像此刻屏幕上的页面）', src: navigations.length ? address(0) : `${pages.replay.page}`,
+    referrerpolicy: 'no-referrer' });
+  if (navigations.length) { frame.dataset.page = '0'; frame.dataset.url = navigations[0].url; }
+  current = navigations.length ? -2 : -1;
+  return {
+    element: h('section', { class: 'pages', 'aria-label': '保存的网页' }, h('h3', {}, '录像此刻的网页（从保存的 WARC 回放）'), heading, frame,
+      h('details', {}, h('summary', {}, `打开过的网页（${navigations.length}，点击跳到录像中的时刻）`), h('ol', { class: 'chapters page-list' }, buttons)), file),
+    follow,
+    setSeek: (f) => { seekTo = f; },
+  };
+}
+
 export async function recordingView(summary, { canReview }) {
   const r = await api.get(summary.url);
   const report = r.session?.verify || r.session?.import_check || null;
@@ -77,12 +138,16 @@ export async function recordingView(summary, { canReview }) {
     nowStep.textContent = m ? `当前步骤：${m.title}` : '';
     if (m && m.still) { nowStill.src = m.still; nowStill.alt = `${m.title}的静帧`; nowStill.dataset.step = m.step; }
   };
+  const pages = await pagesPanel(r);
+  pages?.setSeek?.(seek);
   video.addEventListener('timeupdate', () => {
     const ms = video.currentTime * 1000;
     let current = -1;
     r.markers.forEach((m, i) => { if (m.start_ms <= ms + 1) current = i; });
     show(current);
+    pages?.follow(ms);
   });
+  pages?.follow(0);
 
   for (const m of r.markers) bar.append(h('span', { class: 'mark step', style: { left: at(m.start_ms) }, title: m.title }));
   for (const g of report?.gaps || []) {
@@ -120,8 +185,9 @@ export async function recordingView(summary, { canReview }) {
   return h('section', { class: 'card recording', 'aria-labelledby': `rec-${r.id}` },
     h('h2', { id: `rec-${r.id}` }, kinds[r.kind] || r.id),
     h('div', { class: 'verify-row' }, verdictBadges, verifyButton),
-    h('div', { class: 'player' },
+    h('div', { class: pages ? 'player with-pages' : 'player' },
       h('div', { class: 'screen' }, video, bar),
+      pages?.element,
       h('div', { class: 'side' },
         h('ol', { class: 'chapters', 'aria-label': '步骤（点击跳转）' }, chapterButtons),
         nowStep, nowStill)),

@@ -224,6 +224,13 @@ Result<Account> Accounts::check_password(const std::string& login, std::string_v
   return account;
 }
 
+Result<Account> Accounts::usable(const std::string& login) {
+  auto account = find(login);
+  if (!account.ok()) return unauthenticated();
+  NETSAMPLE_TRY(require_usable(*account));
+  return std::move(account).value();
+}
+
 Status Accounts::require_usable(Account& account) {
   if (account.disabled) return unauthenticated();
   if (!account.person_id) return {};

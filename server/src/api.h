@@ -78,10 +78,20 @@ class ReadLog {
   std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point> last_;
 };
 
+// The second origin that replays the pages preserved during a purchase (replay.h): archived pages run their own
+// scripts, so they are shown from an origin that holds no session and answers no API.
+struct ReplayOrigin {
+  std::uint16_t port = 0;       // of the replay listener; 0 when there is none
+  std::uint16_t main_port = 0;  // of the API and web UI (whose pages may frame the replay)
+  bool tls = false;
+  std::string secret;           // signs the links to a recording's pages (random per start: links die with the process)
+};
+
 struct Call {
   Request& request;
   runtime::Runtime& runtime;
   const ServerOptions& options;
+  const ReplayOrigin& replay;
   Metrics& metrics;
   SignInLimiter& limiter;
   ReadLog& reads;
@@ -109,6 +119,8 @@ struct Route {
   // May take seconds (a hash, a verification, an export, a wait): runs on the slow-work threads with its
   // connection suspended, so that it never holds a worker that other connections need (slow_work.h).
   bool slow = false;
+  // The path carries a credential (a signed replay link): the access log shows the route's pattern instead.
+  bool secret_path = false;
 };
 
 // The whole table, in the order the files add them.
@@ -121,10 +133,20 @@ void add_sample_routes(std::vector<Route>& out);     // uploads, evidence added,
 void add_plan_routes(std::vector<Route>& out);       // case creation from a form or a spreadsheet plan
 void add_capture_routes(std::vector<Route>& out);    // pages captured as evidence, what they read and checked
 void add_web_routes(std::vector<Route>& out);        // the web UI's files (web/)
+// The replay origin's table (a listener of its own): ReplayWeb.page's files and the pages of a recording.
+const std::vector<Route>& replay_routes();
+void add_replay_web_routes(std::vector<Route>& out);        // ReplayWeb.page's page, ui.js and its service worker
+void add_recording_replay_routes(std::vector<Route>& out);  // a recording's pages.warc.gz for a signed link
 
 // A matched route with its parameters, or nullptr (also filling `allowed` with the methods the path has).
 const Route* match_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
                          std::vector<std::string>& allowed);
+const Route* match_replay_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
+                                std::vector<std::string>& allowed);
+
+// The origins as the browser sees them: the host it asked for (Host header) with each listener's port.
+std::string main_origin(const Call& call);
+std::string replay_origin(const Call& call);
 
 // --- checks every route makes the same way ---
 

@@ -1,16 +1,22 @@
 // Recordings of a case (the purchase's screen video, the unboxing's video): what they are, the video itself
 // streamed from the evidence store, its steps as WebVTT chapters, the stills, a fresh verification, and the
 // reviewers' findings and verdicts on them.
+#include <openssl/crypto.h>
+
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
 #include "api.h"
 #include "netsample/core/file_io.h"
+#include "netsample/core/sha256.h"
+#include "netsample/recorder/journal.h"
 #include "netsample/recorder/playback.h"
 #include "netsample/recorder/seal.h"
 #include "netsample/review/review.h"
 #include "netsample/unboxing/video.h"
+#include "netsample/warc/warc.h"
 
 namespace netsample::server {
 namespace {
@@ -302,7 +308,142 @@ Result<Response> case_reviews(Call& call) {
   return Response::json(200, out);
 }
 
+
+// --- the pages a purchase's browser received (pages.warc.gz), replayed beside the video (design/web.md) ---
+
+// A link to one recording's pages for the replay origin, which holds no session: the recording, the reader (for
+// the audit log, and to check their scope again on each read) and an expiry, signed with the service's secret.
+constexpr std::chrono::hours kReplayLinkLifetime{4};
+
+std::string hex_of(std::string_view text) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : text) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> text_of_hex(std::string_view hex) {
+  if (hex.size() % 2) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int value = 0;
+    for (char c : hex.substr(i, 2)) {
+      const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (digit < 0) return std::nullopt;
+      value = value * 16 + digit;
+    }
+    out += static_cast<char>(value);
+  }
+  return out;
+}
+
+std::string replay_link_token(const Call& call, const std::string& recording, const std::string& login, std::int64_t expires_s) {
+  const std::string body = recording + "." + std::to_string(expires_s) + "." + hex_of(login);
+  return body + "." + hmac_sha256_hex(body, call.replay.secret);
+}
+
+struct ReplayLink {
+  std::string recording, login;
+};
+
+Result<ReplayLink> check_replay_token(const Call& call, const std::string& token, UtcTime now) {
+  const Error refused = make_error(ErrorCode::unauthenticated, "link", "网页回放的链接无效或已过期：请在录像页面重新打开");
+  const size_t last = token.rfind('.');
+  if (call.replay.secret.empty() || last == std::string::npos) return refused;
+  const std::string body = token.substr(0, last);
+  const std::string mac = hmac_sha256_hex(body, call.replay.secret);
+  if (CRYPTO_memcmp(mac.data(), token.data() + last + 1, std::min(mac.size(), token.size() - last - 1)) != 0 || token.size() - last - 1 != mac.size())
+    return refused;
+  const size_t first = body.find('.'), second = body.find('.', first == std::string::npos ? 0 : first + 1);
+  if (first == std::string::npos || second == std::string::npos) return refused;
+  const auto expires = positive_id(std::string_view(body).substr(first + 1, second - first - 1));
+  const auto login = text_of_hex(std::string_view(body).substr(second + 1));
+  if (!expires || !login || *expires * 1'000'000 < to_utc_us(now)) return refused;
+  return ReplayLink{body.substr(0, first), *login};
+}
+
+// The navigations of the tab on screen, each with where it is in the video: the navigation metadata records
+// the capture wrote (webcapture/), their trusted time against the recording's start.
+Result<json> page_navigations(const fs::path& warc_file, std::int64_t started_utc_us) {
+  NETSAMPLE_ASSIGN(std::vector<warc::IndexEntry> records, warc::index_records(warc_file));
+  json out = json::array();
+  for (const auto& r : records) {
+    if (r.type != "metadata" || r.metadata.empty()) continue;
+    const json meta = json::parse(r.metadata, nullptr, false);
+    if (!meta.is_object() || meta.value("event", "") != "navigation") continue;
+    const std::string url = meta.value("url", "");
+    if (!url.starts_with("http://") && !url.starts_with("https://")) continue;  // about:blank and the like
+    auto at = parse_iso8601(meta.value("trusted_time", r.date), "trusted_time");
+    if (!at.ok()) continue;
+    const std::int64_t utc_us = to_utc_us(*at);
+    // ReplayWeb.page picks the capture nearest this 14-digit UTC time (the record's own WARC-Date).
+    std::string ts;
+    for (char c : r.date.substr(0, 19))
+      if (std::isdigit(static_cast<unsigned char>(c))) ts += c;
+    out.push_back({{"url", url},
+                   {"frame", meta.value("frame", std::int64_t{0})},
+                   {"media_ms", std::max<std::int64_t>(0, (utc_us - started_utc_us) / 1000)},
+                   {"time", format_iso8601_beijing(*at)},
+                   {"ts", ts},
+                   {"tab", meta.value("tab", "")}});
+  }
+  return out;
+}
+
+Result<Response> recording_pages(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  if (r.kind != "purchase") return Response::json(200, {{"recording", r.id}, {"kept", false}, {"why", "拆封录像不含网页（网页只在网购录像时保存）"}});
+  if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，网页尚不能回放", 35);
+  NETSAMPLE_ASSIGN(json manifest, stored_json(call, r.case_number, r.dir / "manifest.json"));
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, r.dir / recorder::kPagesFile));
+  json out = {{"recording", r.id}, {"kept", item.has_value()}};
+  if (!item) {
+    out["why"] = "这次网购没有保存网页（录像时使用了 --own-browser 或 --no-page-capture）";
+    return Response::json(200, out);
+  }
+  out["file"] = {{"name", item->name}, {"sha256", item->sha256}, {"size", item->size},
+                 {"records", manifest.is_object() && manifest.contains("pages") ? manifest["pages"].value("records", 0) : 0}};
+  const std::int64_t started = manifest.is_object() ? manifest.value("started_utc_us", std::int64_t{0}) : 0;
+  NETSAMPLE_ASSIGN(out["navigations"], page_navigations(call.runtime.store().evidence().path_of(item->sha256), started));
+  if (call.replay.port) {
+    const UtcTime now = call.runtime.clock().now();
+    const std::int64_t expires = to_utc_us(now) / 1'000'000 + std::chrono::duration_cast<std::chrono::seconds>(kReplayLinkLifetime).count();
+    const std::string origin = replay_origin(call);
+    const std::string source = origin + "/source/" + replay_link_token(call, r.id, call.who().actor(), expires) + "/" + recorder::kPagesFile;
+    out["replay"] = {{"origin", origin}, {"page", origin + "/replay/"}, {"source", source}, {"collection", r.id},
+                     {"expires", format_iso8601_beijing(from_utc_us(expires * 1'000'000))}};
+  } else {
+    out["replay"] = nullptr;
+  }
+  return Response::json(200, out);
+}
+
+// The replay origin's read of a recording's pages.warc.gz: the link's reader, still allowed to see the case, reads
+// it as they would through the API (the read is audited under their name).
+Result<Response> replay_source(Call& call) {
+  NETSAMPLE_ASSIGN(ReplayLink link, check_replay_token(call, call.param("token"), call.runtime.clock().now()));
+  accounts::Accounts accounts(call.runtime.store());
+  NETSAMPLE_ASSIGN(accounts::Account account, accounts.usable(link.login));
+  call.caller = Caller{std::move(account), false, "", "", std::nullopt};
+  call.request.params["id"] = link.recording;
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, r.dir / recorder::kPagesFile));
+  if (!item) return make_error(ErrorCode::not_found, "file", "这次网购没有保存网页");
+  NETSAMPLE_ASSIGN(Response response, serve_evidence(call, *item, {{"recording", r.id}, {"what", "pages"}}, /*attachment=*/false));
+  // Read by ReplayWeb.page's service worker on this origin; never cached by anyone else.
+  response.set_header("Cache-Control", "private, no-store");
+  response.content_type = "application/warc";
+  return response;
+}
+
 }  // namespace
+
+void add_recording_replay_routes(std::vector<Route>& out) {
+  out.push_back({.method = "GET", .pattern = "/source/{token}/pages.warc.gz", .access = Access::anyone, .handler = replay_source, .secret_path = true});
+}
 
 void add_recording_routes(std::vector<Route>& out) {
   out.push_back({"GET", "/api/cases/{number}/recordings", Access::signed_in, list_recordings});
@@ -312,6 +453,7 @@ void add_recording_routes(std::vector<Route>& out) {
   out.push_back({"GET", "/api/recordings/{id}/original", Access::signed_in, original});
   out.push_back({"GET", "/api/recordings/{id}/chapters.vtt", Access::signed_in, chapters});
   out.push_back({"GET", "/api/recordings/{id}/stills/{name}", Access::signed_in, still});
+  out.push_back({"GET", "/api/recordings/{id}/pages", Access::signed_in, recording_pages});
   out.push_back({.method = "POST", .pattern = "/api/recordings/{id}/verify", .access = Access::signed_in, .handler = reverify, .slow = true});
   out.push_back({"POST", "/api/recordings/{id}/findings", Access::signed_in, add_finding});
   out.push_back({"POST", "/api/recordings/{id}/verdict", Access::signed_in, set_verdict});

@@ -1,5 +1,6 @@
 // The route table and the checks every route makes the same way.
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "api.h"
@@ -30,17 +31,14 @@ struct CompiledRoute {
   long placeholders;
 };
 
-const std::vector<CompiledRoute>& compiled_routes() {
-  static const std::vector<CompiledRoute> all = [] {
-    std::vector<CompiledRoute> out;
-    for (const auto& route : routes()) {
-      CompiledRoute c{&route, segments(route.pattern), 0};
-      c.placeholders = std::count_if(c.want.begin(), c.want.end(), is_placeholder);
-      out.push_back(std::move(c));
-    }
-    return out;
-  }();
-  return all;
+std::vector<CompiledRoute> compile(const std::vector<Route>& table) {
+  std::vector<CompiledRoute> out;
+  for (const auto& route : table) {
+    CompiledRoute c{&route, segments(route.pattern), 0};
+    c.placeholders = std::count_if(c.want.begin(), c.want.end(), is_placeholder);
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 bool matches(const std::vector<std::string_view>& want, const std::vector<std::string_view>& have) {
@@ -89,13 +87,15 @@ std::vector<RouteInfo> route_table() {
   return out;
 }
 
-const Route* match_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
-                         std::vector<std::string>& allowed) {
+namespace {
+
+const Route* match_in(const std::vector<CompiledRoute>& table, const std::string& method, const std::string& path,
+                      std::map<std::string, std::string>& params, std::vector<std::string>& allowed) {
   if (path.empty() || path[0] != '/') return nullptr;
   const std::vector<std::string_view> have = segments(path);
   // Fixed segments win over placeholders ("/api/cases/export" style names never shadow each other this way).
   const CompiledRoute* best = nullptr;
-  for (const auto& c : compiled_routes()) {
+  for (const auto& c : table) {
     if (!matches(c.want, have)) continue;
     if (c.route->method != method) {
       if (std::find(allowed.begin(), allowed.end(), c.route->method) == allowed.end()) allowed.push_back(c.route->method);
@@ -108,6 +108,53 @@ const Route* match_route(const std::string& method, const std::string& path, std
   for (size_t i = 0; i < best->want.size(); ++i)
     if (is_placeholder(best->want[i])) params[std::string(best->want[i].substr(1, best->want[i].size() - 2))] = std::string(have[i]);
   return best->route;
+}
+
+}  // namespace
+
+const std::vector<Route>& replay_routes() {
+  static const std::vector<Route> all = [] {
+    std::vector<Route> out;
+    add_replay_web_routes(out);
+    add_recording_replay_routes(out);
+    return out;
+  }();
+  return all;
+}
+
+const Route* match_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
+                         std::vector<std::string>& allowed) {
+  static const std::vector<CompiledRoute> table = compile(routes());
+  return match_in(table, method, path, params, allowed);
+}
+
+const Route* match_replay_route(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
+                                std::vector<std::string>& allowed) {
+  static const std::vector<CompiledRoute> table = compile(replay_routes());
+  return match_in(table, method, path, params, allowed);
+}
+
+namespace {
+// The host the browser asked for, without its port ("127.0.0.1", "sampling.example.gov.cn", "[::1]").
+std::string requested_host(const Call& call) {
+  std::string host = call.request.header("host").value_or("127.0.0.1");
+  const size_t bracket = host.rfind(']');
+  const size_t colon = host.rfind(':');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) host.resize(colon);
+  // Only a host name's characters: the origin goes into headers (CSP) and links.
+  const bool plain = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
+  });
+  return plain ? host : "127.0.0.1";
+}
+}  // namespace
+
+std::string main_origin(const Call& call) {
+  return std::string(call.replay.tls ? "https://" : "http://") + requested_host(call) + ":" + std::to_string(call.replay.main_port);
+}
+
+std::string replay_origin(const Call& call) {
+  return std::string(call.replay.tls ? "https://" : "http://") + requested_host(call) + ":" + std::to_string(call.replay.port);
 }
 
 std::chrono::seconds SignInLimiter::wait(const std::string& login, const std::string& address) {

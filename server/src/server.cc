@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
@@ -114,14 +115,23 @@ Status check_csrf(const Request& request, const Caller& caller) {
 
 }  // namespace
 
+// What a listener's callbacks get: the service, and which of its two origins the connection came to.
+struct Listener {
+  Server::State* state;
+  bool replay;
+};
+
 struct Server::State {
   std::filesystem::path data_dir;
+  Listener main_listener{nullptr, false}, replay_listener{nullptr, true};
   ServerOptions options;
   Metrics metrics;
   std::unique_ptr<SignInLimiter> limiter;
   ReadLog reads{std::chrono::minutes(10)};
   Jobs jobs;
   MHD_Daemon* daemon = nullptr;
+  MHD_Daemon* replay_daemon = nullptr;  // the replay origin's listener (api.h: ReplayOrigin)
+  ReplayOrigin replay;
   std::uint16_t port = 0;
   std::string host;
   bool tls = false;
@@ -235,6 +245,7 @@ struct Server::State {
       return error_response(make_error(ErrorCode::not_found, "path", "没有这个接口：" + request.path + "（接口说明见 /api/openapi.json）"));
     }
     exchange.route = route->pattern;
+    if (route->secret_path) exchange.path = route->pattern;  // never the link itself in the log
     request.params = exchange.params;
     auto thread = this_thread();
     if (!thread.ok()) return error_response(thread.error());
@@ -266,7 +277,7 @@ struct Server::State {
   // The route itself: the credential, the administrator and CSRF checks, the body's type, the handler.
   Response run(const Route& route_ref, Request& request, runtime::Runtime& runtime, Exchange& exchange) {
     const Route* route = &route_ref;
-    Call call{request, runtime, options, metrics, *limiter, reads, jobs, std::nullopt};
+    Call call{request, runtime, options, replay, metrics, *limiter, reads, jobs, std::nullopt};
     ReadTransaction snapshot(runtime.store().db(), route->snapshot);  // the credential's check included
     if (route->access != Access::anyone) {
       auto caller = authenticate(request, runtime);
@@ -288,6 +299,7 @@ struct Server::State {
     }
     try {
       auto result = route->handler(call);
+      if (call.caller && exchange.login.empty()) exchange.login = call.caller->actor();  // a route that found its reader itself
       if (!result.ok()) return error_response(result.error());
       exchange.cacheable = call.caller.has_value();
       return std::move(result).value();
@@ -303,8 +315,11 @@ namespace {
 void add_common_headers(MHD_Response* response, bool tls) {
   MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
-  // Nothing is framed, except what a route allows (a PDF shown in the web UI's viewer: SAMEORIGIN).
-  if (!MHD_get_response_header(response, "X-Frame-Options")) MHD_add_response_header(response, "X-Frame-Options", "DENY");
+  // Nothing is framed, except what a route allows (a PDF shown in the web UI's viewer: SAMEORIGIN; the replay
+  // origin's page, by the web UI's origin: CSP frame-ancestors, which X-Frame-Options cannot name).
+  const char* policy = MHD_get_response_header(response, "Content-Security-Policy");
+  const bool names_framers = policy && std::strstr(policy, "frame-ancestors");
+  if (!MHD_get_response_header(response, "X-Frame-Options") && !names_framers) MHD_add_response_header(response, "X-Frame-Options", "DENY");
   if (tls) MHD_add_response_header(response, "Strict-Transport-Security", "max-age=31536000");
 }
 
@@ -337,7 +352,8 @@ Response too_large(std::uint64_t limit) {
 
 MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method, const char* /*version*/,
                       const char* upload_data, size_t* upload_data_size, void** context) {
-  auto& state = *static_cast<Server::State*>(cls);
+  const auto& listener = *static_cast<const Listener*>(cls);
+  auto& state = *listener.state;
   auto* exchange = static_cast<Exchange*>(*context);
   if (!exchange) {  // the headers are in; the body (if any) follows in later calls
     exchange = new Exchange;
@@ -347,7 +363,9 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     exchange->remote = peer_address(connection);
     *context = exchange;
     ++state.metrics.requests_in_flight;
-    exchange->matched = match_route(exchange->method == "HEAD" ? "GET" : exchange->method, exchange->path, exchange->params, exchange->allowed);
+    const std::string route_method = exchange->method == "HEAD" ? "GET" : exchange->method;
+    exchange->matched = listener.replay ? match_replay_route(route_method, exchange->path, exchange->params, exchange->allowed)
+                                        : match_route(route_method, exchange->path, exchange->params, exchange->allowed);
     // An upload goes to a file as it arrives, once the caller is known: nobody else may fill the disk.
     auto upload = state.start_upload(connection, *exchange);
     if (!upload.ok()) return queue(connection, state, *exchange, error_response(upload.error()));
@@ -417,7 +435,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
 }
 
 void on_completed(void* cls, MHD_Connection* /*connection*/, void** context, MHD_RequestTerminationCode /*why*/) {
-  auto& state = *static_cast<Server::State*>(cls);
+  auto& state = *static_cast<const Listener*>(cls)->state;
   auto* exchange = static_cast<Exchange*>(*context);
   if (!exchange) return;
   *context = nullptr;
@@ -429,7 +447,7 @@ void on_completed(void* cls, MHD_Connection* /*connection*/, void** context, MHD
 }
 
 void on_connection(void* cls, MHD_Connection* /*connection*/, void** /*socket_context*/, MHD_ConnectionNotificationCode code) {
-  auto& state = *static_cast<Server::State*>(cls);
+  auto& state = *static_cast<const Listener*>(cls)->state;
   if (code == MHD_CONNECTION_NOTIFY_STARTED) ++state.metrics.open_connections;
   if (code == MHD_CONNECTION_NOTIFY_CLOSED) --state.metrics.open_connections;
 }
@@ -455,6 +473,37 @@ Result<std::pair<std::string, std::uint16_t>> parse_listen(const std::string& li
   if (inet_pton(AF_INET, host.c_str(), &probe) != 1)
     return make_error(ErrorCode::invalid_input, "listen", "主机须为 IPv4 地址（例如 127.0.0.1 或 0.0.0.0）：\"" + host + "\"");
   return std::pair{host, static_cast<std::uint16_t>(port)};
+}
+
+// One listener (the API's or the replay origin's) on the service's callbacks. Errors name the option.
+Result<MHD_Daemon*> start_daemon(Server::State& state, const std::string& host, std::uint16_t port, unsigned threads, Listener* listener,
+                                 const std::string& option, const std::string& shown) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  inet_pton(AF_INET, host.c_str(), &address.sin_addr);
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+  if (state.tls) flags |= MHD_USE_TLS;
+  MHD_Daemon* daemon = nullptr;
+  if (state.tls) {
+    daemon = MHD_start_daemon(
+        flags, 0, nullptr, nullptr, on_request, listener, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, state.options.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(state.options.idle_timeout.count()), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        state.options.max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, listener, MHD_OPTION_NOTIFY_CONNECTION, on_connection, listener,
+        MHD_OPTION_HTTPS_MEM_CERT, state.tls_cert_pem.c_str(),
+        MHD_OPTION_HTTPS_MEM_KEY, state.tls_key_pem.c_str(), MHD_OPTION_END);
+  } else {
+    daemon = MHD_start_daemon(
+        flags, 0, nullptr, nullptr, on_request, listener, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, state.options.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(state.options.idle_timeout.count()), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        state.options.max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, listener, MHD_OPTION_NOTIFY_CONNECTION, on_connection, listener,
+        MHD_OPTION_END);
+  }
+  if (!daemon)
+    return make_error(ErrorCode::io, option, "无法在 " + shown + " 上监听（端口被占用、地址不属于本机，或 TLS 证书与私钥不匹配）");
+  return daemon;
 }
 
 }  // namespace
@@ -484,42 +533,46 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
   NETSAMPLE_ASSIGN(auto probe, runtime::Runtime::open(data_dir));
   probe.reset();
 
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(listen.second);
-  inet_pton(AF_INET, state->host.c_str(), &address.sin_addr);
   const unsigned threads = state->options.threads ? state->options.threads : std::max(2u, std::thread::hardware_concurrency());
-
   state->slow = std::make_unique<SlowWork>(state->options.slow_threads);
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-  if (state->tls) flags |= MHD_USE_TLS;
   State* raw = state.get();
-  if (state->tls) {
-    state->daemon = MHD_start_daemon(
-        flags, 0, nullptr, nullptr, on_request, raw, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, state->options.max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(state->options.idle_timeout.count()), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        state->options.max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, raw, MHD_OPTION_NOTIFY_CONNECTION, on_connection, raw,
-        MHD_OPTION_HTTPS_MEM_CERT, state->tls_cert_pem.c_str(),
-        MHD_OPTION_HTTPS_MEM_KEY, state->tls_key_pem.c_str(), MHD_OPTION_END);
-  } else {
-    state->daemon = MHD_start_daemon(
-        flags, 0, nullptr, nullptr, on_request, raw, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, state->options.max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(state->options.idle_timeout.count()), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        state->options.max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, raw, MHD_OPTION_NOTIFY_CONNECTION, on_connection, raw,
-        MHD_OPTION_END);
-  }
-  if (!state->daemon)
-    return make_error(ErrorCode::io, "listen", "无法在 " + state->options.listen + " 上监听（端口被占用、地址不属于本机，或 TLS 证书与私钥不匹配）");
+  raw->main_listener = {raw, false};
+  raw->replay_listener = {raw, true};
+  NETSAMPLE_ASSIGN(state->daemon, start_daemon(*raw, listen.first, listen.second, threads, &raw->main_listener, "listen", state->options.listen));
   const MHD_DaemonInfo* info = MHD_get_daemon_info(state->daemon, MHD_DAEMON_INFO_BIND_PORT);
   state->port = info ? info->port : listen.second;
+  state->replay.main_port = state->port;
+  state->replay.tls = state->tls;
+  if (state->options.replay_listen != "off") {
+    std::pair<std::string, std::uint16_t> at{listen.first, listen.second == 0 ? 0 : static_cast<std::uint16_t>(state->port + 1)};
+    if (!state->options.replay_listen.empty()) {
+      auto parsed = parse_listen(state->options.replay_listen);
+      if (!parsed.ok()) {
+        MHD_stop_daemon(state->daemon);
+        return make_error(ErrorCode::invalid_input, "replay-listen", parsed.error().message);
+      }
+      at = *parsed;
+    }
+    const std::string shown = at.first + ":" + std::to_string(at.second);
+    // Replay needs only its few files and one evidence file per page view: a small pool.
+    auto replay = start_daemon(*raw, at.first, at.second, 2, &raw->replay_listener, "replay-listen", shown);
+    if (!replay.ok()) {
+      MHD_stop_daemon(state->daemon);
+      return replay.error();
+    }
+    state->replay_daemon = *replay;
+    const MHD_DaemonInfo* replay_info = MHD_get_daemon_info(state->replay_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    state->replay.port = replay_info ? replay_info->port : at.second;
+    state->replay.secret = accounts::random_hex(32);
+  }
   if (state->options.background_interval.count() > 0)
     state->background = std::make_unique<BackgroundWork>(data_dir, state->options.background_interval, [raw](const std::string& line) { raw->error_log(line); });
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 
 std::uint16_t Server::port() const { return state_->port; }
+
+std::uint16_t Server::replay_port() const { return state_->replay.port; }
 
 std::string Server::base_url() const {
   return std::string(state_->tls ? "https://" : "http://") + state_->host + ":" + std::to_string(state_->port);
@@ -528,13 +581,18 @@ std::string Server::base_url() const {
 void Server::stop(std::chrono::milliseconds grace) {
   if (!state_ || !state_->daemon) return;
   state_->background.reset();  // after the round in progress
-  const MHD_socket listener = MHD_quiesce_daemon(state_->daemon);  // no new connections from here
-  if (listener != MHD_INVALID_SOCKET) ::close(listener);
+  for (MHD_Daemon* daemon : {state_->daemon, state_->replay_daemon}) {  // no new connections from here
+    if (!daemon) continue;
+    const MHD_socket listener = MHD_quiesce_daemon(daemon);
+    if (listener != MHD_INVALID_SOCKET) ::close(listener);
+  }
   const auto deadline = Clock::now() + grace;
   state_->jobs.stop_waiting();  // a client waiting for a job gets the job as it is now
   while (state_->metrics.requests_in_flight.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   // Every suspended connection is answered and resumed before the daemon goes: slow work not begun is refused.
   state_->slow.reset();
+  if (state_->replay_daemon) MHD_stop_daemon(state_->replay_daemon);
+  state_->replay_daemon = nullptr;
   MHD_stop_daemon(state_->daemon);
   state_->daemon = nullptr;
   state_->access_log->flush();

@@ -109,6 +109,41 @@ try {
   out.payment_still_src = await purchase.locator('img.now-still').getAttribute('src');
   out.payment_marker_still = payment.still;
   out.payment_now_step = await purchase.locator('.now-step').textContent();
+
+  // Beside the video, the page on screen at its time, replayed from the recording's WARC on the replay origin:
+  // a click on the order page in the list seeks the video there, and the frame shows that page as it was received.
+  const replay = purchase.locator('iframe.replay');
+  await replay.waitFor();
+  out.page_origin = new URL(page.url()).origin;
+  out.replay_origin = new URL(await replay.getAttribute('src')).origin;
+  await purchase.locator('.pages details summary').click();
+  await purchase.locator('.page-list button', { hasText: '/order/' }).first().click();
+  await video.evaluate((v) => new Promise((resolve) => (v.seeking ? v.addEventListener('seeked', resolve, { once: true }) : resolve())));
+  await purchase.locator('.page-now', { hasText: '/order/' }).waitFor();
+  out.replay_heading = await purchase.locator('.page-now').textContent();
+  const replayed = async (pattern) => {
+    for (let i = 0; i < 300; ++i) {
+      const frame = page.frames().find((f) => pattern.test(f.url()));
+      if (frame) {
+        const text = await frame.locator('body').innerText().catch(() => '');
+        if (text.trim()) return { url: frame.url(), text };
+      }
+      await page.waitForTimeout(100);
+    }
+    return { url: null, text: '' };
+  };
+  const order = await replayed(/\/replay\/w\/[^/]+\/\d+mp_\/http.*\/order\//);
+  out.replay_order_url = order.url;
+  out.replay_order_text = order.text;
+  await shot(page, 'case-pages');
+  // The replay origin answers no API, refuses a link whose signature was changed, and the list of pages needs a
+  // sign-in (from Node: no cookie).
+  const source = new URL((await replay.getAttribute('src')).split('#')[0]).searchParams.get('source');
+  out.replay_api_status = (await fetch(`${out.replay_origin}/api/session`)).status;
+  out.replay_tampered_status = (await fetch(source.replace(/[0-9a-f](\/pages\.warc\.gz)$/, (m, tail) => (m[0] === '0' ? '1' : '0') + tail))).status;
+  out.replay_source_status = (await fetch(source)).status;
+  out.pages_without_sign_in = (await fetch(`${input.base}/api/recordings/purchase-1/pages`)).status;
+
   await axe(page, 'case');
   await shot(page, 'case');
 

@@ -7,6 +7,7 @@
 // build folder (web-ui-screenshots/).
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <regex>
 
 #include "netsample/core/file_io.h"
@@ -81,7 +82,12 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   options.listen = "127.0.0.1:0";
   options.background_interval = std::chrono::seconds(0);
   options.netsample_program = NETSAMPLE_BIN;
-  options.access_log = [](const std::string&) {};
+  std::mutex log_mutex;
+  std::vector<std::string> access_lines;
+  options.access_log = [&](const std::string& line) {
+    std::lock_guard lock(log_mutex);
+    access_lines.push_back(line);
+  };
   auto started = server::Server::start(data, options);
   ASSERT_TRUE(started.ok()) << started.error().describe();
   auto service = std::move(started).value();
@@ -116,6 +122,30 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   EXPECT_EQ(seen["payment_still_step"], "payment");
   EXPECT_EQ(seen["payment_still_src"], seen["payment_marker_still"]);
   EXPECT_EQ(seen["findings_on_bar_after_reload"].get<int>(), seen["findings_before"].get<int>() + 1);
+  // The page on screen beside the video (issue #18), replayed from the WARC on an origin of its own.
+  EXPECT_NE(seen["replay_origin"], seen["page_origin"]) << "archived pages' scripts never run where the reviewer is signed in";
+  EXPECT_NE(seen["replay_heading"].get<std::string>().find("/order/"), std::string::npos) << seen["replay_heading"];
+  EXPECT_TRUE(seen["replay_order_url"].is_string()) << "the order page replayed in the frame";
+  EXPECT_NE(seen["replay_order_text"].get<std::string>().find("订单已提交"), std::string::npos) << seen["replay_order_text"];
+  EXPECT_TRUE(std::regex_search(seen["replay_order_text"].get<std::string>(), std::regex(R"(DS\d{12})"))) << "its order number, as the shop sent it";
+  EXPECT_EQ(seen["replay_api_status"], 404) << "the replay origin answers no API";
+  EXPECT_EQ(seen["replay_tampered_status"], 401) << "a link with a changed signature is refused";
+  EXPECT_EQ(seen["replay_source_status"], 200);
+  EXPECT_EQ(seen["pages_without_sign_in"], 401);
+  {
+    std::lock_guard lock(log_mutex);
+    int reviewer_reads = 0;
+    for (const auto& line : access_lines) {
+      const json entry = json::parse(line, nullptr, false);
+      if (!entry.is_object() || entry.value("route", "") != "/source/{token}/pages.warc.gz") continue;
+      EXPECT_EQ(entry["path"], "/source/{token}/pages.warc.gz") << "the signed link is a credential: never in the log";
+      // Each read under the name of the person the link was made for (every role here opens the case's page).
+      if (entry["status"] != 200 && entry["status"] != 206) continue;  // the changed link: refused, no one's
+      EXPECT_TRUE(entry["login"].is_string()) << line;
+      if (entry["login"] == "CQ-R-001") ++reviewer_reads;
+    }
+    EXPECT_GE(reviewer_reads, 1);
+  }
   EXPECT_EQ(seen["unboxing_verified"], "校验通过") << "the imported unboxing video checked on the service";
   EXPECT_NE(seen["verdict_shown"].get<std::string>().find("CQ-R-001"), std::string::npos);
   EXPECT_GE(seen["label_items"].get<int>(), 2) << "the waybill's and the sample's codes";

@@ -49,6 +49,7 @@ Result<std::vector<IndexEntry>> index_records(const std::filesystem::path& file)
         e.mime = http_header(block, "Content-Type").value_or("");  // looks only at the head
       }
     }
+    if (e.type == "metadata") e.metadata = record.substr(head_end + 4);
     out.push_back(std::move(e));
     record.clear();
     return {};

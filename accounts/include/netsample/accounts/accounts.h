@@ -76,6 +76,9 @@ class Accounts {
   Status revoke_tokens(const std::string& login, const std::string& actor);
   Result<std::vector<Account>> list();
   Result<Account> find(const std::string& login);
+  // The account if it may sign in now (not disabled; a person's active in the roster, whose entry it carries);
+  // unauthenticated otherwise: for a credential issued earlier that names the login (a signed replay link).
+  Result<Account> usable(const std::string& login);
 
   // unauthenticated for an unknown login, a wrong password or a disabled account (one message for all:
   // the answer does not tell which logins exist).

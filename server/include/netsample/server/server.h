@@ -19,6 +19,10 @@ namespace netsample::server {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
+  // The replay origin (design/web.md): pages preserved during a purchase are replayed from a port of their own,
+  // so that their scripts never run where a reviewer is signed in. Empty: the same host, the next port (a free
+  // one when `listen` picks a free one); "off": no replay (the web UI then offers the WARC as a download).
+  std::string replay_listen;
   std::filesystem::path tls_cert, tls_key;  // both or neither: HTTPS, and Secure cookies
   unsigned threads = 0;                   // 0: one per core, at least 2
   unsigned slow_threads = 4;              // for routes that may take seconds (exports, verification, sign-in)
@@ -63,6 +67,7 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   std::uint16_t port() const;
+  std::uint16_t replay_port() const;  // 0 when replay is off
   std::string base_url() const;  // http(s)://host:port
   // Stops accepting, lets requests in flight finish (up to `grace`), then closes every connection.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));

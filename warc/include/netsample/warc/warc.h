@@ -64,6 +64,7 @@ struct IndexEntry {
   std::string status, mime;                // of an HTTP response: its status code and Content-Type
   std::string payload_digest;              // WARC-Payload-Digest (sha256:hex)
   std::uint64_t offset = 0, length = 0;    // of its gzip member in the file
+  std::string metadata;                    // a metadata record's block (what was noted about a capture: small JSON)
 };
 // Every record of a .warc.gz written one gzip member per record (as Writer does), in order. Errors: the file
 // cannot be read, a member does not inflate, a record has no WARC head.
