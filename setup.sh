@@ -19,13 +19,14 @@ PACKAGES=(
   libopencv-dev libzxing-dev zbar-tools
   libmicrohttpd-dev libargon2-dev libzip-dev libxml2-dev zlib1g-dev ffmpeg libnftables-dev
 )
-# Only the tests need these: a second browser and Node.js to drive both (tests/browser, pinned by its lock file);
-# clang with its libFuzzer runtime for the extraction's fuzz run; nft and certutil to make the firewall rule and the
-# browser certificate database the environment check must find.
+# Node.js's npm fetches the browser code the service serves (web/replay: ReplayWeb.page, pinned by its lock file);
 # Debian's nodejs and npm only where no Node.js is installed yet: a machine that has one from elsewhere (with its
 # own npm) would see them conflict.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
+# Only the tests need these: a second browser (both driven from Node.js, tests/browser, pinned by its lock file);
+# clang with its libFuzzer runtime for the extraction's fuzz run; nft and certutil to make the firewall rule and the
+# browser certificate database the environment check must find.
 TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev nftables libnss3-tools)
-command -v npm >/dev/null 2>&1 || TEST_PACKAGES+=(nodejs npm)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -44,6 +45,18 @@ install_packages() { # install_packages PACKAGE...
 
 jobs() { nproc 2>/dev/null || echo 2; }
 
+# npm ci PREFIX: a package folder exactly as its lock file pins it. Node.js trusts its own CA list only; the
+# machine's (Debian's ca-certificates, with any CA its administrator added, as for a proxy that inspects TLS) is
+# added so npm reaches the registry wherever apt does.
+npm_ci() {
+  local local_cas=/etc/ssl/certs/ca-certificates.crt
+  [[ -z ${NODE_EXTRA_CA_CERTS:-} && -r $local_cas ]] && export NODE_EXTRA_CA_CERTS=$local_cas
+  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix "$1" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+}
+
+# The browser code compiled into the service (ReplayWeb.page's two bundles): fetched once, as locked.
+web_packages() { [[ -f web/replay/node_modules/replaywebpage/sw.js ]] || npm_ci web/replay; }
+
 build() { # build DIR TARGET [cmake args...]
   local dir=$1 target=$2; shift 2
   cmake -S . -B "$dir" -G Ninja -DBUILD_TESTING=ON "$@" >/dev/null
@@ -56,9 +69,10 @@ run_tests() { # run_tests DIR
 
 case "${1:-}" in
   deps) install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}" ;;
-  build) install_packages "${PACKAGES[@]}"; build build all -DNETSAMPLE_WERROR=ON ;;
+  build) install_packages "${PACKAGES[@]}"; web_packages; build build all -DNETSAMPLE_WERROR=ON ;;
   demo)
     install_packages "${PACKAGES[@]}"
+    web_packages
     build build netsample -DNETSAMPLE_WERROR=OFF  # the tests are configured too, just not built here
     data=${NETSAMPLE_DEMO_DATA:-./netsample-demo}
     ./build/app/netsample --data "$data" demo
@@ -72,11 +86,8 @@ case "${1:-}" in
     # UndefinedBehaviorSanitizer at -O1 (CMakeLists.txt), warnings as errors.
     install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     # The browser tests' driver, exactly as the lock file pins it (no browser download: Debian's are used).
-    # Node.js trusts its own CA list only; the machine's (Debian's ca-certificates, with any CA its administrator
-    # added, as for a proxy that inspects TLS) is added so npm reaches the registry wherever apt does.
-    local_cas=/etc/ssl/certs/ca-certificates.crt
-    [[ -z ${NODE_EXTRA_CA_CERTS:-} && -r $local_cas ]] && export NODE_EXTRA_CA_CERTS=$local_cas
-    PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
+    web_packages
+    npm_ci tests/browser
     build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DNETSAMPLE_WERROR=ON
     run_tests build-asan
     # The page extraction fuzzed for half a minute (libFuzzer with clang, on the crawler fixtures as corpus);
