@@ -21,10 +21,11 @@ PACKAGES=(
 )
 # Only the tests need these: a second browser and Node.js to drive both (tests/browser, pinned by its lock file);
 # clang with its libFuzzer runtime for the extraction's fuzz run; nft and certutil to make the firewall rule and the
-# browser certificate database the environment check must find.
+# browser certificate database the environment check must find; dnsmasq (dnsmasq-base: the program without a system
+# service) as the second DNS resolver the environment check asks.
 # Debian's nodejs and npm only where no Node.js is installed yet: a machine that has one from elsewhere (with its
 # own npm) would see them conflict.
-TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev nftables libnss3-tools)
+TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev nftables libnss3-tools dnsmasq-base)
 command -v npm >/dev/null 2>&1 || TEST_PACKAGES+=(nodejs npm)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
