@@ -15,6 +15,7 @@ namespace {
 struct StartFlags {
   RecordFlags record;
   std::string case_number, trust, browser;
+  std::vector<std::string> check_resolvers;
   bool new_purchase = false, own_browser = false, no_console = false, no_page_capture = false;
   int console_port = 0;
 };
@@ -32,6 +33,9 @@ int run_purchase_start(Context& context, const StartFlags& flags) {
   options.console = !flags.no_console;
   options.page_capture = !flags.no_page_capture;
   options.console_port = flags.console_port;
+  for (const auto& text : flags.check_resolvers)
+    if (auto address = purchase::parse_resolver_address(text, "--check-resolver"); !address.ok()) return report(context, address.error());
+  options.check_resolvers = flags.check_resolvers;
   auto adapters = extract::Adapters::load(context.runtime->data_dir());
   if (!adapters.ok()) return report(context, adapters.error());
   options.adapters = std::move(adapters).value();
@@ -83,6 +87,8 @@ void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_
   start->add_option("--trust", flags->trust, "校验时间戳用的 CA 证书（PEM）；默认 <数据目录>/tsa-trust.pem，否则系统 CA");
   start->add_flag("--own-browser", flags->own_browser,
                   "用自备的浏览器买样（默认由 netsample 在录制区域内打开全新的 Chromium，并把浏览的每个网页以 WARC 存入录像的哈希链）");
+  start->add_option("--check-resolver", flags->check_resolvers,
+                    "第二个 DNS 解析器 地址[:端口]（IPv4，或 [IPv6]:端口；默认端口 53），可多个：取证环境检查向它查询平台域名，与本机系统解析器的结果比对");
   start->add_option("--console-port", flags->console_port, "买样工作台在 127.0.0.1 上的端口（默认任选空闲端口）");
   start->add_flag("--no-page-capture", flags->no_page_capture,
                   "netsample 的浏览器照常打开，但网页不以 WARC 保存（只用于测量网页存证的开销；取证环境检查会注明）");

@@ -31,36 +31,6 @@ std::string first_line(const fs::path& file) {
   return line;
 }
 
-std::vector<std::string> system_resolve(const std::string& host) {
-  std::vector<std::string> answers;
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* result = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0) return answers;
-  for (addrinfo* a = result; a; a = a->ai_next) {
-    char text[INET6_ADDRSTRLEN] = {};
-    const void* address = a->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
-                                                  : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
-    if (::inet_ntop(a->ai_family, address, text, sizeof text) && std::find(answers.begin(), answers.end(), text) == answers.end())
-      answers.push_back(text);
-  }
-  ::freeaddrinfo(result);
-  return answers;
-}
-
-// Loopback, private (RFC 1918), link-local or unique-local: not where a public platform lives.
-bool is_local_address(const std::string& address) {
-  if (address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("10.", 0) == 0 || address.rfind("192.168.", 0) == 0 ||
-      address.rfind("169.254.", 0) == 0 || address.rfind("fe80:", 0) == 0 || address.rfind("fc", 0) == 0 || address.rfind("fd", 0) == 0 ||
-      address == "0.0.0.0")
-    return true;
-  if (address.rfind("172.", 0) == 0) {
-    const int second = std::atoi(address.c_str() + 4);
-    return second >= 16 && second <= 31;
-  }
-  return false;
-}
-
 Finding hosts_finding(const EnvironmentInputs& in) {
   Finding f{"hosts", "hosts 文件", json::array(), FindingLevel::ok, "", false};
   std::ifstream file(in.hosts_file);
@@ -222,6 +192,35 @@ Finding machine_finding(const EnvironmentInputs& in) {
 
 }  // namespace
 
+std::vector<std::string> system_resolve(const std::string& host) {
+  std::vector<std::string> answers;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0) return answers;
+  for (addrinfo* a = result; a; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* address = a->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+                                                  : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    if (::inet_ntop(a->ai_family, address, text, sizeof text) && std::find(answers.begin(), answers.end(), text) == answers.end())
+      answers.push_back(text);
+  }
+  ::freeaddrinfo(result);
+  return answers;
+}
+
+bool is_local_address(const std::string& address) {
+  if (address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("10.", 0) == 0 || address.rfind("192.168.", 0) == 0 ||
+      address.rfind("169.254.", 0) == 0 || address.rfind("fe80:", 0) == 0 || address.rfind("fc", 0) == 0 || address.rfind("fd", 0) == 0 ||
+      address == "0.0.0.0")
+    return true;
+  if (address.rfind("172.", 0) == 0) {
+    const int second = std::atoi(address.c_str() + 4);
+    return second >= 16 && second <= 31;
+  }
+  return false;
+}
+
 bool host_matches(std::string_view host, std::string_view domain) {
   if (host.size() < domain.size()) return false;
   if (host.substr(host.size() - domain.size()) != domain) return false;
@@ -319,6 +318,7 @@ EnvironmentReport check_environment(const EnvironmentInputs& inputs) {
   report.findings.push_back(proxy_finding(inputs));
   report.findings.push_back(browser_proxy_finding(inputs));
   report.findings.push_back(dns_finding(inputs));
+  report.findings.push_back(dns_compare_finding(inputs));
   report.findings.push_back(route_finding(inputs));
   Finding browser{"browser", "浏览器", inputs.browser_product, FindingLevel::ok, "", false};
   if (inputs.browser_product.empty()) {

@@ -341,6 +341,7 @@ Result<std::unique_ptr<PurchaseRecording>> PurchaseRecording::start(store::Store
   // The clean-environment check, in the video and in the manifest (SF/T 0091-2021).
   EnvironmentInputs inputs;
   if (platform) inputs.platform = *platform;
+  inputs.check_resolvers = options.check_resolvers;
   if (s->chromium) {
     inputs.browser_product = s->chromium->product();
     inputs.browser_command_line = s->chromium->command_line();

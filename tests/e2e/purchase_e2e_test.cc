@@ -79,7 +79,7 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_TRUE(s["verify"]["continuous"]);
   EXPECT_TRUE(s["verify"]["timestamp_token_ok"]);
   EXPECT_TRUE(s["verify"]["time_synced"]);
-  EXPECT_EQ(s["environment"]["findings"].size(), 15u);  // the clean-environment check, stored
+  EXPECT_EQ(s["environment"]["findings"].size(), 16u);  // the clean-environment check, stored
   // A machine with an added root certificate (as CI's may have) needed the organizer's acceptance, audited.
   if (!s["environment"]["could_fake"].empty()) {
     EXPECT_EQ(s["environment_acceptance"]["by"], "CQ-O-001") << s.dump(2);

@@ -1,7 +1,13 @@
 // The clean-environment check (SF/T 0091-2021 practice; Art 35 evidence): each finding, and what makes it a warning.
 #include "netsample/purchase/environment.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "netsample/core/file_io.h"
 #include "testing.h"
@@ -69,7 +75,7 @@ class EnvironmentTest : public ::testing::Test {
 TEST_F(EnvironmentTest, ACleanMachineHasNoWarningAndListsEverything) {
   const auto report = check_environment(inputs_);
   EXPECT_FALSE(report.has_warnings()) << report.to_text();
-  EXPECT_EQ(report.findings.size(), 15u);
+  EXPECT_EQ(report.findings.size(), 16u);
   EXPECT_TRUE(report.could_fake().empty());
   EXPECT_EQ(finding(report, "system_ca").value["certificates"], 1);
   EXPECT_EQ(finding(report, "browser_launch").value["command_line"][1], "--remote-debugging-pipe");
@@ -137,6 +143,138 @@ TEST_F(EnvironmentTest, TheSystemResolverIsAskedByDefault) {
   const auto& dns = finding(report, "dns");
   EXPECT_EQ(dns.value["127.0.0.1"], nlohmann::json::array({"127.0.0.1"}));
   EXPECT_EQ(dns.level, FindingLevel::warning);  // a platform on loopback is suspicious
+}
+
+TEST_F(EnvironmentTest, NoSecondResolverIsSaidNotHidden) {
+  const auto report = check_environment(inputs_);
+  const auto& compare = finding(report, "dns_compare");
+  EXPECT_EQ(report.findings[4].item, "dns_compare");  // right after the system resolver's answers
+  EXPECT_EQ(compare.level, FindingLevel::ok);
+  EXPECT_EQ(compare.value, "未配置第二个解析器");
+  EXPECT_NE(compare.note.find("--check-resolver"), std::string::npos) << compare.note;
+  EXPECT_NE(report.to_caption().find("未配置第二个解析器"), std::string::npos) << report.to_caption();
+}
+
+// The platform's names asked of a real DNS server (dnsmasq on loopback) over UDP, compared with the system's answer.
+class SecondResolverTest : public EnvironmentTest {
+ protected:
+  void SetUp() override {
+    EnvironmentTest::SetUp();
+    inputs_.platform.hosts = {"shop.example"};  // not a local platform
+    inputs_.check_resolvers = {dns_.address()};
+  }
+  void system_says(const std::string& address) {
+    inputs_.resolve = [address](const std::string&) { return std::vector<std::string>{address}; };
+  }
+  testing::Dnsmasq dns_{{{"shop.example", "203.0.113.7"}}};
+};
+
+TEST_F(SecondResolverTest, TheSameAnswerIsClean) {
+  system_says("203.0.113.7");
+  const auto report = check_environment(inputs_);
+  const auto& compare = finding(report, "dns_compare");
+  EXPECT_EQ(compare.level, FindingLevel::ok) << compare.note;
+  EXPECT_EQ(compare.value["shop.example"]["system"], nlohmann::json::array({"203.0.113.7"}));
+  // dnsmasq has no IPv6 address for it: an empty AAAA answer, not an error.
+  EXPECT_EQ(compare.value["shop.example"]["resolvers"][dns_.address()], nlohmann::json::array({"203.0.113.7"})) << compare.value.dump();
+  EXPECT_FALSE(report.has_warnings()) << report.to_text();
+}
+
+TEST_F(SecondResolverTest, ALocalSystemAnswerWhereTheResolverSaysPublicCouldFakeAPage) {
+  system_says("10.0.0.5");
+  const auto report = check_environment(inputs_);
+  const auto& compare = finding(report, "dns_compare");
+  EXPECT_EQ(compare.level, FindingLevel::warning);
+  EXPECT_TRUE(compare.could_fake);
+  EXPECT_NE(compare.note.find("10.0.0.5"), std::string::npos) << compare.note;
+  EXPECT_NE(compare.note.find("203.0.113.7"), std::string::npos) << compare.note;
+  EXPECT_NE(compare.note.find(dns_.address()), std::string::npos) << compare.note;
+  const auto items = report.could_fake();
+  EXPECT_NE(std::find(items.begin(), items.end(), "dns_compare"), items.end());
+}
+
+TEST_F(SecondResolverTest, DisjointPublicAnswersAreAWarningForTheReviewerNotFakery) {
+  system_says("198.51.100.9");  // another public address: a CDN answering by place, or not
+  const auto report = check_environment(inputs_);
+  const auto& compare = finding(report, "dns_compare");
+  EXPECT_EQ(compare.level, FindingLevel::warning);
+  EXPECT_FALSE(compare.could_fake);
+  EXPECT_NE(compare.note.find("CDN"), std::string::npos) << compare.note;
+  EXPECT_NE(compare.note.find("归属"), std::string::npos) << compare.note;
+  EXPECT_NE(compare.note.find("198.51.100.9"), std::string::npos) << compare.note;
+  EXPECT_TRUE(report.could_fake().empty());
+}
+
+TEST_F(SecondResolverTest, AResolverThatDoesNotAnswerIsNamedInAWarning) {
+  system_says("203.0.113.7");
+  const std::string closed = "127.0.0.1:" + std::to_string(testing::free_port(SOCK_DGRAM));  // nobody listens there
+  inputs_.check_resolvers = {dns_.address(), closed};
+  inputs_.platform.hosts = {"shop.example", "www.shop.example"};
+  const auto report = check_environment(inputs_);
+  const auto& compare = finding(report, "dns_compare");
+  EXPECT_EQ(compare.level, FindingLevel::warning);
+  EXPECT_FALSE(compare.could_fake);
+  EXPECT_NE(compare.note.find(closed), std::string::npos) << compare.note;
+  for (const char* host : {"shop.example", "www.shop.example"}) {
+    const auto& answer = compare.value[host]["resolvers"][closed];
+    ASSERT_TRUE(answer.is_string()) << compare.value.dump();
+    EXPECT_NE(answer.get<std::string>().find("连接被拒绝"), std::string::npos) << answer;
+    EXPECT_EQ(compare.value[host]["resolvers"][dns_.address()], nlohmann::json::array({"203.0.113.7"})) << compare.value.dump();
+  }
+  // An IPv6 resolver (glibc keeps it in _u._ext.nsaddrs): asked the same way, its failure named the same way.
+  inputs_.check_resolvers = {"[::1]:" + std::to_string(testing::free_port(SOCK_DGRAM))};
+  const auto six = check_environment(inputs_);
+  EXPECT_EQ(finding(six, "dns_compare").level, FindingLevel::warning);
+  EXPECT_NE(finding(six, "dns_compare").note.find(inputs_.check_resolvers[0]), std::string::npos) << finding(six, "dns_compare").note;
+}
+
+TEST_F(SecondResolverTest, ASilentResolverIsAskedOnceAndNamed) {
+  system_says("203.0.113.7");
+  // A UDP socket that takes queries and never answers: each query waits out the 2 s timeout.
+  const int silent = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string name = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  inputs_.check_resolvers = {name};
+  inputs_.platform.hosts = {"shop.example", "www.shop.example"};
+  const auto report = check_environment(inputs_);
+  const auto& compare = finding(report, "dns_compare");
+  int queries = 0;
+  char datagram[512];
+  while (::recv(silent, datagram, sizeof datagram, MSG_DONTWAIT) > 0) ++queries;
+  ::close(silent);
+  EXPECT_EQ(queries, 1);  // the first host's A query; after its timeout the resolver is not asked again
+  EXPECT_EQ(compare.level, FindingLevel::warning);
+  EXPECT_NE(compare.note.find(name), std::string::npos) << compare.note;
+  EXPECT_NE(compare.value["www.shop.example"]["resolvers"][name].get<std::string>().find("没有应答"), std::string::npos) << compare.value.dump();
+}
+
+TEST_F(SecondResolverTest, ALocalPlatformIsNotCompared) {
+  system_says("127.0.0.1");
+  inputs_.platform.local = true;  // the demo shop on loopback
+  const auto report = check_environment(inputs_);
+  const auto& compare = finding(report, "dns_compare");
+  EXPECT_EQ(compare.level, FindingLevel::ok);
+  EXPECT_NE(compare.value.get<std::string>().find("不比对"), std::string::npos) << compare.value;
+}
+
+TEST(ResolverAddress, NumericAddressesWithAnOptionalPort) {
+  EXPECT_EQ(parse_resolver_address("203.0.113.53", "--check-resolver")->name(), "203.0.113.53:53");
+  EXPECT_EQ(parse_resolver_address("127.0.0.1:5353", "--check-resolver")->port, 5353);
+  EXPECT_EQ(parse_resolver_address("[::1]:5353", "--check-resolver")->name(), "[::1]:5353");
+  EXPECT_EQ(parse_resolver_address("[2001:db8::53]", "--check-resolver")->port, 53);
+  EXPECT_EQ(parse_resolver_address("2001:db8::53", "--check-resolver")->host, "2001:db8::53");
+  for (const char* bad : {"dns.example", "dns.example:53", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:70000", "[::1", "[::1]53", "[::1]:", "", "1.2.3"}) {
+    const auto parsed = parse_resolver_address(bad, "--check-resolver");
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().field, "--check-resolver") << bad;
+  }
+  EXPECT_NE(parse_resolver_address("dns.example", "--check-resolver").error().message.find("不是 IP 地址"), std::string::npos);
 }
 
 TEST_F(EnvironmentTest, ATrafficInterceptorRunningIsAWarning) {

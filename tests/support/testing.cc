@@ -1,7 +1,11 @@
 #include "testing.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -71,6 +75,61 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
 int free_port(int socket_type) { return or_throw(loopback::free_loopback_port(socket_type)); }
 
 Chronyd::Chronyd() : server_(or_throw(loopback::TimeServer::start(dir_.path()))) {}
+
+namespace {
+
+// Whether a DNS server on 127.0.0.1:port answers an A query for `name` within 200 ms (any answer will do).
+bool answers_dns(int port, const std::string& name) {
+  std::string query("\x4e\x53\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00", 12);  // id, RD, one question
+  for (size_t start = 0; start <= name.size();) {
+    const size_t dot = std::min(name.find('.', start), name.size());
+    query += static_cast<char>(dot - start);
+    query += name.substr(start, dot - start);
+    start = dot + 1;
+  }
+  query += std::string("\x00\x00\x01\x00\x01", 5);  // root, type A, class IN
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool answered = false;
+  if (::sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) == static_cast<ssize_t>(query.size())) {
+    pollfd p{fd, POLLIN, 0};
+    char reply[512];
+    answered = ::poll(&p, 1, 200) == 1 && ::recv(fd, reply, sizeof reply, 0) >= 12;
+  }
+  ::close(fd);
+  return answered;
+}
+
+}  // namespace
+
+Dnsmasq::Dnsmasq(const std::vector<std::pair<std::string, std::string>>& answers) {
+  const fs::path program = "/usr/sbin/dnsmasq";
+  if (!fs::exists(program)) throw std::runtime_error("no " + program.string() + ": install dnsmasq-base (bash setup.sh deps)");
+  write_text(dir_.path() / "dnsmasq.conf", "");  // its own, empty: never /etc/dnsmasq.conf
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port_ = free_port(SOCK_DGRAM);
+    std::vector<std::string> argv = {program.string(), "--no-daemon", "--conf-file=" + (dir_.path() / "dnsmasq.conf").string(),
+                                     "--pid-file=" + (dir_.path() / "dnsmasq.pid").string(), "--no-resolv", "--no-hosts",
+                                     "--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + std::to_string(port_)};
+    // Run as root, dnsmasq drops to the user nobody once its port is bound (it needs nothing from dir_ after that).
+    for (const auto& [domain, address] : answers) {
+      argv.push_back("--address=/" + domain + "/" + address);
+      argv.push_back("--local=/" + domain + "/");
+    }
+    server_ = std::make_unique<ChildProcess>(argv, dir_.path() / "dnsmasq.log");
+    // Ready when it answers: before it binds, a query meets a closed port; a port taken meanwhile makes it exit.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline && server_->running())
+      if (answers_dns(port_, answers.empty() ? "ready.invalid" : answers.front().first)) return;
+    server_.reset();
+  }
+  const auto log = read_file(dir_.path() / "dnsmasq.log");
+  throw std::runtime_error("dnsmasq did not start: " + (log.ok() ? *log : std::string()));
+}
 
 int Child::wait(std::chrono::milliseconds timeout) {
   const auto code = wait_for(timeout);

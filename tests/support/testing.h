@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,23 @@ class Chronyd {
  private:
   TempDir dir_;
   std::unique_ptr<loopback::TimeServer> server_;
+};
+
+// A real DNS server: Debian's dnsmasq (dnsmasq-base; setup.sh test installs it) on 127.0.0.1 on a free UDP port,
+// answering only from its own `--address=/DOMAIN/ADDRESS` rules (`answers`: domain → address; each domain is also
+// --local, so a record type it has no address for is an empty answer, not a refusal). No resolv.conf, no hosts
+// file, nothing forwarded, no system service. Ready when constructed (it answered a query); stopped when destroyed.
+// Throws when dnsmasq is not installed: a test that needs it fails rather than skips.
+class Dnsmasq {
+ public:
+  explicit Dnsmasq(const std::vector<std::pair<std::string, std::string>>& answers);
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  TempDir dir_;
+  int port_ = 0;
+  std::unique_ptr<ChildProcess> server_;
 };
 
 // An RFC 3161 Time-Stamping Authority on 127.0.0.1: OpenSSL's own TSA with a CA made for the test

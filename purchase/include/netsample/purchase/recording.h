@@ -49,6 +49,9 @@ struct PurchaseRecordingOptions {
   extract::Adapters adapters;           // how the platform's pages show each step's fields (netsample's browser)
   bool console = true;                  // the station console on 127.0.0.1 (console_url())
   int console_port = 0;                 // 0: a free port
+  // Second resolvers the environment check compares the platform's DNS answers with (EnvironmentInputs::
+  // check_resolvers; each as parse_resolver_address() takes it). Empty: the check says none was configured.
+  std::vector<std::string> check_resolvers;
 };
 
 class PurchaseRecording {
