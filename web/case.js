@@ -233,7 +233,7 @@ export async function casePage(main, number) {
       h('a', { class: 'button', href: `${path}/export`, download: `${number}.zip` }, '下载证据包')),
     eventButtons(view, reload),
     receiptPanel(view, evidence, reload),
-    h('div', { class: 'recordings' }, await Promise.all(recordings.items.map((r) => recordingView(r, { canReview })))),
+    h('div', { class: 'recordings' }, await Promise.all(recordings.items.map((r) => recordingView(r, { canReview, canAccept: roles.includes('organizer') })))),
     (captures.captures.length > 0 || canCapture) && capturesSection(number, captures, canCapture, reload),
     h('div', { class: 'columns' },
       timeline(view.history), deadlines(due), notices(sent), tracking(parcels),

@@ -50,11 +50,72 @@ function labelList(r, seek) {
           h('span', { class: 'muted' }, `　出现 ${l.sightings} 帧`)))))));
 }
 
-function environment(session) {
+// The environment check's findings; those that could let someone fake a page make the purchase incomplete until an
+// organizer of the case accepts them with a reason (Art 35), which the organizer can do here.
+function environment(r, { canAccept }) {
+  const session = r.session;
   const env = session?.environment;
   if (!env) return null;
-  return h('details', { class: 'report' }, h('summary', {}, `取证环境检查：${env.clean ? '干净' : '有问题'}`),
-    h('ul', {}, env.findings.map((f) => h('li', { class: f.level === 'ok' ? '' : 'warn' }, `${f.title}：${f.level}${f.note ? '，' + f.note : ''}`))));
+  const faking = env.findings.filter((f) => f.could_fake);
+  const accepted = session.environment_acceptance;
+  const status = h('div', { 'aria-live': 'polite' });
+  const show = (acceptance) => {
+    if (acceptance) {
+      replace(status, h('p', { class: 'ok accepted' }, `组织者 ${acceptance.by} 于 ${beijing(acceptance.at)} 接受了这些发现：${acceptance.reason}`));
+    } else if (faking.length) {
+      replace(status, h('p', { class: 'warn' }, `有 ${faking.length} 项可能伪造网页的发现：买样不完整，须由任务的组织人员写明理由后接受（第三十五条）。`),
+        canAccept && acceptForm());
+    }
+  };
+  const acceptForm = () => {
+    const reason = h('textarea', { id: `accept-${r.id}`, rows: 2, required: true, minlength: 6 });
+    const error = h('p', { class: 'error', role: 'alert' });
+    return h('form', { class: 'accept-environment', onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        const updated = await api.post(`${r.url}/environment-acceptance`, { reason: reason.value.trim() });
+        show(updated.environment_acceptance);
+      } catch (e) {
+        error.textContent = errorText(e);
+      }
+    } },
+    h('label', { for: `accept-${r.id}` }, '接受理由（为什么这些发现不影响所取证据）'), reason,
+    h('button', { type: 'submit' }, '接受取证环境的发现'), error);
+  };
+  show(accepted);
+  return h('details', { class: 'report', open: faking.length > 0 && !accepted },
+    h('summary', {}, `取证环境检查：${env.clean ? '干净' : faking.length ? (accepted ? '有可能伪造网页的发现（已接受）' : '有可能伪造网页的发现') : '有提示'}`),
+    h('ul', {}, env.findings.map((f) => h('li', { class: f.level === 'ok' ? '' : 'warn' },
+      `${f.title}：${f.level === 'ok' ? '正常' : '注意'}${f.note ? '，' + f.note : ''}`, f.could_fake ? h('strong', {}, '（可能伪造网页）') : null))),
+    status);
+}
+
+// What each Art 35 step recorded and where each value came from: read from the page on screen (its DOM, or a
+// licence picture by OCR), or typed by the sampler; a correction shows what the page said beside what was entered.
+function stepRecords(r) {
+  const steps = r.session?.steps;
+  if (r.kind !== 'purchase' || !steps?.length) return null;
+  const specs = Object.fromEntries((r.step_specs || []).map((s) => [s.step, s]));
+  // The recorder's NTP answer in words; any other structured value as it was stored.
+  const shown = (value) => (value && typeof value === 'object'
+    ? ('server' in value ? `${value.server}，偏差 ${value.offset_ms} 毫秒，往返 ${value.delay_ms} 毫秒，${value.verified ? '已校验' : '未校验'}，可信时间 ${beijing(value.trusted_time)}`
+      : JSON.stringify(value))
+    : String(value));
+  const source = (rule) => (!rule ? '抽样人员填写' : rule.startsWith('ocr:') ? `识别自图片 ${rule.slice(4)}` : '读自网页');
+  return h('details', { class: 'report steps-read' }, h('summary', {}, `各步骤记录的内容（${steps.length}）`),
+    h('table', { class: 'step-fields' },
+      h('thead', {}, h('tr', {}, h('th', {}, '步骤'), h('th', {}, '项目'), h('th', {}, '内容'), h('th', {}, '来源'))),
+      h('tbody', {}, steps.flatMap((step) => {
+        const spec = specs[step.step] || { label: step.step, fields: {} };
+        const page = step.page || {};
+        const corrected = Object.fromEntries((page.corrections || []).map((c) => [c.field, c]));
+        return Object.entries(step.fields || {}).map(([name, value], i) => h('tr', { class: corrected[name] ? 'corrected' : '' },
+          h('td', {}, i === 0 ? `${spec.label}（第 ${step.frame} 帧）` : ''),
+          h('td', {}, spec.fields[name] || name),
+          h('td', {}, shown(value)),
+          h('td', {}, step.step === 'time_check' ? '录制程序网络校时'
+            : corrected[name] ? `已更正：网页显示“${corrected[name].page}”` : page.read && name in page.read ? source(page.rules?.[name]) : '抽样人员填写')));
+      }))));
 }
 
 // The preserved pages: a list of the tab's navigations (a click seeks the video to it) and the replay of the one
@@ -117,7 +178,7 @@ async function pagesPanel(r) {
   };
 }
 
-export async function recordingView(summary, { canReview }) {
+export async function recordingView(summary, { canReview, canAccept }) {
   const r = await api.get(summary.url);
   const report = r.session?.verify || r.session?.import_check || null;
   const duration = r.duration_s || 0;
@@ -194,7 +255,8 @@ export async function recordingView(summary, { canReview }) {
     stills,
     labelList(r, seek),
     reportDetails(report),
-    environment(r.session),
+    stepRecords(r),
+    environment(r, { canAccept }),
     h('h3', {}, '审看意见'),
     findings.length ? findingList : h('p', { class: 'muted' }, '暂无审看意见'),
     verdictList,

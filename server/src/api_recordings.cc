@@ -10,6 +10,8 @@
 
 #include "api.h"
 #include "netsample/core/file_io.h"
+#include "netsample/core/json_fields.h"
+#include "netsample/purchase/session.h"
 #include "netsample/core/sha256.h"
 #include "netsample/recorder/journal.h"
 #include "netsample/recorder/playback.h"
@@ -211,6 +213,16 @@ Result<Response> show_recording(Call& call) {
   if (r.kind == "purchase" && r.finished) {
     NETSAMPLE_ASSIGN(out["manifest"], stored_json(call, r.case_number, r.dir / "manifest.json"));
   }
+  if (r.kind == "purchase") {
+    // The Art 35 steps' names and their fields' names, for showing what each step recorded and where it came from.
+    json specs = json::array();
+    for (const auto& spec : purchase::purchase_steps()) {
+      json fields = json::object();
+      for (const auto& f : spec.fields) fields[f.name] = f.label;
+      specs.push_back({{"step", spec.id}, {"label", spec.label}, {"fields", fields}});
+    }
+    out["step_specs"] = specs;
+  }
   // The files the recorder wrote, each with its stored copy's hash (what a verifier compares).
   json files = json::array();
   for (const auto& f : recorder::recording_files(r.dir)) {
@@ -308,6 +320,22 @@ Result<Response> case_reviews(Call& call) {
   return Response::json(200, out);
 }
 
+
+// An organizer of the case accepts what the environment check found that could fake a page, with a reason (Art 35):
+// audited, and a purchase incomplete for that alone becomes complete (purchase accept-environment on the command line).
+Result<Response> accept_environment(Call& call) {
+  NETSAMPLE_ASSIGN(Recording r, find_recording(call));
+  NETSAMPLE_TRY(require_person(call));
+  if (r.kind != "purchase") return make_error(ErrorCode::invalid_input, "id", "只有网购录像有取证环境检查");
+  NETSAMPLE_ASSIGN(json body, json_body(call));
+  NETSAMPLE_ASSIGN(JsonFields fields, JsonFields::of(body, ""));
+  NETSAMPLE_ASSIGN(std::string reason, fields.text("reason"));
+  NETSAMPLE_TRY(fields.reject_unknown_keys());
+  const auto session = positive_id(std::string_view(r.id).substr(std::string_view("purchase-").size()));
+  if (!session) return make_error(ErrorCode::not_found, "id", "没有编号为 \"" + r.id + "\" 的录像");
+  NETSAMPLE_ASSIGN(purchase::SessionView accepted, call.runtime.purchases().accept_environment(*session, reason, call.who().actor()));
+  return Response::json(200, accepted.to_json());
+}
 
 // --- the pages a purchase's browser received (pages.warc.gz), replayed beside the video (design/web.md) ---
 
@@ -454,6 +482,7 @@ void add_recording_routes(std::vector<Route>& out) {
   out.push_back({"GET", "/api/recordings/{id}/chapters.vtt", Access::signed_in, chapters});
   out.push_back({"GET", "/api/recordings/{id}/stills/{name}", Access::signed_in, still});
   out.push_back({"GET", "/api/recordings/{id}/pages", Access::signed_in, recording_pages});
+  out.push_back({"POST", "/api/recordings/{id}/environment-acceptance", Access::signed_in, accept_environment});
   out.push_back({.method = "POST", .pattern = "/api/recordings/{id}/verify", .access = Access::signed_in, .handler = reverify, .slow = true});
   out.push_back({"POST", "/api/recordings/{id}/findings", Access::signed_in, add_finding});
   out.push_back({"POST", "/api/recordings/{id}/verdict", Access::signed_in, set_verdict});

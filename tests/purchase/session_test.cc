@@ -28,17 +28,7 @@ json roster() {
             {{"id", "O1"}, {"name", "周敏"}, {"org", "cq-amr"}, {"roles", {"organizer"}}}}}};
 }
 
-const std::map<std::string, json> kGoodFields = {
-    {"time_check", json::object()},
-    {"search", {{"query", "电热水壶"}, {"platform", "京东"}}},
-    {"licence", {{"operator_name", "重庆清泉电器销售有限公司"}, {"licence_number", "91500112MA5U7XXX1K"}, {"address", "重庆市渝北区金开大道 88 号"}}},
-    {"product_page", {{"title", "清泉电热水壶 1.7L"}, {"price", "¥199"}, {"url", "https://item.jd.com/100012345678.html"}}},
-    {"order",
-     {{"order_number", "DS202611240001"}, {"inspection_qty", "2"}, {"backup_qty", "2"}, {"amount", "796.00"}, {"buyer_account", "jd_sampler01"},
-      {"delivery_address", "重庆市渝中区人民路 1 号"}, {"contact", "张明 13800000000"}}},
-    {"payment", {{"amount", "796"}, {"time", "2026-03-02 10:05:31"}, {"method", "微信支付"}, {"account", "wx_sampler01"}}},
-    {"chat", {{"question", "有没有发票？"}, {"answer", "支持开具电子发票"}}},
-};
+const std::map<std::string, json>& kGoodFields = testing::purchase_step_fields();
 
 json good_verify() {
   return {{"ok", true}, {"continuous", true}, {"hash_chain_ok", true}, {"timestamp_token_ok", true}, {"time_synced", true},

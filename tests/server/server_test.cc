@@ -25,6 +25,7 @@
 #include "netsample/core/sha256.h"
 #include "netsample/core/tsa.h"
 #include "netsample/demo/shop.h"
+#include "netsample/purchase/session.h"
 #include "netsample/runtime/runtime.h"
 #include "netsample/server/server.h"
 #include "netsample/testing/loopback.h"
@@ -1298,6 +1299,70 @@ TEST(Server, UnderTlsTheSessionCookieIsSecureAndOversizeHeadersAreRefused) {
   ASSERT_TRUE(huge);
   EXPECT_EQ(huge->status, 431);  // libmicrohttpd's own answer: Request Header Fields Too Large
   EXPECT_EQ(get("/healthz", "")->status, 200);
+}
+
+TEST(Server, AnOrganizerAcceptsAFindingThatCouldFakeAPageWithAReasonAndTheCaseIsOrdered) {
+  World& w = *world;
+  w.run({"case", "create", "--file", w.write("s4.json", testing::sample_case("CQ-S4")).string()});
+  std::string sampler;
+  const json shown_case = json::parse(w.run({"case", "show", "CQ-S4", "--json"}).out);
+  for (const auto& p : shown_case["people"])
+    if (p["role"] == "sampler" && sampler.empty()) sampler = p["id"].get<std::string>();
+  ASSERT_FALSE(sampler.empty()) << shown_case.dump(2);
+  // A purchase recorded on a machine with a root CA the distribution does not ship: every step marked, the video
+  // sealed and verified, and still incomplete for that finding alone (Art 35).
+  std::string recording;
+  {
+    auto runtime = std::move(runtime::Runtime::open(w.data())).value();
+    purchase::PurchaseSessions& sessions = runtime->purchases();
+    auto s = sessions.begin("CQ-S4", w.dir.path() / "s4-recording", sampler, false, [](const fs::path&) { return false; });
+    ASSERT_TRUE(s.ok()) << s.error().describe();
+    const json environment = {{"clean", false},
+                              {"findings", {{{"item", "system_ca"}, {"title", "系统证书库"}, {"level", "warning"}, {"could_fake", true},
+                                             {"note", "系统证书库中有 1 个不是发行版自带的根证书"}}}}};
+    ASSERT_TRUE(sessions.set_environment(s->id, environment, sampler).ok());
+    int index = 0;
+    for (const auto& spec : purchase::purchase_steps()) {
+      auto checked = sessions.check_step(s->id, spec.id, testing::purchase_step_fields().at(spec.id));
+      ASSERT_TRUE(checked.ok()) << spec.id << ": " << checked.error().describe();
+      ++index;
+      purchase::StepRecord step{spec.id, *checked, index, index * 15, SystemClock().now(), "stills/" + spec.id + ".png", std::string(64, 'a'), "", json()};
+      ASSERT_TRUE(sessions.add_step(s->id, step, sampler).ok()) << spec.id;
+    }
+    purchase::RecordingResult sealed;
+    sealed.finished = true;
+    sealed.verify = {{"ok", true}, {"continuous", true}, {"hash_chain_ok", true}, {"timestamp_token_ok", true}, {"time_synced", true},
+                     {"gaps", json::array()}, {"errors", json::array()}, {"frames", 300}, {"duration_s", 20.0}};
+    sealed.manifest_sha256 = std::string(64, 'b');
+    auto done = sessions.conclude(s->id, sealed);
+    ASSERT_TRUE(done.ok()) << done.error().describe();
+    ASSERT_EQ(done->state, purchase::PurchaseState::incomplete) << done->problems.dump();
+    recording = "/api/recordings/purchase-" + std::to_string(s->id);
+  }
+  const std::string accept = recording + "/environment-acceptance";
+  auto by_sampler = post(accept, sampler, {{"reason", "本机证书与本次购买无关：浏览器不经代理"}});
+  EXPECT_EQ(by_sampler->status, 409) << "the sampler cannot clear their own machine: " << by_sampler->body;
+  EXPECT_EQ(body_of(by_sampler)["error"]["article"], 35);
+  auto no_reason = post(accept, "O1", {{"reason", "  "}});
+  EXPECT_EQ(no_reason->status, 400) << no_reason->body;
+  EXPECT_EQ(body_of(no_reason)["error"]["field"], "reason");
+  auto unknown = post(accept, "O1", {{"reason", "本机证书与本次购买无关：浏览器不经代理"}, {"force", true}});
+  EXPECT_EQ(unknown->status, 400) << "an unknown field is named, not ignored";
+  EXPECT_EQ(body_of(get("/api/cases/CQ-S4", "O1"))["state"], "purchasing");
+
+  auto accepted = post(accept, "O1", {{"reason", "本机证书与本次购买无关：浏览器不经代理"}});
+  ASSERT_EQ(accepted->status, 200) << accepted->body;
+  EXPECT_EQ(body_of(accepted)["state"], "complete");
+  EXPECT_EQ(body_of(accepted)["environment_acceptance"]["by"], "O1");
+  EXPECT_EQ(body_of(accepted)["environment_acceptance"]["findings"][0]["item"], "system_ca");
+  EXPECT_EQ(body_of(get("/api/cases/CQ-S4", "O1"))["state"], "ordered");
+  EXPECT_EQ(post(accept, "O1", {{"reason", "再次接受同样的发现"}})->status, 409) << "accepted once";
+  // The reviewer sees who accepted what and why beside the recording.
+  EXPECT_EQ(body_of(get(recording, "O1"))["session"]["environment_acceptance"]["reason"], "本机证书与本次购买无关：浏览器不经代理");
+  // A purchase without a preserved WARC says so where its pages would be.
+  auto pages = get(recording + "/pages", "O1");
+  ASSERT_EQ(pages->status, 200) << pages->body;
+  EXPECT_EQ(body_of(pages)["kept"], false);
 }
 
 }  // namespace

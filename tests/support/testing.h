@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,6 +33,8 @@ class TempDir {
 // A valid case file (the same shape users write) and a roster with 4 samplers and 2 testers of "cq-amr".
 nlohmann::json sample_case(const std::string& number);
 nlohmann::json sample_roster();
+// Fields of each of the seven Art 35 purchase steps as a sampler would mark them (step id -> fields).
+const std::map<std::string, nlohmann::json>& purchase_step_fields();
 
 void write_text(const std::filesystem::path& file, const std::string& text);
 
