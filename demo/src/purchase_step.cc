@@ -155,7 +155,9 @@ Result<purchase::SessionView> run_demo_purchase(DemoRun& run, DemoWorld& world, 
     if (!recorder.running()) return make_error(ErrorCode::internal, "purchase", "录制程序提前退出：\n" + tail(log, 12));
     if (std::chrono::steady_clock::now() > deadline) return make_error(ErrorCode::internal, "purchase", "录制程序 30 秒内没有开始：\n" + tail(log, 12));
     NETSAMPLE_ASSIGN(auto recording, sessions.recording(case_number));
-    if (!recording.empty() && recorder::send_control(recording.front().recording_dir, {{"command", "ping"}}).ok()) session = recording.front();
+    // Ready once the recorder has opened the browser and checked the environment (it answers "ping" before).
+    auto pong = recording.empty() ? Result<json>(make_error(ErrorCode::not_found, "session", "")) : recorder::send_control(recording.front().recording_dir, {{"command", "ping"}});
+    if (pong.ok() && pong->value("ready", false)) session = recording.front();
     else std::this_thread::sleep_for(100ms);
   }
   say("开始录像：" + session->recording_dir.string() + "；取证环境检查结果叠加在录像开头");

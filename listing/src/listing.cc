@@ -376,10 +376,16 @@ Result<std::vector<json>> PageChecks::of_case(const std::string& case_number) {
     json summary = json::parse(text, nullptr, false);
     if (!summary.is_object()) return make_error(ErrorCode::integrity, item.name, "抓取摘要不是 JSON：存证文件可能已损坏");
     summary["summary_evidence"] = item.id;
-    const std::string warc_name = summary.value("warc", "");
+    // Read as stored evidence is read: a field of another type (an edited file) is no name, never an exception.
+    const auto name_at = [](const json& object, const char* key) {
+      const auto it = object.find(key);
+      return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string warc_name = name_at(summary, "warc");
     if (by_name.count(warc_name)) summary["warc_evidence"] = by_name[warc_name];
-    for (auto& t : summary["timestamps"])
-      if (by_name.count(t.value("file", ""))) t["evidence"] = by_name[t.value("file", "")];
+    if (summary.contains("timestamps") && summary["timestamps"].is_array())
+      for (auto& t : summary["timestamps"])
+        if (t.is_object() && by_name.count(name_at(t, "file"))) t["evidence"] = by_name[name_at(t, "file")];
     out.push_back(std::move(summary));
   }
   return out;

@@ -87,6 +87,9 @@ struct PurchaseRecording::State {
   std::unique_ptr<StationConsole> console;
   std::mutex mutex;  // the control thread marks; run() only shows and hides the caption
   std::atomic<bool> finish_requested{false};
+  // The control channel answers from the recorder's first frame (a second `purchase start` must see this one
+  // running), but takes commands only once the browser is open and the environment checked.
+  std::atomic<bool> ready{false};
   steady_clock::time_point caption_until;
 
   Result<json> handle(const json& request);
@@ -219,7 +222,8 @@ Result<json> PurchaseRecording::State::drive_browser(const json& request) {
 
 Result<json> PurchaseRecording::State::handle(const json& request) {
   const std::string command = request.value("command", "");
-  if (command == "ping") return json{{"session", session.id}};
+  if (command == "ping") return json{{"session", session.id}, {"ready", ready.load()}};
+  if (!ready) return make_error(ErrorCode::io, "command", "买样正在准备（打开浏览器、检查取证环境），请稍候再试");
   if (command == "finish") {
     finish_requested = true;
     return json{{"session", session.id}};
@@ -322,6 +326,10 @@ Result<std::unique_ptr<PurchaseRecording>> PurchaseRecording::start(store::Store
     return started.error();
   }
   s->rec = std::move(started).value();
+  State* state = s.get();
+  auto control = recorder::ControlServer::start(state->session.recording_dir, [state](const json& request) { return state->handle(request); });
+  if (control.ok()) s->control = std::move(control).value();
+  else s->say("错误：" + control.error().describe());
 
   const workflow::Platform* platform = platforms.find(s->view.record.platform);
   s->local_platform = platform && platform->local;
@@ -357,10 +365,7 @@ Result<std::unique_ptr<PurchaseRecording>> PurchaseRecording::start(store::Store
   if (Status stored = s->sessions->set_environment(s->session.id, s->environment.to_json(), actor); !stored.ok())
     s->say("环境检查未能存入：" + stored.error().describe());
 
-  State* state = s.get();
-  auto control = recorder::ControlServer::start(state->session.recording_dir, [state](const json& request) { return state->handle(request); });
-  if (control.ok()) s->control = std::move(control).value();
-  else s->say("错误：" + control.error().describe());
+  s->ready = true;
   if (options.console) {
     ConsoleHandlers handlers;
     handlers.state = [state] {

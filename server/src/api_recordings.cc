@@ -401,10 +401,16 @@ Result<json> page_navigations(const fs::path& warc_file, std::int64_t started_ut
   for (const auto& r : records) {
     if (r.type != "metadata" || r.metadata.empty()) continue;
     const json meta = json::parse(r.metadata, nullptr, false);
-    if (!meta.is_object() || meta.value("event", "") != "navigation") continue;
-    const std::string url = meta.value("url", "");
+    // Sealed evidence, but read as any stored file is: a field of another type is skipped, never an exception.
+    const auto text_at = [&meta](const char* key) {
+      const auto it = meta.find(key);
+      return it != meta.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (!meta.is_object() || text_at("event") != "navigation") continue;
+    const std::string url = text_at("url");
     if (!url.starts_with("http://") && !url.starts_with("https://")) continue;  // about:blank and the like
-    auto at = parse_iso8601(meta.value("trusted_time", r.date), "trusted_time");
+    const std::string trusted = text_at("trusted_time");
+    auto at = parse_iso8601(trusted.empty() ? r.date : trusted, "trusted_time");
     if (!at.ok()) continue;
     const std::int64_t utc_us = to_utc_us(*at);
     // ReplayWeb.page picks the capture nearest this 14-digit UTC time (the record's own WARC-Date).
@@ -412,11 +418,11 @@ Result<json> page_navigations(const fs::path& warc_file, std::int64_t started_ut
     for (char c : r.date.substr(0, 19))
       if (std::isdigit(static_cast<unsigned char>(c))) ts += c;
     out.push_back({{"url", url},
-                   {"frame", meta.value("frame", std::int64_t{0})},
+                   {"frame", meta.contains("frame") && meta["frame"].is_number_integer() ? meta["frame"].get<std::int64_t>() : 0},
                    {"media_ms", std::max<std::int64_t>(0, (utc_us - started_utc_us) / 1000)},
                    {"time", format_iso8601_beijing(*at)},
                    {"ts", ts},
-                   {"tab", meta.value("tab", "")}});
+                   {"tab", text_at("tab")}});
   }
   return out;
 }
@@ -433,8 +439,13 @@ Result<Response> recording_pages(Call& call) {
     return Response::json(200, out);
   }
   out["file"] = {{"name", item->name}, {"sha256", item->sha256}, {"size", item->size},
-                 {"records", manifest.is_object() && manifest.contains("pages") ? manifest["pages"].value("records", 0) : 0}};
-  const std::int64_t started = manifest.is_object() ? manifest.value("started_utc_us", std::int64_t{0}) : 0;
+                 {"records", manifest.is_object() && manifest.contains("pages") && manifest["pages"].is_object() &&
+                                     manifest["pages"].contains("records") && manifest["pages"]["records"].is_number_integer()
+                                 ? manifest["pages"]["records"].get<std::int64_t>()
+                                 : 0}};
+  const std::int64_t started = manifest.is_object() && manifest.contains("started_utc_us") && manifest["started_utc_us"].is_number_integer()
+                                   ? manifest["started_utc_us"].get<std::int64_t>()
+                                   : 0;
   NETSAMPLE_ASSIGN(out["navigations"], page_navigations(call.runtime.store().evidence().path_of(item->sha256), started));
   if (call.replay.port) {
     const UtcTime now = call.runtime.clock().now();

@@ -196,8 +196,16 @@ TEST_F(PurchaseEndToEnd, ASecondRecordingAMissingStepAndAMarkAfterFinishAreRefus
   const std::vector<std::string> start = {NETSAMPLE_BIN, "--data", data().string(), "--as", sampler, "purchase", "start", "--case", b,
                                           "--own-browser", "--source", video, "--ntp", ntp.address(), "--tsa", tsa.url(), "--trust", tsa.ca_file().string()};
   testing::Child recorder(start, dir_->path() / "b.log");
-  for (int i = 0; i < 200 && run_json({"purchase", "show", b}).empty(); ++i) std::this_thread::sleep_for(50ms);
-  std::this_thread::sleep_for(1s);  // the recorder answers once its first frame is in
+  // The recorder answers from its first frame; it takes commands once ready (environment checked).
+  bool ready = false;
+  for (int i = 0; i < 600 && !ready; ++i) {
+    const json shown = run_json({"purchase", "show", b});
+    auto pong = shown.empty() ? Result<json>(make_error(ErrorCode::not_found, "session", ""))
+                              : recorder::send_control(shown[0]["recording_dir"].get<std::string>(), {{"command", "ping"}});
+    ready = pong.ok() && pong->value("ready", false);
+    if (!ready) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(ready) << testing::run_process({"tail", "-n", "30", (dir_->path() / "b.log").string()}).out;
 
   const ProcessResult second = testing::run_process(start);
   EXPECT_EQ(second.exit_code, 3) << second.err;
@@ -255,8 +263,9 @@ TEST_F(PurchaseEndToEnd, InNetsamplesBrowserTheFieldsComeFromThePageAndACorrecti
   fs::path recording;
   for (int i = 0; i < 300 && recording.empty(); ++i) {
     const json shown = run_json({"purchase", "show", c});
-    if (!shown.empty() && recorder::send_control(shown[0]["recording_dir"].get<std::string>(), {{"command", "ping"}}).ok())
-      recording = shown[0]["recording_dir"].get<std::string>();
+    auto pong = shown.empty() ? Result<json>(make_error(ErrorCode::not_found, "session", ""))
+                              : recorder::send_control(shown[0]["recording_dir"].get<std::string>(), {{"command", "ping"}});
+    if (pong.ok() && pong->value("ready", false)) recording = shown[0]["recording_dir"].get<std::string>();
     else
       std::this_thread::sleep_for(100ms);
   }

@@ -71,9 +71,10 @@ struct World {
   std::uint64_t video_size = 0;
   std::int64_t big_evidence = 0;  // id of the 1 GB item
   std::string big_sha256;
-  std::unique_ptr<server::Server> server;
+  // The access log before the service that writes to it: members go in reverse order, the service first.
   std::vector<std::string> log;
   std::mutex log_mutex;
+  std::unique_ptr<server::Server> server;
 
   fs::path data() const { return dir.path() / "data"; }
 
