@@ -487,7 +487,7 @@ Result<MHD_Daemon*> start_daemon(Server::State& state, const std::string& host, 
   MHD_Daemon* daemon = nullptr;
   if (state.tls) {
     daemon = MHD_start_daemon(
-        flags, 0, nullptr, nullptr, on_request, listener, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
+        flags, port, nullptr, nullptr, on_request, listener, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, state.options.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(state.options.idle_timeout.count()), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         state.options.max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, listener, MHD_OPTION_NOTIFY_CONNECTION, on_connection, listener,
@@ -495,7 +495,7 @@ Result<MHD_Daemon*> start_daemon(Server::State& state, const std::string& host, 
         MHD_OPTION_HTTPS_MEM_KEY, state.tls_key_pem.c_str(), MHD_OPTION_END);
   } else {
     daemon = MHD_start_daemon(
-        flags, 0, nullptr, nullptr, on_request, listener, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
+        flags, port, nullptr, nullptr, on_request, listener, MHD_OPTION_EXTERNAL_LOGGER, on_library_error, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, state.options.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(state.options.idle_timeout.count()), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         state.options.max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, listener, MHD_OPTION_NOTIFY_CONNECTION, on_connection, listener,
@@ -556,6 +556,10 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
     const std::string shown = at.first + ":" + std::to_string(at.second);
     // Replay needs only its few files and one evidence file per page view: a small pool.
     auto replay = start_daemon(*raw, at.first, at.second, 2, &raw->replay_listener, "replay-listen", shown);
+    // The default port taken by something else: any free one will do (the API hands out replay links with the port
+    // it has). A port the operator named is used or refused.
+    if (!replay.ok() && state->options.replay_listen.empty() && at.second != 0)
+      replay = start_daemon(*raw, at.first, 0, 2, &raw->replay_listener, "replay-listen", at.first + ":0");
     if (!replay.ok()) {
       MHD_stop_daemon(state->daemon);
       return replay.error();

@@ -1366,5 +1366,40 @@ TEST(Server, AnOrganizerAcceptsAFindingThatCouldFakeAPageWithAReasonAndTheCaseIs
   EXPECT_EQ(body_of(pages)["kept"], false);
 }
 
+TEST(Server, TheReplayOriginTakesAnotherFreePortWhenTheNextOneIsTakenUnlessOneIsNamed) {
+  // Something else listens on the port after the service's: the default replay origin moves to a free port.
+  const int port = testing::free_port(SOCK_STREAM);
+  const int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port + 1));
+  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  const bool bound = ::bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && ::listen(taken, 1) == 0;
+  server::ServerOptions options;
+  options.listen = "127.0.0.1:" + std::to_string(port);
+  options.background_interval = std::chrono::seconds(0);
+  options.access_log = [](const std::string&) {};
+  {
+    auto started = server::Server::start(world->data(), options);
+    ASSERT_TRUE(started.ok()) << started.error().describe();
+    EXPECT_NE((*started)->replay_port(), 0);
+    if (bound) {
+      EXPECT_NE((*started)->replay_port(), port + 1);
+    }
+  }
+  // Named by the operator: used or refused, naming the option.
+  if (bound) {
+    options.replay_listen = "127.0.0.1:" + std::to_string(port + 1);
+    auto refused = server::Server::start(world->data(), options);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().field, "replay-listen");
+  }
+  options.replay_listen = "off";
+  auto off = server::Server::start(world->data(), options);
+  ASSERT_TRUE(off.ok()) << off.error().describe();
+  EXPECT_EQ((*off)->replay_port(), 0);
+  ::close(taken);
+}
+
 }  // namespace
 }  // namespace netsample

@@ -20,8 +20,8 @@ namespace netsample::server {
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
   // The replay origin (design/web.md): pages preserved during a purchase are replayed from a port of their own,
-  // so that their scripts never run where a reviewer is signed in. Empty: the same host, the next port (a free
-  // one when `listen` picks a free one); "off": no replay (the web UI then offers the WARC as a download).
+  // so that their scripts never run where a reviewer is signed in. Empty: the same host, the next port (or any free
+  // one when that is taken or `listen` picks a free one); "off": no replay (the web UI lists the pages only).
   std::string replay_listen;
   std::filesystem::path tls_cert, tls_key;  // both or neither: HTTPS, and Secure cookies
   unsigned threads = 0;                   // 0: one per core, at least 2
