@@ -80,6 +80,7 @@ case "${1:-}" in
     # Then the web UI on the demo's data, with the sign-ins the demo printed, until Ctrl+C.
     listen=${NETSAMPLE_LISTEN:-127.0.0.1:8080}
     printf '\n网页界面：http://%s/  （用上面的账号登录；Ctrl+C 结束）\n' "$listen"
+    printf '审看人员打开任务：买样录像旁是录像此刻屏幕上的网页（从录像保存的 WARC 回放，端口见下一行）\n'
     exec ./build/app/netsample --data "$data" serve --listen "$listen"
     ;;
   test)
