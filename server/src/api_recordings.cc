@@ -383,8 +383,8 @@ Result<ReplayLink> check_replay_token(const Call& call, const std::string& token
   if (call.replay.secret.empty() || last == std::string::npos) return refused;
   const std::string body = token.substr(0, last);
   const std::string mac = hmac_sha256_hex(body, call.replay.secret);
-  if (CRYPTO_memcmp(mac.data(), token.data() + last + 1, std::min(mac.size(), token.size() - last - 1)) != 0 || token.size() - last - 1 != mac.size())
-    return refused;
+  const std::string_view given = std::string_view(token).substr(last + 1);
+  if (given.size() != mac.size() || CRYPTO_memcmp(mac.data(), given.data(), mac.size()) != 0) return refused;
   const size_t first = body.find('.'), second = body.find('.', first == std::string::npos ? 0 : first + 1);
   if (first == std::string::npos || second == std::string::npos) return refused;
   const auto expires = positive_id(std::string_view(body).substr(first + 1, second - first - 1));

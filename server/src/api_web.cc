@@ -22,12 +22,13 @@ struct Asset {
   std::string etag;
 };
 
+// A compiled-in file with its entity tag (its SHA-256).
+Asset asset(std::string_view bytes, const char* type) { return {bytes, type, "\"" + sha256_hex(bytes) + "\""}; }
+
 const std::map<std::string, Asset, std::less<>>& assets() {
   static const std::map<std::string, Asset, std::less<>> all = [] {
     std::map<std::string, Asset, std::less<>> out;
-    const auto add = [&](const char* name, std::string_view bytes, const char* type) {
-      out[name] = {bytes, type, "\"" + sha256_hex(bytes) + "\""};
-    };
+    const auto add = [&](const char* name, std::string_view bytes, const char* type) { out[name] = asset(bytes, type); };
     add("index.html", embedded::web_index_html, "text/html; charset=utf-8");
     add("app.js", embedded::web_app_js, "text/javascript; charset=utf-8");
     add("api.js", embedded::web_api_js, "text/javascript; charset=utf-8");
@@ -50,9 +51,7 @@ const std::map<std::string, Asset, std::less<>>& assets() {
 const std::map<std::string, Asset, std::less<>>& replay_assets() {
   static const std::map<std::string, Asset, std::less<>> all = [] {
     std::map<std::string, Asset, std::less<>> out;
-    const auto add = [&](const char* name, std::string_view bytes, const char* type) {
-      out[name] = {bytes, type, "\"" + sha256_hex(bytes) + "\""};
-    };
+    const auto add = [&](const char* name, std::string_view bytes, const char* type) { out[name] = asset(bytes, type); };
     add("index.html", embedded::replay_index_html, "text/html; charset=utf-8");
     add("ui.js", embedded::replay_ui_js, "text/javascript; charset=utf-8");
     add("sw.js", embedded::replay_sw_js, "text/javascript; charset=utf-8");
