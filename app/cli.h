@@ -36,7 +36,7 @@ struct Context {
 // --data, --json, --as (also after the subcommand), and one subcommand required: both programs' command line.
 void add_global_options(CLI::App& app, Context& context);
 
-// The TSA trust store for verifying recordings (--trust, else the data directory's; Runtime::tsa_trust_store),
+// The TSA trust store for verifying recordings (--trust, else the system-level one; runtime::tsa_trust),
 // without opening the database.
 std::filesystem::path tsa_trust_store(const Context& context, const std::string& given);
 

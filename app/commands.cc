@@ -449,6 +449,13 @@ int verify_audit(Context& context) {
       std::cout << "✓ 案件、人员、买样、拆封与收件方记录与审计记录一致：" << audit.records.cases_checked << " 个任务，" << audit.records.people_checked
                 << " 名人员，" << audit.parties_checked << " 个收件方\n";
     for (const auto& problem : audit.records.problems) std::cout << "✗ " << problem << "\n";
+    for (const auto& c : audit.stamps)
+      if (c.ok)
+        std::cout << "✓ 时间戳 " << c.stamp.tsa_url << " " << format_iso8601_beijing(c.stamp.stamped) << " 证明第 " << c.stamp.head.seq << " 条未变\n";
+      else
+        std::cout << "✗ " << c.problem << "\n";
+    if (!audit.stamps.empty()) std::cout << "  时间戳核验所用证书：" << audit.trust_source << "\n";
+    if (const std::string gap = audit.stamp_gap(); !gap.empty()) std::cout << "! " << gap << "\n";
   }
   return audit.intact() ? 0 : exit_code_for(ErrorCode::integrity);
 }
@@ -457,8 +464,41 @@ void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
   CLI::App* audit = app.add_subcommand("audit", "审计日志：哈希链校验与查看");
   audit->require_subcommand(1);
 
-  auto* verify = audit->add_subcommand("verify", "重新计算哈希链，并核对案件与人员数据；完整时退出码为 0");
-  verify->callback([&] { exit_code = verify_audit(context); });
+  static std::string audit_trust;
+  auto* verify = audit->add_subcommand("verify", "重新计算哈希链，核对案件与人员数据，核验链头的时间戳；完整时退出码为 0");
+  verify->add_option("--trust", audit_trust, "时间戳服务的 CA 证书（PEM）；默认 /etc/netsample/tsa-trust.pem，否则系统 CA");
+  verify->callback([&] {
+    Status opened = context.open();
+    if (!opened.ok()) {
+      exit_code = report(context, opened.error());
+      return;
+    }
+    if (!audit_trust.empty()) context.runtime->set_tsa_trust(audit_trust);
+    exit_code = verify_audit(context);
+  });
+
+  static std::vector<std::string> stamp_tsa;
+  auto* stamp = audit->add_subcommand("stamp", "请时间戳服务为审计链头盖章（RFC 3161）：此后连同见证文件一起改写整条链也能被发现");
+  stamp->add_option("--tsa", stamp_tsa, "时间戳服务地址，可多个（每个都盖）")->required();
+  stamp->callback([&] {
+    int failed = 0;
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(auto outcomes, context.runtime->stamp_audit_head(stamp_tsa, context.actor));
+      json out = json::array();
+      for (const auto& o : outcomes) {
+        failed += !o.ok;
+        out.push_back({{"tsa", o.tsa_url}, {"ok", o.ok}, {"seq", o.head.seq}, {"hash", o.head.hash},
+                       {"stamped", o.stamped ? json(format_iso8601_beijing(*o.stamped)) : json(nullptr)}, {"error", o.error.empty() ? json(nullptr) : json(o.error)}});
+        if (context.json) continue;
+        if (o.ok) std::cout << "✓ " << o.tsa_url << "：第 " << o.head.seq << " 条（" << short_hash(o.head.hash) << "）盖章于 " << format_iso8601_beijing(*o.stamped) << "\n";
+        else std::cout << "✗ " << o.tsa_url << "：未能盖章（" << o.error << "）；稍后重试，在此之前 audit verify 会指出链头未盖章\n";
+      }
+      if (context.json) print_json({{"stamps", out}});
+      return Status{};
+    });
+    // Every TSA failed: nothing new anchors the head.
+    if (exit_code == 0 && failed == static_cast<int>(stamp_tsa.size())) exit_code = exit_code_for(ErrorCode::network);
+  });
 
   auto* log = audit->add_subcommand("log", "查看审计记录");
   static std::string log_case;
@@ -537,7 +577,66 @@ void add_period_command(CLI::App& app, Context& context, int& exit_code) {
     }
     std::cout << "自 " << format_date(p.from) << " 起 " << p.days << " 日（当日不计入）：名义末日 " << format_date(p.nominal_end) << "\n";
     for (const auto& s : p.skipped) std::cout << "  " << format_date(s.day) << " " << s.reason << "，顺延\n";
-    std::cout << "期间届满日：" << format_date(p.due) << (strict ? "（严格：仅法定节假日顺延）" : "") << "（第75条）\n";
+    for (const auto& s : p.uncertain) std::cout << "  " << format_date(s.day) << " " << s.reason << "\n";
+    if (p.provisional)
+      std::cout << "期间届满日（暂定）：" << format_date(p.due)
+                << (p.due_latest == p.due ? std::string() : " 至 " + format_date(p.due_latest)) << (strict ? "（严格：仅法定节假日顺延）" : "")
+                << "（第75条）\n  " << p.provisional_reason << "\n";
+    else
+      std::cout << "期间届满日：" << format_date(p.due) << (strict ? "（严格：仅法定节假日顺延）" : "") << "（第75条）\n";
+  });
+}
+
+void add_calendar_command(CLI::App& app, Context& context, int& exit_code) {
+  auto* calendar = app.add_subcommand("calendar", "节假日日历：已导入的国务院办公厅节假日安排，导入新一年的安排（第75条）");
+  calendar->require_subcommand(1);
+  auto* show = calendar->add_subcommand("show", "列出已导入的年份、依据的通知、确定到哪一天");
+  show->callback([&] {
+    auto loaded = workflow::Calendar::load(context.data_dir);
+    if (!loaded.ok()) {
+      exit_code = report(context, loaded.error());
+      return;
+    }
+    const CivilDate today = beijing_date(SystemClock().now());
+    const auto until = loaded->fixed_until();
+    const auto warning = loaded->running_out(today);
+    if (context.json) {
+      nlohmann::json years = nlohmann::json::array();
+      for (int y : loaded->years()) years.push_back({{"year", y}, {"source", loaded->source(y)}});
+      print_json({{"years", years},
+                  {"fixed_until", until ? nlohmann::json(format_date(*until)) : nlohmann::json(nullptr)},
+                  {"statutory_table_until", loaded->last_statutory_year()},
+                  {"warning", warning ? nlohmann::json(*warning) : nlohmann::json(nullptr)}});
+    } else {
+      for (int y : loaded->years()) std::cout << y << "  " << loaded->source(y) << "\n";
+      std::cout << "确定到 " << (until ? format_date(*until) : std::string("（无）")) << "；此后按法定节假日推算暂定期限（农历日期表到 "
+                << loaded->last_statutory_year() << " 年）\n";
+      if (warning) std::cout << "! " << *warning << "\n";
+    }
+    exit_code = 0;
+  });
+  auto* add = calendar->add_subcommand("add", "导入一年（或几年）的节假日安排通知，并按其重算未届满的期限（审计记录）");
+  static std::string file;
+  add->add_option("--file", file, "calendar.json 格式的文件：years[].year、notice（通知标题或文号）、published（发布日期）、source、holidays、workdays")
+      ->required();
+  add->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(std::string text, read_file(file));
+      NETSAMPLE_ASSIGN(auto changed, context.runtime->add_calendar(text, file, context.actor));
+      const auto until = context.runtime->calendar().fixed_until();
+      if (context.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& d : changed) out.push_back(d.to_json());
+        print_json({{"fixed_until", until ? nlohmann::json(format_date(*until)) : nlohmann::json(nullptr)}, {"recomputed", out}});
+        return {};
+      }
+      std::cout << "已导入 " << file << "；日历确定到 " << (until ? format_date(*until) : std::string("（无）")) << "\n";
+      for (const auto& d : changed)
+        std::cout << "  重算：" << d.case_number << " " << workflow::deadline_label(d.kind) << " 届满日 " << d.due.value_or("（仍无法确定）")
+                  << (d.due_latest ? "（暂定，最晚 " + *d.due_latest + "）" : "") << "\n";
+      if (changed.empty()) std::cout << "  没有期限因此改变\n";
+      return {};
+    });
   });
 }
 
@@ -556,19 +655,25 @@ void add_deadlines_command(CLI::App& app, Context& context, int& exit_code) {
       // The calendar may have gained a year or a correction since a deadline was stored (Art 75).
       NETSAMPLE_ASSIGN(auto recomputed, lifecycle.recompute_deadlines());
       NETSAMPLE_ASSIGN(auto list, lifecycle.deadlines(case_number.empty() ? std::nullopt : std::optional(case_number), today));
+      // From 60 days before the loaded notices run out: which year to import.
+      const auto warning = context.runtime->calendar().running_out(beijing_date(context.runtime->clock().now()));
       if (context.json) {
         nlohmann::json out = nlohmann::json::array(), changed = nlohmann::json::array();
         for (const auto& d : list) out.push_back(d.to_json());
         for (const auto& d : recomputed) changed.push_back(d.to_json());
-        print_json({{"at", format_date(today)}, {"deadlines", out}, {"recomputed", changed}});
+        print_json({{"at", format_date(today)}, {"deadlines", out}, {"recomputed", changed},
+                    {"calendar_warning", warning ? nlohmann::json(*warning) : nlohmann::json(nullptr)}});
         return {};
       }
+      if (warning) std::cerr << "netsample: 注意：" << *warning << "\n";
       for (const auto& d : recomputed)
-        std::cout << "按现行节假日日历重算：" << d.case_number << " " << workflow::deadline_label(d.kind) << " 届满日为 " << d.due.value_or("（仍无法确定）") << "\n";
-      std::cout << "截至 " << format_date(today) << "（北京时间）未届满的期限：\n";
+        std::cout << "按现行节假日日历重算：" << d.case_number << " " << workflow::deadline_label(d.kind) << " 届满日为 " << d.due.value_or("（仍无法确定）")
+                  << (d.due_latest ? "（暂定，最晚 " + *d.due_latest + "）" : "") << "\n";
+      std::cout << "截至 " << format_date(today) << "（北京时间）未届满的期限（暂定的按最早可能的一日排序、判断逾期）：\n";
       if (list.empty()) std::cout << "  （无）\n";
       for (const auto& d : list) {
-        std::cout << "  " << (d.overdue ? "✗ 已逾期 " : "  ") << d.due.value_or("无法确定  ") << "  " << d.case_number << "  "
+        std::cout << "  " << (d.overdue ? "✗ 已逾期 " : "  ") << d.due.value_or("无法确定  ")
+                  << (d.due_latest ? (*d.due_latest == *d.due ? "（暂定）" : " 至 " + *d.due_latest + "（暂定）") : "") << "  " << d.case_number << "  "
                   << workflow::deadline_label(d.kind)
                   << "（第" << d.article << "条，" << d.amount << (d.unit == "days" ? " 日" : d.unit == "months" ? " 个月" : " 年") << "，自 "
                   << d.from_date << " 起）\n";

@@ -16,6 +16,7 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code);
 void add_audit_commands(CLI::App& app, Context& context, int& exit_code);
 void add_info_command(CLI::App& app, Context& context, int& exit_code);
 void add_period_command(CLI::App& app, Context& context, int& exit_code);
+void add_calendar_command(CLI::App& app, Context& context, int& exit_code);
 void add_deadlines_command(CLI::App& app, Context& context, int& exit_code);
 void add_lifecycle_command(CLI::App& app, Context& context, int& exit_code);
 void add_demo_command(CLI::App& app, Context& context, int& exit_code);

@@ -15,6 +15,7 @@
 #include "netsample/workflow/cases.h"
 #include "netsample/workflow/roster.h"
 #include "netsample/accounts/accounts.h"
+#include "netsample/unboxing/video.h"
 
 namespace netsample::app {
 namespace {
@@ -109,6 +110,18 @@ Status run_demo(Context& context, bool page_capture) {
     std::cout << "    组织人员周敏（CQ-O-001）已说明理由接受取证环境的发现：买样" << (session.state == purchase::PurchaseState::complete ? "完整" : "仍不完整") << "\n";
   }
   if (session.state != purchase::PurchaseState::complete) return make_error(ErrorCode::internal, "demo", "演示买样没有完成（见上面列出的问题）");
+  // Whose certificates a stamp is checked against: the demo's own TSA is only in <data>/tsa-trust.pem, which no check
+  // trusts unless it is named (anyone who can write the data directory could put a CA there).
+  {
+    const runtime::TsaTrust by_default = context.runtime->tsa_trust();
+    const runtime::TsaTrust named = context.runtime->tsa_trust((context.data_dir / "tsa-trust.pem").string());
+    auto plain = unboxing::verify_recording_dir(session.recording_dir, by_default.file);
+    auto checked = unboxing::verify_recording_dir(session.recording_dir, named.file);
+    std::cout << "    时间戳核验，按默认的证书（" << by_default.source << "）："
+              << (plain.ok() && plain->ok ? "通过" : "未通过——演示的时间戳服务不在其中，它的证书只在数据目录的 tsa-trust.pem 里") << "\n"
+              << "    指明 --trust " << named.file.string() << "：" << (checked.ok() && checked->ok ? "通过" : "未通过") << "\n";
+    for (const auto& note : named.notes) std::cout << "      ! " << note << "\n";
+  }
   // The verify report as the reviewing agency gets it (the same as `netsample verify DIR --json`).
   const auto verify_report = context.data_dir / "reports" / (session.recording_dir.filename().string() + ".verify.json");
   std::filesystem::create_directories(verify_report.parent_path());
@@ -207,7 +220,8 @@ Status run_demo(Context& context, bool page_capture) {
             << "    " << context.program << " --data " << context.data_dir.string() << " purchase show " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " unbox show " << number << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " notices list --case " << number << "\n"
-            << "    " << context.program << " --data " << context.data_dir.string() << " verify " << session.recording_dir.string() << "\n"
+            << "    " << context.program << " --data " << context.data_dir.string() << " verify " << session.recording_dir.string() << " --trust "
+            << (context.data_dir / "tsa-trust.pem").string() << "\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " export " << number << " --out " << number << ".zip"
             << "    （证据包；" << context.program << " verify " << number << ".zip 离线核验）\n"
             << "    " << context.program << " --data " << context.data_dir.string() << " serve    （HTTP 服务；账号：account add，令牌：token create）\n";

@@ -46,7 +46,11 @@ void print_status(const NoticeStatus& s) {
   for (const auto& p : s.problems) std::cout << "    ⚠ " << p << "\n";
 }
 
-Status run_deliver(Context& context, bool once, int max_attempts, int first_backoff_s) {
+// `notices deliver` ends with this when a delivery is dead or a notice unaddressed: the work ran, a person must act.
+constexpr int kExitNeedsAPerson = 5;
+
+// The exit code: 0, or kExitNeedsAPerson.
+Result<int> run_deliver(Context& context, bool once, int max_attempts, int first_backoff_s) {
   DeliveryPolicy policy;
   policy.max_attempts = max_attempts;
   policy.first_backoff = std::chrono::seconds(first_backoff_s);
@@ -57,8 +61,19 @@ Status run_deliver(Context& context, bool once, int max_attempts, int first_back
   HttpClient http(http_options);
   std::signal(SIGINT, [](int) { stop_requested = 1; });
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
-  return run_delivery_worker(*deliveries, make_sender(http, mail), context.runtime->clock(), once, [] { return stop_requested != 0; },
-                             [](const std::string& line) { std::cout << line << "\n" << std::flush; });
+  NETSAMPLE_TRY(run_delivery_worker(*deliveries, make_sender(http, mail), context.runtime->clock(), once, [] { return stop_requested != 0; },
+                                    [](const std::string& line) { std::cout << line << "\n" << std::flush; }));
+  // What is left for a person: a scheduler or an operator watching the exit code sees it.
+  NETSAMPLE_ASSIGN(std::vector<NoticeStatus> all, deliveries->statuses());
+  int dead = 0, unaddressed = 0;
+  for (const auto& s : all) {
+    if (s.state == "unaddressed") ++unaddressed;
+    for (const auto& d : s.deliveries) dead += d.state == "dead";
+  }
+  if (dead == 0 && unaddressed == 0) return 0;
+  std::cerr << "netsample: 须人工处理：" << dead << " 份送达已停止重试（死信），" << unaddressed
+            << " 份通知缺收件方或送达方式（notices list 查看）\n";
+  return kExitNeedsAPerson;
 }
 
 }  // namespace
@@ -131,12 +146,18 @@ void add_notices_commands(CLI::App& app, Context& context, int& exit_code) {
     int max_attempts = 6, first_backoff = 60;
   };
   auto deliver_flags = std::make_shared<DeliverFlags>();
-  CLI::App* deliver = root->add_subcommand("deliver", "送达到期的通知（webhook 签名、幂等键、失败退避重试）；不加 --once 时直到全部送达或停止重试");
+  CLI::App* deliver = root->add_subcommand("deliver", "送达到期的通知（webhook 签名、幂等键、失败退避重试；每次尝试由一个送达进程独占）；不加 --once 时直到全部送达或停止重试；"
+                                                      "有死信或缺收件方的通知时退出码为 5");
   deliver->add_flag("--once", deliver_flags->once, "只送一轮");
   deliver->add_option("--max-attempts", deliver_flags->max_attempts, "每份送达最多尝试次数，之后停止重试（死信）")->capture_default_str()->check(CLI::Range(1, 100));
   deliver->add_option("--first-backoff", deliver_flags->first_backoff, "第一次失败后等待的秒数（此后每次加倍，带抖动）")->capture_default_str()->check(CLI::Range(0, 86400));
   deliver->callback([&context, &exit_code, deliver_flags] {
-    exit_code = run_command(context, [&] { return run_deliver(context, deliver_flags->once, deliver_flags->max_attempts, deliver_flags->first_backoff); });
+    int outcome = 0;
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(outcome, run_deliver(context, deliver_flags->once, deliver_flags->max_attempts, deliver_flags->first_backoff));
+      return Status{};
+    });
+    if (exit_code == 0) exit_code = outcome;
   });
 
   struct MarkFlags {

@@ -84,7 +84,7 @@ void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_
   start->add_option("--case", flags->case_number, "抽样任务编号")->required();
   add_recorder_flags(start, flags->record);
   start->add_option("--out", flags->record.out, "录像目录（默认 <数据目录>/recordings/<任务>-purchase-<次数>）");
-  start->add_option("--trust", flags->trust, "校验时间戳用的 CA 证书（PEM）；默认 <数据目录>/tsa-trust.pem，否则系统 CA");
+  start->add_option("--trust", flags->trust, "校验时间戳用的 CA 证书（PEM）；默认 /etc/netsample/tsa-trust.pem，否则系统 CA");
   start->add_flag("--own-browser", flags->own_browser,
                   "用自备的浏览器买样（默认由 netsample 在录制区域内打开全新的 Chromium，并把浏览的每个网页以 WARC 存入录像的哈希链）");
   start->add_option("--check-resolver", flags->check_resolvers,

@@ -16,6 +16,7 @@ void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
   static std::string tls_cert, tls_key;
   static int grace_s = 10;
   static int background_s = 60;
+  static int stamp_s = 3600;
   CLI::App* serve = app.add_subcommand("serve", "HTTP 服务：各角色通过网页与接口办理（接口说明 /api/openapi.json）；SIGTERM 或 Ctrl+C 停止");
   serve->add_option("--listen", options.listen, "监听地址 主机:端口")->capture_default_str();
   serve->add_option("--replay-listen", options.replay_listen,
@@ -24,16 +25,21 @@ void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
   serve->add_option("--tls-key", tls_key, "TLS 私钥（PEM）");
   serve->add_option("--threads", options.threads, "工作线程数（默认每核一个，至少 2 个）");
   serve->add_option("--grace", grace_s, "停止时等待进行中的请求的秒数")->capture_default_str();
-  serve->add_option("--tsa", options.tsa, "RFC 3161 时间戳服务地址，可多个：为经服务导入的拆封视频和抓取的网页盖时间戳");
+  serve->add_option("--tsa", options.tsa, "RFC 3161 时间戳服务地址，可多个：为经服务导入的拆封视频和抓取的网页盖时间戳，定时为审计链头盖章");
+  serve->add_option("--trust", options.tsa_trust, "校验时间戳用的 CA 证书（PEM）；默认 /etc/netsample/tsa-trust.pem，否则系统 CA");
   serve->add_option("--ntp", options.ntp, "NTP 服务器 主机[:端口]，可多个：经服务抓取网页前网络校时");
   serve->add_option("--background", background_s, "每隔多少秒送达到期的通知、查询到期的运单；0 表示不做（另有 notices deliver / track poll 在运行时）")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
+  serve->add_option("--audit-stamp-interval", stamp_s, "有 --tsa 时，每隔多少秒为（有新记录的）审计链头盖时间戳；失败的在下一轮后台工作时重试")
+      ->capture_default_str()
+      ->check(CLI::Range(60, 7 * 86400));
   serve->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       options.tls_cert = tls_cert;
       options.tls_key = tls_key;
       options.background_interval = std::chrono::seconds(background_s);
+      options.audit_stamp_interval = std::chrono::seconds(stamp_s);
       // The signals are taken by this thread alone: the server's threads start with them blocked.
       sigset_t stop_signals;
       sigemptyset(&stop_signals);

@@ -2,7 +2,7 @@
 // forms come from the lifecycle table), the recordings in a player with their steps, and the record: events,
 // deadlines, notices with their receipts, the parcel's journey, the documents.
 import { api, errorText, uploadWithProgress } from './api.js';
-import { h, replace, beijing, beijingToday, daysBetween, articleText, deliveryText } from './dom.js';
+import { h, replace, beijing, beijingToday, daysBetween, articleText, deliveryText, dueText, provisionalHint } from './dom.js';
 import { session } from './app.js';
 import { recordingView } from './player.js';
 import { capturesSection } from './captures.js';
@@ -107,13 +107,16 @@ function timeline(history) {
 function deadlines(data) {
   const rows = data.deadlines.map((d) => {
     let left = '—';
-    if (d.provisional) left = '暂定（日历未覆盖，第75条）';
-    else if (d.status === 'open' && d.unit === 'days') {
+    if (d.status !== 'open') left = '已结束';
+    else if (!d.due) left = '暂不能确定（第75条）';
+    else if (d.unit === 'days') {
       const n = daysBetween(data.today, d.due);
       left = n < 0 ? `已逾期 ${-n} 天` : `剩 ${n} 天`;
-    } else if (d.status !== 'open') left = '已结束';
+      if (d.provisional) left += '（按最早一日）';
+    }
     return h('tr', { class: d.overdue ? 'overdue' : '' },
-      h('td', {}, d.label), h('td', {}, d.due || '—'), h('td', {}, left), h('td', {}, articleText(d.article)));
+      h('td', {}, d.label), h('td', { title: d.provisional ? provisionalHint : null, class: d.provisional ? 'provisional' : null }, dueText(d)),
+      h('td', {}, left), h('td', {}, articleText(d.article)));
   });
   return section('期限', h('table', {}, h('thead', {}, h('tr', {}, ['期限', '届满日', '剩余', '依据'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows)));

@@ -2,17 +2,17 @@
 // deadline and platform, search by case number, shop or product. Filters live in the address (#/?state=…), so a
 // list can be bookmarked and the back button works.
 import { api } from './api.js';
-import { h, replace, beijingToday, daysBetween, articleText } from './dom.js';
+import { h, replace, beijingToday, daysBetween, articleText, dueText, provisionalHint } from './dom.js';
 import { lifecycle } from './app.js';
 
 export function deadlineCell(next, todayText) {
   if (!next) return h('span', { class: 'muted' }, '—');
-  if (next.provisional)
-    return h('span', { class: 'provisional', title: '日历尚未发布该年节假日，届满日暂不能确定（第75条）' }, `${next.label}：暂定`);
+  if (!next.due) return h('span', { class: 'provisional', title: provisionalHint }, `${next.label}：暂不能确定`);
   const left = daysBetween(todayText, next.due);
   const text = left < 0 ? `已逾期 ${-left} 天` : left === 0 ? '今日届满' : `剩 ${left} 天`;
-  return h('span', { class: left < 0 ? 'overdue' : left <= 3 ? 'soon' : '' },
-    `${next.label} ${next.due}（${text}）`, h('span', { class: 'article' }, ` ${articleText(next.article)}`));
+  return h('span', { class: left < 0 ? 'overdue' : left <= 3 ? 'soon' : next.provisional ? 'provisional' : '',
+                     title: next.provisional ? provisionalHint : null },
+    `${next.label} ${dueText(next)}（${text}）`, h('span', { class: 'article' }, ` ${articleText(next.article)}`));
 }
 
 export async function caseList(main, hash) {

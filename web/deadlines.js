@@ -1,15 +1,17 @@
 // The deadline board across every case the person may see: overdue first, then month by month, a provisional one
-// (the calendar cannot fix it yet, Art 75) in a group of its own and never hidden. Periods that are not duties
+// (the year's holiday notice not loaded yet, Art 75: a range, overdue judged on its earliest day) in a group of its
+// own and never hidden. Periods that are not duties
 // (Art 22: no second sampling; Art 47: keeping the records) only when asked for.
 import { api } from './api.js';
-import { h, replace, daysBetween, articleText } from './dom.js';
+import { h, replace, daysBetween, articleText, dueText, provisionalHint } from './dom.js';
 
 function row(d, today) {
   const left = d.due ? daysBetween(today, d.due) : null;
-  const leftText = left === null ? '暂定' : left < 0 ? `已逾期 ${-left} 天` : left === 0 ? '今日届满' : `剩 ${left} 天`;
+  const leftText = left === null ? '暂不能确定' : left < 0 ? `已逾期 ${-left} 天` : left === 0 ? '今日届满' : `剩 ${left} 天`;
   return h('tr', { class: d.overdue ? 'overdue' : '' },
     h('td', {}, h('a', { href: `#/cases/${encodeURIComponent(d.case)}` }, d.case)),
-    h('td', {}, d.label), h('td', {}, d.due || '—'), h('td', {}, leftText), h('td', {}, articleText(d.article)));
+    h('td', {}, d.label), h('td', { title: d.provisional ? provisionalHint : null }, dueText(d)),
+    h('td', {}, leftText + (d.provisional && left !== null ? '（按最早一日）' : '')), h('td', {}, articleText(d.article)));
 }
 
 function table(caption, items, today) {
@@ -24,7 +26,7 @@ export async function deadlineBoard(main, hash) {
   const data = await api.get('/api/deadlines');
   const open = data.deadlines.filter((d) => d.status === 'open' && (withPeriods || d.unit === 'days'));
   const overdue = open.filter((d) => d.overdue);
-  const provisional = open.filter((d) => d.provisional);
+  const provisional = open.filter((d) => d.provisional && !d.overdue);
   const byMonth = new Map();
   for (const d of open.filter((x) => !x.overdue && !x.provisional).sort((a, b) => a.due.localeCompare(b.due))) {
     const month = d.due.slice(0, 7);
@@ -37,7 +39,7 @@ export async function deadlineBoard(main, hash) {
     h('h1', {}, '期限一览'),
     h('p', {}, `今天 ${data.today}（北京时间）　`, toggle, h('label', { for: 'with-periods' }, ' 含不得重复抽查、资料保存等期间')),
     overdue.length ? table('已逾期', overdue, data.today) : h('p', { class: 'ok' }, '没有逾期的期限'),
-    provisional.length > 0 && table('暂定（日历尚未覆盖该年，第75条）', provisional, data.today),
+    provisional.length > 0 && table('暂定（该年节假日安排尚未公布，第75条）', provisional, data.today),
     [...byMonth].map(([month, items]) => table(`${month.slice(0, 4)} 年 ${Number(month.slice(5))} 月届满`, items, data.today)),
     open.length === 0 && h('p', { class: 'muted' }, '没有未届满的期限'));
 }

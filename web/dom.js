@@ -49,6 +49,16 @@ export function daysBetween(today, due) {
   return Math.round((Date.parse(due + 'T00:00:00Z') - Date.parse(today + 'T00:00:00Z')) / 86400000);
 }
 
+// A deadline's last day as the calendar knows it: "2027-01-04", or while the year's holiday notice is not loaded
+// the range it can fall in, "2027-01-04 至 2027-01-07（暂定）" (Art 75); never hidden.
+export function dueText(d) {
+  if (!d.due) return '暂不能确定';
+  if (!d.provisional) return d.due;
+  return d.due_latest && d.due_latest !== d.due ? `${d.due} 至 ${d.due_latest}（暂定）` : `${d.due}（暂定）`;
+}
+
+export const provisionalHint = '该年节假日安排尚未公布：按法定节假日与周末推算最早与最晚的届满日，逾期按最早一日判断（第75条）';
+
 export function articleText(article) {
   if (!article) return '';
   return String(article).split(/[,，\s]+/).filter(Boolean).map((a) => `第${a}条`).join('、');

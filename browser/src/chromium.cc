@@ -140,6 +140,22 @@ Result<std::unique_ptr<Chromium>> Chromium::launch(const LaunchOptions& options)
     std::error_code ec;
     std::filesystem::create_directories(options.home, ec);
   }
+  // The child's arguments and environment are made before fork: with other threads running, the child may make
+  // only async-signal-safe calls (an allocation there can wait forever on a lock held at the fork).
+  std::vector<std::string> environment;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string entry = *e;
+    if ((!options.display.empty() && entry.rfind("DISPLAY=", 0) == 0) || (!options.home.empty() && entry.rfind("HOME=", 0) == 0)) continue;
+    environment.push_back(entry);
+  }
+  if (!options.display.empty()) environment.push_back(display);
+  if (!options.home.empty()) environment.push_back(home);
+  std::vector<char*> env;
+  for (auto& entry : environment) env.push_back(entry.data());
+  env.push_back(nullptr);
+  std::vector<char*> argv;
+  for (auto& a : chromium->command_line_) argv.push_back(a.data());
+  argv.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) return io_error("browser", "无法启动浏览器进程");
   if (pid == 0) {
@@ -152,12 +168,7 @@ Result<std::unique_ptr<Chromium>> Chromium::launch(const LaunchOptions& options)
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 1);
     ::dup2(null, 2);
-    if (!options.display.empty()) ::putenv(const_cast<char*>(display.c_str()));
-    if (!options.home.empty()) ::putenv(const_cast<char*>(home.c_str()));
-    std::vector<char*> argv;
-    for (auto& a : chromium->command_line_) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
+    ::execvpe(argv[0], argv.data(), env.data());
     ::_exit(127);
   }
   chromium->pid_ = pid;

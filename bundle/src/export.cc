@@ -162,9 +162,11 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
     NETSAMPLE_TRY(zip.add_file("web/pages.wacz", wacz_temp, false));  // read when the bundle is closed
   }
 
-  // The TSAs' certificates, so that tokens can be checked where the bundle goes.
-  const fs::path trust = runtime.tsa_trust_store();
-  if (fs::exists(trust) && trust.string().find(store.data_dir().string()) == 0) {
+  // The TSAs' certificates the tokens were checked against here (named with --trust, or /etc/netsample's), so that
+  // they can be checked where the bundle goes; not the whole system CA list.
+  const runtime::TsaTrust trust_used = runtime.tsa_trust();
+  const fs::path trust = trust_used.file;
+  if (fs::exists(trust) && trust != "/etc/ssl/certs/ca-certificates.crt") {
     NETSAMPLE_ASSIGN(std::string pem, read_file(trust));
     NETSAMPLE_TRY(add_bytes("tsa/trust.pem", pem, "tsa_certificates"));
   }

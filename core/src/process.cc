@@ -1,5 +1,7 @@
 #include "netsample/core/process.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,13 +25,15 @@ Result<ProgramOutput> run_program(const std::vector<std::string>& argv) {
     ::close(out_pipe[1]);
     return make_error(ErrorCode::io, argv[0], "pipe failed");
   }
+  // Made before fork: in a process with other threads the child may only make async-signal-safe calls (an
+  // allocation can wait forever on a lock another thread held at the fork; seen under ASan).
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
@@ -63,17 +67,29 @@ Result<ProgramOutput> run_program(const std::vector<std::string>& argv) {
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const fs::path& log, const std::vector<std::string>& extra_env) {
+  // Everything the child needs is made before fork (see run_program): the environment with the extra entries
+  // replacing the same names, the arguments.
+  std::vector<std::string> environment;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('=') + 1);
+    if (std::none_of(extra_env.begin(), extra_env.end(), [&](const std::string& x) { return x.rfind(name, 0) == 0; })) environment.push_back(entry);
+  }
+  environment.insert(environment.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> env;
+  for (auto& entry : environment) env.push_back(entry.data());
+  env.push_back(nullptr);
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const std::string log_path = log.string();
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     ::setpgid(0, 0);  // its own process group: a browser's helpers are killed with it
-    for (const auto& entry : extra_env) ::putenv(const_cast<char*>(entry.c_str()));
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
+    ::execvpe(args[0], args.data(), env.data());
     ::_exit(127);
   }
   pid_ = pid;

@@ -34,7 +34,8 @@ std::string tail(const fs::path& log, size_t lines) {
   return at == std::string::npos || at >= text->size() ? *text : text->substr(at + 1);
 }
 
-// Adds the local TSA's CA to the data directory's trust store (verify's default), once.
+// Adds the local TSA's CA to <data>/tsa-trust.pem, once. The demo names it with --trust wherever a stamp is checked:
+// a file in the data directory is never trusted by default (anyone who can write there could add a CA).
 Status trust_local_tsa(const DemoRun& run, const DemoWorld& world) {
   NETSAMPLE_ASSIGN(std::string ca, read_file(world.tsa->ca_file()));
   const fs::path store = run.runtime.data_dir() / "tsa-trust.pem";
@@ -144,7 +145,8 @@ Result<purchase::SessionView> run_demo_purchase(DemoRun& run, DemoWorld& world, 
   const fs::path log = world.dir / ("purchase-" + case_number + ".log");
   std::vector<std::string> argv = {sibling_program("netsample-recorder").string(), "--data", run.runtime.data_dir().string(), "--as", sampler,
                                          "purchase", "start", "--case", case_number, "--source", "x11:" + world.display->display(),
-                                         "--ntp", world.ntp->address(), "--tsa", world.tsa->url(), "--tsa-interval", "10"};
+                                         "--ntp", world.ntp->address(), "--tsa", world.tsa->url(), "--tsa-interval", "10",
+                                         "--trust", (run.runtime.data_dir() / "tsa-trust.pem").string()};
   if (!run.page_capture) argv.push_back("--no-page-capture");
   say("$ netsample purchase start --case " + case_number + " --as " + sampler + " --source x11:" + world.display->display() + " --ntp " +
       world.ntp->address() + " --tsa " + world.tsa->url() + "   （输出见 " + log.string() + "）");

@@ -40,7 +40,7 @@ Result<nlohmann::json> run_demo_unboxing(DemoRun& run, DemoWorld& world, const s
   NETSAMPLE_ASSIGN(json made, netsample_json(run, sampler, {"unbox", "demo-video", "--out", video.string(), "--number", tracking_number}));
   std::cout << "    生成的拆封视频 " << video.string() << "（画面注明为演示视频）\n";
   NETSAMPLE_ASSIGN(json started, netsample_json(run, sampler, {"unbox", "start", "--case", case_number, "--source", "file:" + video.string(), "--tsa",
-                                                                   world.tsa->url()}));
+                                                                   world.tsa->url(), "--trust", (run.runtime.data_dir() / "tsa-trust.pem").string()}));
   for (const auto& code : started["labels"])
     std::cout << "      读到 " << code.value("format", "") << " " << code.value("text", "") << "（" << code.value("time_s", 0.0) << " 秒，静帧 "
               << code.value("still", "") << "）\n";

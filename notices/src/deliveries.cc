@@ -1,10 +1,13 @@
 #include "netsample/notices/deliveries.h"
 
-#include <thread>
+#include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <random>
+#include <sstream>
+#include <thread>
 
 #include "netsample/core/sha256.h"
 #include "netsample/workflow/cases.h"
@@ -24,6 +27,42 @@ std::string random_hex(int bytes) {
     out += digits[v & 0xf];
   }
   return out;
+}
+
+// A process's start time in clock ticks since boot (/proc/PID/stat field 22): with the pid, it names one process
+// even after the pid is reused. Empty when there is no such process.
+std::string process_start(long pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return {};
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i)
+    if (i == 22) return field;
+  return {};
+}
+
+std::string host_name() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+// This worker, as a lease names it: host:pid:start.
+const std::string& this_worker() {
+  static const std::string identity = host_name() + ":" + std::to_string(::getpid()) + ":" + process_start(::getpid());
+  return identity;
+}
+
+// Whether the lease's holder may still be sending: on another host it cannot be told (the lease's time decides);
+// on this one, whether that process still runs.
+bool holder_running(const std::string& holder) {
+  const auto first = holder.find(':'), last = holder.rfind(':');
+  if (first == std::string::npos || last == first) return false;
+  if (holder.substr(0, first) != host_name()) return true;
+  const long pid = std::strtol(holder.c_str() + first + 1, nullptr, 10);
+  return pid > 0 && process_start(pid) == holder.substr(last + 1) && !holder.substr(last + 1).empty();
 }
 
 bool published_approved(workflow::Lifecycle& lifecycle, const std::string& case_number) {
@@ -115,6 +154,11 @@ Status Deliveries::plan() {
         if (std::any_of(existing.begin(), existing.end(), [&](const Delivery& d) { return d.party_id == a.party->id && d.channel == channel; })) continue;
         const std::string key = "ns-" + std::to_string(n.id) + "-" + a.party->id + "-" + channel + "-" + random_hex(8);
         NETSAMPLE_TRY(store_->write([&]() -> Status {
+          // Looked for again inside the write: another worker may have planned it since `existing` was read.
+          NETSAMPLE_ASSIGN(store::Statement planned_meanwhile, store_->db().prepare("SELECT 1 FROM notice_deliveries WHERE notice_id = ?1 "
+                                                                                    "AND party_id = ?2 AND channel = ?3"));
+          NETSAMPLE_ASSIGN(bool found, planned_meanwhile.bind(1, n.id).bind(2, a.party->id).bind(3, channel).step());
+          if (found) return Status{};
           const std::int64_t now = to_utc_us(store_->clock().now());
           NETSAMPLE_ASSIGN(store::Statement insert,
                            store_->db().prepare("INSERT INTO notice_deliveries (notice_id, role, party_id, channel, idempotency_key, state, "
@@ -181,19 +225,33 @@ Result<std::vector<NoticeStatus>> Deliveries::statuses(const std::optional<std::
 }
 
 Result<std::vector<Delivery>> Deliveries::due(UtcTime now) {
+  // 'sending' is due again when its worker died mid-attempt: its lease ran out, or its process is gone.
   return query("d.state IN ('pending', 'sending', 'retrying') AND d.next_attempt_utc_us <= ?1", to_utc_us(now));
 }
 
-Status Deliveries::begin_attempt(std::int64_t delivery_id) {
-  NETSAMPLE_ASSIGN(Delivery d, get(delivery_id));
-  return store_->write([&]() -> Status {
+Result<bool> Deliveries::begin_attempt(std::int64_t delivery_id) {
+  bool claimed = false;
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    // Read and claimed in one write transaction (BEGIN IMMEDIATE): no other worker claims in between.
+    const UtcTime now = store_->clock().now();
+    NETSAMPLE_ASSIGN(Delivery d, get(delivery_id));
+    NETSAMPLE_ASSIGN(store::Statement lease, store_->db().prepare("SELECT lease_holder, lease_until_utc_us FROM notice_deliveries WHERE id = ?1"));
+    lease.bind(1, delivery_id);
+    NETSAMPLE_TRY(lease.step());
+    const std::string holder = lease.optional_text(0).value_or("");
+    const bool lease_running = !lease.is_null(1) && lease.int64(1) > to_utc_us(now);
+    const bool due = d.state == "pending" || d.state == "retrying" || d.state == "sending";
+    if (!due || d.next_attempt > now) return Status{};
+    if (d.state == "sending" && lease_running && holder != this_worker() && holder_running(holder)) return Status{};
     NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE notice_deliveries SET state = 'sending', attempts = attempts + 1, "
-                                                                   "updated_utc_us = ?2 WHERE id = ?1"));
-    NETSAMPLE_TRY(update.bind(1, delivery_id).bind(2, to_utc_us(store_->clock().now())).run());
-    return status_of(store_->audit().append({"system:notices", "notice.attempt", d.case_number,
-                                             {{"delivery", delivery_id}, {"attempt", d.attempts + 1}, {"idempotency_key", d.idempotency_key}}},
-                                            store_->clock().now()));
-  });
+                                                                   "updated_utc_us = ?2, lease_holder = ?3, lease_until_utc_us = ?4 WHERE id = ?1"));
+    NETSAMPLE_TRY(update.bind(1, delivery_id).bind(2, to_utc_us(now)).bind(3, this_worker()).bind(4, to_utc_us(now + policy_.lease)).run());
+    claimed = true;
+    json payload = {{"delivery", delivery_id}, {"attempt", d.attempts + 1}, {"idempotency_key", d.idempotency_key}, {"worker", this_worker()}};
+    if (d.state == "sending") payload["taken_over_from"] = holder;  // its worker died or its lease ran out mid-attempt
+    return status_of(store_->audit().append({"system:notices", "notice.attempt", d.case_number, payload}, now));
+  }));
+  return claimed;
 }
 
 Result<Delivery> Deliveries::finish_attempt(std::int64_t delivery_id, const AttemptOutcome& outcome) {
@@ -204,6 +262,14 @@ Result<Delivery> Deliveries::finish_attempt(std::int64_t delivery_id, const Atte
   UtcTime next = now;
   if (outcome.delivered) {
     receipt = {{"status", outcome.status}, {"time", format_iso8601_beijing(now)}, {"response_sha256", outcome.response_sha256}, {"attempts", d.attempts}};
+    if (d.channel == "email") {
+      // SMTP servers do not deduplicate by Message-ID: a resend after a crash can reach the mailbox twice.
+      receipt["semantics"] = "at_least_once";
+      receipt["server_reply"] = outcome.server_reply;
+      receipt["queue_id"] = outcome.queue_id.empty() ? json(nullptr) : json(outcome.queue_id);
+    } else {
+      receipt["semantics"] = "exactly_once_by_idempotency_key";
+    }
   } else if (d.attempts >= policy_.max_attempts) {
     state = "dead";
   } else {
@@ -217,7 +283,8 @@ Result<Delivery> Deliveries::finish_attempt(std::int64_t delivery_id, const Atte
   }
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE notice_deliveries SET state = ?2, next_attempt_utc_us = ?3, last_error = ?4, "
-                                                                   "receipt = ?5, updated_utc_us = ?6 WHERE id = ?1"));
+                                                                   "receipt = ?5, updated_utc_us = ?6, lease_holder = NULL, lease_until_utc_us = NULL "
+                                                                   "WHERE id = ?1"));
     update.bind(1, delivery_id).bind(2, state).bind(3, to_utc_us(next));
     if (outcome.error.empty()) update.bind_null(4);
     else update.bind(4, outcome.error);
@@ -341,7 +408,8 @@ Result<std::vector<std::string>> Deliveries::hand_over_unreachable() {
 
 Result<DeliverReport> Deliveries::deliver(const Sender& send, UtcTime now) {
   NETSAMPLE_TRY(plan());
-  NETSAMPLE_ASSIGN(std::vector<Delivery> due_now, due(now));
+  // What was planned just now is due in this round too (planning renders documents: seconds).
+  NETSAMPLE_ASSIGN(std::vector<Delivery> due_now, due(std::max(now, store_->clock().now())));
   DeliverReport report;
   for (const Delivery& d : due_now) {
     NETSAMPLE_ASSIGN(Party party, parties_->get(d.party_id));
@@ -349,7 +417,11 @@ Result<DeliverReport> Deliveries::deliver(const Sender& send, UtcTime now) {
     NETSAMPLE_ASSIGN(workflow::CaseView view, workflow::CaseRegistry(*store_).show(n.case_number));
     NETSAMPLE_ASSIGN(std::vector<Addressee> addressees, parties_->resolve(n, view));
     NETSAMPLE_ASSIGN(NoticeFiles files, notice_files(*store_, n, view, addressees));
-    NETSAMPLE_TRY(begin_attempt(d.id));
+    NETSAMPLE_ASSIGN(bool claimed, begin_attempt(d.id));
+    if (!claimed) {
+      ++report.skipped;  // another worker is sending it
+      continue;
+    }
     Delivery attempt = d;
     attempt.attempts = d.attempts + 1;
     const AttemptOutcome outcome = send(attempt, party, n, files);

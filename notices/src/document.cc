@@ -1,5 +1,7 @@
 #include "netsample/notices/document.h"
 
+#include <unistd.h>
+
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
 
@@ -42,12 +44,20 @@ documents::Document notice_document(const workflow::NoticeView& notice, const wo
   for (auto& r : field_rows(notice.payload.value("event", ""), notice.payload.value("fields", json::object()))) rows.push_back(r);
   rows.push_back({"依据", "重庆市产品质量监督抽查实施办法 第" + std::to_string(notice.article) + "条"});
   if (notice.payload.contains("rights")) rows.push_back({"权利", text_of(notice.payload["rights"])});
-  // The deadlines the lifecycle keeps for the case, as computed with the holiday calendar (Art 75).
+  // The deadlines the lifecycle keeps for the case, as computed with the holiday calendar (Art 75); one whose year's
+  // holiday notice is not out yet says so and gives the range, as everywhere a deadline appears.
+  auto due_text = [](const json& d) -> std::string {
+    if (!d["due"].is_string()) return "届满日待节假日日历补全";
+    const std::string due = d["due"].get<std::string>();
+    if (!d.contains("due_latest") || !d["due_latest"].is_string()) return "届满 " + due;
+    const std::string latest = d["due_latest"].get<std::string>();
+    return "届满日暂定为 " + due + (latest == due ? "" : " 至 " + latest) + "（该年节假日安排公布后确定）";
+  };
   std::string deadlines;
   for (const auto& d : view.deadlines) {
     if (d.value("status", "") != "open" || d.value("unit", "") != "days") continue;
     deadlines += (deadlines.empty() ? "" : "；") + d.value("kind", "") + "（第" + std::to_string(d.value("article", 0)) + "条）自 " + d.value("from", "") + " 起 " +
-                 std::to_string(d.value("amount", 0)) + " 日，" + (d["due"].is_string() ? "届满 " + d["due"].get<std::string>() : "届满日待日历补全");
+                 std::to_string(d.value("amount", 0)) + " 日，" + due_text(d);
   }
   if (!deadlines.empty()) rows.push_back({"期限", deadlines});
   rows.push_back({"收件方", to});
@@ -99,12 +109,27 @@ Result<NoticeFiles> notice_files(store::Store& store, const workflow::NoticeView
   fs::create_directories(dir, ec);
   const std::string stem = view.record.number + "-" + std::to_string(notice.id) + "-" + workflow::notice_label(notice.kind);
   NoticeFiles files{dir / (stem + ".pdf"), dir / (stem + ".json"), ""};
-  NETSAMPLE_TRY(documents::render_pdf(page, organization.seal_image, files.pdf));
-  NETSAMPLE_TRY(write_file_atomic(files.json, notice_document_json(notice, page).dump(2) + "\n"));
-  NETSAMPLE_ASSIGN(store::EvidenceItem pdf, store.add_evidence(view.id, view.record.number, files.pdf, "notice_document", "system:notices"));
-  NETSAMPLE_ASSIGN(store::EvidenceItem json_item, store.add_evidence(view.id, view.record.number, files.json, "notice_document", "system:notices"));
-  files.pdf_sha256 = pdf.sha256;
-  NETSAMPLE_TRY(store.write([&]() -> Status {
+  // Rendered under names of this process's own, and put in place only by whoever records the document first:
+  // two delivery workers may render the same notice at once, and the second must not replace the first's file
+  // (its evidence hash) with one of another generation time.
+  const std::string mine = ".render-" + std::to_string(::getpid()) + "-" + std::to_string(notice.id);
+  const fs::path pdf_draft = dir / (mine + ".pdf"), json_draft = dir / (mine + ".json");
+  NETSAMPLE_TRY(documents::render_pdf(page, organization.seal_image, pdf_draft));
+  NETSAMPLE_TRY(write_file_atomic(json_draft, notice_document_json(notice, page).dump(2) + "\n"));
+  bool recorded_by_another = false;
+  Status written = store.write([&]() -> Status {
+    NETSAMPLE_ASSIGN(std::optional<NoticeFiles> first, stored_notice_files(store, notice.id));
+    if (first) {
+      files = *first;
+      recorded_by_another = true;
+      return Status{};
+    }
+    fs::rename(pdf_draft, files.pdf, ec);
+    if (!ec) fs::rename(json_draft, files.json, ec);
+    if (ec) return io_error(files.pdf, "无法保存通知文书：" + ec.message());
+    NETSAMPLE_ASSIGN(store::EvidenceItem pdf, store.add_evidence(view.id, view.record.number, files.pdf, "notice_document", "system:notices"));
+    NETSAMPLE_ASSIGN(store::EvidenceItem json_item, store.add_evidence(view.id, view.record.number, files.json, "notice_document", "system:notices"));
+    files.pdf_sha256 = pdf.sha256;
     NETSAMPLE_ASSIGN(store::Statement insert, store.db().prepare("INSERT INTO notice_documents (notice_id, pdf, pdf_sha256, json_sha256, created_utc_us) "
                                                                  "VALUES (?1, ?2, ?3, ?4, ?5)"));
     NETSAMPLE_TRY(insert.bind(1, notice.id).bind(2, files.pdf.filename().string()).bind(3, pdf.sha256).bind(4, json_item.sha256)
@@ -112,7 +137,12 @@ Result<NoticeFiles> notice_files(store::Store& store, const workflow::NoticeView
     return status_of(store.audit().append({"system:notices", "notice.document_written", view.record.number,
                                            {{"notice", notice.id}, {"pdf", files.pdf.filename().string()}, {"pdf_sha256", pdf.sha256}, {"json_sha256", json_item.sha256}}},
                                           store.clock().now()));
-  }));
+  });
+  if (recorded_by_another || !written.ok()) {
+    fs::remove(pdf_draft, ec);
+    fs::remove(json_draft, ec);
+  }
+  NETSAMPLE_TRY(written);
   return files;
 }
 

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <memory>
+#include <sstream>
 
 #include "netsample/core/curl_handles.h"
 #include "netsample/core/file_io.h"
@@ -59,6 +60,32 @@ AttemptOutcome send_webhook(const HttpClient& http, const Delivery& delivery, co
   return outcome;
 }
 
+// The server's replies as libcurl's debug callback sees them (CURLINFO_HEADER_IN carries SMTP replies).
+int collect_replies(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+  if (type == CURLINFO_HEADER_IN) static_cast<std::string*>(user)->append(data, size);
+  return 0;
+}
+
+// The reply to the end of the message is the last 250 line; Postfix, Exim and most others name the queue id there
+// ("250 2.0.0 Ok: queued as 4XyZ", "250 OK id=1abc-2def").
+void read_queue_reply(const std::string& replies, AttemptOutcome& outcome) {
+  std::istringstream lines(replies);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("250 ", 0) == 0) outcome.server_reply = line;
+  }
+  for (const std::string marker : {"queued as ", "id="}) {
+    const auto at = outcome.server_reply.find(marker);
+    if (at == std::string::npos) continue;
+    std::string id = outcome.server_reply.substr(at + marker.size());
+    id = id.substr(0, id.find_first_of(" \t"));
+    if (!id.empty()) {
+      outcome.queue_id = id;
+      return;
+    }
+  }
+}
+
 AttemptOutcome send_mail(const MailSettings& mail, const Delivery& delivery, const Party& party, const workflow::NoticeView& notice, const NoticeFiles& files) {
   AttemptOutcome outcome;
   curl::Easy handle(curl_easy_init());
@@ -97,13 +124,18 @@ AttemptOutcome send_mail(const MailSettings& mail, const Delivery& delivery, con
     curl_easy_setopt(handle.get(), CURLOPT_USERNAME, mail.username.c_str());
     curl_easy_setopt(handle.get(), CURLOPT_PASSWORD, mail.password.c_str());
   }
+  std::string replies;
+  curl_easy_setopt(handle.get(), CURLOPT_DEBUGFUNCTION, collect_replies);
+  curl_easy_setopt(handle.get(), CURLOPT_DEBUGDATA, &replies);
+  curl_easy_setopt(handle.get(), CURLOPT_VERBOSE, 1L);  // the debug callback sees only what verbose mode reports
   const CURLcode rc = curl_easy_perform(handle.get());
   long code = 0;
   curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &code);
   outcome.status = code;
   outcome.delivered = rc == CURLE_OK;
+  if (outcome.delivered) read_queue_reply(replies, outcome);
   if (!outcome.delivered) outcome.error = std::string("SMTP：") + curl_easy_strerror(rc) + (code ? "（" + std::to_string(code) + "）" : "");
-  outcome.response_sha256 = sha256_hex("smtp " + std::to_string(code) + " " + delivery.idempotency_key);
+  outcome.response_sha256 = sha256_hex(outcome.server_reply.empty() ? "smtp " + std::to_string(code) + " " + delivery.idempotency_key : outcome.server_reply);
   return outcome;
 }
 

@@ -4,6 +4,8 @@
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
+#include "netsample/core/sha256.h"
+#include "netsample/core/tsa.h"
 #include "netsample/notices/sender.h"
 
 namespace netsample::runtime {
@@ -49,6 +51,15 @@ Result<Settings> load_settings(const fs::path& data_dir) {
   return settings;
 }
 
+// The overlay's size and modification time: enough to see that another process rewrote it.
+std::string file_state(const fs::path& file) {
+  std::error_code error;
+  const auto size = fs::file_size(file, error);
+  if (error) return "absent";
+  const auto written = fs::last_write_time(file, error);
+  return std::to_string(size) + "@" + std::to_string(written.time_since_epoch().count());
+}
+
 }  // namespace
 
 json AuditReport::to_json() const {
@@ -64,6 +75,16 @@ json AuditReport::to_json() const {
                            {"parties_checked", parties_checked},
                            {"problems", records.problems}}}};
   if (chain.witness) out["chain"]["witness"] = {{"seq", chain.witness->seq}, {"hash", chain.witness->hash}};
+  json stamp_list = json::array();
+  for (const auto& c : stamps)
+    stamp_list.push_back({{"seq", c.stamp.head.seq}, {"hash", c.stamp.head.hash}, {"tsa", c.stamp.tsa_url},
+                          {"stamped", format_iso8601_beijing(c.stamp.stamped)}, {"ok", c.ok}, {"problem", c.problem.empty() ? json(nullptr) : json(c.problem)}});
+  out["stamps"] = {{"intact", stamps_intact()},
+                   {"list", stamp_list},
+                   {"trust", trust_source},
+                   {"unstamped_rows", unstamped_rows},
+                   {"last_stamped", last_stamped ? json(format_iso8601_beijing(*last_stamped)) : json(nullptr)},
+                   {"gap", stamp_gap().empty() ? json(nullptr) : json(stamp_gap())}};
   return out;
 }
 
@@ -72,6 +93,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir) {
   r->data_dir_ = data_dir;
   NETSAMPLE_ASSIGN(r->store_, store::Store::open(data_dir, r->clock_));
   NETSAMPLE_ASSIGN(r->platforms_, workflow::PlatformRegistry::load(data_dir));
+  r->calendar_file_state_ = file_state(data_dir / "calendar.json");
   NETSAMPLE_ASSIGN(r->calendar_, workflow::Calendar::load(data_dir));
   NETSAMPLE_ASSIGN(Settings settings, load_settings(data_dir));
   r->lifecycle_options_ = settings.lifecycle;
@@ -104,13 +126,141 @@ Status Runtime::reload_platforms() {
   return {};
 }
 
-fs::path tsa_trust_store(const fs::path& data_dir, const std::string& given) {
-  if (!given.empty()) return given;
-  if (fs::exists(data_dir / "tsa-trust.pem")) return data_dir / "tsa-trust.pem";
-  return "/etc/ssl/certs/ca-certificates.crt";
+Result<bool> Runtime::refresh_calendar() {
+  const std::string state = file_state(data_dir_ / "calendar.json");
+  if (state == calendar_file_state_) return false;
+  // Assigned in place: the lifecycle refers to this calendar.
+  NETSAMPLE_ASSIGN(calendar_, workflow::Calendar::load(data_dir_));
+  calendar_file_state_ = state;
+  return true;
 }
 
-fs::path Runtime::tsa_trust_store(const std::string& given) const { return runtime::tsa_trust_store(data_dir_, given); }
+Result<std::vector<workflow::DeadlineView>> Runtime::add_calendar(std::string_view json_text, const std::string& source,
+                                                                  const std::string& actor) {
+  NETSAMPLE_ASSIGN(std::vector<workflow::CalendarYear> years, workflow::Calendar::parse(json_text, source));
+  if (years.empty()) return make_error(ErrorCode::missing_field, source + ".years", "文件中没有任何年份");
+  NETSAMPLE_TRY(refresh_calendar());
+  const CivilDate today = beijing_date(clock_.now());
+  for (const auto& year : years) NETSAMPLE_TRY(calendar_.check_notice(year, today, source));
+
+  // The overlay keeps the operator's years as given; an imported year replaces the same year there.
+  const fs::path overlay = data_dir_ / "calendar.json";
+  NETSAMPLE_ASSIGN(std::optional<std::string> before, read_file_if_exists(overlay));
+  json kept = json::array();
+  if (before) {
+    NETSAMPLE_ASSIGN(json root, parse_json(*before, overlay.string()));
+    for (const auto& entry : root.value("years", json::array())) {
+      const bool replaced = std::any_of(years.begin(), years.end(), [&](const auto& y) { return entry.value("year", 0) == y.year; });
+      if (!replaced) kept.push_back(entry);
+    }
+  }
+  NETSAMPLE_ASSIGN(json given, parse_json(json_text, source));
+  std::vector<json> added;
+  for (const auto& entry : given["years"]) {
+    kept.push_back(entry);
+    added.push_back(entry);
+  }
+  std::sort(kept.begin(), kept.end(), [](const json& a, const json& b) { return a.value("year", 0) < b.value("year", 0); });
+  workflow::Calendar next = calendar_;  // the file as it will be, read before it is written
+  const std::string text = json{{"_comment", "Years added with `netsample calendar add` (audited as calendar.year_added); they replace the built-in ones."},
+                                {"years", kept}}
+                               .dump(2) +
+                           "\n";
+  NETSAMPLE_TRY(next.merge(text, overlay.string()));
+
+  const std::vector<int> loaded = calendar_.years();
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    for (size_t i = 0; i < years.size(); ++i) {
+      const bool replacing = std::find(loaded.begin(), loaded.end(), years[i].year) != loaded.end();
+      NETSAMPLE_TRY(status_of(store_->audit().append(
+          {actor, "calendar.year_added", std::nullopt,
+           {{"year", years[i].year}, {"notice", years[i].notice}, {"published", years[i].published}, {"source", years[i].source},
+            {"replaced", replacing}, {"sha256", sha256_hex(added[i].dump())}, {"file", source}}},
+          clock_.now())));
+    }
+    // Written inside the transaction: a failed write leaves no audit row, a failed commit is reported with the
+    // file already written (the next import of the same year replaces it).
+    return write_file_atomic(overlay, text);
+  }));
+  NETSAMPLE_TRY(refresh_calendar());
+  return lifecycle_->recompute_deadlines();
+}
+
+json TsaTrust::to_json() const { return {{"file", file.string()}, {"source", source}, {"notes", notes}}; }
+
+TsaTrust tsa_trust(const fs::path& data_dir, const std::string& given) {
+  TsaTrust trust;
+  std::error_code ec;
+  const fs::path data = fs::weakly_canonical(data_dir, ec);
+  if (!given.empty()) {
+    trust.file = given;
+    trust.source = "--trust " + given;
+    const fs::path named = fs::weakly_canonical(given, ec);
+    const auto [data_end, named_at] = std::mismatch(data.begin(), data.end(), named.begin(), named.end());
+    if (!data.empty() && data_end == data.end())
+      trust.notes.push_back("所用的时间戳服务机构证书 " + given +
+                            " 在数据目录内：能写数据目录的人也能改它，时间戳的可信只到这个程度；正式核验请用本单位保管的证书（" +
+                            std::string(kSystemTsaTrust) + " 或另行指明）");
+  } else if (fs::exists(kSystemTsaTrust, ec)) {
+    trust.file = kSystemTsaTrust;
+    trust.source = kSystemTsaTrust;
+  } else {
+    trust.file = "/etc/ssl/certs/ca-certificates.crt";
+    trust.source = "系统 CA 证书（/etc/ssl/certs/ca-certificates.crt）";
+  }
+  if (given.empty() && fs::exists(data_dir / "tsa-trust.pem", ec))
+    trust.notes.push_back("数据目录里的 tsa-trust.pem 未被采用：任何能写数据目录的人都能放进一个证书；确需使用时用 --trust " +
+                          (data_dir / "tsa-trust.pem").string() + " 指明");
+  return trust;
+}
+
+TsaTrust Runtime::tsa_trust(const std::string& given) const {
+  return runtime::tsa_trust(data_dir_, given.empty() ? tsa_trust_given_ : given);
+}
+
+fs::path Runtime::tsa_trust_store(const std::string& given) const { return tsa_trust(given).file; }
+
+bool AuditReport::stamps_intact() const {
+  return std::all_of(stamps.begin(), stamps.end(), [](const StampCheck& c) { return c.ok; });
+}
+
+std::string AuditReport::stamp_gap() const {
+  if (!last_stamped)
+    return chain.rows == 0 ? std::string()
+                           : "审计链头从未由时间戳服务盖章：有人同时改写整条链和见证文件时无法发现（netsample audit stamp --tsa 地址）";
+  if (unstamped_rows == 0) return "";
+  return "最近一次盖章（" + format_iso8601_beijing(*last_stamped) + "）之后的 " + std::to_string(unstamped_rows) +
+         " 条记录尚未盖时间戳：它们的改写只能由见证文件发现";
+}
+
+Result<std::vector<StampOutcome>> Runtime::stamp_audit_head(const std::vector<std::string>& tsa_urls, const std::string& actor) {
+  if (tsa_urls.empty()) return make_error(ErrorCode::missing_field, "tsa", "须至少给出一个时间戳服务地址（--tsa）");
+  HttpClient http;  // default retries: a TSA that does not answer at once is asked again
+  TsaClient client(http);
+  NETSAMPLE_ASSIGN(store::AuditHead head, store_->audit().head());
+  std::vector<StampOutcome> out;
+  for (const std::string& url : tsa_urls) {
+    StampOutcome outcome{url, false, "", head, std::nullopt};
+    auto token = client.stamp(url, store::audit_head_imprint(head));
+    if (!token.ok()) {
+      outcome.error = token.error().describe();
+      out.push_back(std::move(outcome));
+      continue;
+    }
+    const store::AuditStamp stamp{0, head, url, token->response_der, token->gen_time};
+    NETSAMPLE_TRY(store_->write([&]() -> Status {
+      NETSAMPLE_TRY(store_->audit().record_stamp(stamp));
+      return status_of(store_->audit().append(
+          {actor, "audit.head_stamped", std::nullopt,
+           {{"seq", head.seq}, {"hash", head.hash}, {"tsa", url}, {"stamped", format_iso8601_beijing(token->gen_time)}, {"serial", token->serial_hex}}},
+          clock_.now()));
+    }));
+    outcome.ok = true;
+    outcome.stamped = token->gen_time;
+    out.push_back(std::move(outcome));
+  }
+  return out;
+}
 
 Result<AuditReport> Runtime::verify_audit() {
   AuditReport report;
@@ -128,6 +278,42 @@ Result<AuditReport> Runtime::verify_audit() {
   add(parties);
   NETSAMPLE_ASSIGN(std::vector<notices::Party> party_rows, parties_->list());
   report.parties_checked = static_cast<int>(party_rows.size());
+
+  // Each stamp proves the row it names had that hash at the TSA's time: a chain rewritten together with its witness
+  // still differs there.
+  const TsaTrust trust = tsa_trust();
+  report.trust_source = trust.source;
+  NETSAMPLE_ASSIGN(std::vector<store::AuditStamp> stamps, store_->audit().stamps());
+  std::int64_t last_good_seq = 0;
+  for (const auto& stamp : stamps) {
+    StampCheck check{stamp, false, ""};
+    auto token = verify_timestamp(stamp.token_der, store::audit_head_imprint(stamp.head), trust.file);
+    NETSAMPLE_ASSIGN(std::optional<std::string> now_hash, store_->audit().hash_at(stamp.head.seq));
+    const std::string who = stamp.tsa_url + " 于 " + format_iso8601_beijing(stamp.stamped) + " 的时间戳";
+    if (!token.ok())
+      check.problem = who + "不成立（" + token.error().message + "；核验证书：" + trust.source + "）";
+    else if (!now_hash)
+      check.problem = who + "证明审计链当时已有第 " + std::to_string(stamp.head.seq) + " 条（哈希 " + stamp.head.hash.substr(0, 16) +
+                      "…），现在没有这一条：链被截短或改写";
+    else if (*now_hash != stamp.head.hash)
+      check.problem = who + "证明第 " + std::to_string(stamp.head.seq) + " 条的哈希为 " + stamp.head.hash.substr(0, 16) + "…，现在是 " +
+                      now_hash->substr(0, 16) + "…：此条及以前的记录被改写（见证文件也被一并改写时，只有时间戳能发现）";
+    else {
+      check.ok = true;
+      if (stamp.head.seq >= last_good_seq) {
+        last_good_seq = stamp.head.seq;
+        report.last_stamped = stamp.stamped;
+      }
+    }
+    report.stamps.push_back(std::move(check));
+  }
+  // audit.head_stamped rows themselves follow the head they stamp; they are not what a stamp must cover.
+  report.unstamped_rows = 0;
+  if (report.last_stamped) {
+    NETSAMPLE_ASSIGN(store::Statement after, store_->db().prepare("SELECT COUNT(*) FROM audit_log WHERE seq > ?1 AND action <> 'audit.head_stamped'"));
+    NETSAMPLE_TRY(after.bind(1, last_good_seq).step());
+    report.unstamped_rows = after.int64(0);
+  }
   return report;
 }
 

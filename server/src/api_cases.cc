@@ -117,7 +117,7 @@ json deadlines_json(const std::vector<workflow::DeadlineView>& list, CivilDate t
     json item = d.to_json();
     item["label"] = workflow::deadline_label(d.kind);
     // A deadline the calendar cannot fix yet is shown as provisional, never hidden (Art 75).
-    item["provisional"] = !d.due.has_value();
+    item["provisional"] = d.provisional();
     out.push_back(item);
   }
   return {{"today", format_date(today)}, {"deadlines", out}};

@@ -2,12 +2,14 @@
 // their deliveries and documents, the case's evidence, and what was published to a platform or a network
 // supervision unit (Art 62).
 #include <filesystem>
+#include <iostream>
 #include <set>
 
 #include "api.h"
 #include "netsample/bundle/bundle.h"
 #include "netsample/core/json_fields.h"
 #include "netsample/notices/document.h"
+#include "netsample/server/server.h"
 
 namespace netsample::server {
 namespace {
@@ -175,6 +177,12 @@ Result<Response> export_bundle(Call& call) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   const fs::path file = dir / (number + "-" + accounts::random_hex(8) + ".zip");
+  // The chain's head stamped at every export (serve --tsa); a TSA that fails is said in the log, the export goes on.
+  if (!call.options.tsa.empty()) {
+    NETSAMPLE_ASSIGN(auto outcomes, call.runtime.stamp_audit_head(call.options.tsa, call.who().actor()));
+    for (const auto& o : outcomes)
+      if (!o.ok) std::cerr << "netsample serve: 导出 " << number << " 时审计链头未能由 " << o.tsa_url << " 盖章（" << o.error << "）\n";
+  }
   NETSAMPLE_ASSIGN(bundle::ExportResult made, bundle::export_case(call.runtime, number, file, call.who().actor()));
   auto response = file_response(call.request, file.string(), made.size, made.sha256, "application/zip", number + "-证据包.zip");
   fs::remove(file, ec);  // the open descriptor keeps the bytes until they are sent

@@ -283,8 +283,10 @@ Result<Response> still(Call& call) {
 Result<Response> reverify(Call& call) {
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
   if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能校验", 35);
-  NETSAMPLE_ASSIGN(unboxing::RecordingCheck check, unboxing::verify_recording_dir(r.dir, call.runtime.tsa_trust_store()));
-  return Response::json(200, {{"recording", r.id}, {"ok", check.ok}, {"report", check.report}, {"text", check.text}});
+  const runtime::TsaTrust trust = call.runtime.tsa_trust();
+  NETSAMPLE_ASSIGN(unboxing::RecordingCheck check, unboxing::verify_recording_dir(r.dir, trust.file));
+  // Which certificates the stamp was checked against, and whether they sit where anyone with the data could change them.
+  return Response::json(200, {{"recording", r.id}, {"ok", check.ok}, {"report", check.report}, {"text", check.text}, {"trust", trust.to_json()}});
 }
 
 Result<Response> add_finding(Call& call) {

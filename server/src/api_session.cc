@@ -115,7 +115,15 @@ Result<Response> healthz(Call& call) {
   // Healthy means: the data directory opens and the database answers.
   NETSAMPLE_ASSIGN(store::Statement probe, call.runtime.store().db().prepare("SELECT 1"));
   NETSAMPLE_TRY(probe.step());
-  return Response::json(200, {{"status", "ok"}, {"schema", store::Database::latest_schema_version()}});
+  // Healthy, with what an operator must do soon: the holiday notices run out (Art 75 deadlines become provisional).
+  json warnings = json::array();
+  const auto& calendar = call.runtime.calendar();
+  if (auto warning = calendar.running_out(beijing_date(call.runtime.clock().now()))) warnings.push_back({{"kind", "calendar"}, {"message", *warning}});
+  const auto until = calendar.fixed_until();
+  return Response::json(200, {{"status", "ok"},
+                              {"schema", store::Database::latest_schema_version()},
+                              {"calendar_fixed_until", until ? json(format_date(*until)) : json(nullptr)},
+                              {"warnings", warnings}});
 }
 
 }  // namespace

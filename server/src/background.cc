@@ -7,8 +7,9 @@
 
 namespace netsample::server {
 
-BackgroundWork::BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log)
-    : data_dir_(std::move(data_dir)), interval_(interval), log_(std::move(log)) {
+BackgroundWork::BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log,
+                               std::vector<std::string> tsa, std::chrono::seconds stamp_interval)
+    : data_dir_(std::move(data_dir)), interval_(interval), tsa_(std::move(tsa)), stamp_interval_(stamp_interval), log_(std::move(log)) {
   thread_ = std::jthread([this](std::stop_token stop) {
     std::unique_lock lock(mutex_);
     while (!stop.stop_requested()) {
@@ -58,7 +59,26 @@ void BackgroundWork::round() {
       if (!polled.ok()) said("快递跟踪", polled.error());
     }
   }
+  if (!tsa_.empty()) stamp_audit_head(runtime);
   ++rounds_;
+}
+
+void BackgroundWork::stamp_audit_head(runtime::Runtime& runtime) {
+  auto stamps = runtime.store().audit().stamps();
+  auto head = runtime.store().audit().head();
+  if (!stamps.ok() || !head.ok()) return log_("netsample serve: 审计链头盖章：无法读取审计链");
+  if (!stamps->empty()) {
+    const store::AuditStamp& last = stamps->back();
+    // Due once the interval has passed and the chain has grown by more than the stamp's own row.
+    if (runtime.clock().now() - last.stamped < stamp_interval_ || head->seq <= last.head.seq + 1) return;
+  } else if (head->seq == 0) {
+    return;
+  }
+  auto outcomes = runtime.stamp_audit_head(tsa_, "system:serve");
+  if (!outcomes.ok()) return log_("netsample serve: 审计链头盖章：" + outcomes.error().describe());
+  for (const auto& o : *outcomes)
+    log_("netsample serve: 审计链头第 " + std::to_string(o.head.seq) + " 条" +
+         (o.ok ? " 由 " + o.tsa_url + " 盖章" : " 未能由 " + o.tsa_url + " 盖章（" + o.error + "），下一轮重试"));
 }
 
 }  // namespace netsample::server

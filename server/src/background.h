@@ -2,6 +2,8 @@
 // the command line: every interval, one round of the notices due (webhooks, e-mail; Art 39, 50, 51, 62, 74)
 // and one of the parcels due (Art 32, 36: a delivered parcel moves its case on). Their own Runtime on their own
 // thread; each round's lines go to the service's log. A round that fails is logged and tried again next time.
+// With TSAs configured (serve --tsa), it also stamps the audit chain's head every `stamp_interval` while the
+// chain has grown since the last stamp; a stamp that fails is tried again the next round.
 #pragma once
 
 #include <atomic>
@@ -12,13 +14,19 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
+
+namespace netsample::runtime {
+class Runtime;
+}
 
 namespace netsample::server {
 
 class BackgroundWork {
  public:
   // `log` gets one line per thing done or failed (thread-safe on the caller's side).
-  BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log);
+  BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log,
+                 std::vector<std::string> tsa = {}, std::chrono::seconds stamp_interval = std::chrono::hours(1));
   ~BackgroundWork();  // stops after the round in progress
   BackgroundWork(const BackgroundWork&) = delete;
   BackgroundWork& operator=(const BackgroundWork&) = delete;
@@ -27,8 +35,11 @@ class BackgroundWork {
 
  private:
   void round();
+  void stamp_audit_head(runtime::Runtime& runtime);
   std::filesystem::path data_dir_;
   std::chrono::seconds interval_;
+  std::vector<std::string> tsa_;
+  std::chrono::seconds stamp_interval_;
   std::function<void(const std::string&)> log_;
   std::atomic<std::uint64_t> rounds_{0};
   std::mutex mutex_;

@@ -172,6 +172,7 @@ struct Server::State {
     thread_local PerThread mine;
     if (mine.owner != this || !mine.runtime) {
       NETSAMPLE_ASSIGN(mine.runtime, runtime::Runtime::open(data_dir));
+      mine.runtime->set_tsa_trust(options.tsa_trust);
       mine.owner = this;
       mine.views = ViewCache();
     }
@@ -251,6 +252,8 @@ struct Server::State {
     if (!thread.ok()) return error_response(thread.error());
     runtime::Runtime& runtime = *(*thread)->runtime;
     ViewCache& views = (*thread)->views;
+    // A year imported with `netsample calendar add` since this thread read the calendar (a stat per request).
+    if (auto refreshed = runtime.refresh_calendar(); !refreshed.ok()) return error_response(refreshed.error());
 
     // A reading route answers from this thread's cache while nothing changed (view_cache.h says when).
     std::optional<std::string> view_key;
@@ -570,7 +573,8 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
     state->replay.secret = accounts::random_hex(32);
   }
   if (state->options.background_interval.count() > 0)
-    state->background = std::make_unique<BackgroundWork>(data_dir, state->options.background_interval, [raw](const std::string& line) { raw->error_log(line); });
+    state->background = std::make_unique<BackgroundWork>(data_dir, state->options.background_interval, [raw](const std::string& line) { raw->error_log(line); },
+                                                         state->options.tsa, state->options.audit_stamp_interval);
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 

@@ -20,6 +20,35 @@ std::string AuditLog::row_hash(std::int64_t seq, std::int64_t utc_us, const std:
   return sha256_hex(fields.dump());
 }
 
+Sha256Digest audit_head_imprint(const AuditHead& head) {
+  const std::string text = nlohmann::json::array({"netsample-audit-head", head.seq, head.hash}).dump();
+  return sha256(text);
+}
+
+Result<std::optional<std::string>> AuditLog::hash_at(std::int64_t seq) {
+  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT hash FROM audit_log WHERE seq = ?1"));
+  NETSAMPLE_ASSIGN(bool row, stmt.bind(1, seq).step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.text(0));
+}
+
+Status AuditLog::record_stamp(const AuditStamp& stamp) {
+  NETSAMPLE_ASSIGN(Statement insert, db_->prepare("INSERT INTO audit_stamps (seq, head_hash, tsa_url, token, stamped_utc_us) "
+                                                  "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  insert.bind(1, stamp.head.seq).bind(2, stamp.head.hash).bind(3, stamp.tsa_url).bind_blob(4, stamp.token_der).bind(5, to_utc_us(stamp.stamped));
+  return insert.run();
+}
+
+Result<std::vector<AuditStamp>> AuditLog::stamps() {
+  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT id, seq, head_hash, tsa_url, token, stamped_utc_us FROM audit_stamps ORDER BY id"));
+  std::vector<AuditStamp> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    out.push_back({stmt.int64(0), {stmt.int64(1), stmt.text(2)}, stmt.text(3), stmt.blob(4), from_utc_us(stmt.int64(5))});
+  }
+}
+
 Result<AuditHead> AuditLog::tail() {
   NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
   NETSAMPLE_ASSIGN(bool row, stmt.step());

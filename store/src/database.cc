@@ -64,6 +64,10 @@ Statement& Statement::bind(int index, std::string_view value) {
 Statement& Statement::bind(int index, const std::optional<std::string>& value) {
   return value ? bind(index, std::string_view(*value)) : bind_null(index);
 }
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_.get(), index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
 Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(stmt_.get(), index);
   return *this;
@@ -93,6 +97,10 @@ std::string Statement::text(int column) const {
   const auto* bytes = sqlite3_column_text(stmt_.get(), column);
   return bytes ? std::string(reinterpret_cast<const char*>(bytes), static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column)))
                : std::string();
+}
+std::string Statement::blob(int column) const {
+  const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_.get(), column));
+  return bytes ? std::string(bytes, static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column))) : std::string();
 }
 std::optional<std::string> Statement::optional_text(int column) const {
   if (is_null(column)) return std::nullopt;

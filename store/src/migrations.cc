@@ -357,6 +357,28 @@ ALTER TABLE purchase_steps ADD COLUMN page TEXT;  -- JSON, NULL when the page wa
 -- The organizer's acceptance of environment findings that could fake a page: {by, reason, at, findings}.
 ALTER TABLE purchase_sessions ADD COLUMN environment_acceptance TEXT;
 )sql"},
+      {"10 a deadline past the loaded calendar is a range: due is its earliest last day, due_latest its latest (Art 75)", R"sql(
+-- NULL when the notices fix the day; set (possibly equal to due) while the deadline is provisional.
+ALTER TABLE deadlines ADD COLUMN due_latest TEXT;
+)sql"},
+      {"11 a delivery attempt is leased by one worker: two `notices deliver` never send the same attempt at once", R"sql(
+ALTER TABLE notice_deliveries ADD COLUMN lease_holder TEXT;         -- host:pid:start of the worker sending it
+ALTER TABLE notice_deliveries ADD COLUMN lease_until_utc_us INTEGER;  -- another worker may take it over after this
+)sql"},
+      {"12 the audit chain's head stamped by time-stamping authorities: a rewrite of chain and witness is caught back to the last stamp", R"sql(
+CREATE TABLE audit_stamps (
+  id              INTEGER PRIMARY KEY,
+  seq             INTEGER NOT NULL,        -- the head stamped: its last row
+  head_hash       TEXT NOT NULL,           -- and that row's hash
+  tsa_url         TEXT NOT NULL,
+  token           BLOB NOT NULL,           -- the RFC 3161 TimeStampResp (DER) over audit_head_imprint(seq, head_hash)
+  stamped_utc_us  INTEGER NOT NULL         -- the TSA's time
+);
+CREATE TRIGGER audit_stamps_no_update BEFORE UPDATE ON audit_stamps
+  BEGIN SELECT RAISE(ABORT, 'audit_stamps is append-only'); END;
+CREATE TRIGGER audit_stamps_no_delete BEFORE DELETE ON audit_stamps
+  BEGIN SELECT RAISE(ABORT, 'audit_stamps is append-only'); END;
+)sql"},
   };
   return all;
 }

@@ -421,11 +421,13 @@ void converse(int fd, Mailbox s) {
       std::string message = in.substr(0, end + 2);
       in.erase(0, end + 5);
       for (size_t at = 0; (at = message.find("\r\n..", at)) != std::string::npos; at += 3) message.erase(at + 2, 1);  // dot-unstuffing
+      std::string queue_id;
       {
         std::lock_guard lock(s.mutex);
         s.messages.push_back(message);
+        queue_id = "NSQ" + std::to_string(s.messages.size());  // the n-th message kept: messages()[n - 1]
       }
-      say("250 OK: queued\r\n");
+      say("250 2.0.0 Ok: queued as " + queue_id + "\r\n");  // as Postfix says it
     } else if (verb == "QUIT") {
       say("221 Bye\r\n");
       return;

@@ -5,6 +5,8 @@
 #include <cstdlib>
 
 #include "netsample/core/sha256.h"
+#include "netsample/store/audit.h"
+#include "netsample/store/database.h"
 #include "testing.h"
 
 namespace netsample {
@@ -229,10 +231,56 @@ TEST_F(Cli, PeriodCommandMatchesTheWorkedExamples) {
   EXPECT_EQ(run_json({"period", "--from", "2026-02-05", "--days", "15"})["due"], "2026-02-24");
   EXPECT_EQ(run_json({"period", "--from", "2026-11-06", "--days", "15"})["due"], "2026-11-23");
   EXPECT_EQ(run_json({"period", "--from", "2026-11-06", "--days", "15", "--strict"})["due"], "2026-11-21");
-  const ProcessResult uncovered = run({"period", "--from", "2026-12-25", "--days", "15"});
-  EXPECT_EQ(uncovered.exit_code, 3);
-  EXPECT_NE(uncovered.err.find("2027"), std::string::npos);
   EXPECT_EQ(run({"period", "--from", "2026-02-30", "--days", "1"}).exit_code, 2);
+}
+
+TEST_F(Cli, Art75_APeriodPastTheCalendarIsAProvisionalRangeUntilTheYearIsImported) {
+  // 2026-12-20 + 15 = 2027-01-04 (Monday) before 2027's notice: the range, exit 0, never "refused".
+  const ProcessResult text = run({"period", "--from", "2026-12-20", "--days", "15"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("暂定"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("2027-01-04 至 2027-01-07"), std::string::npos) << text.out;
+  const json provisional = run_json({"period", "--from", "2026-12-20", "--days", "15"});
+  EXPECT_EQ(provisional["provisional"], true);
+  EXPECT_LE(provisional["due"].get<std::string>(), "2027-01-04");
+  EXPECT_GE(provisional["due_latest"].get<std::string>(), "2027-01-04");
+
+  // The operator imports 2027's notice: checked (the statutory days must be days off), audited, then exact.
+  json notice = {{"years",
+                  {{{"year", 2027},
+                    {"source", "国务院办公厅关于2027年部分节假日安排的通知（测试用）"},
+                    {"notice", "国务院办公厅关于2027年部分节假日安排的通知"},
+                    {"published", "2026-11-20"},
+                    {"holidays",
+                     {{{"name", "元旦"}, {"from", "2027-01-01"}, {"to", "2027-01-03"}},
+                      {{"name", "春节"}, {"from", "2027-02-05"}, {"to", "2027-02-12"}},
+                      {{"name", "清明节"}, {"from", "2027-04-03"}, {"to", "2027-04-05"}},
+                      {{"name", "劳动节"}, {"from", "2027-05-01"}, {"to", "2027-05-05"}},
+                      {{"name", "端午节"}, {"from", "2027-06-09"}, {"to", "2027-06-09"}},
+                      {{"name", "中秋节"}, {"from", "2027-09-15"}, {"to", "2027-09-15"}},
+                      {{"name", "国庆节"}, {"from", "2027-10-01"}, {"to", "2027-10-07"}}}},
+                    {"workdays", {"2027-02-20"}}}}}};
+  json missing_qingming = notice;
+  missing_qingming["years"][0]["holidays"][2] = {{"name", "清明节"}, {"from", "2027-04-03"}, {"to", "2027-04-04"}};
+  testing::write_text(dir_ / "bad.json", missing_qingming.dump());
+  const ProcessResult refused = run({"calendar", "add", "--file", (dir_ / "bad.json").string()});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("2027-04-05"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("清明节"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(data() / "calendar.json")) << "nothing written on a refusal";
+
+  testing::write_text(dir_ / "2027.json", notice.dump());
+  const ProcessResult added = run({"calendar", "add", "--file", (dir_ / "2027.json").string()});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const json exact = run_json({"period", "--from", "2026-12-20", "--days", "15"});
+  EXPECT_EQ(exact["provisional"], false);
+  EXPECT_EQ(exact["due"], "2027-01-04");
+  const json shown = run_json({"calendar", "show"});
+  EXPECT_EQ(shown["fixed_until"], "2027-12-17");
+  const json audit = run_json({"audit", "verify"});
+  EXPECT_EQ(audit["intact"], true) << audit.dump();
+  EXPECT_NE(testing::sql_text(data() / "netsample.db", "SELECT payload FROM audit_log WHERE action = 'calendar.year_added'").find("2027"),
+            std::string::npos);
 }
 
 TEST_F(Cli, CaseEventsWalkTheLifecycleAndRefusalsChangeNothing) {
@@ -290,6 +338,57 @@ TEST_F(Cli, SettingsChooseTheStrictReadingAndBadSettingsAreNamed) {
   EXPECT_EQ(run({"info"}).exit_code, 0);
   testing::write_text(data() / "calendar.json", R"({"years": [{"year": 2027, "source": "局里补录", "holidays": [], "workdays": []}]})");
   EXPECT_EQ(run_json({"period", "--from", "2026-12-25", "--days", "10"})["due"], "2027-01-04");
+}
+
+// Whoever controls the machine rewrites a row, recomputes every hash after it and the witness: the chain and the
+// witness agree again. Only the head stamped by a TSA before the rewrite can tell.
+TEST_F(Cli, AStampedAuditHeadCatchesAChainRewrittenTogetherWithItsWitness) {
+  testing::TestTsa tsa;
+  add_roster_and_case("CQ-2026-001");
+  const std::string trust = tsa.ca_file().string();
+  // Never stamped: said, not hidden.
+  const ProcessResult unstamped = run({"audit", "verify", "--trust", trust});
+  EXPECT_EQ(unstamped.exit_code, 0) << unstamped.err;
+  EXPECT_NE(unstamped.out.find("从未由时间戳服务盖章"), std::string::npos) << unstamped.out;
+  // A TSA that does not answer: named, retried by the next stamp, and the exit code says nothing new is anchored.
+  const ProcessResult unreachable = run({"audit", "stamp", "--tsa", "http://127.0.0.1:1/tsa"});
+  EXPECT_EQ(unreachable.exit_code, 1) << unreachable.out;
+  EXPECT_NE(unreachable.out.find("未能盖章"), std::string::npos) << unreachable.out;
+
+  const json stamped = run_json({"audit", "stamp", "--tsa", tsa.url()});
+  ASSERT_EQ(stamped["stamps"].size(), 1u);
+  EXPECT_EQ(stamped["stamps"][0]["ok"], true) << stamped.dump();
+  const std::int64_t stamped_seq = stamped["stamps"][0]["seq"];
+  const json clean = run_json({"audit", "verify", "--trust", trust});
+  EXPECT_EQ(clean["intact"], true) << clean.dump();
+  EXPECT_EQ(clean["stamps"]["list"][0]["ok"], true);
+  EXPECT_EQ(clean["stamps"]["unstamped_rows"], 0);
+
+  // The rewrite: row 2 (the case's creation) says another organizer; every later hash and the witness follow.
+  {
+    auto forged = store::Database::open(db()).value();
+    ASSERT_TRUE(forged.exec("DROP TRIGGER audit_log_no_update").ok());
+    ASSERT_TRUE(forged.exec("UPDATE audit_log SET payload = replace(payload, 'cq-amr', 'cq-forged') WHERE seq = 2").ok());
+    std::string prev(store::kGenesisHash);
+    auto rows = forged.prepare("SELECT seq, utc_us, actor, action, case_number, payload FROM audit_log ORDER BY seq").value();
+    std::vector<std::pair<std::int64_t, std::string>> hashes;
+    while (rows.step().value()) {
+      const std::string hash = store::AuditLog::row_hash(rows.int64(0), rows.int64(1), rows.text(2), rows.text(3), rows.optional_text(4),
+                                                         rows.text(5), prev);
+      hashes.emplace_back(rows.int64(0), hash);
+      prev = hash;
+    }
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      auto update = forged.prepare("UPDATE audit_log SET hash = ?2, prev_hash = ?3 WHERE seq = ?1").value();
+      ASSERT_TRUE(update.bind(1, hashes[i].first).bind(2, hashes[i].second).bind(3, i == 0 ? std::string(store::kGenesisHash) : hashes[i - 1].second).run().ok());
+    }
+    testing::write_text(data() / "audit-head.json", json{{"seq", hashes.back().first}, {"hash", hashes.back().second}}.dump());
+  }
+  const ProcessResult caught = run({"audit", "verify", "--trust", trust});
+  EXPECT_EQ(caught.exit_code, 4) << caught.out;
+  EXPECT_NE(caught.out.find("✓ 审计链完整"), std::string::npos) << "the forgery links, and agrees with its witness\n" << caught.out;
+  EXPECT_NE(caught.out.find("第 " + std::to_string(stamped_seq) + " 条的哈希"), std::string::npos) << caught.out;
+  EXPECT_NE(caught.out.find("被改写"), std::string::npos) << caught.out;
 }
 
 }  // namespace

@@ -145,9 +145,14 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   for (const auto& d : view["deadlines"]) window = window || (d["kind"] == "objection" && d["status"] == "open");
   EXPECT_TRUE(window);
 
-  // The reviewer's own check of the recording, from its files (the demo's TSA is in <data>/tsa-trust.pem).
-  const ProcessResult verified = run({"verify", s["recording_dir"]});
+  // The reviewer's own check of the recording, from its files. The demo's TSA is only in <data>/tsa-trust.pem: a CA
+  // in the data directory is not trusted unless named (anyone who can write there could add one), and then said.
+  const ProcessResult plain = run({"verify", s["recording_dir"]});
+  EXPECT_EQ(plain.exit_code, 4) << plain.out << plain.err;
+  EXPECT_NE(plain.out.find("未被采用"), std::string::npos) << plain.out;
+  const ProcessResult verified = run({"verify", s["recording_dir"], "--trust", (data() / "tsa-trust.pem").string()});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.out.find("在数据目录内"), std::string::npos) << verified.out;
   const json manifest = json::parse(*read_file(fs::path(s["recording_dir"].get<std::string>()) / "manifest.json"));
   EXPECT_EQ(manifest["attachments"]["purchase"]["steps"].size(), 7u);  // the steps are sealed with the video
   EXPECT_EQ(manifest["attachments"]["environment"], s["environment"]);  // the findings are sealed with the video as stored
@@ -365,7 +370,7 @@ TEST_F(PurchaseEndToEnd, RunningTheDemoAgainAddsACaseOnTheSameData) {
   for (const auto& entry : fs::directory_iterator(data() / "recordings")) {
     const std::string name = entry.path().filename().string();
     if (name.find("-B-") != std::string::npos || name.find("-C-") != std::string::npos) continue;  // stamped by a test's own TSA
-    EXPECT_EQ(run({"verify", entry.path().string()}).exit_code, 0) << entry.path();
+    EXPECT_EQ(run({"verify", entry.path().string(), "--trust", (data() / "tsa-trust.pem").string()}).exit_code, 0) << entry.path();
   }
 }
 

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -61,11 +62,11 @@ class NoticesTest : public ::testing::Test {
     policy.first_backoff = seconds(0);
     deliveries_ = std::make_unique<Deliveries>(*store_, *lifecycle_, *parties_, policy);
   }
-  std::string sampler() { return workflow::CaseRegistry(*store_).show("CQ-1")->draw->drawn.front(); }
+  std::string sampler(const std::string& number = "CQ-1") { return workflow::CaseRegistry(*store_).show(number)->draw->drawn.front(); }
   // Sealed (Art 39's document owed to the operator), then tested nonconforming (Art 51: operator, platform, producer).
-  void nonconforming() {
-    const std::string s = sampler();
-    ASSERT_TRUE(workflow::CaseRegistry(*store_).assign_tester("CQ-1", "L1", "os:test").ok());
+  void nonconforming(const std::string& number = "CQ-1") {
+    const std::string s = sampler(number);
+    ASSERT_TRUE(workflow::CaseRegistry(*store_).assign_tester(number, "L1", "os:test").ok());
     for (auto [event, fields, actor] : std::vector<std::tuple<std::string, json, std::string>>{
              {"start_purchase", json::object(), s},
              {"order_placed", {{"order_number", "DS1"}}, s},
@@ -73,7 +74,7 @@ class NoticesTest : public ::testing::Test {
              {"seal", {{"inspection_seal", "FY-1"}, {"backup_seal", "FY-2"}, {"backup_storage", "样品库"}, {"backup_keeper", "刘芳"}, {"sealed_date", "2026-03-02"}}, s},
              {"lab_receive", {{"received_date", "2026-03-02"}}, "L1"},
              {"report_nonconforming", {{"report_number", "R-1"}, {"report_date", "2026-03-02"}, {"failed_items", "泄漏电流"}}, "L1"}}) {
-      auto applied = lifecycle_->apply_event("CQ-1", event, fields, actor);
+      auto applied = lifecycle_->apply_event(number, event, fields, actor);
       ASSERT_TRUE(applied.ok()) << event << ": " << applied.error().describe();
     }
   }
@@ -279,7 +280,14 @@ TEST_F(NoticesTest, AnEmailCarriesTheNoticeAsAPdfWithItsTitle) {
   const auto all = with_mail.statuses();
   bool delivered = false;
   for (const auto& s : *all)
-    for (const auto& d : s.deliveries) delivered = delivered || (d.channel == "email" && d.state == "delivered" && d.receipt["status"] == 250);
+    for (const auto& d : s.deliveries)
+      if (d.channel == "email" && d.state == "delivered" && d.receipt["status"] == 250) {
+        delivered = true;
+        // Described as it is: an SMTP server does not deduplicate, so the receipt is the server's own queue id.
+        EXPECT_EQ(d.receipt["semantics"], "at_least_once");
+        EXPECT_TRUE(d.receipt["queue_id"] == "NSQ1" || d.receipt["queue_id"] == "NSQ2") << d.receipt.dump();
+        EXPECT_NE(d.receipt["server_reply"].get<std::string>().find("queued as NSQ"), std::string::npos);
+      }
   EXPECT_TRUE(delivered);
   std::set<std::string> kinds;
   for (const auto& e : *store_->list_evidence("CQ-1")) kinds.insert(e.kind);
@@ -407,6 +415,58 @@ TEST_F(NoticesTest, AWorkerKilledBetweenSendingAndItsReceiptStillDeliversOnce) {
   for (const auto& n : receiver.taken()) ++taken[n["notice"]["kind"].get<std::string>() + "/" + n["recipient"]["party"].get<std::string>()];
   for (const auto& [what, count] : taken) EXPECT_EQ(count, 1) << what;
   EXPECT_EQ(testing::sql_text(dir_ / "netsample.db", "SELECT group_concat(DISTINCT state) FROM notice_deliveries WHERE channel = 'webhook'"), "delivered");
+}
+
+TEST_F(NoticesTest, TwoWorkersOverFiftyNoticesSendEachOnce) {
+  // 25 cases sealed and tested nonconforming: 50 notices (the sampling document, Art 39; the result, Art 51), 75
+  // webhook deliveries (the operator both, the platform the result).
+  for (int i = 2; i <= 25; ++i) {
+    json c = testing::sample_case("CQ-" + std::to_string(i));
+    c["product"]["model"] = "QS-" + std::to_string(1700 + i);  // another product: Art 22 allows it
+    ASSERT_TRUE(workflow::CaseRegistry(*store_).create(*workflow::parse_case(c, platforms_), "os:test", i).ok());
+  }
+  for (int i = 1; i <= 25; ++i) nonconforming("CQ-" + std::to_string(i));
+  auto receiver_owner = receiver_failing(0);
+  auto& receiver = *receiver_owner;
+  json parties = parties_file(receiver.url());
+  parties["parties"][2]["webhook"] = {{"url", receiver.url()}, {"secret", kSecret}};  // the operator
+  ASSERT_TRUE(parties_->put(*parse_parties(parties), "os:test").ok());
+  store_.reset();
+  // Both workers are mid-send at once: the receiver holds its answers until the second has started too.
+  receiver.hold(true);
+  const std::vector<std::string> worker = {NETSAMPLE_BIN, "--data", dir_.path().string(), "notices", "deliver", "--once", "--first-backoff", "0"};
+  ChildProcess first(worker, dir_ / "worker-1.log");
+  ChildProcess second(worker, dir_ / "worker-2.log");
+  for (int i = 0; i < 500 && receiver.requests() < 2; ++i) std::this_thread::sleep_for(milliseconds(20));
+  receiver.hold(false);
+  for (int i = 0; i < 3000 && (first.running() || second.running()); ++i) std::this_thread::sleep_for(milliseconds(20));
+  ASSERT_FALSE(first.running() || second.running()) << "the workers did not finish";
+  auto log = [&](const char* name) {
+    std::ifstream in(dir_ / name);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  SCOPED_TRACE("worker 1:\n" + log("worker-1.log") + "\nworker 2:\n" + log("worker-2.log") + "\n" +
+               testing::sql_text(dir_ / "netsample.db", "SELECT group_concat(channel || ' ' || state || ' ' || attempts || ' ' || next_attempt_utc_us, '; ') FROM notice_deliveries"));
+  std::map<std::string, int> per_key;
+  for (const auto& k : receiver.keys()) ++per_key[k];
+  EXPECT_EQ(per_key.size(), 75u);
+  for (const auto& [key, count] : per_key) EXPECT_EQ(count, 1) << key << " sent by both workers";
+  EXPECT_EQ(testing::sql_text(dir_ / "netsample.db", "SELECT count(*) FROM notice_deliveries WHERE channel = 'webhook' AND state = 'delivered'"), "75");
+  // Each attempt's row names the worker that made it; both took some.
+  EXPECT_EQ(testing::sql_text(dir_ / "netsample.db",
+                              "SELECT count(DISTINCT json_extract(payload, '$.worker')) FROM audit_log WHERE action = 'notice.attempt'"),
+            "2");
+}
+
+TEST_F(NoticesTest, TheWorkerExitsFiveWhileADeliveryIsDead) {
+  nonconforming();
+  auto receiver_owner = receiver_failing(1000);
+  ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver_owner->url())), "os:test").ok());
+  store_.reset();
+  const testing::ProcessResult run = testing::run_process(
+      {NETSAMPLE_BIN, "--data", dir_.path().string(), "notices", "deliver", "--max-attempts", "1", "--first-backoff", "0"});
+  EXPECT_EQ(run.exit_code, 5) << run.err;
+  EXPECT_NE(run.err.find("死信"), std::string::npos) << run.err;
 }
 
 }  // namespace

@@ -98,7 +98,6 @@ void build_world() {
   world = new World;
   World& w = *world;
   fs::create_directories(w.data());
-  fs::copy_file(w.tsa.ca_file(), w.data() / "tsa-trust.pem");  // the TSA the unboxing is stamped by
   w.courier = std::move(loopback::CourierService::start("NS-TEST", "test-key")).value();
   // The demo shop is a platform served on this machine: the only loopback address the service captures from.
   testing::write_text(w.data() / "platforms.json",
@@ -131,7 +130,8 @@ void build_world() {
   w.run({"track", "poll", "--once"});
   const json made = json::parse(w.run({"unbox", "demo-video", "--out", (w.dir.path() / "unboxing.mp4").string(), "--number", "SF1234567890", "--json"}).out);
   const json started = json::parse(
-      w.run({"unbox", "start", "--case", "CQ-S1", "--source", "file:" + (w.dir.path() / "unboxing.mp4").string(), "--tsa", w.tsa.url(), "--json"},
+      w.run({"unbox", "start", "--case", "CQ-S1", "--source", "file:" + (w.dir.path() / "unboxing.mp4").string(), "--tsa", w.tsa.url(),
+             "--trust", w.tsa.ca_file().string(), "--json"},
             w.sampler)
           .out);
   w.unboxing = "unboxing-" + std::to_string(started["id"].get<int>());
@@ -187,6 +187,7 @@ void build_world() {
   options.max_upload_bytes = 16 << 20;
   options.background_interval = std::chrono::seconds(0);  // one test starts a service that works on its own
   options.netsample_program = NETSAMPLE_BIN;
+  options.tsa_trust = w.tsa.ca_file().string();  // the TSA the unboxing is stamped by
   options.access_log = [](const std::string& line) {
     std::lock_guard lock(world->log_mutex);
     world->log.push_back(line);
@@ -1118,7 +1119,8 @@ TEST(Server, MetricsCountRequestsByRouteAndStatusAndTheAccessLogHasALinePerReque
 
 TEST(Server, SigtermLetsADownloadInFlightFinish) {
   const int port = testing::free_port(SOCK_STREAM);
-  testing::Child serve({NETSAMPLE_BIN, "--data", world->data().string(), "serve", "--listen", "127.0.0.1:" + std::to_string(port)},
+  testing::Child serve({NETSAMPLE_BIN, "--data", world->data().string(), "serve", "--listen", "127.0.0.1:" + std::to_string(port),
+                         "--trust", world->tsa.ca_file().string()},
                        world->dir.path() / "serve.log");
   int fd = -1;
   for (int i = 0; i < 100 && fd < 0; ++i) {

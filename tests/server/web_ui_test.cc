@@ -82,6 +82,7 @@ TEST(WebUi, AReviewerReviewsAndAnOrganizerTakesTheCaseAStepFurther) {
   options.listen = "127.0.0.1:0";
   options.background_interval = std::chrono::seconds(0);
   options.netsample_program = NETSAMPLE_BIN;
+  options.tsa_trust = (data / "tsa-trust.pem").string();  // as `bash setup.sh demo` serves the demo's data
   std::mutex log_mutex;
   std::vector<std::string> access_lines;
   options.access_log = [&](const std::string& line) {

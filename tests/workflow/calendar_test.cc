@@ -69,11 +69,66 @@ TEST_F(Periods, Art75_LongPeriodsOfTheRegulation) {
   EXPECT_EQ(due("2026-07-01", 75), "2026-09-14");  // Art 66: 09-14 Monday
 }
 
-TEST_F(Periods, OutsideTheCalendarIsAnExplicitError) {
+TEST_F(Periods, Art75_PastTheCalendarADeadlineIsAProvisionalRangeNeverMissing) {
+  // 2026-12-20 + 15 = 2027-01-04, a Monday after 元旦 (statutory: 01-01 only) in a year without its notice yet.
   auto period = compute_period(calendar_, d("2026-12-20"), 15, PeriodRule::rest_days_move);
+  ASSERT_TRUE(period.ok()) << period.error().describe();
+  EXPECT_TRUE(period->provisional);
+  EXPECT_LE(format_date(period->due), "2027-01-04");
+  EXPECT_GE(format_date(period->due_latest), "2027-01-04");
+  EXPECT_EQ(format_date(period->due), "2027-01-04") << "a Monday may be a working day";
+  EXPECT_EQ(format_date(period->due_latest), "2027-01-07") << "bridged to 元旦 (01-01) at most up to 5 days after it";
+  EXPECT_NE(period->provisional_reason.find("2027"), std::string::npos) << period->provisional_reason;
+  const auto json = period->to_json();
+  EXPECT_EQ(json["provisional"], true);
+  EXPECT_EQ(json["due_latest"], "2027-01-07");
+
+  // A statutory holiday is a day off whatever the notice says: 2027-10-01..03 国庆节, 10-04 Monday may be bridged.
+  auto national_day = *compute_period(calendar_, d("2027-09-01"), 30, PeriodRule::holidays_only);
+  EXPECT_EQ(format_date(national_day.due), "2027-10-04");
+  ASSERT_EQ(national_day.skipped.size(), 3u);
+  EXPECT_EQ(national_day.skipped[0].reason, "国庆节（法定节假日）");
+
+  // Far from any holiday a weekday is a working day under any notice: one day, still provisional.
+  auto plain = *compute_period(calendar_, d("2027-03-01"), 9, PeriodRule::rest_days_move);
+  EXPECT_EQ(format_date(plain.due), "2027-03-10");
+  EXPECT_EQ(format_date(plain.due_latest), "2027-03-10");
+  EXPECT_TRUE(plain.provisional);
+}
+
+TEST_F(Periods, Art75_LateDecemberOfTheLastYearLoadedIsNotFixedYet) {
+  // 2023's notice began 元旦 on 2022-12-31: the next notice may still arrange the last days of 2026.
+  auto period = *compute_period(calendar_, d("2026-12-01"), 26, PeriodRule::rest_days_move);  // 12-27, a Sunday
+  EXPECT_TRUE(period.provisional);
+  EXPECT_EQ(format_date(period.due), "2026-12-27") << "a Sunday near 元旦 may become a make-up working day";
+  auto early = *compute_period(calendar_, d("2026-12-01"), 14, PeriodRule::rest_days_move);  // 12-15, a Tuesday
+  EXPECT_FALSE(early.provisional);
+  EXPECT_EQ(calendar_.fixed_until(), d("2026-12-17"));
+}
+
+TEST_F(Periods, Art75_TheProvisionalRangeHeldForEveryDayOfTheNoticesUnderThe2024Revision) {
+  // With only the notices up to 2024, every last day in 2025 and 2026 computed from the law alone must contain the
+  // one the 2025 and 2026 notices then fixed — the check of the model's reach (calendar.cc).
+  const Calendar before = calendar_.before_year(2025);
+  for (PeriodRule rule : {PeriodRule::rest_days_move, PeriodRule::holidays_only}) {
+    for (sys_days day{d("2025-01-01")}; day <= sys_days{d("2026-12-17")}; day += days{1}) {
+      auto known = compute_period(calendar_, CivilDate{day}, 0, rule);
+      auto guessed = compute_period(before, CivilDate{day}, 0, rule);
+      ASSERT_TRUE(known.ok() && guessed.ok()) << format_date(CivilDate{day});
+      ASSERT_FALSE(known->provisional);
+      ASSERT_TRUE(guessed->provisional);
+      ASSERT_LE(sys_days{guessed->due}, sys_days{known->due}) << format_date(CivilDate{day}) << " earliest " << format_date(guessed->due);
+      ASSERT_GE(sys_days{guessed->due_latest}, sys_days{known->due}) << format_date(CivilDate{day}) << " latest " << format_date(guessed->due_latest);
+    }
+  }
+}
+
+TEST_F(Periods, BeyondTheStatutoryTableIsAnExplicitError) {
+  auto period = compute_period(calendar_, d("2030-12-20"), 15, PeriodRule::rest_days_move);
   ASSERT_FALSE(period.ok());
+  EXPECT_EQ(period.error().code, ErrorCode::not_found) << "missing data, not a rule of the regulation";
   EXPECT_EQ(period.error().article, 75);
-  EXPECT_NE(period.error().message.find("2027"), std::string::npos);
+  EXPECT_NE(period.error().message.find("2031"), std::string::npos) << period.error().message;
   EXPECT_FALSE(compute_period(calendar_, d("2019-12-01"), 1, PeriodRule::rest_days_move).ok());
 }
 
@@ -83,6 +138,7 @@ TEST_F(Periods, SkippedDaysAreExplained) {
   ASSERT_EQ(period.skipped.size(), 1u);
   EXPECT_EQ(period.skipped[0].reason, "国庆节");
   EXPECT_EQ(period.to_json()["due"], "2026-10-08");
+  EXPECT_EQ(period.to_json()["provisional"], false);
 }
 
 TEST(Calendar, OperatorAddsAYearWithoutRebuilding) {
@@ -94,6 +150,36 @@ TEST(Calendar, OperatorAddsAYearWithoutRebuilding) {
   auto period = compute_period(*calendar, d("2026-12-20"), 13, PeriodRule::rest_days_move);
   ASSERT_TRUE(period.ok()) << period.error().describe();
   EXPECT_EQ(format_date(period->due), "2027-01-04");
+}
+
+TEST(Calendar, ANoticeImportedByAnOperatorIsChecked) {
+  const Calendar calendar = *Calendar::built_in();
+  const CivilDate today = d("2026-12-05");
+  auto year = [](const char* holidays, const char* extra = "") {
+    return *Calendar::parse(std::string(R"({"years": [{"year": 2027, "source": "s", )") + extra + R"("holidays": [)" + holidays +
+                                R"(], "workdays": ["2027-02-20"]}]})",
+                            "2027.json");
+  };
+  const char* complete = R"({"name": "元旦", "from": "2027-01-01", "to": "2027-01-01"}, {"name": "春节", "from": "2027-02-05", "to": "2027-02-12"},
+      {"name": "清明节", "from": "2027-04-03", "to": "2027-04-05"}, {"name": "劳动节", "from": "2027-05-01", "to": "2027-05-05"},
+      {"name": "端午节", "from": "2027-06-09", "to": "2027-06-09"}, {"name": "中秋节", "from": "2027-09-15", "to": "2027-09-15"},
+      {"name": "国庆节", "from": "2027-10-01", "to": "2027-10-07"})";
+  const char* notice = R"("notice": "国务院办公厅关于2027年部分节假日安排的通知", "published": "2026-11-20", )";
+  EXPECT_TRUE(calendar.check_notice(year(complete, notice)[0], today, "2027.json").ok());
+
+  Status no_notice = calendar.check_notice(year(complete)[0], today, "2027.json");
+  ASSERT_FALSE(no_notice.ok());
+  EXPECT_EQ(no_notice.error().field, "2027.json.years[2027].notice");
+  Status future = calendar.check_notice(
+      year(complete, R"("notice": "x", "published": "2026-12-24", )")[0], today, "2027.json");
+  EXPECT_EQ(future.error().field, "2027.json.years[2027].published");
+  // 端午节 missing: 2027-06-09 is a statutory day off.
+  std::string without_dragon_boat = complete;
+  without_dragon_boat.replace(without_dragon_boat.find("2027-06-09"), 10, "2027-06-10").replace(without_dragon_boat.find("2027-06-09"), 10, "2027-06-10");
+  Status missing = calendar.check_notice(year(without_dragon_boat.c_str(), notice)[0], today, "2027.json");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().field, "2027.json.years[2027].holidays");
+  EXPECT_NE(missing.error().message.find("2027-06-09"), std::string::npos) << missing.error().message;
 }
 
 TEST(Calendar, BadDataNamesTheField) {

@@ -487,32 +487,52 @@ TEST(Lifecycle, CreationOpensTheArt22AndArt47Windows) {
   EXPECT_FALSE(h.lifecycle().deadlines(std::string("CQ-1"), year{2040} / 1 / 1)->front().overdue);  // windows are not duties
 }
 
-TEST(Lifecycle, Art75_DeadlineInAnUncoveredYearIsRecordedAsUnknownAndFilledInLater) {
+TEST(Lifecycle, Art75_DeadlineInAnUncoveredYearIsAProvisionalRange) {
   Harness h(year{2026} / 12 / 1);
   h.reach("objection_window");
   h.clock().set(beijing_midnight(year{2026} / 12 / 22) + hours{9});
-  // The event is recorded; its 2027 deadline cannot be computed yet and says why.
+  // 12-20 + 15 = 2027-01-04, a Monday after 元旦, before 2027's notice: a range, never missing.
   ASSERT_TRUE(h.apply("notice_received", {{"recipient", "operator"}, {"received_date", "2026-12-20"}}, "O1").ok());
-  auto unknown = h.lifecycle().deadlines(std::string("CQ-1"), year{2026} / 12 / 22)->front();
-  EXPECT_EQ(unknown.kind, "objection");
-  EXPECT_FALSE(unknown.due.has_value());
-  EXPECT_NE(unknown.problem.find("2027"), std::string::npos);
-  // Nobody can claim the window has passed while its last day is unknown.
-  h.clock().set(beijing_midnight(year{2026} / 12 / 31) + hours{9});
-  EXPECT_EQ(h.apply("window_expired", {}, "O1").error().article, 52);
+  auto provisional = h.lifecycle().deadlines(std::string("CQ-1"), year{2026} / 12 / 22)->front();
+  EXPECT_EQ(provisional.kind, "objection");
+  EXPECT_TRUE(provisional.provisional());
+  EXPECT_EQ(provisional.due, "2027-01-04");
+  EXPECT_EQ(provisional.due_latest, "2027-01-07");
+  EXPECT_NE(provisional.problem.find("2027"), std::string::npos);
+  EXPECT_TRUE(provisional.to_json()["provisional"].get<bool>());
+  // Overdue is judged on the earliest day...
+  EXPECT_TRUE(h.lifecycle().deadlines(std::string("CQ-1"), year{2027} / 1 / 5)->front().overdue);
+  // ...while the objection window closes only once surely over (its latest day, 01-07, has passed).
+  h.clock().set(beijing_midnight(year{2027} / 1 / 6) + hours{9});
+  auto early = h.apply("window_expired", {}, "O1");
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().article, 52);
+  EXPECT_NE(early.error().message.find("2027-01-07"), std::string::npos) << early.error().message;
+  h.clock().set(beijing_midnight(year{2027} / 1 / 8) + hours{9});
+  auto over = h.apply("window_expired", {}, "O1");
+  EXPECT_TRUE(over.ok()) << over.error().describe();
+}
 
-  // The operator adds 2027; recomputation fills the day in and audits the change.
+TEST(Lifecycle, Art75_AProvisionalDeadlineBecomesExactAndEveryChangeIsAudited) {
+  Harness h(year{2026} / 12 / 1);
+  h.reach("objection_window");
+  h.clock().set(beijing_midnight(year{2026} / 12 / 22) + hours{9});
+  ASSERT_TRUE(h.apply("notice_received", {{"recipient", "operator"}, {"received_date", "2026-12-20"}}, "O1").ok());
   Calendar extended = *Calendar::built_in();
   ASSERT_TRUE(extended.merge(R"({"years": [{"year": 2027, "source": "test", "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}], "workdays": []}]})", "t").ok());
   Lifecycle later(h.store(), extended);
   auto changed = *later.recompute_deadlines();
   ASSERT_EQ(changed.size(), 1u);
-  EXPECT_EQ(changed[0].due, "2027-01-04");  // 12-20 + 15 = 01-04, a Monday
-  EXPECT_EQ(later.deadlines(std::string("CQ-1"), year{2026} / 12 / 31)->front().due, "2027-01-04");
-  EXPECT_TRUE(later.recompute_deadlines()->empty());  // idempotent
-  EXPECT_TRUE(CaseRegistry(h.store()).verify_records()->intact);
+  EXPECT_EQ(changed[0].due, "2027-01-04");
+  EXPECT_FALSE(changed[0].due_latest.has_value());
+  EXPECT_TRUE(changed[0].problem.empty());
   auto rows = *h.store().audit().records(std::string("CQ-1"));
   EXPECT_EQ(rows.back().action, "case.deadline_recomputed");
+  const json payload = json::parse(rows.back().payload);
+  EXPECT_EQ(payload["before_latest"], "2027-01-07");
+  EXPECT_EQ(payload["after_latest"], nullptr);
+  EXPECT_TRUE(later.recompute_deadlines()->empty());  // idempotent
+  EXPECT_TRUE(CaseRegistry(h.store()).verify_records()->intact);
 }
 
 TEST(Lifecycle, HandEditedDeadlineIsCaughtByVerify) {

@@ -448,7 +448,9 @@ json CaseSummary::to_json() const {
   out["next_deadline"] = nullptr;
   if (next_deadline)
     out["next_deadline"] = {{"kind", next_deadline->kind}, {"label", deadline_label(next_deadline->kind)}, {"article", next_deadline->article},
-                            {"due", next_deadline->due ? json(*next_deadline->due) : json(nullptr)}, {"provisional", !next_deadline->due}};
+                            {"due", next_deadline->due ? json(*next_deadline->due) : json(nullptr)},
+                            {"due_latest", next_deadline->due_latest ? json(*next_deadline->due_latest) : json(nullptr)},
+                            {"provisional", !next_deadline->due || next_deadline->due_latest.has_value()}};
   return out;
 }
 
@@ -488,7 +490,7 @@ Result<CasePage> CaseRegistry::search(const CaseQuery& query) {
   bind(rows);
   rows.bind(20, std::int64_t{query.limit}).bind(21, std::int64_t{query.offset});
   // The first open duty of each case on the page (dated ones by date, then a provisional one).
-  NETSAMPLE_ASSIGN(store::Statement next, store_->db().prepare("SELECT kind, article, due FROM deadlines WHERE case_id = ?1 AND status = 'open' "
+  NETSAMPLE_ASSIGN(store::Statement next, store_->db().prepare("SELECT kind, article, due, due_latest FROM deadlines WHERE case_id = ?1 AND status = 'open' "
                                                                "AND unit = 'days' ORDER BY due IS NULL, due, id LIMIT 1"));
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, rows.step());
@@ -498,7 +500,7 @@ Result<CasePage> CaseRegistry::search(const CaseQuery& query) {
     next.reset();
     next.bind(1, rows.int64(10));
     NETSAMPLE_ASSIGN(bool has_next, next.step());
-    if (has_next) item.next_deadline = NextDeadline{next.text(0), static_cast<int>(next.int64(1)), next.optional_text(2)};
+    if (has_next) item.next_deadline = NextDeadline{next.text(0), static_cast<int>(next.int64(1)), next.optional_text(2), next.optional_text(3)};
     page.items.push_back(std::move(item));
   }
 }

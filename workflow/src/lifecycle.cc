@@ -121,7 +121,7 @@ Result<std::string> acting_role(store::Store& store, const CaseRow& c, const Tra
 
 // Every deadline query selects these columns, in this order, and reads them with deadline_from_row.
 constexpr const char* kSelectDeadlines =
-    "SELECT d.id, c.number, d.kind, d.article, d.from_date, d.amount, d.unit, d.rule, d.earliest, d.due, d.status, d.problem "
+    "SELECT d.id, c.number, d.kind, d.article, d.from_date, d.amount, d.unit, d.rule, d.earliest, d.due, d.status, d.problem, d.due_latest "
     "FROM deadlines d JOIN cases c ON c.id = d.case_id ";
 
 DeadlineView deadline_from_row(const store::Statement& row) {
@@ -138,6 +138,7 @@ DeadlineView deadline_from_row(const store::Statement& row) {
   d.due = row.optional_text(9);
   d.status = row.text(10);
   d.problem = row.optional_text(11).value_or("");
+  d.due_latest = row.optional_text(12);
   return d;
 }
 
@@ -152,10 +153,40 @@ Result<std::optional<DeadlineView>> latest_deadline(store::Database& db, std::in
   return std::optional<DeadlineView>(deadline_from_row(stmt));
 }
 
-// A deadline whose last day the calendar cannot tell yet blocks any claim that it has passed.
+// A deadline whose last day the calendar cannot tell at all (past the statutory-holiday table) blocks any claim
+// that it has passed.
 Status require_due(const std::optional<DeadlineView>& d, int article) {
   if (d && !d->due) return make_error(ErrorCode::refused_by_rule, d->kind, "期限届满日尚无法确定：" + d->problem, article);
   return {};
+}
+
+// "至 2027-01-04 届满" or, while provisional, "届满日暂定为 2027-01-04 至 2027-01-07（2027 年节假日安排公布后确定）".
+std::string due_phrase(const DeadlineView& d) {
+  if (!d.due) return "届满日尚无法确定";
+  if (!d.due_latest) return "至 " + *d.due + " 届满";
+  return "届满日暂定为 " + *d.due + (*d.due_latest == *d.due ? "" : " 至 " + *d.due_latest) + "（节假日安排公布后确定）";
+}
+
+// The columns a computed period sets.
+struct StoredDue {
+  std::optional<std::string> due, due_latest, problem;
+};
+
+Result<StoredDue> stored_due(const Calendar& calendar, CivilDate from, int amount, PeriodRule rule) {
+  StoredDue out;
+  auto period = compute_period(calendar, from, amount, rule);
+  if (period.ok()) {
+    out.due = format_date(period->due);
+    if (period->provisional) {
+      out.due_latest = format_date(period->due_latest);
+      out.problem = period->provisional_reason;
+    }
+  } else if (period.error().article == 75) {
+    out.problem = period.error().message;  // past the statutory table: recorded, filled in once a notice is added
+  } else {
+    return period.error();
+  }
+  return out;
 }
 
 }  // namespace
@@ -164,17 +195,22 @@ json DeadlineView::to_json() const {
   json out = {{"id", id},     {"case", case_number}, {"kind", kind},     {"article", article}, {"from", from_date},
               {"amount", amount}, {"unit", unit}, {"rule", rule}, {"status", status}, {"overdue", overdue}};
   out["due"] = due ? json(*due) : json(nullptr);
+  out["due_latest"] = due_latest ? json(*due_latest) : json(nullptr);
+  out["provisional"] = provisional();
   out["earliest"] = earliest ? json(*earliest) : json(nullptr);
   if (!problem.empty()) out["problem"] = problem;
   return out;
 }
 
 json DeadlineView::record_json() const {
-  return {{"kind", kind},   {"article", article}, {"from", from_date},
+  json out = {{"kind", kind},   {"article", article}, {"from", from_date},
           {"amount", amount}, {"unit", unit},     {"rule", rule},
           {"earliest", earliest ? json(*earliest) : json(nullptr)},
           {"due", due ? json(*due) : json(nullptr)},
           {"status", status}, {"problem", problem.empty() ? json(nullptr) : json(problem)}};
+  // Only while provisional, so that the snapshots of deadlines stored before the column existed stay the same.
+  if (due_latest) out["due_latest"] = *due_latest;
+  return out;
 }
 
 json NoticeView::record_json() const {
@@ -268,10 +304,10 @@ Result<std::string> Lifecycle::apply_event(const std::string& number, const std:
       }
       case Precondition::objection_in_time: {
         NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "objection", std::string("open")));
-        // While the last day cannot be computed, the applicant keeps the right to object.
-        if (d && d->due && clean["received_date"].get<std::string>() > *d->due)
+        // While the last day is provisional the applicant keeps the right to object up to its latest day.
+        if (d && d->surely_over_after() && clean["received_date"].get<std::string>() > *d->surely_over_after())
           return make_error(ErrorCode::refused_by_rule, "received_date",
-                            "异议申请于 " + clean["received_date"].get<std::string>() + " 收到，已超过异议期（届满日 " + *d->due +
+                            "异议申请于 " + clean["received_date"].get<std::string>() + " 收到，已超过异议期（" + due_phrase(*d) +
                                 "），应不予复检（第55条第一项）",
                             52);
         break;
@@ -280,25 +316,29 @@ Result<std::string> Lifecycle::apply_event(const std::string& number, const std:
         NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "objection", std::string("open")));
         if (!d) return make_error(ErrorCode::refused_by_rule, "event", "尚未记录书面告知的收到日期（notice_received），异议期未开始", 52);
         NETSAMPLE_TRY(require_due(d, 52));
-        if (format_date(today) <= *d->due)
-          return make_error(ErrorCode::refused_by_rule, "event", "异议期至 " + *d->due + " 届满，尚未结束", 52);
+        // Closed only once surely over: a provisional window runs to its latest day.
+        if (format_date(today) <= *d->surely_over_after())
+          return make_error(ErrorCode::refused_by_rule, "event", "异议期" + due_phrase(*d) + "，尚未结束", 52);
         break;
       }
       case Precondition::retest_procedures_overdue: {
         NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "retest_procedures", std::string("open")));
         NETSAMPLE_TRY(require_due(d, 54));
-        if (!d || format_date(today) <= *d->due)
+        if (!d || format_date(today) <= *d->surely_over_after())
           return make_error(ErrorCode::refused_by_rule, "event",
-                            "办理复检手续的期限" + (d ? "至 " + *d->due + " 届满，" : std::string()) + "尚未逾期", 54);
+                            "办理复检手续的期限" + (d ? due_phrase(*d) + "，" : std::string()) + "尚未逾期", 54);
         break;
       }
       case Precondition::in_second_reinspection_window: {
         NETSAMPLE_ASSIGN(std::optional<DeadlineView> d, latest_deadline(db, c.id, "second_reinspection", std::string("open")));
         NETSAMPLE_TRY(require_due(d, 68));
         const std::string when = clean["reinspection_date"].get<std::string>();
+        // The bureau's own duty: while provisional, before the earliest the 90 days can end.
         if (d && (when <= d->earliest.value_or("") || when > *d->due))
           return make_error(ErrorCode::refused_by_rule, "reinspection_date",
-                            "再次复查须在公告之日起 60 日之后、90 日之前（" + d->earliest.value_or("?") + " 之后，" + *d->due + " 之前）", 68);
+                            "再次复查须在公告之日起 60 日之后、90 日之前（" + d->earliest.value_or("?") + " 之后，" + *d->due + " 之前" +
+                                (d->due_latest ? "；届满日暂定，按最早可能的一日" : "") + "）",
+                            68);
         break;
       }
     }
@@ -330,23 +370,22 @@ Result<std::string> Lifecycle::apply_event(const std::string& number, const std:
     json opened = json::array();
     for (const DeadlineSpec& spec : row->deadlines) {
       NETSAMPLE_ASSIGN(CivilDate from, parse_date(clean[spec.from_field].get<std::string>(), spec.from_field));
-      // A last day in a year the calendar does not cover is stored as unknown, with the reason, and filled
-      // in by recompute_deadlines() once the year is added: the event itself is still recorded.
-      std::optional<std::string> due, problem;
-      auto period = compute_period(*calendar_, from, spec.amount, options_.rule);
-      if (period.ok()) due = format_date(period->due);
-      else if (period.error().article == 75) problem = period.error().message;
-      else return period.error();
+      // A last day the loaded notices do not fix yet is stored as a provisional range with the reason, and fixed
+      // by recompute_deadlines() once the year's notice is added: the event itself is recorded either way.
+      NETSAMPLE_ASSIGN(StoredDue computed, stored_due(*calendar_, from, spec.amount, options_.rule));
       std::optional<std::string> earliest;
       if (spec.window_start > 0) earliest = format_date(CivilDate{sys_days{from} + days{spec.window_start}});
       NETSAMPLE_ASSIGN(store::Statement insert,
                        db.prepare("INSERT INTO deadlines (case_id, kind, article, from_date, amount, unit, rule, earliest, due, problem, "
-                                  "status, created_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, 'days', ?6, ?7, ?8, ?9, 'open', ?10)"));
+                                  "status, created_utc_us, due_latest) VALUES (?1, ?2, ?3, ?4, ?5, 'days', ?6, ?7, ?8, ?9, 'open', ?10, ?11)"));
       insert.bind(1, c.id).bind(2, spec.kind).bind(3, std::int64_t{spec.article}).bind(4, format_date(from));
       insert.bind(5, std::int64_t{spec.amount}).bind(6, options_.rule == PeriodRule::rest_days_move ? "default" : "strict");
-      insert.bind(7, earliest).bind(8, due).bind(9, problem).bind(10, to_utc_us(now));
+      insert.bind(7, earliest).bind(8, computed.due).bind(9, computed.problem).bind(10, to_utc_us(now)).bind(11, computed.due_latest);
       NETSAMPLE_TRY(insert.run());
-      opened.push_back({{"kind", spec.kind}, {"article", spec.article}, {"due", due ? json(*due) : json(nullptr)}});
+      opened.push_back({{"kind", spec.kind},
+                        {"article", spec.article},
+                        {"due", computed.due ? json(*computed.due) : json(nullptr)},
+                        {"due_latest", computed.due_latest ? json(*computed.due_latest) : json(nullptr)}});
     }
 
     json enqueued = json::array();
@@ -563,21 +602,20 @@ Result<std::vector<DeadlineView>> Lifecycle::recompute_deadlines() {
     }
     for (DeadlineView& d : candidates) {
       NETSAMPLE_ASSIGN(CivilDate from, parse_date(d.from_date, "from_date"));
-      auto period = compute_period(*calendar_, from, d.amount, d.rule == "strict" ? PeriodRule::holidays_only : PeriodRule::rest_days_move);
-      std::optional<std::string> due, problem;
-      if (period.ok()) due = format_date(period->due);
-      else if (period.error().article == 75) problem = period.error().message;
-      else return period.error();
-      if (due == d.due) continue;
-      const std::optional<std::string> before = d.due;
-      NETSAMPLE_ASSIGN(store::Statement update, db.prepare("UPDATE deadlines SET due = ?2, problem = ?3 WHERE id = ?1"));
-      NETSAMPLE_TRY(update.bind(1, d.id).bind(2, due).bind(3, problem).run());
-      d.due = due;
-      d.problem = problem.value_or("");
+      NETSAMPLE_ASSIGN(StoredDue now,
+                       stored_due(*calendar_, from, d.amount, d.rule == "strict" ? PeriodRule::holidays_only : PeriodRule::rest_days_move));
+      if (now.due == d.due && now.due_latest == d.due_latest && now.problem.value_or("") == d.problem) continue;
+      const DeadlineView before = d;
+      NETSAMPLE_ASSIGN(store::Statement update, db.prepare("UPDATE deadlines SET due = ?2, problem = ?3, due_latest = ?4 WHERE id = ?1"));
+      NETSAMPLE_TRY(update.bind(1, d.id).bind(2, now.due).bind(3, now.problem).bind(4, now.due_latest).run());
+      d.due = now.due;
+      d.due_latest = now.due_latest;
+      d.problem = now.problem.value_or("");
+      auto day = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
       NETSAMPLE_TRY(CaseRegistry(*store_).record_change(
           d.case_number, "case.deadline_recomputed",
-          {{"deadline", d.id}, {"kind", d.kind}, {"article", d.article}, {"before", before ? json(*before) : json(nullptr)},
-           {"after", due ? json(*due) : json(nullptr)}},
+          {{"deadline", d.id}, {"kind", d.kind}, {"article", d.article}, {"before", day(before.due)},
+           {"before_latest", day(before.due_latest)}, {"after", day(d.due)}, {"after_latest", day(d.due_latest)}},
           "system:calendar"));
       changed.push_back(d);
     }

@@ -1,7 +1,9 @@
-// Delivering what the lifecycle's outbox owes, exactly once from the receiver's point of view: one
-// delivery per notice, addressee and channel, each with an idempotency key that every attempt repeats.
-// An attempt is written down before it is sent and its receipt after, so a worker killed in between sends
-// again with the same key and the receiver sees a repeat, not a second notice. Failed attempts back off
+// Delivering what the lifecycle's outbox owes: one delivery per notice, addressee and channel, each with an
+// idempotency key that every attempt repeats. An attempt is written down before it is sent and its receipt after,
+// so a worker killed in between sends again with the same key: a webhook receiver sees a repeat, not a second
+// notice (exactly once from its side); an SMTP server does not deduplicate, so e-mail is at least once, its receipt
+// the server's own queue id. Each attempt is leased by the worker that claimed it (host, pid and the process's start
+// time): a second worker skips it until the lease runs out or the holder, on the same host, is gone. Failed attempts back off
 // exponentially with jitter; after `max_attempts` the delivery is dead (dead letter) for a person to see.
 // Written delivery (registered mail) is marked by hand: posted with its number, received with the date —
 // the receipt date is what starts the objection period (Art 52).
@@ -42,6 +44,8 @@ struct Delivery {
 
 struct DeliveryPolicy {
   int max_attempts = 6;
+  // How long a claimed attempt is the claimer's alone: longer than the longest send (SMTP: 60 s).
+  std::chrono::seconds lease{std::chrono::minutes(5)};
   std::chrono::seconds first_backoff{60};
   std::chrono::seconds max_backoff{std::chrono::hours(6)};
 };
@@ -52,6 +56,8 @@ struct AttemptOutcome {
   long status = 0;               // HTTP status, SMTP reply code
   std::string response_sha256;   // digest of what the receiver answered
   std::string error;             // why not, for a person
+  std::string server_reply;      // e-mail: the SMTP server's reply to the message ("250 2.0.0 Ok: queued as 4XyZ")
+  std::string queue_id;          // e-mail: the server's id for the message, from that reply, when it gives one
 };
 
 // The notice's state as a bureau reads it: every addressee's deliveries together.
@@ -70,6 +76,7 @@ using Sender = std::function<AttemptOutcome(const Delivery&, const Party&, const
 
 struct DeliverReport {
   int sent = 0, delivered = 0, retrying = 0, dead = 0;
+  int skipped = 0;  // due, but another worker holds the attempt
   std::vector<std::string> handed_over;  // cases handed to enforcement (Art 73)
   std::vector<std::string> lines;  // for a person
 };
@@ -89,8 +96,9 @@ class Deliveries {
   Result<std::vector<NoticeStatus>> statuses(const std::optional<std::string>& case_number = {});
   Result<std::vector<Delivery>> due(UtcTime now);
 
-  // Written before the attempt is sent (committed): a crash after this sends again with the same key.
-  Status begin_attempt(std::int64_t delivery_id);
+  // Claims the attempt and writes it down before it is sent (committed): a crash after this sends again with the
+  // same key. False when another worker holds it or it is no longer due.
+  Result<bool> begin_attempt(std::int64_t delivery_id);
   // Written after: delivered with its receipt, or retrying after a backoff, or dead after max_attempts.
   Result<Delivery> finish_attempt(std::int64_t delivery_id, const AttemptOutcome& outcome);
 

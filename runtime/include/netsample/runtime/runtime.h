@@ -35,17 +35,52 @@ namespace netsample::runtime {
 
 // What `audit verify` found: the hash chain against its witness, and every table that keeps an audited
 // copy (cases, people, purchase and unboxing sessions, parties) against its last audit row.
+// One stamp of the chain's head, checked: its token against the trust store, and the row it names against the chain.
+struct StampCheck {
+  store::AuditStamp stamp;
+  bool ok = false;
+  std::string problem;  // for a person: the token, or the row it proves, that does not hold
+};
+
 struct AuditReport {
   store::ChainReport chain;
   workflow::RecordCheck records;  // problems of every table, one line each
   int parties_checked = 0;
-  bool intact() const { return chain.intact && records.intact; }
+  std::vector<StampCheck> stamps;
+  std::string trust_source;        // the certificates the stamps were checked against
+  std::int64_t unstamped_rows = 0;  // rows after the last stamp that holds
+  std::optional<UtcTime> last_stamped;
+  bool stamps_intact() const;
+  bool intact() const { return chain.intact && records.intact && stamps_intact(); }
+  // "…从未盖时间戳" / "其后 N 条尚未盖时间戳"; empty when the head is stamped.
+  std::string stamp_gap() const;
   nlohmann::json to_json() const;
 };
 
-// The trust store for TSA tokens: `given`, else <data>/tsa-trust.pem, else the system's CA bundle. Needs no
-// opened database (`netsample verify` reads only files).
-std::filesystem::path tsa_trust_store(const std::filesystem::path& data_dir, const std::string& given = {});
+// One TSA's answer to `audit stamp`.
+struct StampOutcome {
+  std::string tsa_url;
+  bool ok = false;
+  std::string error;
+  store::AuditHead head;
+  std::optional<UtcTime> stamped;
+};
+
+// Where TSA tokens are checked against. Whoever can write the data directory could add a CA there and forge stamps
+// that a plain verify accepts, so the default is a system-level place: `given` (--trust), else kSystemTsaTrust
+// when it exists, else the system's CA bundle. A file inside the data directory is used only when named, and said.
+// Needs no opened database (`netsample verify` reads only files).
+inline constexpr const char* kSystemTsaTrust = "/etc/netsample/tsa-trust.pem";
+struct TsaTrust {
+  std::filesystem::path file;
+  std::string source;              // for a person: "--trust …", "/etc/netsample/tsa-trust.pem", "系统 CA 证书"
+  std::vector<std::string> notes;  // what a reviewer must know: the file is inside the data directory; one there is ignored
+  nlohmann::json to_json() const;
+};
+TsaTrust tsa_trust(const std::filesystem::path& data_dir, const std::string& given = {});
+inline std::filesystem::path tsa_trust_store(const std::filesystem::path& data_dir, const std::string& given = {}) {
+  return tsa_trust(data_dir, given).file;
+}
 
 class Runtime {
  public:
@@ -78,19 +113,37 @@ class Runtime {
 
   // Re-reads <data>/platforms.json (after it was written, as the demo does).
   Status reload_platforms();
-  // The trust store for TSA tokens (runtime::tsa_trust_store of this data directory).
-  std::filesystem::path tsa_trust_store(const std::string& given = {}) const;
 
-  // The chain and every audited table; an Error only when a check could not run.
+  // Imports years of the State Council's holiday notices (a calendar.json text; each year checked by
+  // Calendar::check_notice) into <data>/calendar.json, audits each year ("calendar.year_added", by `actor`), and
+  // recomputes the open deadlines (Art 75). Returns the deadlines whose last day changed.
+  Result<std::vector<workflow::DeadlineView>> add_calendar(std::string_view json_text, const std::string& source, const std::string& actor);
+  // Re-reads <data>/calendar.json when another process changed it since it was read (the service, after
+  // `netsample calendar add`); true when it did.
+  Result<bool> refresh_calendar();
+  // The trust store for TSA tokens (runtime::tsa_trust of this data directory): `given`, else the one configured
+  // with set_tsa_trust (serve --trust), else the system-level default.
+  std::filesystem::path tsa_trust_store(const std::string& given = {}) const;
+  TsaTrust tsa_trust(const std::string& given = {}) const;
+  void set_tsa_trust(std::string file) { tsa_trust_given_ = std::move(file); }
+
+  // The chain and every audited table, and each stamp of the chain's head against the TSA trust store; an Error
+  // only when a check could not run.
   Result<AuditReport> verify_audit();
+  // Stamps the chain's current head by each TSA (RFC 3161; the HTTP client retries a TSA that does not answer),
+  // keeping each token (audit_stamps) and an audit row "audit.head_stamped". One outcome per TSA; a failure is
+  // named, never fatal to the others.
+  Result<std::vector<StampOutcome>> stamp_audit_head(const std::vector<std::string>& tsa_urls, const std::string& actor);
 
  private:
   Runtime() = default;
   std::filesystem::path data_dir_;
+  std::string tsa_trust_given_;
   SystemClock clock_;
   std::unique_ptr<store::Store> store_;
   workflow::PlatformRegistry platforms_;
   workflow::Calendar calendar_;
+  std::string calendar_file_state_;  // size and modification time of <data>/calendar.json when read
   workflow::LifecycleOptions lifecycle_options_;
   std::unique_ptr<workflow::Lifecycle> lifecycle_;
   std::unique_ptr<workflow::CaseRegistry> cases_;

@@ -40,10 +40,14 @@ struct ServerOptions {
   // The program that captures pages (`netsample crawl`); default: netsample beside the running program.
   std::filesystem::path netsample_program;
   std::vector<std::string> tsa;  // RFC 3161 services that stamp what the service imports or captures (serve --tsa)
+  // The CA certificates TSA tokens are verified against (serve --trust); empty: runtime::tsa_trust's default.
+  std::string tsa_trust;
   std::vector<std::string> ntp;  // NTP servers a page capture checks its time against (serve --ntp)
   // Every this often, one round of the notices due and of the parcels due (as `notices deliver` and `track poll`
   // do); zero: the service does neither (a separate worker does, or the tests).
   std::chrono::seconds background_interval{60};
+  // With `tsa`: how often the background work stamps the audit chain's head (while it grows; serve --audit-stamp-interval).
+  std::chrono::seconds audit_stamp_interval{std::chrono::hours(1)};
   // One JSON line per request; default: standard output.
   std::function<void(const std::string& line)> access_log;
 };

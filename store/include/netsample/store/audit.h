@@ -3,6 +3,8 @@
 // Deleting rows at the end would leave a shorter chain that still links, so the head (last seq and
 // hash) is also written to a witness file outside the database after every commit; verify compares.
 // The witness may lag the database by the last commit after a crash, never lead it.
+// Whoever controls the machine can rewrite the chain and the witness together; so the head is also stamped by
+// RFC 3161 time-stamping authorities (audit_stamps, append-only): a rewrite is then caught back to the last stamp.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/core/sha256.h"
 #include "netsample/core/time.h"
 #include "netsample/store/database.h"
 
@@ -47,6 +50,18 @@ struct AuditHead {
   std::string hash{kGenesisHash};
 };
 
+// An RFC 3161 token over one head of the chain (`netsample audit stamp`, the service at an interval, every export).
+struct AuditStamp {
+  std::int64_t id = 0;
+  AuditHead head;
+  std::string tsa_url;
+  std::string token_der;  // the TimeStampResp as received
+  UtcTime stamped;        // the TSA's time
+};
+
+// What a head is stamped as: SHA-256 over the JSON ["netsample-audit-head", seq, hash].
+Sha256Digest audit_head_imprint(const AuditHead& head);
+
 struct ChainReport {
   bool intact = true;
   std::int64_t rows = 0;
@@ -74,6 +89,14 @@ class AuditLog {
   Result<ChainReport> verify();
 
   Result<std::vector<AuditRecord>> records(const std::optional<std::string>& case_number = std::nullopt);
+
+  // The last row committed.
+  Result<AuditHead> head() { return tail(); }
+  // The hash row `seq` has now; nullopt when there is no such row.
+  Result<std::optional<std::string>> hash_at(std::int64_t seq);
+  // REQUIRES: inside Database::transaction. Keeps a token over `head` (append-only).
+  Status record_stamp(const AuditStamp& stamp);
+  Result<std::vector<AuditStamp>> stamps();
 
   // The hash of one row: SHA-256 over a JSON array of its fields (unambiguous framing).
   static std::string row_hash(std::int64_t seq, std::int64_t utc_us, const std::string& actor, const std::string& action,

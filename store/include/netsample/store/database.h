@@ -29,6 +29,8 @@ class Statement {
   Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::optional<std::string>& value);
   Statement& bind_null(int index);
+  // Bytes as a BLOB (a DER token): never read back through text's encoding rules.
+  Statement& bind_blob(int index, std::string_view bytes);
 
   // true: a row is ready to read; false: done.
   Result<bool> step();
@@ -39,6 +41,7 @@ class Statement {
   std::int64_t int64(int column) const;
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;
+  std::string blob(int column) const;
   bool is_null(int column) const;
 
  private:

@@ -123,7 +123,8 @@ struct CaseQuery {
 struct NextDeadline {
   std::string kind;
   int article = 0;
-  std::optional<std::string> due;  // nullopt: provisional, the calendar cannot fix it yet (Art 75)
+  std::optional<std::string> due;         // while provisional the earliest; nullopt past the statutory table (Art 75)
+  std::optional<std::string> due_latest;  // set while provisional
 };
 
 struct CaseSummary {

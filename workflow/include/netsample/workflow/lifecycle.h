@@ -96,10 +96,16 @@ struct DeadlineView {
   std::string unit;
   std::string rule;
   std::optional<std::string> earliest;
-  std::optional<std::string> due;  // nullopt while the calendar does not cover the year (see problem)
-  std::string problem;
+  // The last day. While provisional (the year's holiday notice not loaded yet) the earliest it can be, with
+  // due_latest the latest; nullopt only past the statutory-holiday table (see problem).
+  std::optional<std::string> due;
+  std::optional<std::string> due_latest;  // set while provisional
+  std::string problem;                    // why the deadline is provisional or unknown
   std::string status;
-  bool overdue = false;  // open, a duty, and the given day is after due
+  bool overdue = false;  // open, a duty, and the given day is after due (the earliest, while provisional)
+  bool provisional() const { return due_latest.has_value() || !due.has_value(); }
+  // The day after which the period has surely run out (due_latest while provisional); nullopt while unknown.
+  std::optional<std::string> surely_over_after() const { return due_latest ? due_latest : due; }
   nlohmann::json to_json() const;
   // The form kept in the case record and hashed into its audit snapshot: no id, case or overdue.
   nlohmann::json record_json() const;
