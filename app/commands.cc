@@ -446,7 +446,7 @@ int verify_audit(Context& context) {
       std::cout << "✗ 审计链被破坏" << (chain.first_bad_seq > 0 ? "（第 " + std::to_string(chain.first_bad_seq) + " 条）" : "")
                 << "：" << chain.problem << "\n";
     if (audit.records.intact)
-      std::cout << "✓ 案件、人员、买样、拆封与收件方记录与审计记录一致：" << audit.records.cases_checked << " 个任务，" << audit.records.people_checked
+      std::cout << "✓ 案件及其事件、人员、证据、买样、快递轨迹、拆封、通知文书与送达回执、收件方记录与审计记录一致：" << audit.records.cases_checked << " 个任务，" << audit.records.people_checked
                 << " 名人员，" << audit.parties_checked << " 个收件方\n";
     for (const auto& problem : audit.records.problems) std::cout << "✗ " << problem << "\n";
     for (const auto& c : audit.stamps)

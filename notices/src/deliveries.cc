@@ -446,6 +446,59 @@ Result<DeliverReport> Deliveries::deliver(const Sender& send, UtcTime now) {
   return report;
 }
 
+Result<std::vector<std::string>> verify_delivery_records(store::Store& store) {
+  auto delivery_name = [](std::int64_t notice, const std::string& party, const std::string& channel) {
+    const char* how = channel == "post" ? "邮寄" : channel == "email" ? "电子邮件" : "webhook";
+    return "通知 #" + std::to_string(notice) + " 给 " + party + " 的" + how + "送达";
+  };
+  auto document_name = [](std::int64_t notice) { return "通知 #" + std::to_string(notice) + " 的文书"; };
+  std::map<std::string, store::AuditedRow> deliveries, documents;
+  std::map<std::int64_t, std::string> by_id;  // delivery id -> its name, from the row that planned it
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> records, store.audit().records());
+  for (const auto& record : records) {
+    if (record.action.rfind("notice.", 0) != 0) continue;
+    const json payload = json::parse(record.payload, nullptr, false);
+    if (!payload.is_object()) continue;  // the chain check reports corrupt rows
+    const std::string state = record.action.substr(7);
+    const json receipt = payload.contains("receipt") ? payload["receipt"] : json();
+    if (state == "document_written") {
+      documents[document_name(payload.value("notice", std::int64_t{0}))] = {
+          record.seq, {{"pdf", payload.value("pdf", "")}, {"pdf_sha256", payload.value("pdf_sha256", "")}, {"json_sha256", payload.value("json_sha256", "")}}};
+    } else if (state == "delivery_planned") {
+      const std::string name = delivery_name(payload.value("notice", std::int64_t{0}), payload.value("party", ""), payload.value("channel", ""));
+      by_id[payload.value("delivery", std::int64_t{0})] = name;
+      deliveries[name] = {record.seq, {{"state", "pending"}, {"receipt", nullptr}}};
+    } else if (state == "attempt" || state == "delivered" || state == "retrying" || state == "dead") {
+      const auto name = by_id.find(payload.value("delivery", std::int64_t{0}));
+      if (name == by_id.end() || !deliveries[name->second].row.is_object()) continue;
+      store::AuditedRow& row = deliveries[name->second];
+      row.seq = record.seq;
+      row.row["state"] = state == "attempt" ? "sending" : state;
+      if (state != "attempt") row.row["receipt"] = receipt;
+    } else if (state == "posted" || state == "received" || state == "returned") {
+      deliveries[delivery_name(payload.value("notice", std::int64_t{0}), payload.value("party", ""), "post")] = {
+          record.seq, {{"state", state}, {"receipt", receipt}}};
+    }
+  }
+  std::map<std::string, json> stored_deliveries, stored_documents;
+  NETSAMPLE_ASSIGN(store::Statement d, store.db().prepare("SELECT notice_id, party_id, channel, state, receipt FROM notice_deliveries"));
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool more, d.step());
+    if (!more) break;
+    const json receipt = d.is_null(4) ? json() : json::parse(d.text(4), nullptr, false);
+    stored_deliveries[delivery_name(d.int64(0), d.text(1), d.text(2))] = {{"state", d.text(3)}, {"receipt", receipt}};
+  }
+  NETSAMPLE_ASSIGN(store::Statement n, store.db().prepare("SELECT notice_id, pdf, pdf_sha256, json_sha256 FROM notice_documents"));
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool more, n.step());
+    if (!more) break;
+    stored_documents[document_name(n.int64(0))] = {{"pdf", n.text(1)}, {"pdf_sha256", n.text(2)}, {"json_sha256", n.text(3)}};
+  }
+  std::vector<std::string> problems = store::compare_rows_with_audit(stored_deliveries, deliveries);
+  for (auto& line : store::compare_rows_with_audit(stored_documents, documents)) problems.push_back(std::move(line));
+  return problems;
+}
+
 Status run_delivery_worker(Deliveries& deliveries, const Sender& send, const Clock& clock, bool once, const std::function<bool()>& stop,
                            const std::function<void(const std::string&)>& on_line) {
   for (;;) {

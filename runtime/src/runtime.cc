@@ -276,6 +276,15 @@ Result<AuditReport> Runtime::verify_audit() {
   add(unboxings);
   NETSAMPLE_ASSIGN(std::vector<std::string> parties, parties_->verify_records());
   add(parties);
+  // The case facts kept outside the snapshots: its history, evidence, deliveries and receipts, parcels and timelines.
+  NETSAMPLE_ASSIGN(std::vector<std::string> events, lifecycle_->verify_event_records());
+  add(events);
+  NETSAMPLE_ASSIGN(std::vector<std::string> evidence, store_->verify_evidence_records());
+  add(evidence);
+  NETSAMPLE_ASSIGN(std::vector<std::string> deliveries, notices::verify_delivery_records(*store_));
+  add(deliveries);
+  NETSAMPLE_ASSIGN(std::vector<std::string> parcels, unboxing::verify_parcel_records(*store_));
+  add(parcels);
   NETSAMPLE_ASSIGN(std::vector<notices::Party> party_rows, parties_->list());
   report.parties_checked = static_cast<int>(party_rows.size());
 

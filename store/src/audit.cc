@@ -181,6 +181,54 @@ std::vector<std::string> compare_with_audit(const std::string& who, const std::v
   return problems;
 }
 
+namespace {
+std::string shown(const nlohmann::json& value) {
+  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  return "「" + text + "」";
+}
+
+struct Difference {
+  std::string field, now, then;
+};
+// The first field (as a path: receipt.received_date) where two objects differ, with both values.
+Difference first_difference(const nlohmann::json& now, const nlohmann::json& then, const std::string& path) {
+  if (!now.is_object() || !then.is_object()) return {path.empty() ? "（整行）" : path, shown(now), shown(then)};
+  for (const auto& [key, value] : then.items()) {
+    const std::string field = path.empty() ? key : path + "." + key;
+    if (!now.contains(key)) return {field, "（无）", shown(value)};
+    if (now[key] != value) return first_difference(now[key], value, field);
+  }
+  for (const auto& [key, value] : now.items())
+    if (!then.contains(key)) return {path.empty() ? key : path + "." + key, shown(value), "（无）"};
+  return {path, shown(now), shown(then)};
+}
+}  // namespace
+
+std::vector<std::string> compare_rows_with_audit(const std::map<std::string, nlohmann::json>& stored,
+                                                 const std::map<std::string, AuditedRow>& audited) {
+  std::vector<std::string> problems;
+  for (const auto& [name, row] : stored) {
+    const auto found = audited.find(name);
+    if (found == audited.end()) {
+      problems.push_back(name + "：没有审计记录（被直接插入数据库）");
+      continue;
+    }
+    const std::string where = "（审计第 " + std::to_string(found->second.seq) + " 条）";
+    if (found->second.row.is_null()) {
+      problems.push_back(name + "：审计记录" + where + "已删除，却仍在数据库中");
+      continue;
+    }
+    if (row == found->second.row) continue;
+    const auto [field, now, then] = first_difference(row, found->second.row, "");
+    problems.push_back(name + "：与审计记录" + where + "不符，" + field + " 现为" + now + "，审计为" + then + "（被直接改动）");
+  }
+  for (const auto& [name, last] : audited)
+    if (!last.row.is_null() && !stored.contains(name))
+      problems.push_back(name + "：审计记录（最后第 " + std::to_string(last.seq) + " 条）中有，数据库中缺失（被直接删除）");
+  return problems;
+}
+
 nlohmann::json to_json(const AuditRecord& row) {
   return {{"seq", row.seq},
           {"at", format_iso8601_beijing(row.at)},

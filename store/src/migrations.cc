@@ -379,6 +379,34 @@ CREATE TRIGGER audit_stamps_no_update BEFORE UPDATE ON audit_stamps
 CREATE TRIGGER audit_stamps_no_delete BEFORE DELETE ON audit_stamps
   BEGIN SELECT RAISE(ABORT, 'audit_stamps is append-only'); END;
 )sql"},
+      {"13 the case facts append-only where they are facts: history, evidence, timelines, finished deliveries, notice documents", R"sql(
+-- `audit verify` compares each of these with the audit log and names a hand edit; the triggers stop the careless one.
+CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+  BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END;
+-- A case's history goes only with the case itself (kept six years, Art 47): then the case row is already gone.
+CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events WHEN EXISTS (SELECT 1 FROM cases WHERE id = OLD.case_id)
+  BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END;
+CREATE TRIGGER evidence_no_update BEFORE UPDATE ON evidence
+  BEGIN SELECT RAISE(ABORT, 'evidence rows are never changed (a deletion is audited)'); END;
+CREATE TRIGGER parcel_events_no_update BEFORE UPDATE ON parcel_events
+  BEGIN SELECT RAISE(ABORT, 'parcel_events is append-only'); END;
+CREATE TRIGGER parcel_events_no_delete BEFORE DELETE ON parcel_events
+  BEGIN SELECT RAISE(ABORT, 'parcel_events is append-only'); END;
+CREATE TRIGGER parcels_fixed BEFORE UPDATE OF case_id, courier, number, added_utc_us ON parcels
+  BEGIN SELECT RAISE(ABORT, 'a parcel''s case, courier and number never change'); END;
+CREATE TRIGGER parcels_no_delete BEFORE DELETE ON parcels
+  BEGIN SELECT RAISE(ABORT, 'parcels are never deleted'); END;
+-- A delivery is the worker's until it ends: delivered, received, returned or dead is final.
+CREATE TRIGGER notice_deliveries_final BEFORE UPDATE ON notice_deliveries
+  WHEN OLD.state IN ('delivered', 'received', 'returned', 'dead')
+  BEGIN SELECT RAISE(ABORT, 'a finished delivery never changes'); END;
+CREATE TRIGGER notice_deliveries_no_delete BEFORE DELETE ON notice_deliveries
+  BEGIN SELECT RAISE(ABORT, 'notice_deliveries are never deleted'); END;
+CREATE TRIGGER notice_documents_no_update BEFORE UPDATE ON notice_documents
+  BEGIN SELECT RAISE(ABORT, 'notice_documents is append-only'); END;
+CREATE TRIGGER notice_documents_no_delete BEFORE DELETE ON notice_documents
+  BEGIN SELECT RAISE(ABORT, 'notice_documents is append-only'); END;
+)sql"},
   };
   return all;
 }

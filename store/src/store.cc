@@ -129,4 +129,25 @@ Status Store::delete_evidence(std::int64_t evidence_id, const std::string& actor
   return {};
 }
 
+Result<std::vector<std::string>> Store::verify_evidence_records() {
+  auto name = [](std::int64_t id) { return "证据 #" + std::to_string(id); };
+  std::map<std::string, AuditedRow> audited;
+  NETSAMPLE_ASSIGN(std::vector<AuditRecord> rows, audit_.records());
+  for (const auto& record : rows) {
+    if (record.action != "evidence.added" && record.action != "evidence.deleted") continue;
+    const nlohmann::json payload = nlohmann::json::parse(record.payload, nullptr, false);
+    if (!payload.is_object() || !payload.contains("evidence_id")) continue;  // the chain check reports corrupt rows
+    nlohmann::json row;  // null: deleted
+    if (record.action == "evidence.added")
+      row = {{"case", record.case_number.value_or("")}, {"sha256", payload.value("sha256", "")}, {"size", payload.value("size", std::int64_t{0})},
+             {"kind", payload.value("kind", "")}, {"name", payload.value("name", "")}};
+    audited[name(payload["evidence_id"].get<std::int64_t>())] = {record.seq, std::move(row)};
+  }
+  std::map<std::string, nlohmann::json> stored;
+  NETSAMPLE_ASSIGN(std::vector<EvidenceItem> items, list_evidence(std::nullopt));
+  for (const auto& item : items)
+    stored[name(item.id)] = {{"case", item.case_number}, {"sha256", item.sha256}, {"size", item.size}, {"kind", item.kind}, {"name", item.name}};
+  return compare_rows_with_audit(stored, audited);
+}
+
 }  // namespace netsample::store

@@ -361,6 +361,70 @@ TEST_F(PurchaseEndToEnd, InNetsamplesBrowserTheFieldsComeFromThePageAndACorrecti
   EXPECT_GT(intact.size(), 10u);
 }
 
+// Whoever can open the database can change a fact that decides a case: the day a notice was received starts the
+// objection window (Art 52). Every table of case facts is compared with the audit log, and each change is named.
+TEST_F(PurchaseEndToEnd, AuditVerifyNamesAHandEditInsertOrDeleteInEveryTableOfCaseFacts) {
+  ASSERT_EQ(demo_->exit_code, 0) << demo_->out << demo_->err;
+  ASSERT_EQ(run({"audit", "verify"}).exit_code, 0) << run({"audit", "verify"}).out;
+  struct Attack {
+    std::string sql;
+    std::vector<std::string> named;  // what the report must say
+  };
+  const std::string any_case = "(SELECT MIN(id) FROM cases)";
+  const std::vector<Attack> attacks = {
+      {"DROP TRIGGER notice_deliveries_final; UPDATE notice_deliveries SET receipt = json_set(receipt, '$.received_date', '2026-01-02') "
+       "WHERE channel = 'post' AND state = 'received'",
+       {"邮寄送达", "receipt.received_date 现为「2026-01-02」", "被直接改动"}},
+      {"DROP TRIGGER case_events_no_update; UPDATE case_events SET fields = json_set(fields, '$.received_date', '2026-01-02') "
+       "WHERE event = 'notice_received'",
+       {"事件「notice_received」", "fields.received_date 现为「2026-01-02」"}},
+      {"DROP TRIGGER case_events_no_update; UPDATE case_events SET utc_us = utc_us - 86400000000 WHERE event = 'seal'",
+       {"事件「seal」", "time 现为"}},
+      {"DROP TRIGGER case_events_no_delete; DELETE FROM case_events WHERE event = 'seal'", {"事件「seal」", "数据库中缺失（被直接删除）"}},
+      {"INSERT INTO case_events (case_id, event, from_state, to_state, actor, fields, articles, utc_us) SELECT case_id, 'objection_filed', "
+       "to_state, to_state, 'x', '{}', '52', utc_us + 1 FROM case_events WHERE id = (SELECT MAX(id) FROM case_events)",
+       {"事件「objection_filed」", "没有审计记录（被直接插入数据库）"}},
+      {"DROP TRIGGER evidence_no_update; UPDATE evidence SET sha256 = '" + std::string(64, 'a') + "' WHERE id = (SELECT MIN(id) FROM evidence)",
+       {"证据 #", "sha256 现为「aaaa"}},
+      {"DELETE FROM evidence WHERE id = (SELECT MAX(id) FROM evidence)", {"证据 #", "数据库中缺失（被直接删除）"}},
+      {"INSERT INTO evidence (case_id, sha256, size, kind, name, added_utc_us) VALUES (" + any_case + ", '" + std::string(64, 'b') +
+           "', 3, 'still', 'planted.png', 1)",
+       {"证据 #", "没有审计记录（被直接插入数据库）"}},
+      {"DROP TRIGGER notice_deliveries_no_delete; DELETE FROM notice_deliveries WHERE id = (SELECT MIN(id) FROM notice_deliveries)",
+       {"送达：审计记录", "数据库中缺失（被直接删除）"}},
+      {"INSERT INTO notice_deliveries (notice_id, role, party_id, channel, idempotency_key, state, next_attempt_utc_us, created_utc_us, "
+       "updated_utc_us) SELECT MAX(id), 'operator', 'demo-operator', 'post', 'planted', 'received', 1, 1, 1 FROM outbox",
+       {"邮寄送达", "没有审计记录（被直接插入数据库）"}},
+      {"DROP TRIGGER notice_documents_no_update; UPDATE notice_documents SET pdf_sha256 = '" + std::string(64, 'c') + "'",
+       {"的文书", "pdf_sha256 现为「cccc"}},
+      {"DROP TRIGGER parcel_events_no_update; UPDATE parcel_events SET context = '快件已签收' WHERE id = (SELECT MIN(id) FROM parcel_events)",
+       {"的轨迹", "「快件已签收」：没有审计记录", "数据库中缺失（被直接删除）"}},
+      {"DROP TRIGGER parcel_events_no_delete; DELETE FROM parcel_events WHERE id = (SELECT MAX(id) FROM parcel_events)",
+       {"的轨迹", "数据库中缺失（被直接删除）"}},
+      {"INSERT INTO parcel_events (parcel_id, utc_us, context, location, seen_utc_us) SELECT MIN(id), 1, '已揽收', '', 1 FROM parcels",
+       {"的轨迹 1970-01-01T08:00:00", "没有审计记录（被直接插入数据库）"}},
+      {"DROP TRIGGER parcels_fixed; UPDATE parcels SET number = 'SF0000000000' WHERE id = (SELECT MIN(id) FROM parcels)",
+       {"包裹 #", "number 现为「SF0000000000」"}},
+  };
+  for (const auto& attack : attacks) {
+    testing::TempDir copy;
+    fs::create_directories(copy / "data");
+    for (const char* file : {"netsample.db", "netsample.db-wal", "audit-head.json"})
+      if (fs::exists(data() / file)) fs::copy_file(data() / file, copy / "data" / file);
+    testing::sql_exec(copy / "data" / "netsample.db", attack.sql);
+    const ProcessResult verified = testing::run_process({NETSAMPLE_BIN, "--data", (copy / "data").string(), "audit", "verify"});
+    EXPECT_EQ(verified.exit_code, 4) << attack.sql << "\n" << verified.out << verified.err;
+    for (const auto& said : attack.named) EXPECT_NE(verified.out.find(said), std::string::npos) << attack.sql << "\n" << said << "\n" << verified.out;
+  }
+  // Without dropping a trigger first, the edit is refused where the rows are facts.
+  testing::TempDir copy;
+  fs::copy_file(data() / "netsample.db", copy / "netsample.db");
+  for (const std::string sql : {"UPDATE case_events SET fields = '{}'", "DELETE FROM case_events", "UPDATE evidence SET size = 1",
+                                "DELETE FROM parcel_events", "UPDATE parcels SET number = 'x'", "DELETE FROM notice_deliveries",
+                                "UPDATE notice_deliveries SET receipt = NULL WHERE state = 'received'", "DELETE FROM notice_documents"})
+    EXPECT_THROW(testing::sql_exec(copy / "netsample.db", sql), std::runtime_error) << sql;
+}
+
 TEST_F(PurchaseEndToEnd, RunningTheDemoAgainAddsACaseOnTheSameData) {
   const size_t before = run_json({"case", "list"}).size();
   const ProcessResult again = run({"demo"});

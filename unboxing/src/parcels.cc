@@ -3,6 +3,8 @@
 #include <thread>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "netsample/workflow/cases.h"
 
@@ -12,6 +14,10 @@ namespace {
 using nlohmann::json;
 
 const char* const kActor = "system:tracking";
+
+json event_json(std::int64_t utc_us, const std::string& context, const std::string& location) {
+  return {{"utc_us", utc_us}, {"context", context}, {"location", location}};
+}
 
 }  // namespace
 
@@ -155,6 +161,7 @@ Status ParcelTracker::apply(const ParcelView& before, const PollResult& result, 
   }
   const TrackingAnswer& answer = std::get<TrackingAnswer>(result.outcome);
   int added = 0;
+  json added_events = json::array();  // the events themselves are audited: a hand edit of a timeline is then named
   const bool final = is_final(answer.status);
   std::string alert;
   if (is_alert(answer.status))
@@ -168,7 +175,10 @@ Status ParcelTracker::apply(const ParcelView& before, const PollResult& result, 
       NETSAMPLE_TRY(insert.bind(1, before.id).bind(2, to_utc_us(e.time)).bind(3, e.context).bind(4, e.location).bind(5, to_utc_us(now)).run());
       NETSAMPLE_ASSIGN(store::Statement changes, db.prepare("SELECT changes()"));
       NETSAMPLE_ASSIGN(bool row, changes.step());
-      if (row && changes.int64(0) > 0) ++added;
+      if (row && changes.int64(0) > 0) {
+        ++added;
+        added_events.push_back(event_json(to_utc_us(e.time), e.context, e.location));
+      }
     }
     NETSAMPLE_ASSIGN(store::Statement update,
                      db.prepare("UPDATE parcels SET status = ?2, final = ?3, alert = ?4, failures = 0, last_error = NULL, last_polled_utc_us = ?5, "
@@ -178,7 +188,7 @@ Status ParcelTracker::apply(const ParcelView& before, const PollResult& result, 
                       .bind(6, to_utc_us(now + std::chrono::duration_cast<std::chrono::microseconds>(options_.interval))).run());
     if (added == 0 && answer.status == before.status) return {};
     return status_of(store_->audit().append(
-        {kActor, "parcel.updated", before.case_number, {{"parcel", before.id}, {"status", to_string(answer.status)}, {"new_events", added}, {"alert", alert}}},
+        {kActor, "parcel.updated", before.case_number, {{"parcel", before.id}, {"status", to_string(answer.status)}, {"new_events", added}, {"events", added_events}, {"alert", alert}}},
         now));
   }));
   if (added > 0 || answer.status != before.status) {
@@ -197,6 +207,66 @@ Status ParcelTracker::apply(const ParcelView& before, const PollResult& result, 
     }
   }
   return {};
+}
+
+Result<std::vector<std::string>> verify_parcel_records(store::Store& store) {
+  auto parcel_name = [](std::int64_t id) { return "包裹 #" + std::to_string(id); };
+  auto event_name = [](std::int64_t parcel, std::int64_t utc_us, const std::string& context) {
+    return "包裹 #" + std::to_string(parcel) + " 的轨迹 " + format_iso8601_beijing(from_utc_us(utc_us)) + "「" + context + "」";
+  };
+  std::map<std::string, store::AuditedRow> parcels, events;
+  std::map<std::int64_t, std::map<std::string, store::AuditedRow>> audited_events;
+  std::map<std::int64_t, std::int64_t> counts;  // events audited per parcel
+  std::set<std::int64_t> counted_only;          // parcels audited before the events themselves were: only their count compares
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> records, store.audit().records());
+  for (const auto& record : records) {
+    if (record.action != "parcel.added" && record.action != "parcel.updated") continue;
+    const json payload = json::parse(record.payload, nullptr, false);
+    if (!payload.is_object() || !payload.contains("parcel") || !payload["parcel"].is_number_integer()) continue;  // the chain check reports it
+    const std::int64_t id = payload["parcel"].get<std::int64_t>();
+    store::AuditedRow& parcel = parcels[parcel_name(id)];
+    if (record.action == "parcel.added")
+      parcel = {record.seq, {{"case", record.case_number.value_or("")}, {"courier", payload.value("courier", "")},
+                             {"number", payload.value("number", "")}, {"status", "pending"}}};
+    else if (parcel.row.is_object()) {
+      parcel.seq = record.seq;
+      parcel.row["status"] = payload.value("status", "");
+    }
+    if (record.action != "parcel.updated") continue;
+    counts[id] += payload.value("new_events", std::int64_t{0});
+    if (payload.contains("events") && payload["events"].is_array()) {
+      for (const auto& e : payload["events"])
+        audited_events[id][event_name(id, e.value("utc_us", std::int64_t{0}), e.value("context", ""))] = {record.seq, {{"location", e.value("location", "")}}};
+    } else if (payload.value("new_events", 0) > 0) {
+      counted_only.insert(id);
+    }
+  }
+  for (auto& [id, list] : audited_events)
+    if (!counted_only.contains(id)) events.merge(list);
+
+  std::map<std::string, json> stored_parcels, stored_events;
+  std::map<std::int64_t, std::int64_t> stored_counts;
+  NETSAMPLE_ASSIGN(store::Statement p, store.db().prepare("SELECT p.id, c.number, p.courier, p.number, p.status FROM parcels p JOIN cases c ON c.id = p.case_id"));
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool more, p.step());
+    if (!more) break;
+    stored_parcels[parcel_name(p.int64(0))] = {{"case", p.text(1)}, {"courier", p.text(2)}, {"number", p.text(3)}, {"status", p.text(4)}};
+  }
+  NETSAMPLE_ASSIGN(store::Statement e, store.db().prepare("SELECT parcel_id, utc_us, context, location FROM parcel_events ORDER BY id"));
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool more, e.step());
+    if (!more) break;
+    ++stored_counts[e.int64(0)];
+    if (counted_only.contains(e.int64(0))) continue;
+    stored_events[event_name(e.int64(0), e.int64(1), e.text(2))] = {{"location", e.text(3)}};
+  }
+  std::vector<std::string> problems = store::compare_rows_with_audit(stored_parcels, parcels);
+  for (auto& line : store::compare_rows_with_audit(stored_events, events)) problems.push_back(std::move(line));
+  for (const std::int64_t id : counted_only)
+    if (const std::int64_t count = counts[id]; stored_counts[id] != count)  // audited as a count only: the number of events is what can be compared
+      problems.push_back(parcel_name(id) + " 的轨迹：数据库中 " + std::to_string(stored_counts[id]) + " 条，审计记录 " + std::to_string(count) +
+                         " 条（被直接插入或删除）");
+  return problems;
 }
 
 Status run_tracking_worker(ParcelTracker& tracker, const Clock& clock, bool once, const std::function<bool()>& stop,

@@ -1,6 +1,7 @@
 #include "netsample/workflow/lifecycle.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "netsample/core/json_fields.h"
@@ -516,6 +517,76 @@ Result<std::vector<EventView>> Lifecycle::history(const std::string& number) {
     out.push_back({stmt.text(0), stmt.text(1), stmt.text(2), stmt.text(3), json::parse(stmt.text(4), nullptr, false), stmt.text(5),
                    from_utc_us(stmt.int64(6))});
   }
+}
+
+Result<std::vector<std::string>> Lifecycle::verify_event_records() {
+  struct Row {
+    std::int64_t seq = 0;  // the audit row; 0 for a stored event
+    UtcTime at;
+    json row;
+  };
+  auto event_row = [](const std::string& event, const std::string& from, const std::string& to, const std::string& actor, json fields,
+                      const std::string& articles) {
+    return json{{"event", event}, {"from_state", from}, {"to_state", to}, {"actor", actor}, {"fields", std::move(fields)}, {"articles", articles}};
+  };
+  std::map<std::string, std::vector<Row>> audited, stored;
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> records, store_->audit().records());
+  for (const auto& record : records) {
+    if (!record.case_number) continue;
+    if (record.action == "case.deleted") audited.erase(*record.case_number);  // its events went with it
+    if (record.action != "case.event") continue;
+    const json payload = json::parse(record.payload, nullptr, false);
+    if (!payload.is_object()) continue;  // the chain check reports corrupt rows
+    std::vector<int> articles;
+    if (payload.contains("articles") && payload["articles"].is_array())
+      for (const auto& a : payload["articles"]) articles.push_back(a.is_number_integer() ? a.get<int>() : 0);
+    audited[*record.case_number].push_back({record.seq, record.at,
+                                            event_row(payload.value("event", ""), payload.value("from", ""), payload.value("to", ""), record.actor,
+                                                      payload.value("fields", json::object()), articles_text(articles))});
+  }
+  NETSAMPLE_ASSIGN(store::Statement stmt,
+                   store_->db().prepare("SELECT c.number, e.event, e.from_state, e.to_state, e.actor, e.fields, e.articles, e.utc_us "
+                                        "FROM case_events e JOIN cases c ON c.id = e.case_id ORDER BY e.id"));
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool more, stmt.step());
+    if (!more) break;
+    stored[stmt.text(0)].push_back({0, from_utc_us(stmt.int64(7)),
+                                    event_row(stmt.text(1), stmt.text(2), stmt.text(3), stmt.text(4), json::parse(stmt.text(5), nullptr, false),
+                                              stmt.text(6))});
+  }
+  std::set<std::string> numbers;
+  for (const auto& [number, rows] : audited) numbers.insert(number);
+  for (const auto& [number, rows] : stored) numbers.insert(number);
+  std::vector<std::string> problems;
+  for (const std::string& number : numbers) {
+    const std::vector<Row>& a = audited[number];
+    const std::vector<Row>& s = stored[number];
+    // The time is written twice a few microseconds apart (the event, then its audit row): a second apart is an edit.
+    auto time_of = [](const Row& row, const Row& other) {
+      return format_iso8601_beijing(std::chrono::abs(row.at - other.at) < std::chrono::seconds(1) ? other.at : row.at);
+    };
+    size_t i = 0;
+    while (i < a.size() && i < s.size() && s[i].row == a[i].row && time_of(s[i], a[i]) == format_iso8601_beijing(a[i].at)) ++i;
+    if (i == a.size() && i == s.size()) continue;
+    // The first place they part: one event more, one fewer, or the same count with one changed.
+    std::map<std::string, json> one_stored;
+    std::map<std::string, store::AuditedRow> one_audited;
+    const bool inserted = s.size() > a.size(), deleted = s.size() < a.size();
+    const Row& shown = deleted ? a[i] : s[i];
+    const std::string name = "案件 " + number + " 的第 " + std::to_string(i + 1) + " 个事件「" + shown.row.value("event", "") + "」";
+    if (!deleted) {
+      json row = s[i].row;
+      row["time"] = inserted ? format_iso8601_beijing(s[i].at) : time_of(s[i], a[i]);
+      one_stored[name] = std::move(row);
+    }
+    if (!inserted) {
+      json row = a[i].row;
+      row["time"] = format_iso8601_beijing(a[i].at);
+      one_audited[name] = {a[i].seq, std::move(row)};
+    }
+    for (auto& line : store::compare_rows_with_audit(one_stored, one_audited)) problems.push_back(std::move(line));
+  }
+  return problems;
 }
 
 Result<std::vector<DeadlineView>> read_deadlines(store::Database& db, const std::optional<std::string>& case_number, bool include_closed) {

@@ -133,6 +133,11 @@ class Deliveries {
   bool email_;
 };
 
+// Every delivery's state and receipt (a received date starts the Art 52 window) and every notice's documents against
+// their audit rows: a delivery or document inserted, deleted or edited by hand is named. One line per problem.
+// Attempts, retry times and leases are the worker's bookkeeping, not facts: they are not compared.
+Result<std::vector<std::string>> verify_delivery_records(store::Store& store);
+
 // The delivery worker (`notices deliver`, the service's background job): rounds of deliver() a second apart
 // until nothing is left to send — every delivery delivered or dead — or after one round when `once`, or as
 // soon as `stop` says so. Each round's lines go to `on_line` as they are written.

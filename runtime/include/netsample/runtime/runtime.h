@@ -33,8 +33,9 @@
 
 namespace netsample::runtime {
 
-// What `audit verify` found: the hash chain against its witness, and every table that keeps an audited
-// copy (cases, people, purchase and unboxing sessions, parties) against its last audit row.
+// What `audit verify` found: the hash chain against its witness, and every table of case facts against its audit
+// rows (cases, people, case histories, evidence, purchase and unboxing sessions, parcels and their timelines, notice
+// documents, deliveries and receipts, parties).
 // One stamp of the chain's head, checked: its token against the trust store, and the row it names against the chain.
 struct StampCheck {
   store::AuditStamp stamp;

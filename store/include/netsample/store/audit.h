@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,5 +117,16 @@ class AuditLog {
 // are not in a case's snapshot (purchase and unboxing steps).
 std::vector<std::string> compare_with_audit(const std::string& who, const std::vector<nlohmann::json>& stored,
                                             const std::vector<nlohmann::json>& audited, const std::string& name_key);
+
+// What the audit log says one row of a table holds now: the fields written by the last row that changed it
+// (row null: deleted by that row).
+struct AuditedRow {
+  std::int64_t seq = 0;
+  nlohmann::json row;
+};
+// Rows kept in the database, keyed by how a person names them ("证据 #12"), against what the audit log says they
+// hold: one line per row inserted by hand, deleted, or changed (naming the first field that differs, both values).
+std::vector<std::string> compare_rows_with_audit(const std::map<std::string, nlohmann::json>& stored,
+                                                 const std::map<std::string, AuditedRow>& audited);
 
 }  // namespace netsample::store

@@ -64,6 +64,8 @@ class Store {
   Result<std::optional<EvidenceItem>> evidence_item(std::int64_t evidence_id);
   // Refused while younger than the retention period (Art 47). The file goes once no item refers to it.
   Status delete_evidence(std::int64_t evidence_id, const std::string& actor);
+  // Every evidence row against its evidence.added / evidence.deleted audit rows (compare_rows_with_audit).
+  Result<std::vector<std::string>> verify_evidence_records();
 
  private:
   Store(Database db, EvidenceStore evidence, const std::filesystem::path& data_dir, const Clock& clock);

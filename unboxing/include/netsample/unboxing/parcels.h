@@ -73,6 +73,10 @@ class ParcelTracker {
   TrackerOptions options_;
 };
 
+// Every parcel (case, courier, number, status) and every tracking event against the parcel.added / parcel.updated
+// audit rows: a parcel or an event inserted, deleted or edited by hand is named. One line per problem.
+Result<std::vector<std::string>> verify_parcel_records(store::Store& store);
+
 // The tracking worker (`track poll`, the service's background job): a round of poll() whenever a parcel is
 // due, until no parcel is in transit any more, after one round when `once`, or as soon as `stop` says so
 // (checked every second while waiting). Each round goes to `on_round`.

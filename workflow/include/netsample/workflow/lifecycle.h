@@ -171,6 +171,9 @@ class Lifecycle {
   Result<std::vector<const Transition*>> available_events(const std::string& number, const std::string& actor);
 
   Result<std::vector<EventView>> history(const std::string& number);
+  // Every case's history (case_events) against its case.event audit rows, in order: an event inserted, deleted or
+  // edited in the database by hand is named (its case, its place, the field). One line per case that differs.
+  Result<std::vector<std::string>> verify_event_records();
   // Open deadlines (all cases, or one), overdue judged on `today` (Beijing date).
   Result<std::vector<DeadlineView>> deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed = false);
   Result<std::vector<NoticeView>> notices(const std::optional<std::string>& number);
