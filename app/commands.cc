@@ -4,7 +4,10 @@
 #include <iostream>
 #include <sstream>
 
+#include "netsample/core/file_io.h"
+#include "netsample/core/long_term.h"
 #include "netsample/notices/parties.h"
+#include "netsample/recorder/seal.h"
 #include "netsample/spreadsheet/spreadsheet.h"
 #include "netsample/unboxing/session.h"
 #include "netsample/workflow/calendar.h"
@@ -417,6 +420,70 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
     });
   });
 
+  auto* renew = evidence->add_subcommand("renew", "录像时间戳的长期验证（第47条，保存 6 年）：保存证书链与吊销状态，证书到期前加存档时间戳");
+  static std::string renew_case, renew_trust;
+  static std::vector<std::string> renew_tsa;
+  static bool renew_force = false;
+  renew->add_option("--case", renew_case, "只处理此任务的录像");
+  renew->add_option("--tsa", renew_tsa, "时间戳服务地址（可多个，用第一个应答的）；不给则只保存验证材料、报告是否到期");
+  renew->add_option("--trust", renew_trust, "时间戳服务的 CA 证书（PEM）；默认 /etc/netsample/tsa-trust.pem，否则系统 CA");
+  renew->add_flag("--force", renew_force, "未到期也续期");
+  renew->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      const runtime::TsaTrust trust = context.runtime->tsa_trust(renew_trust);
+      std::vector<CaseView> cases;
+      if (!renew_case.empty()) {
+        NETSAMPLE_ASSIGN(CaseView one, context.runtime->cases().show(renew_case));
+        cases.push_back(std::move(one));
+      } else {
+        NETSAMPLE_ASSIGN(cases, context.runtime->cases().list());
+      }
+      const HttpClient http;
+      const TsaClient tsa(http);
+      json out = json::array();
+      int failures = 0, due = 0;
+      for (const auto& view : cases) {
+        std::vector<std::filesystem::path> dirs;
+        NETSAMPLE_ASSIGN(auto purchases, context.runtime->purchases().of_case(view.record.number));
+        for (const auto& p : purchases) dirs.push_back(p.recording_dir);
+        NETSAMPLE_ASSIGN(auto unboxings, context.runtime->unboxings().of_case(view.record.number));
+        for (const auto& u : unboxings)
+          if (!u.imported) dirs.push_back(u.recording_dir);
+        for (const auto& dir : dirs) {
+          if (!std::filesystem::exists(dir / recorder::kJournalFile)) continue;
+          NETSAMPLE_ASSIGN(auto lines, recorder::secure_recording_tokens(dir, trust.file, http, tsa, renew_tsa, context.runtime->clock().now(), renew_force));
+          for (const auto& line : lines) {
+            const bool pending = line.after && line.after->renewal_due;
+            failures += !line.error.empty();
+            due += pending;
+            out.push_back({{"case", view.record.number}, {"recording", dir.string()}, {"file", line.file}, {"done", line.done}, {"error", line.error},
+                           {"long_term", line.after ? line.after->to_json() : json()}});
+            if (!context.json)
+              std::cout << (line.error.empty() ? (pending ? "! " : "✓ ") : "✗ ") << view.record.number << "  " << dir.filename().string() << "/" << line.file
+                        << "：" << (line.error.empty() ? line.done : line.error) << "\n";
+            // The record as it is now, kept with the case's evidence (and its audit row) whenever it changed.
+            const auto record = recorder::evidence_record_path(dir / line.file);
+            if (line.error.empty() && std::filesystem::exists(record)) {
+              NETSAMPLE_ASSIGN(auto known, context.runtime->store().find_evidence(view.record.number, record));
+              NETSAMPLE_ASSIGN(std::string bytes, read_file(record));
+              if (!known || known->sha256 != sha256_hex(bytes))
+                NETSAMPLE_TRY(status_of(context.runtime->store().add_evidence(view.id, view.record.number, record, "evidence_record", context.actor)));
+            }
+          }
+        }
+      }
+      if (context.json) print_json({{"trust", trust.to_json()}, {"tokens", out}, {"failures", failures}, {"renewal_due", due}});
+      else {
+        std::cout << "核验证书：" << trust.source << "\n";
+        for (const auto& note : trust.notes) std::cout << "注意：" << note << "\n";
+        if (out.empty()) std::cout << "（没有录像时间戳）\n";
+        if (due > 0 && renew_tsa.empty()) std::cout << due << " 个时间戳须续期：netsample evidence renew --tsa 地址\n";
+      }
+      if (failures > 0) return make_error(ErrorCode::integrity, "evidence", std::to_string(failures) + " 个时间戳未能保存验证材料或续期");
+      return {};
+    });
+  });
+
   auto* remove = evidence->add_subcommand("delete", "删除一件证据（保存期满 6 年后，第47条）");
   static std::int64_t remove_id = 0;
   remove->add_option("ID", remove_id, "证据编号")->required();
@@ -456,6 +523,7 @@ int verify_audit(Context& context) {
         std::cout << "✗ " << c.problem << "\n";
     if (!audit.stamps.empty()) std::cout << "  时间戳核验所用证书：" << audit.trust_source << "\n";
     if (const std::string gap = audit.stamp_gap(); !gap.empty()) std::cout << "! " << gap << "\n";
+    if (!audit.stamp_renewal.empty()) std::cout << "! " << audit.stamp_renewal << "\n";
   }
   return audit.intact() ? 0 : exit_code_for(ErrorCode::integrity);
 }
@@ -480,17 +548,22 @@ void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
   static std::vector<std::string> stamp_tsa;
   auto* stamp = audit->add_subcommand("stamp", "请时间戳服务为审计链头盖章（RFC 3161）：此后连同见证文件一起改写整条链也能被发现");
   stamp->add_option("--tsa", stamp_tsa, "时间戳服务地址，可多个（每个都盖）")->required();
+  static std::string stamp_trust;
+  stamp->add_option("--trust", stamp_trust, "时间戳服务的 CA 证书（PEM），据此保存证书链与吊销状态；默认 /etc/netsample/tsa-trust.pem，否则系统 CA");
   stamp->callback([&] {
     int failed = 0;
     exit_code = run_command(context, [&]() -> Status {
+      if (!stamp_trust.empty()) context.runtime->set_tsa_trust(stamp_trust);
       NETSAMPLE_ASSIGN(auto outcomes, context.runtime->stamp_audit_head(stamp_tsa, context.actor));
       json out = json::array();
       for (const auto& o : outcomes) {
         failed += !o.ok;
         out.push_back({{"tsa", o.tsa_url}, {"ok", o.ok}, {"seq", o.head.seq}, {"hash", o.head.hash},
-                       {"stamped", o.stamped ? json(format_iso8601_beijing(*o.stamped)) : json(nullptr)}, {"error", o.error.empty() ? json(nullptr) : json(o.error)}});
+                       {"stamped", o.stamped ? json(format_iso8601_beijing(*o.stamped)) : json(nullptr)}, {"error", o.error.empty() ? json(nullptr) : json(o.error)},
+                       {"note", o.note.empty() ? json(nullptr) : json(o.note)}});
         if (context.json) continue;
         if (o.ok) std::cout << "✓ " << o.tsa_url << "：第 " << o.head.seq << " 条（" << short_hash(o.head.hash) << "）盖章于 " << format_iso8601_beijing(*o.stamped) << "\n";
+        if (!o.note.empty()) std::cout << "! " << o.tsa_url << "：" << o.note << "（证书到期后此时间戳只能按今天的时间核验）\n";
         else std::cout << "✗ " << o.tsa_url << "：未能盖章（" << o.error << "）；稍后重试，在此之前 audit verify 会指出链头未盖章\n";
       }
       if (context.json) print_json({{"stamps", out}});

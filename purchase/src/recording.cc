@@ -415,6 +415,14 @@ Result<SessionView> PurchaseRecording::run(const std::function<bool()>& stop, co
     result.failure = outcome.error().describe();
   } else {
     result.manifest_sha256 = outcome->manifest_sha256;
+    // While the tokens are fresh: their chains and revocation status, so they verify at their own time for six years
+    // (Art 47), after the TSA's certificate has expired. A TSA that names no revocation service is noted, not refused.
+    const HttpClient http;
+    auto kept = recorder::secure_recording_tokens(s.session.recording_dir, s.options.trust_store, http, TsaClient(http), {}, SystemClock().now());
+    if (!kept.ok()) s.say("时间戳的验证材料未能保存：" + kept.error().describe());
+    else
+      for (const auto& token : *kept)
+        if (!token.error.empty()) s.say(token.file + " 的验证材料未能保存：" + token.error + "（稍后 netsample evidence renew）");
     auto verified = recorder::verify_recording(s.session.recording_dir, s.options.trust_store);
     result.finished = verified.ok();
     if (verified.ok()) result.verify = verified->to_json();

@@ -1,6 +1,7 @@
 #include "netsample/recorder/seal.h"
 
 #include <algorithm>
+#include <regex>
 
 #include "netsample/core/file_io.h"
 #include "netsample/recorder/continuity.h"
@@ -13,7 +14,148 @@ namespace {
 
 std::string token_file(size_t index) { return index == 0 ? "manifest.tsr" : "manifest." + std::to_string(index + 1) + ".tsr"; }
 
+const std::regex& journal_token_name() {
+  static const std::regex name(R"(journal\.(\d+)(\.\d+)?\.tsr)");
+  return name;
+}
+
+bool is_token_name(const std::string& name) {
+  return std::regex_match(name, std::regex(R"(manifest(\.\d+)?\.tsr)")) || std::regex_match(name, journal_token_name());
+}
+
+// What a token of the recording stamps: the manifest's SHA-256, or that of the journal's first K lines.
+Result<Sha256Digest> token_imprint(const fs::path& dir, const std::string& name) {
+  std::smatch match;
+  if (std::regex_match(name, match, journal_token_name())) {
+    NETSAMPLE_ASSIGN(std::string journal, read_file(dir / kJournalFile));
+    const size_t lines = std::stoul(match[1]);
+    size_t pos = 0;
+    for (size_t i = 0; i < lines && pos != std::string::npos; ++i) {
+      pos = journal.find('\n', pos);
+      if (pos != std::string::npos) ++pos;
+    }
+    return sha256(pos == std::string::npos ? std::string() : journal.substr(0, pos));
+  }
+  NETSAMPLE_ASSIGN(std::string manifest, read_file(dir / kManifestFile));
+  return sha256(manifest);
+}
+
+Result<std::optional<EvidenceRecord>> read_evidence_record(const fs::path& token) {
+  NETSAMPLE_ASSIGN(std::optional<std::string> text, read_file_if_exists(evidence_record_path(token)));
+  if (!text) return std::optional<EvidenceRecord>();
+  auto record = EvidenceRecord::from_json(nlohmann::json::parse(*text, nullptr, false));
+  if (!record.ok()) return make_error(ErrorCode::integrity, evidence_record_path(token).filename().string(), "证据记录无法读取：" + record.error().message);
+  return std::optional<EvidenceRecord>(std::move(record).value());
+}
+
 }  // namespace
+
+fs::path evidence_record_path(const fs::path& token_file) { return fs::path(token_file.string() + ".er.json"); }
+
+nlohmann::json TokenCheck::to_json() const {
+  nlohmann::json j = {{"file", file}, {"ok", ok}, {"gen_time", gen_time}, {"error", error}};
+  if (long_term) j["long_term"] = long_term->to_json();
+  return j;
+}
+
+TokenCheck check_token(const fs::path& dir, const std::string& name, const fs::path& ca_file, UtcTime now) {
+  TokenCheck check;
+  check.file = name;
+  auto der = read_file(dir / name);
+  auto imprint = token_imprint(dir, name);
+  auto record = read_evidence_record(dir / name);
+  if (!der.ok() || !imprint.ok() || !record.ok()) {
+    check.error = !der.ok() ? der.error().message : !imprint.ok() ? imprint.error().message : record.error().message;
+    return check;
+  }
+  if (*record) {
+    EvidenceRecordCheck long_term = verify_evidence_record(*der, *imprint, **record, ca_file, now);
+    check.ok = long_term.ok;
+    if (long_term.ok) check.gen_time = format_beijing(long_term.layers.front().gen_time);
+    else check.error = long_term.problem;
+    check.long_term = std::move(long_term);
+    return check;
+  }
+  auto verified = verify_timestamp(*der, *imprint, ca_file);
+  if (verified.ok()) {
+    check.ok = true;
+    check.gen_time = format_beijing(verified->gen_time);
+  } else {
+    check.error = verified.error().message + "（没有证据记录 " + evidence_record_path(name).string() +
+                  "：证书到期后须靠它在时间戳自身的时间验证，netsample evidence renew）";
+  }
+  return check;
+}
+
+Result<std::vector<TokenRenewal>> secure_recording_tokens(const fs::path& dir, const fs::path& ca_file, const HttpClient& http, const TsaClient& tsa,
+                                                          const std::vector<std::string>& tsa_urls, UtcTime now, bool force) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_regular_file() && is_token_name(entry.path().filename().string())) names.push_back(entry.path().filename().string());
+  if (ec) return make_error(ErrorCode::io, dir.string(), "无法读取录像目录：" + ec.message());
+  std::sort(names.begin(), names.end());
+  std::vector<TokenRenewal> out;
+  for (const auto& name : names) {
+    TokenRenewal line;
+    line.file = name;
+    auto der = read_file(dir / name);
+    auto imprint = token_imprint(dir, name);
+    auto existing = read_evidence_record(dir / name);
+    if (!der.ok() || !imprint.ok() || !existing.ok()) {
+      line.error = !der.ok() ? der.error().message : !imprint.ok() ? imprint.error().message : existing.error().message;
+      out.push_back(std::move(line));
+      continue;
+    }
+    EvidenceRecord record;
+    bool changed = false;
+    if (*existing) {
+      record = std::move(**existing);
+    } else {
+      // The material of the token as it is now: only worth keeping while the token verifies today.
+      if (auto today = verify_timestamp(*der, *imprint, ca_file); !today.ok()) {
+        line.error = "时间戳今天已不成立，无法再保存它的验证材料：" + today.error().message;
+        out.push_back(std::move(line));
+        continue;
+      }
+      auto material = collect_validation_material(*der, ca_file, http, now);
+      if (!material.ok()) {
+        line.error = "保存验证材料失败：" + material.error().message;
+        out.push_back(std::move(line));
+        continue;
+      }
+      record.material = std::move(material).value();
+      changed = true;
+      line.done = "保存了验证材料（" + std::to_string(record.material.certificates.size()) + " 张证书，" +
+                  std::to_string(record.material.ocsp_responses.size()) + " 个 OCSP 应答，" + std::to_string(record.material.crls.size()) + " 个 CRL）";
+    }
+    EvidenceRecordCheck check = verify_evidence_record(*der, *imprint, record, ca_file, now);
+    if (!check.ok) {
+      line.error = check.problem;
+      out.push_back(std::move(line));
+      continue;
+    }
+    if (!tsa_urls.empty() && (check.renewal_due || force)) {
+      Status renewed = renew_evidence_record(record, *der, tsa, tsa_urls, ca_file, http, now);
+      if (!renewed.ok()) {
+        line.error = renewed.error().message;
+      } else {
+        changed = true;
+        line.done += std::string(line.done.empty() ? "" : "；") + "已续期（第 " + std::to_string(record.renewals.size()) + " 次存档时间戳）";
+        check = verify_evidence_record(*der, *imprint, record, ca_file, now);
+      }
+    } else if (line.done.empty()) {
+      line.done = check.renewal_due ? check.advice : "无须续期（证书有效至 " + format_iso8601_beijing(check.valid_until) + "）";
+    }
+    if (changed) {
+      Status written = write_file_atomic(evidence_record_path(dir / name), record.to_json().dump(2) + "\n");
+      if (!written.ok()) line.error = written.error().message;
+    }
+    line.after = std::move(check);
+    out.push_back(std::move(line));
+  }
+  return out;
+}
 
 Result<SealResult> seal_recording(const fs::path& dir, nlohmann::json manifest, const TsaClient& tsa,
                                   const std::vector<std::string>& tsa_urls) {
@@ -52,7 +194,7 @@ Result<SealResult> seal_recording(const fs::path& dir, nlohmann::json manifest, 
 
 nlohmann::json SealCheck::to_json() const {
   nlohmann::json token_list = nlohmann::json::array();
-  for (const auto& t : tokens) token_list.push_back({{"file", t.file}, {"ok", t.ok}, {"gen_time", t.gen_time}, {"error", t.error}});
+  for (const auto& t : tokens) token_list.push_back(t.to_json());
   return {{"sealed", sealed}, {"ok", ok}, {"journal", journal.to_json()}, {"tokens", token_list}, {"errors", errors}};
 }
 
@@ -87,21 +229,10 @@ Result<SealCheck> check_seal(const fs::path& dir, const fs::path& ca_file) {
     check.manifest_matches = check.errors.empty();
   }
 
-  const Sha256Digest digest = sha256(*text);
-  for (size_t i = 0;; ++i) {
-    const fs::path file = dir / token_file(i);
-    NETSAMPLE_ASSIGN(std::optional<std::string> der, read_file_if_exists(file));
-    if (!der) break;
-    TokenCheck token;
-    token.file = file.filename().string();
-    auto verified = verify_timestamp(*der, digest, ca_file);
-    if (verified.ok()) {
-      token.ok = true;
-      token.gen_time = format_beijing(verified->gen_time);
-    } else {
-      token.error = verified.error().message;
-      check.errors.push_back(token.file + "：" + token.error);
-    }
+  const UtcTime now = SystemClock().now();
+  for (size_t i = 0; fs::exists(dir / token_file(i)); ++i) {
+    TokenCheck token = check_token(dir, token_file(i), ca_file, now);
+    if (!token.ok) check.errors.push_back(token.file + "：" + token.error);
     check.tokens.push_back(std::move(token));
   }
   if (check.tokens.empty()) check.errors.push_back(std::string(kManifestFile) + "：没有可信时间戳");
@@ -116,6 +247,7 @@ std::string_view to_string(RecordingFileKind kind) {
     case RecordingFileKind::recording_log: return "recording_log";
     case RecordingFileKind::manifest: return "manifest";
     case RecordingFileKind::timestamp_token: return "timestamp_token";
+    case RecordingFileKind::evidence_record: return "evidence_record";
     case RecordingFileKind::still: return "still";
     case RecordingFileKind::playback: return "playback";
     case RecordingFileKind::pages: return "web_capture";
@@ -137,6 +269,7 @@ std::vector<RecordingFile> recording_files(const std::filesystem::path& dir) {
     else if (name == kPlaybackFile) files.push_back({entry.path(), RecordingFileKind::playback});
     else if (name == kPagesFile) files.push_back({entry.path(), RecordingFileKind::pages});
     else if (entry.path().extension() == ".tsr") files.push_back({entry.path(), RecordingFileKind::timestamp_token});  // manifest*.tsr, journal.K.tsr
+    else if (name.ends_with(".tsr.er.json")) files.push_back({entry.path(), RecordingFileKind::evidence_record});
   }
   for (const auto& entry : fs::directory_iterator(dir / kStillsDir, ec))
     if (entry.is_regular_file() && entry.path().extension() == ".png") files.push_back({entry.path(), RecordingFileKind::still});

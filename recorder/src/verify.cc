@@ -167,32 +167,25 @@ Result<VerifyReport> verify_recording(const fs::path& dir, const fs::path& trust
 
   // Stamps taken while recording: journal.K[.n].tsr over the first K journal lines.
   nlohmann::json stamps = nlohmann::json::array();
-  auto journal_text = read_file(dir / kJournalFile);
   static const std::regex stamp_name(R"(journal\.(\d+)(\.\d+)?\.tsr)");
-  std::vector<fs::path> stamp_files;
+  std::vector<std::string> stamp_files;
   for (const auto& entry : fs::directory_iterator(dir))
-    if (std::regex_match(entry.path().filename().string(), stamp_name)) stamp_files.push_back(entry.path());
+    if (std::regex_match(entry.path().filename().string(), stamp_name)) stamp_files.push_back(entry.path().filename().string());
   std::sort(stamp_files.begin(), stamp_files.end());
-  for (const auto& file : stamp_files) {
+  const UtcTime now = SystemClock().now();
+  for (const auto& name : stamp_files) {
     std::smatch match;
-    const std::string name = file.filename().string();
     std::regex_match(name, match, stamp_name);
     const size_t lines = std::stoul(match[1]);
-    std::string prefix;
-    if (journal_text.ok()) {
-      size_t pos = 0;
-      for (size_t i = 0; i < lines && pos != std::string::npos; ++i) {
-        pos = journal_text->find('\n', pos);
-        if (pos != std::string::npos) ++pos;
-      }
-      if (pos != std::string::npos) prefix = journal_text->substr(0, pos);
-    }
-    auto der = read_file(file);
-    auto verified = der.ok() ? verify_timestamp(*der, sha256(prefix), trust_store) : Result<TimestampToken>(der.error());
-    if (!verified.ok()) report.errors.push_back(name + "：录制中的时间戳与日志前 " + std::to_string(lines) + " 行不符：" + verified.error().message);
-    stamps.push_back({{"file", name}, {"journal_lines", lines}, {"ok", verified.ok()},
-                      {"gen_time", verified.ok() ? format_beijing(verified->gen_time) : ""}});
+    TokenCheck token = check_token(dir, name, trust_store, now);
+    if (!token.ok) report.errors.push_back(name + "：录制中的时间戳与日志前 " + std::to_string(lines) + " 行不符：" + token.error);
+    nlohmann::json entry = token.to_json();
+    entry["journal_lines"] = lines;
+    stamps.push_back(std::move(entry));
+    if (token.long_term && token.long_term->renewal_due) report.warnings.push_back(name + "：" + token.long_term->advice);
   }
+  for (const auto& token : seal.tokens)
+    if (token.long_term && token.long_term->renewal_due) report.warnings.push_back(token.file + "：" + token.long_term->advice);
   report.details["chain_stamps"] = stamps;
   report.details["seal"] = seal.to_json();
 
@@ -243,7 +236,12 @@ std::string VerifyReport::to_text() const {
       << std::fixed << std::setprecision(1) << duration_s << " 秒" << (started.empty() ? "" : "，开始于 " + started)
       << (page_records > 0 ? "；网页记录 " + std::to_string(page_records) + " 条（" + kPagesFile + "，同一哈希链）" : "") << "\n";
   out << "  可信时间戳：" << yes(timestamp_token_ok);
-  for (const auto& t : details["seal"]["tokens"]) out << "；" << t.value("file", "") << (t.value("ok", false) ? " 有效，" + t.value("gen_time", "") : " 无效");
+  for (const auto& t : details["seal"]["tokens"]) {
+    out << "；" << t.value("file", "") << (t.value("ok", false) ? " 有效，" + t.value("gen_time", "") : " 无效");
+    // With its evidence record it is checked at its own time: say so, and until when its certificates carry it.
+    if (t.contains("long_term") && t["long_term"].value("ok", false))
+      out << "（按其时间长期验证，" << t["long_term"]["layers"].size() << " 层，证书有效至 " << t["long_term"].value("valid_until", "") << "）";
+  }
   out << "\n  录制中时间戳：" << details["chain_stamps"].size() << " 个\n";
   const auto& time = details["time"];
   out << "  网络校时：" << (time_synced ? "已校验" : "未通过");

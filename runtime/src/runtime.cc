@@ -5,6 +5,7 @@
 #include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
 #include "netsample/core/sha256.h"
+#include "netsample/core/long_term.h"
 #include "netsample/core/tsa.h"
 #include "netsample/notices/sender.h"
 
@@ -78,13 +79,15 @@ json AuditReport::to_json() const {
   json stamp_list = json::array();
   for (const auto& c : stamps)
     stamp_list.push_back({{"seq", c.stamp.head.seq}, {"hash", c.stamp.head.hash}, {"tsa", c.stamp.tsa_url},
-                          {"stamped", format_iso8601_beijing(c.stamp.stamped)}, {"ok", c.ok}, {"problem", c.problem.empty() ? json(nullptr) : json(c.problem)}});
+                          {"stamped", format_iso8601_beijing(c.stamp.stamped)}, {"ok", c.ok}, {"problem", c.problem.empty() ? json(nullptr) : json(c.problem)},
+                          {"long_term", !c.stamp.material.empty()}});
   out["stamps"] = {{"intact", stamps_intact()},
                    {"list", stamp_list},
                    {"trust", trust_source},
                    {"unstamped_rows", unstamped_rows},
                    {"last_stamped", last_stamped ? json(format_iso8601_beijing(*last_stamped)) : json(nullptr)},
-                   {"gap", stamp_gap().empty() ? json(nullptr) : json(stamp_gap())}};
+                   {"gap", stamp_gap().empty() ? json(nullptr) : json(stamp_gap())},
+                   {"renewal", stamp_renewal.empty() ? json(nullptr) : json(stamp_renewal)}};
   return out;
 }
 
@@ -247,7 +250,10 @@ Result<std::vector<StampOutcome>> Runtime::stamp_audit_head(const std::vector<st
       out.push_back(std::move(outcome));
       continue;
     }
-    const store::AuditStamp stamp{0, head, url, token->response_der, token->gen_time};
+    // Its chain and revocation status while fresh: the stamp then verifies at its own time after the certificate expired.
+    auto material = collect_validation_material(token->response_der, tsa_trust().file, http, clock_.now());
+    if (!material.ok()) outcome.note = "未保存验证材料：" + material.error().describe();
+    const store::AuditStamp stamp{0, head, url, token->response_der, token->gen_time, material.ok() ? material->to_json().dump() : ""};
     NETSAMPLE_TRY(store_->write([&]() -> Status {
       NETSAMPLE_TRY(store_->audit().record_stamp(stamp));
       return status_of(store_->audit().append(
@@ -294,9 +300,25 @@ Result<AuditReport> Runtime::verify_audit() {
   report.trust_source = trust.source;
   NETSAMPLE_ASSIGN(std::vector<store::AuditStamp> stamps, store_->audit().stamps());
   std::int64_t last_good_seq = 0;
+  std::optional<UtcTime> latest_expiry;  // of the good stamps that kept their material
   for (const auto& stamp : stamps) {
     StampCheck check{stamp, false, ""};
-    auto token = verify_timestamp(stamp.token_der, store::audit_head_imprint(stamp.head), trust.file);
+    // With its material: at its own time (core/long_term.h); stamps made before it was kept: against today's clock.
+    std::optional<UtcTime> expires;
+    Result<TimestampToken> token = make_error(ErrorCode::internal, "stamp", "");
+    auto material = stamp.material.empty() ? Result<ValidationMaterial>(make_error(ErrorCode::not_found, "material", ""))
+                                           : ValidationMaterial::from_json(nlohmann::json::parse(stamp.material, nullptr, false));
+    if (material.ok()) {
+      auto layer = verify_timestamp_at_its_time(stamp.token_der, store::audit_head_imprint(stamp.head), *material, trust.file);
+      if (layer.ok()) {
+        expires = layer->chain_expires;
+        token = TimestampToken{};
+      } else {
+        token = layer.error();
+      }
+    } else {
+      token = verify_timestamp(stamp.token_der, store::audit_head_imprint(stamp.head), trust.file);
+    }
     NETSAMPLE_ASSIGN(std::optional<std::string> now_hash, store_->audit().hash_at(stamp.head.seq));
     const std::string who = stamp.tsa_url + " 于 " + format_iso8601_beijing(stamp.stamped) + " 的时间戳";
     if (!token.ok())
@@ -313,9 +335,14 @@ Result<AuditReport> Runtime::verify_audit() {
         last_good_seq = stamp.head.seq;
         report.last_stamped = stamp.stamped;
       }
+      if (expires) latest_expiry = std::max(latest_expiry.value_or(*expires), *expires);
     }
     report.stamps.push_back(std::move(check));
   }
+  // A newer stamp carries the whole chain before it: renewing is stamping the head again before the certificates run out.
+  if (const UtcTime now = clock_.now(); latest_expiry && now + kRenewalMargin >= *latest_expiry)
+    report.stamp_renewal = "链头时间戳的证书" + std::string(now >= *latest_expiry ? "已于 " : "将于 ") + format_iso8601_beijing(*latest_expiry) +
+                           " 到期：到期前再盖一次（netsample audit stamp --tsa 地址），此前的记录由新的时间戳继续证明";
   // audit.head_stamped rows themselves follow the head they stamp; they are not what a stamp must cover.
   report.unstamped_rows = 0;
   if (report.last_stamped) {

@@ -33,19 +33,21 @@ Result<std::optional<std::string>> AuditLog::hash_at(std::int64_t seq) {
 }
 
 Status AuditLog::record_stamp(const AuditStamp& stamp) {
-  NETSAMPLE_ASSIGN(Statement insert, db_->prepare("INSERT INTO audit_stamps (seq, head_hash, tsa_url, token, stamped_utc_us) "
-                                                  "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  NETSAMPLE_ASSIGN(Statement insert, db_->prepare("INSERT INTO audit_stamps (seq, head_hash, tsa_url, token, stamped_utc_us, material) "
+                                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   insert.bind(1, stamp.head.seq).bind(2, stamp.head.hash).bind(3, stamp.tsa_url).bind_blob(4, stamp.token_der).bind(5, to_utc_us(stamp.stamped));
+  if (stamp.material.empty()) insert.bind_null(6);
+  else insert.bind(6, stamp.material);
   return insert.run();
 }
 
 Result<std::vector<AuditStamp>> AuditLog::stamps() {
-  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT id, seq, head_hash, tsa_url, token, stamped_utc_us FROM audit_stamps ORDER BY id"));
+  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT id, seq, head_hash, tsa_url, token, stamped_utc_us, material FROM audit_stamps ORDER BY id"));
   std::vector<AuditStamp> out;
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, stmt.step());
     if (!row) return out;
-    out.push_back({stmt.int64(0), {stmt.int64(1), stmt.text(2)}, stmt.text(3), stmt.blob(4), from_utc_us(stmt.int64(5))});
+    out.push_back({stmt.int64(0), {stmt.int64(1), stmt.text(2)}, stmt.text(3), stmt.blob(4), from_utc_us(stmt.int64(5)), stmt.optional_text(6).value_or("")});
   }
 }
 

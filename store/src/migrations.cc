@@ -407,6 +407,9 @@ CREATE TRIGGER notice_documents_no_update BEFORE UPDATE ON notice_documents
 CREATE TRIGGER notice_documents_no_delete BEFORE DELETE ON notice_documents
   BEGIN SELECT RAISE(ABORT, 'notice_documents is append-only'); END;
 )sql"},
+      {"14 a stamp of the audit head keeps its TSA's chain and revocation status: it verifies at its own time after the certificate expired", R"sql(
+ALTER TABLE audit_stamps ADD COLUMN material TEXT;  -- JSON (core/long_term.h); NULL for stamps made before
+)sql"},
   };
   return all;
 }

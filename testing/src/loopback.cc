@@ -135,10 +135,10 @@ TimeServer::~TimeServer() {
   ::waitpid(pid_, nullptr, 0);
 }
 
-Status make_ca(const fs::path& dir, const std::string& name, const std::string& common_name) {
+Status make_ca(const fs::path& dir, const std::string& name, const std::string& common_name, int days) {
   NETSAMPLE_ASSIGN(ProgramOutput made,
                    run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", (dir / (name + ".key")).string(),
-                                "-out", (dir / (name + ".pem")).string(), "-days", "30", "-subj", "/CN=" + common_name, "-addext",
+                                "-out", (dir / (name + ".pem")).string(), "-days", std::to_string(days), "-subj", "/CN=" + common_name, "-addext",
                                 "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"}));
   if (made.exit_code != 0) return make_error(ErrorCode::internal, "openssl", "无法生成 CA 证书：" + last_line(made.err));
   return {};
@@ -150,35 +150,70 @@ struct TimestampAuthority::Server {
   int port = 0;
   std::atomic<int> requests{0};
   std::atomic<int> failures_left{0};
-  std::mutex openssl;  // one `openssl ts -reply` at a time: they share the serial file
+  std::atomic<int> revocation_requests{0};
+  std::mutex openssl;  // one openssl program at a time: they share the serial files and the CA's index
 };
+
+namespace {
+Status run_openssl(const std::vector<std::string>& argv) {
+  NETSAMPLE_ASSIGN(ProgramOutput result, run_program(argv));
+  if (result.exit_code != 0) return make_error(ErrorCode::internal, "openssl", argv[1] + " 失败：" + last_line(result.err));
+  return {};
+}
+
+std::string generalized_time(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%d%H%M%SZ", &tm);
+  return text;
+}
+}  // namespace
 
 TimestampAuthority::TimestampAuthority() : server_(std::make_unique<Server>()) {}
 
-Result<std::unique_ptr<TimestampAuthority>> TimestampAuthority::start(const fs::path& work_dir) {
+Result<std::unique_ptr<TimestampAuthority>> TimestampAuthority::start(const fs::path& work_dir, TsaOptions options) {
   std::unique_ptr<TimestampAuthority> tsa(new TimestampAuthority());
   const fs::path d = tsa->dir_ = work_dir;
   std::error_code ec;
   fs::create_directories(d, ec);
-  NETSAMPLE_TRY(make_ca(d, "ca", "netsample local CA"));
-  auto run = [](const std::vector<std::string>& argv) -> Status {
-    NETSAMPLE_ASSIGN(ProgramOutput result, run_program(argv));
-    if (result.exit_code != 0) return make_error(ErrorCode::internal, "openssl", argv[1] + " 失败：" + last_line(result.err));
-    return {};
-  };
+  const bool own_ca = options.certificate_life || options.revocation;  // issued by `openssl ca`, which keeps an index
+  NETSAMPLE_TRY(make_ca(d, "ca", "netsample local CA", own_ca ? 3650 : 30));
+  auto run = run_openssl;
   NETSAMPLE_TRY(run({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", (d / "tsa.key").string(), "-out",
                      (d / "tsa.csr").string(), "-subj", "/CN=netsample local TSA"}));
-  NETSAMPLE_TRY(write_text(d / "tsa.ext", "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n"));
-  NETSAMPLE_TRY(run({"/usr/bin/openssl", "x509", "-req", "-in", (d / "tsa.csr").string(), "-CA", (d / "ca.pem").string(), "-CAkey",
-                     (d / "ca.key").string(), "-CAcreateserial", "-out", (d / "tsa.pem").string(), "-days", "30", "-extfile",
-                     (d / "tsa.ext").string()}));
-  NETSAMPLE_TRY(write_text(d / "tsaserial", "01\n"));
-  NETSAMPLE_TRY(write_text(d / "tsa.cnf", "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\ndir = " + d.string() +
-                                              "\nserial = $dir/tsaserial\nsigner_cert = $dir/tsa.pem\ncerts = $dir/tsa.pem\nsigner_key = $dir/tsa.key\n"
-                                              "signer_digest = sha256\ndefault_policy = 1.2.3.4.1\nother_policies = 1.2.3.4.5\n"
-                                              "digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = yes\ntsa_name = yes\n"
-                                              "ess_cert_id_chain = no\ness_cert_id_alg = sha256\n"));
+  std::string extensions = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n";
   Server* server = tsa->server_.get();
+  server->http.Post("/ocsp", [server, d](const httplib::Request& req, httplib::Response& res) {
+    const int n = ++server->revocation_requests;
+    std::lock_guard lock(server->openssl);
+    const fs::path query = d / ("ocsp" + std::to_string(n) + ".req"), reply = d / ("ocsp" + std::to_string(n) + ".resp");
+    const bool made = write_text(query, req.body).ok() &&
+                      run_openssl({"/usr/bin/openssl", "ocsp", "-index", (d / "index.txt").string(), "-CA", (d / "ca.pem").string(), "-rsigner",
+                                   (d / "ca.pem").string(), "-rkey", (d / "ca.key").string(), "-reqin", query.string(), "-respout", reply.string()})
+                          .ok();
+    auto bytes = read_file(reply);
+    if (!made || !bytes.ok()) {
+      res.status = 500;
+      return;
+    }
+    res.set_content(*bytes, "application/ocsp-response");
+  });
+  server->http.Get("/ca.crl", [server, d](const httplib::Request&, httplib::Response& res) {
+    ++server->revocation_requests;
+    std::lock_guard lock(server->openssl);
+    const bool made = run_openssl({"/usr/bin/openssl", "ca", "-gencrl", "-config", (d / "ca.cnf").string(), "-cert", (d / "ca.pem").string(),
+                                   "-keyfile", (d / "ca.key").string(), "-out", (d / "ca.crl.pem").string()})
+                          .ok() &&
+                      run_openssl({"/usr/bin/openssl", "crl", "-in", (d / "ca.crl.pem").string(), "-outform", "DER", "-out", (d / "ca.crl").string()}).ok();
+    auto bytes = read_file(d / "ca.crl");
+    if (!made || !bytes.ok()) {
+      res.status = 500;
+      return;
+    }
+    res.set_content(*bytes, "application/pkix-crl");
+  });
   server->http.Post("/tsa", [server, d](const httplib::Request& req, httplib::Response& res) {
     const int n = ++server->requests;
     if (server->failures_left > 0) {
@@ -200,9 +235,52 @@ Result<std::unique_ptr<TimestampAuthority>> TimestampAuthority::start(const fs::
     }
     res.set_content(*bytes, "application/timestamp-reply");
   });
-  NETSAMPLE_ASSIGN(server->port, serve_on_loopback(server->http, server->thread, "本机时间戳服务"));
+  if (options.revocation) {
+    // The certificate names this server, so it listens before the certificate is made.
+    NETSAMPLE_ASSIGN(server->port, serve_on_loopback(server->http, server->thread, "本机时间戳服务"));
+    const std::string base = "http://127.0.0.1:" + std::to_string(server->port);
+    extensions += "authorityInfoAccess=OCSP;URI:" + base + "/ocsp\ncrlDistributionPoints=URI:" + base + "/ca.crl\n";
+  }
+  NETSAMPLE_TRY(write_text(d / "tsa.ext", extensions));
+  if (own_ca) {
+    fs::create_directories(d / "issued", ec);
+    NETSAMPLE_TRY(write_text(d / "index.txt", ""));
+    NETSAMPLE_TRY(write_text(d / "ca.serial", "1000\n"));
+    NETSAMPLE_TRY(write_text(d / "crlnumber", "01\n"));
+    NETSAMPLE_TRY(write_text(d / "ca.cnf", "[ ca ]\ndefault_ca = local_ca\n[ local_ca ]\ndir = " + d.string() +
+                                             "\ndatabase = $dir/index.txt\nnew_certs_dir = $dir/issued\nserial = $dir/ca.serial\n"
+                                             "crlnumber = $dir/crlnumber\ndefault_md = sha256\npolicy = any\ndefault_crl_days = 30\n"
+                                             "unique_subject = no\n[ any ]\ncommonName = supplied\n"));
+    const auto now = std::chrono::system_clock::now();
+    const auto life = options.certificate_life.value_or(std::chrono::hours(24 * 30));
+    NETSAMPLE_TRY(run({"/usr/bin/openssl", "ca", "-batch", "-notext", "-config", (d / "ca.cnf").string(), "-cert", (d / "ca.pem").string(),
+                       "-keyfile", (d / "ca.key").string(), "-in", (d / "tsa.csr").string(), "-out", (d / "tsa.pem").string(),
+                       "-startdate", generalized_time(now - std::chrono::minutes(1)), "-enddate", generalized_time(now + life), "-extfile",
+                       (d / "tsa.ext").string()}));
+  } else {
+    NETSAMPLE_TRY(run({"/usr/bin/openssl", "x509", "-req", "-in", (d / "tsa.csr").string(), "-CA", (d / "ca.pem").string(), "-CAkey",
+                       (d / "ca.key").string(), "-CAcreateserial", "-out", (d / "tsa.pem").string(), "-days", "30", "-extfile",
+                       (d / "tsa.ext").string()}));
+  }
+  NETSAMPLE_TRY(write_text(d / "tsaserial", "01\n"));
+  NETSAMPLE_TRY(write_text(d / "tsa.cnf", "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\ndir = " + d.string() +
+                                              "\nserial = $dir/tsaserial\nsigner_cert = $dir/tsa.pem\ncerts = $dir/tsa.pem\nsigner_key = $dir/tsa.key\n"
+                                              "signer_digest = sha256\ndefault_policy = 1.2.3.4.1\nother_policies = 1.2.3.4.5\n"
+                                              "digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = yes\ntsa_name = yes\n"
+                                              "ess_cert_id_chain = no\ness_cert_id_alg = sha256\n"));
+  if (!options.revocation) {
+    NETSAMPLE_ASSIGN(server->port, serve_on_loopback(server->http, server->thread, "本机时间戳服务"));
+  }
   return tsa;
 }
+
+Status TimestampAuthority::revoke_certificate() {
+  std::lock_guard lock(server_->openssl);
+  return run_openssl({"/usr/bin/openssl", "ca", "-config", (dir_ / "ca.cnf").string(), "-cert", (dir_ / "ca.pem").string(), "-keyfile",
+                      (dir_ / "ca.key").string(), "-revoke", (dir_ / "tsa.pem").string()});
+}
+
+int TimestampAuthority::revocation_requests() const { return server_->revocation_requests; }
 
 TimestampAuthority::~TimestampAuthority() {
   server_->http.stop();

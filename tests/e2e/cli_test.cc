@@ -1,5 +1,7 @@
 // The netsample binary end to end, on a temporary data directory, as an official would use it.
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <sqlite3.h>
 
 #include <cstdlib>
@@ -389,6 +391,34 @@ TEST_F(Cli, AStampedAuditHeadCatchesAChainRewrittenTogetherWithItsWitness) {
   EXPECT_NE(caught.out.find("✓ 审计链完整"), std::string::npos) << "the forgery links, and agrees with its witness\n" << caught.out;
   EXPECT_NE(caught.out.find("第 " + std::to_string(stamped_seq) + " 条的哈希"), std::string::npos) << caught.out;
   EXPECT_NE(caught.out.find("被改写"), std::string::npos) << caught.out;
+}
+
+// Art 47: the audit head's stamps are checked for six years, longer than a TSA certificate lives. A stamp keeps its
+// chain and OCSP answer and verifies at its own time after the certificate expired; one kept without them does not.
+TEST_F(Cli, Art47_AnAuditStampWithItsMaterialStillVerifiesAfterTheTsaCertificateExpired) {
+  testing::TestTsa tsa(loopback::TsaOptions{std::chrono::seconds(6), true});
+  add_roster_and_case("CQ-2026-001");
+  const std::string trust = tsa.ca_file().string();
+  const ProcessResult with_material = run({"audit", "stamp", "--tsa", tsa.url(), "--trust", trust});
+  ASSERT_EQ(with_material.exit_code, 0) << with_material.out << with_material.err;
+  EXPECT_EQ(with_material.out.find("未保存验证材料"), std::string::npos) << with_material.out;
+  // Stamped with the trust store that does not hold the TSA's CA: its material cannot be kept, and that is said.
+  const ProcessResult without = run({"audit", "stamp", "--tsa", tsa.url(), "--trust", (data() / "missing.pem").string()});
+  ASSERT_EQ(without.exit_code, 0) << without.out << without.err;
+  EXPECT_NE(without.out.find("未保存验证材料"), std::string::npos) << without.out;
+  const json fresh = run_json({"audit", "verify", "--trust", trust});
+  EXPECT_EQ(fresh["intact"], true) << fresh.dump();
+  EXPECT_NE(fresh["stamps"]["renewal"].get<std::string>().find("将于"), std::string::npos) << fresh.dump();  // seconds left
+
+  std::this_thread::sleep_for(std::chrono::seconds(8));
+  const ProcessResult checked = run({"audit", "verify", "--trust", trust, "--json"});
+  EXPECT_EQ(checked.exit_code, 4) << checked.out;  // one stamp no longer holds: said
+  const json later = json::parse(checked.out);
+  ASSERT_EQ(later["stamps"]["list"].size(), 2u) << later.dump();
+  EXPECT_EQ(later["stamps"]["list"][0]["long_term"], true);
+  EXPECT_EQ(later["stamps"]["list"][0]["ok"], true) << later.dump();   // at its own time, with its chain and OCSP answer
+  EXPECT_EQ(later["stamps"]["list"][1]["ok"], false) << later.dump();  // against today's clock: the certificate expired
+  EXPECT_NE(later["stamps"]["renewal"].get<std::string>().find("已于"), std::string::npos) << later.dump();
 }
 
 }  // namespace

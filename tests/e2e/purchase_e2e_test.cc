@@ -4,6 +4,7 @@
 // order and the case; then the refusals of the purchase commands against a real running recorder.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <regex>
@@ -423,6 +424,48 @@ TEST_F(PurchaseEndToEnd, AuditVerifyNamesAHandEditInsertOrDeleteInEveryTableOfCa
                                 "DELETE FROM parcel_events", "UPDATE parcels SET number = 'x'", "DELETE FROM notice_deliveries",
                                 "UPDATE notice_deliveries SET receipt = NULL WHERE state = 'received'", "DELETE FROM notice_documents"})
     EXPECT_THROW(testing::sql_exec(copy / "netsample.db", sql), std::runtime_error) << sql;
+}
+
+// Art 47: six years, longer than a TSA certificate lives. `evidence renew` keeps each token's chain and revocation
+// status and, with --tsa, adds an archive stamp; verify then checks each layer at its own time.
+TEST_F(PurchaseEndToEnd, Art47_EvidenceRenewKeepsTheMaterialAndAddsArchiveStampsThatVerifyReports) {
+  ASSERT_EQ(demo_->exit_code, 0) << demo_->out << demo_->err;
+  const std::string number = demo_case();
+  testing::TestTsa archive(loopback::TsaOptions{std::chrono::hours(24 * 400), true});
+  // The archive TSA joins the data's trust store (as the demo's own TSAs do), so later checks of these recordings hold.
+  const fs::path trust = data() / "tsa-trust.pem";
+  std::ofstream(trust, std::ios::app) << *read_file(archive.ca_file());
+
+  // The demo's certificates live 30 days: renewal is due, and said.
+  const ProcessResult due = run({"evidence", "renew", "--case", number, "--trust", trust.string()});
+  ASSERT_EQ(due.exit_code, 0) << due.out << due.err;
+  EXPECT_NE(due.out.find("须续期：netsample evidence renew --tsa"), std::string::npos) << due.out;
+
+  const ProcessResult renewed = run({"evidence", "renew", "--case", number, "--trust", trust.string(), "--tsa", archive.url()});
+  ASSERT_EQ(renewed.exit_code, 0) << renewed.out << renewed.err;
+  EXPECT_NE(renewed.out.find("manifest.tsr：已续期（第 1 次存档时间戳）"), std::string::npos) << renewed.out;
+  EXPECT_GE(archive.authority().revocation_requests(), 1);  // the archive TSA's certificate names OCSP: asked
+
+  const json sessions = run_json({"purchase", "show", number});
+  ASSERT_TRUE(sessions.is_array() && !sessions.empty()) << sessions.dump();
+  const std::string recording = sessions[0]["recording_dir"];
+  EXPECT_TRUE(fs::exists(fs::path(recording) / "manifest.tsr.er.json"));
+  const ProcessResult verified = run({"verify", recording, "--trust", trust.string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  EXPECT_NE(verified.out.find("按其时间长期验证，2 层"), std::string::npos) << verified.out;
+  EXPECT_EQ(verified.out.find("须在此之前续期"), std::string::npos) << verified.out;
+
+  // The records are kept with the case's evidence, audited.
+  const json items = run_json({"evidence", "list", "--case", number});
+  EXPECT_TRUE(std::any_of(items.begin(), items.end(), [](const json& i) { return i["kind"] == "evidence_record" && i["name"] == "manifest.tsr.er.json"; }))
+      << items.dump();
+  EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);
+  // Not due any more: nothing is stamped again.
+  const int before = archive.requests();
+  const ProcessResult again = run({"evidence", "renew", "--case", number, "--trust", trust.string(), "--tsa", archive.url()});
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("无须续期"), std::string::npos) << again.out;
+  EXPECT_EQ(archive.requests(), before);
 }
 
 TEST_F(PurchaseEndToEnd, RunningTheDemoAgainAddsACaseOnTheSameData) {

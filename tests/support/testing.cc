@@ -187,7 +187,7 @@ void make_test_ca(const fs::path& dir, const std::string& name) {
   if (!made.ok()) throw std::runtime_error(made.error().describe());
 }
 
-TestTsa::TestTsa() : authority_(or_throw(loopback::TimestampAuthority::start(dir_.path()))) {}
+TestTsa::TestTsa(loopback::TsaOptions options) : authority_(or_throw(loopback::TimestampAuthority::start(dir_.path(), options))) {}
 
 namespace {
 struct Db {

@@ -88,8 +88,9 @@ class Dnsmasq {
 // (loopback::TimestampAuthority). `fail_next(n)` makes the next n requests answer HTTP 503.
 class TestTsa {
  public:
-  TestTsa();
+  explicit TestTsa(loopback::TsaOptions options = {});
   std::string url() const { return authority_->url(); }
+  loopback::TimestampAuthority& authority() { return *authority_; }
   std::filesystem::path ca_file() const { return authority_->ca_file(); }
   int requests() const { return authority_->requests(); }
   void fail_next(int count) { authority_->fail_next(count); }

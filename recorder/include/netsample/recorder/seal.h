@@ -4,6 +4,8 @@
 // so one authority being down does not leave the recording unstamped. check_seal re-verifies all of it.
 #pragma once
 
+#include <optional>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/core/long_term.h"
 #include "netsample/core/tsa.h"
 #include "netsample/recorder/journal.h"
 
@@ -21,7 +24,7 @@ inline constexpr const char* kMediaFile = "recording.mp4";
 inline constexpr const char* kJournalFile = "recording.journal";
 
 // What kind of evidence each file the recorder writes is, as the case's evidence list names it.
-enum class RecordingFileKind { recording, journal, recording_log, manifest, timestamp_token, still, playback, pages };
+enum class RecordingFileKind { recording, journal, recording_log, manifest, timestamp_token, evidence_record, still, playback, pages };
 std::string_view to_string(RecordingFileKind kind);  // "recording", "journal", "recording_log", ...
 struct RecordingFile {
   std::filesystem::path path;
@@ -48,7 +51,32 @@ struct TokenCheck {
   bool ok = false;
   std::string gen_time;  // Beijing time, for people
   std::string error;
+  // With an evidence record beside it (<token>.er.json, core/long_term.h): checked at its own time and each renewal at
+  // its own, so it still holds after the TSA's certificate expired. Without one: against today's clock.
+  std::optional<EvidenceRecordCheck> long_term;
+  nlohmann::json to_json() const;
 };
+
+// A token's evidence record: manifest.tsr → manifest.tsr.er.json.
+std::filesystem::path evidence_record_path(const std::filesystem::path& token_file);
+
+// One token of the recording in `dir` (manifest*.tsr over the manifest, journal.K[.n].tsr over the journal's first K
+// lines) checked as above, at `now`.
+TokenCheck check_token(const std::filesystem::path& dir, const std::string& token_name, const std::filesystem::path& ca_file, UtcTime now);
+
+// What `secure_recording_tokens` did with one token.
+struct TokenRenewal {
+  std::string file;
+  std::string done;   // for a person: "保存了验证材料", "已续期（第 2 层）", "无须续期（证书有效至 …）"
+  std::string error;  // empty when it went well
+  std::optional<EvidenceRecordCheck> after;
+};
+
+// For every token of the recording in `dir`: keeps its validation material (chain, OCSP or CRL) when it has no record
+// yet — right after the token was obtained — and, with `tsa_urls`, adds an archive stamp when renewal is due
+// (`force`: whenever). Each record is written whole or not at all.
+Result<std::vector<TokenRenewal>> secure_recording_tokens(const std::filesystem::path& dir, const std::filesystem::path& ca_file, const HttpClient& http,
+                                                          const TsaClient& tsa, const std::vector<std::string>& tsa_urls, UtcTime now, bool force = false);
 
 struct SealCheck {
   bool sealed = false;          // a manifest exists

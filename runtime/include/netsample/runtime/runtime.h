@@ -51,6 +51,7 @@ struct AuditReport {
   std::string trust_source;        // the certificates the stamps were checked against
   std::int64_t unstamped_rows = 0;  // rows after the last stamp that holds
   std::optional<UtcTime> last_stamped;
+  std::string stamp_renewal;  // when the newest stamp's certificates run out within kRenewalMargin: stamp again before
   bool stamps_intact() const;
   bool intact() const { return chain.intact && records.intact && stamps_intact(); }
   // "…从未盖时间戳" / "其后 N 条尚未盖时间戳"; empty when the head is stamped.
@@ -65,6 +66,7 @@ struct StampOutcome {
   std::string error;
   store::AuditHead head;
   std::optional<UtcTime> stamped;
+  std::string note;  // kept without its validation material (and why)
 };
 
 // Where TSA tokens are checked against. Whoever can write the data directory could add a CA there and forge stamps

@@ -58,6 +58,7 @@ struct AuditStamp {
   std::string tsa_url;
   std::string token_der;  // the TimeStampResp as received
   UtcTime stamped;        // the TSA's time
+  std::string material;   // its ValidationMaterial as JSON (core/long_term.h), kept when stamped; empty for older stamps
 };
 
 // What a head is stamped as: SHA-256 over the JSON ["netsample-audit-head", seq, hash].

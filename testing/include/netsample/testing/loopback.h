@@ -49,11 +49,20 @@ class TimeServer {
 };
 
 // Makes a self-signed CA (name.pem, name.key) in `dir` with the openssl program.
-Status make_ca(const std::filesystem::path& dir, const std::string& name, const std::string& common_name);
+Status make_ca(const std::filesystem::path& dir, const std::string& name, const std::string& common_name, int days = 30);
+
+// How the authority's certificate is made. By default: valid 30 days, naming no revocation service.
+struct TsaOptions {
+  std::optional<std::chrono::seconds> certificate_life;  // valid from a minute ago until now + this (its CA: 10 years)
+  bool revocation = false;  // the certificate names an OCSP responder and a CRL, both answered by this authority
+};
 
 class TimestampAuthority {
  public:
-  static Result<std::unique_ptr<TimestampAuthority>> start(const std::filesystem::path& work_dir);
+  static Result<std::unique_ptr<TimestampAuthority>> start(const std::filesystem::path& work_dir, TsaOptions options = {});
+  // REQUIRES: started with revocation. From now on its OCSP responder and CRL say the certificate is revoked.
+  Status revoke_certificate();
+  int revocation_requests() const;  // OCSP and CRL requests answered
   ~TimestampAuthority();
   std::string url() const;
   std::filesystem::path ca_file() const;  // what verify must trust
