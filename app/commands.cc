@@ -10,6 +10,7 @@
 #include "netsample/recorder/seal.h"
 #include "netsample/spreadsheet/spreadsheet.h"
 #include "netsample/unboxing/session.h"
+#include "netsample/unboxing/video.h"
 #include "netsample/workflow/calendar.h"
 #include "netsample/workflow/cases.h"
 #include "netsample/workflow/plan.h"
@@ -447,11 +448,11 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
         NETSAMPLE_ASSIGN(auto purchases, context.runtime->purchases().of_case(view.record.number));
         for (const auto& p : purchases) dirs.push_back(p.recording_dir);
         NETSAMPLE_ASSIGN(auto unboxings, context.runtime->unboxings().of_case(view.record.number));
-        for (const auto& u : unboxings)
-          if (!u.imported) dirs.push_back(u.recording_dir);
+        for (const auto& u : unboxings) dirs.push_back(u.recording_dir);
         for (const auto& dir : dirs) {
-          if (!std::filesystem::exists(dir / recorder::kJournalFile)) continue;
-          NETSAMPLE_ASSIGN(auto lines, recorder::secure_recording_tokens(dir, trust.file, http, tsa, renew_tsa, context.runtime->clock().now(), renew_force));
+          auto tokens = unboxing::tokens_of_recording(dir);
+          if (!tokens.ok()) continue;  // a recording that never began: no tokens
+          NETSAMPLE_ASSIGN(auto lines, recorder::secure_tokens(dir, *tokens, trust.file, http, tsa, renew_tsa, context.runtime->clock().now(), renew_force));
           for (const auto& line : lines) {
             const bool pending = line.after && line.after->renewal_due;
             failures += !line.error.empty();

@@ -5,6 +5,7 @@
 
 #include "netsample/bundle/bundle.h"
 #include "netsample/core/file_io.h"
+#include "netsample/core/long_term.h"
 #include "netsample/core/sha256.h"
 #include "netsample/documents/document.h"
 #include "netsample/review/review.h"
@@ -50,7 +51,8 @@ std::string readme(const std::string& number, const std::string& exported) {
          "  tracking/            快递运单与物流轨迹\n"
          "  notices/             书面通知、收件方、送达记录与回执\n"
          "  review/              审看人员的审看意见与结论\n"
-         "  audit/               本任务的审计记录（每条可独立复算哈希）及整条审计链的链接与链头\n\n"
+         "  audit/               本任务的审计记录（每条可独立复算哈希）及整条审计链的链接与链头；\n"
+         "                       stamps.json：时间戳服务对审计链头（及其默克尔根）的时间戳，与本任务每条记录的默克尔路径\n\n"
          "核验方法\n"
          "  netsample verify 本文件.zip [--trust 本单位信任的时间戳服务机构证书.pem]\n"
          "  全部通过时退出码为 0；否则逐项列出不符之处（被改动的文件、缺少的文件、被修改的审计记录、不可信的时间戳令牌）。\n"
@@ -206,6 +208,26 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   NETSAMPLE_TRY(add_bytes("audit/rows.json", rows.dump(1) + "\n", "audit_rows"));
   NETSAMPLE_TRY(add_bytes("audit/chain.json", json{{"genesis", store::kGenesisHash}, {"links", chain}}.dump() + "\n", "audit_chain"));
   NETSAMPLE_TRY(add_bytes("audit/witness.json", witness, "audit_witness"));
+  // The newest stamp of each TSA that covers a Merkle root, with the audit path of every case row under it: the
+  // receiver proves those rows unchanged since the TSA's time without any other case's rows (store/audit.h).
+  NETSAMPLE_ASSIGN(std::vector<store::AuditStamp> all_stamps, store.audit().stamps());
+  std::map<std::string, const store::AuditStamp*> newest;
+  for (const auto& stamp : all_stamps)
+    if (!stamp.merkle_root.empty() && stamp.head.seq <= static_cast<std::int64_t>(all_rows.size())) newest[stamp.tsa_url] = &stamp;
+  std::vector<std::string> row_hashes;
+  for (const auto& row : all_rows) row_hashes.push_back(row.hash);
+  json stamp_list = json::array();
+  for (const auto& [url, stamp] : newest) {
+    const std::vector<std::string> covered(row_hashes.begin(), row_hashes.begin() + stamp->head.seq);
+    json proofs = json::object();
+    for (const auto& row : all_rows)
+      if (row.case_number == number && row.seq <= stamp->head.seq)
+        proofs[std::to_string(row.seq)] = store::audit_inclusion_proof(covered, static_cast<size_t>(row.seq - 1));
+    stamp_list.push_back({{"seq", stamp->head.seq}, {"hash", stamp->head.hash}, {"merkle_root", stamp->merkle_root}, {"tsa", url},
+                          {"stamped", format_iso8601_beijing(stamp->stamped)}, {"token", base64_encode(stamp->token_der)},
+                          {"material", stamp->material.empty() ? json(nullptr) : json::parse(stamp->material, nullptr, false)}, {"proofs", proofs}});
+  }
+  NETSAMPLE_TRY(add_bytes("audit/stamps.json", json{{"stamps", stamp_list}}.dump(1) + "\n", "audit_stamps"));
 
   // The evidence report (证据保全报告).
   documents::Document report;
@@ -275,7 +297,7 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
 
   const json index = {{"format", kFormat},          {"case", number},           {"exported", exported},
                       {"exported_by", actor},       {"files", files},           {"recordings", recording_index},
-                      {"audit", {{"rows", "audit/rows.json"}, {"chain", "audit/chain.json"}, {"witness", "audit/witness.json"}}},
+                      {"audit", {{"rows", "audit/rows.json"}, {"chain", "audit/chain.json"}, {"witness", "audit/witness.json"}, {"stamps", "audit/stamps.json"}}},
                       {"trust", names.count("tsa/trust.pem") ? json("tsa/trust.pem") : json(nullptr)}};
   const std::string index_text = index.dump(1) + "\n";
   NETSAMPLE_TRY(zip.add_bytes(kIndexFile, index_text, true));

@@ -3,6 +3,7 @@
 
 #include "netsample/bundle/bundle.h"
 #include "netsample/core/file_io.h"
+#include "netsample/core/long_term.h"
 #include "netsample/core/sha256.h"
 #include "netsample/store/audit.h"
 #include "netsample/unboxing/video.h"
@@ -40,6 +41,71 @@ struct Checker {
     if (!ok) report.problems.push_back(item + "：" + text);
   }
 };
+
+// The audit head's stamps: each token over ["netsample-audit-head/2", seq, hash, root], checked at its own time with
+// its material when it kept some, and every case row under it carried to that root by its audit path.
+void check_audit_stamps(ZipReader& zip, const json& index, const fs::path& trust, Checker& c) {
+  const std::string name = index["audit"].value("stamps", "");
+  if (name.empty() || !zip.contains(name)) {
+    c.add("audit/stamps.json", true, "导出时审计链头没有时间戳（旧版证据包）：本任务的审计记录只由审计链与见证文件证明");
+    return;
+  }
+  auto text = zip.read(name);
+  auto rows_text = zip.read(index["audit"].value("rows", "audit/rows.json"));
+  const json stamps = text.ok() ? json::parse(*text, nullptr, false) : json();
+  const json rows = rows_text.ok() ? json::parse(*rows_text, nullptr, false) : json();
+  if (!stamps.is_object() || !stamps["stamps"].is_array() || !rows.is_array()) {
+    c.add(name, false, "时间戳记录无法读取");
+    return;
+  }
+  std::int64_t last_covered = 0;
+  for (const auto& s : stamps["stamps"]) {
+    const std::int64_t seq = s.value("seq", std::int64_t{0});
+    const std::string root = text_of(s, "merkle_root"), who = text_of(s, "tsa") + " 于 " + text_of(s, "stamped") + " 的时间戳";
+    const store::AuditHead head{seq, text_of(s, "hash")};
+    auto der = base64_decode(text_of(s, "token"), "token");
+    std::string problem;
+    if (!der.ok()) {
+      problem = der.error().message;
+    } else if (s["material"].is_object()) {
+      auto material = ValidationMaterial::from_json(s["material"]);
+      auto layer = material.ok() ? verify_timestamp_at_its_time(*der, store::audit_head_imprint(head, root), *material, trust)
+                                 : Result<LayerCheck>(material.error());
+      if (!layer.ok()) problem = layer.error().message;
+    } else if (auto token = verify_timestamp(*der, store::audit_head_imprint(head, root), trust); !token.ok()) {
+      problem = token.error().message;
+    }
+    if (!problem.empty()) {
+      c.add(name, false, who + "不成立：" + problem);
+      continue;
+    }
+    // Each case row under the stamp: its hash (recomputed in check_audit) leads to the stamped root.
+    int proven = 0;
+    std::string broken;
+    for (const auto& row : rows) {
+      const std::int64_t row_seq = row.value("seq", std::int64_t{0});
+      if (row_seq > seq) continue;
+      const json proof = s["proofs"].value(std::to_string(row_seq), json());
+      std::vector<std::string> path;
+      if (proof.is_array())
+        for (const auto& p : proof) path.push_back(p.is_string() ? p.get<std::string>() : "");
+      if (!proof.is_array() || store::audit_root_from_proof(text_of(row, "hash"), static_cast<size_t>(row_seq - 1), static_cast<size_t>(seq), path) != root)
+        broken += (broken.empty() ? "#" : "、#") + std::to_string(row_seq);
+      else
+        ++proven;
+    }
+    if (!broken.empty()) {
+      c.add(name, false, who + "之下，本任务的审计记录 " + broken + " 与其默克尔路径不符：记录在盖章后被改写");
+      continue;
+    }
+    last_covered = std::max(last_covered, seq);
+    c.add(name, true, who + "证明本任务的 " + std::to_string(proven) + " 条审计记录（至全链第 " + std::to_string(seq) + " 条）自那时未变");
+  }
+  int after = 0;
+  for (const auto& row : rows) after += row.value("seq", std::int64_t{0}) > last_covered;
+  if (after > 0)
+    c.add(name, true, "本任务有 " + std::to_string(after) + " 条审计记录晚于最后一次时间戳，只由审计链与见证文件证明");
+}
 
 void check_audit(ZipReader& zip, const json& index, const std::set<std::string>& bundled_hashes, Checker& c) {
   auto rows_text = zip.read(index["audit"].value("rows", "audit/rows.json"));
@@ -183,6 +249,7 @@ Result<BundleReport> verify_unguarded(const fs::path& file, const fs::path& trus
   } else {
     c.report.trust_source = trust_store.string();
   }
+  check_audit_stamps(zip, index, trust, c);
   for (const auto& r : index.value("recordings", json::array())) {
     const std::string id = text_of(r, "id"), prefix = text_of(r, "dir");
     const fs::path dir = scratch.path / id;

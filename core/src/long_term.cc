@@ -49,7 +49,9 @@ std::string openssl_errors() {
 
 Error invalid(const std::string& what) { return make_error(ErrorCode::integrity, "timestamp", "长期验证：" + what); }
 
-std::string base64(std::string_view bytes) {
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
                                 static_cast<int>(bytes.size()));
@@ -57,7 +59,7 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
-Result<std::string> unbase64(const std::string& text, const std::string& field) {
+Result<std::string> base64_decode(const std::string& text, const std::string& field) {
   if (text.size() % 4 != 0) return make_error(ErrorCode::invalid_input, field, "不是 base64");
   std::string out(text.size() / 4 * 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
@@ -68,6 +70,8 @@ Result<std::string> unbase64(const std::string& text, const std::string& field) 
   out.resize(static_cast<size_t>(n) - padding);
   return out;
 }
+
+namespace {
 
 template <class T, T* (*Decode)(T**, const unsigned char**, long)>
 T* from_der(std::string_view der) {
@@ -212,7 +216,7 @@ CertStack certificates_of(const ValidationMaterial& material) {
 
 json strings(const std::vector<std::string>& blobs) {
   json list = json::array();
-  for (const auto& blob : blobs) list.push_back(base64(blob));
+  for (const auto& blob : blobs) list.push_back(base64_encode(blob));
   return list;
 }
 
@@ -221,7 +225,7 @@ Result<std::vector<std::string>> blobs(const json& list, const std::string& fiel
   if (!list.is_array()) return make_error(ErrorCode::invalid_input, field, "应为数组");
   for (const auto& item : list) {
     if (!item.is_string()) return make_error(ErrorCode::invalid_input, field, "应为 base64 文本");
-    NETSAMPLE_ASSIGN(std::string bytes, unbase64(item.get<std::string>(), field));
+    NETSAMPLE_ASSIGN(std::string bytes, base64_decode(item.get<std::string>(), field));
     out.push_back(std::move(bytes));
   }
   return out;
@@ -345,7 +349,7 @@ Result<LayerCheck> verify_timestamp_at_its_time(std::string_view token_der, cons
 
 json EvidenceRecord::to_json() const {
   json renewal_list = json::array();
-  for (const auto& r : renewals) renewal_list.push_back({{"token", base64(r.token_der)}, {"material", r.material.to_json()}});
+  for (const auto& r : renewals) renewal_list.push_back({{"token", base64_encode(r.token_der)}, {"material", r.material.to_json()}});
   return {{"format", "netsample-evidence-record/1"}, {"material", material.to_json()}, {"renewals", renewal_list}};
 }
 
@@ -356,7 +360,7 @@ Result<EvidenceRecord> EvidenceRecord::from_json(const json& j) {
   NETSAMPLE_ASSIGN(record.material, ValidationMaterial::from_json(j.value("material", json())));
   for (const auto& r : j.value("renewals", json::array())) {
     ArchiveStamp stamp;
-    NETSAMPLE_ASSIGN(stamp.token_der, unbase64(r.value("token", ""), "renewals.token"));
+    NETSAMPLE_ASSIGN(stamp.token_der, base64_decode(r.value("token", ""), "renewals.token"));
     NETSAMPLE_ASSIGN(stamp.material, ValidationMaterial::from_json(r.value("material", json())));
     record.renewals.push_back(std::move(stamp));
   }

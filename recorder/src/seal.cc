@@ -24,10 +24,13 @@ bool is_token_name(const std::string& name) {
 }
 
 // What a token of the recording stamps: the manifest's SHA-256, or that of the journal's first K lines.
-Result<Sha256Digest> token_imprint(const fs::path& dir, const std::string& name) {
+Result<Sha256Digest> token_imprint(const fs::path& dir, const std::string& name, std::optional<std::string>& journal_text) {
   std::smatch match;
   if (std::regex_match(name, match, journal_token_name())) {
-    NETSAMPLE_ASSIGN(std::string journal, read_file(dir / kJournalFile));
+    if (!journal_text) {
+      NETSAMPLE_ASSIGN(journal_text, read_file(dir / kJournalFile));
+    }
+    const std::string& journal = *journal_text;
     const size_t lines = std::stoul(match[1]);
     size_t pos = 0;
     for (size_t i = 0; i < lines && pos != std::string::npos; ++i) {
@@ -58,30 +61,45 @@ nlohmann::json TokenCheck::to_json() const {
   return j;
 }
 
-TokenCheck check_token(const fs::path& dir, const std::string& name, const fs::path& ca_file, UtcTime now) {
+Result<std::vector<StampedToken>> recording_tokens(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_regular_file() && is_token_name(entry.path().filename().string())) names.push_back(entry.path().filename().string());
+  if (ec) return make_error(ErrorCode::io, dir.string(), "无法读取录像目录：" + ec.message());
+  std::sort(names.begin(), names.end());
+  std::vector<StampedToken> tokens;
+  std::optional<std::string> journal;  // read once for all the journal's stamps
+  for (const auto& name : names) {
+    NETSAMPLE_ASSIGN(Sha256Digest imprint, token_imprint(dir, name, journal));
+    tokens.push_back({name, imprint});
+  }
+  return tokens;
+}
+
+TokenCheck check_token(const fs::path& dir, const StampedToken& token, const fs::path& ca_file, UtcTime now) {
   TokenCheck check;
-  check.file = name;
-  auto der = read_file(dir / name);
-  auto imprint = token_imprint(dir, name);
-  auto record = read_evidence_record(dir / name);
-  if (!der.ok() || !imprint.ok() || !record.ok()) {
-    check.error = !der.ok() ? der.error().message : !imprint.ok() ? imprint.error().message : record.error().message;
+  check.file = token.file;
+  auto der = read_file(dir / token.file);
+  auto record = read_evidence_record(dir / token.file);
+  if (!der.ok() || !record.ok()) {
+    check.error = !der.ok() ? der.error().message : record.error().message;
     return check;
   }
   if (*record) {
-    EvidenceRecordCheck long_term = verify_evidence_record(*der, *imprint, **record, ca_file, now);
+    EvidenceRecordCheck long_term = verify_evidence_record(*der, token.imprint, **record, ca_file, now);
     check.ok = long_term.ok;
     if (long_term.ok) check.gen_time = format_beijing(long_term.layers.front().gen_time);
     else check.error = long_term.problem;
     check.long_term = std::move(long_term);
     return check;
   }
-  auto verified = verify_timestamp(*der, *imprint, ca_file);
+  auto verified = verify_timestamp(*der, token.imprint, ca_file);
   if (verified.ok()) {
     check.ok = true;
     check.gen_time = format_beijing(verified->gen_time);
   } else {
-    check.error = verified.error().message + "（没有证据记录 " + evidence_record_path(name).string() +
+    check.error = verified.error().message + "（没有证据记录 " + evidence_record_path(token.file).string() +
                   "：证书到期后须靠它在时间戳自身的时间验证，netsample evidence renew）";
   }
   return check;
@@ -89,21 +107,23 @@ TokenCheck check_token(const fs::path& dir, const std::string& name, const fs::p
 
 Result<std::vector<TokenRenewal>> secure_recording_tokens(const fs::path& dir, const fs::path& ca_file, const HttpClient& http, const TsaClient& tsa,
                                                           const std::vector<std::string>& tsa_urls, UtcTime now, bool force) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.is_regular_file() && is_token_name(entry.path().filename().string())) names.push_back(entry.path().filename().string());
-  if (ec) return make_error(ErrorCode::io, dir.string(), "无法读取录像目录：" + ec.message());
-  std::sort(names.begin(), names.end());
+  NETSAMPLE_ASSIGN(std::vector<StampedToken> tokens, recording_tokens(dir));
+  return secure_tokens(dir, tokens, ca_file, http, tsa, tsa_urls, now, force);
+}
+
+Result<std::vector<TokenRenewal>> secure_tokens(const fs::path& dir, const std::vector<StampedToken>& tokens, const fs::path& ca_file,
+                                                const HttpClient& http, const TsaClient& tsa, const std::vector<std::string>& tsa_urls, UtcTime now,
+                                                bool force) {
   std::vector<TokenRenewal> out;
-  for (const auto& name : names) {
+  for (const auto& token : tokens) {
+    const std::string& name = token.file;
     TokenRenewal line;
     line.file = name;
     auto der = read_file(dir / name);
-    auto imprint = token_imprint(dir, name);
+    const Result<Sha256Digest> imprint = token.imprint;
     auto existing = read_evidence_record(dir / name);
-    if (!der.ok() || !imprint.ok() || !existing.ok()) {
-      line.error = !der.ok() ? der.error().message : !imprint.ok() ? imprint.error().message : existing.error().message;
+    if (!der.ok() || !existing.ok()) {
+      line.error = !der.ok() ? der.error().message : existing.error().message;
       out.push_back(std::move(line));
       continue;
     }
@@ -230,8 +250,9 @@ Result<SealCheck> check_seal(const fs::path& dir, const fs::path& ca_file) {
   }
 
   const UtcTime now = SystemClock().now();
+  const Sha256Digest digest = sha256(*text);
   for (size_t i = 0; fs::exists(dir / token_file(i)); ++i) {
-    TokenCheck token = check_token(dir, token_file(i), ca_file, now);
+    TokenCheck token = check_token(dir, {token_file(i), digest}, ca_file, now);
     if (!token.ok) check.errors.push_back(token.file + "：" + token.error);
     check.tokens.push_back(std::move(token));
   }

@@ -165,24 +165,22 @@ Result<VerifyReport> verify_recording(const fs::path& dir, const fs::path& trust
   }
   report.details["markers"] = markers;
 
-  // Stamps taken while recording: journal.K[.n].tsr over the first K journal lines.
+  // Stamps taken while recording: journal.K[.n].tsr over the first K journal lines (seal.h: recording_tokens).
   nlohmann::json stamps = nlohmann::json::array();
   static const std::regex stamp_name(R"(journal\.(\d+)(\.\d+)?\.tsr)");
-  std::vector<std::string> stamp_files;
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (std::regex_match(entry.path().filename().string(), stamp_name)) stamp_files.push_back(entry.path().filename().string());
-  std::sort(stamp_files.begin(), stamp_files.end());
   const UtcTime now = SystemClock().now();
-  for (const auto& name : stamp_files) {
+  auto tokens = recording_tokens(dir);
+  if (!tokens.ok()) report.errors.push_back(tokens.error().message);
+  for (const auto& stamped : tokens.ok() ? *tokens : std::vector<StampedToken>{}) {
     std::smatch match;
-    std::regex_match(name, match, stamp_name);
+    if (!std::regex_match(stamped.file, match, stamp_name)) continue;  // the manifest's: checked with the seal
     const size_t lines = std::stoul(match[1]);
-    TokenCheck token = check_token(dir, name, trust_store, now);
-    if (!token.ok) report.errors.push_back(name + "：录制中的时间戳与日志前 " + std::to_string(lines) + " 行不符：" + token.error);
+    TokenCheck token = check_token(dir, stamped, trust_store, now);
+    if (!token.ok) report.errors.push_back(stamped.file + "：录制中的时间戳与日志前 " + std::to_string(lines) + " 行不符：" + token.error);
     nlohmann::json entry = token.to_json();
     entry["journal_lines"] = lines;
     stamps.push_back(std::move(entry));
-    if (token.long_term && token.long_term->renewal_due) report.warnings.push_back(name + "：" + token.long_term->advice);
+    if (token.long_term && token.long_term->renewal_due) report.warnings.push_back(stamped.file + "：" + token.long_term->advice);
   }
   for (const auto& token : seal.tokens)
     if (token.long_term && token.long_term->renewal_due) report.warnings.push_back(token.file + "：" + token.long_term->advice);

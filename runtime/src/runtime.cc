@@ -1,6 +1,7 @@
 #include "netsample/runtime/runtime.h"
 
 #include <algorithm>
+#include <map>
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
@@ -241,10 +242,12 @@ Result<std::vector<StampOutcome>> Runtime::stamp_audit_head(const std::vector<st
   HttpClient http;  // default retries: a TSA that does not answer at once is asked again
   TsaClient client(http);
   NETSAMPLE_ASSIGN(store::AuditHead head, store_->audit().head());
+  NETSAMPLE_ASSIGN(std::vector<std::string> hashes, store_->audit().hashes_until(head.seq));
+  const std::string root = store::audit_merkle_root(hashes);  // lets a bundle prove its case's rows under this stamp
   std::vector<StampOutcome> out;
   for (const std::string& url : tsa_urls) {
     StampOutcome outcome{url, false, "", head, std::nullopt};
-    auto token = client.stamp(url, store::audit_head_imprint(head));
+    auto token = client.stamp(url, store::audit_head_imprint(head, root));
     if (!token.ok()) {
       outcome.error = token.error().describe();
       out.push_back(std::move(outcome));
@@ -253,12 +256,13 @@ Result<std::vector<StampOutcome>> Runtime::stamp_audit_head(const std::vector<st
     // Its chain and revocation status while fresh: the stamp then verifies at its own time after the certificate expired.
     auto material = collect_validation_material(token->response_der, tsa_trust().file, http, clock_.now());
     if (!material.ok()) outcome.note = "未保存验证材料：" + material.error().describe();
-    const store::AuditStamp stamp{0, head, url, token->response_der, token->gen_time, material.ok() ? material->to_json().dump() : ""};
+    const store::AuditStamp stamp{0, head, url, token->response_der, token->gen_time, material.ok() ? material->to_json().dump() : "", root};
     NETSAMPLE_TRY(store_->write([&]() -> Status {
       NETSAMPLE_TRY(store_->audit().record_stamp(stamp));
       return status_of(store_->audit().append(
           {actor, "audit.head_stamped", std::nullopt,
-           {{"seq", head.seq}, {"hash", head.hash}, {"tsa", url}, {"stamped", format_iso8601_beijing(token->gen_time)}, {"serial", token->serial_hex}}},
+           {{"seq", head.seq}, {"hash", head.hash}, {"merkle_root", root}, {"tsa", url}, {"stamped", format_iso8601_beijing(token->gen_time)},
+            {"serial", token->serial_hex}}},
           clock_.now()));
     }));
     outcome.ok = true;
@@ -301,6 +305,14 @@ Result<AuditReport> Runtime::verify_audit() {
   NETSAMPLE_ASSIGN(std::vector<store::AuditStamp> stamps, store_->audit().stamps());
   std::int64_t last_good_seq = 0;
   std::optional<UtcTime> latest_expiry;  // of the good stamps that kept their material
+  std::map<std::int64_t, std::string> roots;  // seq -> the root the rows 1..seq have now
+  auto root_holds = [&](const store::AuditStamp& stamp) {
+    if (!roots.contains(stamp.head.seq)) {
+      auto hashes = store_->audit().hashes_until(stamp.head.seq);
+      roots[stamp.head.seq] = hashes.ok() ? store::audit_merkle_root(*hashes) : "";
+    }
+    return roots[stamp.head.seq] == stamp.merkle_root;
+  };
   for (const auto& stamp : stamps) {
     StampCheck check{stamp, false, ""};
     // With its material: at its own time (core/long_term.h); stamps made before it was kept: against today's clock.
@@ -309,7 +321,7 @@ Result<AuditReport> Runtime::verify_audit() {
     auto material = stamp.material.empty() ? Result<ValidationMaterial>(make_error(ErrorCode::not_found, "material", ""))
                                            : ValidationMaterial::from_json(nlohmann::json::parse(stamp.material, nullptr, false));
     if (material.ok()) {
-      auto layer = verify_timestamp_at_its_time(stamp.token_der, store::audit_head_imprint(stamp.head), *material, trust.file);
+      auto layer = verify_timestamp_at_its_time(stamp.token_der, store::audit_head_imprint(stamp.head, stamp.merkle_root), *material, trust.file);
       if (layer.ok()) {
         expires = layer->chain_expires;
         token = TimestampToken{};
@@ -317,7 +329,7 @@ Result<AuditReport> Runtime::verify_audit() {
         token = layer.error();
       }
     } else {
-      token = verify_timestamp(stamp.token_der, store::audit_head_imprint(stamp.head), trust.file);
+      token = verify_timestamp(stamp.token_der, store::audit_head_imprint(stamp.head, stamp.merkle_root), trust.file);
     }
     NETSAMPLE_ASSIGN(std::optional<std::string> now_hash, store_->audit().hash_at(stamp.head.seq));
     const std::string who = stamp.tsa_url + " 于 " + format_iso8601_beijing(stamp.stamped) + " 的时间戳";
@@ -326,6 +338,9 @@ Result<AuditReport> Runtime::verify_audit() {
     else if (!now_hash)
       check.problem = who + "证明审计链当时已有第 " + std::to_string(stamp.head.seq) + " 条（哈希 " + stamp.head.hash.substr(0, 16) +
                       "…），现在没有这一条：链被截短或改写";
+    else if (*now_hash == stamp.head.hash && !stamp.merkle_root.empty() && !root_holds(stamp))
+      check.problem = who + "证明第 1 至 " + std::to_string(stamp.head.seq) + " 条的默克尔根为 " + stamp.merkle_root.substr(0, 16) +
+                      "…，现在的记录算出的不同：其中有记录被改写";
     else if (*now_hash != stamp.head.hash)
       check.problem = who + "证明第 " + std::to_string(stamp.head.seq) + " 条的哈希为 " + stamp.head.hash.substr(0, 16) + "…，现在是 " +
                       now_hash->substr(0, 16) + "…：此条及以前的记录被改写（见证文件也被一并改写时，只有时间戳能发现）";

@@ -20,9 +20,95 @@ std::string AuditLog::row_hash(std::int64_t seq, std::int64_t utc_us, const std:
   return sha256_hex(fields.dump());
 }
 
-Sha256Digest audit_head_imprint(const AuditHead& head) {
-  const std::string text = nlohmann::json::array({"netsample-audit-head", head.seq, head.hash}).dump();
-  return sha256(text);
+Sha256Digest audit_head_imprint(const AuditHead& head, const std::string& merkle_root) {
+  if (merkle_root.empty()) return sha256(nlohmann::json::array({"netsample-audit-head", head.seq, head.hash}).dump());
+  return sha256(nlohmann::json::array({"netsample-audit-head/2", head.seq, head.hash, merkle_root}).dump());
+}
+
+namespace {
+using Digest = Sha256Digest;
+Digest leaf_hash(const std::string& row_hash) {
+  Sha256 h;
+  const std::uint8_t prefix = 0x00;
+  h.update(&prefix, 1);
+  h.update(row_hash);
+  return h.finish();
+}
+Digest node_hash(const Digest& left, const Digest& right) {
+  Sha256 h;
+  const std::uint8_t prefix = 0x01;
+  h.update(&prefix, 1);
+  h.update(left.data(), left.size());
+  h.update(right.data(), right.size());
+  return h.finish();
+}
+size_t split_point(size_t n) {  // the largest power of two smaller than n (n > 1)
+  size_t k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+Digest subtree_root(const std::vector<std::string>& rows, size_t begin, size_t end) {
+  if (end - begin == 1) return leaf_hash(rows[begin]);
+  const size_t k = split_point(end - begin);
+  return node_hash(subtree_root(rows, begin, begin + k), subtree_root(rows, begin + k, end));
+}
+void path(const std::vector<std::string>& rows, size_t index, size_t begin, size_t end, std::vector<std::string>& out) {
+  if (end - begin <= 1) return;
+  const size_t k = split_point(end - begin);
+  if (index < begin + k) {
+    path(rows, index, begin, begin + k, out);
+    out.push_back(to_hex(subtree_root(rows, begin + k, end)));
+  } else {
+    path(rows, index, begin + k, end, out);
+    out.push_back(to_hex(subtree_root(rows, begin, begin + k)));
+  }
+}
+}  // namespace
+
+std::string audit_merkle_root(const std::vector<std::string>& row_hashes) {
+  if (row_hashes.empty()) return to_hex(sha256(""));
+  return to_hex(subtree_root(row_hashes, 0, row_hashes.size()));
+}
+
+std::vector<std::string> audit_inclusion_proof(const std::vector<std::string>& row_hashes, size_t index) {
+  std::vector<std::string> out;
+  if (index < row_hashes.size()) path(row_hashes, index, 0, row_hashes.size(), out);
+  return out;
+}
+
+std::string audit_root_from_proof(const std::string& row_hash, size_t index, size_t size, const std::vector<std::string>& proof) {
+  // RFC 9162, 2.1.3.2.
+  if (index >= size) return {};
+  size_t fn = index, sn = size - 1;
+  Digest r = leaf_hash(row_hash);
+  for (const auto& hex : proof) {
+    auto p = sha256_from_hex(hex, "proof");
+    if (!p.ok() || sn == 0) return {};
+    if ((fn & 1) == 1 || fn == sn) {
+      r = node_hash(*p, r);
+      if ((fn & 1) == 0)
+        while ((fn & 1) == 0 && fn != 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+    } else {
+      r = node_hash(r, *p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn == 0 ? to_hex(r) : std::string();
+}
+
+Result<std::vector<std::string>> AuditLog::hashes_until(std::int64_t seq) {
+  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT hash FROM audit_log WHERE seq <= ?1 ORDER BY seq"));
+  stmt.bind(1, seq);
+  std::vector<std::string> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    out.push_back(stmt.text(0));
+  }
 }
 
 Result<std::optional<std::string>> AuditLog::hash_at(std::int64_t seq) {
@@ -33,21 +119,24 @@ Result<std::optional<std::string>> AuditLog::hash_at(std::int64_t seq) {
 }
 
 Status AuditLog::record_stamp(const AuditStamp& stamp) {
-  NETSAMPLE_ASSIGN(Statement insert, db_->prepare("INSERT INTO audit_stamps (seq, head_hash, tsa_url, token, stamped_utc_us, material) "
-                                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  NETSAMPLE_ASSIGN(Statement insert, db_->prepare("INSERT INTO audit_stamps (seq, head_hash, tsa_url, token, stamped_utc_us, material, merkle_root) "
+                                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
   insert.bind(1, stamp.head.seq).bind(2, stamp.head.hash).bind(3, stamp.tsa_url).bind_blob(4, stamp.token_der).bind(5, to_utc_us(stamp.stamped));
   if (stamp.material.empty()) insert.bind_null(6);
   else insert.bind(6, stamp.material);
+  if (stamp.merkle_root.empty()) insert.bind_null(7);
+  else insert.bind(7, stamp.merkle_root);
   return insert.run();
 }
 
 Result<std::vector<AuditStamp>> AuditLog::stamps() {
-  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT id, seq, head_hash, tsa_url, token, stamped_utc_us, material FROM audit_stamps ORDER BY id"));
+  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT id, seq, head_hash, tsa_url, token, stamped_utc_us, material, merkle_root FROM audit_stamps ORDER BY id"));
   std::vector<AuditStamp> out;
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, stmt.step());
     if (!row) return out;
-    out.push_back({stmt.int64(0), {stmt.int64(1), stmt.text(2)}, stmt.text(3), stmt.blob(4), from_utc_us(stmt.int64(5)), stmt.optional_text(6).value_or("")});
+    out.push_back({stmt.int64(0), {stmt.int64(1), stmt.text(2)}, stmt.text(3), stmt.blob(4), from_utc_us(stmt.int64(5)), stmt.optional_text(6).value_or(""),
+                   stmt.optional_text(7).value_or("")});
   }
 }
 

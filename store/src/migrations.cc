@@ -410,6 +410,9 @@ CREATE TRIGGER notice_documents_no_delete BEFORE DELETE ON notice_documents
       {"14 a stamp of the audit head keeps its TSA's chain and revocation status: it verifies at its own time after the certificate expired", R"sql(
 ALTER TABLE audit_stamps ADD COLUMN material TEXT;  -- JSON (core/long_term.h); NULL for stamps made before
 )sql"},
+      {"15 a stamp of the audit head covers the Merkle root of the rows up to it: a case's bundle proves its rows without the others", R"sql(
+ALTER TABLE audit_stamps ADD COLUMN merkle_root TEXT;  -- RFC 9162 root of rows 1..seq; NULL for stamps made before
+)sql"},
   };
   return all;
 }

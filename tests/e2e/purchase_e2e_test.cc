@@ -444,6 +444,7 @@ TEST_F(PurchaseEndToEnd, Art47_EvidenceRenewKeepsTheMaterialAndAddsArchiveStamps
   const ProcessResult renewed = run({"evidence", "renew", "--case", number, "--trust", trust.string(), "--tsa", archive.url()});
   ASSERT_EQ(renewed.exit_code, 0) << renewed.out << renewed.err;
   EXPECT_NE(renewed.out.find("manifest.tsr：已续期（第 1 次存档时间戳）"), std::string::npos) << renewed.out;
+  EXPECT_NE(renewed.out.find("unboxing-1.tsr：已续期"), std::string::npos) << renewed.out;  // the imported unboxing video's too
   EXPECT_GE(archive.authority().revocation_requests(), 1);  // the archive TSA's certificate names OCSP: asked
 
   const json sessions = run_json({"purchase", "show", number});

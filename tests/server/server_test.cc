@@ -28,6 +28,7 @@
 #include "netsample/purchase/session.h"
 #include "netsample/runtime/runtime.h"
 #include "netsample/server/server.h"
+#include "netsample/store/audit.h"
 #include "netsample/testing/loopback.h"
 #include "testing.h"
 
@@ -1188,6 +1189,9 @@ std::string index_with(const fs::path& file, const std::string& name, const std:
 TEST(Server, AnExportVerifiesOfflineWithTheDataDirectoryGoneAndEveryTamperingIsNamed) {
   const std::string recording = "/api/recordings/" + world->unboxing;
   ASSERT_EQ(post(recording + "/findings", "R1", {{"media_ms", 7000}, {"severity", "minor"}, {"note", "面单反光"}})->status, 201);
+  // The audit head stamped before the export: the bundle carries the stamp and each case row's Merkle path to it.
+  const ProcessResult stamped = world->run({"audit", "stamp", "--tsa", world->tsa.url(), "--trust", world->tsa.ca_file().string()});
+  ASSERT_EQ(stamped.exit_code, 0) << stamped.out << stamped.err;
   auto r = get("/api/cases/CQ-S1/export", "R1");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body.substr(0, 300);
@@ -1219,6 +1223,7 @@ TEST(Server, AnExportVerifiesOfflineWithTheDataDirectoryGoneAndEveryTamperingIsN
   const ProcessResult intact = verify(bundle);
   EXPECT_EQ(intact.exit_code, 0) << intact.out << intact.err;
   EXPECT_NE(intact.out.find("全部通过"), std::string::npos) << intact.out;
+  EXPECT_NE(intact.out.find("自那时未变"), std::string::npos) << intact.out;  // the stamp proves the case's rows offline
   EXPECT_FALSE(fs::exists(world->dir.path() / "nowhere" / "netsample.db"));  // checked from the file alone
 
   const fs::path tampered = world->dir.path() / "tampered.zip";
@@ -1254,6 +1259,36 @@ TEST(Server, AnExportVerifiesOfflineWithTheDataDirectoryGoneAndEveryTamperingIsN
   ProcessResult edited = verify(tampered2);
   EXPECT_EQ(edited.exit_code, 4);
   EXPECT_NE(edited.out.find("审计记录 #" + std::to_string(edited_seq)), std::string::npos) << edited.out;
+
+  // A forger who knows the format: the row's hash recomputed, the chain's links mended around it, the index updated.
+  // Every hash and link holds again; only the TSA's stamp over the Merkle root of the rows can tell.
+  json chain = json::parse(zip_entry(bundle, "audit/chain.json"));
+  for (auto& row : rows)
+    if (row["seq"] == edited_seq) {
+      const json number = row["case"];
+      row["hash"] = store::AuditLog::row_hash(edited_seq, row["utc_us"], row["actor"], row["action"],
+                                              number.is_string() ? std::optional<std::string>(number.get<std::string>()) : std::nullopt,
+                                              row["payload_text"], row["prev_hash"]);
+      for (auto& link : chain["links"]) {
+        if (link[0] == edited_seq) link[2] = row["hash"];
+        if (link[0] == edited_seq + 1) link[1] = row["hash"];
+      }
+    }
+  const std::string mended_rows = rows.dump(1) + "\n", mended_chain = chain.dump() + "\n";
+  json mended_index = json::parse(index_with(bundle, "audit/rows.json", mended_rows));
+  for (auto& f : mended_index["files"])
+    if (f["name"] == "audit/chain.json") {
+      f["sha256"] = sha256_hex(mended_chain);
+      f["size"] = mended_chain.size();
+    }
+  const fs::path tampered3 = world->dir.path() / "tampered3.zip";
+  rewrite_zip(bundle, tampered, "audit/rows.json", mended_rows);
+  rewrite_zip(tampered, tampered2, "audit/chain.json", mended_chain);
+  rewrite_zip(tampered2, tampered3, "bundle.json", mended_index.dump(1));
+  ProcessResult mended = verify(tampered3);
+  EXPECT_EQ(mended.exit_code, 4) << mended.out;
+  EXPECT_EQ(mended.out.find("审计记录 #" + std::to_string(edited_seq) + "（"), std::string::npos) << "the row's own hash holds\n" << mended.out;
+  EXPECT_NE(mended.out.find("审计记录 #" + std::to_string(edited_seq) + " 与其默克尔路径不符"), std::string::npos) << mended.out;
 
   // A token from a TSA the bundle's certificates do not name, for the very same video.
   testing::TestTsa foreign;

@@ -135,5 +135,24 @@ TEST_F(AuditChain, FailedChangeLeavesNoAuditRow) {
   EXPECT_EQ(verify().rows, 5);
 }
 
+// A case's bundle proves its rows sit under a stamped head with RFC 9162 audit paths, carrying no other row.
+TEST(AuditMerkle, EveryRowsPathLeadsToTheRootAndNoOtherRowOrPlaceDoes) {
+  std::vector<std::string> hashes;
+  for (int n = 1; n <= 33; ++n) {
+    hashes.push_back(sha256_hex("row " + std::to_string(n)));
+    const std::string root = audit_merkle_root(hashes);
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      const auto proof = audit_inclusion_proof(hashes, i);
+      ASSERT_EQ(audit_root_from_proof(hashes[i], i, hashes.size(), proof), root) << n << " rows, row " << i;
+      EXPECT_NE(audit_root_from_proof(sha256_hex("another row"), i, hashes.size(), proof), root);
+      if (hashes.size() > 1) EXPECT_NE(audit_root_from_proof(hashes[i], (i + 1) % hashes.size(), hashes.size(), proof), root);
+    }
+  }
+  // Pinned: a change of the tree's hashing would make every stamp made before unverifiable.
+  EXPECT_EQ(audit_merkle_root({std::string(kGenesisHash)}), to_hex(sha256(std::string(1, '\0') + std::string(kGenesisHash))));
+  EXPECT_EQ(audit_head_imprint({1, std::string(kGenesisHash)}, "ab"),
+            sha256("[\"netsample-audit-head/2\",1,\"" + std::string(kGenesisHash) + "\",\"ab\"]"));
+}
+
 }  // namespace
 }  // namespace netsample::store

@@ -25,13 +25,14 @@ Status write_import_record(const fs::path& dir, const json& record) {
 }
 
 json ImportCheck::to_json() const {
-  return {{"ok", ok}, {"hash_ok", hash_ok}, {"tokens_ok", tokens_ok}, {"continuous", continuous}, {"errors", errors}};
+  return {{"ok", ok}, {"hash_ok", hash_ok}, {"tokens_ok", tokens_ok}, {"continuous", continuous}, {"errors", errors}, {"warnings", warnings}};
 }
 
 std::string ImportCheck::to_text() const {
   std::string text = std::string(hash_ok ? "✓" : "✗") + " 视频 SHA-256 与导入时一致\n" + (tokens_ok > 0 ? "✓" : "✗") + " 可信时间戳 " +
                      std::to_string(tokens_ok) + " 个有效\n" + (continuous ? "✓" : "✗") + " 视频帧时间连续（文件自带的时间）\n";
   for (const auto& e : errors) text += "  " + e + "\n";
+  for (const auto& w : warnings) text += "  注意：" + w + "\n";
   return text + (ok ? "结论：通过\n" : "结论：未通过\n");
 }
 
@@ -47,16 +48,13 @@ Result<ImportCheck> verify_import(const fs::path& dir, const fs::path& trust_sto
   auto actual = sha256_file(video);
   check.hash_ok = actual.ok() && *actual == expected;
   if (!check.hash_ok) check.errors.push_back(actual.ok() ? video.filename().string() + " 的 SHA-256 与导入时不同：文件已被改动" : actual.error().describe());
+  // Each token at its own time when it has an evidence record beside it (recorder::check_token), else today.
+  const UtcTime now = SystemClock().now();
   for (const auto& t : record.value("timestamps", json::array())) {
-    const std::string name = t.value("file", "");
-    auto der = read_file(dir / name);
-    if (!der.ok()) {
-      check.errors.push_back(name + "：" + der.error().describe());
-      continue;
-    }
-    auto verified = verify_timestamp(*der, expected, trust_store);
-    if (verified.ok()) ++check.tokens_ok;
-    else check.errors.push_back(name + "：" + verified.error().describe());
+    const recorder::TokenCheck token = recorder::check_token(dir, {t.value("file", ""), expected}, trust_store, now);
+    if (token.ok) ++check.tokens_ok;
+    else check.errors.push_back(token.file + "：" + token.error);
+    if (token.long_term && token.long_term->renewal_due) check.warnings.push_back(token.file + "：" + token.long_term->advice);
   }
   if (record.value("timestamps", json::array()).empty()) check.errors.push_back("没有可信时间戳：导入时刻未经第三方证明");
   check.continuous = record.contains("info") && record["info"].value("continuous", false);
@@ -81,6 +79,20 @@ Result<UnboxingView> finish_live(UnboxingSessions& sessions, const UnboxingView&
   if (s.state == UnboxingState::recording)
     return make_error(ErrorCode::network, "case", "录制程序 " + std::to_string(wait.count()) + " 秒内没有结束（" + s.recording_dir.string() + "）");
   return s;
+}
+
+Result<std::vector<recorder::StampedToken>> import_tokens(const fs::path& dir) {
+  NETSAMPLE_ASSIGN(std::string text, read_file(dir / kImportRecordFile));
+  NETSAMPLE_ASSIGN(json record, parse_json(text, (dir / kImportRecordFile).string()));
+  NETSAMPLE_ASSIGN(Sha256Digest video, sha256_from_hex(record.value("sha256", ""), "import.json: sha256"));
+  std::vector<recorder::StampedToken> tokens;
+  for (const auto& t : record.value("timestamps", json::array())) tokens.push_back({t.value("file", ""), video});
+  return tokens;
+}
+
+Result<std::vector<recorder::StampedToken>> tokens_of_recording(const fs::path& dir) {
+  if (fs::exists(dir / kImportRecordFile)) return import_tokens(dir);
+  return recorder::recording_tokens(dir);
 }
 
 Result<RecordingCheck> verify_recording_dir(const fs::path& dir, const fs::path& trust_store) {

@@ -23,6 +23,10 @@
 
 namespace netsample {
 
+// DER in JSON: standard base64 without line breaks (RFC 4648).
+std::string base64_encode(std::string_view bytes);
+Result<std::string> base64_decode(const std::string& text, const std::string& field);
+
 // What proves a token's signer was trusted and not revoked when it stamped.
 struct ValidationMaterial {
   std::vector<std::string> certificates;    // DER: the signer first, then its issuers up to the trusted root

@@ -60,9 +60,17 @@ struct TokenCheck {
 // A token's evidence record: manifest.tsr → manifest.tsr.er.json.
 std::filesystem::path evidence_record_path(const std::filesystem::path& token_file);
 
-// One token of the recording in `dir` (manifest*.tsr over the manifest, journal.K[.n].tsr over the journal's first K
-// lines) checked as above, at `now`.
-TokenCheck check_token(const std::filesystem::path& dir, const std::string& token_name, const std::filesystem::path& ca_file, UtcTime now);
+// A token file in a recording's directory and what it stamps.
+struct StampedToken {
+  std::string file;
+  Sha256Digest imprint;
+};
+// The tokens of the recorder's recording in `dir`: manifest*.tsr over the manifest, journal.K[.n].tsr over the
+// journal's first K lines.
+Result<std::vector<StampedToken>> recording_tokens(const std::filesystem::path& dir);
+
+// One token checked as above, at `now`.
+TokenCheck check_token(const std::filesystem::path& dir, const StampedToken& token, const std::filesystem::path& ca_file, UtcTime now);
 
 // What `secure_recording_tokens` did with one token.
 struct TokenRenewal {
@@ -75,6 +83,10 @@ struct TokenRenewal {
 // For every token of the recording in `dir`: keeps its validation material (chain, OCSP or CRL) when it has no record
 // yet — right after the token was obtained — and, with `tsa_urls`, adds an archive stamp when renewal is due
 // (`force`: whenever). Each record is written whole or not at all.
+Result<std::vector<TokenRenewal>> secure_tokens(const std::filesystem::path& dir, const std::vector<StampedToken>& tokens,
+                                                const std::filesystem::path& ca_file, const HttpClient& http, const TsaClient& tsa,
+                                                const std::vector<std::string>& tsa_urls, UtcTime now, bool force = false);
+// secure_tokens over recording_tokens(dir).
 Result<std::vector<TokenRenewal>> secure_recording_tokens(const std::filesystem::path& dir, const std::filesystem::path& ca_file, const HttpClient& http,
                                                           const TsaClient& tsa, const std::vector<std::string>& tsa_urls, UtcTime now, bool force = false);
 

@@ -59,10 +59,20 @@ struct AuditStamp {
   std::string token_der;  // the TimeStampResp as received
   UtcTime stamped;        // the TSA's time
   std::string material;   // its ValidationMaterial as JSON (core/long_term.h), kept when stamped; empty for older stamps
+  std::string merkle_root;  // of rows 1..seq, stamped with the head; empty for older stamps
 };
 
-// What a head is stamped as: SHA-256 over the JSON ["netsample-audit-head", seq, hash].
-Sha256Digest audit_head_imprint(const AuditHead& head);
+// What a head is stamped as: SHA-256 over the JSON ["netsample-audit-head", seq, hash] (stamps without a Merkle
+// root), or ["netsample-audit-head/2", seq, hash, merkle_root] (merkle_root: of rows 1..seq, audit_merkle_root).
+Sha256Digest audit_head_imprint(const AuditHead& head, const std::string& merkle_root = {});
+
+// The rows' hashes as an RFC 9162 Merkle tree (leaf: SHA-256(0x00 || hash as hex text), node: SHA-256(0x01 || l || r)),
+// so that a case's bundle can prove its own rows sit under a stamped head without carrying any other case's rows.
+std::string audit_merkle_root(const std::vector<std::string>& row_hashes);
+// The audit path of row `index` (0-based) in the tree of `row_hashes`, as hex.
+std::vector<std::string> audit_inclusion_proof(const std::vector<std::string>& row_hashes, size_t index);
+// The root the path leads to from `row_hash` at `index` in a tree of `size` rows; empty when the path does not fit.
+std::string audit_root_from_proof(const std::string& row_hash, size_t index, size_t size, const std::vector<std::string>& proof);
 
 struct ChainReport {
   bool intact = true;
@@ -94,6 +104,8 @@ class AuditLog {
 
   // The last row committed.
   Result<AuditHead> head() { return tail(); }
+  // The hashes of rows 1..seq, in order.
+  Result<std::vector<std::string>> hashes_until(std::int64_t seq);
   // The hash row `seq` has now; nullopt when there is no such row.
   Result<std::optional<std::string>> hash_at(std::int64_t seq);
   // REQUIRES: inside Database::transaction. Keeps a token over `head` (append-only).

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/recorder/seal.h"
 #include "netsample/recorder/recorder.h"
 #include "netsample/store/store.h"
 #include "netsample/unboxing/session.h"
@@ -75,6 +76,7 @@ struct ImportCheck {
   int tokens_ok = 0;
   bool continuous = false;
   std::vector<std::string> errors;
+  std::vector<std::string> warnings;  // a token whose renewal is due (core/long_term.h)
   nlohmann::json to_json() const;
   std::string to_text() const;  // for a reviewer, in Chinese
 };
@@ -82,6 +84,10 @@ struct ImportCheck {
 Status write_import_record(const std::filesystem::path& dir, const nlohmann::json& record);
 // not_found when `dir` holds no import record.
 Result<ImportCheck> verify_import(const std::filesystem::path& dir, const std::filesystem::path& trust_store);
+// The tokens of the video imported into `dir`, each over the video's SHA-256 (for recorder::secure_tokens).
+Result<std::vector<recorder::StampedToken>> import_tokens(const std::filesystem::path& dir);
+// The tokens of whichever recording `dir` holds: an imported video's or the recorder's (recorder::recording_tokens).
+Result<std::vector<recorder::StampedToken>> tokens_of_recording(const std::filesystem::path& dir);
 
 // Whichever check a recording's directory needs, by one rule for `verify`, the service, the export and the
 // bundle's verifier: an imported video (import.json) gets verify_import, a recording (the recorder's journal)
