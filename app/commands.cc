@@ -4,13 +4,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "netsample/core/file_io.h"
-#include "netsample/core/long_term.h"
 #include "netsample/notices/parties.h"
-#include "netsample/recorder/seal.h"
 #include "netsample/spreadsheet/spreadsheet.h"
 #include "netsample/unboxing/session.h"
-#include "netsample/unboxing/video.h"
 #include "netsample/workflow/calendar.h"
 #include "netsample/workflow/cases.h"
 #include "netsample/workflow/plan.h"
@@ -431,56 +427,26 @@ void add_evidence_commands(CLI::App& app, Context& context, int& exit_code) {
   renew->add_flag("--force", renew_force, "未到期也续期");
   renew->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
-      const runtime::TsaTrust trust = context.runtime->tsa_trust(renew_trust);
-      std::vector<CaseView> cases;
-      if (!renew_case.empty()) {
-        NETSAMPLE_ASSIGN(CaseView one, context.runtime->cases().show(renew_case));
-        cases.push_back(std::move(one));
-      } else {
-        NETSAMPLE_ASSIGN(cases, context.runtime->cases().list());
-      }
-      const HttpClient http;
-      const TsaClient tsa(http);
+      if (!renew_trust.empty()) context.runtime->set_tsa_trust(renew_trust);
+      NETSAMPLE_ASSIGN(runtime::RenewReport report,
+                       context.runtime->renew_evidence(renew_case.empty() ? std::nullopt : std::optional(renew_case), renew_tsa, renew_force, context.actor));
       json out = json::array();
-      int failures = 0, due = 0;
-      for (const auto& view : cases) {
-        std::vector<std::filesystem::path> dirs;
-        NETSAMPLE_ASSIGN(auto purchases, context.runtime->purchases().of_case(view.record.number));
-        for (const auto& p : purchases) dirs.push_back(p.recording_dir);
-        NETSAMPLE_ASSIGN(auto unboxings, context.runtime->unboxings().of_case(view.record.number));
-        for (const auto& u : unboxings) dirs.push_back(u.recording_dir);
-        for (const auto& dir : dirs) {
-          auto tokens = unboxing::tokens_of_recording(dir);
-          if (!tokens.ok()) continue;  // a recording that never began: no tokens
-          NETSAMPLE_ASSIGN(auto lines, recorder::secure_tokens(dir, *tokens, trust.file, http, tsa, renew_tsa, context.runtime->clock().now(), renew_force));
-          for (const auto& line : lines) {
-            const bool pending = line.after && line.after->renewal_due;
-            failures += !line.error.empty();
-            due += pending;
-            out.push_back({{"case", view.record.number}, {"recording", dir.string()}, {"file", line.file}, {"done", line.done}, {"error", line.error},
-                           {"long_term", line.after ? line.after->to_json() : json()}});
-            if (!context.json)
-              std::cout << (line.error.empty() ? (pending ? "! " : "✓ ") : "✗ ") << view.record.number << "  " << dir.filename().string() << "/" << line.file
-                        << "：" << (line.error.empty() ? line.done : line.error) << "\n";
-            // The record as it is now, kept with the case's evidence (and its audit row) whenever it changed.
-            const auto record = recorder::evidence_record_path(dir / line.file);
-            if (line.error.empty() && std::filesystem::exists(record)) {
-              NETSAMPLE_ASSIGN(auto known, context.runtime->store().find_evidence(view.record.number, record));
-              NETSAMPLE_ASSIGN(std::string bytes, read_file(record));
-              if (!known || known->sha256 != sha256_hex(bytes))
-                NETSAMPLE_TRY(status_of(context.runtime->store().add_evidence(view.id, view.record.number, record, "evidence_record", context.actor)));
-            }
-          }
-        }
+      for (const auto& t : report.tokens) {
+        out.push_back({{"case", t.case_number}, {"recording", t.recording.string()}, {"file", t.token.file}, {"done", t.token.done},
+                       {"error", t.token.error}, {"long_term", t.token.after ? t.token.after->to_json() : json()}});
+        if (!context.json)
+          std::cout << (t.token.error.empty() ? (t.due() ? "! " : "✓ ") : "✗ ") << t.case_number << "  " << t.recording.filename().string() << "/"
+                    << t.token.file << "：" << (t.token.error.empty() ? t.token.done : t.token.error) << "\n";
       }
-      if (context.json) print_json({{"trust", trust.to_json()}, {"tokens", out}, {"failures", failures}, {"renewal_due", due}});
+      if (context.json) print_json({{"trust", report.trust.to_json()}, {"tokens", out}, {"failures", report.failures}, {"renewal_due", report.due}});
       else {
-        std::cout << "核验证书：" << trust.source << "\n";
-        for (const auto& note : trust.notes) std::cout << "注意：" << note << "\n";
+        std::cout << "核验证书：" << report.trust.source << "\n";
+        for (const auto& note : report.trust.notes) std::cout << "注意：" << note << "\n";
         if (out.empty()) std::cout << "（没有录像时间戳）\n";
-        if (due > 0 && renew_tsa.empty()) std::cout << due << " 个时间戳须续期：netsample evidence renew --tsa 地址\n";
+        if (report.due > 0 && renew_tsa.empty()) std::cout << report.due << " 个时间戳须续期：netsample evidence renew --tsa 地址\n";
       }
-      if (failures > 0) return make_error(ErrorCode::integrity, "evidence", std::to_string(failures) + " 个时间戳未能保存验证材料或续期");
+      if (report.failures > 0)
+        return make_error(ErrorCode::integrity, "evidence", std::to_string(report.failures) + " 个时间戳未能保存验证材料或续期");
       return {};
     });
   });

@@ -9,6 +9,7 @@
 #include "netsample/core/long_term.h"
 #include "netsample/core/tsa.h"
 #include "netsample/notices/sender.h"
+#include "netsample/unboxing/video.h"
 
 namespace netsample::runtime {
 
@@ -270,6 +271,48 @@ Result<std::vector<StampOutcome>> Runtime::stamp_audit_head(const std::vector<st
     out.push_back(std::move(outcome));
   }
   return out;
+}
+
+Result<RenewReport> Runtime::renew_evidence(const std::optional<std::string>& case_number, const std::vector<std::string>& tsa_urls, bool force,
+                                            const std::string& actor) {
+  RenewReport report;
+  report.trust = tsa_trust();
+  std::vector<workflow::CaseView> cases;
+  if (case_number) {
+    NETSAMPLE_ASSIGN(workflow::CaseView one, cases_->show(*case_number));
+    cases.push_back(std::move(one));
+  } else {
+    NETSAMPLE_ASSIGN(cases, cases_->list());
+  }
+  const HttpClient http;
+  const TsaClient tsa(http);
+  for (const auto& view : cases) {
+    std::vector<fs::path> dirs;
+    NETSAMPLE_ASSIGN(auto purchases, purchases_->of_case(view.record.number));
+    for (const auto& p : purchases) dirs.push_back(p.recording_dir);
+    NETSAMPLE_ASSIGN(auto unboxings, unboxings_->of_case(view.record.number));
+    for (const auto& u : unboxings) dirs.push_back(u.recording_dir);
+    for (const auto& dir : dirs) {
+      auto tokens = unboxing::tokens_of_recording(dir);
+      if (!tokens.ok()) continue;  // a recording that never began has no tokens
+      NETSAMPLE_ASSIGN(auto lines, recorder::secure_tokens(dir, *tokens, report.trust.file, http, tsa, tsa_urls, clock_.now(), force));
+      for (auto& line : lines) {
+        // The record as it is now, kept with the case's evidence (and its audit row) whenever it changed.
+        const fs::path record = recorder::evidence_record_path(dir / line.file);
+        if (line.error.empty() && fs::exists(record)) {
+          NETSAMPLE_ASSIGN(auto known, store_->find_evidence(view.record.number, record));
+          NETSAMPLE_ASSIGN(Sha256Digest now_hash, sha256_file(record));
+          if (!known || known->sha256 != to_hex(now_hash))
+            NETSAMPLE_TRY(status_of(store_->add_evidence(view.id, view.record.number, record, "evidence_record", actor)));
+        }
+        RenewedToken renewed{view.record.number, dir, std::move(line)};
+        report.failures += !renewed.token.error.empty();
+        report.due += renewed.due();
+        report.tokens.push_back(std::move(renewed));
+      }
+    }
+  }
+  return report;
 }
 
 Result<AuditReport> Runtime::verify_audit() {

@@ -8,8 +8,13 @@
 namespace netsample::server {
 
 BackgroundWork::BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log,
-                               std::vector<std::string> tsa, std::chrono::seconds stamp_interval)
-    : data_dir_(std::move(data_dir)), interval_(interval), tsa_(std::move(tsa)), stamp_interval_(stamp_interval), log_(std::move(log)) {
+                               std::vector<std::string> tsa, std::chrono::seconds stamp_interval, std::string tsa_trust)
+    : data_dir_(std::move(data_dir)),
+      tsa_trust_(std::move(tsa_trust)),
+      interval_(interval),
+      tsa_(std::move(tsa)),
+      stamp_interval_(stamp_interval),
+      log_(std::move(log)) {
   thread_ = std::jthread([this](std::stop_token stop) {
     std::unique_lock lock(mutex_);
     while (!stop.stop_requested()) {
@@ -31,6 +36,7 @@ void BackgroundWork::round() {
   auto opened = runtime::Runtime::open(data_dir_);
   if (!opened.ok()) return said("后台工作无法打开数据目录", opened.error());
   runtime::Runtime& runtime = **opened;
+  if (!tsa_trust_.empty()) runtime.set_tsa_trust(tsa_trust_);
   const auto never = [] { return false; };
 
   // The notices: only when some are owed (a data directory without parties or notices.json is not an error).
@@ -60,7 +66,22 @@ void BackgroundWork::round() {
     }
   }
   if (!tsa_.empty()) stamp_audit_head(runtime);
+  if (!tsa_.empty()) renew_evidence(runtime);
   ++rounds_;
+}
+
+// Art 47: the recordings' tokens must outlive their TSA certificates. Once a day every token without its material
+// gets it, and every one within 180 days of its certificates' end is stamped again (as `evidence renew --tsa`).
+void BackgroundWork::renew_evidence(runtime::Runtime& runtime) {
+  const auto now = std::chrono::steady_clock::now();
+  if (last_renewal_ && now - *last_renewal_ < std::chrono::hours(24)) return;
+  last_renewal_ = now;
+  auto report = runtime.renew_evidence(std::nullopt, tsa_, /*force=*/false, "system:serve");
+  if (!report.ok()) return log_("netsample serve: 时间戳续期：" + report.error().describe());
+  for (const auto& t : report->tokens)
+    if (!t.token.error.empty() || t.token.done.find("已续期") != std::string::npos || t.token.done.find("保存了") != std::string::npos)
+      log_("netsample serve: 时间戳续期 " + t.case_number + " " + t.recording.filename().string() + "/" + t.token.file + "：" +
+           (t.token.error.empty() ? t.token.done : t.token.error));
 }
 
 void BackgroundWork::stamp_audit_head(runtime::Runtime& runtime) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -26,7 +27,7 @@ class BackgroundWork {
  public:
   // `log` gets one line per thing done or failed (thread-safe on the caller's side).
   BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log,
-                 std::vector<std::string> tsa = {}, std::chrono::seconds stamp_interval = std::chrono::hours(1));
+                 std::vector<std::string> tsa = {}, std::chrono::seconds stamp_interval = std::chrono::hours(1), std::string tsa_trust = {});
   ~BackgroundWork();  // stops after the round in progress
   BackgroundWork(const BackgroundWork&) = delete;
   BackgroundWork& operator=(const BackgroundWork&) = delete;
@@ -36,7 +37,10 @@ class BackgroundWork {
  private:
   void round();
   void stamp_audit_head(runtime::Runtime& runtime);
+  void renew_evidence(runtime::Runtime& runtime);
   std::filesystem::path data_dir_;
+  std::string tsa_trust_;
+  std::optional<std::chrono::steady_clock::time_point> last_renewal_;  // evidence records are looked at once a day
   std::chrono::seconds interval_;
   std::vector<std::string> tsa_;
   std::chrono::seconds stamp_interval_;

@@ -574,7 +574,7 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
   }
   if (state->options.background_interval.count() > 0)
     state->background = std::make_unique<BackgroundWork>(data_dir, state->options.background_interval, [raw](const std::string& line) { raw->error_log(line); },
-                                                         state->options.tsa, state->options.audit_stamp_interval);
+                                                         state->options.tsa, state->options.audit_stamp_interval, state->options.tsa_trust);
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 

@@ -21,6 +21,7 @@
 #include "netsample/notices/deliveries.h"
 #include "netsample/notices/parties.h"
 #include "netsample/purchase/session.h"
+#include "netsample/recorder/seal.h"
 #include "netsample/store/audit.h"
 #include "netsample/store/store.h"
 #include "netsample/unboxing/parcels.h"
@@ -81,6 +82,20 @@ struct TsaTrust {
   nlohmann::json to_json() const;
 };
 TsaTrust tsa_trust(const std::filesystem::path& data_dir, const std::string& given = {});
+
+// What `evidence renew` did with one token of a case's recording.
+struct RenewedToken {
+  std::string case_number;
+  std::filesystem::path recording;
+  recorder::TokenRenewal token;
+  bool due() const { return token.after && token.after->renewal_due; }
+};
+struct RenewReport {
+  TsaTrust trust;
+  std::vector<RenewedToken> tokens;
+  int failures = 0;  // tokens whose material could not be kept or whose renewal failed
+  int due = 0;       // still due afterwards (no TSA given, or it failed)
+};
 inline std::filesystem::path tsa_trust_store(const std::filesystem::path& data_dir, const std::string& given = {}) {
   return tsa_trust(data_dir, given).file;
 }
@@ -137,6 +152,11 @@ class Runtime {
   // keeping each token (audit_stamps) and an audit row "audit.head_stamped". One outcome per TSA; a failure is
   // named, never fatal to the others.
   Result<std::vector<StampOutcome>> stamp_audit_head(const std::vector<std::string>& tsa_urls, const std::string& actor);
+  // Long-term validation of the recordings' tokens (core/long_term.h, Art 47), of one case or all: keeps each
+  // token's material where it has none, stamps again what is due (`force`: everything) with the first of `tsa_urls`
+  // that answers, and keeps every changed evidence record as the case's evidence (audited, by `actor`).
+  Result<RenewReport> renew_evidence(const std::optional<std::string>& case_number, const std::vector<std::string>& tsa_urls, bool force,
+                                     const std::string& actor);
 
  private:
   Runtime() = default;
