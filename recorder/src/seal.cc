@@ -120,7 +120,7 @@ Result<std::vector<TokenRenewal>> secure_tokens(const fs::path& dir, const std::
     TokenRenewal line;
     line.file = name;
     auto der = read_file(dir / name);
-    const Result<Sha256Digest> imprint = token.imprint;
+    const Sha256Digest& imprint = token.imprint;
     auto existing = read_evidence_record(dir / name);
     if (!der.ok() || !existing.ok()) {
       line.error = !der.ok() ? der.error().message : existing.error().message;
@@ -133,7 +133,7 @@ Result<std::vector<TokenRenewal>> secure_tokens(const fs::path& dir, const std::
       record = std::move(**existing);
     } else {
       // The material of the token as it is now: only worth keeping while the token verifies today.
-      if (auto today = verify_timestamp(*der, *imprint, ca_file); !today.ok()) {
+      if (auto today = verify_timestamp(*der, imprint, ca_file); !today.ok()) {
         line.error = "时间戳今天已不成立，无法再保存它的验证材料：" + today.error().message;
         out.push_back(std::move(line));
         continue;
@@ -149,7 +149,7 @@ Result<std::vector<TokenRenewal>> secure_tokens(const fs::path& dir, const std::
       line.done = "保存了验证材料（" + std::to_string(record.material.certificates.size()) + " 张证书，" +
                   std::to_string(record.material.ocsp_responses.size()) + " 个 OCSP 应答，" + std::to_string(record.material.crls.size()) + " 个 CRL）";
     }
-    EvidenceRecordCheck check = verify_evidence_record(*der, *imprint, record, ca_file, now);
+    EvidenceRecordCheck check = verify_evidence_record(*der, imprint, record, ca_file, now);
     if (!check.ok) {
       line.error = check.problem;
       out.push_back(std::move(line));
@@ -162,7 +162,7 @@ Result<std::vector<TokenRenewal>> secure_tokens(const fs::path& dir, const std::
       } else {
         changed = true;
         line.done += std::string(line.done.empty() ? "" : "；") + "已续期（第 " + std::to_string(record.renewals.size()) + " 次存档时间戳）";
-        check = verify_evidence_record(*der, *imprint, record, ca_file, now);
+        check = verify_evidence_record(*der, imprint, record, ca_file, now);
       }
     } else if (line.done.empty()) {
       line.done = check.renewal_due ? check.advice : "无须续期（证书有效至 " + format_iso8601_beijing(check.valid_until) + "）";

@@ -247,7 +247,7 @@ Result<std::vector<StampOutcome>> Runtime::stamp_audit_head(const std::vector<st
   const std::string root = store::audit_merkle_root(hashes);  // lets a bundle prove its case's rows under this stamp
   std::vector<StampOutcome> out;
   for (const std::string& url : tsa_urls) {
-    StampOutcome outcome{url, false, "", head, std::nullopt};
+    StampOutcome outcome{url, false, "", head, std::nullopt, ""};
     auto token = client.stamp(url, store::audit_head_imprint(head, root));
     if (!token.ok()) {
       outcome.error = token.error().describe();

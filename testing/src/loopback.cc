@@ -239,7 +239,8 @@ Result<std::unique_ptr<TimestampAuthority>> TimestampAuthority::start(const fs::
     // The certificate names this server, so it listens before the certificate is made.
     NETSAMPLE_ASSIGN(server->port, serve_on_loopback(server->http, server->thread, "本机时间戳服务"));
     const std::string base = "http://127.0.0.1:" + std::to_string(server->port);
-    extensions += "authorityInfoAccess=OCSP;URI:" + base + "/ocsp\ncrlDistributionPoints=URI:" + base + "/ca.crl\n";
+    if (options.ocsp) extensions += "authorityInfoAccess=OCSP;URI:" + base + "/ocsp\n";
+    extensions += "crlDistributionPoints=URI:" + base + "/ca.crl\n";
   }
   NETSAMPLE_TRY(write_text(d / "tsa.ext", extensions));
   if (own_ca) {

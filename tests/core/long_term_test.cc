@@ -107,6 +107,32 @@ TEST(LongTermValidation, ATokenFromARevokedCertificateIsRefusedNamingTheRevocati
   EXPECT_NE(checked.error().message.find("被吊销"), std::string::npos) << checked.error().message;
 }
 
+TEST(LongTermValidation, ACertificateThatNamesOnlyACrlIsCheckedAgainstTheCrlKeptWithTheToken) {
+  testing::TestTsa tsa(loopback::TsaOptions{hours(24), true, false});
+  const HttpClient http(no_waiting());
+  const Sha256Digest imprint = sha256("checked against a CRL");
+  auto token = TsaClient(http).stamp(tsa.url(), imprint);
+  ASSERT_TRUE(token.ok()) << token.error().describe();
+  auto material = collect_validation_material(token->response_der, tsa.ca_file(), http, SystemClock().now());
+  ASSERT_TRUE(material.ok()) << material.error().describe();
+  EXPECT_EQ(material->ocsp_responses.size(), 0u);
+  ASSERT_EQ(material->crls.size(), 1u);
+  auto good = verify_timestamp_at_its_time(token->response_der, imprint, *material, tsa.ca_file());
+  ASSERT_TRUE(good.ok()) << good.error().describe();
+  EXPECT_NE(good->revocation.find("CRL"), std::string::npos) << good->revocation;
+
+  // Revoked: the next token's CRL lists the certificate, revoked before it stamped.
+  ASSERT_TRUE(tsa.authority().revoke_certificate().ok());
+  std::this_thread::sleep_for(seconds(1));  // the revocation's second is before the stamp's
+  auto later = TsaClient(http).stamp(tsa.url(), imprint);
+  ASSERT_TRUE(later.ok());
+  auto revoked = collect_validation_material(later->response_der, tsa.ca_file(), http, SystemClock().now());
+  ASSERT_TRUE(revoked.ok()) << revoked.error().describe();
+  auto refused = verify_timestamp_at_its_time(later->response_der, imprint, *revoked, tsa.ca_file());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("列在 CRL 中"), std::string::npos) << refused.error().message;
+}
+
 TEST(LongTermValidation, MaterialThatLacksTheRevocationAnswerACertificateCallsForIsRefused) {
   testing::TestTsa tsa(loopback::TsaOptions{hours(24), true});
   const HttpClient http(no_waiting());

@@ -145,7 +145,9 @@ TEST(AuditMerkle, EveryRowsPathLeadsToTheRootAndNoOtherRowOrPlaceDoes) {
       const auto proof = audit_inclusion_proof(hashes, i);
       ASSERT_EQ(audit_root_from_proof(hashes[i], i, hashes.size(), proof), root) << n << " rows, row " << i;
       EXPECT_NE(audit_root_from_proof(sha256_hex("another row"), i, hashes.size(), proof), root);
-      if (hashes.size() > 1) EXPECT_NE(audit_root_from_proof(hashes[i], (i + 1) % hashes.size(), hashes.size(), proof), root);
+      if (hashes.size() > 1) {
+        EXPECT_NE(audit_root_from_proof(hashes[i], (i + 1) % hashes.size(), hashes.size(), proof), root);
+      }
     }
   }
   // Pinned: a change of the tree's hashing would make every stamp made before unverifiable.

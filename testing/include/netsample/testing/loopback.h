@@ -55,6 +55,7 @@ Status make_ca(const std::filesystem::path& dir, const std::string& name, const 
 struct TsaOptions {
   std::optional<std::chrono::seconds> certificate_life;  // valid from a minute ago until now + this (its CA: 10 years)
   bool revocation = false;  // the certificate names an OCSP responder and a CRL, both answered by this authority
+  bool ocsp = true;         // with revocation: false names only the CRL
 };
 
 class TimestampAuthority {
