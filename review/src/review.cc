@@ -1,5 +1,7 @@
 #include "netsample/review/review.h"
 
+#include <map>
+
 #include "netsample/core/json_fields.h"
 
 namespace netsample::review {
@@ -207,6 +209,41 @@ Result<json> Reviews::case_json(const std::string& case_number) {
   for (const auto& f : all_findings) out["findings"].push_back(f.to_json());
   for (const auto& v : all_verdicts) out["verdicts"].push_back(v.to_json());
   return out;
+}
+
+Result<std::vector<std::string>> Reviews::verify_records() {
+  auto finding_name = [](std::int64_t id) { return "审看意见 #" + std::to_string(id); };
+  auto verdict_name = [](std::int64_t id) { return "审看结论 #" + std::to_string(id); };
+  std::map<std::string, store::AuditedRow> audited;
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> records, store_->audit().records());
+  for (const auto& record : records) {
+    if (record.action != "review.finding_added" && record.action != "review.verdict_given") continue;
+    json payload = json::parse(record.payload, nullptr, false);
+    if (!payload.is_object()) continue;  // the chain check reports corrupt rows
+    const std::int64_t id = payload.value("id", std::int64_t{0});
+    audited[record.action == "review.finding_added" ? finding_name(id) : verdict_name(id)] = {record.seq, std::move(payload)};
+  }
+  std::map<std::string, json> stored;
+  NETSAMPLE_ASSIGN(store::Statement cases, store_->db().prepare("SELECT number FROM cases ORDER BY id"));
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool more, cases.step());
+    if (!more) break;
+    const std::string number = cases.text(0);
+    NETSAMPLE_ASSIGN(std::vector<Finding> found, findings(number));
+    for (const auto& f : found) {
+      json row = f.to_json();  // as audited: without the label
+      row.erase("severity_label");
+      stored[finding_name(f.id)] = std::move(row);
+    }
+    NETSAMPLE_ASSIGN(std::vector<VerdictRecord> given, verdicts(number));
+    for (const auto& v : given) {
+      json row = v.to_json();
+      row.erase("verdict_label");
+      row.erase("current");
+      stored[verdict_name(v.id)] = std::move(row);
+    }
+  }
+  return store::compare_rows_with_audit(stored, audited);
 }
 
 }  // namespace netsample::review

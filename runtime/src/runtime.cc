@@ -9,6 +9,7 @@
 #include "netsample/core/long_term.h"
 #include "netsample/core/tsa.h"
 #include "netsample/notices/sender.h"
+#include "netsample/review/review.h"
 #include "netsample/unboxing/video.h"
 
 namespace netsample::runtime {
@@ -338,6 +339,8 @@ Result<AuditReport> Runtime::verify_audit() {
   add(deliveries);
   NETSAMPLE_ASSIGN(std::vector<std::string> parcels, unboxing::verify_parcel_records(*store_));
   add(parcels);
+  NETSAMPLE_ASSIGN(std::vector<std::string> reviews, review::Reviews(*store_, *lifecycle_).verify_records());
+  add(reviews);
   NETSAMPLE_ASSIGN(std::vector<notices::Party> party_rows, parties_->list());
   report.parties_checked = static_cast<int>(party_rows.size());
 

@@ -413,6 +413,16 @@ ALTER TABLE audit_stamps ADD COLUMN material TEXT;  -- JSON (core/long_term.h); 
       {"15 a stamp of the audit head covers the Merkle root of the rows up to it: a case's bundle proves its rows without the others", R"sql(
 ALTER TABLE audit_stamps ADD COLUMN merkle_root TEXT;  -- RFC 9162 root of rows 1..seq; NULL for stamps made before
 )sql"},
+      {"16 reviewers' findings and verdicts append-only (a new verdict is a new row; the latest counts)", R"sql(
+CREATE TRIGGER review_findings_no_update BEFORE UPDATE ON review_findings
+  BEGIN SELECT RAISE(ABORT, 'review_findings is append-only'); END;
+CREATE TRIGGER review_findings_no_delete BEFORE DELETE ON review_findings WHEN EXISTS (SELECT 1 FROM cases WHERE id = OLD.case_id)
+  BEGIN SELECT RAISE(ABORT, 'review_findings is append-only'); END;
+CREATE TRIGGER review_verdicts_no_update BEFORE UPDATE ON review_verdicts
+  BEGIN SELECT RAISE(ABORT, 'review_verdicts is append-only'); END;
+CREATE TRIGGER review_verdicts_no_delete BEFORE DELETE ON review_verdicts WHEN EXISTS (SELECT 1 FROM cases WHERE id = OLD.case_id)
+  BEGIN SELECT RAISE(ABORT, 'review_verdicts is append-only'); END;
+)sql"},
   };
   return all;
 }

@@ -406,6 +406,9 @@ TEST_F(PurchaseEndToEnd, AuditVerifyNamesAHandEditInsertOrDeleteInEveryTableOfCa
        {"的轨迹 1970-01-01T08:00:00", "没有审计记录（被直接插入数据库）"}},
       {"DROP TRIGGER parcels_fixed; UPDATE parcels SET number = 'SF0000000000' WHERE id = (SELECT MIN(id) FROM parcels)",
        {"包裹 #", "number 现为「SF0000000000」"}},
+      {"INSERT INTO review_findings (case_id, recording, media_ms, severity, note, reviewer, utc_us) SELECT " + any_case +
+           ", 'purchase-1', 1000, 'major', '录像有剪辑痕迹', MIN(id), 1 FROM people",
+       {"审看意见 #", "没有审计记录（被直接插入数据库）"}},
   };
   for (const auto& attack : attacks) {
     testing::TempDir copy;
@@ -422,7 +425,9 @@ TEST_F(PurchaseEndToEnd, AuditVerifyNamesAHandEditInsertOrDeleteInEveryTableOfCa
   fs::copy_file(data() / "netsample.db", copy / "netsample.db");
   for (const std::string sql : {"UPDATE case_events SET fields = '{}'", "DELETE FROM case_events", "UPDATE evidence SET size = 1",
                                 "DELETE FROM parcel_events", "UPDATE parcels SET number = 'x'", "DELETE FROM notice_deliveries",
-                                "UPDATE notice_deliveries SET receipt = NULL WHERE state = 'received'", "DELETE FROM notice_documents"})
+                                "UPDATE notice_deliveries SET receipt = NULL WHERE state = 'received'", "DELETE FROM notice_documents",
+                                "INSERT INTO review_findings (case_id, recording, media_ms, severity, note, reviewer, utc_us) SELECT MIN(c.id), "
+                                "'purchase-1', 1, 'info', 'x', MIN(p.id), 1 FROM cases c, people p; UPDATE review_findings SET note = ''"})
     EXPECT_THROW(testing::sql_exec(copy / "netsample.db", sql), std::runtime_error) << sql;
 }
 

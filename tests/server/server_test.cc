@@ -1189,6 +1189,22 @@ std::string index_with(const fs::path& file, const std::string& name, const std:
 TEST(Server, AnExportVerifiesOfflineWithTheDataDirectoryGoneAndEveryTamperingIsNamed) {
   const std::string recording = "/api/recordings/" + world->unboxing;
   ASSERT_EQ(post(recording + "/findings", "R1", {{"media_ms", 7000}, {"severity", "minor"}, {"note", "面单反光"}})->status, 201);
+  // A reviewer's finding is a fact of the case: edited by hand in a copy of the database, `audit verify` names it.
+  {
+    testing::TempDir copy;
+    fs::create_directories(copy / "data");
+    // Copied by another process: closing a descriptor of the database in this one would drop the service's own
+    // POSIX locks on it (SQLite's documented hazard) and leave it with disk I/O errors.
+    for (const char* file : {"netsample.db", "netsample.db-wal", "audit-head.json"}) {
+      if (!fs::exists(world->data() / file)) continue;
+      ASSERT_EQ(testing::run_process({"/bin/cp", (world->data() / file).string(), (copy / "data" / file).string()}).exit_code, 0);
+    }
+    testing::sql_exec(copy / "data" / "netsample.db", "DROP TRIGGER review_findings_no_update; UPDATE review_findings SET note = '无问题'");
+    const ProcessResult checked = testing::run_process({NETSAMPLE_BIN, "--data", (copy / "data").string(), "audit", "verify"});
+    EXPECT_EQ(checked.exit_code, 4) << checked.out;
+    EXPECT_NE(checked.out.find("审看意见 #"), std::string::npos) << checked.out;
+    EXPECT_NE(checked.out.find("note 现为「无问题」，审计为「面单反光」"), std::string::npos) << checked.out;
+  }
   // The audit head stamped before the export: the bundle carries the stamp and each case row's Merkle path to it.
   const ProcessResult stamped = world->run({"audit", "stamp", "--tsa", world->tsa.url(), "--trust", world->tsa.ca_file().string()});
   ASSERT_EQ(stamped.exit_code, 0) << stamped.out << stamped.err;

@@ -477,7 +477,11 @@ Result<bool> Lifecycle::may_see(const std::string& number, const std::string& pe
 }
 
 std::string case_scope_sql(int first) {
-  auto p = [&](int offset) { return "?" + std::to_string(first + offset); };
+  auto p = [&](int offset) {
+    std::string placeholder = "?";  // built in two steps: "?" + std::to_string() trips GCC 12's -Wrestrict at -O2
+    placeholder += std::to_string(first + offset);
+    return placeholder;
+  };
   // The same rule as person_holds, role by role: assigned people by their assignment, the organizing unit by
   // the case's organizer, the district bureau by the case's district. A role the roster no longer gives binds 0/NULL.
   return "(EXISTS (SELECT 1 FROM case_people cp WHERE cp.case_id = c.id AND cp.person_id = " + p(0) + " AND ((cp.role = 'sampler' AND " +

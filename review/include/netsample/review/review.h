@@ -76,6 +76,9 @@ class Reviews {
   Result<std::vector<VerdictRecord>> verdicts(const std::string& case_number);
   // Findings and verdicts of a case as one JSON object (shown with the case, carried in the export).
   Result<nlohmann::json> case_json(const std::string& case_number);
+  // Every finding and verdict of every case against its review.finding_added / review.verdict_given audit row: one
+  // inserted, deleted or edited by hand is named. One line per problem.
+  Result<std::vector<std::string>> verify_records();
 
  private:
   Status require_reviewer(const std::string& case_number, const std::string& reviewer);
