@@ -11,17 +11,15 @@
 #include <ctime>
 #include <memory>
 
+#include "openssl_handles.h"
+
 namespace netsample {
 namespace {
 
 using nlohmann::json;
 
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
+using openssl::Deleter;
 using TsResp = std::unique_ptr<TS_RESP, Deleter<TS_RESP, TS_RESP_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using Crl = std::unique_ptr<X509_CRL, Deleter<X509_CRL, X509_CRL_free>>;
 using Store = std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
 using StoreCtx = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
@@ -36,16 +34,6 @@ void free_distribution_points(STACK_OF(DIST_POINT) * points) { CRL_DIST_POINTS_f
 using DistributionPoints = std::unique_ptr<STACK_OF(DIST_POINT), Deleter<STACK_OF(DIST_POINT), free_distribution_points>>;
 void free_strings(STACK_OF(OPENSSL_STRING) * strings) { X509_email_free(strings); }
 using Strings = std::unique_ptr<STACK_OF(OPENSSL_STRING), Deleter<STACK_OF(OPENSSL_STRING), free_strings>>;
-
-std::string openssl_errors() {
-  std::string text;
-  while (const unsigned long code = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(code, buffer, sizeof buffer);
-    text += (text.empty() ? "" : "; ") + std::string(buffer);
-  }
-  return text.empty() ? "（OpenSSL 未给出原因）" : text;
-}
 
 Error invalid(const std::string& what) { return make_error(ErrorCode::integrity, "timestamp", "长期验证：" + what); }
 
@@ -104,14 +92,14 @@ bool self_signed(X509* cert) { return X509_check_issued(cert, cert) == X509_V_OK
 
 Result<TsResp> parse_token(std::string_view der) {
   TsResp response(from_der<TS_RESP, d2i_TS_RESP>(der));
-  if (!response || !TS_RESP_get_token(response.get())) return invalid("不是 RFC 3161 时间戳应答（" + openssl_errors() + "）");
+  if (!response || !TS_RESP_get_token(response.get())) return invalid("不是 RFC 3161 时间戳应答（" + openssl::errors() + "）");
   return response;
 }
 
 Result<Store> load_trust(const std::filesystem::path& trust_file) {
   Store store(X509_STORE_new());
   if (!store || X509_STORE_load_file(store.get(), trust_file.c_str()) != 1)
-    return make_error(ErrorCode::io, trust_file.string(), "无法读取信任的根证书：" + openssl_errors());
+    return make_error(ErrorCode::io, trust_file.string(), "无法读取信任的根证书：" + openssl::errors());
   return store;
 }
 
@@ -147,7 +135,7 @@ std::vector<std::string> crl_urls(X509* cert) {
 Result<std::string> fetch_ocsp(const HttpClient& http, const std::string& url, X509* cert, X509* issuer) {
   OcspRequest request(OCSP_REQUEST_new());
   OCSP_CERTID* id = OCSP_cert_to_id(nullptr, cert, issuer);
-  if (!request || !id || !OCSP_request_add0_id(request.get(), id)) return make_error(ErrorCode::internal, "ocsp", "OpenSSL：" + openssl_errors());
+  if (!request || !id || !OCSP_request_add0_id(request.get(), id)) return make_error(ErrorCode::internal, "ocsp", "OpenSSL：" + openssl::errors());
   HttpRequest post;
   post.method = "POST";
   post.url = url;
@@ -187,7 +175,7 @@ Result<std::string> revocation_at(X509* cert, X509* issuer, const ValidationMate
     const UtcTime produced = utc(OCSP_resp_get0_produced_at(basic.get()));
     set_time(trust, produced);  // the responder's own certificate is checked at the time it answered
     ERR_clear_error();
-    if (OCSP_basic_verify(basic.get(), chain, trust, 0) != 1) return invalid(who + " 的 OCSP 应答签名不成立（" + openssl_errors() + "）");
+    if (OCSP_basic_verify(basic.get(), chain, trust, 0) != 1) return invalid(who + " 的 OCSP 应答签名不成立（" + openssl::errors() + "）");
     if (status == V_OCSP_CERTSTATUS_REVOKED && utc(revoked_at) <= at)
       return invalid(who + " 于 " + format_iso8601_beijing(utc(revoked_at)) + " 被吊销，早于时间戳的时间");
     if (status == V_OCSP_CERTSTATUS_UNKNOWN) return invalid(who + " 的 OCSP 状态为未知");
@@ -268,7 +256,7 @@ Result<ValidationMaterial> collect_validation_material(std::string_view token_de
   set_time(trust.get(), now);
   StoreCtx context(X509_STORE_CTX_new());
   if (!context || X509_STORE_CTX_init(context.get(), trust.get(), signer, included) != 1)
-    return make_error(ErrorCode::internal, "timestamp", "OpenSSL：" + openssl_errors());
+    return make_error(ErrorCode::internal, "timestamp", "OpenSSL：" + openssl::errors());
   X509_STORE_CTX_set_purpose(context.get(), X509_PURPOSE_TIMESTAMP_SIGN);
   if (X509_verify_cert(context.get()) != 1)
     return invalid("签名者证书链不成立（" + std::string(X509_verify_cert_error_string(X509_STORE_CTX_get_error(context.get()))) + "）");
@@ -320,7 +308,7 @@ Result<LayerCheck> verify_timestamp_at_its_time(std::string_view token_der, cons
   NETSAMPLE_ASSIGN(Store store, load_trust(trust_file));
   set_time(store.get(), gen_time);
   TsVerifyCtx context(TS_VERIFY_CTX_new());
-  if (!context) return make_error(ErrorCode::internal, "timestamp", "OpenSSL：" + openssl_errors());
+  if (!context) return make_error(ErrorCode::internal, "timestamp", "OpenSSL：" + openssl::errors());
   TS_VERIFY_CTX_set_flags(context.get(), TS_VFY_SIGNATURE | TS_VFY_VERSION | TS_VFY_IMPRINT);
   Sha256Digest digest = imprint;
   unsigned char* copy = static_cast<unsigned char*>(OPENSSL_memdup(digest.data(), digest.size()));
@@ -330,7 +318,7 @@ Result<LayerCheck> verify_timestamp_at_its_time(std::string_view token_der, cons
   TS_VERIFY_CTX_set_store(context.get(), store.release());
   ERR_clear_error();
   if (TS_RESP_verify_response(context.get(), response.get()) != 1)
-    return invalid("在时间戳自身的时间 " + format_iso8601_beijing(gen_time) + " 签名或证书链不成立（" + openssl_errors() + "）");
+    return invalid("在时间戳自身的时间 " + format_iso8601_beijing(gen_time) + " 签名或证书链不成立（" + openssl::errors() + "）");
 
   LayerCheck layer;
   layer.gen_time = gen_time;

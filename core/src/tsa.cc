@@ -10,14 +10,12 @@
 #include <ctime>
 #include <memory>
 
+#include "openssl_handles.h"
+
 namespace netsample {
 namespace {
 
-// One owner per OpenSSL object.
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
+using openssl::Deleter;
 using TsReq = std::unique_ptr<TS_REQ, Deleter<TS_REQ, TS_REQ_free>>;
 using TsResp = std::unique_ptr<TS_RESP, Deleter<TS_RESP, TS_RESP_free>>;
 using TsMsgImprint = std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT, TS_MSG_IMPRINT_free>>;
@@ -27,16 +25,6 @@ using Asn1Integer = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER, ASN1_INT
 using Bignum = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
 using Store = std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
 
-std::string openssl_errors() {
-  std::string text;
-  while (const unsigned long code = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(code, buffer, sizeof buffer);
-    text += (text.empty() ? "" : "; ") + std::string(buffer);
-  }
-  return text.empty() ? "（OpenSSL 未给出原因）" : text;
-}
-
 Error token_error(const std::string& where, const std::string& what) {
   return make_error(ErrorCode::integrity, where, "时间戳无效：" + what);
 }
@@ -44,7 +32,7 @@ Error token_error(const std::string& where, const std::string& what) {
 Result<TsResp> parse_response(std::string_view der, const std::string& where) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   TsResp response(d2i_TS_RESP(nullptr, &p, static_cast<long>(der.size())));
-  if (!response) return token_error(where, "不是 RFC 3161 时间戳应答（" + openssl_errors() + "）");
+  if (!response) return token_error(where, "不是 RFC 3161 时间戳应答（" + openssl::errors() + "）");
   const long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(response.get())));
   if (status != 0 && status != 1)  // granted, grantedWithMods
     return make_error(ErrorCode::network, where, "时间戳服务拒绝了请求（状态 " + std::to_string(status) + "）");
@@ -102,7 +90,7 @@ Result<TimestampToken> TsaClient::stamp(const std::string& url, const Sha256Dige
   Algor algorithm(X509_ALGOR_new());
   std::uint64_t random_nonce = 0;
   if (!request || !message || !algorithm || RAND_bytes(reinterpret_cast<unsigned char*>(&random_nonce), sizeof random_nonce) != 1)
-    return make_error(ErrorCode::internal, "tsa", "OpenSSL：" + openssl_errors());
+    return make_error(ErrorCode::internal, "tsa", "OpenSSL：" + openssl::errors());
   Asn1Integer nonce(ASN1_INTEGER_new());
   ASN1_INTEGER_set_uint64(nonce.get(), random_nonce >> 1);
   X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr);
@@ -111,10 +99,10 @@ Result<TimestampToken> TsaClient::stamp(const std::string& url, const Sha256Dige
       TS_MSG_IMPRINT_set_msg(message.get(), digest.data(), static_cast<int>(digest.size())) != 1 ||
       TS_REQ_set_msg_imprint(request.get(), message.get()) != 1 || TS_REQ_set_nonce(request.get(), nonce.get()) != 1 ||
       TS_REQ_set_cert_req(request.get(), 1) != 1)
-    return make_error(ErrorCode::internal, "tsa", "无法构造时间戳请求：" + openssl_errors());
+    return make_error(ErrorCode::internal, "tsa", "无法构造时间戳请求：" + openssl::errors());
   unsigned char* der = nullptr;
   const int der_length = i2d_TS_REQ(request.get(), &der);
-  if (der_length <= 0) return make_error(ErrorCode::internal, "tsa", "无法编码时间戳请求：" + openssl_errors());
+  if (der_length <= 0) return make_error(ErrorCode::internal, "tsa", "无法编码时间戳请求：" + openssl::errors());
   HttpRequest post;
   post.method = "POST";
   post.url = url;
@@ -139,15 +127,15 @@ Result<TimestampToken> verify_timestamp(std::string_view response_der, const Sha
 
   Store store(X509_STORE_new());
   if (!store || X509_STORE_load_file(store.get(), ca_file.c_str()) != 1)
-    return make_error(ErrorCode::io, ca_file.string(), "无法读取信任的根证书：" + openssl_errors());
+    return make_error(ErrorCode::io, ca_file.string(), "无法读取信任的根证书：" + openssl::errors());
   TsVerifyCtx context(TS_VERIFY_CTX_new());
-  if (!context) return make_error(ErrorCode::internal, where, "OpenSSL：" + openssl_errors());
+  if (!context) return make_error(ErrorCode::internal, where, "OpenSSL：" + openssl::errors());
   // The context owns the store from here; signature, chain (timeStamping purpose) and version are checked.
   TS_VERIFY_CTX_set_flags(context.get(), TS_VFY_SIGNATURE | TS_VFY_VERSION);
   TS_VERIFY_CTX_set_store(context.get(), store.release());
   ERR_clear_error();
   if (TS_RESP_verify_response(context.get(), response.get()) != 1)
-    return token_error(where, "签名或证书链校验失败（" + openssl_errors() + "）");
+    return token_error(where, "签名或证书链校验失败（" + openssl::errors() + "）");
   return describe(response.get(), response_der, "");
 }
 
