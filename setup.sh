@@ -13,7 +13,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates openssl
   libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libcpp-httplib-dev libgtest-dev sqlite3 chrony
-  libavdevice-dev libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libavutil-dev
+  libavdevice-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libx264-dev libyuv-dev
   fonts-noto-cjk xvfb chromium tesseract-ocr tesseract-ocr-chi-sim libtesseract-dev
   libpango1.0-dev libcairo2-dev poppler-utils
   libopencv-dev libzxing-dev zbar-tools

@@ -1,24 +1,23 @@
 #include "licence_image.h"
 
-#include <cairo.h>
-#include <pango/pangocairo.h>
-
 #include <cmath>
 #include <memory>
+
+#include "netsample/core/pango_cairo.h"
 
 namespace netsample::demo {
 namespace {
 
-struct SurfaceFree { void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); } };
-struct CairoFree { void operator()(cairo_t* c) const { cairo_destroy(c); } };
-struct GObjectFree { void operator()(void* o) const { g_object_unref(o); } };
-struct FontFree { void operator()(PangoFontDescription* f) const { pango_font_description_free(f); } };
+using pango_cairo::Cairo;
+using pango_cairo::Font;
+using pango_cairo::Layout;
+using pango_cairo::Surface;
 
 constexpr int kWidth = 1100, kHeight = 760;
 
 void text(cairo_t* cr, const std::string& s, double x, double y, double width, const char* font, PangoAlignment align = PANGO_ALIGN_LEFT) {
-  std::unique_ptr<PangoLayout, GObjectFree> layout(pango_cairo_create_layout(cr));
-  std::unique_ptr<PangoFontDescription, FontFree> description(pango_font_description_from_string(font));
+  Layout layout(pango_cairo_create_layout(cr));
+  Font description(pango_font_description_from_string(font));
   pango_layout_set_font_description(layout.get(), description.get());
   pango_layout_set_width(layout.get(), static_cast<int>(width * PANGO_SCALE));
   pango_layout_set_wrap(layout.get(), PANGO_WRAP_WORD_CHAR);
@@ -36,8 +35,8 @@ cairo_status_t append(void* closure, const unsigned char* data, unsigned int len
 }  // namespace
 
 std::string licence_png(const nlohmann::json& op) {
-  std::unique_ptr<cairo_surface_t, SurfaceFree> surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, kWidth, kHeight));
-  std::unique_ptr<cairo_t, CairoFree> holder(cairo_create(surface.get()));
+  Surface surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, kWidth, kHeight));
+  Cairo holder(cairo_create(surface.get()));
   cairo_t* cr = holder.get();
   // Paper, and the licence's double border in its red-brown.
   cairo_set_source_rgb(cr, 0.99, 0.97, 0.92);

@@ -1,10 +1,10 @@
 #include "netsample/documents/document.h"
 
 #include <cairo-pdf.h>
-#include <cairo.h>
-#include <pango/pangocairo.h>
 
 #include <memory>
+
+#include "netsample/core/pango_cairo.h"
 
 namespace netsample::documents {
 namespace {
@@ -12,15 +12,10 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-// RAII for the C handles.
-struct SurfaceFree { void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); } };
-struct CairoFree { void operator()(cairo_t* c) const { cairo_destroy(c); } };
-struct GObjectFree { void operator()(void* o) const { g_object_unref(o); } };
-struct FontFree { void operator()(PangoFontDescription* f) const { pango_font_description_free(f); } };
-using Surface = std::unique_ptr<cairo_surface_t, SurfaceFree>;
-using Cairo = std::unique_ptr<cairo_t, CairoFree>;
-using Layout = std::unique_ptr<PangoLayout, GObjectFree>;
-using Font = std::unique_ptr<PangoFontDescription, FontFree>;
+using pango_cairo::Cairo;
+using pango_cairo::Font;
+using pango_cairo::Layout;
+using pango_cairo::Surface;
 
 constexpr double kPageWidth = 595.28, kPageHeight = 841.89;  // A4 in points
 constexpr double kMargin = 56;

@@ -19,7 +19,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-using std::chrono::steady_clock;
 
 // What the recorder's network time check found, as the time_check step records it.
 json time_check_record(const std::vector<TimeSample>& samples) {
@@ -85,12 +84,11 @@ struct PurchaseRecording::State {
   bool local_platform = false;                          // the demo shop: the control channel may drive the browser
   std::unique_ptr<recorder::ControlServer> control;
   std::unique_ptr<StationConsole> console;
-  std::mutex mutex;  // the control thread marks; run() only shows and hides the caption
+  std::mutex mutex;  // the control thread marks; run() only reports progress
   std::atomic<bool> finish_requested{false};
   // The control channel answers from the recorder's first frame (a second `purchase start` must see this one
   // running), but takes commands only once the browser is open and the environment checked.
   std::atomic<bool> ready{false};
-  steady_clock::time_point caption_until;
 
   Result<json> handle(const json& request);
   Result<json> mark(const json& request);
@@ -279,8 +277,7 @@ Result<json> PurchaseRecording::State::mark(const json& request) {
   if (step == "time_check") {
     const auto samples = rec->time_samples();
     checked["ntp"] = time_check_record(samples);
-    rec->show_caption(time_check_caption(samples));
-    caption_until = steady_clock::now() + std::chrono::seconds(6);
+    rec->show_caption(time_check_caption(samples));  // each line two seconds, on the strip above the screen
   }
   NETSAMPLE_ASSIGN(recorder::Marker marker, rec->mark(step, request.value("note", find_step(step)->label)));
   StepRecord record{step, checked, marker.index, marker.frame, from_utc_us(marker.utc_us), marker.still, marker.still_sha256, by, page_record};
@@ -360,7 +357,6 @@ Result<std::unique_ptr<PurchaseRecording>> PurchaseRecording::start(store::Store
   if (auto samples = s->rec->time_samples(); !samples.empty()) inputs.clock = samples.back();
   s->environment = check_environment(inputs);
   s->rec->show_caption(s->environment.to_caption());
-  s->caption_until = steady_clock::now() + std::chrono::seconds(10);
   (void)s->rec->attach("environment", s->environment.to_json());
   if (Status stored = s->sessions->set_environment(s->session.id, s->environment.to_json(), actor); !stored.ok())
     s->say("环境检查未能存入：" + stored.error().describe());
@@ -391,13 +387,9 @@ Result<std::unique_ptr<PurchaseRecording>> PurchaseRecording::start(store::Store
 
 Result<SessionView> PurchaseRecording::run(const std::function<bool()>& stop, const std::function<void(const recorder::Progress&)>& tick) {
   State& s = *state_;
-  bool caption_shown = true;
   while (!stop() && !s.finish_requested && !s.rec->capture_ended()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     tick(s.rec->progress());
-    std::lock_guard lock(s.mutex);
-    if (caption_shown && steady_clock::now() > s.caption_until) s.rec->show_caption("");
-    caption_shown = steady_clock::now() <= s.caption_until;
   }
   s.console.reset();
   s.control.reset();

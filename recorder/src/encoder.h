@@ -1,7 +1,8 @@
-// Overlay, encode and write (internal to recorder/): each captured frame gets the trusted Beijing time
-// (ms), the case number and the frame counter burned in (drawtext, a CJK font), is encoded with libx264
-// and written as fragmented MP4 through our own AVIO sink, which hashes the bytes as they pass. A fragment
-// is cut at a keyframe about every second, fdatasync'd, and handed to `on_fragment` for the journal.
+// Stamp, encode and write (internal to recorder/): each captured frame gets a strip above it with the trusted
+// Beijing time (ms), the frame counter and the case number (stamp_strip.h), is converted where it changed
+// (frame_composer.h), encoded with libx264 (h264_encoder.h) and written as fragmented MP4 through our own AVIO
+// sink, which hashes the bytes as they pass. A fragment is cut at a keyframe about every second, fdatasync'd,
+// and handed to `on_fragment` for the journal.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,9 @@
 #include <string>
 
 #include "av.h"
+#include "frame_composer.h"
+#include "h264_encoder.h"
+#include "stamp_strip.h"
 #include "netsample/core/error.h"
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
@@ -28,6 +32,7 @@ struct EncoderSettings {
   std::string preset = "veryfast";
   int crf = 23;
   std::string creation_time;  // ISO 8601, the container's creation_time
+  bool track_changes = true;  // convert and analyse only what changed (frame_composer.h); false: every frame whole
 };
 
 struct FrameStamp {
@@ -36,9 +41,6 @@ struct FrameStamp {
   std::int64_t relative_ms = 0;  // since the first frame, on the steady clock: the frame's pts in the file
   bool starts_fragment = false;  // encode as a keyframe and begin a new fragment with it
 };
-
-// The CJK font the overlay uses; an error names the Debian package when it is missing.
-Result<std::string> find_overlay_font();
 
 class FragmentedEncoder {
  public:
@@ -49,37 +51,35 @@ class FragmentedEncoder {
                                                          std::function<void()> on_write, FragmentSink on_fragment);
   ~FragmentedEncoder();
 
-  // Overlays, encodes and writes one frame. Returns the overlaid frame (valid until the next call), for stills.
+  // Stamps, encodes and writes one frame. Returns the frame as encoded (valid until the next call), for stills.
   Result<const AVFrame*> add(const AVFrame& captured, const FrameStamp& stamp);
   // Shows or hides the "time not verified" mark from the next frame on.
   void show_unverified_mark(bool shown);
-  // Replaces the caption box (lower left) from the next frame on; empty hides it.
+  // Shows a caption on the strip's second line from the next frame on, a line at a time; empty hides it.
   Status set_caption(const std::string& text);
   // Drains the encoder, writes the last fragment and closes the file (fsync'd).
   Status finish();
 
   std::uint64_t bytes_written() const { return bytes_written_; }
-  int output_width() const { return encoder_->width; }
-  int output_height() const { return encoder_->height; }
+  int output_width() const { return composer_->width(); }
+  int output_height() const { return composer_->height(); }
+  int strip_height() const { return strip_->height(); }
   std::string codec_description() const;
 
  private:
   FragmentedEncoder() = default;
-  Status build_filters(const EncoderSettings& settings, const std::string& font);
-  Status open_encoder(const EncoderSettings& settings);
   Status open_muxer(const EncoderSettings& settings, const std::filesystem::path& media);
-  Status write_packets();      // everything the encoder has ready
+  Status write_packet(av::Packet packet);  // one the encoder gave
   Status write_held();         // the held packet, whose duration is now known
   Status cut_fragment();       // flush the muxer's open fragment to the file and journal it
   static int write_callback(void* opaque, std::uint8_t* data, int size);
 
-  av::Graph graph_;
-  AVFilterContext* source_ = nullptr;  // owned by graph_
-  AVFilterContext* sink_ = nullptr;
-  av::Codec encoder_;
+  std::unique_ptr<StampStrip> strip_;
+  std::unique_ptr<FrameComposer> composer_;
+  std::unique_ptr<H264Encoder> encoder_;
+  int fps_ = 15;
   av::Output muxer_;
   av::Io io_;
-  av::Frame filtered_ = av::make_frame();
   av::Packet held_;  // the newest packet, written when the next one gives its duration
   FrameStamp held_stamp_;
   UniqueFd fd_;
@@ -87,7 +87,6 @@ class FragmentedEncoder {
   std::function<void()> on_write_;
   FragmentSink on_fragment_;
   Status write_error_;
-  bool mark_shown_ = false;
   int preset_crf_ = 23;
   std::string preset_;
 
@@ -98,7 +97,6 @@ class FragmentedEncoder {
   Sha256 fragment_hash_;
   std::int64_t fragment_first_ = -1, fragment_last_ = -1, fragment_start_us_ = 0, fragment_end_us_ = 0;
   bool finished_ = false;
-  std::filesystem::path caption_file_;  // in a private temporary directory, removed with the encoder
 };
 
 }  // namespace netsample::recorder

@@ -516,6 +516,7 @@ nlohmann::json Recorder::State::manifest(const std::int64_t ended_utc_us) {
       {"source", {{"spec", options.source.text}, {"capture", capture->describe()}, {"live", options.source.live()}}},
       {"settings",
        {{"fps", options.fps}, {"region", region}, {"width", encoder->output_width()}, {"height", encoder->output_height()},
+        {"stamp_strip_height", encoder->strip_height()},
         {"codec", encoder->codec_description()}, {"fragment_ms", options.fragment_every.count()},
         {"gap_threshold_ms", gap_threshold_ms(options.fps)}, {"ntp_servers", servers}, {"ntp_interval_s", options.ntp_interval.count()},
         {"tsa_urls", options.tsa_urls}, {"tsa_interval_s", options.tsa_interval.count()}}},

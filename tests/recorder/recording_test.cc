@@ -69,16 +69,16 @@ class AnimatedPage {
   std::thread thread_;
 };
 
-// The first line of the burned-in stamp, read back by OCR as a person reads it. Tesseract on the whole frame
-// misread it about 1 time in 10 (the page's heading shows through the translucent box); the white text alone,
-// cut from its box, was read right in 84 stills of 84.
+// The first line of the stamp strip above the picture, read back by OCR as a person reads it: white text on the
+// strip's dark band, cut out of the still (recorder/src/stamp_strip.cc: font max(18, picture height / 40) px, line
+// 1.5 font heights; the frame's height is used here, a few rows more than the line).
 std::string read_stamp_line(const fs::path& still) {
   const cv::Mat frame = cv::imread(still.string(), cv::IMREAD_GRAYSCALE);
   if (frame.empty()) return "(" + still.string() + " is not an image)";
-  const int font_size = std::max(18, frame.rows / 30);  // as the encoder draws it
-  const cv::Mat line = frame(cv::Rect(0, 0, std::min(frame.cols, 40 * font_size), std::min(frame.rows, 26 + font_size)));
+  const int font_size = std::max(18, frame.rows / 40);
+  const cv::Mat line = frame(cv::Rect(0, 0, std::min(frame.cols, 40 * font_size), std::min(frame.rows, font_size * 3 / 2)));
   cv::Mat text, enlarged;
-  cv::threshold(line, text, 180, 255, cv::THRESH_BINARY_INV);  // white text -> black on white; the box is at most ~90
+  cv::threshold(line, text, 180, 255, cv::THRESH_BINARY_INV);  // white text -> black on white; the band is ~20
   cv::resize(text, enlarged, {}, 2, 2, cv::INTER_CUBIC);
   const fs::path cut = still.parent_path() / (still.stem().string() + "-stamp-line.png");
   cv::imwrite(cut.string(), enlarged);

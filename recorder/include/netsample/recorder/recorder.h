@@ -111,8 +111,9 @@ class Recorder {
   // A marker at the next frame written: step id ([a-z0-9_]{1,32}), a note, and a PNG still of that frame.
   // Blocks until the still is on disk.
   Result<Marker> mark(const std::string& step, const std::string& note);
-  // Text shown in a box in the lower part of every frame from the next one on, until replaced; empty hides
-  // it. For what must be seen in the video itself (the clean-environment check, the time check). Logged.
+  // Text shown on the second line of the stamp strip above the screen from the next frame on, one line of it at a
+  // time for two seconds each, once (a new text replaces it; empty hides it). For what must be seen in the video
+  // itself (the clean-environment check, the time check), without covering the screen. Logged.
   void show_caption(const std::string& text);
   // manifest["attachments"][key]: what whoever records adds (the purchase session's environment check and
   // steps), sealed and stamped with the rest. Logged as it is attached.

@@ -1,0 +1,55 @@
+// The stamp strip (internal to recorder/): a band added above the captured picture, so that nothing the sampler
+// saw is covered (the picture below it is the screen, every pixel). Line one: the trusted Beijing time to the
+// millisecond, the frame number and the case number, and in red on the right 「时间未经网络校验」 while no time
+// server has answered. Line two: a caption (the time check, the environment check), its lines shown in turn.
+// Drawn with Pango and cairo into the strip's own pixels only; the encoder converts those into the frame.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "netsample/core/error.h"
+#include "netsample/core/pango_cairo.h"
+
+namespace netsample::recorder {
+
+class StampStrip {
+ public:
+  // For a picture `width` wide and `picture_height` tall; the font scales with the picture.
+  static Result<std::unique_ptr<StampStrip>> create(int width, int picture_height, const std::string& case_number);
+
+  int width() const { return width_; }
+  int height() const { return height_; }  // a multiple of 16: the picture starts on a macroblock row
+  int font_pixels() const { return font_pixels_; }
+  int line_height() const { return line_height_; }
+
+  void show_unverified_mark(bool shown) { mark_shown_ = shown; }
+  // Shows `text` on line two, one line of it at a time for `kCaptionLineSeconds` each, once; "" clears it.
+  void set_caption(const std::string& text);
+  static constexpr int kCaptionLineSeconds = 2;
+
+  // Draws the strip for one frame: `utc_us` is its trusted time, `steady_ms` its place on the file's timeline
+  // (captions turn on it). The pixels are 32-bit B,G,R,x rows of `stride` bytes, valid until the next call.
+  const std::uint8_t* render(std::int64_t frame, std::int64_t utc_us, std::int64_t steady_ms);
+  int stride() const { return stride_; }
+
+  // "北京时间 2026-12-05 23:10:10.123   帧 42   案件 …", as drawn for that frame.
+  std::string stamp_text(std::int64_t frame, std::int64_t utc_us) const;
+
+ private:
+  StampStrip() = default;
+  void draw_text(PangoLayout* layout, const std::string& text, double x, double y);
+
+  int width_ = 0, height_ = 0, font_pixels_ = 0, line_height_ = 0, stride_ = 0;
+  std::string case_number_;
+  bool mark_shown_ = false;
+  std::vector<std::string> caption_lines_;
+  std::int64_t caption_start_ms_ = -1;  // the first frame it is drawn on
+  pango_cairo::Surface surface_;
+  pango_cairo::Cairo cairo_;
+  pango_cairo::Layout stamp_layout_, mark_layout_, caption_layout_;
+};
+
+}  // namespace netsample::recorder
