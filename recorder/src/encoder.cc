@@ -149,8 +149,8 @@ Status FragmentedEncoder::set_caption(const std::string& text) {
 }
 
 Result<const AVFrame*> FragmentedEncoder::add(const AVFrame& captured, const FrameStamp& stamp) {
-  const std::uint8_t* strip = strip_->render(stamp.index, stamp.utc_us, stamp.relative_ms);
-  NETSAMPLE_ASSIGN(const AVFrame* frame, composer_->compose(strip, strip_->stride(), captured));
+  const StampStrip::Image strip = strip_->render(stamp.index, stamp.utc_us, stamp.relative_ms);
+  NETSAMPLE_ASSIGN(const AVFrame* frame, composer_->compose(strip, captured));
   in_encoder_.push_back(stamp);
   // A keyframe has no reference to skip from: x264 ignores the unchanged map there, so none is built for it.
   const std::uint8_t* unchanged = stamp.starts_fragment ? nullptr : composer_->unchanged().data();

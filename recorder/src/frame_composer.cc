@@ -42,23 +42,36 @@ void FrameComposer::convert_block(const std::uint8_t* source, int stride, int x,
                      f.data[2] + static_cast<std::ptrdiff_t>(frame_y / 2) * f.linesize[2] + x / 2, f.linesize[2], w, h);
 }
 
-void FrameComposer::convert_strip(const std::uint8_t* strip, int stride) {
-  // Small (a tenth of the frame): converted whole, compared only to tell x264 what stayed.
-  convert_block(strip, stride, 0, 0, width_, strip_height_, 0);
-  const size_t bytes = static_cast<size_t>(stride) * static_cast<size_t>(strip_height_);
-  const bool comparable = previous_strip_.size() == bytes;
+void FrameComposer::convert_strip(const StampStrip::Image& strip) {
+  // Only the macroblocks the strip drew again are compared and converted (mostly the time on line one).
   const int columns = macroblock_columns();
+  const size_t bytes = static_cast<size_t>(strip.stride) * static_cast<size_t>(strip_height_);
+  const bool comparable = previous_strip_.size() == bytes;
+  if (!comparable) previous_strip_.assign(bytes, 0);
+  const int first_column = comparable ? strip.dirty_x / 16 : 0;
+  const int end_column = comparable ? std::min(columns, (strip.dirty_x + strip.dirty_width + 15) / 16) : columns;
+  const int first_row = comparable ? strip.dirty_y / 16 : 0;
+  const int end_row = comparable ? std::min(strip_height_ / 16, (strip.dirty_y + strip.dirty_height + 15) / 16) : strip_height_ / 16;
   for (int row = 0; row < strip_height_ / 16; ++row)
     for (int column = 0; column < columns; ++column) {
-      bool same = comparable;
-      const int x = column * 16, w = std::min(16, width_ - x);
-      for (int line = row * 16; same && line < row * 16 + 16; ++line) {
-        const size_t at = static_cast<size_t>(line) * static_cast<size_t>(stride) + static_cast<size_t>(x) * 4;
-        same = std::memcmp(strip + at, previous_strip_.data() + at, static_cast<size_t>(w) * 4) == 0;
+      bool same = true;
+      if (row >= first_row && row < end_row && column >= first_column && column < end_column) {
+        same = comparable;
+        const int x = column * 16, w = std::min(16, width_ - x);
+        for (int line = row * 16; same && line < row * 16 + 16; ++line) {
+          const size_t at = static_cast<size_t>(line) * static_cast<size_t>(strip.stride) + static_cast<size_t>(x) * 4;
+          same = std::memcmp(strip.pixels + at, previous_strip_.data() + at, static_cast<size_t>(w) * 4) == 0;
+        }
       }
       unchanged_[static_cast<size_t>(row) * columns + column] = same;
     }
-  previous_strip_.assign(strip, strip + bytes);
+  if (end_column <= first_column || end_row <= first_row) return;
+  const int x = first_column * 16, w = std::min(end_column * 16, width_) - x, y = first_row * 16, h = (end_row - first_row) * 16;
+  convert_block(strip.pixels, strip.stride, x, y, w, h, y);
+  for (int line = y; line < y + h; ++line) {
+    const size_t at = static_cast<size_t>(line) * static_cast<size_t>(strip.stride) + static_cast<size_t>(x) * 4;
+    std::memcpy(previous_strip_.data() + at, strip.pixels + at, static_cast<size_t>(w) * 4);
+  }
 }
 
 void FrameComposer::convert_tracked(const AVFrame& captured) {
@@ -121,10 +134,10 @@ Status FrameComposer::convert_whole(const AVFrame& captured) {
   return {};
 }
 
-Result<const AVFrame*> FrameComposer::compose(const std::uint8_t* strip, int strip_stride, const AVFrame& captured) {
+Result<const AVFrame*> FrameComposer::compose(const StampStrip::Image& strip, const AVFrame& captured) {
   if ((captured.width & ~1) != width_ || (captured.height & ~1) != picture_height_ || captured.format != pixel_format_)
     return make_error(ErrorCode::invalid_input, "--source", "录制来源的画面尺寸或格式在录制中变了，不能接续同一段录像");
-  convert_strip(strip, strip_stride);
+  convert_strip(strip);
   if (packed_bgr_ && track_changes_ && previous_) convert_tracked(captured);
   else NETSAMPLE_TRY(convert_whole(captured));
   if (packed_bgr_ && track_changes_) previous_.reset(av_frame_clone(&captured));

@@ -11,6 +11,7 @@
 
 #include "av.h"
 #include "netsample/core/error.h"
+#include "stamp_strip.h"
 
 namespace netsample::recorder {
 
@@ -30,8 +31,8 @@ class FrameComposer {
   int macroblock_columns() const { return (width_ + 15) / 16; }
   int macroblock_rows() const { return (height() + 15) / 16; }
 
-  // Converts the strip (32-bit BGRx rows) and the captured frame into the frame. Valid until the next call.
-  Result<const AVFrame*> compose(const std::uint8_t* strip, int strip_stride, const AVFrame& captured);
+  // Converts what the strip drew and the captured frame into the frame. Valid until the next call.
+  Result<const AVFrame*> compose(const StampStrip::Image& strip, const AVFrame& captured);
   // After `compose`: one byte per macroblock, row by row, 1 where the frame is identical to the previous one.
   const std::vector<std::uint8_t>& unchanged() const { return unchanged_; }
   // The share of the picture's macroblocks converted for the last frame (0 to 1), for the benchmark's account.
@@ -39,7 +40,7 @@ class FrameComposer {
 
  private:
   FrameComposer() = default;
-  void convert_strip(const std::uint8_t* strip, int stride);
+  void convert_strip(const StampStrip::Image& strip);
   void convert_tracked(const AVFrame& captured);
   Status convert_whole(const AVFrame& captured);
   // Converts the 32-bit BGR block [x, x+w) x [y, y+h) of `source` into the frame at picture row y.

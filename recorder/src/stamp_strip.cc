@@ -33,9 +33,22 @@ Result<std::unique_ptr<StampStrip>> StampStrip::create(int width, int picture_he
   strip->width_ = width;
   // Readable at a glance on a 1280x720 screen (18 px), a band of about a tenth of the picture's height at 1080p.
   strip->font_pixels_ = std::max(18, picture_height / 40);
-  strip->line_height_ = strip->font_pixels_ * 3 / 2;
-  strip->height_ = (2 * strip->line_height_ + strip->font_pixels_ / 2 + 15) / 16 * 16;
   strip->case_number_ = case_number;
+  // Line one is as tall as the font's line box (ascent to descent), line two below it; the strip ends on a
+  // macroblock boundary. Measured on a scratch surface, then the strip's own is made.
+  pango_cairo::Surface scratch(cairo_image_surface_create(CAIRO_FORMAT_RGB24, 16, 16));
+  pango_cairo::Cairo scratch_cairo(cairo_create(scratch.get()));
+  int text_width = 0, stamp_height = 0, caption_height = 0;
+  pango_cairo::Layout probe = make_layout(scratch_cairo.get(), strip->font_pixels_);
+  pango_layout_set_text(probe.get(), strip->stamp_text(0, 0).c_str(), -1);
+  pango_layout_get_pixel_size(probe.get(), &text_width, &stamp_height);
+  probe = make_layout(scratch_cairo.get(), strip->font_pixels_ * 5 / 6);
+  pango_layout_set_text(probe.get(), "网络校时", -1);
+  pango_layout_get_pixel_size(probe.get(), &text_width, &caption_height);
+  const int pad = strip->font_pixels_ / 4;
+  strip->line_height_ = pad + stamp_height + pad;
+  strip->height_ = (strip->line_height_ + caption_height + 2 * pad + 15) / 16 * 16;
+
   strip->surface_.reset(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, strip->height_));
   if (cairo_surface_status(strip->surface_.get()) != CAIRO_STATUS_SUCCESS)
     return make_error(ErrorCode::internal, "overlay", "无法建立画面时间条");
@@ -77,42 +90,65 @@ void StampStrip::draw_text(PangoLayout* layout, const std::string& text, double 
   pango_cairo_show_layout(cairo_.get(), layout);
 }
 
-const std::uint8_t* StampStrip::render(std::int64_t frame, std::int64_t utc_us, std::int64_t steady_ms) {
+StampStrip::Image StampStrip::render(std::int64_t frame, std::int64_t utc_us, std::int64_t steady_ms) {
   cairo_t* cr = cairo_.get();
-  const double pad = font_pixels_ / 2.0;
-  const double text_offset = (line_height_ - font_pixels_ * 1.45) / 2 + pad / 2;  // Noto's line box is ~1.45 em
-  cairo_set_source_rgb(cr, 0.08, 0.08, 0.08);
-  cairo_paint(cr);
+  const int pad = font_pixels_ / 4;
 
-  cairo_set_source_rgb(cr, 1, 1, 1);
-  draw_text(stamp_layout_.get(), stamp_text(frame, utc_us), pad, text_offset);
-  if (mark_shown_) {  // right-aligned, so it does not move as the time's width changes
-    int mark_width = 0, mark_height = 0;
-    pango_layout_get_pixel_size(mark_layout_.get(), &mark_width, &mark_height);
-    const double x = width_ - pad - mark_width;
-    cairo_set_source_rgb(cr, 0.80, 0.06, 0.06);
-    cairo_rectangle(cr, x - pad / 2, pad / 4, mark_width + pad, line_height_);
-    cairo_fill(cr);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    draw_text(mark_layout_.get(), "", x, text_offset);
-  }
-
+  long caption_line = -1;
   if (!caption_lines_.empty()) {
     if (caption_start_ms_ < 0) caption_start_ms_ = steady_ms;
-    const auto line = static_cast<size_t>((steady_ms - caption_start_ms_) / (kCaptionLineSeconds * 1000));
-    if (line < caption_lines_.size()) {
-      const double top = line_height_ + pad / 2;
-      cairo_set_source_rgb(cr, 0.04, 0.24, 0.57);
-      cairo_rectangle(cr, 0, top, width_, height_ - top);
-      cairo_fill(cr);
-      cairo_set_source_rgb(cr, 1, 1, 1);
-      draw_text(caption_layout_.get(), caption_lines_[line], pad, top + (height_ - top - font_pixels_ * 5 / 6 * 1.45) / 2);
-    } else {
+    caption_line = static_cast<long>((steady_ms - caption_start_ms_) / (kCaptionLineSeconds * 1000));
+    if (caption_line >= static_cast<long>(caption_lines_.size())) {
       caption_lines_.clear();
+      caption_line = -1;
     }
   }
+  // The whole strip when the mark or the caption changed; else only the stamp's text, on line one's left.
+  const bool whole = !drawn_ || mark_shown_ != drawn_mark_ || caption_line != drawn_caption_line_;
+  Image image{nullptr, stride_, 0, 0, width_, height_};
+  cairo_set_source_rgb(cr, 0.08, 0.08, 0.08);
+  if (whole) {
+    cairo_paint(cr);
+  } else {
+    image.dirty_width = std::min(width_, stamp_right_);
+    image.dirty_height = line_height_;
+    cairo_rectangle(cr, 0, 0, image.dirty_width, image.dirty_height);
+    cairo_fill(cr);
+  }
+
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  draw_text(stamp_layout_.get(), stamp_text(frame, utc_us), 2 * pad, pad);
+  int stamp_width = 0, stamp_height = 0;
+  pango_layout_get_pixel_size(stamp_layout_.get(), &stamp_width, &stamp_height);
+  stamp_right_ = std::max(stamp_right_, 2 * pad + stamp_width + 2);
+  image.dirty_width = std::max(image.dirty_width, std::min(width_, stamp_right_));
+
+  if (whole && mark_shown_) {  // right-aligned, so it does not move as the time's width changes
+    int mark_width = 0, mark_height = 0;
+    pango_layout_get_pixel_size(mark_layout_.get(), &mark_width, &mark_height);
+    const int x = width_ - 2 * pad - mark_width;
+    cairo_set_source_rgb(cr, 0.80, 0.06, 0.06);
+    cairo_rectangle(cr, x - pad, 0, mark_width + 2 * pad, line_height_);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    draw_text(mark_layout_.get(), "", x, pad);
+  }
+  if (whole && caption_line >= 0) {
+    int caption_width = 0, caption_height = 0;
+    pango_layout_set_text(caption_layout_.get(), caption_lines_[static_cast<size_t>(caption_line)].c_str(), -1);
+    pango_layout_get_pixel_size(caption_layout_.get(), &caption_width, &caption_height);
+    cairo_set_source_rgb(cr, 0.04, 0.24, 0.57);
+    cairo_rectangle(cr, 0, line_height_, width_, height_ - line_height_);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    draw_text(caption_layout_.get(), "", 2 * pad, line_height_ + (height_ - line_height_ - caption_height) / 2);
+  }
+  drawn_ = true;
+  drawn_mark_ = mark_shown_;
+  drawn_caption_line_ = caption_line;
   cairo_surface_flush(surface_.get());
-  return cairo_image_surface_get_data(surface_.get());
+  image.pixels = cairo_image_surface_get_data(surface_.get());
+  return image;
 }
 
 }  // namespace netsample::recorder

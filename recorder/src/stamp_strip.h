@@ -23,7 +23,7 @@ class StampStrip {
   int width() const { return width_; }
   int height() const { return height_; }  // a multiple of 16: the picture starts on a macroblock row
   int font_pixels() const { return font_pixels_; }
-  int line_height() const { return line_height_; }
+  int line_height() const { return line_height_; }  // line one: the stamp and the mark; line two is below it
 
   void show_unverified_mark(bool shown) { mark_shown_ = shown; }
   // Shows `text` on line two, one line of it at a time for `kCaptionLineSeconds` each, once; "" clears it.
@@ -31,8 +31,13 @@ class StampStrip {
   static constexpr int kCaptionLineSeconds = 2;
 
   // Draws the strip for one frame: `utc_us` is its trusted time, `steady_ms` its place on the file's timeline
-  // (captions turn on it). The pixels are 32-bit B,G,R,x rows of `stride` bytes, valid until the next call.
-  const std::uint8_t* render(std::int64_t frame, std::int64_t utc_us, std::int64_t steady_ms);
+  // (captions turn on it). Only what changed is drawn again: mostly the time and frame number on line one.
+  struct Image {
+    const std::uint8_t* pixels;  // 32-bit B,G,R,x rows of `stride` bytes, valid until the next call
+    int stride;
+    int dirty_x, dirty_y, dirty_width, dirty_height;  // what this call drew; the rest is as before
+  };
+  Image render(std::int64_t frame, std::int64_t utc_us, std::int64_t steady_ms);
   int stride() const { return stride_; }
 
   // "北京时间 2026-12-05 23:10:10.123   帧 42   案件 …", as drawn for that frame.
@@ -47,6 +52,10 @@ class StampStrip {
   bool mark_shown_ = false;
   std::vector<std::string> caption_lines_;
   std::int64_t caption_start_ms_ = -1;  // the first frame it is drawn on
+  // What the last render drew, to know what must be drawn again.
+  bool drawn_ = false, drawn_mark_ = false;
+  long drawn_caption_line_ = -1;
+  int stamp_right_ = 0;  // the widest stamp text drawn so far ends here
   pango_cairo::Surface surface_;
   pango_cairo::Cairo cairo_;
   pango_cairo::Layout stamp_layout_, mark_layout_, caption_layout_;

@@ -87,11 +87,13 @@ TEST(FrameComposer, ChangedMacroblocksOnlyGiveTheWholeConversionExactly) {
         const int w = 1 + static_cast<int>(random() % 300), h = 1 + static_cast<int>(random() % 200);
         Screen::paint(*frame, static_cast<int>(random() % (width - w)), static_cast<int>(random() % (height - h)), w, h, random);
       }
-    if (kind == 5) strip[static_cast<size_t>(random() % strip.size())] ^= 0x55;  // the strip alone
+    if (kind == 5) strip[static_cast<size_t>(random() % (static_cast<size_t>(width) * 4 * 16))] ^= 0x55;  // the strip alone
     // kind 0: nothing changed
     av_frame_copy(screen.frame.get(), frame.get());
-    auto a = tracked->compose(strip.data(), width * 4, *frame);
-    auto b = whole->compose(strip.data(), width * 4, *frame);
+    // The strip says what it drew: all of it on the first frame, else a band of line one (and what changed is in it).
+    const StampStrip::Image image{strip.data(), width * 4, 0, 0, width, n == 0 ? strip_height : 16};
+    auto a = tracked->compose(image, *frame);
+    auto b = whole->compose(image, *frame);
     ASSERT_TRUE(a.ok() && b.ok());
     std::string where;
     ASSERT_TRUE(planes_equal(**a, **b, where)) << "frame " << n << " (kind " << kind << "): " << where;
@@ -138,21 +140,46 @@ TEST(StampStrip, TheTimeFrameAndCaseAboveThePictureAndCaptionsInTurn) {
   auto white = [](int r, int g, int b) { return r > 200 && g > 200 && b > 200; };
   auto red = [](int r, int g, int b) { return r > 150 && g < 60 && b < 60; };  // NOLINT
   auto blue = [](int r, int, int b) { return b > 100 && r < 40; };
-  const std::uint8_t* plain = s.render(42, utc_us, 0);
+  const std::uint8_t* plain = s.render(42, utc_us, 0).pixels;
   EXPECT_GT(count(plain, 0, s.line_height(), white), 200) << "the stamp is drawn on line one";
   EXPECT_EQ(count(plain, 0, s.height(), red), 0);
   EXPECT_EQ(count(plain, s.line_height(), s.height(), blue), 0) << "no caption yet";
 
   s.show_unverified_mark(true);
   s.set_caption("网络校时（第三十五条）：ntp.example 层级 1\n本机时差 +0.002 秒");
-  const std::uint8_t* marked = s.render(43, utc_us, 1000);
+  const std::uint8_t* marked = s.render(43, utc_us, 1000).pixels;
   EXPECT_GT(count(marked, 0, s.line_height(), red), 1000) << "「时间未经网络校验」 in red";
   const int first_line = count(marked, s.line_height(), s.height(), white);
   EXPECT_GT(count(marked, s.line_height(), s.height(), blue), 1000);
   EXPECT_GT(first_line, 100);
   s.render(44, utc_us, 3100);  // the second line after two seconds, then nothing
-  const std::uint8_t* after = s.render(45, utc_us, 1000 + 2 * StampStrip::kCaptionLineSeconds * 1000 + 1);
+  const std::uint8_t* after = s.render(45, utc_us, 1000 + 2 * StampStrip::kCaptionLineSeconds * 1000 + 1).pixels;
   EXPECT_EQ(count(after, s.line_height(), s.height(), blue), 0) << "a caption shows each line once";
+}
+
+TEST(StampStrip, DrawingOnlyTheTimeGivesWhatDrawingItAllGives) {
+  auto incremental = StampStrip::create(1920, 1080, "渝抽〔2026〕001");
+  ASSERT_TRUE(incremental.ok());
+  (*incremental)->show_unverified_mark(true);
+  (*incremental)->set_caption("取证环境检查：未发现异常\n[正常] 浏览器：全新配置");
+  const std::int64_t utc_us = 1796483045678000;
+  const auto first = (*incremental)->render(9, utc_us, 0);
+  EXPECT_EQ(first.dirty_width * first.dirty_height, 1920 * (*incremental)->height()) << "the first frame draws it all";
+  for (std::int64_t frame : {10, 11, 99, 100, 1000}) {  // the frame number grows wider and the time changes
+    const auto image = (*incremental)->render(frame, utc_us + frame * 66'667, frame);
+    EXPECT_LE(image.dirty_height, (*incremental)->line_height());
+    EXPECT_LT(image.dirty_width, 1920 * 3 / 4) << "only the stamp's text, not the mark";
+    auto whole = StampStrip::create(1920, 1080, "渝抽〔2026〕001");
+    ASSERT_TRUE(whole.ok());
+    (*whole)->show_unverified_mark(true);
+    (*whole)->set_caption("取证环境检查：未发现异常\n[正常] 浏览器：全新配置");
+    (*whole)->render(frame - 1, utc_us, 0);  // the caption's clock starts where the other's did
+    const auto reference = (*whole)->render(frame, utc_us + frame * 66'667, frame);
+    for (int y = 0; y < (*whole)->height(); ++y)
+      for (int x = 0; x < 1920; ++x)
+        ASSERT_EQ(std::memcmp(image.pixels + y * image.stride + x * 4, reference.pixels + y * image.stride + x * 4, 4), 0)
+            << "frame " << frame << " differs at x " << x << " y " << y << " (dirty " << image.dirty_width << "x" << image.dirty_height << ")";
+  }
 }
 
 }  // namespace
