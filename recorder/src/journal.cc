@@ -3,7 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <algorithm>
+#include <optional>
 #include <sstream>
 #include <variant>
 #include <vector>
@@ -58,25 +59,17 @@ Result<std::variant<FragmentRecord, PageRecord>> record_from_json(const std::str
   }
 }
 
-// SHA-256 of `size` bytes of `in` from `offset`.
-Sha256Digest hash_range(std::ifstream& in, std::uint64_t offset, std::uint64_t size, std::vector<char>& buffer) {
-  in.clear();
-  in.seekg(static_cast<std::streamoff>(offset));
+// SHA-256 of `size` bytes of the file from `offset`; nullopt when the file cannot be read there.
+std::optional<Sha256Digest> hash_range(RangeReader& in, std::uint64_t offset, std::uint64_t size) {
+  constexpr std::uint64_t kPiece = 4 << 20;
   Sha256 hasher;
-  std::uint64_t left = size;
-  while (left > 0 && in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(left, buffer.size())));
-    hasher.update(buffer.data(), static_cast<size_t>(in.gcount()));
-    left -= static_cast<std::uint64_t>(in.gcount());
+  for (std::uint64_t done = 0; done < size;) {
+    auto piece = in.range(offset + done, std::min(kPiece, size - done));
+    if (!piece.ok()) return std::nullopt;
+    hasher.update(piece->data(), piece->size());
+    done += piece->size();
   }
   return hasher.finish();
-}
-
-std::uint64_t size_of(std::ifstream& in) {
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::uint64_t>(in.tellg());
-  in.seekg(0);
-  return size;
 }
 
 }  // namespace
@@ -171,15 +164,17 @@ nlohmann::json JournalCheck::to_json() const {
 
 Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const std::filesystem::path& media, const std::filesystem::path& pages) {
   NETSAMPLE_ASSIGN(std::string text, read_file(journal));
-  std::ifstream in(media, std::ios::binary);
-  if (!in) return io_error(media, "无法打开录像文件");
-  const std::uint64_t media_size = size_of(in);
-  std::ifstream pages_in;
+  auto opened = RangeReader::open(media);
+  if (!opened.ok()) return io_error(media, "无法打开录像文件");
+  RangeReader in = std::move(opened).value();
+  const std::uint64_t media_size = in.size();
+  std::optional<RangeReader> pages_in;
   std::uint64_t pages_size = 0;
   if (!pages.empty() && std::filesystem::exists(pages)) {
-    pages_in.open(pages, std::ios::binary);
-    if (!pages_in) return io_error(pages, "无法打开网页记录文件");
-    pages_size = size_of(pages_in);
+    auto opened_pages = RangeReader::open(pages);
+    if (!opened_pages.ok()) return io_error(pages, "无法打开网页记录文件");
+    pages_in = std::move(opened_pages).value();
+    pages_size = pages_in->size();
   }
 
   JournalCheck check;
@@ -191,7 +186,6 @@ Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const 
   std::string previous_chain = check.head;
   std::uint64_t expected_offset = 0, expected_page_offset = 0;
   std::int64_t next_frame = 0;
-  std::vector<char> buffer(1 << 20);
   std::istringstream lines(text);
   std::string line;
   int index = 0;
@@ -213,9 +207,9 @@ Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const 
       if (page->index != index) fail(name + "：序号为 " + std::to_string(page->index) + "，日志行被删除或调换");
       if (p.offset != expected_page_offset)
         fail(name + "：起点 " + std::to_string(p.offset) + " 不接续上一条（应为 " + std::to_string(expected_page_offset) + "）");
-      if (!pages_in.is_open()) fail(name + "：" + std::string(kPagesFile) + " 不存在");
+      if (!pages_in) fail(name + "：" + std::string(kPagesFile) + " 不存在");
       else if (p.offset + p.size > pages_size) fail(name + "：" + std::string(kPagesFile) + " 在该记录处被截短（文件 " + std::to_string(pages_size) + " 字节）");
-      else if (hash_range(pages_in, p.offset, p.size, buffer) != p.sha256) fail(name + "：内容与记录的 SHA-256 不符（被改动、删除或调换）");
+      else if (hash_range(*pages_in, p.offset, p.size) != p.sha256) fail(name + "：内容与记录的 SHA-256 不符（被改动、删除或调换）");
       if (chain_next(previous_chain, p) != page->chain) fail(name + "：哈希链断开（日志被改动）");
       chain = page->chain;
       expected_page_offset = p.offset + p.size;
@@ -234,7 +228,7 @@ Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const 
       // Re-hash the bytes the record claims.
       if (record.fragment.offset + record.fragment.size > media_size)
         fail(name + "：录像文件在该片段处被截短（文件 " + std::to_string(media_size) + " 字节）");
-      else if (hash_range(in, record.fragment.offset, record.fragment.size, buffer) != record.fragment.sha256)
+      else if (hash_range(in, record.fragment.offset, record.fragment.size) != record.fragment.sha256)
         fail(name + "：内容与记录的 SHA-256 不符（被改动、删除或调换）");
       if (chain_next(previous_chain, record.fragment) != record.chain) fail(name + "：哈希链断开（日志被改动）");
       chain = record.chain;

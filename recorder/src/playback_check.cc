@@ -1,9 +1,8 @@
 // The playback copy's check, with no FFmpeg: `netsample verify` and the service run it, and they do not link the
 // media libraries (design/recorder.md, "Two programs"). Both files are read by our own box reader
 // (mp4_frames.h), independent of the library that wrote them.
-#include <fstream>
-
 #include "mp4_frames.h"
+#include "netsample/core/file_io.h"
 #include "netsample/recorder/playback.h"
 
 namespace netsample::recorder {
@@ -42,9 +41,10 @@ Result<PlaybackCheck> compare_playback_copy(const std::filesystem::path& media, 
     check.difference = "帧数不同：录像 " + std::to_string(a.samples.size()) + " 帧，回放副本 " + std::to_string(b.samples.size()) + " 帧";
     return check;
   }
-  std::ifstream in_a(media, std::ios::binary), in_b(copy, std::ios::binary);
-  if (!in_a || !in_b) return make_error(ErrorCode::io, copy.filename().string(), "无法打开");
-  std::string bytes_a, bytes_b;
+  // Both files front to back in large reads (samples are in file order in each), not a seek per sample.
+  auto in_a = RangeReader::open(media);
+  auto in_b = RangeReader::open(copy);
+  if (!in_a.ok() || !in_b.ok()) return make_error(ErrorCode::io, copy.filename().string(), "无法打开");
   for (size_t i = 0; i < a.samples.size(); ++i) {
     const Mp4Sample& x = a.samples[i];
     const Mp4Sample& y = b.samples[i];
@@ -54,14 +54,10 @@ Result<PlaybackCheck> compare_playback_copy(const std::filesystem::path& media, 
     const std::int64_t from_a = (x.pts - a.samples[0].pts) * std::int64_t{b.timescale};  // a day at 1 MHz: far from overflow
     const std::int64_t from_b = (y.pts - b.samples[0].pts) * std::int64_t{a.timescale};
     if (from_a != from_b) return differ("的时间不同");
-    bytes_a.resize(x.size);
-    bytes_b.resize(y.size);
-    in_a.seekg(static_cast<std::streamoff>(x.offset));
-    in_a.read(bytes_a.data(), static_cast<std::streamsize>(x.size));
-    in_b.seekg(static_cast<std::streamoff>(y.offset));
-    in_b.read(bytes_b.data(), static_cast<std::streamsize>(y.size));
-    if (!in_a || !in_b) return differ("读不出（文件被截短）");
-    if (bytes_a != bytes_b) return differ("的数据不同");
+    auto bytes_a = in_a->range(x.offset, x.size);
+    auto bytes_b = in_b->range(y.offset, y.size);
+    if (!bytes_a.ok() || !bytes_b.ok()) return differ("读不出（文件被截短）");
+    if (*bytes_a != *bytes_b) return differ("的数据不同");
     ++check.packets;
   }
   check.same = check.packets > 0;

@@ -2,6 +2,7 @@
 // a power cut alike: temp file in the same directory, fsync, rename, fsync of the directory.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -43,6 +44,25 @@ Status write_file_atomic(const std::filesystem::path& target, std::string_view b
 
 // Makes a rename or a new entry in `dir` durable.
 Status fsync_directory(const std::filesystem::path& dir);
+
+// Byte ranges of a file read front to back in large reads (4 MiB), the kernel told the access is sequential so it
+// reads ahead while the caller works on the last range: verify hashes and compares recordings at disk speed.
+// Ranges are best asked in increasing order; any order works, at the cost of a read.
+class RangeReader {
+ public:
+  static Result<RangeReader> open(const std::filesystem::path& file);
+  std::uint64_t size() const { return size_; }
+  // `length` bytes from `offset`; an error when the file ends first. Valid until the next call.
+  Result<std::string_view> range(std::uint64_t offset, std::uint64_t length);
+
+ private:
+  RangeReader() = default;
+  std::filesystem::path path_;
+  UniqueFd fd_;
+  std::uint64_t size_ = 0;
+  std::string window_;
+  std::uint64_t window_offset_ = 0;
+};
 
 Result<std::string> read_file(const std::filesystem::path& file);
 // The file's bytes, or nullopt when it does not exist (an optional override in the data directory).
