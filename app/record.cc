@@ -62,7 +62,7 @@ void add_record_commands(CLI::App& app, Context& context, int& exit_code) {
   CLI::App* record = app.add_subcommand("record", "连续录制屏幕（第35条：购买全过程一段连续视频，先网络校时），Ctrl+C 结束并封存");
   add_recorder_flags(record, *flags);
   record->add_option("--out", flags->out, "输出目录（须为新目录或空目录）");
-  record->add_option("--case", flags->case_number, "案件编号（叠加在画面上，写入清单）");
+  record->add_option("--case", flags->case_number, "案件编号（写在画面上方的时间条里，写入清单）");
   record->callback([&context, &exit_code, flags, record] {
     if (record->get_subcommands().empty()) {
       if (flags->out.empty()) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Recorder benchmark (issue #21): netsample record against the ffmpeg program recording the same Xvfb screen at the
 # same x264 settings with the same burned-in text (a strip padded above the picture with the time, frame and case,
-# and the red "not verified" mark: drawtext with the same font and size), measured in the same run in alternating
-# rounds; then netsample verify against sha256sum over the same files (every file verify reads). Two screens, each at
+# and the red "not verified" mark: drawtext with the same font and size; ffmpeg converts to YUV first, its cheapest
+# order), measured in the same run in alternating rounds; then netsample verify against sha256sum over the same files (every file verify reads). Two screens, each at
 # 15 and 30 fps, 1920x1080:
 #   browse  the demo shop in Chromium, a page turned or scrolled every 3 s (mostly still, like a purchase)
 #   motion  a video playing full screen (every pixel changes every frame)
@@ -106,7 +106,7 @@ record_ffmpeg() {  # NAME FPS SECONDS ROUND STRIP
   local strip=$5 pad=$((FONT / 2))
   TZ=Asia/Shanghai /usr/bin/time -a -f '%U %S %e' -o "$work/$1.time" \
     ffmpeg -hide_banner -loglevel error -f x11grab -framerate "$2" -video_size $SIZE -draw_mouse 1 -i "$DISPLAY_NAME" -t "$3" \
-    -vf "pad=iw:ih+$strip:0:$strip:color=0x141414,drawtext=font=Noto Sans CJK SC:fontsize=$FONT:fontcolor=white:x=$pad:y=$((pad / 2)):textfile=$work/stamp.txt,drawtext=font=Noto Sans CJK SC:fontsize=$FONT:fontcolor=white:box=1:boxcolor=0xCC0F0F:boxborderw=$((pad / 2)):x=w-tw-$pad:y=$((pad / 2)):expansion=none:textfile=$work/mark.txt" \
+    -vf "format=yuv420p,pad=iw:ih+$strip:0:$strip:color=0x141414,drawtext=font=Noto Sans CJK SC:fontsize=$FONT:fontcolor=white:x=$pad:y=$((pad / 2)):textfile=$work/stamp.txt,drawtext=font=Noto Sans CJK SC:fontsize=$FONT:fontcolor=white:box=1:boxcolor=0xCC0F0F:boxborderw=$((pad / 2)):x=w-tw-$pad:y=$((pad / 2)):expansion=none:textfile=$work/mark.txt" \
     -c:v libx264 -preset veryfast -tune zerolatency -crf 23 -pix_fmt yuv420p -g "$2" \
     -movflags frag_keyframe+empty_moov+default_base_moof "$work/rec/$1-$4.mp4"
 }
