@@ -162,7 +162,7 @@ Result<purchase::SessionView> run_demo_purchase(DemoRun& run, DemoWorld& world, 
     if (pong.ok() && pong->value("ready", false)) session = recording.front();
     else std::this_thread::sleep_for(100ms);
   }
-  say("开始录像：" + session->recording_dir.string() + "；取证环境检查结果叠加在录像开头");
+  say("开始录像：" + session->recording_dir.string() + "；取证环境检查结果显示在录像开头（画面上方的时间条）");
   say("netsample 在录制的屏幕上打开了全新的 Chromium，浏览的每个网页都以 WARC 存入录像的哈希链");
   // The scripted sampler works netsample's browser through the recorder's control channel, which allows it only
   // on a local platform (the demo shop); a real purchase is made by hand.
