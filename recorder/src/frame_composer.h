@@ -35,7 +35,7 @@ class FrameComposer {
   Result<const AVFrame*> compose(const StampStrip::Image& strip, const AVFrame& captured);
   // After `compose`: one byte per macroblock, row by row, 1 where the frame is identical to the previous one.
   const std::vector<std::uint8_t>& unchanged() const { return unchanged_; }
-  // The share of the picture's macroblocks converted for the last frame (0 to 1), for the benchmark's account.
+  // The share of the picture's macroblocks converted for the last frame (0 to 1); the tests check it.
   double converted_share() const { return converted_share_; }
 
  private:

@@ -22,7 +22,6 @@ class StampStrip {
 
   int width() const { return width_; }
   int height() const { return height_; }  // a multiple of 16: the picture starts on a macroblock row
-  int font_pixels() const { return font_pixels_; }
   int line_height() const { return line_height_; }  // line one: the stamp and the mark; line two is below it
 
   void show_unverified_mark(bool shown) { mark_shown_ = shown; }
@@ -38,7 +37,6 @@ class StampStrip {
     int dirty_x, dirty_y, dirty_width, dirty_height;  // what this call drew; the rest is as before
   };
   Image render(std::int64_t frame, std::int64_t utc_us, std::int64_t steady_ms);
-  int stride() const { return stride_; }
 
   // "北京时间 2026-12-05 23:10:10.123   帧 42   案件 …", as drawn for that frame.
   std::string stamp_text(std::int64_t frame, std::int64_t utc_us) const;

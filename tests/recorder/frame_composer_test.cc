@@ -128,11 +128,11 @@ TEST(StampStrip, TheTimeFrameAndCaseAboveThePictureAndCaptionsInTurn) {
   const std::int64_t utc_us = 1796483045678000;
   EXPECT_EQ(s.stamp_text(42, utc_us), "北京时间 2026-12-05 23:04:05.678   帧 42   案件 渝抽〔2026〕001");
 
-  auto count = [&](const std::uint8_t* pixels, int y0, int y1, auto predicate) {
+  auto count = [&](const StampStrip::Image& image, int y0, int y1, auto predicate) {
     int n = 0;
     for (int y = y0; y < y1; ++y)
       for (int x = 0; x < s.width(); ++x) {
-        const std::uint8_t* p = pixels + y * s.stride() + x * 4;
+        const std::uint8_t* p = image.pixels + y * image.stride + x * 4;
         n += predicate(p[2], p[1], p[0]);
       }
     return n;
@@ -140,20 +140,20 @@ TEST(StampStrip, TheTimeFrameAndCaseAboveThePictureAndCaptionsInTurn) {
   auto white = [](int r, int g, int b) { return r > 200 && g > 200 && b > 200; };
   auto red = [](int r, int g, int b) { return r > 150 && g < 60 && b < 60; };  // NOLINT
   auto blue = [](int r, int, int b) { return b > 100 && r < 40; };
-  const std::uint8_t* plain = s.render(42, utc_us, 0).pixels;
+  const StampStrip::Image plain = s.render(42, utc_us, 0);
   EXPECT_GT(count(plain, 0, s.line_height(), white), 200) << "the stamp is drawn on line one";
   EXPECT_EQ(count(plain, 0, s.height(), red), 0);
   EXPECT_EQ(count(plain, s.line_height(), s.height(), blue), 0) << "no caption yet";
 
   s.show_unverified_mark(true);
   s.set_caption("网络校时（第三十五条）：ntp.example 层级 1\n本机时差 +0.002 秒");
-  const std::uint8_t* marked = s.render(43, utc_us, 1000).pixels;
+  const StampStrip::Image marked = s.render(43, utc_us, 1000);
   EXPECT_GT(count(marked, 0, s.line_height(), red), 1000) << "「时间未经网络校验」 in red";
   const int first_line = count(marked, s.line_height(), s.height(), white);
   EXPECT_GT(count(marked, s.line_height(), s.height(), blue), 1000);
   EXPECT_GT(first_line, 100);
   s.render(44, utc_us, 3100);  // the second line after two seconds, then nothing
-  const std::uint8_t* after = s.render(45, utc_us, 1000 + 2 * StampStrip::kCaptionLineSeconds * 1000 + 1).pixels;
+  const StampStrip::Image after = s.render(45, utc_us, 1000 + 2 * StampStrip::kCaptionLineSeconds * 1000 + 1);
   EXPECT_EQ(count(after, s.line_height(), s.height(), blue), 0) << "a caption shows each line once";
 }
 
