@@ -42,79 +42,79 @@ void FrameComposer::convert_block(const std::uint8_t* source, int stride, int x,
                      f.data[2] + static_cast<std::ptrdiff_t>(frame_y / 2) * f.linesize[2] + x / 2, f.linesize[2], w, h);
 }
 
-void FrameComposer::convert_strip(const StampStrip::Image& strip) {
-  // Only the macroblocks the strip drew again are compared and converted (mostly the time on line one).
+int FrameComposer::convert_changed(const std::uint8_t* now, int now_stride, const std::uint8_t* before, int before_stride,
+                                   int top, int bottom, int first_column, int end_column, int frame_offset) {
   const int columns = macroblock_columns();
-  const size_t bytes = static_cast<size_t>(strip.stride) * static_cast<size_t>(strip_height_);
-  const bool comparable = previous_strip_.size() == bytes;
-  if (!comparable) previous_strip_.assign(bytes, 0);
-  const int first_column = comparable ? strip.dirty_x / 16 : 0;
-  const int end_column = comparable ? std::min(columns, (strip.dirty_x + strip.dirty_width + 15) / 16) : columns;
-  const int first_row = comparable ? strip.dirty_y / 16 : 0;
-  const int end_row = comparable ? std::min(strip_height_ / 16, (strip.dirty_y + strip.dirty_height + 15) / 16) : strip_height_ / 16;
-  for (int row = 0; row < strip_height_ / 16; ++row)
-    for (int column = 0; column < columns; ++column) {
-      bool same = true;
-      if (row >= first_row && row < end_row && column >= first_column && column < end_column) {
-        same = comparable;
-        const int x = column * 16, w = std::min(16, width_ - x);
-        for (int line = row * 16; same && line < row * 16 + 16; ++line) {
-          const size_t at = static_cast<size_t>(line) * static_cast<size_t>(strip.stride) + static_cast<size_t>(x) * 4;
-          same = std::memcmp(strip.pixels + at, previous_strip_.data() + at, static_cast<size_t>(w) * 4) == 0;
-        }
-      }
-      unchanged_[static_cast<size_t>(row) * columns + column] = same;
-    }
-  if (end_column <= first_column || end_row <= first_row) return;
-  const int x = first_column * 16, w = std::min(end_column * 16, width_) - x, y = first_row * 16, h = (end_row - first_row) * 16;
-  convert_block(strip.pixels, strip.stride, x, y, w, h, y);
-  for (int line = y; line < y + h; ++line) {
-    const size_t at = static_cast<size_t>(line) * static_cast<size_t>(strip.stride) + static_cast<size_t>(x) * 4;
-    std::memcpy(previous_strip_.data() + at, strip.pixels + at, static_cast<size_t>(w) * 4);
-  }
-}
-
-void FrameComposer::convert_tracked(const AVFrame& captured) {
-  const int columns = macroblock_columns();
-  const int first_row = strip_height_ / 16;
-  const size_t line_bytes = static_cast<size_t>(width_) * 4;
-  size_t converted = 0, total = 0;
-  for (int row = 0; row * 16 < picture_height_; ++row) {
-    const int top = row * 16, rows = std::min(16, picture_height_ - top);
+  const size_t span_start = static_cast<size_t>(first_column) * 64;
+  const size_t span_bytes = static_cast<size_t>(std::min(end_column * 16, width_)) * 4 - span_start;
+  const int span_columns = end_column - first_column;
+  int converted = 0;
+  for (int row_top = top; row_top < bottom; row_top += 16) {
+    const int rows = std::min(16, bottom - row_top);
     changed_row_.assign(static_cast<size_t>(columns), 0);
     int changed = 0;
-    for (int line = top; line < top + rows && changed < columns; ++line) {
-      const std::uint8_t* now = captured.data[0] + static_cast<std::ptrdiff_t>(line) * captured.linesize[0];
-      const std::uint8_t* before = previous_->data[0] + static_cast<std::ptrdiff_t>(line) * previous_->linesize[0];
-      if (std::memcmp(now, before, line_bytes) == 0) continue;  // most lines of a still page: one comparison
-      for (int column = 0; column < columns; ++column) {
+    for (int line = row_top; line < row_top + rows && changed < span_columns; ++line) {
+      const std::uint8_t* a = now + static_cast<std::ptrdiff_t>(line) * now_stride + span_start;
+      const std::uint8_t* b = before + static_cast<std::ptrdiff_t>(line) * before_stride + span_start;
+      if (std::memcmp(a, b, span_bytes) == 0) continue;  // most lines of a still page: one comparison
+      for (int column = first_column; column < end_column; ++column) {
         if (changed_row_[static_cast<size_t>(column)]) continue;
-        const size_t at = static_cast<size_t>(column) * 64;
-        if (std::memcmp(now + at, before + at, std::min<size_t>(64, line_bytes - at)) != 0) {
+        const size_t at = static_cast<size_t>(column - first_column) * 64;
+        if (std::memcmp(a + at, b + at, std::min<size_t>(64, span_bytes - at)) != 0) {
           changed_row_[static_cast<size_t>(column)] = 1;
           ++changed;
         }
       }
     }
-    for (int column = 0; column < columns;) {  // convert each run of changed macroblocks in one call
-      unchanged_[static_cast<size_t>(first_row + row) * columns + column] = !changed_row_[static_cast<size_t>(column)];
+    const size_t row_index = static_cast<size_t>((frame_offset + row_top) / 16) * static_cast<size_t>(columns);
+    for (int column = first_column; column < end_column;) {  // convert each run of changed macroblocks in one call
+      unchanged_[row_index + static_cast<size_t>(column)] = !changed_row_[static_cast<size_t>(column)];
       if (!changed_row_[static_cast<size_t>(column)]) {
         ++column;
         continue;
       }
       int end = column + 1;
-      while (end < columns && changed_row_[static_cast<size_t>(end)]) {
-        unchanged_[static_cast<size_t>(first_row + row) * columns + end] = 0;
+      while (end < end_column && changed_row_[static_cast<size_t>(end)]) {
+        unchanged_[row_index + static_cast<size_t>(end)] = 0;
         ++end;
       }
       const int x = column * 16, w = std::min(end * 16, width_) - x;
-      convert_block(captured.data[0], captured.linesize[0], x, top, w, rows, strip_height_ + top);
+      convert_block(now, now_stride, x, row_top, w, rows, frame_offset + row_top);
       column = end;
     }
-    converted += static_cast<size_t>(changed);
-    total += static_cast<size_t>(columns);
+    converted += changed;
   }
-  converted_share_ = total ? static_cast<double>(converted) / static_cast<double>(total) : 0;
+  return converted;
+}
+
+void FrameComposer::convert_strip(const StampStrip::Image& strip) {
+  const int columns = macroblock_columns(), strip_rows = strip_height_ / 16;
+  const size_t bytes = static_cast<size_t>(strip.stride) * static_cast<size_t>(strip_height_);
+  if (previous_strip_.size() != bytes) {  // the first frame: all of it
+    convert_block(strip.pixels, strip.stride, 0, 0, width_, strip_height_, 0);
+    std::fill(unchanged_.begin(), unchanged_.begin() + static_cast<std::ptrdiff_t>(strip_rows) * columns, 0);
+    previous_strip_.assign(strip.pixels, strip.pixels + bytes);
+    return;
+  }
+  // Only the macroblocks the strip drew again are compared and converted (mostly the time on line one).
+  std::fill(unchanged_.begin(), unchanged_.begin() + static_cast<std::ptrdiff_t>(strip_rows) * columns, 1);
+  const int first_column = strip.dirty_x / 16, end_column = std::min(columns, (strip.dirty_x + strip.dirty_width + 15) / 16);
+  const int top = strip.dirty_y / 16 * 16, bottom = std::min(strip_height_, (strip.dirty_y + strip.dirty_height + 15) / 16 * 16);
+  if (end_column <= first_column || bottom <= top) return;
+  convert_changed(strip.pixels, strip.stride, previous_strip_.data(), strip.stride, top, bottom, first_column, end_column, 0);
+  const size_t x_bytes = static_cast<size_t>(first_column) * 64;
+  const size_t w_bytes = static_cast<size_t>(std::min(end_column * 16, width_)) * 4 - x_bytes;
+  for (int line = top; line < bottom; ++line) {
+    const size_t at = static_cast<size_t>(line) * static_cast<size_t>(strip.stride) + x_bytes;
+    std::memcpy(previous_strip_.data() + at, strip.pixels + at, w_bytes);
+  }
+}
+
+void FrameComposer::convert_tracked(const AVFrame& captured) {
+  const int changed = convert_changed(captured.data[0], captured.linesize[0], previous_->data[0], previous_->linesize[0], 0,
+                                      picture_height_, 0, macroblock_columns(), strip_height_);
+  const int total = macroblock_columns() * ((picture_height_ + 15) / 16);
+  converted_share_ = static_cast<double>(changed) / static_cast<double>(total);
 }
 
 Status FrameComposer::convert_whole(const AVFrame& captured) {

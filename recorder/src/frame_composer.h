@@ -42,6 +42,11 @@ class FrameComposer {
   FrameComposer() = default;
   void convert_strip(const StampStrip::Image& strip);
   void convert_tracked(const AVFrame& captured);
+  // Compares rows [top, bottom) and macroblock columns [first_column, end_column) of `now` with `before` (32-bit BGR),
+  // converts each run of changed macroblocks into the frame `frame_offset` rows lower and records in `unchanged_`
+  // which stayed. Returns how many changed. The strip and the screen both go through it.
+  int convert_changed(const std::uint8_t* now, int now_stride, const std::uint8_t* before, int before_stride, int top, int bottom,
+                      int first_column, int end_column, int frame_offset);
   Status convert_whole(const AVFrame& captured);
   // Converts the 32-bit BGR block [x, x+w) x [y, y+h) of `source` into the frame at picture row y.
   void convert_block(const std::uint8_t* source, int stride, int x, int y, int w, int h, int frame_y);

@@ -4,6 +4,7 @@
 #include "frame_composer.h"
 
 #include <gtest/gtest.h>
+#include <libyuv/convert_from_argb.h>
 
 #include <cstring>
 #include <random>
@@ -97,6 +98,18 @@ TEST(FrameComposer, ChangedMacroblocksOnlyGiveTheWholeConversionExactly) {
     ASSERT_TRUE(a.ok() && b.ok());
     std::string where;
     ASSERT_TRUE(planes_equal(**a, **b, where)) << "frame " << n << " (kind " << kind << "): " << where;
+    // The strip's rows are a whole conversion of the strip too (both composers take the strip the same way).
+    av::Frame strip_alone = av::make_frame();
+    strip_alone->format = AV_PIX_FMT_YUV420P;
+    strip_alone->width = width & ~1;
+    strip_alone->height = strip_height;
+    ASSERT_EQ(av_frame_get_buffer(strip_alone.get(), 32), 0);
+    libyuv::ARGBToI420(strip.data(), width * 4, strip_alone->data[0], strip_alone->linesize[0], strip_alone->data[1],
+                       strip_alone->linesize[1], strip_alone->data[2], strip_alone->linesize[2], width & ~1, strip_height);
+    av::Frame strip_rows = av::make_frame();
+    ASSERT_EQ(av_frame_ref(strip_rows.get(), *a), 0);
+    strip_rows->height = strip_height;  // the first rows of the composed frame
+    ASSERT_TRUE(planes_equal(*strip_rows, *strip_alone, where)) << "frame " << n << " (kind " << kind << ") strip: " << where;
     if (n > 0) {  // no changed macroblock is ever called unchanged
       const auto differs = differing_macroblocks(**a, *before);
       const auto& unchanged = tracked->unchanged();
