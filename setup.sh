@@ -26,8 +26,9 @@ command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 # Only the tests need these: a second browser (both driven from Node.js, tests/browser, pinned by its lock file);
 # clang with its libFuzzer runtime for the extraction's fuzz run; nft and certutil to make the firewall rule and the
 # browser certificate database the environment check must find; dnsmasq (dnsmasq-base: the program without a system
-# service) as the second DNS resolver the environment check asks.
-TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev nftables libnss3-tools dnsmasq-base)
+# service) as the second DNS resolver the environment check asks; Ceph's monitor, storage daemon and RADOS gateway,
+# the S3-compatible object storage the central evidence store is tested against (tests/store/s3_test.cc).
+TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev nftables libnss3-tools dnsmasq-base ceph-mon ceph-osd radosgw ceph-common)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <random>
@@ -59,9 +60,12 @@ fs::path EvidenceStore::path_of(std::string_view sha256) const {
   return root_ / "sha256" / hex.substr(0, 2) / hex;
 }
 
-bool EvidenceStore::contains(std::string_view sha256) const {
+Result<bool> EvidenceStore::contains(std::string_view sha256) const {
+  NETSAMPLE_TRY(check_hex(sha256));
   std::error_code ec;
-  return check_hex(sha256).ok() && fs::exists(path_of(sha256), ec);
+  const bool present = fs::exists(path_of(sha256), ec);
+  if (ec) return make_error(ErrorCode::io, path_of(sha256).string(), "无法查看证据文件：" + ec.message());
+  return present;
 }
 
 Result<fs::path> EvidenceStore::new_temp_path() const {
@@ -144,6 +148,28 @@ Result<std::string> EvidenceStore::read(std::string_view sha256) const {
     return make_error(ErrorCode::integrity, std::string(sha256),
                       "证据文件内容与其 SHA-256 不符，文件可能已被改动：" + file.string());
   return bytes;
+}
+
+Status EvidenceStore::read_blocks(std::string_view sha256, const std::function<Status(std::string_view)>& sink) const {
+  NETSAMPLE_TRY(check_hex(sha256));
+  const fs::path file = path_of(sha256);
+  if (!fs::exists(file)) return make_error(ErrorCode::not_found, std::string(sha256), "证据文件不存在：" + file.string());
+  NETSAMPLE_ASSIGN(RangeReader reader, RangeReader::open(file));
+  Sha256 hasher;
+  constexpr std::uint64_t kBlock = 1 << 20;
+  for (std::uint64_t offset = 0; offset < reader.size(); offset += kBlock) {
+    NETSAMPLE_ASSIGN(std::string_view block, reader.range(offset, std::min(kBlock, reader.size() - offset)));
+    hasher.update(block);
+    NETSAMPLE_TRY(sink(block));
+  }
+  if (to_hex(hasher.finish()) != sha256)
+    return make_error(ErrorCode::integrity, std::string(sha256), "证据文件内容与其 SHA-256 不符，文件可能已被改动：" + file.string());
+  return {};
+}
+
+Result<BlobStoreInfo> EvidenceStore::info() const {
+  return BlobStoreInfo{root_.string(), false,
+                       "本机文件夹：文件按 SHA-256 命名、只读，读取时重新核对；能管理本机的人仍可删改文件（审计链与时间戳可发现改动，不能阻止）"};
 }
 
 Status EvidenceStore::remove(std::string_view sha256) {

@@ -98,7 +98,7 @@ TEST(EvidenceStore, RemoveDeletesTheFile) {
   ASSERT_TRUE(store.ok());
   auto blob = store->put("gone");
   ASSERT_TRUE(store->remove(blob->sha256).ok());
-  EXPECT_FALSE(store->contains(blob->sha256));
+  EXPECT_FALSE(*store->contains(blob->sha256));
 }
 
 }  // namespace

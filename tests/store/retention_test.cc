@@ -44,12 +44,12 @@ TEST(Retention, Art47_EvidenceYoungerThanSixYearsCannotBeDeleted) {
   const Status early = (*store)->delete_evidence(item->id, "S1");
   ASSERT_FALSE(early.ok());
   EXPECT_EQ(early.error().article, 47);
-  EXPECT_TRUE((*store)->evidence().contains(item->sha256));
+  EXPECT_TRUE(*(*store)->evidence().contains(item->sha256));
   EXPECT_EQ((*store)->list_evidence(std::nullopt)->size(), 1u);
 
   clock.set(beijing(2032, 11, 24, 10));
   ASSERT_TRUE((*store)->delete_evidence(item->id, "S1").ok());
-  EXPECT_FALSE((*store)->evidence().contains(item->sha256));
+  EXPECT_FALSE(*(*store)->evidence().contains(item->sha256));
   auto rows = (*store)->audit().records(std::string("CQ-1"));
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[1].action, "evidence.deleted");

@@ -1,4 +1,4 @@
-// Content-addressed evidence files: each file is named by its SHA-256 under
+// The local blob store (store/blobs.h), a station's default: each file is named by its SHA-256 under
 // <root>/sha256/<first two hex digits>/<hex>. A file is written once, durably (temp file, fsync, hard
 // link into place, fsync of the directory) and never rewritten; reading re-hashes and refuses a file
 // whose bytes no longer match its name. Safe for several processes at once.
@@ -11,32 +11,25 @@
 
 #include "netsample/core/error.h"
 #include "netsample/core/sha256.h"
+#include "netsample/store/blobs.h"
 
 namespace netsample::store {
 
-struct StoredBlob {
-  std::string sha256;        // lower-case hex
-  std::uint64_t size = 0;
-  bool already_present = false;  // identical bytes were stored before; nothing was written
-};
-
-class EvidenceStore {
+class EvidenceStore final : public BlobStore {
  public:
   // Creates the folders if needed and removes temp files left by a crash more than an hour ago.
   static Result<EvidenceStore> open(const std::filesystem::path& root);
 
-  Result<StoredBlob> put(std::string_view bytes);
-  // Streams the file (any size) while hashing it.
-  Result<StoredBlob> put_file(const std::filesystem::path& source);
+  Result<StoredBlob> put(std::string_view bytes) override;
+  Result<StoredBlob> put_file(const std::filesystem::path& source) override;
+  Result<std::string> read(std::string_view sha256) const override;
+  Status read_blocks(std::string_view sha256, const std::function<Status(std::string_view)>& sink) const override;
+  Status verify(std::string_view sha256) const override;
+  Result<bool> contains(std::string_view sha256) const override;
+  Status remove(std::string_view sha256) override;
+  Result<BlobStoreInfo> info() const override;
 
-  // The bytes, after checking they still hash to `sha256` (ErrorCode::integrity if not).
-  Result<std::string> read(std::string_view sha256) const;
-  // Re-hashes the stored file without loading it whole.
-  Status verify(std::string_view sha256) const;
-  bool contains(std::string_view sha256) const;
   std::filesystem::path path_of(std::string_view sha256) const;
-  // Deletes a blob. REQUIRES: the caller has checked retention (Art 47) and that nothing refers to it.
-  Status remove(std::string_view sha256);
 
  private:
   explicit EvidenceStore(std::filesystem::path root) : root_(std::move(root)) {}

@@ -139,4 +139,25 @@ class MailSink {
 // first; sent newest first, as Kuaidi100 does by default) and whether it is signed for.
 nlohmann::json kuaidi100_answer(int state, const std::vector<std::pair<std::string, std::string>>& events, bool signed_for = false);
 
+// S3-compatible object storage: Ceph's RADOS gateway (Debian's radosgw) over one monitor and one in-memory OSD, auth
+// none inside the cluster, on 127.0.0.1 (../shared/reference/object-storage.md). Ready in about 10 s; a user with keys
+// the gateway made is created. Everything lives in RAM and in `work_dir`, and dies with the object.
+class ObjectGateway {
+ public:
+  static Result<std::unique_ptr<ObjectGateway>> start(const std::filesystem::path& work_dir);
+  ~ObjectGateway();
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  const std::string& access_key() const { return access_key_; }
+  const std::string& secret_key() const { return secret_key_; }
+  // Runs radosgw-admin with the cluster's configuration (the operator's own tool, beside the S3 API).
+  Result<ProgramOutput> admin(std::vector<std::string> arguments) const;
+
+ private:
+  ObjectGateway() = default;
+  std::filesystem::path dir_;
+  int port_ = 0;
+  std::string access_key_, secret_key_;
+  std::unique_ptr<ChildProcess> monitor_, storage_daemon_, gateway_;
+};
+
 }  // namespace netsample::loopback

@@ -1,0 +1,53 @@
+// Where evidence bytes live, behind one interface: content-addressed blobs, each named by the SHA-256 of its
+// bytes, written once and never rewritten, re-hashed when read. Two backends: a local folder (the station's
+// default, store/evidence.h) and S3-compatible object storage (the centre's, store/s3.h). Callers never see
+// where a blob is kept; they name it by its hash.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "netsample/core/error.h"
+
+namespace netsample::store {
+
+struct StoredBlob {
+  std::string sha256;            // lower-case hex
+  std::uint64_t size = 0;
+  bool already_present = false;  // identical bytes were stored before; nothing was written
+};
+
+// What a blob store says about itself (`netsample info`): where, and what protects its contents.
+struct BlobStoreInfo {
+  std::string location;          // a folder, or s3://bucket at an endpoint
+  bool retention_locked = false; // the store itself refuses deletion during retention (S3 Object Lock)
+  std::string protection;        // for a person: what guards the blobs, and what does not
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+
+  virtual Result<StoredBlob> put(std::string_view bytes) = 0;
+  // Streams the file (any size) while hashing it.
+  virtual Result<StoredBlob> put_file(const std::filesystem::path& source) = 0;
+
+  // The bytes, after checking they still hash to `sha256` (ErrorCode::integrity if not).
+  virtual Result<std::string> read(std::string_view sha256) const = 0;
+  // Hands the bytes to `sink` in order, a block at a time, then checks the whole hashes to `sha256`: the sink may
+  // have seen bytes of a damaged blob, and the caller must drop what it made of them when this fails.
+  virtual Status read_blocks(std::string_view sha256, const std::function<Status(std::string_view)>& sink) const = 0;
+  // Re-hashes the stored blob without loading it whole.
+  virtual Status verify(std::string_view sha256) const = 0;
+  virtual Result<bool> contains(std::string_view sha256) const = 0;
+  // Deletes a blob. REQUIRES: the caller has checked retention (Art 47) and that nothing refers to it. A store with
+  // its own retention lock refuses while the lock holds (refused_by_rule, Art 47).
+  virtual Status remove(std::string_view sha256) = 0;
+
+  virtual Result<BlobStoreInfo> info() const = 0;
+};
+
+}  // namespace netsample::store

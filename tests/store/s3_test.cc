@@ -1,0 +1,275 @@
+// Evidence in S3-compatible object storage, against Ceph's RADOS gateway started here (one per test binary: it takes
+// about 10 s, so this binary runs as one ctest process). Each test uses its own bucket.
+#include <sys/stat.h>
+
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "netsample/core/http.h"
+#include "netsample/core/sha256.h"
+#include "netsample/store/s3.h"
+#include "netsample/store/store.h"
+#include "netsample/testing/loopback.h"
+#include "testing.h"
+
+namespace netsample::store {
+namespace {
+
+// AWS's published examples (Amazon S3 API reference, "Signature Calculations for the Authorization Header" and
+// "Authenticating Requests: Using Query Parameters"): the signing is checked without any server.
+const S3Credentials kExampleKeys{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"};
+
+TEST(SigV4, MatchesAwsGetObjectExample) {
+  SignableRequest get;
+  get.method = "GET";
+  get.host = "examplebucket.s3.amazonaws.com";
+  get.path = "/test.txt";
+  get.headers = {{"range", "bytes=0-9"},
+                 {"x-amz-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+                 {"x-amz-date", "20130524T000000Z"}};
+  get.payload_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  EXPECT_EQ(sigv4_authorization(get, kExampleKeys, "us-east-1", "20130524T000000Z"),
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+            "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+            "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+}
+
+TEST(SigV4, MatchesAwsPresignedUrlExample) {
+  SignableRequest get;
+  get.method = "GET";
+  get.host = "examplebucket.s3.amazonaws.com";
+  get.path = "/test.txt";
+  const std::string query = sigv4_presigned_query(get, kExampleKeys, "us-east-1", "20130524T000000Z", std::chrono::seconds(86400));
+  EXPECT_EQ(query,
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+            "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+            "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+}
+
+TEST(S3Url, NamesTheFieldAndTheRule) {
+  auto ok = parse_s3_url("s3://netsample-evidence/station-7?endpoint=http://127.0.0.1:7480/&region=cn-east-1&credentials=/etc/netsample/s3");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->bucket, "netsample-evidence");
+  EXPECT_EQ(ok->prefix, "station-7/");
+  EXPECT_EQ(ok->endpoint, "http://127.0.0.1:7480");
+  EXPECT_EQ(ok->region, "cn-east-1");
+  EXPECT_EQ(ok->credentials_file->string(), "/etc/netsample/s3");
+
+  auto bad_bucket = parse_s3_url("s3://Evidence?endpoint=http://127.0.0.1:7480");
+  ASSERT_FALSE(bad_bucket.ok());
+  EXPECT_EQ(bad_bucket.error().field, "evidence.bucket");
+  auto no_endpoint = parse_s3_url("s3://evidence");
+  ASSERT_FALSE(no_endpoint.ok());
+  EXPECT_EQ(no_endpoint.error().field, "evidence.endpoint");
+  auto secret = parse_s3_url("s3://evidence?endpoint=http://127.0.0.1:7480&secret_key=abc");
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.error().code, ErrorCode::refused_by_rule);
+}
+
+TEST(S3Credentials, FileMustBeTheOwnersOnly) {
+  testing::TempDir dir;
+  const auto file = dir / "s3-keys";
+  std::ofstream(file) << "access_key=AK\nsecret_key=SK\n";
+  ::chmod(file.c_str(), 0644);
+  auto open = s3_credentials(file);
+  ASSERT_FALSE(open.ok());
+  EXPECT_EQ(open.error().code, ErrorCode::refused_by_rule);
+  ::chmod(file.c_str(), 0600);
+  auto keys = s3_credentials(file);
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  EXPECT_EQ(keys->access_key, "AK");
+  EXPECT_EQ(keys->secret_key, "SK");
+}
+
+std::string random_bytes(size_t size, unsigned seed) {
+  std::mt19937 random(seed);
+  std::string bytes(size, '\0');
+  for (auto& c : bytes) c = static_cast<char>(random());
+  return bytes;
+}
+
+class ObjectStorage : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    auto started = loopback::ObjectGateway::start(dir_->path());
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    gateway_ = started->release();
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    delete dir_;
+  }
+
+  S3Location location(const std::string& bucket) const { return S3Location{gateway_->endpoint(), bucket, "", "us-east-1", {}}; }
+  S3Credentials keys() const { return {gateway_->access_key(), gateway_->secret_key()}; }
+
+  // A bucket with Object Lock in COMPLIANCE mode for `years`, or a plain one (years 0).
+  std::unique_ptr<S3BlobStore> open_store(const std::string& bucket, int years) {
+    S3Client client(location(bucket), keys(), clock_);
+    if (years > 0) {
+      EXPECT_TRUE(client.create_locked_bucket(years).ok());
+    } else {
+      auto made = client.request("PUT", "");
+      EXPECT_TRUE(made.ok() && made->status == 200);
+    }
+    auto store = S3BlobStore::open(location(bucket), keys(), clock_);
+    EXPECT_TRUE(store.ok()) << store.error().message;
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  SystemClock clock_;
+  static testing::TempDir* dir_;
+  static loopback::ObjectGateway* gateway_;
+};
+testing::TempDir* ObjectStorage::dir_ = nullptr;
+loopback::ObjectGateway* ObjectStorage::gateway_ = nullptr;
+
+TEST_F(ObjectStorage, LockedBucketKeepsEvidenceSixYearsAndRefusesItsDeletion) {
+  auto store = open_store("locked-evidence", kRetentionYears);
+  ASSERT_TRUE(store);
+  auto info = store->info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->retention_locked);
+  EXPECT_NE(info->protection.find("管理员"), std::string::npos) << "says a lock does not stop the cluster's operator";
+
+  auto blob = store->put("purchase recording, fragment 1");
+  ASSERT_TRUE(blob.ok()) << blob.error().message;
+  EXPECT_FALSE(blob->already_present);
+  EXPECT_TRUE(*store->contains(blob->sha256));
+  EXPECT_EQ(*store->read(blob->sha256), "purchase recording, fragment 1");
+  EXPECT_TRUE(store->verify(blob->sha256).ok());
+  auto again = store->put("purchase recording, fragment 1");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->already_present);
+
+  // The object carries COMPLIANCE retention until six years from now (Art 47).
+  auto versions = store->client().versions(store->key_of(blob->sha256));
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 1u);
+  auto held = store->client().retention(store->key_of(blob->sha256), versions->front().version_id);
+  ASSERT_TRUE(held.ok() && held->has_value());
+  EXPECT_EQ((*held)->first, "COMPLIANCE");
+  EXPECT_GT((*held)->second, clock_.now() + std::chrono::days(365 * 6 - 2));
+
+  // Neither our remove() nor a direct DELETE of the version gets rid of it.
+  Status removed = store->remove(blob->sha256);
+  ASSERT_FALSE(removed.ok());
+  EXPECT_EQ(removed.error().code, ErrorCode::refused_by_rule);
+  EXPECT_EQ(removed.error().article, 47);
+  auto direct = store->client().request("DELETE", store->key_of(blob->sha256), {{"versionId", versions->front().version_id}});
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(direct->status, 403);
+  EXPECT_EQ(*store->read(blob->sha256), "purchase recording, fragment 1");
+}
+
+TEST_F(ObjectStorage, ServerRefusesABodyThatIsNotTheSignedHash) {
+  auto store = open_store("refuses-bodies", kRetentionYears);
+  ASSERT_TRUE(store);
+  const std::string claimed = sha256_hex("the real fragment");
+  auto sent = store->client().request("PUT", store->key_of(claimed), {}, {}, "a different body", claimed);
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(sent->status, 400) << sent->body;
+  EXPECT_FALSE(*store->contains(claimed));
+
+  // And a request signed with another secret is refused.
+  S3Client stranger(location("refuses-bodies"), {gateway_->access_key(), "not-the-secret"}, clock_);
+  auto refused = stranger.request("GET", "");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 403);
+}
+
+TEST_F(ObjectStorage, ReadsAreVerifiedAgainstTheName) {
+  auto store = open_store("verified-reads", kRetentionYears);
+  ASSERT_TRUE(store);
+  auto blob = store->put("the unboxing video");
+  ASSERT_TRUE(blob.ok());
+  // Someone with the keys writes other bytes under the blob's name (a new version on a versioned bucket).
+  const std::string forged = "a forged video";
+  auto overwritten = store->client().request("PUT", store->key_of(blob->sha256), {}, {}, forged);
+  ASSERT_TRUE(overwritten.ok());
+  ASSERT_EQ(overwritten->status, 200);
+  auto read = store->read(blob->sha256);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code, ErrorCode::integrity);
+  EXPECT_FALSE(store->verify(blob->sha256).ok());
+}
+
+TEST_F(ObjectStorage, UnlockedBucketSaysSoAndLetsRemoveWork) {
+  auto store = open_store("plain-bucket", 0);
+  ASSERT_TRUE(store);
+  auto info = store->info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(info->retention_locked);
+  EXPECT_NE(info->protection.find("没有对象锁定"), std::string::npos);
+  auto blob = store->put("a test blob");
+  ASSERT_TRUE(blob.ok());
+  // Create-once where the bucket allows it: a second write of the key is refused with 412.
+  auto second = store->client().request("PUT", store->key_of(blob->sha256), {}, {{"If-None-Match", "*"}}, "a test blob");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->status, 412);
+  ASSERT_TRUE(store->remove(blob->sha256).ok());
+  EXPECT_FALSE(*store->contains(blob->sha256));
+}
+
+TEST_F(ObjectStorage, LargeFileGoesUpInPartsResumesAndIsHashedWhole) {
+  auto store = open_store("multipart", kRetentionYears);
+  ASSERT_TRUE(store);
+  const std::string bytes = random_bytes(S3BlobStore::kPartSize * 2 + 12345, 7);
+  const auto file = dir_->path() / "recording.mp4";
+  std::ofstream(file, std::ios::binary) << bytes;
+  const std::string sha256 = sha256_hex(bytes);
+  const std::string key = store->key_of(sha256);
+
+  // A station that died after sending part 1: its upload is still open on the server.
+  auto upload = store->client().start_upload(key);
+  ASSERT_TRUE(upload.ok()) << upload.error().message;
+  ASSERT_TRUE(store->client().upload_part(key, *upload, 1, bytes.substr(0, S3BlobStore::kPartSize)).ok());
+  // ... and part 2 with wrong bytes (a part must match the file to be kept).
+  ASSERT_TRUE(store->client().upload_part(key, *upload, 2, random_bytes(S3BlobStore::kPartSize, 8)).ok());
+
+  const std::uint64_t sent_before = store->client().object_bytes_sent();
+  auto blob = store->put_file(file);
+  ASSERT_TRUE(blob.ok()) << blob.error().message;
+  EXPECT_EQ(blob->sha256, sha256);
+  EXPECT_EQ(blob->size, bytes.size());
+  // Parts 2 and 3 went up; part 1 was not sent twice.
+  EXPECT_EQ(store->client().object_bytes_sent() - sent_before, bytes.size() - S3BlobStore::kPartSize);
+  auto open_after = store->client().open_upload(key);
+  ASSERT_TRUE(open_after.ok());
+  EXPECT_FALSE(open_after->has_value());
+
+  std::string read_back;
+  ASSERT_TRUE(store->read_blocks(sha256, [&](std::string_view block) -> Status {
+                      read_back.append(block);
+                      return {};
+                    }).ok());
+  EXPECT_TRUE(read_back == bytes);
+  auto again = store->put_file(file);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->already_present);
+}
+
+TEST_F(ObjectStorage, PresignedUrlLetsABrowserFetchOneObjectForAWhile) {
+  auto store = open_store("presigned", kRetentionYears);
+  ASSERT_TRUE(store);
+  auto blob = store->put("a still of the order page");
+  ASSERT_TRUE(blob.ok());
+  const std::string url = store->client().presigned_get(store->key_of(blob->sha256), std::chrono::minutes(10));
+  HttpClient http;
+  auto fetched = http.get(url);
+  ASSERT_TRUE(fetched.ok());
+  EXPECT_EQ(fetched->status, 200);
+  EXPECT_EQ(fetched->body, "a still of the order page");
+  // The signature covers the key: the same query on another object is refused.
+  std::string other = url;
+  other.replace(other.find(blob->sha256), 64, sha256_hex("something else"));
+  auto refused = http.get(other);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 403);
+}
+
+}  // namespace
+}  // namespace netsample::store
