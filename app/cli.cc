@@ -17,6 +17,12 @@ void add_global_options(CLI::App& app, Context& context) {
   const char* env_data = std::getenv("NETSAMPLE_DATA");
   context.data_dir = env_data && *env_data ? env_data : "./netsample-data";
   app.add_option("--data", context.data_dir, "数据目录（默认 $NETSAMPLE_DATA，否则 ./netsample-data）");
+  const char* env_evidence = std::getenv("NETSAMPLE_EVIDENCE");
+  context.evidence = env_evidence ? env_evidence : "";
+  app.add_option("--evidence", context.evidence,
+                 "证据存放处：默认数据目录下的 evidence/；s3://存储桶?endpoint=http://主机:端口 为 S3 兼容对象存储"
+                 "（密钥取自环境变量 NETSAMPLE_S3_ACCESS_KEY/NETSAMPLE_S3_SECRET_KEY 或 credentials=密钥文件）。"
+                 "数据目录记住第一次给出的存放处（默认 $NETSAMPLE_EVIDENCE）");
   app.add_flag("--json", context.json, "输出 JSON（供程序读取），出错时错误也以 JSON 输出");
   app.add_option("--as", context.actor, "操作人员的名册编号（流程事件必须指明；其余操作默认记为系统登录名）");
 }
@@ -57,7 +63,7 @@ Status Context::open() {
     const char* login = std::getenv("USER");
     actor = std::string("os:") + (login && *login ? login : std::to_string(::getuid()));
   }
-  NETSAMPLE_ASSIGN(runtime, runtime::Runtime::open(data_dir));
+  NETSAMPLE_ASSIGN(runtime, runtime::Runtime::open(data_dir, store::StoreOptions{evidence}));
   return {};
 }
 

@@ -24,6 +24,7 @@ int exit_code_for(ErrorCode code);
 
 struct Context {
   std::filesystem::path data_dir;
+  std::string evidence;  // --evidence: where the evidence blobs are (store::StoreOptions)
   std::string actor;  // --as, else "os:<login>"
   bool json = false;
   std::string program = "netsample";  // how we were invoked, for hints that can be pasted

@@ -561,6 +561,25 @@ void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
   });
 }
 
+void add_storage_command(CLI::App& app, Context& context, int& exit_code) {
+  auto* storage = app.add_subcommand("storage", "证据存放处（--evidence）：本机文件夹或 S3 兼容对象存储");
+  storage->require_subcommand(1);
+  auto* init = storage->add_subcommand("init", "准备 --evidence 给出的存放处：S3 存储桶以对象锁定（COMPLIANCE，6 年，第47条）建立，已有的存储桶不变");
+  init->callback([&] {
+    // Not run_command: opening the data directory first would look for a bucket that does not exist yet.
+    const Status done = [&]() -> Status {
+      const SystemClock clock;
+      NETSAMPLE_TRY(store::init_evidence_store(context.evidence, clock));
+      NETSAMPLE_TRY(context.open());  // the data directory remembers the location from now on
+      NETSAMPLE_ASSIGN(store::BlobStoreInfo info, context.runtime->store().evidence().info());
+      if (context.json) print_json({{"location", info.location}, {"retention_locked", info.retention_locked}, {"protection", info.protection}});
+      else std::cout << "证据存放：" << info.location << "\n  " << info.protection << "\n";
+      return {};
+    }();
+    exit_code = done.ok() ? 0 : report(context, done.error());
+  });
+}
+
 void add_info_command(CLI::App& app, Context& context, int& exit_code) {
   auto* info = app.add_subcommand("info", "数据目录、数据库结构版本与概况");
   info->callback([&] {
@@ -575,16 +594,18 @@ void add_info_command(CLI::App& app, Context& context, int& exit_code) {
       NETSAMPLE_ASSIGN(std::int64_t people, count("people"));
       NETSAMPLE_ASSIGN(std::int64_t evidence, count("evidence"));
       NETSAMPLE_ASSIGN(std::int64_t audit_rows, count("audit_log"));
-      const json out = {{"data_dir", std::filesystem::absolute(context.data_dir).lexically_normal().string()},
+      json out = {{"data_dir", std::filesystem::absolute(context.data_dir).lexically_normal().string()},
                         {"database", db.path().string()},
                         {"schema_version", db.schema_version()},
                         {"schema_version_supported", store::Database::latest_schema_version()},
                         {"cases", cases}, {"people", people}, {"evidence", evidence}, {"audit_rows", audit_rows}};
+      NETSAMPLE_ASSIGN(store::BlobStoreInfo blobs, context.runtime->store().evidence().info());
+      out["evidence_store"] = {{"location", blobs.location}, {"retention_locked", blobs.retention_locked}, {"protection", blobs.protection}};
       if (context.json) print_json(out);
       else
         std::cout << "数据目录：" << out["data_dir"].get<std::string>() << "\n数据库：" << out["database"].get<std::string>()
-                  << "（结构版本 " << out["schema_version"] << "）\n任务 " << cases << " 个，人员 " << people << " 名，证据 " << evidence
-                  << " 件，审计记录 " << audit_rows << " 条\n";
+                  << "（结构版本 " << out["schema_version"] << "）\n证据存放：" << blobs.location << "\n  " << blobs.protection
+                  << "\n任务 " << cases << " 个，人员 " << people << " 名，证据 " << evidence << " 件，审计记录 " << audit_rows << " 条\n";
       return {};
     });
   });

@@ -15,6 +15,7 @@ void add_roster_commands(CLI::App& app, Context& context, int& exit_code);
 void add_evidence_commands(CLI::App& app, Context& context, int& exit_code);
 void add_audit_commands(CLI::App& app, Context& context, int& exit_code);
 void add_info_command(CLI::App& app, Context& context, int& exit_code);
+void add_storage_command(CLI::App& app, Context& context, int& exit_code);
 void add_period_command(CLI::App& app, Context& context, int& exit_code);
 void add_calendar_command(CLI::App& app, Context& context, int& exit_code);
 void add_deadlines_command(CLI::App& app, Context& context, int& exit_code);

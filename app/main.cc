@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   add_evidence_commands(app, context, exit_code);
   add_audit_commands(app, context, exit_code);
   add_info_command(app, context, exit_code);
+  add_storage_command(app, context, exit_code);
   add_period_command(app, context, exit_code);
   add_calendar_command(app, context, exit_code);
   add_deadlines_command(app, context, exit_code);

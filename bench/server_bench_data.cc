@@ -85,6 +85,6 @@ int main(int argc, char** argv) {
   auto item = rt.store().add_evidence(first->id, "BENCH-00000", big, "attachment", "os:bench");
   if (!item.ok()) return fail(item.error());
   std::filesystem::remove(big);
-  std::cout << "BENCH-00000 " << item->id << " " << rt.store().evidence().path_of(item->sha256).string() << "\n";
+  std::cout << "BENCH-00000 " << item->id << " " << rt.store().evidence().local_path(item->sha256)->string() << "\n";
   return 0;
 }

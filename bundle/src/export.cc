@@ -1,4 +1,5 @@
 #include <chrono>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <set>
@@ -102,6 +103,14 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   const fs::path report_pdf = out.parent_path() / (out.filename().string() + ".report.pdf");
   // However the export ends, no half-made file stays beside the bundle (temp is renamed away on success).
   const RemoveOnExit leftovers{{temp, wacz_temp, report_pdf}};
+  // Evidence as files the zip reads when it is closed: the local store's own, or checked copies beside the bundle
+  // (object storage), removed however the export ends. Declared before the zip: it dies after the zip is closed.
+  std::deque<store::BlobFile> blob_files;
+  auto stored_file = [&](const std::string& sha256) -> Result<fs::path> {
+    NETSAMPLE_ASSIGN(store::BlobFile file, store::blob_file(store.evidence(), sha256, out.parent_path()));
+    blob_files.push_back(std::move(file));
+    return blob_files.back().path();
+  };
   NETSAMPLE_ASSIGN(ZipWriter zip, ZipWriter::create(temp));
   json files = json::array();
   std::set<std::string> names;
@@ -109,7 +118,8 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
 
   auto add_stored = [&](const std::string& name, const store::EvidenceItem& item) -> Status {
     if (!names.insert(name).second) return {};
-    NETSAMPLE_TRY(zip.add_file(name, store.evidence().path_of(item.sha256), worth_compressing(name)));
+    NETSAMPLE_ASSIGN(fs::path file, stored_file(item.sha256));
+    NETSAMPLE_TRY(zip.add_file(name, file, worth_compressing(name)));
     files.push_back({{"name", name}, {"sha256", item.sha256}, {"size", item.size}, {"kind", item.kind}, {"evidence_id", item.id}});
     ++count;
     return {};
@@ -152,8 +162,11 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
 
   // The captured pages once more as a WACZ 1.1.1, which ReplayWeb.page opens (the WARCs themselves are above).
   std::vector<WarcFile> warcs;
-  for (const auto& item : evidence)
-    if (item.kind == "web_capture") warcs.push_back({std::to_string(item.id) + "-" + item.name, store.evidence().path_of(item.sha256)});
+  for (const auto& item : evidence) {
+    if (item.kind != "web_capture") continue;
+    NETSAMPLE_ASSIGN(fs::path file, stored_file(item.sha256));
+    warcs.push_back({std::to_string(item.id) + "-" + item.name, file});
+  }
   if (!warcs.empty()) {
     NETSAMPLE_TRY(status_of(write_wacz(warcs, wacz_temp, number + " 网页存证", now)));
     NETSAMPLE_ASSIGN(Sha256Digest wacz_digest, sha256_file(wacz_temp));

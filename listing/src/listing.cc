@@ -372,7 +372,7 @@ Result<std::vector<json>> PageChecks::of_case(const std::string& case_number) {
   std::vector<json> out;
   for (const auto& item : items) {
     if (item.kind != "capture_summary") continue;
-    NETSAMPLE_ASSIGN(std::string text, read_file(store_.evidence().path_of(item.sha256)));
+    NETSAMPLE_ASSIGN(std::string text, store_.evidence().read(item.sha256));
     json summary = json::parse(text, nullptr, false);
     if (!summary.is_object()) return make_error(ErrorCode::integrity, item.name, "抓取摘要不是 JSON：存证文件可能已损坏");
     summary["summary_evidence"] = item.id;

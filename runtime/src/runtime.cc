@@ -94,10 +94,10 @@ json AuditReport::to_json() const {
   return out;
 }
 
-Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir) {
+Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, const store::StoreOptions& store_options) {
   std::unique_ptr<Runtime> r(new Runtime());
   r->data_dir_ = data_dir;
-  NETSAMPLE_ASSIGN(r->store_, store::Store::open(data_dir, r->clock_));
+  NETSAMPLE_ASSIGN(r->store_, store::Store::open(data_dir, r->clock_, store_options));
   NETSAMPLE_ASSIGN(r->platforms_, workflow::PlatformRegistry::load(data_dir));
   r->calendar_file_state_ = file_state(data_dir / "calendar.json");
   NETSAMPLE_ASSIGN(r->calendar_, workflow::Calendar::load(data_dir));

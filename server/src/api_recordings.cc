@@ -448,7 +448,8 @@ Result<Response> recording_pages(Call& call) {
   const std::int64_t started = manifest.is_object() && manifest.contains("started_utc_us") && manifest["started_utc_us"].is_number_integer()
                                    ? manifest["started_utc_us"].get<std::int64_t>()
                                    : 0;
-  NETSAMPLE_ASSIGN(out["navigations"], page_navigations(call.runtime.store().evidence().path_of(item->sha256), started));
+  NETSAMPLE_ASSIGN(store::BlobFile warc, store::blob_file(call.runtime.store().evidence(), item->sha256, fs::temp_directory_path()));
+  NETSAMPLE_ASSIGN(out["navigations"], page_navigations(warc.path(), started));
   if (call.replay.port) {
     const UtcTime now = call.runtime.clock().now();
     const std::int64_t expires = to_utc_us(now) / 1'000'000 + std::chrono::duration_cast<std::chrono::seconds>(kReplayLinkLifetime).count();

@@ -210,8 +210,11 @@ bool if_none_match(std::string_view header, std::string_view etag) {
   return false;
 }
 
-Result<Response> file_response(const Request& request, const std::string& path, std::uint64_t expected_size, const std::string& sha256,
-                               const std::string& content_type, const std::string& download_name) {
+namespace {
+
+// ETag, If-None-Match, Range and If-Range for a stored file of `size` bytes; `body` makes the body for a range.
+Result<Response> ranged_response(const Request& request, std::uint64_t size, const std::string& sha256, const std::string& content_type,
+                                 const std::string& download_name, const std::function<Result<FileBody>()>& open) {
   const std::string etag = "\"" + sha256 + "\"";
   Response r;
   r.set_header("ETag", etag);
@@ -223,14 +226,6 @@ Result<Response> file_response(const Request& request, const std::string& path, 
     r.status = 304;
     return r;
   }
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(ErrorCode::io, "file", "证据文件无法打开");
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || static_cast<std::uint64_t>(info.st_size) != expected_size) {
-    ::close(fd);
-    return make_error(ErrorCode::integrity, "file", "证据文件的大小与登记的不一致，可能已被改动（audit verify / evidence verify 可查）");
-  }
-  const std::uint64_t size = expected_size;
   r.content_type = content_type;
   RangeRequest range = parse_range(request.header("range"), size);
   // If-Range: the range only if the client's copy is this very file (a strong tag; a date is never strong enough).
@@ -238,21 +233,49 @@ Result<Response> file_response(const Request& request, const std::string& path, 
     if (const auto if_range = request.header("if-range"); if_range && trim(*if_range) != etag) range.kind = RangeKind::none;
   }
   if (range.kind == RangeKind::unsatisfiable) {
-    ::close(fd);
     r.status = 416;
     r.set_header("Content-Range", "bytes */" + std::to_string(size));
     return r;
   }
+  NETSAMPLE_ASSIGN(r.file, open());
   if (range.kind == RangeKind::single) {
     r.status = 206;
     r.set_header("Content-Range", "bytes " + std::to_string(range.range.first) + "-" + std::to_string(range.range.last) + "/" + std::to_string(size));
-    r.file = FileBody{fd, range.range.first, range.range.length()};
+    r.file->offset = range.range.first;
+    r.file->length = range.range.length();
   } else {
     r.status = 200;
-    r.file = FileBody{fd, 0, size};
+    r.file->offset = 0;
+    r.file->length = size;
   }
   r.evidence_bytes = r.file->length;
   return r;
+}
+
+}  // namespace
+
+Result<Response> file_response(const Request& request, const std::string& path, std::uint64_t expected_size, const std::string& sha256,
+                               const std::string& content_type, const std::string& download_name) {
+  return ranged_response(request, expected_size, sha256, content_type, download_name, [&]() -> Result<FileBody> {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return make_error(ErrorCode::io, "file", "证据文件无法打开");
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || static_cast<std::uint64_t>(info.st_size) != expected_size) {
+      ::close(fd);
+      return make_error(ErrorCode::integrity, "file", "证据文件的大小与登记的不一致，可能已被改动（audit verify / evidence verify 可查）");
+    }
+    return FileBody{fd, 0, expected_size, {}};
+  });
+}
+
+Result<Response> blob_response(const Request& request, const store::BlobStore& blobs, const std::string& sha256,
+                               std::uint64_t expected_size, const std::string& content_type, const std::string& download_name) {
+  if (auto path = blobs.local_path(sha256)) return file_response(request, path->string(), expected_size, sha256, content_type, download_name);
+  return ranged_response(request, expected_size, sha256, content_type, download_name, [&]() -> Result<FileBody> {
+    return FileBody{-1, 0, expected_size, [&blobs, sha256](std::uint64_t offset, std::uint64_t length) {
+                      return blobs.read_range(sha256, offset, length);
+                    }};
+  });
 }
 
 std::string content_type_for(std::string_view name) {

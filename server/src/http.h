@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/error.h"
+#include "netsample/store/blobs.h"
 
 namespace netsample::server {
 
@@ -35,10 +37,12 @@ struct Request {
   std::optional<std::string> param_query(std::string_view name) const;
 };
 
-// A file range to send: the response owns the descriptor until the server library takes it.
+// A file range to send: the response owns the descriptor until the server library takes it. Without a descriptor
+// (evidence in object storage) the bytes come from `read` (offset within the blob, length), a block at a time.
 struct FileBody {
   int fd = -1;
   std::uint64_t offset = 0, length = 0;
+  std::function<Result<std::string>(std::uint64_t offset, std::uint64_t length)> read;
 };
 
 class Response {
@@ -96,6 +100,10 @@ bool if_none_match(std::string_view header, std::string_view etag);
 // If-Range, Accept-Ranges, Content-Type. Opens the file; errors name it.
 Result<Response> file_response(const Request& request, const std::string& path, std::uint64_t expected_size, const std::string& sha256,
                                const std::string& content_type, const std::string& download_name = {});
+// The same for a blob of the evidence store, wherever it keeps it: the local folder's file is sent as above, a blob
+// in object storage is read in ranges as the client takes it. REQUIRES: blobs outlives the response.
+Result<Response> blob_response(const Request& request, const store::BlobStore& blobs, const std::string& sha256,
+                               std::uint64_t expected_size, const std::string& content_type, const std::string& download_name = {});
 
 std::string content_type_for(std::string_view file_name);
 std::string_view status_text(int status);

@@ -262,8 +262,7 @@ std::optional<std::int64_t> positive_id(std::string_view text) {
 }
 
 Result<Response> serve_evidence(Call& call, const store::EvidenceItem& item, nlohmann::json what, bool attachment) {
-  const std::string path = call.runtime.store().evidence().path_of(item.sha256).string();
-  NETSAMPLE_ASSIGN(Response response, file_response(call.request, path, static_cast<std::uint64_t>(item.size), item.sha256,
+  NETSAMPLE_ASSIGN(Response response, blob_response(call.request, call.runtime.store().evidence(), item.sha256, static_cast<std::uint64_t>(item.size),
                                                     content_type_for(item.name), attachment ? item.name : std::string()));
   // A PDF shown in place may be framed by the web UI's own pages (its document viewer), by no other site.
   if (!attachment && content_type_for(item.name) == "application/pdf") {

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <iostream>
@@ -326,9 +327,41 @@ void add_common_headers(MHD_Response* response, bool tls) {
   if (tls) MHD_add_response_header(response, "Strict-Transport-Security", "max-age=31536000");
 }
 
+// The state of one response read from the evidence store: its range's start and the last block fetched (1 MiB ranges,
+// handed out in the pieces the server library asks for).
+struct BlobReader {
+  std::function<Result<std::string>(std::uint64_t, std::uint64_t)> read;
+  std::uint64_t start = 0, length = 0;
+  std::string block;
+  std::uint64_t block_at = 0;  // position of block[0] within the response
+};
+
+ssize_t read_blob_block(void* cls, std::uint64_t pos, char* buf, size_t max) {
+  auto* reader = static_cast<BlobReader*>(cls);
+  if (pos < reader->block_at || pos >= reader->block_at + reader->block.size()) {
+    auto fetched = reader->read(reader->start + pos, std::min<std::uint64_t>(1 << 20, reader->length - pos));
+    if (!fetched.ok() || fetched->empty()) return MHD_CONTENT_READER_END_WITH_ERROR;
+    reader->block = std::move(*fetched);
+    reader->block_at = pos;
+  }
+  const size_t offset = static_cast<size_t>(pos - reader->block_at);
+  const size_t n = std::min(max, reader->block.size() - offset);
+  std::memcpy(buf, reader->block.data() + offset, n);
+  return static_cast<ssize_t>(n);
+}
+
+void free_blob_reader(void* cls) { delete static_cast<BlobReader*>(cls); }
+
 MHD_Result queue(MHD_Connection* connection, Server::State& state, Exchange& exchange, Response response) {
   MHD_Response* mhd = nullptr;
-  if (response.file) {
+  if (response.file && response.file->fd < 0) {
+    // A blob in object storage: read in blocks as the client takes them (a failed read ends the response early,
+    // and the client sees a short body, never other bytes).
+    auto* reader = new BlobReader{std::move(response.file->read), response.file->offset, response.file->length, {}, 0};
+    mhd = MHD_create_response_from_callback(response.file->length, 64 * 1024, read_blob_block, reader, free_blob_reader);
+    if (!mhd) free_blob_reader(reader);
+    exchange.bytes = response.file->length;
+  } else if (response.file) {
     const FileBody file = *response.file;
     mhd = MHD_create_response_from_fd_at_offset64(file.length, response.release_fd(), file.offset);
     exchange.bytes = file.length;

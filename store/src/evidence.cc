@@ -167,6 +167,24 @@ Status EvidenceStore::read_blocks(std::string_view sha256, const std::function<S
   return {};
 }
 
+Result<std::string> EvidenceStore::read_range(std::string_view sha256, std::uint64_t offset, std::uint64_t length) const {
+  NETSAMPLE_TRY(check_hex(sha256));
+  const fs::path file = path_of(sha256);
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return make_error(ErrorCode::not_found, std::string(sha256), "证据文件不存在：" + file.string());
+  std::string bytes(length, '\0');
+  std::uint64_t done = 0;
+  while (done < length) {
+    const ssize_t n = ::pread(fd.get(), bytes.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error(file, "读取证据文件失败");
+    if (n == 0) break;
+    done += static_cast<std::uint64_t>(n);
+  }
+  bytes.resize(done);
+  return bytes;
+}
+
 Result<BlobStoreInfo> EvidenceStore::info() const {
   return BlobStoreInfo{root_.string(), false,
                        "本机文件夹：文件按 SHA-256 命名、只读，读取时重新核对；能管理本机的人仍可删改文件（审计链与时间戳可发现改动，不能阻止）"};

@@ -357,7 +357,11 @@ Status S3Client::create_locked_bucket(int years) const {
 
 Result<std::optional<int>> S3Client::lock_years() const {
   NETSAMPLE_ASSIGN(S3Response answer, request("GET", "", {{"object-lock", ""}}));
-  if (answer.status == 404 && answer.error_code() == "NoSuchBucket") return s3_error(answer, "读取存储桶 " + location_.bucket);
+  if (answer.status == 404 && answer.error_code() == "NoSuchBucket")
+    return make_error(ErrorCode::not_found, "evidence.bucket",
+                      "对象存储中没有存储桶 " + location_.bucket + "（" + location_.endpoint +
+                          "）：先运行 netsample --evidence … storage init 建立它（对象锁定 6 年，第47条）");
+  if (answer.status == 403) return s3_error(answer, "读取存储桶 " + location_.bucket + " 的对象锁定（密钥是否正确？）");
   if (answer.status != 200) return std::optional<int>();  // no lock configuration on this bucket
   auto rules = xml_elements(answer.body, "DefaultRetention", {"Mode", "Years", "Days"});
   if (rules.empty() || rules.front()["Mode"] != "COMPLIANCE") return std::optional<int>();
@@ -582,6 +586,12 @@ Result<std::string> S3BlobStore::read(std::string_view sha256) const {
     return {};
   }));
   return bytes;
+}
+
+Result<std::string> S3BlobStore::read_range(std::string_view sha256, std::uint64_t offset, std::uint64_t length) const {
+  NETSAMPLE_TRY(check_hex(sha256));
+  if (length == 0) return std::string();
+  return client_.get_range(key_of(sha256), offset, length);
 }
 
 Status S3BlobStore::verify(std::string_view sha256) const {

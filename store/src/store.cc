@@ -1,7 +1,67 @@
 #include "netsample/store/store.h"
 
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/file_io.h"
+#include "netsample/store/evidence.h"
+#include "netsample/store/s3.h"
+
 namespace netsample::store {
 namespace fs = std::filesystem;
+
+namespace {
+
+// A location without its credentials file, to compare two (the file may move; keys are never in the URL).
+std::string without_credentials(const std::string& url) {
+  if (url.empty()) return "local";
+  const size_t question = url.find('?');
+  if (question == std::string::npos) return url;
+  std::string kept;
+  size_t start = question + 1;
+  while (start <= url.size()) {
+    const size_t end = std::min(url.find('&', start), url.size());
+    const std::string pair = url.substr(start, end - start);
+    if (!pair.empty() && !pair.starts_with("credentials=")) kept += (kept.empty() ? "?" : "&") + pair;
+    start = end + 1;
+  }
+  return url.substr(0, question) + kept;
+}
+
+// Which evidence store this data directory uses: the one given (remembered), or the remembered one. Every process
+// that opens the directory (the service's threads, its background worker) then finds the same store by itself.
+Result<std::string> evidence_location(const fs::path& data_dir, const std::string& given) {
+  const fs::path file = data_dir / "storage.json";
+  NETSAMPLE_ASSIGN(std::optional<std::string> text, read_file_if_exists(file));
+  std::string remembered;
+  if (text) {
+    const auto parsed = nlohmann::json::parse(*text, nullptr, false);
+    if (!parsed.is_object() || !parsed.contains("evidence") || !parsed["evidence"].is_string())
+      return make_error(ErrorCode::integrity, file.string() + ".evidence", "存储位置文件已损坏：应为 {\"evidence\": \"local\" 或 \"s3://…\"}");
+    remembered = parsed["evidence"].get<std::string>();
+  }
+  const std::string wanted = given.empty() ? (remembered.empty() ? "local" : remembered) : given;
+  if (!remembered.empty() && without_credentials(remembered) != without_credentials(wanted))
+    return make_error(ErrorCode::refused_by_rule, "evidence",
+                      "这个数据目录的证据存放在 " + without_credentials(remembered) + "，不能改用 " + without_credentials(wanted) +
+                          "：已登记的证据会找不到（迁移证据须先复制全部对象，再改 storage.json）");
+  if (remembered != wanted) NETSAMPLE_TRY(write_file_atomic(file, nlohmann::json{{"evidence", wanted}}.dump(2) + "\n"));
+  return wanted;
+}
+
+Result<std::unique_ptr<BlobStore>> open_evidence(const fs::path& data_dir, const std::string& location, const Clock& clock) {
+  if (location.empty() || location == "local") {
+    NETSAMPLE_ASSIGN(EvidenceStore local, EvidenceStore::open(data_dir / "evidence"));
+    return std::unique_ptr<BlobStore>(std::make_unique<EvidenceStore>(std::move(local)));
+  }
+  NETSAMPLE_ASSIGN(S3Location where, parse_s3_url(location));
+  NETSAMPLE_ASSIGN(S3Credentials keys, s3_credentials(where.credentials_file));
+  NETSAMPLE_ASSIGN(std::unique_ptr<S3BlobStore> remote, S3BlobStore::open(where, keys, clock));
+  return std::unique_ptr<BlobStore>(std::move(remote));
+}
+
+}  // namespace
 
 UtcTime retention_ends(UtcTime stored) {
   const CivilDate day = beijing_date(stored);
@@ -16,16 +76,24 @@ Status check_retention(UtcTime stored, UtcTime now, const std::string& what) {
                     47);
 }
 
-Store::Store(Database db, EvidenceStore evidence, const fs::path& data_dir, const Clock& clock)
+Status init_evidence_store(const std::string& evidence, const Clock& clock) {
+  if (evidence.empty() || evidence == "local") return {};
+  NETSAMPLE_ASSIGN(S3Location where, parse_s3_url(evidence));
+  NETSAMPLE_ASSIGN(S3Credentials keys, s3_credentials(where.credentials_file));
+  return S3Client(where, keys, clock).create_locked_bucket(kRetentionYears);
+}
+
+Store::Store(Database db, std::unique_ptr<BlobStore> evidence, const fs::path& data_dir, const Clock& clock)
     : db_(std::move(db)), evidence_(std::move(evidence)), audit_(db_, data_dir / "audit-head.json"),
       data_dir_(data_dir), clock_(&clock) {}
 
-Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, const Clock& clock) {
+Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, const Clock& clock, const StoreOptions& options) {
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return make_error(ErrorCode::io, data_dir.string(), "无法创建数据目录：" + ec.message());
+  NETSAMPLE_ASSIGN(std::string location, evidence_location(data_dir, options.evidence));
+  NETSAMPLE_ASSIGN(std::unique_ptr<BlobStore> evidence, open_evidence(data_dir, location, clock));
   NETSAMPLE_ASSIGN(Database db, Database::open(data_dir / "netsample.db"));
-  NETSAMPLE_ASSIGN(EvidenceStore evidence, EvidenceStore::open(data_dir / "evidence"));
   std::unique_ptr<Store> store(new Store(std::move(db), std::move(evidence), data_dir, clock));
   NETSAMPLE_TRY(store->audit_.initialise_witness());
   return store;
@@ -41,7 +109,7 @@ Status Store::write(const std::function<Status()>& body) {
 Result<EvidenceItem> Store::add_evidence(std::int64_t case_id, const std::string& case_number, const fs::path& file,
                                          const std::string& kind, const std::string& actor) {
   // The file goes into the store first: a blob without a row is harmless, a row without its blob is not.
-  NETSAMPLE_ASSIGN(StoredBlob blob, evidence_.put_file(file));
+  NETSAMPLE_ASSIGN(StoredBlob blob, evidence_->put_file(file));
   EvidenceItem item{0, case_number, blob.sha256, static_cast<std::int64_t>(blob.size), kind, file.filename().string(), clock_->now(),
                     fs::absolute(file).lexically_normal().string()};
   NETSAMPLE_TRY(write([&]() -> Status {
@@ -125,7 +193,7 @@ Status Store::delete_evidence(std::int64_t evidence_id, const std::string& actor
     return status_of(audit_.append(entry, clock_->now()));
   }));
   // After the commit: a crash here leaves an unreferenced file, never a row without its file.
-  if (!orphan_sha256.empty()) return evidence_.remove(orphan_sha256);
+  if (!orphan_sha256.empty()) return evidence_->remove(orphan_sha256);
   return {};
 }
 

@@ -31,7 +31,7 @@ Status run_checked(const std::vector<std::string>& argv, const std::string& what
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectGateway>> ObjectGateway::start(const fs::path& work_dir) {
+Result<std::unique_ptr<ObjectGateway>> ObjectGateway::start(const fs::path& work_dir, std::uint64_t memory_bytes) {
   std::unique_ptr<ObjectGateway> gateway(new ObjectGateway());
   const fs::path dir = work_dir / "ceph";
   gateway->dir_ = dir;
@@ -51,7 +51,7 @@ Result<std::unique_ptr<ObjectGateway>> ObjectGateway::start(const fs::path& work
       "auth cluster required = none\nauth service required = none\nauth client required = none\n"
       "ms_mon_client_mode = crc\nms_client_mode = crc\nms_cluster_mode = crc\nms_service_mode = crc\n"
       "osd pool default size = 1\nosd pool default min size = 1\nosd pool default pg num = 8\n"
-      "mon allow pool size one = true\nosd objectstore = memstore\nmemstore device bytes = 536870912\n"
+      "mon allow pool size one = true\nosd objectstore = memstore\nmemstore device bytes = " + std::to_string(memory_bytes) + "\n"
       "run dir = " + (dir / "run").string() + "\nadmin socket = " + (dir / "run").string() + "/$name.asok\n"
       "log file = " + dir.string() + "/$name.log\nmon data = " + (dir / "mon").string() + "\n"
       "osd data = " + (dir / "osd").string() + "\n"

@@ -197,6 +197,17 @@ TEST_F(ObjectStorage, ReadsAreVerifiedAgainstTheName) {
   EXPECT_FALSE(store->verify(blob->sha256).ok());
 }
 
+TEST_F(ObjectStorage, AMissingBucketOrWrongKeysAreNamed) {
+  auto missing = S3BlobStore::open(location("never-made"), keys(), clock_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().field, "evidence.bucket");
+  EXPECT_NE(missing.error().message.find("storage init"), std::string::npos) << missing.error().message;
+  ASSERT_TRUE(open_store("wrong-keys", kRetentionYears));
+  auto refused = S3BlobStore::open(location("wrong-keys"), {gateway_->access_key(), "not-the-secret"}, clock_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::forbidden);
+}
+
 TEST_F(ObjectStorage, UnlockedBucketSaysSoAndLetsRemoveWork) {
   auto store = open_store("plain-bucket", 0);
   ASSERT_TRUE(store);
@@ -269,6 +280,53 @@ TEST_F(ObjectStorage, PresignedUrlLetsABrowserFetchOneObjectForAWhile) {
   auto refused = http.get(other);
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 403);
+}
+
+
+TEST_F(ObjectStorage, DataDirectoryKeepsItsEvidenceInObjectStorageAndRemembersWhere) {
+  ASSERT_TRUE(open_store("data-dir-evidence", kRetentionYears));
+  ::setenv("NETSAMPLE_S3_ACCESS_KEY", gateway_->access_key().c_str(), 1);
+  ::setenv("NETSAMPLE_S3_SECRET_KEY", gateway_->secret_key().c_str(), 1);
+  testing::TempDir data;
+  const std::string url = "s3://data-dir-evidence?endpoint=" + gateway_->endpoint();
+  const std::string bytes = random_bytes(3 << 20, 11);
+  const auto photo = data / "unboxing.mp4";
+  std::ofstream(photo, std::ios::binary) << bytes;
+  std::string sha256;
+  {
+    auto store = Store::open(data.path(), clock_, StoreOptions{url});
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    ASSERT_TRUE((*store)->db().exec("INSERT INTO cases (number, organizer, level, plan_kind, product_name, trademark, model, category, "
+                                    "standard, platform, shop_name, shop_url, operator_name, operator_address, producer_name, "
+                                    "producer_address, inspection_qty, backup_qty, state, created_utc_us, updated_utc_us) VALUES "
+                                    "('CQ-1','o','city','routine','p','t','m','c','s','jd','shop','https://x','op','a','pr','a',1,1,"
+                                    "'planned',0,0)").ok());
+    auto item = (*store)->add_evidence(1, "CQ-1", photo, "video", "S1");
+    ASSERT_TRUE(item.ok()) << item.error().message;
+    sha256 = item->sha256;
+    EXPECT_FALSE(std::filesystem::exists(data / "evidence" / "sha256")) << "nothing kept in the local folder";
+    // A range (a player seeking) and a checked copy as a file (a zip writer, a WARC index).
+    EXPECT_EQ(*(*store)->evidence().read_range(sha256, 1000, 24), bytes.substr(1000, 24));
+    auto copy = blob_file((*store)->evidence(), sha256, data.path());
+    ASSERT_TRUE(copy.ok()) << copy.error().message;
+    EXPECT_EQ(sha256_file(copy->path())->size(), 32u);
+    EXPECT_EQ(to_hex(*sha256_file(copy->path())), sha256);
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(data.path()))
+    EXPECT_FALSE(entry.path().filename().string().starts_with("blob-")) << "the copy is removed: " << entry.path();
+  // Opened again without saying where: the directory remembers (the service's threads open it so).
+  {
+    auto store = Store::open(data.path(), clock_);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->evidence().info()->location.rfind("s3://data-dir-evidence/", 0), 0u);
+    EXPECT_TRUE((*store)->evidence().verify(sha256).ok());
+    EXPECT_TRUE(*(*store)->evidence().contains(sha256));
+  }
+  // Another store for the same directory is refused: its evidence rows would name blobs that are not there.
+  auto elsewhere = Store::open(data.path(), clock_, StoreOptions{"s3://another-bucket?endpoint=" + gateway_->endpoint()});
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_EQ(elsewhere.error().code, ErrorCode::refused_by_rule);
+  EXPECT_EQ(elsewhere.error().field, "evidence");
 }
 
 }  // namespace

@@ -104,7 +104,8 @@ class Runtime {
  public:
   // Opens (creating) the data directory: the store (migrated), platforms.json, the calendar and
   // settings.json ({"period_rule": "default" | "strict"}, Art 75; {"region": {"code", "name"}}, Art 34). Errors name the file and field.
-  static Result<std::unique_ptr<Runtime>> open(const std::filesystem::path& data_dir);
+  // `store_options`: where the evidence is (store::StoreOptions; by default what the data directory remembers).
+  static Result<std::unique_ptr<Runtime>> open(const std::filesystem::path& data_dir, const store::StoreOptions& store_options = {});
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,9 @@ class BlobStore {
   // Hands the bytes to `sink` in order, a block at a time, then checks the whole hashes to `sha256`: the sink may
   // have seen bytes of a damaged blob, and the caller must drop what it made of them when this fails.
   virtual Status read_blocks(std::string_view sha256, const std::function<Status(std::string_view)>& sink) const = 0;
+  // Bytes [offset, offset + length) of a blob, for a player seeking in a video. Not checked against the hash (a
+  // range cannot be); read, read_blocks and verify check the whole.
+  virtual Result<std::string> read_range(std::string_view sha256, std::uint64_t offset, std::uint64_t length) const = 0;
   // Re-hashes the stored blob without loading it whole.
   virtual Status verify(std::string_view sha256) const = 0;
   virtual Result<bool> contains(std::string_view sha256) const = 0;
@@ -48,6 +52,28 @@ class BlobStore {
   virtual Status remove(std::string_view sha256) = 0;
 
   virtual Result<BlobStoreInfo> info() const = 0;
+
+  // The blob as a file on this machine when the store keeps it as one (the local folder), else nullopt. Only for
+  // blob_file() and zero-copy sending; everything else reads through the interface.
+  virtual std::optional<std::filesystem::path> local_path(std::string_view /*sha256*/) const { return std::nullopt; }
 };
+
+// A blob as a file to read, for readers that need one (a zip writer, a WARC index): the local store's own file, or a
+// copy in a temp folder, checked against the hash while it is made and removed when this object dies.
+class BlobFile {
+ public:
+  BlobFile(std::filesystem::path path, bool temporary) : path_(std::move(path)), temporary_(temporary) {}
+  BlobFile(BlobFile&& other) noexcept : path_(std::move(other.path_)), temporary_(other.temporary_) { other.temporary_ = false; }
+  BlobFile& operator=(BlobFile&&) = delete;
+  BlobFile(const BlobFile&) = delete;
+  ~BlobFile();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  bool temporary_ = false;
+};
+// `temp_dir` must exist; an integrity error (and no file) when the copy does not hash to `sha256`.
+Result<BlobFile> blob_file(const BlobStore& blobs, std::string_view sha256, const std::filesystem::path& temp_dir);
 
 }  // namespace netsample::store

@@ -24,10 +24,12 @@ class EvidenceStore final : public BlobStore {
   Result<StoredBlob> put_file(const std::filesystem::path& source) override;
   Result<std::string> read(std::string_view sha256) const override;
   Status read_blocks(std::string_view sha256, const std::function<Status(std::string_view)>& sink) const override;
+  Result<std::string> read_range(std::string_view sha256, std::uint64_t offset, std::uint64_t length) const override;
   Status verify(std::string_view sha256) const override;
   Result<bool> contains(std::string_view sha256) const override;
   Status remove(std::string_view sha256) override;
   Result<BlobStoreInfo> info() const override;
+  std::optional<std::filesystem::path> local_path(std::string_view sha256) const override { return path_of(sha256); }
 
   std::filesystem::path path_of(std::string_view sha256) const;
 

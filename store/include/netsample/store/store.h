@@ -1,5 +1,5 @@
-// The data directory as one object: the SQLite database (netsample.db), the content-addressed
-// evidence files (evidence/), the audit log and its witness (audit-head.json), and the retention
+// The data directory as one object: the SQLite database (netsample.db), the evidence blobs (evidence/, or
+// S3-compatible object storage: store/blobs.h), the audit log and its witness (audit-head.json), and the retention
 // rule. Every change goes through write(), so a change and its audit rows commit together or not at all.
 #pragma once
 
@@ -14,8 +14,8 @@
 #include "netsample/core/error.h"
 #include "netsample/core/time.h"
 #include "netsample/store/audit.h"
+#include "netsample/store/blobs.h"
 #include "netsample/store/database.h"
-#include "netsample/store/evidence.h"
 
 namespace netsample::store {
 
@@ -38,13 +38,27 @@ struct EvidenceItem {
   std::optional<std::string> source;  // the absolute path it was stored from (items stored since schema 8)
 };
 
+// Where a data directory keeps its parts (`--evidence`, $NETSAMPLE_EVIDENCE).
+struct StoreOptions {
+  // "": as the data directory says (storage.json), else the local folder <data>/evidence.
+  // "s3://BUCKET[/PREFIX]?endpoint=…": S3-compatible object storage (store/s3.h), keys from the environment or a file.
+  std::string evidence;
+};
+
+// Prepares an evidence location before first use: for S3, creates the bucket with Object Lock and a default
+// retention of COMPLIANCE for kRetentionYears (Art 47); an existing bucket is left as it is. Nothing for the local folder.
+Status init_evidence_store(const std::string& evidence, const Clock& clock);
+
 class Store {
  public:
-  // Opens (creating if needed) the data directory. REQUIRES: clock outlives the Store.
-  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& data_dir, const Clock& clock);
+  // Opens (creating if needed) the data directory. Its evidence location is remembered in <data>/storage.json the
+  // first time (without keys): later opens use it when none is given, and refuse another one, so that no evidence row
+  // is ever read against the wrong store. REQUIRES: clock outlives the Store.
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& data_dir, const Clock& clock,
+                                             const StoreOptions& options = {});
 
   Database& db() { return db_; }
-  EvidenceStore& evidence() { return evidence_; }
+  BlobStore& evidence() { return *evidence_; }
   AuditLog& audit() { return audit_; }
   const Clock& clock() const { return *clock_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
@@ -68,10 +82,10 @@ class Store {
   Result<std::vector<std::string>> verify_evidence_records();
 
  private:
-  Store(Database db, EvidenceStore evidence, const std::filesystem::path& data_dir, const Clock& clock);
+  Store(Database db, std::unique_ptr<BlobStore> evidence, const std::filesystem::path& data_dir, const Clock& clock);
 
   Database db_;
-  EvidenceStore evidence_;
+  std::unique_ptr<BlobStore> evidence_;
   AuditLog audit_;
   std::filesystem::path data_dir_;
   const Clock* clock_;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -144,7 +145,8 @@ nlohmann::json kuaidi100_answer(int state, const std::vector<std::pair<std::stri
 // the gateway made is created. Everything lives in RAM and in `work_dir`, and dies with the object.
 class ObjectGateway {
  public:
-  static Result<std::unique_ptr<ObjectGateway>> start(const std::filesystem::path& work_dir);
+  // `memory_bytes`: what the in-memory OSD may hold (object versions under a lock are never freed).
+  static Result<std::unique_ptr<ObjectGateway>> start(const std::filesystem::path& work_dir, std::uint64_t memory_bytes = 512 << 20);
   ~ObjectGateway();
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::string& access_key() const { return access_key_; }
