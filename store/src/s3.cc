@@ -5,9 +5,13 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
+#include <mutex>
+#include <thread>
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
@@ -130,13 +134,9 @@ std::string md5_hex(std::string_view bytes) {
   return hex(std::string_view(reinterpret_cast<const char*>(out), length));
 }
 
-// Content-MD5 (base64): S3 wants it on every write to a bucket with Object Lock.
-std::string md5_base64(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_md5(), nullptr);
+std::string base64(const Sha256Digest& digest) {
   unsigned char text[64];
-  const int written = EVP_EncodeBlock(text, digest, static_cast<int>(length));
+  const int written = EVP_EncodeBlock(text, digest.data(), static_cast<int>(digest.size()));
   return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(written));
 }
 
@@ -340,22 +340,27 @@ Result<S3Response> S3Client::request(const std::string& method, const std::strin
   return S3Response{answer.status, std::move(answer.body), std::move(answer.headers)};
 }
 
+int retention_days_for_years(int years) {
+  // S3 counts retention in days of 24 h; six calendar years hold up to two 29 Februaries. One more day for the hours.
+  return years * 365 + (years + 3) / 4 + 1;
+}
+
 Status S3Client::create_locked_bucket(int years) const {
   NETSAMPLE_ASSIGN(S3Response created, request("PUT", "", {}, {{"x-amz-bucket-object-lock-enabled", "true"}}));
   const std::string code = created.error_code();
   if (created.status != 200 && code != "BucketAlreadyOwnedByYou" && code != "BucketAlreadyExists")
     return s3_error(created, "创建存储桶 " + location_.bucket);
-  if (created.status != 200) return {};  // ours already: its lock is what it is, reported by lock_years()
+  if (created.status != 200) return {};  // ours already: its lock is what it is, reported by lock_days()
   const std::string rule =
       "<ObjectLockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><ObjectLockEnabled>Enabled</ObjectLockEnabled>"
-      "<Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Years>" + std::to_string(years) +
-      "</Years></DefaultRetention></Rule></ObjectLockConfiguration>";
+      "<Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Days>" + std::to_string(retention_days_for_years(years)) +
+      "</Days></DefaultRetention></Rule></ObjectLockConfiguration>";
   NETSAMPLE_ASSIGN(S3Response locked, request("PUT", "", {{"object-lock", ""}}, {{"Content-Type", "application/xml"}}, rule));
   if (locked.status != 200) return s3_error(locked, "为存储桶 " + location_.bucket + " 设定保存期锁定");
   return {};
 }
 
-Result<std::optional<int>> S3Client::lock_years() const {
+Result<std::optional<int>> S3Client::lock_days() const {
   NETSAMPLE_ASSIGN(S3Response answer, request("GET", "", {{"object-lock", ""}}));
   if (answer.status == 404 && answer.error_code() == "NoSuchBucket")
     return make_error(ErrorCode::not_found, "evidence.bucket",
@@ -365,14 +370,17 @@ Result<std::optional<int>> S3Client::lock_years() const {
   if (answer.status != 200) return std::optional<int>();  // no lock configuration on this bucket
   auto rules = xml_elements(answer.body, "DefaultRetention", {"Mode", "Years", "Days"});
   if (rules.empty() || rules.front()["Mode"] != "COMPLIANCE") return std::optional<int>();
-  if (!rules.front()["Years"].empty()) return std::optional<int>(std::atoi(rules.front()["Years"].c_str()));
-  if (!rules.front()["Days"].empty()) return std::optional<int>(std::atoi(rules.front()["Days"].c_str()) / 366);
+  // A rule in years means years of 365 days (so "6 years" ends up to two days before six calendar years do).
+  if (!rules.front()["Years"].empty()) return std::optional<int>(std::atoi(rules.front()["Years"].c_str()) * 365);
+  if (!rules.front()["Days"].empty()) return std::optional<int>(std::atoi(rules.front()["Days"].c_str()));
   return std::optional<int>();
 }
 
 Result<S3Response> S3Client::put_object(const std::string& key, std::string bytes, bool create_once) const {
-  const std::string digest = sha256_hex(bytes);
-  HttpHeaders headers{{"Content-MD5", md5_base64(bytes)}};
+  const Sha256Digest digest_bytes = sha256(bytes);
+  const std::string digest = to_hex(digest_bytes);
+  // An integrity header is what S3 asks of every write to a bucket with Object Lock: the SHA-256 we have, not an MD5.
+  HttpHeaders headers{{"x-amz-sdk-checksum-algorithm", "SHA256"}, {"x-amz-checksum-sha256", base64(digest_bytes)}};
   if (create_once) headers.emplace_back("If-None-Match", "*");
   const std::uint64_t size = bytes.size();
   NETSAMPLE_ASSIGN(S3Response answer, request("PUT", key, {}, std::move(headers), std::move(bytes), digest));
@@ -441,9 +449,7 @@ Result<std::vector<S3Part>> S3Client::uploaded_parts(const std::string& key, con
 
 Result<S3Part> S3Client::upload_part(const std::string& key, const std::string& upload_id, int number, std::string bytes) const {
   const std::uint64_t size = bytes.size();
-  HttpHeaders headers{{"Content-MD5", md5_base64(bytes)}};
-  NETSAMPLE_ASSIGN(S3Response answer, request("PUT", key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
-                                              std::move(headers), std::move(bytes)));
+  NETSAMPLE_ASSIGN(S3Response answer, request("PUT", key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}}, {}, std::move(bytes)));
   *bytes_sent_ += size;
   if (answer.status != 200) return s3_error(answer, "上传第 " + std::to_string(number) + " 段");
   return S3Part{number, unquote(answer.header("ETag")), size};
@@ -479,8 +485,8 @@ std::string S3Client::presigned_get(const std::string& key, std::chrono::seconds
 
 Result<std::unique_ptr<S3BlobStore>> S3BlobStore::open(const S3Location& location, const S3Credentials& keys, const Clock& clock) {
   S3Client client(location, keys, clock);
-  NETSAMPLE_ASSIGN(std::optional<int> years, client.lock_years());
-  return std::unique_ptr<S3BlobStore>(new S3BlobStore(std::move(client), years));
+  NETSAMPLE_ASSIGN(std::optional<int> days, client.lock_days());
+  return std::unique_ptr<S3BlobStore>(new S3BlobStore(std::move(client), days));
 }
 
 std::string S3BlobStore::key_of(std::string_view sha256) const { return "sha256/" + std::string(sha256); }
@@ -540,20 +546,41 @@ Result<StoredBlob> S3BlobStore::put_multipart(const fs::path& source, const std:
   } else {
     NETSAMPLE_ASSIGN(upload_id, client_.start_upload(key));
   }
-  std::vector<S3Part> parts;
+  // Parts go up kParallelParts at a time (one connection each), each thread reading its own part of the file.
   const int count = static_cast<int>((size + kPartSize - 1) / kPartSize);
-  for (int number = 1; number <= count; ++number) {
-    const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * kPartSize;
-    const std::uint64_t length = std::min(kPartSize, size - offset);
-    NETSAMPLE_ASSIGN(std::string_view bytes, reader.range(offset, length));
-    // A part the server holds counts only when it is these bytes (its ETag is their MD5, size equal).
-    if (auto held = done.find(number); held != done.end() && held->second.size == length && held->second.etag == md5_hex(bytes)) {
-      parts.push_back(held->second);
-      continue;
+  std::vector<S3Part> parts(static_cast<size_t>(count));
+  std::atomic<int> next{1};
+  std::mutex failed_mutex;
+  std::optional<Error> failed;
+  auto send_parts = [&] {
+    auto reader_of_thread = RangeReader::open(source);
+    for (int number = next++; number <= count; number = next++) {
+      Status sent = [&]() -> Status {
+        if (!reader_of_thread.ok()) return reader_of_thread.error();
+        const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * kPartSize;
+        const std::uint64_t length = std::min(kPartSize, size - offset);
+        NETSAMPLE_ASSIGN(std::string_view bytes, reader_of_thread->range(offset, length));
+        // A part the server holds counts only when it is these bytes (its ETag is their MD5, size equal).
+        if (auto held = done.find(number); held != done.end() && held->second.size == length && held->second.etag == md5_hex(bytes)) {
+          parts[static_cast<size_t>(number - 1)] = held->second;
+          return {};
+        }
+        NETSAMPLE_ASSIGN(parts[static_cast<size_t>(number - 1)], client_.upload_part(key, upload_id, number, std::string(bytes)));
+        return {};
+      }();
+      if (!sent.ok()) {
+        const std::lock_guard lock(failed_mutex);
+        if (!failed) failed = sent.error();
+        next = count + 1;  // the others stop after their current part; the upload stays open to resume
+      }
     }
-    NETSAMPLE_ASSIGN(S3Part part, client_.upload_part(key, upload_id, number, std::string(bytes)));
-    parts.push_back(part);
+  };
+  {
+    std::vector<std::jthread> senders;
+    for (int i = 1; i < std::min(kParallelParts, count); ++i) senders.emplace_back(send_parts);
+    send_parts();
   }
+  if (failed) return *failed;
   NETSAMPLE_TRY(client_.complete_upload(key, upload_id, parts));
   // The assembled object is read back and hashed: a multipart ETag is not a SHA-256.
   if (Status whole = verify(sha256); !whole.ok())
@@ -566,11 +593,17 @@ Status S3BlobStore::read_blocks(std::string_view sha256, const std::function<Sta
   const std::string key = key_of(sha256);
   NETSAMPLE_ASSIGN(std::optional<std::uint64_t> size, client_.object_size(key));
   if (!size) return make_error(ErrorCode::not_found, std::string(sha256), "对象存储中没有这份证据：" + key);
+  // The next block is fetched while this one is hashed and handed on.
+  auto fetch = [this, &key, total = *size](std::uint64_t offset) { return client_.get_range(key, offset, std::min(kPartSize, total - offset)); };
   Sha256 hasher;
+  std::future<Result<std::string>> next;
+  if (*size > 0) next = std::async(std::launch::async, fetch, 0);
   for (std::uint64_t offset = 0; offset < *size; offset += kPartSize) {
-    NETSAMPLE_ASSIGN(std::string block, client_.get_range(key, offset, std::min(kPartSize, *size - offset)));
-    hasher.update(block);
-    NETSAMPLE_TRY(sink(block));
+    Result<std::string> block = next.get();
+    if (offset + kPartSize < *size) next = std::async(std::launch::async, fetch, offset + kPartSize);
+    if (!block.ok()) return block.error();
+    hasher.update(*block);
+    NETSAMPLE_TRY(sink(*block));
   }
   const std::string actual = to_hex(hasher.finish());
   if (actual != sha256)
@@ -628,13 +661,15 @@ Result<BlobStoreInfo> S3BlobStore::info() const {
   const auto& where = client_.location();
   BlobStoreInfo info;
   info.location = "s3://" + where.bucket + "/" + where.prefix + "（" + where.endpoint + "）";
-  info.retention_locked = lock_years_.has_value() && *lock_years_ >= 6;
+  const int needed = retention_days_for_years(6) - 1;  // six calendar years at their longest
+  info.retention_locked = lock_days_.has_value() && *lock_days_ >= needed;
   if (info.retention_locked)
-    info.protection = "对象锁定（COMPLIANCE）" + std::to_string(*lock_years_) +
-                      " 年：任何 S3 客户端（包括本服务）在期满前都不能删除或覆盖证据（第四十七条）；"
+    info.protection = "对象锁定（COMPLIANCE）" + std::to_string(*lock_days_) +
+                      " 天（不短于 6 年，第四十七条）：任何 S3 客户端（包括本服务）在期满前都不能删除或覆盖证据；"
                       "这把锁挡住的是 S3 接口，挡不住存储集群的管理员（他可在集群内清除存储桶）";
-  else if (lock_years_)
-    info.protection = "对象锁定只有 " + std::to_string(*lock_years_) + " 年，短于第四十七条要求的 6 年：期满后 S3 客户端可删除证据";
+  else if (lock_days_)
+    info.protection = "对象锁定只有 " + std::to_string(*lock_days_) + " 天，短于第四十七条要求的 6 年（最长 " + std::to_string(needed) +
+                      " 天）：期满后、6 年未到时 S3 客户端可删除证据";
   else
     info.protection = "存储桶没有对象锁定：持有密钥的 S3 客户端可以删除证据，只有审计链与时间戳能发现（第四十七条要求保存 6 年）";
   return info;

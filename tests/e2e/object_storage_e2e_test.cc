@@ -45,10 +45,10 @@ TEST(DemoOnObjectStorage, EvidenceGoesToTheLockedBucketAndTheCaseVerifiesFromThe
   };
   const ProcessResult init = run({"--evidence", "s3://demo-evidence?endpoint=" + (*gateway)->endpoint(), "storage", "init"});
   ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
-  EXPECT_NE(init.out.find("对象锁定（COMPLIANCE）6 年"), std::string::npos) << init.out;
-  auto years = bucket.lock_years();
-  ASSERT_TRUE(years.ok());
-  EXPECT_EQ(years->value_or(0), store::kRetentionYears);
+  EXPECT_NE(init.out.find("对象锁定（COMPLIANCE）2193 天（不短于 6 年"), std::string::npos) << init.out;
+  auto days = bucket.lock_days();
+  ASSERT_TRUE(days.ok());
+  EXPECT_EQ(days->value_or(0), 2193);
 
   // Later commands find the bucket by themselves (the data directory remembers it).
   const ProcessResult demo = run({"demo"});

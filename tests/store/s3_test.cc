@@ -152,7 +152,8 @@ TEST_F(ObjectStorage, LockedBucketKeepsEvidenceSixYearsAndRefusesItsDeletion) {
   auto held = store->client().retention(store->key_of(blob->sha256), versions->front().version_id);
   ASSERT_TRUE(held.ok() && held->has_value());
   EXPECT_EQ((*held)->first, "COMPLIANCE");
-  EXPECT_GT((*held)->second, clock_.now() + std::chrono::days(365 * 6 - 2));
+  // ... and not a day less than Art 47's six calendar years (S3's "6 years" are 6 x 365 days: two days short).
+  EXPECT_GE((*held)->second, retention_ends(clock_.now()));
 
   // Neither our remove() nor a direct DELETE of the version gets rid of it.
   Status removed = store->remove(blob->sha256);
@@ -163,6 +164,22 @@ TEST_F(ObjectStorage, LockedBucketKeepsEvidenceSixYearsAndRefusesItsDeletion) {
   ASSERT_TRUE(direct.ok());
   EXPECT_EQ(direct->status, 403);
   EXPECT_EQ(*store->read(blob->sha256), "purchase recording, fragment 1");
+}
+
+TEST_F(ObjectStorage, ALockOfSixS3YearsIsSaidToBeShorterThanArt47) {
+  S3Client client(location("lock-in-years"), keys(), clock_);
+  auto made = client.request("PUT", "", {}, {{"x-amz-bucket-object-lock-enabled", "true"}});
+  ASSERT_TRUE(made.ok() && made->status == 200);
+  auto locked = client.request("PUT", "", {{"object-lock", ""}}, {},
+                               "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention>"
+                               "<Mode>COMPLIANCE</Mode><Years>6</Years></DefaultRetention></Rule></ObjectLockConfiguration>");
+  ASSERT_TRUE(locked.ok() && locked->status == 200) << locked->body;
+  auto store = S3BlobStore::open(location("lock-in-years"), keys(), clock_);
+  ASSERT_TRUE(store.ok());
+  auto info = (*store)->info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(info->retention_locked);
+  EXPECT_NE(info->protection.find("2190 天，短于第四十七条"), std::string::npos) << info->protection;
 }
 
 TEST_F(ObjectStorage, ServerRefusesABodyThatIsNotTheSignedHash) {

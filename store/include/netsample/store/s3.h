@@ -4,7 +4,7 @@
 // gateway (design/store.md, "Object storage").
 //
 // Each blob is the object `<prefix>sha256/<hex>`, uploaded with its SHA-256 as x-amz-content-sha256, so the server
-// refuses any other body; large files go up in parts (resumable: the parts the server already holds are compared
+// refuses any other body (and an x-amz-checksum-sha256, which AWS wants on writes to a locked bucket); large files go up in parts (resumable: the parts the server already holds are compared
 // with the file and kept) and the assembled object is hashed again, since a multipart ETag is not a SHA-256.
 // Six years of retention (Art 47) is the bucket's Object Lock in COMPLIANCE mode: the S3 API then refuses to delete
 // a blob's versions before their time. The cluster's operator is not an S3 client and can still purge a bucket.
@@ -68,6 +68,9 @@ std::string sigv4_presigned_query(const SignableRequest& request, const S3Creden
 // RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - . _ ~ as %XX; '/' kept when `keep_slash`.
 std::string sigv4_uri_encode(std::string_view text, bool keep_slash);
 
+// The days of retention that cover `years` calendar years at their longest (leap days), plus one.
+int retention_days_for_years(int years);
+
 // --- A small S3 client: the requests the blob store and its tests need ---
 struct S3Response {
   long status = 0;
@@ -99,11 +102,11 @@ class S3Client {
                              std::vector<std::pair<std::string, std::string>> query = {}, HttpHeaders headers = {},
                              std::string body = {}, std::optional<std::string> body_sha256 = std::nullopt) const;
 
-  // Creates the bucket with Object Lock enabled and a default retention of `years` in COMPLIANCE mode; an existing
-  // bucket of ours is left as it is (its lock is reported by lock_years()).
+  // Creates the bucket with Object Lock enabled and a default COMPLIANCE retention of at least `years` calendar years
+  // (S3 counts days of 24 h: retention_days_for_years); an existing bucket of ours is left as it is (see lock_days()).
   Status create_locked_bucket(int years) const;
-  // The bucket's default COMPLIANCE retention in years; nullopt when the bucket has no lock or no default rule.
-  Result<std::optional<int>> lock_years() const;
+  // The bucket's default COMPLIANCE retention in days; nullopt when the bucket has no lock or no default rule.
+  Result<std::optional<int>> lock_days() const;
 
   // PUT of a whole object with its SHA-256 signed (the server refuses other bytes); If-None-Match: * when create_once.
   Result<S3Response> put_object(const std::string& key, std::string bytes, bool create_once) const;
@@ -162,12 +165,14 @@ class S3BlobStore final : public BlobStore {
 
   // Files larger than this go up in parts of this size (S3's minimum part is 5 MiB).
   static constexpr std::uint64_t kPartSize = 8 << 20;
+  // Parts sent at once (connections): enough to keep a gateway busy, few enough for an office line.
+  static constexpr int kParallelParts = 3;
 
  private:
-  S3BlobStore(S3Client client, std::optional<int> lock_years) : client_(std::move(client)), lock_years_(lock_years) {}
+  S3BlobStore(S3Client client, std::optional<int> lock_days) : client_(std::move(client)), lock_days_(lock_days) {}
   Result<StoredBlob> put_multipart(const std::filesystem::path& source, const std::string& sha256, std::uint64_t size);
   S3Client client_;
-  std::optional<int> lock_years_;
+  std::optional<int> lock_days_;
 };
 
 }  // namespace netsample::store
