@@ -17,7 +17,7 @@ PACKAGES=(
   fonts-noto-cjk xvfb chromium tesseract-ocr tesseract-ocr-chi-sim libtesseract-dev
   libpango1.0-dev libcairo2-dev poppler-utils
   libopencv-dev libzxing-dev zbar-tools
-  libmicrohttpd-dev libargon2-dev libzip-dev libxml2-dev zlib1g-dev ffmpeg libnftables-dev
+  libmicrohttpd-dev libargon2-dev libzip-dev libxml2-dev zlib1g-dev ffmpeg libnftables-dev libpq-dev
 )
 # Node.js's npm fetches the browser code the service serves (web/replay: ReplayWeb.page, pinned by its lock file);
 # Debian's nodejs and npm only where no Node.js is installed yet: a machine that has one from elsewhere (with its
@@ -27,8 +27,10 @@ command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 # clang with its libFuzzer runtime for the extraction's fuzz run; nft and certutil to make the firewall rule and the
 # browser certificate database the environment check must find; dnsmasq (dnsmasq-base: the program without a system
 # service) as the second DNS resolver the environment check asks; Ceph's monitor, storage daemon and RADOS gateway,
-# the S3-compatible object storage the central evidence store is tested against (tests/store/s3_test.cc).
-TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev nftables libnss3-tools dnsmasq-base ceph-mon ceph-osd radosgw ceph-common)
+# the S3-compatible object storage the central evidence store is tested against (tests/store/s3_test.cc); PostgreSQL,
+# the central database the SQL layer is tested against (tests/store/postgresql_test.cc).
+TEST_PACKAGES=(firefox-esr clang libclang-rt-14-dev nftables libnss3-tools dnsmasq-base ceph-mon ceph-osd radosgw ceph-common
+  postgresql-15)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

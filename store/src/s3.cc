@@ -511,14 +511,11 @@ Result<StoredBlob> S3BlobStore::put(std::string_view bytes) {
 }
 
 Result<StoredBlob> S3BlobStore::put_file(const fs::path& source) {
+  // The key is the file's SHA-256, so it is known before anything is sent; a file changed meanwhile is caught by the
+  // server (a small one's body is signed with its hash) or by the read-back (a large one).
+  NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(source));
+  const std::string sha256 = to_hex(digest);
   NETSAMPLE_ASSIGN(RangeReader reader, RangeReader::open(source));
-  Sha256 hasher;
-  constexpr std::uint64_t kBlock = 4 << 20;
-  for (std::uint64_t offset = 0; offset < reader.size(); offset += kBlock) {
-    NETSAMPLE_ASSIGN(std::string_view block, reader.range(offset, std::min(kBlock, reader.size() - offset)));
-    hasher.update(block);
-  }
-  const std::string sha256 = to_hex(hasher.finish());
   if (reader.size() <= kPartSize) {
     NETSAMPLE_ASSIGN(std::string_view all, reader.range(0, reader.size()));
     NETSAMPLE_ASSIGN(StoredBlob blob, put(std::string(all)));

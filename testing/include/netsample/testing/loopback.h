@@ -162,4 +162,22 @@ class ObjectGateway {
   std::unique_ptr<ChildProcess> monitor_, storage_daemon_, gateway_;
 };
 
+// PostgreSQL from Debian (postgresql-15): initdb in a temporary folder, the server on a Unix socket only (no TCP),
+// fsync off (a test's data). As root it runs as the `postgres` user, as PostgreSQL insists. Stopped with the object.
+class PostgresServer {
+ public:
+  static Result<std::unique_ptr<PostgresServer>> start();
+  ~PostgresServer();
+  // A fresh, empty database of that name.
+  Status create_database(const std::string& name) const;
+  // libpq's URL of a database on this server (user netsample, no password: trust on the socket only).
+  std::string url(const std::string& database) const;
+
+ private:
+  PostgresServer() = default;
+  std::filesystem::path dir_, bin_;
+  std::vector<std::string> as_owner_;  // runuser -u postgres -- when we are root
+  std::unique_ptr<ChildProcess> server_;
+};
+
 }  // namespace netsample::loopback
