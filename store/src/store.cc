@@ -31,7 +31,8 @@ std::string without_credentials(const std::string& url) {
 
 // Which evidence store this data directory uses: the one given (remembered), or the remembered one. Every process
 // that opens the directory (the service's threads, its background worker) then finds the same store by itself.
-Result<std::string> evidence_location(const fs::path& data_dir, const std::string& given) {
+// Another one than remembered only while nothing has been stored (`stored`: evidence rows there are).
+Result<std::string> evidence_location(const fs::path& data_dir, const std::string& given, std::int64_t stored) {
   const fs::path file = data_dir / "storage.json";
   NETSAMPLE_ASSIGN(std::optional<std::string> text, read_file_if_exists(file));
   std::string remembered;
@@ -42,10 +43,10 @@ Result<std::string> evidence_location(const fs::path& data_dir, const std::strin
     remembered = parsed["evidence"].get<std::string>();
   }
   const std::string wanted = given.empty() ? (remembered.empty() ? "local" : remembered) : given;
-  if (!remembered.empty() && without_credentials(remembered) != without_credentials(wanted))
+  if (!remembered.empty() && stored > 0 && without_credentials(remembered) != without_credentials(wanted))
     return make_error(ErrorCode::refused_by_rule, "evidence",
                       "这个数据目录的证据存放在 " + without_credentials(remembered) + "，不能改用 " + without_credentials(wanted) +
-                          "：已登记的证据会找不到（迁移证据须先复制全部对象，再改 storage.json）");
+                          "：已登记的 " + std::to_string(stored) + " 件证据会找不到（迁移证据须先复制全部对象，再改 storage.json）");
   if (remembered != wanted) NETSAMPLE_TRY(write_file_atomic(file, nlohmann::json{{"evidence", wanted}}.dump(2) + "\n"));
   return wanted;
 }
@@ -91,9 +92,12 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, const Clock
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return make_error(ErrorCode::io, data_dir.string(), "无法创建数据目录：" + ec.message());
-  NETSAMPLE_ASSIGN(std::string location, evidence_location(data_dir, options.evidence));
-  NETSAMPLE_ASSIGN(std::unique_ptr<BlobStore> evidence, open_evidence(data_dir, location, clock));
   NETSAMPLE_ASSIGN(Database db, Database::open(data_dir / "netsample.db"));
+  NETSAMPLE_ASSIGN(Statement count, db.prepare("SELECT COUNT(*) FROM evidence"));
+  NETSAMPLE_ASSIGN(bool counted, count.step());
+  const std::int64_t stored = counted ? count.int64(0) : 0;
+  NETSAMPLE_ASSIGN(std::string location, evidence_location(data_dir, options.evidence, stored));
+  NETSAMPLE_ASSIGN(std::unique_ptr<BlobStore> evidence, open_evidence(data_dir, location, clock));
   std::unique_ptr<Store> store(new Store(std::move(db), std::move(evidence), data_dir, clock));
   NETSAMPLE_TRY(store->audit_.initialise_witness());
   return store;

@@ -51,9 +51,9 @@ Status init_evidence_store(const std::string& evidence, const Clock& clock);
 
 class Store {
  public:
-  // Opens (creating if needed) the data directory. Its evidence location is remembered in <data>/storage.json the
-  // first time (without keys): later opens use it when none is given, and refuse another one, so that no evidence row
-  // is ever read against the wrong store. REQUIRES: clock outlives the Store.
+  // Opens (creating if needed) the data directory. Its evidence location is remembered in <data>/storage.json (without
+  // keys): later opens use it when none is given, and refuse another one once evidence is stored, so that no evidence
+  // row is ever read against the wrong store. REQUIRES: clock outlives the Store.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& data_dir, const Clock& clock,
                                              const StoreOptions& options = {});
 
