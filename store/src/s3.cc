@@ -15,6 +15,7 @@
 
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
+#include "netsample/store/store.h"
 #include "xml_fields.h"
 
 namespace netsample::store {
@@ -146,15 +147,24 @@ Status check_hex(std::string_view sha256) {
   return {};
 }
 
-std::optional<std::string> query_value(std::string_view query, std::string_view name) {
+// A URL's query as name/value pairs, in order ("a&b=1" gives {a, ""}, {b, "1"}).
+std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> pairs;
   size_t start = 0;
-  while (start <= query.size()) {
+  while (start < query.size()) {
     const size_t end = std::min(query.find('&', start), query.size());
     const std::string_view pair = query.substr(start, end - start);
     const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
+    if (!pair.empty())
+      pairs.emplace_back(std::string(pair.substr(0, eq)), eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1)));
     start = end + 1;
   }
+  return pairs;
+}
+
+std::optional<std::string> query_value(std::string_view query, std::string_view name) {
+  for (auto& [key, value] : query_pairs(query))
+    if (key == name) return value;
   return std::nullopt;
 }
 
@@ -278,12 +288,14 @@ Result<S3Location> parse_s3_url(std::string_view url) {
   return location;
 }
 
-std::string S3Response::header(std::string_view name) const {
-  for (const auto& [key, value] : headers)
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-      return value;
-  return {};
+std::string s3_url_without_credentials(const std::string& url) {
+  if (url.empty()) return "local";
+  const size_t question = url.find('?');
+  if (question == std::string::npos) return url;
+  std::string kept;
+  for (const auto& [name, value] : query_pairs(std::string_view(url).substr(question + 1)))
+    if (name != "credentials") kept += (kept.empty() ? "?" : "&") + name + (value.empty() ? "" : "=" + value);
+  return url.substr(0, question) + kept;
 }
 
 std::string S3Response::error_code() const { return xml_first_text(body, "Code"); }
@@ -303,6 +315,8 @@ Error s3_error(const S3Response& response, const std::string& doing) {
 S3Client::S3Client(S3Location location, S3Credentials keys, const Clock& clock)
     : location_(std::move(location)), keys_(std::move(keys)), clock_(&clock) {}
 
+std::string S3Client::host() const { return location_.endpoint.substr(location_.endpoint.find("//") + 2); }
+
 std::string S3Client::object_path(const std::string& key) const {
   std::string path = "/" + sigv4_uri_encode(location_.bucket, false);
   if (!key.empty()) path += "/" + sigv4_uri_encode(location_.prefix + key, true);
@@ -314,7 +328,7 @@ Result<S3Response> S3Client::request(const std::string& method, const std::strin
                                      std::string body, std::optional<std::string> body_sha256) const {
   SignableRequest signable;
   signable.method = method;
-  signable.host = location_.endpoint.substr(location_.endpoint.find("//") + 2);
+  signable.host = host();
   signable.path = object_path(key);
   signable.query = query;
   // The body's SHA-256 is signed and checked by the server: a body changed on the way is refused.
@@ -337,7 +351,7 @@ Result<S3Response> S3Client::request(const std::string& method, const std::strin
   http.body = std::move(body);
   http.timeout = std::chrono::minutes(5);  // a part of 8 MiB over a slow office line
   NETSAMPLE_ASSIGN(HttpResponse answer, http_.send(http));
-  return S3Response{answer.status, std::move(answer.body), std::move(answer.headers)};
+  return S3Response{std::move(answer)};
 }
 
 int retention_days_for_years(int years) {
@@ -475,7 +489,7 @@ Status S3Client::abort_upload(const std::string& key, const std::string& upload_
 std::string S3Client::presigned_get(const std::string& key, std::chrono::seconds expires) const {
   SignableRequest signable;
   signable.method = "GET";
-  signable.host = location_.endpoint.substr(location_.endpoint.find("//") + 2);
+  signable.host = host();
   signable.path = object_path(key);
   return location_.endpoint + signable.path + "?" +
          sigv4_presigned_query(signable, keys_, location_.region, amz_date_of(clock_->now()), expires);
@@ -530,8 +544,8 @@ Result<StoredBlob> S3BlobStore::put_file(const fs::path& source) {
 
 Result<StoredBlob> S3BlobStore::put_multipart(const fs::path& source, const std::string& sha256, std::uint64_t size) {
   const std::string key = key_of(sha256);
-  NETSAMPLE_ASSIGN(RangeReader reader, RangeReader::open(source));
-  if (reader.size() != size) return make_error(ErrorCode::io, source.string(), "文件在存入时被改动");
+  std::error_code ec;
+  if (fs::file_size(source, ec) != size || ec) return make_error(ErrorCode::io, source.string(), "文件在存入时被改动");
   // Resumable: an unfinished upload of the same key (same bytes, by the key) keeps the parts that match the file.
   NETSAMPLE_ASSIGN(std::optional<std::string> open_id, client_.open_upload(key));
   std::string upload_id;
@@ -658,7 +672,7 @@ Result<BlobStoreInfo> S3BlobStore::info() const {
   const auto& where = client_.location();
   BlobStoreInfo info;
   info.location = "s3://" + where.bucket + "/" + where.prefix + "（" + where.endpoint + "）";
-  const int needed = retention_days_for_years(6) - 1;  // six calendar years at their longest
+  const int needed = retention_days_for_years(kRetentionYears) - 1;  // six calendar years at their longest
   info.retention_locked = lock_days_.has_value() && *lock_days_ >= needed;
   if (info.retention_locked)
     info.protection = "对象锁定（COMPLIANCE）" + std::to_string(*lock_days_) +

@@ -1,7 +1,5 @@
 #include "netsample/store/store.h"
 
-#include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/file_io.h"
@@ -12,22 +10,6 @@ namespace netsample::store {
 namespace fs = std::filesystem;
 
 namespace {
-
-// A location without its credentials file, to compare two (the file may move; keys are never in the URL).
-std::string without_credentials(const std::string& url) {
-  if (url.empty()) return "local";
-  const size_t question = url.find('?');
-  if (question == std::string::npos) return url;
-  std::string kept;
-  size_t start = question + 1;
-  while (start <= url.size()) {
-    const size_t end = std::min(url.find('&', start), url.size());
-    const std::string pair = url.substr(start, end - start);
-    if (!pair.empty() && !pair.starts_with("credentials=")) kept += (kept.empty() ? "?" : "&") + pair;
-    start = end + 1;
-  }
-  return url.substr(0, question) + kept;
-}
 
 // Which evidence store this data directory uses: the one given (remembered), or the remembered one. Every process
 // that opens the directory (the service's threads, its background worker) then finds the same store by itself.
@@ -43,9 +25,9 @@ Result<std::string> evidence_location(const fs::path& data_dir, const std::strin
     remembered = parsed["evidence"].get<std::string>();
   }
   const std::string wanted = given.empty() ? (remembered.empty() ? "local" : remembered) : given;
-  if (!remembered.empty() && stored > 0 && without_credentials(remembered) != without_credentials(wanted))
+  if (!remembered.empty() && stored > 0 && s3_url_without_credentials(remembered) != s3_url_without_credentials(wanted))
     return make_error(ErrorCode::refused_by_rule, "evidence",
-                      "这个数据目录的证据存放在 " + without_credentials(remembered) + "，不能改用 " + without_credentials(wanted) +
+                      "这个数据目录的证据存放在 " + s3_url_without_credentials(remembered) + "，不能改用 " + s3_url_without_credentials(wanted) +
                           "：已登记的 " + std::to_string(stored) + " 件证据会找不到（迁移证据须先复制全部对象，再改 storage.json）");
   if (remembered != wanted) NETSAMPLE_TRY(write_file_atomic(file, nlohmann::json{{"evidence", wanted}}.dump(2) + "\n"));
   return wanted;

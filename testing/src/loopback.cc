@@ -20,6 +20,7 @@
 #include "netsample/core/sha256.h"
 #include "netsample/core/sntp.h"
 #include "netsample/unboxing/tracking.h"
+#include "log_text.h"
 
 namespace netsample::loopback {
 
@@ -27,12 +28,13 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-namespace {
-
-std::string log_text(const fs::path& log) {
+std::string log_text(const fs::path& log, std::size_t last_bytes) {
   auto text = read_file(log);
-  return text.ok() ? *text : std::string();
+  if (!text.ok()) return {};
+  return text->size() > last_bytes ? text->substr(text->size() - last_bytes) : *text;
 }
+
+namespace {
 
 Status write_text(const fs::path& file, const std::string& text) { return write_file_atomic(file, text); }
 

@@ -8,19 +8,13 @@
 #include "netsample/core/file_io.h"
 #include "netsample/core/http.h"
 #include "netsample/testing/loopback.h"
+#include "log_text.h"
 
 namespace netsample::loopback {
 namespace fs = std::filesystem;
 using namespace std::chrono;
 
 namespace {
-
-std::string tail_of(const fs::path& log) {
-  auto text = read_file_if_exists(log);
-  if (!text.ok() || !*text) return "（无日志）";
-  const std::string& all = **text;
-  return all.size() > 1500 ? all.substr(all.size() - 1500) : all;
-}
 
 Status run_checked(const std::vector<std::string>& argv, const std::string& what) {
   NETSAMPLE_ASSIGN(ProgramOutput out, run_program(argv));
@@ -78,7 +72,7 @@ Result<std::unique_ptr<ObjectGateway>> ObjectGateway::start(const fs::path& work
     probe.timeout = milliseconds(2000);
     if (auto answer = http.send(probe); answer.ok() && answer->status == 200) break;
     if (!gateway->gateway_->running() || steady_clock::now() > deadline)
-      return make_error(ErrorCode::not_found, "radosgw", "Ceph 的 RADOS 网关没有启动：" + tail_of(dir / "client.rgw.log"));
+      return make_error(ErrorCode::not_found, "radosgw", "Ceph 的 RADOS 网关没有启动：" + log_text(dir / "client.rgw.log", 1500));
     std::this_thread::sleep_for(milliseconds(200));
   }
   // A user whose keys the gateway makes (no secret on any command line).

@@ -7,6 +7,7 @@
 
 #include "netsample/core/file_io.h"
 #include "netsample/testing/loopback.h"
+#include "log_text.h"
 
 namespace netsample::loopback {
 namespace fs = std::filesystem;
@@ -61,8 +62,7 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
     auto ready = run_program({(server->bin_ / "pg_isready").string(), "-q", "-h", socket_dir, "-U", "netsample", "-d", "postgres"});
     if (ready.ok() && ready->exit_code == 0) break;
     if (!server->server_->running() || steady_clock::now() > deadline) {
-      auto log = read_file(server->dir_ / "server.log");
-      return make_error(ErrorCode::not_found, "postgres", "PostgreSQL 没有启动：" + (log.ok() ? *log : std::string()));
+      return make_error(ErrorCode::not_found, "postgres", "PostgreSQL 没有启动：" + log_text(server->dir_ / "server.log"));
     }
     std::this_thread::sleep_for(milliseconds(50));
   }

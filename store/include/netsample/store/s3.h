@@ -48,6 +48,9 @@ struct S3Location {
   std::optional<std::filesystem::path> credentials_file;
 };
 Result<S3Location> parse_s3_url(std::string_view url);
+// The same URL without its credentials file: what two locations are compared by (the file may move; keys are never
+// in the URL). "" is "local".
+std::string s3_url_without_credentials(const std::string& url);
 
 // --- Signature Version 4 (AWS's "Signing AWS API requests"), exposed for its tests ---
 struct SignableRequest {
@@ -72,11 +75,8 @@ std::string sigv4_uri_encode(std::string_view text, bool keep_slash);
 int retention_days_for_years(int years);
 
 // --- A small S3 client: the requests the blob store and its tests need ---
-struct S3Response {
-  long status = 0;
-  std::string body;
-  HttpHeaders headers;
-  std::string header(std::string_view name) const;
+// An HTTP answer (status, body, headers, header()) that can also say S3's error code.
+struct S3Response : HttpResponse {
   // The <Code> of an S3 error body ("NoSuchKey", "AccessDenied"), empty when none.
   std::string error_code() const;
 };
@@ -134,6 +134,7 @@ class S3Client {
 
  private:
   std::string object_path(const std::string& key) const;
+  std::string host() const;  // as sent in Host: and signed
   S3Location location_;
   S3Credentials keys_;
   const Clock* clock_;
