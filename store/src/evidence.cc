@@ -11,17 +11,12 @@
 #include <vector>
 
 #include "netsample/core/file_io.h"
+#include "blob_name.h"
 
 namespace netsample::store {
 namespace fs = std::filesystem;
 
 namespace {
-
-Status check_hex(std::string_view sha256) {
-  auto digest = sha256_from_hex(sha256, "sha256");
-  if (!digest.ok()) return digest.error();
-  return {};
-}
 
 // Writes the bytes read by `next_block` to a new file at `temp`, hashing them; fsyncs it.
 template <class NextBlock>
@@ -61,7 +56,7 @@ fs::path EvidenceStore::path_of(std::string_view sha256) const {
 }
 
 Result<bool> EvidenceStore::contains(std::string_view sha256) const {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   std::error_code ec;
   const bool present = fs::exists(path_of(sha256), ec);
   if (ec) return make_error(ErrorCode::io, path_of(sha256).string(), "无法查看证据文件：" + ec.message());
@@ -129,7 +124,7 @@ Result<StoredBlob> EvidenceStore::put_file(const fs::path& source) {
 }
 
 Status EvidenceStore::verify(std::string_view sha256) const {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   const fs::path file = path_of(sha256);
   if (!fs::exists(file)) return make_error(ErrorCode::not_found, std::string(sha256), "证据文件不存在：" + file.string());
   NETSAMPLE_ASSIGN(Sha256Digest actual, sha256_file(file));
@@ -140,7 +135,7 @@ Status EvidenceStore::verify(std::string_view sha256) const {
 }
 
 Result<std::string> EvidenceStore::read(std::string_view sha256) const {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   const fs::path file = path_of(sha256);
   if (!fs::exists(file)) return make_error(ErrorCode::not_found, std::string(sha256), "证据文件不存在：" + file.string());
   NETSAMPLE_ASSIGN(std::string bytes, read_file(file));
@@ -151,7 +146,7 @@ Result<std::string> EvidenceStore::read(std::string_view sha256) const {
 }
 
 Status EvidenceStore::read_blocks(std::string_view sha256, const std::function<Status(std::string_view)>& sink) const {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   const fs::path file = path_of(sha256);
   if (!fs::exists(file)) return make_error(ErrorCode::not_found, std::string(sha256), "证据文件不存在：" + file.string());
   NETSAMPLE_ASSIGN(RangeReader reader, RangeReader::open(file));
@@ -168,7 +163,7 @@ Status EvidenceStore::read_blocks(std::string_view sha256, const std::function<S
 }
 
 Result<std::string> EvidenceStore::read_range(std::string_view sha256, std::uint64_t offset, std::uint64_t length) const {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   const fs::path file = path_of(sha256);
   UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return make_error(ErrorCode::not_found, std::string(sha256), "证据文件不存在：" + file.string());
@@ -191,7 +186,7 @@ Result<BlobStoreInfo> EvidenceStore::info() const {
 }
 
 Status EvidenceStore::remove(std::string_view sha256) {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   const fs::path file = path_of(sha256);
   if (::unlink(file.c_str()) != 0 && errno != ENOENT) return io_error(file, "无法删除证据文件");
   return fsync_directory(file.parent_path());

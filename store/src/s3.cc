@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "netsample/core/file_io.h"
+#include "blob_name.h"
 #include "netsample/core/sha256.h"
 #include "netsample/store/store.h"
 #include "xml_fields.h"
@@ -141,11 +142,6 @@ std::string base64(const Sha256Digest& digest) {
   return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(written));
 }
 
-Status check_hex(std::string_view sha256) {
-  auto digest = sha256_from_hex(sha256, "sha256");
-  if (!digest.ok()) return digest.error();
-  return {};
-}
 
 // A URL's query as name/value pairs, in order ("a&b=1" gives {a, ""}, {b, "1"}).
 std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query) {
@@ -600,7 +596,7 @@ Result<StoredBlob> S3BlobStore::put_multipart(const fs::path& source, const std:
 }
 
 Status S3BlobStore::read_blocks(std::string_view sha256, const std::function<Status(std::string_view)>& sink) const {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   const std::string key = key_of(sha256);
   NETSAMPLE_ASSIGN(std::optional<std::uint64_t> size, client_.object_size(key));
   if (!size) return make_error(ErrorCode::not_found, std::string(sha256), "对象存储中没有这份证据：" + key);
@@ -633,7 +629,7 @@ Result<std::string> S3BlobStore::read(std::string_view sha256) const {
 }
 
 Result<std::string> S3BlobStore::read_range(std::string_view sha256, std::uint64_t offset, std::uint64_t length) const {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   if (length == 0) return std::string();
   return client_.get_range(key_of(sha256), offset, length);
 }
@@ -643,13 +639,13 @@ Status S3BlobStore::verify(std::string_view sha256) const {
 }
 
 Result<bool> S3BlobStore::contains(std::string_view sha256) const {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   NETSAMPLE_ASSIGN(std::optional<std::uint64_t> size, client_.object_size(key_of(sha256)));
   return size.has_value();
 }
 
 Status S3BlobStore::remove(std::string_view sha256) {
-  NETSAMPLE_TRY(check_hex(sha256));
+  NETSAMPLE_TRY(check_blob_name(sha256));
   const std::string key = key_of(sha256);
   // Every version goes, not only the current one: on a versioned bucket a plain DELETE only hides the object.
   NETSAMPLE_ASSIGN(std::vector<S3Version> versions, client_.versions(key));
