@@ -142,7 +142,6 @@ std::string base64(const Sha256Digest& digest) {
   return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(written));
 }
 
-
 // A URL's query as name/value pairs, in order ("a&b=1" gives {a, ""}, {b, "1"}).
 std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> pairs;
