@@ -17,6 +17,11 @@ void add_global_options(CLI::App& app, Context& context) {
   const char* env_data = std::getenv("NETSAMPLE_DATA");
   context.data_dir = env_data && *env_data ? env_data : "./netsample-data";
   app.add_option("--data", context.data_dir, "数据目录（默认 $NETSAMPLE_DATA，否则 ./netsample-data）");
+  const char* env_database = std::getenv("NETSAMPLE_DATABASE");
+  context.database = env_database ? env_database : "";
+  app.add_option("--db", context.database,
+                 "数据库：默认数据目录中的 SQLite 文件；postgresql://用户@主机/库名 为中心的 PostgreSQL（口令取自 PGPASSWORD 或 ~/.pgpass，"
+                 "不得写在地址里）。默认 $NETSAMPLE_DATABASE");
   const char* env_evidence = std::getenv("NETSAMPLE_EVIDENCE");
   context.evidence = env_evidence ? env_evidence : "";
   app.add_option("--evidence", context.evidence,
@@ -63,7 +68,10 @@ Status Context::open() {
     const char* login = std::getenv("USER");
     actor = std::string("os:") + (login && *login ? login : std::to_string(::getuid()));
   }
-  NETSAMPLE_ASSIGN(runtime, runtime::Runtime::open(data_dir, store::StoreOptions{evidence}));
+  NETSAMPLE_ASSIGN(runtime, runtime::Runtime::open(data_dir, store_options()));
+  // The netsample programs this one starts (the demo's steps, the service's page captures and video imports) open
+  // the same database: it is in their environment (the URL holds no password: store::StoreOptions).
+  if (!database.empty()) ::setenv("NETSAMPLE_DATABASE", database.c_str(), 1);
   return {};
 }
 

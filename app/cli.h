@@ -24,6 +24,7 @@ int exit_code_for(ErrorCode code);
 
 struct Context {
   std::filesystem::path data_dir;
+  std::string database;  // --db: the SQL database (store::StoreOptions)
   std::string evidence;  // --evidence: where the evidence blobs are (store::StoreOptions)
   std::string actor;  // --as, else "os:<login>"
   bool json = false;
@@ -32,6 +33,7 @@ struct Context {
 
   // Opens the data directory (runtime::Runtime::open) and settles the actor. Idempotent.
   Status open();
+  store::StoreOptions store_options() const { return {database, evidence}; }
 };
 
 // --data, --json, --as (also after the subcommand), and one subcommand required: both programs' command line.

@@ -47,8 +47,8 @@ void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
       sigaddset(&stop_signals, SIGINT);
       pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
       signal(SIGPIPE, SIG_IGN);
-      // --evidence given: opened once here so the data directory remembers it; the server's threads then find it.
-      if (!context.evidence.empty()) NETSAMPLE_TRY(context.open());
+      // Every thread opens the same database and evidence store (the programs it starts: Context::open).
+      options.store = context.store_options();
       NETSAMPLE_ASSIGN(std::unique_ptr<server::Server> running, server::Server::start(context.data_dir, options));
       std::cerr << "netsample serve: " << running->base_url() << "（数据目录 " << context.data_dir.string() << "）";
       if (running->replay_port()) std::cerr << "，网页回放在端口 " << running->replay_port();

@@ -129,7 +129,7 @@ Result<Issued> Accounts::add(const std::optional<std::string>& person_id, const 
   const std::string login = person_id ? *person_id : "party:" + *party_id;
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(store::Statement existing,
-                     store_->db().prepare("SELECT 1 FROM accounts WHERE person_id IS ?1 AND party_id IS ?2"));
+                     store_->db().prepare("SELECT 1 FROM accounts WHERE person_id IS NOT DISTINCT FROM ?1 AND party_id IS NOT DISTINCT FROM ?2"));
     existing.bind(1, person_id).bind(2, party_id);
     NETSAMPLE_ASSIGN(bool taken, existing.step());
     if (taken) return make_error(ErrorCode::duplicate, person_id ? "person" : "party", login + " 已有账号（忘记密码用 account reset-password）");
@@ -168,11 +168,11 @@ Result<Issued> Accounts::create_token(const std::string& login, std::optional<in
   if (days) issued.expires = now + std::chrono::days{*days};
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO api_tokens (account_id, token_sha256, created_utc_us, "
-                                                                   "expires_utc_us) VALUES (?1, ?2, ?3, ?4)"));
+                                                                   "expires_utc_us) VALUES (?1, ?2, ?3, ?4) RETURNING id"));
     insert.bind(1, account.id).bind(2, sha256_hex(issued.secret)).bind(3, to_utc_us(now));
     if (issued.expires) insert.bind(4, to_utc_us(*issued.expires)); else insert.bind_null(4);
-    NETSAMPLE_TRY(insert.run());
-    json payload = {{"login", login}, {"token", store_->db().last_insert_rowid()}};
+    NETSAMPLE_ASSIGN(const std::int64_t token_id, insert.insert_id());
+    json payload = {{"login", login}, {"token", token_id}};
     payload["expires"] = issued.expires ? json(format_iso8601_beijing(*issued.expires)) : json(nullptr);
     return status_of(store_->audit().append({actor, "account.token_created", std::nullopt, std::move(payload)}, now));
   }));
@@ -201,7 +201,7 @@ Result<std::vector<Account>> Accounts::list() {
 
 Result<Account> Accounts::find(const std::string& login) {
   const auto [person, party] = split_login(login);
-  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(std::string(kSelectAccount) + "WHERE person_id IS ?1 AND party_id IS ?2"));
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(std::string(kSelectAccount) + "WHERE person_id IS NOT DISTINCT FROM ?1 AND party_id IS NOT DISTINCT FROM ?2"));
   stmt.bind(1, person).bind(2, party);
   NETSAMPLE_ASSIGN(bool found, stmt.step());
   if (!found) return make_error(ErrorCode::not_found, person ? "person" : "party", login + " 没有账号（用 account add 开设）");
@@ -211,7 +211,7 @@ Result<Account> Accounts::find(const std::string& login) {
 Result<Account> Accounts::check_password(const std::string& login, std::string_view password) {
   const auto [person, party] = split_login(login);
   NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT id, person_id, party_id, admin, disabled, created_utc_us, "
-                                                               "password_hash FROM accounts WHERE person_id IS ?1 AND party_id IS ?2"));
+                                                               "password_hash FROM accounts WHERE person_id IS NOT DISTINCT FROM ?1 AND party_id IS NOT DISTINCT FROM ?2"));
   stmt.bind(1, person).bind(2, party);
   NETSAMPLE_ASSIGN(bool found, stmt.step());
   // An unknown login still costs one hash, so timing does not tell which logins exist.

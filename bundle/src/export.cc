@@ -211,7 +211,9 @@ Result<ExportResult> export_unguarded(runtime::Runtime& runtime, const std::stri
   // The case's audit rows (each recomputable), and the links of the whole chain from its first row to the head,
   // so that a row cannot be removed or replaced without breaking a link the receiver checks.
   // The witness first: the chain read after it reaches at least as far (another process may append meanwhile).
-  NETSAMPLE_ASSIGN(std::string witness, read_file(store.data_dir() / "audit-head.json"));
+  NETSAMPLE_ASSIGN(std::optional<store::AuditHead> witness_head, store.audit().read_witness());
+  if (!witness_head) return make_error(ErrorCode::integrity, "audit", "审计链没有见证，无法导出可验证的证据包（netsample audit verify）");
+  const std::string witness = store::witness_json(*witness_head);
   NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> all_rows, store.audit().records());
   json rows = json::array(), chain = json::array();
   for (const auto& row : all_rows) {

@@ -162,11 +162,11 @@ Status Deliveries::plan() {
           const std::int64_t now = to_utc_us(store_->clock().now());
           NETSAMPLE_ASSIGN(store::Statement insert,
                            store_->db().prepare("INSERT INTO notice_deliveries (notice_id, role, party_id, channel, idempotency_key, state, "
-                                                "next_attempt_utc_us, created_utc_us, updated_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?6)"));
-          NETSAMPLE_TRY(insert.bind(1, n.id).bind(2, a.role).bind(3, a.party->id).bind(4, channel).bind(5, key).bind(6, now).run());
+                                                "next_attempt_utc_us, created_utc_us, updated_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?6) RETURNING id"));
+          NETSAMPLE_ASSIGN(const std::int64_t delivery, insert.bind(1, n.id).bind(2, a.role).bind(3, a.party->id).bind(4, channel).bind(5, key).bind(6, now).insert_id());
           return status_of(store_->audit().append(
               {"system:notices", "notice.delivery_planned", n.case_number,
-               {{"delivery", store_->db().last_insert_rowid()}, {"notice", n.id}, {"kind", n.kind}, {"role", a.role}, {"party", a.party->id},
+               {{"delivery", delivery}, {"notice", n.id}, {"kind", n.kind}, {"role", a.role}, {"party", a.party->id},
                 {"channel", channel}, {"idempotency_key", key}}},
               store_->clock().now()));
         }));

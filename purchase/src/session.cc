@@ -327,9 +327,8 @@ Result<SessionView> PurchaseSessions::begin(const std::string& case_number, cons
     if (used) return make_error(ErrorCode::duplicate, "out", dir_text + " 已是另一次买样的录像目录：每次买样一段新录像");
     NETSAMPLE_ASSIGN(store::Statement insert,
                      db.prepare("INSERT INTO purchase_sessions (case_id, seq, state, recording_dir, started_by, started_utc_us) "
-                                "VALUES (?1, ?2, 'recording', ?3, ?4, ?5)"));
-    NETSAMPLE_TRY(insert.bind(1, c.id).bind(2, seq).bind(3, dir_text).bind(4, actor).bind(5, to_utc_us(store_->clock().now())).run());
-    session_id = db.last_insert_rowid();
+                                "VALUES (?1, ?2, 'recording', ?3, ?4, ?5) RETURNING id"));
+    NETSAMPLE_ASSIGN(session_id, insert.bind(1, c.id).bind(2, seq).bind(3, dir_text).bind(4, actor).bind(5, to_utc_us(store_->clock().now())).insert_id());
     return status_of(store_->audit().append(
         {actor, "purchase.started", case_number, {{"session", session_id}, {"seq", seq}, {"recording_dir", dir_text}, {"new_purchase", new_purchase}}},
         store_->clock().now()));

@@ -136,11 +136,10 @@ Result<Finding> Reviews::add_finding(const std::string& case_number, const Findi
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(std::int64_t id, case_id(*store_, case_number));
     NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO review_findings (case_id, recording, media_ms, severity, "
-                                                                   "note, reviewer, utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                                                   "note, reviewer, utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"));
     insert.bind(1, id).bind(2, finding.recording).bind(3, finding.media_ms).bind(4, to_string(finding.severity)).bind(5, finding.note);
     insert.bind(6, reviewer).bind(7, to_utc_us(finding.at));
-    NETSAMPLE_TRY(insert.run());
-    finding.id = store_->db().last_insert_rowid();
+    NETSAMPLE_ASSIGN(finding.id, insert.insert_id());
     json payload = finding.to_json();
     payload.erase("severity_label");
     return status_of(store_->audit().append({reviewer, "review.finding_added", case_number, payload}, finding.at));
@@ -154,11 +153,10 @@ Result<VerdictRecord> Reviews::set_verdict(const std::string& case_number, const
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(std::int64_t id, case_id(*store_, case_number));
     NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO review_verdicts (case_id, recording, verdict, reasons, "
-                                                                   "reviewer, utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+                                                                   "reviewer, utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"));
     insert.bind(1, id).bind(2, record.recording).bind(3, to_string(record.verdict)).bind(4, json(record.reasons).dump());
     insert.bind(5, reviewer).bind(6, to_utc_us(record.at));
-    NETSAMPLE_TRY(insert.run());
-    record.id = store_->db().last_insert_rowid();
+    NETSAMPLE_ASSIGN(record.id, insert.insert_id());
     json payload = record.to_json();
     payload.erase("verdict_label");
     payload.erase("current");

@@ -7,9 +7,10 @@
 
 namespace netsample::server {
 
-BackgroundWork::BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log,
+BackgroundWork::BackgroundWork(std::filesystem::path data_dir, store::StoreOptions store, std::chrono::seconds interval, std::function<void(const std::string&)> log,
                                std::vector<std::string> tsa, std::chrono::seconds stamp_interval, std::string tsa_trust)
     : data_dir_(std::move(data_dir)),
+      store_(std::move(store)),
       tsa_trust_(std::move(tsa_trust)),
       interval_(interval),
       tsa_(std::move(tsa)),
@@ -33,7 +34,7 @@ BackgroundWork::~BackgroundWork() {
 
 void BackgroundWork::round() {
   const auto said = [this](const std::string& what, const Error& error) { log_("netsample serve: " + what + "：" + error.describe()); };
-  auto opened = runtime::Runtime::open(data_dir_);
+  auto opened = runtime::Runtime::open(data_dir_, store_);
   if (!opened.ok()) return said("后台工作无法打开数据目录", opened.error());
   runtime::Runtime& runtime = **opened;
   if (!tsa_trust_.empty()) runtime.set_tsa_trust(tsa_trust_);

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "netsample/store/store.h"
+
 namespace netsample::runtime {
 class Runtime;
 }
@@ -26,7 +28,7 @@ namespace netsample::server {
 class BackgroundWork {
  public:
   // `log` gets one line per thing done or failed (thread-safe on the caller's side).
-  BackgroundWork(std::filesystem::path data_dir, std::chrono::seconds interval, std::function<void(const std::string&)> log,
+  BackgroundWork(std::filesystem::path data_dir, store::StoreOptions store, std::chrono::seconds interval, std::function<void(const std::string&)> log,
                  std::vector<std::string> tsa = {}, std::chrono::seconds stamp_interval = std::chrono::hours(1), std::string tsa_trust = {});
   ~BackgroundWork();  // stops after the round in progress
   BackgroundWork(const BackgroundWork&) = delete;
@@ -39,6 +41,7 @@ class BackgroundWork {
   void stamp_audit_head(runtime::Runtime& runtime);
   void renew_evidence(runtime::Runtime& runtime);
   std::filesystem::path data_dir_;
+  store::StoreOptions store_;
   std::string tsa_trust_;
   std::optional<std::chrono::steady_clock::time_point> last_renewal_;  // evidence records are looked at once a day
   std::chrono::seconds interval_;

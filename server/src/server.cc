@@ -172,7 +172,7 @@ struct Server::State {
   Result<PerThread*> this_thread() {
     thread_local PerThread mine;
     if (mine.owner != this || !mine.runtime) {
-      NETSAMPLE_ASSIGN(mine.runtime, runtime::Runtime::open(data_dir));
+      NETSAMPLE_ASSIGN(mine.runtime, runtime::Runtime::open(data_dir, options.store));
       mine.runtime->set_tsa_trust(options.tsa_trust);
       mine.owner = this;
       mine.views = ViewCache();
@@ -566,7 +566,7 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
   state->access_log = std::make_unique<AccessLog>(state->options.access_log);
 
   // The data directory opens here once, so that a bad one is refused at start and not on the first request.
-  NETSAMPLE_ASSIGN(auto probe, runtime::Runtime::open(data_dir));
+  NETSAMPLE_ASSIGN(auto probe, runtime::Runtime::open(data_dir, state->options.store));
   probe.reset();
 
   const unsigned threads = state->options.threads ? state->options.threads : std::max(2u, std::thread::hardware_concurrency());
@@ -606,7 +606,7 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
     state->replay.secret = accounts::random_hex(32);
   }
   if (state->options.background_interval.count() > 0)
-    state->background = std::make_unique<BackgroundWork>(data_dir, state->options.background_interval, [raw](const std::string& line) { raw->error_log(line); },
+    state->background = std::make_unique<BackgroundWork>(data_dir, state->options.store, state->options.background_interval, [raw](const std::string& line) { raw->error_log(line); },
                                                          state->options.tsa, state->options.audit_stamp_interval, state->options.tsa_trust);
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }

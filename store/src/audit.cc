@@ -168,38 +168,84 @@ Result<AuditRecord> AuditLog::append(const AuditEntry& entry, UtcTime at) {
   return record;
 }
 
-Result<std::optional<AuditHead>> AuditLog::read_witness() const {
-  std::error_code ec;
-  if (!fs::exists(witness_file_, ec)) return std::optional<AuditHead>{};
-  NETSAMPLE_ASSIGN(std::string text, read_file(witness_file_));
-  try {
-    const auto json = nlohmann::json::parse(text);
-    return std::optional<AuditHead>(AuditHead{json.at("seq").get<std::int64_t>(), json.at("hash").get<std::string>()});
-  } catch (const nlohmann::json::exception&) {
-    return make_error(ErrorCode::integrity, witness_file_.string(), "审计链见证文件已损坏");
+std::string witness_json(const AuditHead& head) { return nlohmann::json{{"seq", head.seq}, {"hash", head.hash}}.dump() + "\n"; }
+
+namespace {
+
+class FileWitness final : public AuditWitness {
+ public:
+  explicit FileWitness(fs::path file) : file_(std::move(file)) {}
+
+  Result<std::optional<AuditHead>> read() const override {
+    std::error_code ec;
+    if (!fs::exists(file_, ec)) return std::optional<AuditHead>{};
+    NETSAMPLE_ASSIGN(std::string text, read_file(file_));
+    try {
+      const auto json = nlohmann::json::parse(text);
+      return std::optional<AuditHead>(AuditHead{json.at("seq").get<std::int64_t>(), json.at("hash").get<std::string>()});
+    } catch (const nlohmann::json::exception&) {
+      return make_error(ErrorCode::integrity, file_.string(), "审计链见证文件已损坏");
+    }
   }
-}
+
+  Status advance(const AuditHead& head) override {
+    // One writer at a time, across processes; the comparison under the lock keeps it from going backwards.
+    const fs::path lock_path = file_.string() + ".lock";
+    UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!lock.valid()) return io_error(lock_path, "无法打开锁文件");
+    if (::flock(lock.get(), LOCK_EX) != 0) return io_error(lock_path, "无法加锁");
+    NETSAMPLE_ASSIGN(std::optional<AuditHead> current, read());
+    if (current && current->seq >= head.seq) return {};
+    return write_file_atomic(file_, witness_json(head));
+  }
+
+  std::string describe() const override { return "审计链见证文件 " + file_.string(); }
+
+ private:
+  fs::path file_;
+};
+
+class DatabaseWitness final : public AuditWitness {
+ public:
+  explicit DatabaseWitness(Database& db) : db_(&db) {}
+
+  Result<std::optional<AuditHead>> read() const override {
+    NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT seq, hash FROM audit_witness WHERE id = 1"));
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return std::optional<AuditHead>{};
+    return std::optional<AuditHead>(AuditHead{stmt.int64(0), stmt.text(1)});
+  }
+
+  Status advance(const AuditHead& head) override {
+    // One statement: concurrent writers cannot move it backwards (the row lock orders them, the WHERE skips the older).
+    NETSAMPLE_ASSIGN(Statement upsert, db_->prepare("INSERT INTO audit_witness (id, seq, hash) VALUES (1, ?1, ?2) "
+                                                    "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash "
+                                                    "WHERE audit_witness.seq < excluded.seq"));
+    return upsert.bind(1, head.seq).bind(2, head.hash).run();
+  }
+
+  std::string describe() const override { return "审计链见证（数据库表 audit_witness）"; }
+
+ private:
+  Database* db_;
+};
+
+}  // namespace
+
+std::unique_ptr<AuditWitness> file_witness(fs::path file) { return std::make_unique<FileWitness>(std::move(file)); }
+std::unique_ptr<AuditWitness> database_witness(Database& db) { return std::make_unique<DatabaseWitness>(db); }
 
 Status AuditLog::initialise_witness() {
-  std::error_code ec;
-  if (fs::exists(witness_file_, ec)) return {};
+  NETSAMPLE_ASSIGN(std::optional<AuditHead> current, witness_->read());
+  if (current) return {};
   NETSAMPLE_ASSIGN(AuditHead last, tail());
   if (last.seq != 0) return {};  // rows without a witness: verify reports it, we do not paper over it
-  const nlohmann::json witness = {{"seq", 0}, {"hash", kGenesisHash}};
-  return write_file_atomic(witness_file_, witness.dump() + "\n");
+  return witness_->advance(AuditHead{});
 }
 
 Status AuditLog::publish_head() {
-  // One writer of the witness at a time, across processes.
-  const fs::path lock_path = witness_file_.string() + ".lock";
-  UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!lock.valid()) return io_error(lock_path, "无法打开锁文件");
-  if (::flock(lock.get(), LOCK_EX) != 0) return io_error(lock_path, "无法加锁");
   NETSAMPLE_ASSIGN(AuditHead last, tail());
-  NETSAMPLE_ASSIGN(std::optional<AuditHead> current, read_witness());
-  if (current && current->seq >= last.seq) return {};
-  const nlohmann::json witness = {{"seq", last.seq}, {"hash", last.hash}};
-  return write_file_atomic(witness_file_, witness.dump() + "\n");
+  return witness_->advance(last);
 }
 
 Result<ChainReport> AuditLog::verify() {
@@ -229,19 +275,18 @@ Result<ChainReport> AuditLog::verify() {
     report.head = AuditHead{seq, hash};
     ++report.rows;
   }
-  NETSAMPLE_ASSIGN(report.witness, read_witness());
-  if (!report.witness)
-    return fail(0, "审计链见证文件 " + witness_file_.string() + " 不存在，无法确认末尾记录未被删除");
+  NETSAMPLE_ASSIGN(report.witness, witness_->read());
+  if (!report.witness) return fail(0, witness_->describe() + " 不存在，无法确认末尾记录未被删除");
   const AuditHead& witness = *report.witness;
   if (witness.seq > report.head.seq)
-    return fail(report.head.seq + 1, "见证文件记录到第 " + std::to_string(witness.seq) + " 条，数据库只有 " +
+    return fail(report.head.seq + 1, "见证记录到第 " + std::to_string(witness.seq) + " 条，数据库只有 " +
                                          std::to_string(report.head.seq) + " 条：末尾记录被删除");
   if (witness.seq > 0) {
     NETSAMPLE_ASSIGN(Statement at, db_->prepare("SELECT hash FROM audit_log WHERE seq = ?1"));
     at.bind(1, witness.seq);
     NETSAMPLE_ASSIGN(bool found, at.step());
     if (!found || at.text(0) != witness.hash)
-      return fail(witness.seq, "第 " + std::to_string(witness.seq) + " 条与见证文件记录的哈希不符：该条或其前面的记录被重写");
+      return fail(witness.seq, "第 " + std::to_string(witness.seq) + " 条与见证记录的哈希不符：该条或其前面的记录被重写");
   }
   return report;
 }
@@ -249,7 +294,7 @@ Result<ChainReport> AuditLog::verify() {
 Result<std::vector<AuditRecord>> AuditLog::records(const std::optional<std::string>& case_number) {
   NETSAMPLE_ASSIGN(Statement stmt,
                    db_->prepare(std::string("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM audit_log ") +
-                                (case_number ? "WHERE case_number = ?1 " : "WHERE ?1 IS NULL ") + "ORDER BY seq"));
+                                (case_number ? "WHERE case_number = ?1 " : "WHERE CAST(?1 AS TEXT) IS NULL ") + "ORDER BY seq"));
   stmt.bind(1, case_number);
   std::vector<AuditRecord> out;
   for (;;) {

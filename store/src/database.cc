@@ -39,6 +39,14 @@ Status Statement::run() {
   }
 }
 
+Result<std::int64_t> Statement::insert_id() {
+  NETSAMPLE_ASSIGN(bool row, step());
+  if (!row) return make_error(ErrorCode::internal, "insert", "INSERT … RETURNING id 没有返回新记录的编号");
+  const std::int64_t id = int64(0);
+  NETSAMPLE_TRY(run());
+  return id;
+}
+
 void Statement::reset() { backend_->reset(); }
 std::int64_t Statement::int64(int column) const { return backend_->int64(column); }
 std::string Statement::text(int column) const { return backend_->text(column); }
@@ -102,7 +110,6 @@ Result<Database::ChangeStamp> Database::change_stamp() { return connection_->cha
 int Database::schema_version() { return connection_->schema_version(); }
 int Database::latest_schema_version() { return static_cast<int>(migrations().size()); }
 Result<std::string> Database::integrity_check() { return connection_->integrity_check(); }
-std::int64_t Database::last_insert_rowid() const { return connection_->last_insert_rowid(); }
 
 Status Database::migrate() {
   const int current = schema_version();

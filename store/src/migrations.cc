@@ -423,6 +423,23 @@ CREATE TRIGGER review_verdicts_no_update BEFORE UPDATE ON review_verdicts
 CREATE TRIGGER review_verdicts_no_delete BEFORE DELETE ON review_verdicts WHEN EXISTS (SELECT 1 FROM cases WHERE id = OLD.case_id)
   BEGIN SELECT RAISE(ABORT, 'review_verdicts is append-only'); END;
 )sql"},
+      {"17 the centre's own parts in its database: the audit witness (forward only) and where its evidence is", R"sql(
+-- A station keeps both in its data directory (audit-head.json, storage.json); the centre's instances share only
+-- PostgreSQL and the object store, so there they are rows.
+CREATE TABLE audit_witness (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  seq   INTEGER NOT NULL,
+  hash  TEXT NOT NULL
+);
+CREATE TRIGGER audit_witness_forward BEFORE UPDATE ON audit_witness WHEN NEW.seq < OLD.seq
+  BEGIN SELECT RAISE(ABORT, 'the audit witness only moves forward'); END;
+CREATE TRIGGER audit_witness_no_delete BEFORE DELETE ON audit_witness
+  BEGIN SELECT RAISE(ABORT, 'the audit witness is never deleted'); END;
+CREATE TABLE store_settings (
+  name   TEXT PRIMARY KEY,   -- "evidence": the evidence location (as storage.json's)
+  value  TEXT NOT NULL
+);
+)sql"},
   };
   return all;
 }

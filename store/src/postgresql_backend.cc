@@ -1,6 +1,7 @@
 // The PostgreSQL backend of store/database.h (libpq): the centre's database.
 #include <libpq-fe.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <algorithm>
 #include <map>
@@ -136,8 +137,14 @@ class PostgresqlConnection final : public Connection {
     auto known = prepared_.find(text);
     if (known == prepared_.end()) {
       const std::string name = "s" + std::to_string(prepared_.size() + 1);
-      const std::string translated = postgresql_placeholders(sql);
-      PgResult made(PQprepare(conn_.get(), name.c_str(), translated.c_str(), 0, nullptr));
+      std::vector<bool> used;
+      const std::string translated = postgresql_placeholders(sql, &used);
+      // A number the statement skips (a filter left out: ?5 and ?22 but no ?6) is a parameter PostgreSQL cannot
+      // type: declare it text, which it then ignores. The others it infers from where they stand.
+      constexpr Oid kText = 25;
+      std::vector<Oid> types(used.size());
+      for (size_t i = 0; i < used.size(); ++i) types[i] = used[i] ? 0 : kText;
+      PgResult made(PQprepare(conn_.get(), name.c_str(), translated.c_str(), static_cast<int>(types.size()), types.data()));
       if (!made || !succeeded(made.get())) return pg_error(text, made ? PQresultErrorMessage(made.get()) : PQerrorMessage(conn_.get()));
       PgResult described(PQdescribePrepared(conn_.get(), name.c_str()));
       if (!described || !succeeded(described.get()))
@@ -195,16 +202,6 @@ class PostgresqlConnection final : public Connection {
   // cheap whole-database check to run from here.
   Result<std::string> integrity_check() override { return std::string("ok"); }
 
-  // The value the last INSERT drew from an identity column of this session (lastval()); 0 when none did.
-  std::int64_t last_insert_rowid() override {
-    PgResult result(PQexec(conn_.get(), in_transaction() ? "SAVEPOINT lastval; SELECT lastval()" : "SELECT lastval()"));
-    std::int64_t value = 0;
-    if (result && PQresultStatus(result.get()) == PGRES_TUPLES_OK && PQntuples(result.get()) == 1)
-      value = std::strtoll(PQgetvalue(result.get(), 0, 0), nullptr, 10);
-    if (in_transaction()) (void)exec(value ? "RELEASE lastval" : "ROLLBACK TO lastval; RELEASE lastval");
-    return value;
-  }
-
   std::string migration_sql(std::string_view sqlite_ddl) const override { return postgresql_ddl(sqlite_ddl); }
 
  private:
@@ -214,7 +211,7 @@ class PostgresqlConnection final : public Connection {
 
 }  // namespace
 
-std::string postgresql_placeholders(std::string_view sql) {
+std::string postgresql_placeholders(std::string_view sql, std::vector<bool>* used) {
   std::string out;
   out.reserve(sql.size());
   char quote = 0;  // inside '…' or "…"
@@ -228,6 +225,17 @@ std::string postgresql_placeholders(std::string_view sql) {
     if (c == '\'' || c == '"') quote = c;
     if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
       out += '$';
+      if (used) {
+        const size_t number = std::strtoul(sql.data() + i + 1, nullptr, 10);
+        if (number > used->size()) used->resize(number, false);
+        (*used)[number - 1] = true;
+      }
+      continue;
+    }
+    // SQLite's instr(text, part) is PostgreSQL's strpos(text, part): both 1-based, 0 when absent.
+    if (sql.compare(i, 6, "instr(") == 0 && (i == 0 || !(std::isalnum(static_cast<unsigned char>(sql[i - 1])) || sql[i - 1] == '_'))) {
+      out += "strpos(";
+      i += 5;
       continue;
     }
     out += c;
@@ -239,7 +247,7 @@ std::string postgresql_ddl(std::string_view sqlite_ddl) {
   std::string ddl(sqlite_ddl);
   // Triggers first (their messages are left as they are).
   static const std::regex trigger(
-      R"(CREATE TRIGGER (\w+) BEFORE (UPDATE(?: OF [\w, ]+?)?|DELETE) ON (\w+)\s*(?:WHEN ([\s\S]*?))?\s*BEGIN SELECT RAISE\(ABORT, '((?:[^']|'')*)'\); END;)");
+      R"(CREATE TRIGGER (\w+) BEFORE (UPDATE(?: OF [\w, ]+?)?|DELETE|INSERT) ON (\w+)\s*(?:WHEN ([\s\S]*?))?\s*BEGIN SELECT RAISE\(ABORT, '((?:[^']|'')*)'\); END;)");
   std::string out;
   auto rest = ddl.cbegin();
   for (std::sregex_iterator it(ddl.cbegin(), ddl.cend(), trigger), end; it != end; ++it) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "netsample/core/error.h"
 #include "netsample/store/database.h"
@@ -41,7 +42,6 @@ class Connection {
   virtual int schema_version() = 0;
   virtual Status set_schema_version(int version) = 0;
   virtual Result<std::string> integrity_check() = 0;
-  virtual std::int64_t last_insert_rowid() = 0;
   // A migration's DDL (written for SQLite) as this backend runs it.
   virtual std::string migration_sql(std::string_view sqlite_ddl) const = 0;
 };
@@ -50,10 +50,11 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::filesystem::path& fil
 // `described`: the connection as it may be shown and logged (no password).
 Result<std::unique_ptr<Connection>> connect_postgresql(const std::string& url, std::string& described);
 
-// `?N` placeholders as PostgreSQL's `$N`, outside quoted strings and identifiers.
-std::string postgresql_placeholders(std::string_view sql);
+// `?N` placeholders as PostgreSQL's `$N`, and SQLite's instr( as strpos(, outside quoted strings and identifiers.
+// `used`, when given: which numbers the statement holds (index N-1).
+std::string postgresql_placeholders(std::string_view sql, std::vector<bool>* used = nullptr);
 // Our migrations' SQLite DDL as PostgreSQL's: INTEGER as BIGINT (times are microseconds), an INTEGER PRIMARY KEY as an
-// identity column, BLOB as BYTEA, and each `CREATE TRIGGER … BEFORE UPDATE|DELETE … [WHEN …] BEGIN SELECT RAISE(ABORT,
+// identity column, BLOB as BYTEA, and each `CREATE TRIGGER … BEFORE UPDATE|DELETE|INSERT … [WHEN …] BEGIN SELECT RAISE(ABORT,
 // '…'); END;` as a plpgsql function and its row trigger, with TRUNCATE refused as well wherever DELETE is (TRUNCATE
 // fires no DELETE trigger). Only the subset our migrations use; tests/store/postgresql_test.cc applies them all.
 std::string postgresql_ddl(std::string_view sqlite_ddl);

@@ -146,7 +146,6 @@ class SqliteConnection final : public Connection {
     return stmt->text(0);
   }
 
-  std::int64_t last_insert_rowid() override { return sqlite3_last_insert_rowid(db_); }
   std::string migration_sql(std::string_view sqlite_ddl) const override { return std::string(sqlite_ddl); }
 
  private:

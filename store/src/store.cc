@@ -1,5 +1,7 @@
 #include "netsample/store/store.h"
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "netsample/core/file_io.h"
@@ -11,25 +13,52 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Where a data directory remembers its evidence location: storage.json beside a station's SQLite file, a row of
+// store_settings in the centre's PostgreSQL (whose service instances share nothing else).
+struct RememberedLocation {
+  std::function<Result<std::string>()> read;  // "" when none is remembered yet
+  std::function<Status(const std::string&)> write;
+  std::string where;  // for messages
+};
+
+RememberedLocation storage_file(const fs::path& file) {
+  return {[file]() -> Result<std::string> {
+            NETSAMPLE_ASSIGN(std::optional<std::string> text, read_file_if_exists(file));
+            if (!text) return std::string();
+            const auto parsed = nlohmann::json::parse(*text, nullptr, false);
+            if (!parsed.is_object() || !parsed.contains("evidence") || !parsed["evidence"].is_string())
+              return make_error(ErrorCode::integrity, file.string() + ".evidence", "存储位置文件已损坏：应为 {\"evidence\": \"local\" 或 \"s3://…\"}");
+            return parsed["evidence"].get<std::string>();
+          },
+          [file](const std::string& location) { return write_file_atomic(file, nlohmann::json{{"evidence", location}}.dump(2) + "\n"); },
+          "storage.json"};
+}
+
+RememberedLocation settings_row(Database& db) {
+  return {[&db]() -> Result<std::string> {
+            NETSAMPLE_ASSIGN(Statement select, db.prepare("SELECT value FROM store_settings WHERE name = 'evidence'"));
+            NETSAMPLE_ASSIGN(bool found, select.step());
+            return found ? select.text(0) : std::string();
+          },
+          [&db](const std::string& location) -> Status {
+            NETSAMPLE_ASSIGN(Statement upsert, db.prepare("INSERT INTO store_settings (name, value) VALUES ('evidence', ?1) "
+                                                          "ON CONFLICT (name) DO UPDATE SET value = excluded.value"));
+            return upsert.bind(1, location).run();
+          },
+          "store_settings"};
+}
+
 // Which evidence store this data directory uses: the one given (remembered), or the remembered one. Every process
 // that opens the directory (the service's threads, its background worker) then finds the same store by itself.
 // Another one than remembered only while nothing has been stored (`stored`: evidence rows there are).
-Result<std::string> evidence_location(const fs::path& data_dir, const std::string& given, std::int64_t stored) {
-  const fs::path file = data_dir / "storage.json";
-  NETSAMPLE_ASSIGN(std::optional<std::string> text, read_file_if_exists(file));
-  std::string remembered;
-  if (text) {
-    const auto parsed = nlohmann::json::parse(*text, nullptr, false);
-    if (!parsed.is_object() || !parsed.contains("evidence") || !parsed["evidence"].is_string())
-      return make_error(ErrorCode::integrity, file.string() + ".evidence", "存储位置文件已损坏：应为 {\"evidence\": \"local\" 或 \"s3://…\"}");
-    remembered = parsed["evidence"].get<std::string>();
-  }
+Result<std::string> evidence_location(const RememberedLocation& place, const std::string& given, std::int64_t stored) {
+  NETSAMPLE_ASSIGN(std::string remembered, place.read());
   const std::string wanted = given.empty() ? (remembered.empty() ? "local" : remembered) : given;
   if (!remembered.empty() && stored > 0 && s3_url_without_credentials(remembered) != s3_url_without_credentials(wanted))
     return make_error(ErrorCode::refused_by_rule, "evidence",
                       "这个数据目录的证据存放在 " + s3_url_without_credentials(remembered) + "，不能改用 " + s3_url_without_credentials(wanted) +
-                          "：已登记的 " + std::to_string(stored) + " 件证据会找不到（迁移证据须先复制全部对象，再改 storage.json）");
-  if (remembered != wanted) NETSAMPLE_TRY(write_file_atomic(file, nlohmann::json{{"evidence", wanted}}.dump(2) + "\n"));
+                          "：已登记的 " + std::to_string(stored) + " 件证据会找不到（迁移证据须先复制全部对象，再改 " + place.where + "）");
+  if (remembered != wanted) NETSAMPLE_TRY(place.write(wanted));
   return wanted;
 }
 
@@ -66,19 +95,33 @@ Status init_evidence_store(const std::string& evidence, const Clock& clock) {
   return S3Client(where, keys, clock).create_locked_bucket(kRetentionYears);
 }
 
+namespace {
+Result<Database> open_database(const fs::path& data_dir, const std::string& database) {
+  if (database.empty()) return Database::open(data_dir / "netsample.db");
+  if (database.starts_with("postgresql:") || database.starts_with("postgres:")) return Database::connect_postgresql(database);
+  return make_error(ErrorCode::invalid_input, "database", "数据库应为 postgresql://…；不给出时用数据目录中的 SQLite 文件 netsample.db");
+}
+}  // namespace
+
 Store::Store(Database db, std::unique_ptr<BlobStore> evidence, const fs::path& data_dir, const Clock& clock)
-    : db_(std::move(db)), evidence_(std::move(evidence)), audit_(db_, data_dir / "audit-head.json"),
-      data_dir_(data_dir), clock_(&clock) {}
+    : db_(std::move(db)),
+      evidence_(std::move(evidence)),
+      // db_ is a member: the witness keeps its address, which stays put while the Store lives (it is never moved).
+      audit_(db_, db_.kind() == Database::Kind::postgresql ? database_witness(db_) : file_witness(data_dir / "audit-head.json")),
+      data_dir_(data_dir),
+      clock_(&clock) {}
 
 Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, const Clock& clock, const StoreOptions& options) {
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return make_error(ErrorCode::io, data_dir.string(), "无法创建数据目录：" + ec.message());
-  NETSAMPLE_ASSIGN(Database db, Database::open(data_dir / "netsample.db"));
+  NETSAMPLE_ASSIGN(Database db, open_database(data_dir, options.database));
   NETSAMPLE_ASSIGN(Statement count, db.prepare("SELECT COUNT(*) FROM evidence"));
   NETSAMPLE_ASSIGN(bool counted, count.step());
   const std::int64_t stored = counted ? count.int64(0) : 0;
-  NETSAMPLE_ASSIGN(std::string location, evidence_location(data_dir, options.evidence, stored));
+  const RememberedLocation place =
+      db.kind() == Database::Kind::postgresql ? settings_row(db) : storage_file(data_dir / "storage.json");
+  NETSAMPLE_ASSIGN(std::string location, evidence_location(place, options.evidence, stored));
   NETSAMPLE_ASSIGN(std::unique_ptr<BlobStore> evidence, open_evidence(data_dir, location, clock));
   std::unique_ptr<Store> store(new Store(std::move(db), std::move(evidence), data_dir, clock));
   NETSAMPLE_TRY(store->audit_.initialise_witness());
@@ -100,11 +143,10 @@ Result<EvidenceItem> Store::add_evidence(std::int64_t case_id, const std::string
                     fs::absolute(file).lexically_normal().string()};
   NETSAMPLE_TRY(write([&]() -> Status {
     NETSAMPLE_ASSIGN(Statement insert, db_.prepare("INSERT INTO evidence (case_id, sha256, size, kind, name, added_utc_us, source) "
-                                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"));
     insert.bind(1, case_id).bind(2, item.sha256).bind(3, item.size).bind(4, item.kind).bind(5, item.name);
     insert.bind(6, to_utc_us(item.added)).bind(7, item.source);
-    NETSAMPLE_TRY(insert.run());
-    item.id = db_.last_insert_rowid();
+    NETSAMPLE_ASSIGN(item.id, insert.insert_id());
     AuditEntry entry{actor, "evidence.added", case_number,
                      {{"evidence_id", item.id}, {"sha256", item.sha256}, {"size", item.size}, {"kind", item.kind}, {"name", item.name}}};
     return status_of(audit_.append(entry, item.added));
@@ -148,7 +190,7 @@ Result<std::optional<EvidenceItem>> Store::evidence_item(std::int64_t evidence_i
 Result<std::vector<EvidenceItem>> Store::list_evidence(const std::optional<std::string>& case_number) {
   NETSAMPLE_ASSIGN(Statement stmt, db_.prepare(std::string("SELECT e.id, c.number, e.sha256, e.size, e.kind, e.name, e.added_utc_us, e.source "
                                                            "FROM evidence e JOIN cases c ON c.id = e.case_id ") +
-                                               (case_number ? "WHERE c.number = ?1 " : "WHERE ?1 IS NULL ") + "ORDER BY e.id"));
+                                               (case_number ? "WHERE c.number = ?1 " : "WHERE CAST(?1 AS TEXT) IS NULL ") + "ORDER BY e.id"));
   stmt.bind(1, case_number);
   std::vector<EvidenceItem> items;
   for (;;) {

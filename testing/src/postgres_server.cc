@@ -69,14 +69,23 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
   return server;
 }
 
-Status PostgresServer::create_database(const std::string& name) const {
-  NETSAMPLE_ASSIGN(ProgramOutput made, run_program({(bin_ / "createdb").string(), "-h", dir_.string(), "-U", "netsample", name}));
+Status PostgresServer::create_database(const std::string& name, const std::string& template_name) const {
+  return create_database(dir_, name, template_name);
+}
+
+std::string PostgresServer::url(const std::string& database) const { return url(dir_, database); }
+
+Status PostgresServer::create_database(const fs::path& socket_dir, const std::string& name, const std::string& template_name) {
+  std::vector<std::string> argv = {(postgres_bin() / "createdb").string(), "-h", socket_dir.string(), "-U", "netsample"};
+  if (!template_name.empty()) argv.insert(argv.end(), {"-T", template_name});
+  argv.push_back(name);
+  NETSAMPLE_ASSIGN(ProgramOutput made, run_program(argv));
   if (made.exit_code != 0) return make_error(ErrorCode::database, name, "createdb 失败：" + made.err);
   return {};
 }
 
-std::string PostgresServer::url(const std::string& database) const {
-  return "postgresql:///" + database + "?host=" + dir_.string() + "&user=netsample";
+std::string PostgresServer::url(const fs::path& socket_dir, const std::string& database) {
+  return "postgresql:///" + database + "?host=" + socket_dir.string() + "&user=netsample";
 }
 
 PostgresServer::~PostgresServer() {

@@ -1,6 +1,7 @@
-// The demo on a data directory whose evidence lives in S3-compatible object storage (Ceph's RADOS gateway started
-// here, its bucket locked for six years, Art 47): every piece of evidence is an object, nothing is kept in the local
-// evidence folder, and the case still verifies, exports and verifies from its bundle; a forged object is named.
+// The demo as the centre keeps it: the database in PostgreSQL 15 and the evidence in S3-compatible object storage
+// (both real, started here: Ceph's RADOS gateway with its bucket locked for six years, Art 47). Every piece of evidence
+// is an object, the data directory keeps neither database nor witness nor evidence, and the case still verifies,
+// exports and verifies from its bundle, and is served; a forged object is named.
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
@@ -26,10 +27,15 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using testing::ProcessResult;
 
-TEST(DemoOnObjectStorage, EvidenceGoesToTheLockedBucketAndTheCaseVerifiesFromThere) {
+TEST(DemoOnTheCentresStorage, RowsInPostgresqlEvidenceInTheLockedBucketAndTheCaseVerifiesFromThere) {
   testing::TempDir dir;
   auto gateway = loopback::ObjectGateway::start(dir.path());
   ASSERT_TRUE(gateway.ok()) << gateway.error().message;
+  auto postgres = loopback::PostgresServer::start();
+  ASSERT_TRUE(postgres.ok()) << postgres.error().message;
+  ASSERT_TRUE((*postgres)->create_database("centre").ok());
+  // The database's URL (no password in it) reaches every command and the service through the environment.
+  ::setenv("NETSAMPLE_DATABASE", (*postgres)->url("centre").c_str(), 1);
   SystemClock clock;
   const store::S3Location where{(*gateway)->endpoint(), "demo-evidence", "", "us-east-1", {}};
   const store::S3Credentials keys{(*gateway)->access_key(), (*gateway)->secret_key()};
@@ -68,6 +74,10 @@ TEST(DemoOnObjectStorage, EvidenceGoesToTheLockedBucketAndTheCaseVerifiesFromThe
   std::error_code ec;
   EXPECT_TRUE(!fs::exists(data / "evidence" / "sha256", ec) || fs::is_empty(data / "evidence" / "sha256", ec))
       << "no evidence kept in the local folder";
+  // Nor the database, its witness or where the evidence is: rows of PostgreSQL (several instances share them).
+  EXPECT_EQ(info["database"].get<std::string>().rfind("postgresql://", 0), 0u) << info.dump(2);
+  EXPECT_EQ(info["schema_version"], info["schema_version_supported"]);
+  for (const char* file : {"netsample.db", "audit-head.json", "storage.json"}) EXPECT_FALSE(fs::exists(data / file)) << file;
 
   const ProcessResult verified = run({"evidence", "verify"});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;

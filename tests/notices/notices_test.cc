@@ -49,8 +49,15 @@ json parties_file(const std::string& webhook_url, bool operator_channel = true) 
 
 class NoticesTest : public ::testing::Test {
  protected:
+  // The netsample command line on this test's data directory (and its database).
+  std::vector<std::string> with_data(const std::vector<std::string>& words) const {
+    std::vector<std::string> argv = {NETSAMPLE_BIN};
+    for (const auto& word : testing::data_arguments(dir_.path())) argv.push_back(word);
+    argv.insert(argv.end(), words.begin(), words.end());
+    return argv;
+  }
   NoticesTest() : clock_(beijing_midnight(std::chrono::year{2026} / 3 / 2) + hours{10}) {
-    store_ = std::move(store::Store::open(dir_.path(), clock_)).value();
+    store_ = std::move(store::Store::open(dir_.path(), clock_, testing::store_options(dir_.path()))).value();
     calendar_ = *workflow::Calendar::built_in();
     platforms_ = *workflow::PlatformRegistry::built_in();
     EXPECT_TRUE(workflow::Roster(*store_).add(*workflow::parse_people(testing::sample_roster()), "os:test").ok());
@@ -392,7 +399,7 @@ TEST_F(NoticesTest, AWorkerKilledBetweenSendingAndItsReceiptStillDeliversOnce) {
   receiver.hold(true);
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver.url())), "os:test").ok());
   store_.reset();  // the worker processes own the data directory now
-  const std::vector<std::string> worker = {NETSAMPLE_BIN, "--data", dir_.path().string(), "notices", "deliver", "--first-backoff", "0"};
+  const std::vector<std::string> worker = with_data({"notices", "deliver", "--first-backoff", "0"});
   {
     ChildProcess first(worker, dir_ / "worker-1.log");
     for (int i = 0; i < 300 && !receiver.holding(); ++i) std::this_thread::sleep_for(milliseconds(20));
@@ -434,7 +441,7 @@ TEST_F(NoticesTest, TwoWorkersOverFiftyNoticesSendEachOnce) {
   store_.reset();
   // Both workers are mid-send at once: the receiver holds its answers until the second has started too.
   receiver.hold(true);
-  const std::vector<std::string> worker = {NETSAMPLE_BIN, "--data", dir_.path().string(), "notices", "deliver", "--once", "--first-backoff", "0"};
+  const std::vector<std::string> worker = with_data({"notices", "deliver", "--once", "--first-backoff", "0"});
   ChildProcess first(worker, dir_ / "worker-1.log");
   ChildProcess second(worker, dir_ / "worker-2.log");
   for (int i = 0; i < 500 && receiver.requests() < 2; ++i) std::this_thread::sleep_for(milliseconds(20));
@@ -464,7 +471,7 @@ TEST_F(NoticesTest, TheWorkerExitsFiveWhileADeliveryIsDead) {
   ASSERT_TRUE(parties_->put(*parse_parties(parties_file(receiver_owner->url())), "os:test").ok());
   store_.reset();
   const testing::ProcessResult run = testing::run_process(
-      {NETSAMPLE_BIN, "--data", dir_.path().string(), "notices", "deliver", "--max-attempts", "1", "--first-backoff", "0"});
+      with_data({"notices", "deliver", "--max-attempts", "1", "--first-backoff", "0"}));
   EXPECT_EQ(run.exit_code, 5) << run.err;
   EXPECT_NE(run.err.find("死信"), std::string::npos) << run.err;
 }

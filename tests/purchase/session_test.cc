@@ -38,7 +38,7 @@ json good_verify() {
 class SessionTest : public ::testing::Test {
  protected:
   SessionTest() : clock_(beijing_midnight(year{2026} / 3 / 2) + hours{10}) {
-    store_ = std::move(store::Store::open(dir_.path(), clock_)).value();
+    store_ = std::move(store::Store::open(dir_.path(), clock_, testing::store_options(dir_.path()))).value();
     calendar_ = *workflow::Calendar::built_in();
     platforms_ = *workflow::PlatformRegistry::built_in();
     workflow::Roster people(*store_);

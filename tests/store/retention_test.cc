@@ -29,7 +29,7 @@ TEST(Retention, Art47_LeapDayRoundsDownToTheLastDayOfFebruary) {
 TEST(Retention, Art47_EvidenceYoungerThanSixYearsCannotBeDeleted) {
   testing::TempDir dir;
   ManualClock clock(beijing(2026, 11, 24, 9));
-  auto store = Store::open(dir.path(), clock);
+  auto store = Store::open(dir.path(), clock, testing::store_options(dir.path()));
   ASSERT_TRUE(store.ok());
   ASSERT_TRUE((*store)->db().exec("INSERT INTO cases (number, organizer, level, plan_kind, product_name, trademark, model, category, "
                                   "standard, platform, shop_name, shop_url, operator_name, operator_address, producer_name, "

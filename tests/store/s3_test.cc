@@ -313,7 +313,7 @@ TEST_F(ObjectStorage, DataDirectoryKeepsItsEvidenceInObjectStorageAndRemembersWh
   // A directory opened before with the local folder but holding no evidence yet may still move to the bucket.
   ASSERT_TRUE(Store::open(data.path(), clock_).ok());
   {
-    auto store = Store::open(data.path(), clock_, StoreOptions{url});
+    auto store = Store::open(data.path(), clock_, StoreOptions{.database = "", .evidence = url});
     ASSERT_TRUE(store.ok()) << store.error().message;
     ASSERT_TRUE((*store)->db().exec("INSERT INTO cases (number, organizer, level, plan_kind, product_name, trademark, model, category, "
                                     "standard, platform, shop_name, shop_url, operator_name, operator_address, producer_name, "
@@ -343,7 +343,7 @@ TEST_F(ObjectStorage, DataDirectoryKeepsItsEvidenceInObjectStorageAndRemembersWh
     EXPECT_TRUE(*(*store)->evidence().contains(sha256));
   }
   // Another store for the same directory is refused: its evidence rows would name blobs that are not there.
-  auto elsewhere = Store::open(data.path(), clock_, StoreOptions{"s3://another-bucket?endpoint=" + gateway_->endpoint()});
+  auto elsewhere = Store::open(data.path(), clock_, StoreOptions{.database = "", .evidence = "s3://another-bucket?endpoint=" + gateway_->endpoint()});
   ASSERT_FALSE(elsewhere.ok());
   EXPECT_EQ(elsewhere.error().code, ErrorCode::refused_by_rule);
   EXPECT_EQ(elsewhere.error().field, "evidence");

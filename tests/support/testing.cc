@@ -8,11 +8,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <regex>
 #include <stdexcept>
 #include <thread>
 
 #include "netsample/core/file_io.h"
+#include "../../store/src/sql_backend.h"
 
 namespace netsample::testing {
 namespace fs = std::filesystem;
@@ -200,7 +206,107 @@ struct Db {
 };
 }  // namespace
 
+bool on_postgresql() {
+  const char* socket_dir = std::getenv("NETSAMPLE_TEST_POSTGRESQL");
+  return socket_dir && *socket_dir;
+}
+
+namespace {
+// The PostgreSQL database of each data directory opened in this run.
+std::mutex databases_mutex;
+std::map<fs::path, std::string>& databases() {
+  static std::map<fs::path, std::string> by_dir;
+  return by_dir;
+}
+std::optional<std::string> postgresql_url_of(const fs::path& data_dir) {
+  std::lock_guard lock(databases_mutex);
+  const auto found = databases().find(fs::absolute(data_dir).lexically_normal());
+  if (found == databases().end()) return std::nullopt;
+  return found->second;
+}
+store::Database connect(const std::string& url) {
+  auto db = store::Database::connect_postgresql(url);
+  if (!db.ok()) throw std::runtime_error(db.error().describe());
+  return std::move(*db);
+}
+// SQLite's spelling in the tests' hand edits, as PostgreSQL says it.
+std::string as_postgresql(std::string sql) {
+  static const std::regex group_concat(R"(group_concat\((DISTINCT )?([^()]*(\([^()]*\))?[^(),]*)(, *('[^']*'))?\))", std::regex::icase);
+  std::string out;
+  std::smatch m;
+  std::string rest = sql;
+  while (std::regex_search(rest, m, group_concat)) {
+    out += m.prefix().str() + "string_agg(" + m[1].str() + "(" + m[2].str() + ")::text, " + (m[5].matched ? m[5].str() : "','") + ")";
+    rest = m.suffix().str();
+  }
+  out += rest;
+  out = std::regex_replace(out, std::regex(R"(json_extract\((\w+), '\$\.(\w+)'\))"), "($1::jsonb ->> '$2')");
+  return std::regex_replace(out, std::regex(R"(\bIFNULL\()", std::regex::icase), "COALESCE(");
+}
+// SQLite's CREATE TRIGGER as PostgreSQL's function and trigger, replacing one of that name (SQLite's tests put back
+// the guards they dropped; here those were never dropped).
+std::string create_trigger(const std::string& statement) {
+  std::smatch m;
+  std::string ddl = store::postgresql_ddl(statement + ";");
+  if (std::regex_search(statement, m, std::regex(R"(CREATE TRIGGER (\w+) .*? ON (\w+))")))
+    ddl = "DROP TRIGGER IF EXISTS " + m[1].str() + " ON " + m[2].str() + "; " + ddl;
+  return std::regex_replace(ddl, std::regex("CREATE FUNCTION"), "CREATE OR REPLACE FUNCTION");
+}
+
+// The statements of a script: up to each ';', a trigger up to its "END;" (the tests' edits hold no ';' in quotes).
+std::vector<std::string> statements(const std::string& sql) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while ((at = sql.find_first_not_of(" \n\t;", at)) != std::string::npos) {
+    const bool trigger = sql.compare(at, 14, "CREATE TRIGGER") == 0;
+    size_t end = trigger ? sql.find("END", sql.find("BEGIN", at)) : sql.find(';', at);
+    if (end == std::string::npos) end = sql.size();
+    else if (trigger) end += 3;
+    out.push_back(sql.substr(at, end - at));
+    at = end;
+  }
+  return out;
+}
+}  // namespace
+
+store::StoreOptions store_options(const fs::path& data_dir) {
+  if (!on_postgresql()) return {};
+  if (auto url = postgresql_url_of(data_dir)) return {*url, ""};
+  static std::atomic<int> counter{0};
+  const std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  const fs::path socket_dir = std::getenv("NETSAMPLE_TEST_POSTGRESQL");
+  const Status made = loopback::PostgresServer::create_database(socket_dir, name, kPostgresqlTemplate);
+  if (!made.ok()) throw std::runtime_error(made.error().describe());
+  const std::string url = loopback::PostgresServer::url(socket_dir, name);
+  std::lock_guard lock(databases_mutex);
+  databases()[fs::absolute(data_dir).lexically_normal()] = url;
+  return {url, ""};
+}
+
+std::vector<std::string> data_arguments(const fs::path& data_dir) {
+  std::vector<std::string> out = {"--data", data_dir.string()};
+  if (auto url = postgresql_url_of(data_dir)) out.insert(out.end(), {"--db", *url});
+  return out;
+}
+
+std::unique_ptr<store::Store> open_store(const fs::path& data_dir, const Clock& clock) {
+  auto opened = store::Store::open(data_dir, clock, store_options(data_dir));
+  if (!opened.ok()) throw std::runtime_error(opened.error().describe());
+  return std::move(*opened);
+}
+
 void sql_exec(const fs::path& db_file, const std::string& sql) {
+  if (auto url = postgresql_url_of(db_file.parent_path())) {
+    store::Database db = connect(*url);
+    for (const std::string& statement : statements(sql)) {
+      if (statement.starts_with("DROP TRIGGER")) continue;  // the edits below run with triggers off
+      const Status done = statement.starts_with("CREATE TRIGGER")
+                              ? db.exec(create_trigger(statement))
+                              : db.exec("SET session_replication_role = replica; " + as_postgresql(statement) + "; SET session_replication_role = DEFAULT");
+      if (!done.ok()) throw std::runtime_error("sql failed: " + done.error().describe() + " in: " + statement);
+    }
+    return;
+  }
   Db db(db_file);
   char* message = nullptr;
   if (sqlite3_exec(db.db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
@@ -211,6 +317,14 @@ void sql_exec(const fs::path& db_file, const std::string& sql) {
 }
 
 std::string sql_text(const fs::path& db_file, const std::string& query) {
+  if (auto url = postgresql_url_of(db_file.parent_path())) {
+    store::Database db = connect(*url);
+    auto stmt = db.prepare(as_postgresql(query));
+    if (!stmt.ok()) throw std::runtime_error("bad query: " + stmt.error().describe());
+    auto row = stmt->step();
+    if (!row.ok()) throw std::runtime_error("bad query: " + row.error().describe());
+    return *row && !stmt->is_null(0) ? stmt->text(0) : std::string();
+  }
   Db db(db_file);
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db.db, query.c_str(), -1, &stmt, nullptr) != SQLITE_OK) throw std::runtime_error("bad query: " + query);
@@ -222,6 +336,23 @@ std::string sql_text(const fs::path& db_file, const std::string& query) {
 }
 
 std::string sql_dump(const fs::path& db_file, const std::string& table) {
+  if (auto url = postgresql_url_of(db_file.parent_path())) {
+    store::Database db = connect(*url);
+    // The number of columns from the catalogue: Statement has no column count.
+    auto columns = db.prepare("SELECT count(*) FROM information_schema.columns WHERE table_name = ?1");
+    if (!columns.ok() || !*columns->bind(1, table).step()) throw std::runtime_error("no table " + table);
+    const int count = static_cast<int>(columns->int64(0));
+    auto stmt = db.prepare("SELECT * FROM " + table + " ORDER BY 1");
+    if (!stmt.ok()) throw std::runtime_error("bad table: " + table);
+    std::string dump;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row.ok() || !*row) break;
+      for (int i = 0; i < count; ++i) dump += (stmt->is_null(i) ? std::string("NULL") : stmt->text(i)) + '\x1f';
+      dump += '\n';
+    }
+    return dump;
+  }
   Db db(db_file);
   sqlite3_stmt* stmt = nullptr;
   const std::string query = "SELECT * FROM " + table + " ORDER BY rowid";

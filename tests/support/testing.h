@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "netsample/core/time.h"
+#include "netsample/store/store.h"
 #include "netsample/testing/loopback.h"
 
 namespace netsample::testing {
@@ -142,10 +144,28 @@ void make_test_ca(const std::filesystem::path& dir, const std::string& name);
 // A free port on 127.0.0.1 for the given socket type (SOCK_DGRAM, SOCK_STREAM).
 int free_port(int socket_type);
 
-// Runs a sqlite statement directly on the file, as a person with the sqlite3 tool would.
+// --- the suites on both backends ---
+// ctest runs the store, workflow, purchase, unboxing and notices suites twice: on SQLite files, and under
+// with_postgresql (tests/support/with_postgresql.cc), which starts a real PostgreSQL and names its socket folder in
+// $NETSAMPLE_TEST_POSTGRESQL. The database template with_postgresql migrates:
+inline constexpr const char* kPostgresqlTemplate = "netsample_template";
+// Whether this run is the PostgreSQL one.
+bool on_postgresql();
+// Where a test's data directory keeps its database: nothing to say on SQLite; on PostgreSQL a fresh copy of the
+// migrated template, made on first use and the same for every later open of that directory.
+store::StoreOptions store_options(const std::filesystem::path& data_dir);
+// The command line's words for that data directory: --data DIR, and --db URL on PostgreSQL.
+std::vector<std::string> data_arguments(const std::filesystem::path& data_dir);
+// store::Store::open with store_options(data_dir). Throws when it cannot open (the test fails).
+std::unique_ptr<store::Store> open_store(const std::filesystem::path& data_dir, const Clock& clock);
+
+// Runs a statement directly on the database, as a person with the sqlite3 tool (or psql) would: `db_file` is the
+// data directory's netsample.db. On PostgreSQL as the database's owner with triggers off (session_replication_role
+// = replica, which is what such a person would do), so the guards SQLite's tests drop first are skipped there;
+// a CREATE TRIGGER in SQLite's form is translated and does fire; group_concat becomes string_agg.
 void sql_exec(const std::filesystem::path& db_file, const std::string& sql);
 std::string sql_text(const std::filesystem::path& db_file, const std::string& query);
-// Every column of every row of the table, in rowid order, as text.
+// Every column of every row of the table, in rowid order (PostgreSQL: by its first column), as text.
 std::string sql_dump(const std::filesystem::path& db_file, const std::string& table);
 
 }  // namespace netsample::testing

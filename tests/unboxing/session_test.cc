@@ -24,7 +24,7 @@ const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + "rest";
 class UnboxingTest : public ::testing::Test {
  protected:
   UnboxingTest() : clock_(beijing_midnight(year{2026} / 3 / 2) + hours{10}) {
-    store_ = std::move(store::Store::open(dir_.path(), clock_)).value();
+    store_ = std::move(store::Store::open(dir_.path(), clock_, testing::store_options(dir_.path()))).value();
     calendar_ = *workflow::Calendar::built_in();
     platforms_ = *workflow::PlatformRegistry::built_in();
     json roster = {{"people",
@@ -292,7 +292,8 @@ TEST_F(UnboxingTest, HandEditsOfTheRecordsAreNamedAgainstTheAuditLog) {
   const fs::path db = dir_ / "netsample.db";
   testing::sql_exec(db, "UPDATE unboxing_steps SET video_ms = 99000 WHERE step = 'waybill'");
   testing::sql_exec(db, "UPDATE unboxing_sessions SET video_sha256 = '" + std::string(64, 'e') + "'");
-  testing::sql_exec(db, "UPDATE unboxing_sessions SET sealing = json_set(sealing, '$.backup_keeper', '王五')");
+  testing::sql_exec(db, testing::on_postgresql() ? "UPDATE unboxing_sessions SET sealing = jsonb_set(sealing::jsonb, '{backup_keeper}', '\"王五\"')::text"
+                                               : "UPDATE unboxing_sessions SET sealing = json_set(sealing, '$.backup_keeper', '王五')");
   testing::sql_exec(db, "DELETE FROM unboxing_steps WHERE step = 'sample_labels'");
   auto edited = sessions_->verify_records();
   ASSERT_TRUE(edited.ok());

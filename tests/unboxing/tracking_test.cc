@@ -41,7 +41,7 @@ TEST(Kuaidi100, TheSignIsUpperCaseMd5OfParamKeyCustomer) {
 class TrackerTest : public ::testing::Test {
  protected:
   TrackerTest() : clock_(beijing_midnight(year{2026} / 11 / 21) + hours{12}) {  // after the couriers' events
-    store_ = std::move(store::Store::open(dir_.path(), clock_)).value();
+    store_ = std::move(store::Store::open(dir_.path(), clock_, testing::store_options(dir_.path()))).value();
     calendar_ = *workflow::Calendar::built_in();
     auto platforms = *workflow::PlatformRegistry::built_in();
     workflow::Roster people(*store_);

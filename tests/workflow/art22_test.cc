@@ -15,7 +15,7 @@ using namespace std::chrono;
 class Art22 : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(store::Store::open(dir_.path(), clock_)).value();
+    store_ = std::move(store::Store::open(dir_.path(), clock_, testing::store_options(dir_.path()))).value();
     platforms_ = *PlatformRegistry::built_in();
     json roster = testing::sample_roster();
     roster["people"].push_back({{"id", "DS1"}, {"name", "区抽样一"}, {"org", "yubei-amr"}, {"roles", {"sampler"}}});

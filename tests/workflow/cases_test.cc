@@ -17,7 +17,7 @@ using namespace std::chrono;
 class Cases : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::Store::open(dir_.path(), clock_);
+    auto opened = store::Store::open(dir_.path(), clock_, testing::store_options(dir_.path()));
     ASSERT_TRUE(opened.ok());
     store_ = std::move(opened).value();
     platforms_ = *PlatformRegistry::built_in();

@@ -41,7 +41,7 @@ json lifecycle_roster() {
 class Harness {
  public:
   explicit Harness(CivilDate start = year{2026} / 3 / 2) : clock_(beijing_midnight(start) + hours{10}) {
-    store_ = std::move(store::Store::open(dir_.path(), clock_)).value();
+    store_ = std::move(store::Store::open(dir_.path(), clock_, testing::store_options(dir_.path()))).value();
     calendar_ = *Calendar::built_in();
     platforms_ = *PlatformRegistry::built_in();
     Roster roster(*store_);
@@ -198,7 +198,7 @@ TEST(Lifecycle, MaySeeAndTheCaseListShowEachPersonTheSameCases) {
     CaseQuery query;
     query.viewer.person_id = person;
     auto page = cases.search(query);
-    ASSERT_TRUE(page.ok()) << person;
+    ASSERT_TRUE(page.ok()) << person << ": " << page.error().describe();
     std::vector<std::string> listed;
     for (const auto& item : page->items) listed.push_back(item.number);
     EXPECT_EQ(listed, numbers) << person;

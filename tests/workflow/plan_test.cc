@@ -27,7 +27,7 @@ std::string row(const std::string& number, const std::string& product = "电热�
 class Plans : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::Store::open(dir_.path(), clock_);
+    auto opened = store::Store::open(dir_.path(), clock_, testing::store_options(dir_.path()));
     ASSERT_TRUE(opened.ok());
     store_ = std::move(opened).value();
     platforms_ = *PlatformRegistry::built_in();

@@ -37,7 +37,7 @@ TEST(RosterParse, ErrorsNameTheEntryAndField) {
 TEST(Roster, AddUpdatesAndAudits) {
   testing::TempDir dir;
   ManualClock clock(from_utc_us(1'780'000'000'000'000));
-  auto store = store::Store::open(dir.path(), clock);
+  auto store = store::Store::open(dir.path(), clock, testing::store_options(dir.path()));
   ASSERT_TRUE(store.ok());
   Roster roster(**store);
   auto people = *parse_people(testing::sample_roster());

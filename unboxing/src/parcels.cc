@@ -95,10 +95,9 @@ Result<ParcelView> ParcelTracker::add(const std::string& case_number, const Parc
     if (used) return make_error(ErrorCode::duplicate, "number", parcel.courier + " 运单 " + parcel.number + " 已在跟踪");
     const std::int64_t now = to_utc_us(store_->clock().now());
     NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO parcels (case_id, courier, number, phone, next_poll_utc_us, added_utc_us) "
-                                                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?5)"));
-    NETSAMPLE_TRY(insert.bind(1, c.id).bind(2, parcel.courier).bind(3, parcel.number)
-                      .bind(4, parcel.phone.empty() ? std::optional<std::string>() : std::optional(parcel.phone)).bind(5, now).run());
-    id = store_->db().last_insert_rowid();
+                                                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id"));
+    NETSAMPLE_ASSIGN(id, insert.bind(1, c.id).bind(2, parcel.courier).bind(3, parcel.number)
+                             .bind(4, parcel.phone.empty() ? std::optional<std::string>() : std::optional(parcel.phone)).bind(5, now).insert_id());
     return status_of(store_->audit().append({actor, "parcel.added", case_number, {{"parcel", id}, {"courier", parcel.courier}, {"number", parcel.number}}},
                                             store_->clock().now()));
   }));
@@ -168,14 +167,14 @@ Status ParcelTracker::apply(const ParcelView& before, const PollResult& result, 
     alert = status_label(answer.status) + (answer.events.empty() ? "" : "：" + answer.events.back().context);
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     store::Database& db = store_->db();
-    NETSAMPLE_ASSIGN(store::Statement insert, db.prepare("INSERT OR IGNORE INTO parcel_events (parcel_id, utc_us, context, location, seen_utc_us) "
-                                                         "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    // An event seen before is skipped; RETURNING gives a row only for one stored now.
+    NETSAMPLE_ASSIGN(store::Statement insert, db.prepare("INSERT INTO parcel_events (parcel_id, utc_us, context, location, seen_utc_us) "
+                                                         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING RETURNING parcel_id"));
     for (const auto& e : answer.events) {
       insert.reset();
-      NETSAMPLE_TRY(insert.bind(1, before.id).bind(2, to_utc_us(e.time)).bind(3, e.context).bind(4, e.location).bind(5, to_utc_us(now)).run());
-      NETSAMPLE_ASSIGN(store::Statement changes, db.prepare("SELECT changes()"));
-      NETSAMPLE_ASSIGN(bool row, changes.step());
-      if (row && changes.int64(0) > 0) {
+      NETSAMPLE_ASSIGN(bool stored, insert.bind(1, before.id).bind(2, to_utc_us(e.time)).bind(3, e.context).bind(4, e.location).bind(5, to_utc_us(now)).step());
+      if (stored) {
+        NETSAMPLE_TRY(insert.run());  // to its end, so the statement is done before the next reset
         ++added;
         added_events.push_back(event_json(to_utc_us(e.time), e.context, e.location));
       }

@@ -308,10 +308,9 @@ Result<UnboxingView> UnboxingSessions::begin(const std::string& case_number, con
     const std::string dir_text = fs::absolute(dir).lexically_normal().string();
     NETSAMPLE_ASSIGN(store::Statement insert,
                      db.prepare("INSERT INTO unboxing_sessions (case_id, seq, state, source, imported, recording_dir, started_by, started_utc_us) "
-                                "VALUES (?1, ?2, 'recording', ?3, ?4, ?5, ?6, ?7)"));
-    NETSAMPLE_TRY(insert.bind(1, c.id).bind(2, seq).bind(3, source).bind(4, imported ? 1 : 0).bind(5, dir_text).bind(6, actor)
-                      .bind(7, to_utc_us(store_->clock().now())).run());
-    session_id = db.last_insert_rowid();
+                                "VALUES (?1, ?2, 'recording', ?3, ?4, ?5, ?6, ?7) RETURNING id"));
+    NETSAMPLE_ASSIGN(session_id, insert.bind(1, c.id).bind(2, seq).bind(3, source).bind(4, imported ? 1 : 0).bind(5, dir_text).bind(6, actor)
+                                     .bind(7, to_utc_us(store_->clock().now())).insert_id());
     return status_of(store_->audit().append(
         {actor, "unboxing.started", case_number, {{"session", session_id}, {"seq", seq}, {"source", source}, {"imported", imported}, {"recording_dir", dir_text}}},
         store_->clock().now()));

@@ -394,15 +394,14 @@ Result<CaseView> CaseRegistry::create(const CaseRequest& request, const std::str
                                 "category, standard, platform, shop_name, shop_url, listing_url, operator_name, "
                                 "operator_address, producer_name, producer_address, inspection_qty, backup_qty, "
                                 "onsite_testing, state, created_utc_us, updated_utc_us, art22_exception, district) VALUES (?1, ?2, ?3, ?4, "
-                                "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 'planned', ?21, ?21, ?22, ?23)"));
+                                "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 'planned', ?21, ?21, ?22, ?23) RETURNING id"));
     insert.bind(1, r.number).bind(2, r.organizer).bind(3, r.level).bind(4, r.plan_kind).bind(5, r.product_name);
     insert.bind(6, r.trademark).bind(7, r.model).bind(8, r.category).bind(9, r.standard).bind(10, r.platform);
     insert.bind(11, r.shop_name).bind(12, r.shop_url).bind(13, r.listing_url).bind(14, r.operator_party.name);
     insert.bind(15, r.operator_party.address).bind(16, r.producer.name).bind(17, r.producer.address);
     insert.bind(18, std::int64_t{r.inspection_qty}).bind(19, std::int64_t{r.backup_qty});
     insert.bind(20, std::int64_t{r.onsite_testing}).bind(21, now_us).bind(22, r.art22_exception).bind(23, r.district);
-    NETSAMPLE_TRY(insert.run());
-    const std::int64_t case_id = db.last_insert_rowid();
+    NETSAMPLE_ASSIGN(const std::int64_t case_id, insert.insert_id());
     NETSAMPLE_TRY(open_creation_deadlines(db, case_id, from_utc_us(now_us)));
     NETSAMPLE_ASSIGN(store::Statement assign,
                      db.prepare("INSERT INTO case_people (case_id, person_id, role, assigned_utc_us) VALUES (?1, ?2, 'sampler', ?3)"));
@@ -465,12 +464,12 @@ Result<CasePage> CaseRegistry::search(const CaseQuery& query) {
   }
   // The viewer's scope is the SQL form of case_visible_to (lifecycle.cc): both read case_people and the
   // roster's roles, so the list and a single case never disagree.
-  std::string where = " WHERE (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.platform = ?2) AND (?3 IS NULL OR c.organizer = ?3) "
-                      "AND (?4 IS NULL OR c.district = ?4) AND (?5 IS NULL OR instr(c.number || ' ' || c.product_name || ' ' || "
+  std::string where = " WHERE (CAST(?1 AS TEXT) IS NULL OR c.state = ?1) AND (CAST(?2 AS TEXT) IS NULL OR c.platform = ?2) AND (CAST(?3 AS TEXT) IS NULL OR c.organizer = ?3) "
+                      "AND (CAST(?4 AS TEXT) IS NULL OR c.district = ?4) AND (CAST(?5 AS TEXT) IS NULL OR instr(c.number || ' ' || c.product_name || ' ' || "
                       "c.shop_name || ' ' || c.operator_name || ' ' || c.producer_name, ?5) > 0) "
-                      "AND (?22 IS NULL OR EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open' AND d.unit = 'days' "
+                      "AND (CAST(?22 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open' AND d.unit = 'days' "
                       "AND d.due < ?22)) "
-                      "AND (?23 IS NULL OR EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open' AND d.unit = 'days' "
+                      "AND (CAST(?23 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open' AND d.unit = 'days' "
                       "AND d.due <= ?23))";
   if (viewer) where += " AND " + case_scope_sql(6);
   auto bind = [&](store::Statement& stmt) {

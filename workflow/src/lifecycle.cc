@@ -147,7 +147,7 @@ Result<std::optional<DeadlineView>> latest_deadline(store::Database& db, std::in
                                                     const std::optional<std::string>& status = std::nullopt) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
                    db.prepare(std::string(kSelectDeadlines) +
-                              "WHERE d.case_id = ?1 AND d.kind = ?2 AND (?3 IS NULL OR d.status = ?3) ORDER BY d.id DESC LIMIT 1"));
+                              "WHERE d.case_id = ?1 AND d.kind = ?2 AND (CAST(?3 AS TEXT) IS NULL OR d.status = ?3) ORDER BY d.id DESC LIMIT 1"));
   stmt.bind(1, case_id).bind(2, kind).bind(3, status);
   NETSAMPLE_ASSIGN(bool found, stmt.step());
   if (!found) return std::optional<DeadlineView>{};
@@ -597,7 +597,7 @@ Result<std::vector<DeadlineView>> read_deadlines(store::Database& db, const std:
   NETSAMPLE_ASSIGN(store::Statement stmt,
                    db.prepare(std::string(kSelectDeadlines) +
                               // One case by its number's index; "?1 IS NULL OR" would make SQLite scan every deadline.
-                              (case_number ? "WHERE c.number = ?1 " : "WHERE ?1 IS NULL ") +
+                              (case_number ? "WHERE c.number = ?1 " : "WHERE CAST(?1 AS TEXT) IS NULL ") +
                               "AND (?2 = 1 OR d.status = 'open') ORDER BY d.due, d.id"));
   stmt.bind(1, case_number).bind(2, std::int64_t{include_closed});
   std::vector<DeadlineView> out;
@@ -634,7 +634,7 @@ NoticeView notice_from_row(store::Statement& stmt) {
 
 Result<std::vector<NoticeView>> read_notices(store::Database& db, const std::optional<std::string>& case_number) {
   NETSAMPLE_ASSIGN(store::Statement stmt,
-                   db.prepare(std::string(kNoticeColumns) + (case_number ? "WHERE c.number = ?1 " : "WHERE ?1 IS NULL ") + "ORDER BY o.id"));
+                   db.prepare(std::string(kNoticeColumns) + (case_number ? "WHERE c.number = ?1 " : "WHERE CAST(?1 AS TEXT) IS NULL ") + "ORDER BY o.id"));
   stmt.bind(1, case_number);
   std::vector<NoticeView> out;
   for (;;) {

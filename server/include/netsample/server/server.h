@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "netsample/core/error.h"
+#include "netsample/store/store.h"
 
 namespace netsample::server {
 
 struct ServerOptions {
+  store::StoreOptions store;  // the database and the evidence (serve --db, --evidence); default: the data directory's
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
   // The replay origin (design/web.md): pages preserved during a purchase are replayed from a port of their own,
   // so that their scripts never run where a reviewer is signed in. Empty: the same host, the next port (or any free

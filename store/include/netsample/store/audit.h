@@ -1,8 +1,9 @@
 // The audit log: every change to a case is one append-only row, and each row's hash covers the
 // previous row's hash, so editing or deleting any row breaks the chain from that row on.
 // Deleting rows at the end would leave a shorter chain that still links, so the head (last seq and
-// hash) is also written to a witness file outside the database after every commit; verify compares.
-// The witness may lag the database by the last commit after a crash, never lead it.
+// hash) is also written to a witness after every commit (AuditWitness: a file beside a station's SQLite database, a
+// forward-only row of the centre's PostgreSQL); verify compares. The witness may lag the database by the last
+// commit after a crash, never lead it.
 // Whoever controls the machine can rewrite the chain and the witness together; so the head is also stamped by
 // RFC 3161 time-stamping authorities (audit_stamps, append-only): a rewrite is then caught back to the last stamp.
 #pragma once
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,13 +85,36 @@ struct ChainReport {
   std::string problem;                 // for a person: what is wrong and where
 };
 
+// Where the chain's head is written after every commit, apart from the rows it vouches for.
+class AuditWitness {
+ public:
+  virtual ~AuditWitness() = default;
+  // nullopt: never written (a data directory older than its witness, or one whose witness was removed).
+  virtual Result<std::optional<AuditHead>> read() const = 0;
+  // Writes `head` unless the witness already names that row or a later one: never backwards, safe across processes.
+  virtual Status advance(const AuditHead& head) = 0;
+  // For messages: where it is ("审计链见证文件 /data/audit-head.json").
+  virtual std::string describe() const = 0;
+};
+
+// A station's: a JSON file {"hash", "seq"} in the data directory, outside the SQLite file (audit-head.json).
+std::unique_ptr<AuditWitness> file_witness(std::filesystem::path file);
+// The centre's: the one row of audit_witness, which a trigger lets only move forward and never be deleted. The
+// service's database role owns no DDL rights (design/central.md); the stamps of the head are the defence beyond it.
+std::unique_ptr<AuditWitness> database_witness(Database& db);
+
+// The witness as exported in a bundle (audit/witness.json): {"hash", "seq"} and a newline.
+std::string witness_json(const AuditHead& head);
+
 class AuditLog {
  public:
-  // REQUIRES: db outlives the log. The witness file sits in the data directory beside the database.
-  AuditLog(Database& db, std::filesystem::path witness_file) : db_(&db), witness_file_(std::move(witness_file)) {}
+  // REQUIRES: db outlives the log.
+  AuditLog(Database& db, std::unique_ptr<AuditWitness> witness) : db_(&db), witness_(std::move(witness)) {}
 
   // Writes the genesis witness for an empty log (first open of a new data directory).
   Status initialise_witness();
+  // What the witness says now; nullopt when there is none.
+  Result<std::optional<AuditHead>> read_witness() const { return witness_->read(); }
 
   // REQUIRES: inside Database::transaction, so the row commits or rolls back with the change itself.
   Result<AuditRecord> append(const AuditEntry& entry, UtcTime at);
@@ -118,11 +143,10 @@ class AuditLog {
                               const std::string& prev_hash);
 
  private:
-  Result<std::optional<AuditHead>> read_witness() const;
   Result<AuditHead> tail();
 
   Database* db_;
-  std::filesystem::path witness_file_;
+  std::unique_ptr<AuditWitness> witness_;
 };
 
 // Rows kept in the database against the payloads the audit log recorded when they were written, in order:

@@ -39,6 +39,8 @@ class Statement {
   Result<bool> step();
   // Runs to completion (for INSERT/UPDATE/DELETE).
   Status run();
+  // Runs an `INSERT … RETURNING id` and gives the new row's id (both backends; no connection-wide "last id").
+  Result<std::int64_t> insert_id();
   void reset();
 
   std::int64_t int64(int column) const;
@@ -96,8 +98,6 @@ class Database {
   // "ok" when the backend's own check finds nothing; otherwise its first message.
   Result<std::string> integrity_check();
 
-  // SQLite only: the rowid of the last INSERT (statements for both backends use RETURNING).
-  std::int64_t last_insert_rowid() const;
   // The file (SQLite), or the connection's description without any password (PostgreSQL).
   const std::filesystem::path& path() const { return path_; }
 

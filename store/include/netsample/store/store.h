@@ -1,6 +1,7 @@
-// The data directory as one object: the SQLite database (netsample.db), the evidence blobs (evidence/, or
-// S3-compatible object storage: store/blobs.h), the audit log and its witness (audit-head.json), and the retention
-// rule. Every change goes through write(), so a change and its audit rows commit together or not at all.
+// The data directory as one object: the SQL database (a station's SQLite file netsample.db, or the centre's
+// PostgreSQL), the evidence blobs (evidence/, or S3-compatible object storage: store/blobs.h), the audit log and its
+// witness (audit-head.json, or a row of the centre's database), and the retention rule. Every change goes through
+// write(), so a change and its audit rows commit together or not at all.
 #pragma once
 
 #include <cstdint>
@@ -38,8 +39,11 @@ struct EvidenceItem {
   std::optional<std::string> source;  // the absolute path it was stored from (items stored since schema 8)
 };
 
-// Where a data directory keeps its parts (`--evidence`, $NETSAMPLE_EVIDENCE).
+// Where a data directory keeps its parts (`--db`, $NETSAMPLE_DATABASE; `--evidence`, $NETSAMPLE_EVIDENCE).
 struct StoreOptions {
+  // "": the SQLite file <data>/netsample.db (a station's). "postgresql://…": the centre's PostgreSQL (no password in
+  // it: PGPASSWORD or ~/.pgpass); the audit witness and the evidence location are then rows there, not files.
+  std::string database;
   // "": as the data directory says (storage.json), else the local folder <data>/evidence.
   // "s3://BUCKET[/PREFIX]?endpoint=…": S3-compatible object storage (store/s3.h), keys from the environment or a file.
   std::string evidence;
@@ -51,9 +55,10 @@ Status init_evidence_store(const std::string& evidence, const Clock& clock);
 
 class Store {
  public:
-  // Opens (creating if needed) the data directory. Its evidence location is remembered in <data>/storage.json (without
-  // keys): later opens use it when none is given, and refuse another one once evidence is stored, so that no evidence
-  // row is ever read against the wrong store. REQUIRES: clock outlives the Store.
+  // Opens (creating if needed) the data directory. Its evidence location is remembered (without keys) in
+  // <data>/storage.json, or on PostgreSQL in store_settings: later opens use it when none is given, and refuse another
+  // one once evidence is stored, so that no evidence row is ever read against the wrong store.
+  // REQUIRES: clock outlives the Store.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& data_dir, const Clock& clock,
                                              const StoreOptions& options = {});
 

@@ -168,10 +168,15 @@ class PostgresServer {
  public:
   static Result<std::unique_ptr<PostgresServer>> start();
   ~PostgresServer();
-  // A fresh, empty database of that name.
-  Status create_database(const std::string& name) const;
+  // A fresh database of that name: empty, or a copy of `template_name` (which nobody may be connected to).
+  Status create_database(const std::string& name, const std::string& template_name = {}) const;
   // libpq's URL of a database on this server (user netsample, no password: trust on the socket only).
   std::string url(const std::string& database) const;
+  // The folder of its socket: with it, another process reaches the same server (the functions below).
+  const std::filesystem::path& socket_dir() const { return dir_; }
+
+  static Status create_database(const std::filesystem::path& socket_dir, const std::string& name, const std::string& template_name);
+  static std::string url(const std::filesystem::path& socket_dir, const std::string& database);
 
  private:
   PostgresServer() = default;
