@@ -34,6 +34,7 @@ void add_export_command(CLI::App& app, Context& context, int& exit_code);       
 void add_crawl_command(CLI::App& app, Context& context, int& exit_code);              // a page preserved as WARC
 void add_search_command(CLI::App& app, Context& context, int& exit_code);             // candidate listings from a search page
 void add_serve_command(CLI::App& app, Context& context, int& exit_code);              // netsample serve
+void add_sync_commands(CLI::App& app, Context& context, int& exit_code);              // station (centre), sync (station)
 void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
 
 // Human-readable views shared by the commands and the demo.

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   add_demo_command(app, context, exit_code);
   add_account_commands(app, context, exit_code);
   add_serve_command(app, context, exit_code);
+  add_sync_commands(app, context, exit_code);
   add_export_command(app, context, exit_code);
   add_crawl_command(app, context, exit_code);
   add_search_command(app, context, exit_code);

@@ -14,6 +14,7 @@
 
 #include "http.h"
 #include "netsample/accounts/accounts.h"
+#include "netsample/sync/sync.h"
 #include "netsample/runtime/runtime.h"
 #include "netsample/workflow/roster.h"
 
@@ -28,6 +29,7 @@ enum class Access {
   anyone,     // /healthz, the OpenAPI document, signing in
   signed_in,  // a token or a browser session; the route checks the role and scope itself
   admin,      // an administrator's account
+  station,    // a station's sync token (netsample station add), on /api/sync/* only: never a person's sign-in
 };
 std::string_view to_string(Access access);
 
@@ -96,7 +98,8 @@ struct Call {
   SignInLimiter& limiter;
   ReadLog& reads;
   Jobs& jobs;
-  std::optional<Caller> caller;  // set for every route but Access::anyone ones
+  std::optional<Caller> caller;  // set for Access::signed_in and Access::admin routes
+  std::optional<sync::Station> station;  // set for Access::station routes
 
   const Caller& who() const { return *caller; }
   const std::string& param(const std::string& name) const { return request.params.at(name); }
@@ -130,6 +133,7 @@ void add_case_routes(std::vector<Route>& out);       // cases, events, lifecycle
 void add_recording_routes(std::vector<Route>& out);  // recordings, video, chapters, stills, review
 void add_process_routes(std::vector<Route>& out);    // tracking, notices, evidence, published notices
 void add_sample_routes(std::vector<Route>& out);     // uploads, evidence added, purchase, unboxing, seal, parties, jobs
+void add_sync_routes(std::vector<Route>& out);       // what stations send the centre: their chain and evidence
 void add_plan_routes(std::vector<Route>& out);       // case creation from a form or a spreadsheet plan
 void add_capture_routes(std::vector<Route>& out);    // pages captured as evidence, what they read and checked
 void add_web_routes(std::vector<Route>& out);        // the web UI's files (web/)

@@ -61,6 +61,7 @@ std::string_view to_string(Access access) {
     case Access::anyone: return "anyone";
     case Access::signed_in: return "signed_in";
     case Access::admin: return "admin";
+    case Access::station: return "station";
   }
   return "signed_in";
 }
@@ -75,6 +76,7 @@ const std::vector<Route>& routes() {
     add_recording_routes(out);
     add_process_routes(out);
     add_sample_routes(out);
+    add_sync_routes(out);
     add_web_routes(out);
     return out;
   }();

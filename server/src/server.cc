@@ -210,6 +210,14 @@ struct Server::State {
     return caller;
   }
 
+  // A station's sync token (Access::station): a bearer token of the stations table, nothing else.
+  static Result<sync::Station> authenticate_station(const Request& request, runtime::Runtime& runtime) {
+    const auto authorization = request.header("authorization");
+    if (!authorization || !(authorization->starts_with("Bearer ") || authorization->starts_with("bearer ")))
+      return make_error(ErrorCode::unauthenticated, "authorization", "同步接口只接受工作站令牌：Authorization: Bearer nss_…");
+    return sync::Stations(runtime.store()).authenticate(authorization->substr(7));
+  }
+
   // For an upload route: the caller checked and the file opened before the body arrives; nullptr for
   // every other route.
   Result<std::unique_ptr<UploadFile>> start_upload(MHD_Connection* connection, Exchange& exchange) {
@@ -220,6 +228,11 @@ struct Server::State {
     request.path = exchange.path;
     read_headers_and_query(connection, request);
     NETSAMPLE_ASSIGN(PerThread * thread, this_thread());
+    if (route->access == Access::station) {  // a part of a blob a station sends (api_sync.cc)
+      NETSAMPLE_ASSIGN(sync::Station station, authenticate_station(request, *thread->runtime));
+      exchange.login = "station:" + station.id;
+      return UploadFile::create(uploads_dir(), "part");
+    }
     NETSAMPLE_ASSIGN(Caller caller, authenticate(request, *thread->runtime));
     exchange.login = caller.actor();
     NETSAMPLE_TRY(check_csrf(request, caller));
@@ -281,9 +294,14 @@ struct Server::State {
   // The route itself: the credential, the administrator and CSRF checks, the body's type, the handler.
   Response run(const Route& route_ref, Request& request, runtime::Runtime& runtime, Exchange& exchange) {
     const Route* route = &route_ref;
-    Call call{request, runtime, options, replay, metrics, *limiter, reads, jobs, std::nullopt};
+    Call call{request, runtime, options, replay, metrics, *limiter, reads, jobs, std::nullopt, std::nullopt};
     ReadTransaction snapshot(runtime.store().db(), route->snapshot);  // the credential's check included
-    if (route->access != Access::anyone) {
+    if (route->access == Access::station) {
+      auto station = authenticate_station(request, runtime);
+      if (!station.ok()) return error_response(station.error());
+      call.station = std::move(station).value();
+      exchange.login = "station:" + call.station->id;
+    } else if (route->access != Access::anyone) {
       auto caller = authenticate(request, runtime);
       if (!caller.ok()) return error_response(caller.error());
       call.caller = std::move(caller).value();

@@ -440,6 +440,49 @@ CREATE TABLE store_settings (
   value  TEXT NOT NULL
 );
 )sql"},
+      {"18 stations that sync to the centre: their tokens, their audit chains as received, the blobs they sent", R"sql(
+CREATE TABLE stations (
+  id              TEXT PRIMARY KEY,            -- chosen by the centre's administrator: "yubei-01"
+  name            TEXT NOT NULL,
+  token_sha256    TEXT NOT NULL UNIQUE,        -- the token itself is shown once and never kept
+  added_utc_us    INTEGER NOT NULL,
+  revoked_utc_us  INTEGER
+);
+CREATE TRIGGER stations_fixed BEFORE UPDATE OF id, token_sha256, added_utc_us ON stations
+  BEGIN SELECT RAISE(ABORT, 'a station''s id, token and registration never change'); END;
+CREATE TRIGGER stations_no_delete BEFORE DELETE ON stations
+  BEGIN SELECT RAISE(ABORT, 'stations are never deleted'); END;
+-- Each station's audit chain as that station wrote it, row for row (hashes checked on receipt: sync/src/centre.cc).
+CREATE TABLE station_audit (
+  station_id       TEXT NOT NULL REFERENCES stations(id),
+  seq              INTEGER NOT NULL,
+  utc_us           INTEGER NOT NULL,
+  actor            TEXT NOT NULL,
+  action           TEXT NOT NULL,
+  case_number      TEXT,
+  payload          TEXT NOT NULL,
+  prev_hash        TEXT NOT NULL,
+  hash             TEXT NOT NULL,
+  received_utc_us  INTEGER NOT NULL,
+  PRIMARY KEY (station_id, seq)
+);
+CREATE INDEX station_audit_case ON station_audit(case_number);
+CREATE TRIGGER station_audit_no_update BEFORE UPDATE ON station_audit
+  BEGIN SELECT RAISE(ABORT, 'station_audit is append-only'); END;
+CREATE TRIGGER station_audit_no_delete BEFORE DELETE ON station_audit
+  BEGIN SELECT RAISE(ABORT, 'station_audit is append-only'); END;
+CREATE TABLE station_blobs (
+  station_id       TEXT NOT NULL REFERENCES stations(id),
+  sha256           TEXT NOT NULL,
+  size             INTEGER NOT NULL,
+  received_utc_us  INTEGER NOT NULL,
+  PRIMARY KEY (station_id, sha256)
+);
+CREATE TRIGGER station_blobs_no_update BEFORE UPDATE ON station_blobs
+  BEGIN SELECT RAISE(ABORT, 'station_blobs is append-only'); END;
+CREATE TRIGGER station_blobs_no_delete BEFORE DELETE ON station_blobs
+  BEGIN SELECT RAISE(ABORT, 'station_blobs is append-only'); END;
+)sql"},
   };
   return all;
 }

@@ -1,0 +1,106 @@
+// What stations send the centre (sync/sync.h, design/central.md): their audit chain and their evidence, with a
+// station token (Access::station), never a person's sign-in.
+//   GET  /api/sync/head                 the station's chain as the centre holds it: {station, seq, hash}
+//   POST /api/sync/rows                 {"rows": [audit rows as `audit log --json` prints them]} → the new head
+//   GET  /api/sync/blobs/{sha256}       {present, received}: whole, or the bytes of an upload cut off
+//   PUT  /api/sync/blobs/{sha256}?size=N&offset=K   the bytes from K (an upload: streamed to disk)
+#include "api.h"
+#include "netsample/core/json_fields.h"
+#include "netsample/sync/sync.h"
+#include "uploads.h"
+
+namespace netsample::server {
+namespace {
+using json = nlohmann::json;
+
+sync::Receiver receiver(Call& call) { return sync::Receiver(call.runtime.store(), *call.station); }
+
+// What the station sent does not hold (a row that does not link, bytes that are not their name): 422, the station's
+// data and not the centre's failing (integrity would be 500 here, and a client retries those).
+Response refused(const Error& error) {
+  Response response = error_response(error);
+  if (error.code == ErrorCode::integrity) response.status = 422;
+  return response;
+}
+
+json head_json(const Call& call, const store::AuditHead& head) {
+  return {{"station", call.station->id}, {"seq", head.seq}, {"hash", head.hash}};
+}
+
+Result<Response> sync_head(Call& call) {
+  NETSAMPLE_ASSIGN(store::AuditHead head, receiver(call).head());
+  return Response::json(200, head_json(call, head));
+}
+
+Result<store::AuditRecord> row_from_json(const json& row, size_t index) {
+  const std::string at = "rows[" + std::to_string(index) + "]";
+  if (!row.is_object()) return make_error(ErrorCode::wrong_type, at, "须为审计记录对象");
+  store::AuditRecord r;
+  try {
+    r.seq = row.at("seq").get<std::int64_t>();
+    r.at = from_utc_us(row.at("utc_us").get<std::int64_t>());
+    r.actor = row.at("actor").get<std::string>();
+    r.action = row.at("action").get<std::string>();
+    if (!row.at("case").is_null()) r.case_number = row.at("case").get<std::string>();
+    r.payload = row.at("payload_text").get<std::string>();
+    r.prev_hash = row.at("prev_hash").get<std::string>();
+    r.hash = row.at("hash").get<std::string>();
+  } catch (const json::exception&) {
+    return make_error(ErrorCode::invalid_input, at, "须有 seq、utc_us、actor、action、case、payload_text、prev_hash、hash（audit log --json 的格式）");
+  }
+  return r;
+}
+
+Result<Response> sync_rows(Call& call) {
+  NETSAMPLE_ASSIGN(json body, json_body(call));
+  if (!body.contains("rows") || !body["rows"].is_array()) return make_error(ErrorCode::missing_field, "rows", "须为审计记录的数组");
+  if (body["rows"].size() > 1000) return make_error(ErrorCode::too_large, "rows", "每次至多 1000 条");
+  std::vector<store::AuditRecord> rows;
+  for (size_t i = 0; i < body["rows"].size(); ++i) {
+    NETSAMPLE_ASSIGN(store::AuditRecord row, row_from_json(body["rows"][i], i));
+    rows.push_back(std::move(row));
+  }
+  auto head = receiver(call).receive_rows(rows);
+  if (!head.ok()) return refused(head.error());
+  return Response::json(200, head_json(call, *head));
+}
+
+Result<Response> blob_state(Call& call) {
+  NETSAMPLE_ASSIGN(sync::BlobState state, receiver(call).blob_state(call.param("sha256")));
+  return Response::json(200, {{"present", state.present}, {"received", state.received}});
+}
+
+Result<std::uint64_t> query_size(const Call& call, const std::string& name) {
+  const auto text = call.request.param_query(name);
+  if (!text || text->empty() || text->size() > 19 || text->find_first_not_of("0123456789") != std::string::npos)
+    return make_error(ErrorCode::invalid_input, name, "须为非负整数（字节数）");
+  return std::stoull(*text);
+}
+
+Result<Response> blob_part(Call& call) {
+  if (!call.request.upload) return make_error(ErrorCode::missing_field, "body", "请求体须为证据的字节");
+  NETSAMPLE_ASSIGN(std::uint64_t size, query_size(call, "size"));
+  NETSAMPLE_ASSIGN(std::uint64_t offset, query_size(call, "offset"));
+  const std::string login = "station:" + call.station->id;
+  NETSAMPLE_ASSIGN(json record, call.request.upload->finish(login, call.runtime.clock().now()));
+  const std::string id = record.value("upload", "");
+  NETSAMPLE_ASSIGN(StoredUpload part, find_upload(uploads_dir(call), id, login, "body"));
+  auto state = receiver(call).receive_part(call.param("sha256"), size, offset, part.file);
+  remove_upload(uploads_dir(call), id);  // its bytes are in the partial blob now, or refused
+  if (!state.ok()) return refused(state.error());
+  return Response::json(state->present ? 201 : 200, {{"present", state->present}, {"received", state->received}});
+}
+
+}  // namespace
+
+void add_sync_routes(std::vector<Route>& out) {
+  out.push_back({"GET", "/api/sync/head", Access::station, sync_head});
+  out.push_back({"POST", "/api/sync/rows", Access::station, sync_rows});
+  out.push_back({"GET", "/api/sync/blobs/{sha256}", Access::station, blob_state});
+  Route part{"PUT", "/api/sync/blobs/{sha256}", Access::station, blob_part};
+  part.upload = true;
+  part.slow = true;  // the last part hashes the whole blob
+  out.push_back(std::move(part));
+}
+
+}  // namespace netsample::server

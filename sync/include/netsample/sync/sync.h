@@ -1,0 +1,112 @@
+// Stations and the centre (design/central.md). A station works on its own data directory and pushes to the central
+// service what it holds: its audit chain, row by row, and every piece of its evidence, by SHA-256. The centre keeps
+// each station's chain as that station wrote it (its own heads, so each station's history stays provable) and checks
+// every row's hash and link as it arrives; a blob is stored only when its bytes hash to its name. Content-addressed
+// both ways, so a sync that was cut off resumes where it stopped and nothing is sent twice.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/error.h"
+#include "netsample/core/time.h"
+#include "netsample/store/audit.h"
+#include "netsample/store/store.h"
+
+namespace netsample::sync {
+
+// --- the centre's side ---
+
+struct Station {
+  std::string id;    // chosen by the centre's administrator: "yubei-01"
+  std::string name;  // for people: "渝北区局抽样站"
+  UtcTime added;
+  std::optional<UtcTime> revoked;
+  nlohmann::json to_json() const;
+};
+
+// The stations the centre accepts, each with a token (kept as its SHA-256; shown once when made).
+class Stations {
+ public:
+  explicit Stations(store::Store& store) : store_(&store) {}
+  // A new station and its token. `id`: lower-case letters, digits and '-', 2 to 40 characters.
+  Result<std::string> add(const std::string& id, const std::string& name, const std::string& actor);
+  // Its token stops working at once; what it synced stays.
+  Status revoke(const std::string& id, const std::string& actor);
+  Result<std::vector<Station>> list();
+  // The station whose token this is: unauthenticated when none is, forbidden when it was revoked.
+  Result<Station> authenticate(const std::string& token);
+
+ private:
+  store::Store* store_;
+};
+
+// What the centre holds of one station's blob: all of it, or the bytes received so far of one being sent.
+struct BlobState {
+  bool present = false;
+  std::uint64_t received = 0;  // of an unfinished upload
+};
+
+// The centre receiving from one authenticated station. Partial uploads wait in <data>/sync/<station>/.
+class Receiver {
+ public:
+  Receiver(store::Store& store, Station station) : store_(&store), station_(std::move(station)) {}
+
+  // The last row of the station's chain the centre holds ({0, genesis} before the first sync).
+  Result<store::AuditHead> head();
+  // Rows that continue the station's chain from head(): each one's hash recomputed, its seq the next one, its
+  // prev_hash the hash before it. The first that does not fit refuses the whole batch (integrity, naming the row
+  // and what is wrong); nothing of it is stored. Returns the new head.
+  Result<store::AuditHead> receive_rows(const std::vector<store::AuditRecord>& rows);
+
+  Result<BlobState> blob_state(const std::string& sha256);
+  // Bytes [offset, offset + size of `part`) of blob `sha256` of `total` bytes. `offset` must equal the bytes received
+  // so far (refused otherwise, naming both: the station asks blob_state and resumes). The last part completes it:
+  // the whole is hashed and stored only when it is `sha256` (integrity otherwise; the partial upload is dropped).
+  Result<BlobState> receive_part(const std::string& sha256, std::uint64_t total, std::uint64_t offset, const std::filesystem::path& part);
+
+  const Station& station() const { return station_; }
+
+ private:
+  store::Store* store_;
+  Station station_;
+};
+
+// A station's chain as the centre holds it (for the centre's own checks and the web UI).
+Result<std::vector<store::AuditRecord>> station_rows(store::Store& store, const std::string& station_id, std::int64_t after_seq = 0);
+
+// --- the station's side ---
+
+struct SyncProgress {
+  std::string phase;  // "evidence" or "audit"
+  std::uint64_t done = 0, total = 0;  // items (evidence: bytes)
+  std::string detail;
+};
+
+struct SyncOptions {
+  std::string central;  // the centre's base URL: https://netsample.example.gov.cn
+  std::string token;    // the station's token (from the environment or a file: never the command line)
+  std::string ca_file;  // an extra trust anchor for the centre's TLS certificate
+  std::uint64_t part_bytes = 8 << 20;
+  std::function<void(const SyncProgress&)> progress;
+};
+
+struct SyncReport {
+  std::int64_t rows_sent = 0;
+  std::int64_t blobs_sent = 0, blobs_already_there = 0;
+  std::uint64_t bytes_sent = 0;
+  store::AuditHead central_head;  // the station's chain as the centre holds it now
+};
+
+// Sends what the centre does not hold yet: every evidence blob (resuming one cut off), then the audit rows after the
+// centre's head of this station's chain. Refused before anything is sent when the centre's head is not a row of
+// this chain (the station's chain was rewritten, or this is another station's token).
+Result<SyncReport> push(store::Store& store, const SyncOptions& options);
+
+}  // namespace netsample::sync

@@ -1,0 +1,189 @@
+// The centre's side of a sync: the stations it accepts, each station's audit chain as received, and blobs that
+// arrive part by part (design/central.md).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <regex>
+
+#include "netsample/accounts/accounts.h"
+#include "netsample/core/file_io.h"
+#include "netsample/core/sha256.h"
+#include "netsample/sync/sync.h"
+
+namespace netsample::sync {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+json Station::to_json() const {
+  return {{"id", id}, {"name", name}, {"added", format_iso8601_beijing(added)},
+          {"revoked", revoked ? json(format_iso8601_beijing(*revoked)) : json(nullptr)}};
+}
+
+namespace {
+
+constexpr const char* kSelectStation = "SELECT id, name, added_utc_us, revoked_utc_us FROM stations ";
+
+Station station_from_row(const store::Statement& stmt) {
+  Station s{stmt.text(0), stmt.text(1), from_utc_us(stmt.int64(2)), std::nullopt};
+  if (!stmt.is_null(3)) s.revoked = from_utc_us(stmt.int64(3));
+  return s;
+}
+
+// Where the bytes of a blob being sent wait until the last part arrives: per station, named by the blob.
+fs::path partial_file(const store::Store& store, const std::string& station, const std::string& sha256) {
+  return store.data_dir() / "sync" / station / (sha256 + ".part");
+}
+
+}  // namespace
+
+Result<std::string> Stations::add(const std::string& id, const std::string& name, const std::string& actor) {
+  static const std::regex valid("[a-z0-9][a-z0-9-]{1,39}");
+  if (!std::regex_match(id, valid)) return make_error(ErrorCode::invalid_input, "id", "工作站编号须为 2–40 个小写字母、数字或 -，以字母或数字开头");
+  if (name.empty()) return make_error(ErrorCode::missing_field, "name", "须给出工作站名称（例如 渝北区局抽样站）");
+  // "nss_" tells a station's token apart from a person's API token in a log or a form.
+  const std::string token = "nss_" + accounts::random_hex(32);
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement taken, store_->db().prepare("SELECT 1 FROM stations WHERE id = ?1"));
+    NETSAMPLE_ASSIGN(bool exists, taken.bind(1, id).step());
+    if (exists) return make_error(ErrorCode::duplicate, "id", "已有编号为 " + id + " 的工作站");
+    NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO stations (id, name, token_sha256, added_utc_us) VALUES (?1, ?2, ?3, ?4)"));
+    NETSAMPLE_TRY(insert.bind(1, id).bind(2, name).bind(3, sha256_hex(token)).bind(4, to_utc_us(store_->clock().now())).run());
+    return status_of(store_->audit().append({actor, "station.added", std::nullopt, {{"station", id}, {"name", name}}}, store_->clock().now()));
+  }));
+  return token;
+}
+
+Status Stations::revoke(const std::string& id, const std::string& actor) {
+  return store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement update, store_->db().prepare("UPDATE stations SET revoked_utc_us = ?2 WHERE id = ?1 AND revoked_utc_us IS NULL RETURNING id"));
+    NETSAMPLE_ASSIGN(bool revoked, update.bind(1, id).bind(2, to_utc_us(store_->clock().now())).step());
+    if (!revoked) return make_error(ErrorCode::not_found, "id", "没有编号为 " + id + " 的在用工作站");
+    NETSAMPLE_TRY(update.run());
+    return status_of(store_->audit().append({actor, "station.revoked", std::nullopt, {{"station", id}}}, store_->clock().now()));
+  });
+}
+
+Result<std::vector<Station>> Stations::list() {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(std::string(kSelectStation) + "ORDER BY id"));
+  std::vector<Station> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    out.push_back(station_from_row(stmt));
+  }
+}
+
+Result<Station> Stations::authenticate(const std::string& token) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(std::string(kSelectStation) + "WHERE token_sha256 = ?1"));
+  NETSAMPLE_ASSIGN(bool found, stmt.bind(1, sha256_hex(token)).step());
+  if (!found) return make_error(ErrorCode::unauthenticated, "authorization", "工作站令牌无效");
+  Station station = station_from_row(stmt);
+  if (station.revoked) return make_error(ErrorCode::forbidden, "authorization", "工作站 " + station.id + " 的令牌已于 " + format_beijing(*station.revoked) + " 停用");
+  return station;
+}
+
+Result<store::AuditHead> Receiver::head() {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT seq, hash FROM station_audit WHERE station_id = ?1 ORDER BY seq DESC LIMIT 1"));
+  NETSAMPLE_ASSIGN(bool found, stmt.bind(1, station_.id).step());
+  if (!found) return store::AuditHead{};
+  return store::AuditHead{stmt.int64(0), stmt.text(1)};
+}
+
+Result<store::AuditHead> Receiver::receive_rows(const std::vector<store::AuditRecord>& rows) {
+  store::AuditHead last;
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    // Read under the writers' lock: two syncs of one station cannot both append after the same head.
+    NETSAMPLE_ASSIGN(last, head());
+    const store::AuditHead before = last;
+    NETSAMPLE_ASSIGN(store::Statement insert,
+                     store_->db().prepare("INSERT INTO station_audit (station_id, seq, utc_us, actor, action, case_number, payload, prev_hash, hash, "
+                                          "received_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    const std::int64_t now = to_utc_us(store_->clock().now());
+    for (const auto& row : rows) {
+      const std::string where = "工作站 " + station_.id + " 审计链第 " + std::to_string(row.seq) + " 条";
+      if (row.seq != last.seq + 1)
+        return make_error(ErrorCode::integrity, "seq", where + "：应为第 " + std::to_string(last.seq + 1) + " 条（中心已有到第 " + std::to_string(last.seq) + " 条）");
+      if (row.prev_hash != last.hash)
+        return make_error(ErrorCode::integrity, "prev_hash", where + "：前序哈希与中心所存第 " + std::to_string(last.seq) + " 条的哈希不符（该站的链被改写）");
+      const std::string computed = store::AuditLog::row_hash(row.seq, to_utc_us(row.at), row.actor, row.action, row.case_number, row.payload, row.prev_hash);
+      if (computed != row.hash) return make_error(ErrorCode::integrity, "hash", where + "：内容与其哈希不符（该条被改动）");
+      insert.reset();
+      insert.bind(1, station_.id).bind(2, row.seq).bind(3, to_utc_us(row.at)).bind(4, row.actor).bind(5, row.action).bind(6, row.case_number);
+      NETSAMPLE_TRY(insert.bind(7, row.payload).bind(8, row.prev_hash).bind(9, row.hash).bind(10, now).run());
+      last = {row.seq, row.hash};
+    }
+    if (last.seq == before.seq) return {};
+    // The centre's own chain says what it received and when: the station's head as it was handed over.
+    return status_of(store_->audit().append(
+        {"station:" + station_.id, "sync.rows_received", std::nullopt,
+         {{"station", station_.id}, {"from_seq", before.seq + 1}, {"to_seq", last.seq}, {"head_hash", last.hash}}},
+        store_->clock().now()));
+  }));
+  return last;
+}
+
+Result<BlobState> Receiver::blob_state(const std::string& sha256) {
+  NETSAMPLE_TRY(status_of(sha256_from_hex(sha256, "sha256")));
+  NETSAMPLE_ASSIGN(bool present, store_->evidence().contains(sha256));
+  if (present) return BlobState{true, 0};
+  std::error_code ec;
+  const auto size = fs::file_size(partial_file(*store_, station_.id, sha256), ec);
+  return BlobState{false, ec ? 0 : static_cast<std::uint64_t>(size)};
+}
+
+Result<BlobState> Receiver::receive_part(const std::string& sha256, std::uint64_t total, std::uint64_t offset, const fs::path& part) {
+  NETSAMPLE_ASSIGN(BlobState state, blob_state(sha256));
+  if (state.present) return state;  // another station, or a retry after the answer was lost: nothing to do
+  if (offset != state.received)
+    return make_error(ErrorCode::refused_by_rule, "offset",
+                      "证据 " + sha256.substr(0, 12) + "… 已收到 " + std::to_string(state.received) + " 字节，本段从 " + std::to_string(offset) + " 开始：请从已收到处续传");
+  std::error_code ec;
+  const std::uint64_t size = fs::file_size(part, ec);
+  if (ec) return io_error(part, "无法读取上传的分段");
+  if (offset + size > total)
+    return make_error(ErrorCode::invalid_input, "size", "分段超出证据的总长度 " + std::to_string(total) + " 字节");
+  const fs::path partial = partial_file(*store_, station_.id, sha256);
+  fs::create_directories(partial.parent_path(), ec);
+  if (ec) return io_error(partial.parent_path(), "无法创建目录：" + ec.message());
+  {
+    // Appended and flushed before the answer: a part acknowledged is a part kept.
+    UniqueFd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (!out.valid()) return io_error(partial, "无法写入");
+    NETSAMPLE_ASSIGN(std::string bytes, read_file(part));
+    NETSAMPLE_TRY(write_all(out.get(), bytes, partial));
+    if (::fsync(out.get()) != 0) return io_error(partial, "无法写入磁盘");
+  }
+  if (offset + size < total) return BlobState{false, offset + size};
+  // Complete: stored only if the bytes are what the station named them.
+  NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(partial));
+  if (to_hex(digest) != sha256) {
+    fs::remove(partial, ec);
+    return make_error(ErrorCode::integrity, "sha256", "工作站 " + station_.id + " 发来的证据内容的 SHA-256 为 " + to_hex(digest) + "，与其名称 " + sha256 +
+                                                          " 不符：已拒收（证据在途中或在工作站被改动）");
+  }
+  NETSAMPLE_ASSIGN(store::StoredBlob stored, store_->evidence().put_file(partial));
+  fs::remove(partial, ec);
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO station_blobs (station_id, sha256, size, received_utc_us) VALUES (?1, ?2, ?3, ?4) "
+                                                                   "ON CONFLICT DO NOTHING"));
+    NETSAMPLE_TRY(insert.bind(1, station_.id).bind(2, stored.sha256).bind(3, static_cast<std::int64_t>(stored.size)).bind(4, to_utc_us(store_->clock().now())).run());
+    return status_of(store_->audit().append({"station:" + station_.id, "sync.blob_received", std::nullopt,
+                                             {{"station", station_.id}, {"sha256", stored.sha256}, {"size", stored.size}}},
+                                            store_->clock().now()));
+  }));
+  return BlobState{true, 0};
+}
+
+Result<std::vector<store::AuditRecord>> station_rows(store::Store& store, const std::string& station_id, std::int64_t after_seq) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store.db().prepare("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM station_audit "
+                                                             "WHERE station_id = ?1 AND seq > ?2 ORDER BY seq"));
+  stmt.bind(1, station_id).bind(2, after_seq);
+  std::vector<store::AuditRecord> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    out.push_back({stmt.int64(0), from_utc_us(stmt.int64(1)), stmt.text(2), stmt.text(3), stmt.optional_text(4), stmt.text(5), stmt.text(6), stmt.text(7)});
+  }
+}
+
+}  // namespace netsample::sync

@@ -1,0 +1,129 @@
+// The station's side of a sync: what the centre lacks, found by asking, sent in parts (design/central.md).
+#include <map>
+#include <set>
+
+#include "netsample/core/http.h"
+#include "netsample/sync/sync.h"
+
+namespace netsample::sync {
+using json = nlohmann::json;
+
+namespace {
+
+class Centre {
+ public:
+  explicit Centre(const SyncOptions& options) : options_(options), http_(client_options(options)) {}
+
+  Result<json> call(const std::string& method, const std::string& path, const std::string& body = {},
+                    const std::string& type = "application/json") const {
+    HttpRequest request;
+    request.method = method;
+    request.url = options_.central + path;
+    request.headers = {{"Authorization", "Bearer " + options_.token}, {"Accept", "application/json"}};
+    if (!body.empty() || method != "GET") request.headers.emplace_back("Content-Type", type);
+    request.body = body;
+    request.timeout = std::chrono::minutes(5);
+    // Every call can be repeated without harm: rows and parts carry their position, blobs their name.
+    request.idempotent = true;
+    NETSAMPLE_ASSIGN(HttpResponse response, http_.send(request));
+    const json answer = json::parse(response.body, nullptr, false);
+    if (response.status >= 200 && response.status < 300) return answer.is_discarded() ? json::object() : answer;
+    // The centre's error, as it said it (server/http.h: {"error": {code, field, message, article}}).
+    if (answer.is_object() && answer.contains("error") && answer["error"].is_object()) {
+      const json& e = answer["error"];
+      Error error;
+      error.code = error_code_from_string(e.value("code", "internal")).value_or(ErrorCode::internal);
+      error.field = e.value("field", "");
+      error.message = "中心：" + e.value("message", "");
+      if (e.contains("article") && e["article"].is_number_integer()) error.article = e["article"].get<int>();
+      return error;
+    }
+    return make_error(ErrorCode::network, options_.central + path, "中心答复 HTTP " + std::to_string(response.status));
+  }
+
+ private:
+  static HttpClientOptions client_options(const SyncOptions& options) {
+    HttpClientOptions o;
+    o.ca_file = options.ca_file;
+    o.user_agent = "netsample-sync/0.1";
+    return o;
+  }
+  const SyncOptions& options_;
+  HttpClient http_;
+};
+
+void tell(const SyncOptions& options, SyncProgress progress) {
+  if (options.progress) options.progress(progress);
+}
+
+}  // namespace
+
+Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
+  if (options.central.empty()) return make_error(ErrorCode::missing_field, "central", "须给出中心的地址（--central https://…）");
+  if (options.token.empty())
+    return make_error(ErrorCode::missing_field, "token", "须给出工作站令牌（环境变量 NETSAMPLE_STATION_TOKEN，或 --token-file 文件）");
+  const Centre centre(options);
+  SyncReport report;
+
+  // Before anything is sent: the centre's head of this station's chain must be a row of this chain.
+  NETSAMPLE_ASSIGN(json head, centre.call("GET", "/api/sync/head"));
+  const std::int64_t central_seq = head.value("seq", std::int64_t{0});
+  const std::string central_hash = head.value("hash", std::string(store::kGenesisHash));
+  if (central_seq > 0) {
+    NETSAMPLE_ASSIGN(std::optional<std::string> mine, store.audit().hash_at(central_seq));
+    if (!mine)
+      return make_error(ErrorCode::integrity, "audit", "中心已有本站审计链到第 " + std::to_string(central_seq) + " 条，本站却没有这一条：审计链被截短，或令牌属于另一工作站");
+    if (*mine != central_hash)
+      return make_error(ErrorCode::integrity, "audit", "本站审计链第 " + std::to_string(central_seq) + " 条与中心所存的不同：本站的链在同步后被改写");
+  }
+
+  // The evidence first, so that no row the centre receives names a blob it lacks. Each blob once (items share them).
+  NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, store.list_evidence(std::nullopt));
+  std::map<std::string, std::uint64_t> blobs;
+  for (const auto& item : items) blobs[item.sha256] = static_cast<std::uint64_t>(item.size);
+  std::uint64_t total_bytes = 0, done_bytes = 0;
+  for (const auto& [sha256, size] : blobs) total_bytes += size;
+  for (const auto& [sha256, size] : blobs) {
+    NETSAMPLE_ASSIGN(json state, centre.call("GET", "/api/sync/blobs/" + sha256));
+    if (state.value("present", false)) {
+      ++report.blobs_already_there;
+      done_bytes += size;
+      tell(options, {"evidence", done_bytes, total_bytes, sha256});
+      continue;
+    }
+    // From where the centre's copy stops: a sync cut off resends nothing it had delivered.
+    std::uint64_t offset = state.value("received", std::uint64_t{0});
+    done_bytes += offset;
+    do {
+      const std::uint64_t length = std::min<std::uint64_t>(options.part_bytes, size - offset);
+      NETSAMPLE_ASSIGN(std::string part, store.evidence().read_range(sha256, offset, length));
+      const std::string path = "/api/sync/blobs/" + sha256 + "?size=" + std::to_string(size) + "&offset=" + std::to_string(offset);
+      NETSAMPLE_ASSIGN(json answer, centre.call("PUT", path, part, "application/octet-stream"));
+      offset += length;
+      done_bytes += length;
+      report.bytes_sent += length;
+      tell(options, {"evidence", done_bytes, total_bytes, sha256});
+      if (answer.value("present", false)) break;
+    } while (offset < size);
+    ++report.blobs_sent;
+  }
+
+  // Then the chain, in batches, from the row after the centre's head.
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> rows, store.audit().records());
+  report.central_head = {central_seq, central_hash};
+  constexpr size_t kBatch = 500;
+  std::vector<store::AuditRecord> pending;
+  for (const auto& row : rows)
+    if (row.seq > central_seq) pending.push_back(row);
+  for (size_t start = 0; start < pending.size(); start += kBatch) {
+    json batch = json::array();
+    for (size_t i = start; i < std::min(pending.size(), start + kBatch); ++i) batch.push_back(store::to_json(pending[i]));
+    NETSAMPLE_ASSIGN(json answer, centre.call("POST", "/api/sync/rows", json{{"rows", batch}}.dump()));
+    report.central_head = {answer.value("seq", std::int64_t{0}), answer.value("hash", std::string())};
+    report.rows_sent += static_cast<std::int64_t>(batch.size());
+    tell(options, {"audit", static_cast<std::uint64_t>(std::min(pending.size(), start + kBatch)), pending.size(), ""});
+  }
+  return report;
+}
+
+}  // namespace netsample::sync

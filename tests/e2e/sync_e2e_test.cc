@@ -1,0 +1,232 @@
+// A station syncing to the centre (sync/sync.h, design/central.md), all real: the centre's `netsample serve` on
+// PostgreSQL, the station's SQLite data directory, `netsample sync` as a sampler's PC runs it. The centre takes the
+// station's chain row by row and its evidence by SHA-256, checks both, and is sent nothing twice — not even after
+// the sync was killed mid-upload.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "netsample/core/file_io.h"
+#include "netsample/core/http.h"
+#include "netsample/core/process.h"
+#include "netsample/core/sha256.h"
+#include "netsample/testing/loopback.h"
+#include "testing.h"
+
+namespace netsample {
+namespace {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing::ProcessResult;
+
+class StationSync : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto started = loopback::PostgresServer::start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    postgres_ = started->release();
+  }
+  static void TearDownTestSuite() { delete postgres_; }
+
+  void SetUp() override {
+    static int counter = 0;
+    const std::string db = "centre" + std::to_string(++counter);
+    ASSERT_TRUE(postgres_->create_database(db).ok());
+    centre_db_ = postgres_->url(db);
+    const ProcessResult added = centre({"station", "add", "yubei-01", "--name", "渝北区局抽样站", "--json"});
+    ASSERT_EQ(added.exit_code, 0) << added.out << added.err;
+    token_ = json::parse(added.out)["token"];
+    auto port = loopback::free_loopback_port(SOCK_STREAM);
+    ASSERT_TRUE(port.ok());
+    base_ = "http://127.0.0.1:" + std::to_string(*port);
+    service_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{NETSAMPLE_BIN, "--data", (dir_ / "centre").string(), "--db", centre_db_, "serve", "--listen",
+                                 "127.0.0.1:" + std::to_string(*port), "--replay-listen", "off", "--background", "0"},
+        dir_ / "serve.log");
+    bool up = false;
+    for (int i = 0; i < 300 && !up; ++i) {
+      auto health = http_.get(base_ + "/healthz");
+      up = health.ok() && health->status == 200;
+      if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(up) << [&] { auto log = read_file(dir_ / "serve.log"); return log.ok() ? *log : std::string(); }();
+
+    // The station: a case with a document and a recording-sized file.
+    ASSERT_EQ(station({"roster", "add", "--file", write("roster.json", testing::sample_roster())}).exit_code, 0);
+    ASSERT_EQ(station({"case", "create", "--file", write("case.json", testing::sample_case("CQ-SYNC-1"))}).exit_code, 0);
+    recording_ = dir_ / "purchase.mp4";
+    std::mt19937_64 random(7);
+    std::string bytes(12 << 20, '\0');
+    for (auto& c : bytes) c = static_cast<char>(random());
+    testing::write_text(recording_, bytes);
+    recording_sha256_ = sha256_hex(bytes);
+    testing::write_text(dir_ / "order.pdf", "%PDF-1.4 order confirmation");
+    const ProcessResult added_evidence = station({"evidence", "add", "--case", "CQ-SYNC-1", "--kind", "recording", recording_.string(), (dir_ / "order.pdf").string()});
+    ASSERT_EQ(added_evidence.exit_code, 0) << added_evidence.err;
+  }
+
+  void TearDown() override {
+    if (service_) service_->signal(SIGTERM), service_->wait_for(std::chrono::seconds(10));
+  }
+
+  std::string write(const std::string& name, const json& doc) {
+    testing::write_text(dir_ / name, doc.dump());
+    return (dir_ / name).string();
+  }
+  ProcessResult centre(std::vector<std::string> args) {
+    args.insert(args.begin(), {NETSAMPLE_BIN, "--data", (dir_ / "centre").string(), "--db", centre_db_});
+    return testing::run_process(args);
+  }
+  ProcessResult station(std::vector<std::string> args) {
+    args.insert(args.begin(), {NETSAMPLE_BIN, "--data", (dir_ / "station").string()});
+    return testing::run_process(args);
+  }
+  // The token reaches `netsample sync` through its environment, never its command line.
+  std::vector<std::string> sync_command(const std::string& token, int part_mib = 8) {
+    return {"/usr/bin/env", "NETSAMPLE_STATION_TOKEN=" + token, NETSAMPLE_BIN, "--data", (dir_ / "station").string(), "sync", "--central", base_,
+            "--part-mib", std::to_string(part_mib), "--json"};
+  }
+  json sync(const std::string& token, ProcessResult* result = nullptr) {
+    ProcessResult run = testing::run_process(sync_command(token));
+    if (result) *result = run;
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    return json::parse(run.out, nullptr, false);
+  }
+  json centre_blob(const std::string& sha256) {
+    HttpRequest get;
+    get.url = base_ + "/api/sync/blobs/" + sha256;
+    get.headers = {{"Authorization", "Bearer " + token_}};
+    auto answer = http_.send(get);
+    return answer.ok() ? json::parse(answer->body, nullptr, false) : json();
+  }
+
+  testing::TempDir dir_;
+  std::string centre_db_, token_, base_, recording_sha256_;
+  fs::path recording_;
+  HttpClient http_;
+  std::unique_ptr<ChildProcess> service_;
+  static loopback::PostgresServer* postgres_;
+};
+loopback::PostgresServer* StationSync::postgres_ = nullptr;
+
+TEST_F(StationSync, TheCentreHoldsTheStationsChainAndEvidenceAndIsSentNothingTwice) {
+  const json first = sync(token_);
+  EXPECT_EQ(first["blobs_sent"], 2);
+  EXPECT_EQ(first["bytes_sent"], (12 << 20) + 27);
+  const json head = first["central_head"];
+  EXPECT_EQ(head["seq"], first["rows_sent"]);
+  EXPECT_GT(head["seq"].get<int>(), 3);
+
+  // The centre lists the station with that head, and its own chain says what it received.
+  const json stations = json::parse(centre({"station", "list", "--json"}).out, nullptr, false);
+  ASSERT_TRUE(stations.is_array() && stations.size() == 1) << stations.dump();
+  EXPECT_EQ(stations[0]["head"], head);
+  const json centre_rows = json::parse(centre({"audit", "log", "--json"}).out, nullptr, false);
+  std::string actions;
+  for (const auto& row : centre_rows) actions += row["action"].get<std::string>() + " ";
+  EXPECT_NE(actions.find("sync.blob_received sync.blob_received sync.rows_received"), std::string::npos) << actions;
+  EXPECT_EQ(centre({"audit", "verify"}).exit_code, 0);
+  EXPECT_EQ(centre_blob(recording_sha256_)["present"], true);
+
+  // Again: nothing new, nothing sent.
+  const json again = sync(token_);
+  EXPECT_EQ(again["blobs_sent"], 0);
+  EXPECT_EQ(again["blobs_already_there"], 2);
+  EXPECT_EQ(again["bytes_sent"], 0);
+  EXPECT_EQ(again["rows_sent"], 0);
+
+  // New work on the station: only it goes.
+  testing::write_text(dir_ / "lab.pdf", "%PDF-1.4 lab report");
+  ASSERT_EQ(station({"evidence", "add", "--case", "CQ-SYNC-1", "--kind", "lab_report", (dir_ / "lab.pdf").string()}).exit_code, 0);
+  const json third = sync(token_);
+  EXPECT_EQ(third["blobs_sent"], 1);
+  EXPECT_EQ(third["bytes_sent"], 19);
+  EXPECT_EQ(third["rows_sent"], 1);
+}
+
+TEST_F(StationSync, ASyncKilledMidUploadResumesWithoutSendingAnythingTwice) {
+  // 1 MiB parts; killed once the centre holds part of the recording.
+  ChildProcess first(sync_command(token_, 1), dir_ / "sync-1.log");
+  std::uint64_t received = 0;
+  for (int i = 0; i < 600 && received == 0; ++i) {
+    const json state = centre_blob(recording_sha256_);
+    if (state.is_object()) received = state.value("received", std::uint64_t{0});
+    if (received == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  first.signal(SIGKILL);
+  first.wait_for(std::chrono::seconds(10));
+  ASSERT_GT(received, 0u) << "the sync never started sending";
+  const json state = centre_blob(recording_sha256_);
+  ASSERT_EQ(state["present"], false) << "killed too late: the whole recording had arrived";
+  const std::uint64_t kept = state["received"];
+  EXPECT_EQ(kept % (1 << 20), 0u) << "the centre keeps whole parts only";
+
+  const json resumed = sync(token_);
+  std::uint64_t other_blobs = 0;
+  if (resumed["blobs_sent"] == 2) other_blobs = 27;  // the document, if the kill came before it
+  EXPECT_EQ(resumed["bytes_sent"].get<std::uint64_t>(), (12u << 20) - kept + other_blobs) << "bytes the centre had were sent again";
+  EXPECT_EQ(centre_blob(recording_sha256_)["present"], true);
+  EXPECT_EQ(centre({"evidence", "verify"}).exit_code, 0);
+}
+
+TEST_F(StationSync, TamperedEvidenceAndRowsAreRefusedNamingThem) {
+  // The recording changed on the station's disk after it was stored: the centre refuses the bytes.
+  const fs::path stored = dir_ / "station" / "evidence" / "sha256" / recording_sha256_.substr(0, 2) / recording_sha256_;
+  ASSERT_TRUE(fs::exists(stored));
+  fs::permissions(stored, fs::perms::owner_write, fs::perm_options::add);
+  {
+    std::fstream file(stored, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(5 << 20);
+    file.write("forged", 6);
+  }
+  ProcessResult refused;
+  refused = testing::run_process(sync_command(token_));
+  EXPECT_EQ(refused.exit_code, 4) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find(recording_sha256_), std::string::npos) << refused.err;
+  EXPECT_EQ(centre_blob(recording_sha256_)["present"], false);
+
+  // A row edited on the station before it was sent: the centre names it and keeps none of the batch.
+  testing::sql_exec(dir_ / "station" / "netsample.db", "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'S9' WHERE seq = 2");
+  const std::string pdf_sha256 = sha256_hex(std::string("%PDF-1.4 order confirmation"));
+  {  // put the recording right again, so that only the row is wrong
+    std::fstream file(stored, std::ios::in | std::ios::out | std::ios::binary);
+    std::mt19937_64 random(7);
+    std::string bytes(12 << 20, '\0');
+    for (auto& c : bytes) c = static_cast<char>(random());
+    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  refused = testing::run_process(sync_command(token_));
+  EXPECT_EQ(refused.exit_code, 4) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("审计链第 2 条"), std::string::npos) << refused.err;
+  EXPECT_EQ(json::parse(centre({"station", "list", "--json"}).out)[0]["head"]["seq"], 0);
+  EXPECT_EQ(centre_blob(pdf_sha256)["present"], true);
+}
+
+TEST_F(StationSync, OnlyAStationsOwnTokenIsAccepted) {
+  ProcessResult run = testing::run_process(sync_command("nss_" + std::string(64, '0')));
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_NE(run.err.find("工作站令牌无效"), std::string::npos) << run.err;
+  // A person's sign-in is not a station's: the sync routes refuse it as well.
+  ASSERT_EQ(centre({"roster", "add", "--file", write("centre-roster.json", testing::sample_roster())}).exit_code, 0);
+  ASSERT_EQ(centre({"account", "add", "--person", "S1"}).exit_code, 0);
+  const json person = json::parse(centre({"token", "create", "--person", "S1", "--json"}).out, nullptr, false);
+  ASSERT_TRUE(person.contains("token")) << person.dump();
+  run = testing::run_process(sync_command(person["token"]));
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  // Revoked: refused at once, naming when.
+  ASSERT_EQ(centre({"station", "revoke", "yubei-01"}).exit_code, 0);
+  run = testing::run_process(sync_command(token_));
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_NE(run.err.find("已于"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace netsample
