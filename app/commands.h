@@ -35,6 +35,9 @@ void add_crawl_command(CLI::App& app, Context& context, int& exit_code);        
 void add_search_command(CLI::App& app, Context& context, int& exit_code);             // candidate listings from a search page
 void add_serve_command(CLI::App& app, Context& context, int& exit_code);              // netsample serve
 void add_sync_commands(CLI::App& app, Context& context, int& exit_code);              // station (centre), sync (station)
+// A station's sync token: from --token-file (which only its owner may read), else $NETSAMPLE_STATION_TOKEN ("" when
+// neither is given).
+Result<std::string> station_token(const std::string& token_file);
 void add_purchase_start_command(CLI::App& purchase, Context& context, int& exit_code);  // netsample-recorder
 
 // Human-readable views shared by the commands and the demo.

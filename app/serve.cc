@@ -17,6 +17,8 @@ void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
   static int grace_s = 10;
   static int background_s = 60;
   static int stamp_s = 3600;
+  static int sync_s = 30;
+  static std::string token_file;
   CLI::App* serve = app.add_subcommand("serve", "HTTP 服务：各角色通过网页与接口办理（接口说明 /api/openapi.json）；SIGTERM 或 Ctrl+C 停止");
   serve->add_option("--listen", options.listen, "监听地址 主机:端口")->capture_default_str();
   serve->add_option("--replay-listen", options.replay_listen,
@@ -34,12 +36,24 @@ void add_serve_command(CLI::App& app, Context& context, int& exit_code) {
   serve->add_option("--audit-stamp-interval", stamp_s, "有 --tsa 时，每隔多少秒为（有新记录的）审计链头盖时间戳；失败的在下一轮后台工作时重试")
       ->capture_default_str()
       ->check(CLI::Range(60, 7 * 86400));
+  serve->add_option("--central", options.central,
+                    "工作站：每隔 --sync-interval 秒把中心尚未收到的证据和审计记录发往此中心（令牌取自 --token-file 或 NETSAMPLE_STATION_TOKEN）");
+  serve->add_option("--token-file", token_file, "工作站令牌文件（chmod 600）");
+  serve->add_option("--central-ca", options.central_ca, "校验中心 TLS 证书的额外 CA（PEM）");
+  serve->add_option("--sync-interval", sync_s, "工作站同步到中心的间隔秒数")->capture_default_str()->check(CLI::Range(1, 86400));
   serve->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       options.tls_cert = tls_cert;
       options.tls_key = tls_key;
       options.background_interval = std::chrono::seconds(background_s);
       options.audit_stamp_interval = std::chrono::seconds(stamp_s);
+      options.sync_interval = std::chrono::seconds(sync_s);
+      if (!options.central.empty()) {
+        NETSAMPLE_ASSIGN(options.station_token, station_token(token_file));
+        if (options.station_token.empty())
+          return make_error(ErrorCode::missing_field, "token_file", "--central 需要工作站令牌：--token-file 文件，或环境变量 NETSAMPLE_STATION_TOKEN");
+        while (!options.central.empty() && options.central.back() == '/') options.central.pop_back();
+      }
       // The signals are taken by this thread alone: the server's threads start with them blocked.
       sigset_t stop_signals;
       sigemptyset(&stop_signals);

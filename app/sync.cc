@@ -11,9 +11,7 @@
 #include "netsample/sync/sync.h"
 
 namespace netsample::app {
-namespace {
 
-// The token from $NETSAMPLE_STATION_TOKEN, else from a file only its owner may read.
 Result<std::string> station_token(const std::string& token_file) {
   if (token_file.empty()) {
     const char* env = std::getenv("NETSAMPLE_STATION_TOKEN");
@@ -24,8 +22,11 @@ Result<std::string> station_token(const std::string& token_file) {
   if (st.st_mode & 077) return make_error(ErrorCode::refused_by_rule, "token_file", token_file + " 可被其他用户读取：请 chmod 600");
   NETSAMPLE_ASSIGN(std::string text, read_file(token_file));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  if (text.empty()) return make_error(ErrorCode::missing_field, "token_file", token_file + " 是空的：应为 station add 打印的令牌");
   return text;
 }
+
+namespace {
 
 std::string megabytes(std::uint64_t bytes) {
   char text[32];

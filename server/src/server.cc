@@ -14,6 +14,7 @@
 #include "api.h"
 #include "access_log.h"
 #include "background.h"
+#include "station_sync.h"
 #include "jobs.h"
 #include "slow_work.h"
 #include "metrics.h"
@@ -140,6 +141,7 @@ struct Server::State {
   std::atomic<bool> stopping{false};
   std::unique_ptr<AccessLog> access_log;
   std::unique_ptr<BackgroundWork> background;
+  std::unique_ptr<StationSyncWork> station_sync;
   std::unique_ptr<SlowWork> slow;
   std::mutex error_log_mutex;
 
@@ -626,6 +628,14 @@ Result<std::unique_ptr<Server>> Server::start(const std::filesystem::path& data_
   if (state->options.background_interval.count() > 0)
     state->background = std::make_unique<BackgroundWork>(data_dir, state->options.store, state->options.background_interval, [raw](const std::string& line) { raw->error_log(line); },
                                                          state->options.tsa, state->options.audit_stamp_interval, state->options.tsa_trust);
+  if (!state->options.central.empty()) {
+    sync::SyncOptions sync_options;
+    sync_options.central = state->options.central;
+    sync_options.token = state->options.station_token;
+    sync_options.ca_file = state->options.central_ca;
+    state->station_sync = std::make_unique<StationSyncWork>(data_dir, state->options.store, std::move(sync_options), state->options.sync_interval,
+                                                            [raw](const std::string& line) { raw->error_log(line); });
+  }
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 
@@ -640,6 +650,7 @@ std::string Server::base_url() const {
 void Server::stop(std::chrono::milliseconds grace) {
   if (!state_ || !state_->daemon) return;
   state_->background.reset();  // after the round in progress
+  state_->station_sync.reset();
   for (MHD_Daemon* daemon : {state_->daemon, state_->replay_daemon}) {  // no new connections from here
     if (!daemon) continue;
     const MHD_socket listener = MHD_quiesce_daemon(daemon);

@@ -1,6 +1,7 @@
 // The centre's side of a sync: the stations it accepts, each station's audit chain as received, and blobs that
 // arrive part by part (design/central.md).
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <regex>
@@ -134,9 +135,6 @@ Result<BlobState> Receiver::blob_state(const std::string& sha256) {
 Result<BlobState> Receiver::receive_part(const std::string& sha256, std::uint64_t total, std::uint64_t offset, const fs::path& part) {
   NETSAMPLE_ASSIGN(BlobState state, blob_state(sha256));
   if (state.present) return state;  // another station, or a retry after the answer was lost: nothing to do
-  if (offset != state.received)
-    return make_error(ErrorCode::refused_by_rule, "offset",
-                      "证据 " + sha256.substr(0, 12) + "… 已收到 " + std::to_string(state.received) + " 字节，本段从 " + std::to_string(offset) + " 开始：请从已收到处续传");
   std::error_code ec;
   const std::uint64_t size = fs::file_size(part, ec);
   if (ec) return io_error(part, "无法读取上传的分段");
@@ -145,23 +143,32 @@ Result<BlobState> Receiver::receive_part(const std::string& sha256, std::uint64_
   const fs::path partial = partial_file(*store_, station_.id, sha256);
   fs::create_directories(partial.parent_path(), ec);
   if (ec) return io_error(partial.parent_path(), "无法创建目录：" + ec.message());
-  {
-    // Appended and flushed before the answer: a part acknowledged is a part kept.
-    UniqueFd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-    if (!out.valid()) return io_error(partial, "无法写入");
+  // Under a lock, the length checked and the part appended and flushed before the answer: a retry racing the
+  // request it repeats finds the bytes there and is refused, and a part acknowledged is a part kept.
+  UniqueFd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!out.valid()) return io_error(partial, "无法写入");
+  if (::flock(out.get(), LOCK_EX) != 0) return io_error(partial, "无法加锁");
+  const std::uint64_t received = fs::file_size(partial, ec);
+  if (offset != received)
+    return make_error(ErrorCode::refused_by_rule, "offset",
+                      "证据 " + sha256.substr(0, 12) + "… 已收到 " + std::to_string(received) + " 字节，本段从 " + std::to_string(offset) + " 开始：请从已收到处续传");
+  // A blob that fits in one part (most are small) is stored from the part itself: no copy, no second fsync.
+  const bool whole = offset == 0 && size == total;
+  if (!whole) {
     NETSAMPLE_ASSIGN(std::string bytes, read_file(part));
     NETSAMPLE_TRY(write_all(out.get(), bytes, partial));
     if (::fsync(out.get()) != 0) return io_error(partial, "无法写入磁盘");
+    if (offset + size < total) return BlobState{false, offset + size};
   }
-  if (offset + size < total) return BlobState{false, offset + size};
+  const fs::path complete = whole ? part : partial;
   // Complete: stored only if the bytes are what the station named them.
-  NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(partial));
+  NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(complete));
   if (to_hex(digest) != sha256) {
     fs::remove(partial, ec);
     return make_error(ErrorCode::integrity, "sha256", "工作站 " + station_.id + " 发来的证据内容的 SHA-256 为 " + to_hex(digest) + "，与其名称 " + sha256 +
                                                           " 不符：已拒收（证据在途中或在工作站被改动）");
   }
-  NETSAMPLE_ASSIGN(store::StoredBlob stored, store_->evidence().put_file(partial));
+  NETSAMPLE_ASSIGN(store::StoredBlob stored, store_->evidence().put_file(complete));
   fs::remove(partial, ec);
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO station_blobs (station_id, sha256, size, received_utc_us) VALUES (?1, ?2, ?3, ?4) "

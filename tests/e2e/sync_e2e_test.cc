@@ -210,6 +210,39 @@ TEST_F(StationSync, TamperedEvidenceAndRowsAreRefusedNamingThem) {
   EXPECT_EQ(centre_blob(pdf_sha256)["present"], true);
 }
 
+// `serve --central`: the station's own service sends what is new on its own, while the sampler works.
+TEST_F(StationSync, AStationsServiceSyncsWhatIsNewByItself) {
+  auto port = loopback::free_loopback_port(SOCK_STREAM);
+  ASSERT_TRUE(port.ok());
+  ChildProcess station_service({NETSAMPLE_BIN, "--data", (dir_ / "station").string(), "serve", "--listen", "127.0.0.1:" + std::to_string(*port),
+                                "--replay-listen", "off", "--background", "0", "--central", base_, "--sync-interval", "1"},
+                               dir_ / "station-serve.log", {"NETSAMPLE_STATION_TOKEN=" + token_});
+  auto arrived = [&](const std::string& sha256) {
+    for (int i = 0; i < 300; ++i) {
+      if (centre_blob(sha256).value("present", false)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  const auto log = [&] { auto text = read_file(dir_ / "station-serve.log"); return text.ok() ? *text : std::string(); };
+  ASSERT_TRUE(arrived(recording_sha256_)) << log();
+  // New evidence on the station, added from the command line while its service runs: it follows by itself.
+  testing::write_text(dir_ / "lab.pdf", "%PDF-1.4 lab report");
+  ASSERT_EQ(station({"evidence", "add", "--case", "CQ-SYNC-1", "--kind", "lab_report", (dir_ / "lab.pdf").string()}).exit_code, 0);
+  EXPECT_TRUE(arrived(sha256_hex(std::string("%PDF-1.4 lab report")))) << log();
+  const std::string station_head = json::parse(station({"info", "--json"}).out, nullptr, false)["audit_rows"].dump();
+  json head;
+  for (int i = 0; i < 100; ++i) {  // the rows follow their blob within the same round
+    head = json::parse(centre({"station", "list", "--json"}).out, nullptr, false)[0]["head"]["seq"];
+    if (head.dump() == station_head) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(head.dump(), station_head) << log();
+  EXPECT_NE(log().find("已同步到中心"), std::string::npos) << log();
+  station_service.signal(SIGTERM);
+  EXPECT_EQ(station_service.wait_for(std::chrono::seconds(15)).value_or(-1), 0) << log();
+}
+
 TEST_F(StationSync, OnlyAStationsOwnTokenIsAccepted) {
   ProcessResult run = testing::run_process(sync_command("nss_" + std::string(64, '0')));
   EXPECT_EQ(run.exit_code, 3) << run.err;

@@ -50,6 +50,12 @@ struct ServerOptions {
   std::chrono::seconds background_interval{60};
   // With `tsa`: how often the background work stamps the audit chain's head (while it grows; serve --audit-stamp-interval).
   std::chrono::seconds audit_stamp_interval{std::chrono::hours(1)};
+  // A station's service: every `sync_interval`, send the centre at `central` what it lacks (serve --central; the
+  // station's token from the environment or a file). Empty: no sync (a centre, or a station that syncs by hand).
+  std::string central;
+  std::string station_token;
+  std::string central_ca;
+  std::chrono::seconds sync_interval{30};
   // One JSON line per request; default: standard output.
   std::function<void(const std::string& line)> access_log;
 };
