@@ -81,12 +81,9 @@ Result<Response> blob_part(Call& call) {
   if (!call.request.upload) return make_error(ErrorCode::missing_field, "body", "请求体须为证据的字节");
   NETSAMPLE_ASSIGN(std::uint64_t size, query_size(call, "size"));
   NETSAMPLE_ASSIGN(std::uint64_t offset, query_size(call, "offset"));
-  const std::string login = "station:" + call.station->id;
-  NETSAMPLE_ASSIGN(json record, call.request.upload->finish(login, call.runtime.clock().now()));
-  const std::string id = record.value("upload", "");
-  NETSAMPLE_ASSIGN(StoredUpload part, find_upload(uploads_dir(call), id, login, "body"));
-  auto state = receiver(call).receive_part(call.param("sha256"), size, offset, part.file);
-  remove_upload(uploads_dir(call), id);  // its bytes are in the partial blob now, or refused
+  // Consumed at once, never kept as an upload: its bytes go into the partial blob (fsynced there) or, a blob sent
+  // whole, into the evidence store; the upload's file goes with the request.
+  auto state = receiver(call).receive_part(call.param("sha256"), size, offset, call.request.upload->path());
   if (!state.ok()) return refused(state.error());
   return Response::json(state->present ? 201 : 200, {{"present", state->present}, {"received", state->received}});
 }

@@ -37,6 +37,9 @@ class UploadFile {
   Result<nlohmann::json> finish(const std::string& login, UtcTime now);
 
   const std::string& id() const { return id_; }
+  // The file as written so far, for a handler that consumes it at once (a station's part: api_sync.cc); removed
+  // with the object unless finish() kept it.
+  const std::filesystem::path& path() const { return file_; }
   std::uint64_t size() const { return size_; }
 
  private:
