@@ -475,7 +475,7 @@ int verify_audit(Context& context) {
   } else {
     if (chain.intact)
       std::cout << "✓ 审计链完整：共 " << chain.rows << " 条记录，末条 #" << chain.head.seq << " 哈希 " << short_hash(chain.head.hash)
-                << "，与见证文件一致\n";
+                << "，与见证一致\n";
     else
       std::cout << "✗ 审计链被破坏" << (chain.first_bad_seq > 0 ? "（第 " + std::to_string(chain.first_bad_seq) + " 条）" : "")
                 << "：" << chain.problem << "\n";
@@ -513,7 +513,7 @@ void add_audit_commands(CLI::App& app, Context& context, int& exit_code) {
   });
 
   static std::vector<std::string> stamp_tsa;
-  auto* stamp = audit->add_subcommand("stamp", "请时间戳服务为审计链头盖章（RFC 3161）：此后连同见证文件一起改写整条链也能被发现");
+  auto* stamp = audit->add_subcommand("stamp", "请时间戳服务为审计链头盖章（RFC 3161）：此后连同见证一起改写整条链也能被发现");
   stamp->add_option("--tsa", stamp_tsa, "时间戳服务地址，可多个（每个都盖）")->required();
   static std::string stamp_trust;
   stamp->add_option("--trust", stamp_trust, "时间戳服务的 CA 证书（PEM），据此保存证书链与吊销状态；默认 /etc/netsample/tsa-trust.pem，否则系统 CA");

@@ -13,7 +13,6 @@
 #include <sstream>
 #include <thread>
 
-#include "netsample/core/http.h"
 #include "netsample/core/process.h"
 #include "netsample/runtime/runtime.h"
 #include "netsample/sync/sync.h"
@@ -158,17 +157,7 @@ int main(int argc, char** argv) {
   ChildProcess service({program, "--data", centre_dir.string(), "--db", centre_db, "serve", "--listen", "127.0.0.1:" + std::to_string(*port),
                         "--replay-listen", "off", "--background", "0"},
                        root / "serve.log");
-  HttpClient http;
-  bool up = false;
-  for (int i = 0; i < 300 && !up; ++i) {
-    auto health = http.get(base + "/healthz");
-    up = health.ok() && health->status == 200;
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!up) {
-    std::cerr << "sync_bench: the centre did not start (" << (root / "serve.log").string() << ")\n";
-    return 1;
-  }
+  if (Status up = loopback::wait_until_serving(base, root / "serve.log"); !up.ok()) return fail("the centre", up.error());
 
   const double service_before = cpu_seconds(service.pid());
   const double postgres_before = postgres_cpu((*postgres)->socket_dir());

@@ -233,10 +233,10 @@ bool AuditReport::stamps_intact() const {
 std::string AuditReport::stamp_gap() const {
   if (!last_stamped)
     return chain.rows == 0 ? std::string()
-                           : "审计链头从未由时间戳服务盖章：有人同时改写整条链和见证文件时无法发现（netsample audit stamp --tsa 地址）";
+                           : "审计链头从未由时间戳服务盖章：有人同时改写整条链和见证时无法发现（netsample audit stamp --tsa 地址）";
   if (unstamped_rows == 0) return "";
   return "最近一次盖章（" + format_iso8601_beijing(*last_stamped) + "）之后的 " + std::to_string(unstamped_rows) +
-         " 条记录尚未盖时间戳：它们的改写只能由见证文件发现";
+         " 条记录尚未盖时间戳：它们的改写只能由见证发现";
 }
 
 Result<std::vector<StampOutcome>> Runtime::stamp_audit_head(const std::vector<std::string>& tsa_urls, const std::string& actor) {
@@ -389,7 +389,7 @@ Result<AuditReport> Runtime::verify_audit() {
                       "…，现在的记录算出的不同：其中有记录被改写";
     else if (*now_hash != stamp.head.hash)
       check.problem = who + "证明第 " + std::to_string(stamp.head.seq) + " 条的哈希为 " + stamp.head.hash.substr(0, 16) + "…，现在是 " +
-                      now_hash->substr(0, 16) + "…：此条及以前的记录被改写（见证文件也被一并改写时，只有时间戳能发现）";
+                      now_hash->substr(0, 16) + "…：此条及以前的记录被改写（见证也被一并改写时，只有时间戳能发现）";
     else {
       check.ok = true;
       if (stamp.head.seq >= last_good_seq) {

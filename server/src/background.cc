@@ -12,25 +12,12 @@ BackgroundWork::BackgroundWork(std::filesystem::path data_dir, store::StoreOptio
     : data_dir_(std::move(data_dir)),
       store_(std::move(store)),
       tsa_trust_(std::move(tsa_trust)),
-      interval_(interval),
       tsa_(std::move(tsa)),
       stamp_interval_(stamp_interval),
-      log_(std::move(log)) {
-  thread_ = std::jthread([this](std::stop_token stop) {
-    std::unique_lock lock(mutex_);
-    while (!stop.stop_requested()) {
-      lock.unlock();
-      round();
-      lock.lock();
-      wake_.wait_for(lock, stop, interval_, [] { return false; });
-    }
-  });
-}
+      log_(std::move(log)),
+      periodic_(interval, [this] { round(); }) {}
 
-BackgroundWork::~BackgroundWork() {
-  thread_.request_stop();
-  wake_.notify_all();
-}
+BackgroundWork::~BackgroundWork() = default;
 
 void BackgroundWork::round() {
   const auto said = [this](const std::string& what, const Error& error) { log_("netsample serve: " + what + "：" + error.describe()); };

@@ -9,15 +9,13 @@
 #include <atomic>
 #include <optional>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "netsample/store/store.h"
+#include "periodic.h"
 
 namespace netsample::runtime {
 class Runtime;
@@ -44,14 +42,11 @@ class BackgroundWork {
   store::StoreOptions store_;
   std::string tsa_trust_;
   std::optional<std::chrono::steady_clock::time_point> last_renewal_;  // evidence records are looked at once a day
-  std::chrono::seconds interval_;
   std::vector<std::string> tsa_;
   std::chrono::seconds stamp_interval_;
   std::function<void(const std::string&)> log_;
   std::atomic<std::uint64_t> rounds_{0};
-  std::mutex mutex_;
-  std::condition_variable_any wake_;
-  std::jthread thread_;
+  Periodic periodic_;  // last: its thread uses everything above
 };
 
 }  // namespace netsample::server

@@ -4,22 +4,13 @@ namespace netsample::server {
 
 StationSyncWork::StationSyncWork(std::filesystem::path data_dir, store::StoreOptions store, sync::SyncOptions options,
                                  std::chrono::seconds interval, std::function<void(const std::string&)> log)
-    : data_dir_(std::move(data_dir)), store_(std::move(store)), options_(std::move(options)), interval_(interval), log_(std::move(log)) {
-  thread_ = std::jthread([this](std::stop_token stop) {
-    std::unique_lock lock(mutex_);
-    while (!stop.stop_requested()) {
-      lock.unlock();
-      round();
-      lock.lock();
-      wake_.wait_for(lock, stop, interval_, [] { return false; });
-    }
-  });
-}
+    : data_dir_(std::move(data_dir)),
+      store_(std::move(store)),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      periodic_(interval, [this] { round(); }) {}
 
-StationSyncWork::~StationSyncWork() {
-  thread_.request_stop();
-  wake_.notify_all();
-}
+StationSyncWork::~StationSyncWork() = default;
 
 void StationSyncWork::round() {
   SystemClock clock;

@@ -3,17 +3,14 @@
 // service's log. A round that fails (the centre unreachable, a refusal) is logged and tried again next time.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "netsample/store/store.h"
 #include "netsample/sync/sync.h"
+#include "periodic.h"
 
 namespace netsample::server {
 
@@ -30,12 +27,9 @@ class StationSyncWork {
   std::filesystem::path data_dir_;
   store::StoreOptions store_;
   sync::SyncOptions options_;
-  std::chrono::seconds interval_;
   std::function<void(const std::string&)> log_;
   std::string last_failure_;  // a failure repeated every round is logged once
-  std::mutex mutex_;
-  std::condition_variable_any wake_;
-  std::jthread thread_;  // last: started once everything above is ready, joined first
+  Periodic periodic_;  // last: its thread uses everything above
 };
 
 }  // namespace netsample::server

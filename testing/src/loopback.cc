@@ -17,6 +17,7 @@
 #include <httplib.h>
 
 #include "netsample/core/file_io.h"
+#include "netsample/core/http.h"
 #include "netsample/core/sha256.h"
 #include "netsample/core/sntp.h"
 #include "netsample/unboxing/tracking.h"
@@ -67,6 +68,18 @@ Result<int> free_loopback_port(int socket_type) {
       ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &length) != 0)
     return make_error(ErrorCode::network, "port", "127.0.0.1 上没有空闲端口");
   return static_cast<int>(ntohs(addr.sin_port));
+}
+
+Status wait_until_serving(const std::string& base_url, const fs::path& log) {
+  HttpClientOptions options;
+  options.retry.max_attempts = 1;
+  const HttpClient http(options);
+  for (int i = 0; i < 300; ++i) {
+    auto health = http.get(base_url + "/healthz");
+    if (health.ok() && health->status == 200) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return make_error(ErrorCode::network, base_url, "服务 30 秒内没有应答：" + log_text(log, 2000));
 }
 
 Result<std::unique_ptr<VirtualDisplay>> VirtualDisplay::start(const fs::path& work_dir, int width, int height, int number_wanted) {

@@ -100,13 +100,8 @@ TEST(DemoOnTheCentresStorage, RowsInPostgresqlEvidenceInTheLockedBucketAndTheCas
   ChildProcess service({NETSAMPLE_BIN, "--data", data.string(), "serve", "--listen", "127.0.0.1:" + std::to_string(*port), "--replay-listen", "off"},
                        dir / "serve.log");
   HttpClient http;
-  bool up = false;
-  for (int i = 0; i < 300 && !up; ++i) {
-    auto health = http.get(base + "/healthz");
-    up = health.ok() && health->status == 200;
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(up) << [&] { auto log = read_file(dir / "serve.log"); return log.ok() ? *log : std::string(); }();
+  const Status up = loopback::wait_until_serving(base, dir / "serve.log");
+  ASSERT_TRUE(up.ok()) << up.error().message;
   json largest = items[0];
   for (const auto& item : items)
     if (item["size"].get<std::uint64_t>() > largest["size"].get<std::uint64_t>()) largest = item;

@@ -51,13 +51,8 @@ class StationSync : public ::testing::Test {
         std::vector<std::string>{NETSAMPLE_BIN, "--data", (dir_ / "centre").string(), "--db", centre_db_, "serve", "--listen",
                                  "127.0.0.1:" + std::to_string(*port), "--replay-listen", "off", "--background", "0"},
         dir_ / "serve.log");
-    bool up = false;
-    for (int i = 0; i < 300 && !up; ++i) {
-      auto health = http_.get(base_ + "/healthz");
-      up = health.ok() && health->status == 200;
-      if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_TRUE(up) << [&] { auto log = read_file(dir_ / "serve.log"); return log.ok() ? *log : std::string(); }();
+    const Status up = loopback::wait_until_serving(base_, dir_ / "serve.log");
+    ASSERT_TRUE(up.ok()) << up.error().message;
 
     // The station: a case with a document and a recording-sized file.
     ASSERT_EQ(station({"roster", "add", "--file", write("roster.json", testing::sample_roster())}).exit_code, 0);

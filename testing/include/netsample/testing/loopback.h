@@ -23,6 +23,10 @@ namespace netsample::loopback {
 // A free port on 127.0.0.1 for the socket type (SOCK_DGRAM, SOCK_STREAM).
 Result<int> free_loopback_port(int socket_type);
 
+// Waits until a `netsample serve` just started answers `base_url`/healthz with 200, for up to 30 s; the error quotes
+// the end of its log.
+Status wait_until_serving(const std::string& base_url, const std::filesystem::path& log);
+
 class VirtualDisplay {
  public:
   // `number`: a display number of our choosing (tests that must not share theirs); -1: the lowest free one.
