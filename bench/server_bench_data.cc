@@ -8,25 +8,13 @@
 #include <iostream>
 
 #include "netsample/accounts/accounts.h"
+#include "bench_case.h"
 #include "netsample/runtime/runtime.h"
 
 using namespace netsample;
 using nlohmann::json;
 
 namespace {
-
-json bench_case(const std::string& number) {
-  return {{"number", number},
-          {"organizer", "cq-amr"},
-          {"level", "city"},
-          {"plan", "routine"},
-          {"product", {{"name", "电热水壶"}, {"trademark", "清泉"}, {"model", "QS-1701"}, {"category", "家用电器"}, {"standard", "GB 4706.19-2008"}}},
-          {"platform", "jd"},
-          {"shop", {{"name", "清泉电器官方旗舰店"}, {"url", "https://mall.jd.com/index-1000000001.html"}}},
-          {"operator", {{"name", "重庆清泉电器有限公司"}, {"address", "重庆市渝北区示例路1号"}}},
-          {"producer", {{"name", "佛山清泉电器制造有限公司"}, {"address", "广东省佛山市顺德区示例路2号"}}},
-          {"samples", {{"inspection", 2}, {"backup", 2}}}};
-}
 
 int fail(const Error& e) {
   std::cerr << "server_bench_data: " << e.describe() << "\n";
@@ -56,7 +44,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < count; ++i) {
       char number[32];
       std::snprintf(number, sizeof number, "BENCH-%05d", i);
-      NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(bench_case(number), rt.platforms()));
+      NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(bench::bench_case(number), rt.platforms()));
       NETSAMPLE_TRY(status_of(rt.cases().create(request, "os:bench", static_cast<std::uint64_t>(i))));
     }
     return {};

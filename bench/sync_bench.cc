@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "netsample/core/process.h"
+#include "bench_case.h"
 #include "netsample/runtime/runtime.h"
 #include "netsample/sync/sync.h"
 #include "netsample/testing/loopback.h"
@@ -23,19 +24,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-json bench_case(const std::string& number) {
-  return {{"number", number},
-          {"organizer", "cq-amr"},
-          {"level", "city"},
-          {"plan", "routine"},
-          {"product", {{"name", "电热水壶"}, {"trademark", "清泉"}, {"model", "QS-" + number}, {"category", "家用电器"}, {"standard", "GB 4706.19-2008"}}},
-          {"platform", "jd"},
-          {"shop", {{"name", "清泉电器官方旗舰店"}, {"url", "https://mall.jd.com/index-1000000001.html"}}},
-          {"operator", {{"name", "重庆清泉电器有限公司"}, {"address", "重庆市渝北区示例路1号"}}},
-          {"producer", {{"name", "佛山清泉电器制造有限公司"}, {"address", "广东省佛山市顺德区示例路2号"}}},
-          {"samples", {{"inspection", 2}, {"backup", 2}}}};
-}
 
 int fail(const std::string& doing, const Error& e) {
   std::cerr << "sync_bench: " << doing << ": " << e.describe() << "\n";
@@ -137,7 +125,7 @@ int main(int argc, char** argv) {
       for (int i = 0; i < cases; ++i) {
         char number[40];
         std::snprintf(number, sizeof number, "ST%02d-%05d", s, i);
-        NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(bench_case(number), rt.platforms()));
+        NETSAMPLE_ASSIGN(workflow::CaseRequest request, workflow::parse_case(bench::bench_case(number, std::string("QS-") + number), rt.platforms()));
         NETSAMPLE_ASSIGN(workflow::CaseView view, rt.cases().create(request, "os:bench", static_cast<std::uint64_t>(i)));
         {
           std::ofstream out(document);

@@ -181,16 +181,4 @@ Result<BlobState> Receiver::receive_part(const std::string& sha256, std::uint64_
   return BlobState{true, 0};
 }
 
-Result<std::vector<store::AuditRecord>> station_rows(store::Store& store, const std::string& station_id, std::int64_t after_seq) {
-  NETSAMPLE_ASSIGN(store::Statement stmt, store.db().prepare("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM station_audit "
-                                                             "WHERE station_id = ?1 AND seq > ?2 ORDER BY seq"));
-  stmt.bind(1, station_id).bind(2, after_seq);
-  std::vector<store::AuditRecord> out;
-  for (;;) {
-    NETSAMPLE_ASSIGN(bool row, stmt.step());
-    if (!row) return out;
-    out.push_back({stmt.int64(0), from_utc_us(stmt.int64(1)), stmt.text(2), stmt.text(3), stmt.optional_text(4), stmt.text(5), stmt.text(6), stmt.text(7)});
-  }
-}
-
 }  // namespace netsample::sync

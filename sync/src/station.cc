@@ -77,7 +77,10 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
       return make_error(ErrorCode::integrity, "audit", "本站审计链第 " + std::to_string(central_seq) + " 条与中心所存的不同：本站的链在同步后被改写");
   }
 
-  // The evidence first, so that no row the centre receives names a blob it lacks. Each blob once (items share them).
+  // The rows to send are read first and the evidence listed after them, so that every blob a row names is in the
+  // list (a piece stored meanwhile is sent too; its row waits for the next sync). The evidence goes first, so that
+  // no row the centre receives names a blob it lacks. Each blob once (items share them).
+  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> rows, store.audit().records());
   NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, store.list_evidence(std::nullopt));
   std::map<std::string, std::uint64_t> blobs;
   for (const auto& item : items) blobs[item.sha256] = static_cast<std::uint64_t>(item.size);
@@ -108,8 +111,7 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
     ++report.blobs_sent;
   }
 
-  // Then the chain, in batches, from the row after the centre's head.
-  NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> rows, store.audit().records());
+  // Then the chain as read above, in batches, from the row after the centre's head.
   report.central_head = {central_seq, central_hash};
   constexpr size_t kBatch = 500;
   std::vector<store::AuditRecord> pending;

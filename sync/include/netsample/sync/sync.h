@@ -78,9 +78,6 @@ class Receiver {
   Station station_;
 };
 
-// A station's chain as the centre holds it (for the centre's own checks and the web UI).
-Result<std::vector<store::AuditRecord>> station_rows(store::Store& store, const std::string& station_id, std::int64_t after_seq = 0);
-
 // --- the station's side ---
 
 struct SyncProgress {
