@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "netsample/bundle/bundle.h"
 #include "netsample/core/file_io.h"
 #include "netsample/sync/sync.h"
 
@@ -81,6 +82,36 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
     });
   });
 
+  static std::string case_number, to_station;
+  auto* handover = station->add_subcommand("handover", "把一个任务移交给另一工作站（记入中心审计链）：此后只收该站关于此任务的记录");
+  handover->add_option("CASE", case_number, "任务编号")->required();
+  handover->add_option("--to", to_station, "接收任务的工作站编号")->required();
+  handover->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_TRY(sync::StationCases(context.runtime->store()).hand_over(case_number, to_station, context.actor));
+      std::cout << "任务 " << case_number << " 已移交工作站 " << to_station << "\n";
+      return {};
+    });
+  });
+  auto* cases = station->add_subcommand("cases", "列出各工作站送来的任务（所属工作站、文书读于该站审计链第几条、收到时间）");
+  cases->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      sync::StationCases all(context.runtime->store());
+      NETSAMPLE_ASSIGN(std::vector<sync::StationCase> list, all.list());
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& c : list) {
+        NETSAMPLE_ASSIGN(std::optional<std::string> owner, all.owner(c.case_number));
+        out.push_back({{"case", c.case_number}, {"station", c.station}, {"owner", owner ? nlohmann::json(*owner) : nlohmann::json(nullptr)},
+                       {"seq", c.seq}, {"received", format_iso8601_beijing(c.received)}});
+        if (!context.json)
+          std::cout << c.case_number << "  工作站 " << c.station << "  文书读于第 " << c.seq << " 条  收到于 " << format_beijing(c.received)
+                    << (owner && *owner != c.station ? "  已移交 " + *owner : "") << "\n";
+      }
+      if (context.json) print_json(out);
+      return {};
+    });
+  });
+
   static std::string central, token_file, ca_file;
   static int part_mib = 8;
   auto* push = app.add_subcommand("sync", "工作站：把中心尚未收到的证据和审计记录发往中心（可中断，续传时已送达的不再发送）");
@@ -98,23 +129,25 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
       NETSAMPLE_ASSIGN(options.token, station_token(token_file));
       options.ca_file = ca_file;
       options.part_bytes = static_cast<std::uint64_t>(part_mib) << 20;
+      options.case_documents = [&](const std::string& number) { return bundle::case_documents(*context.runtime, number); };
       std::string last_phase;
       options.progress = [&](const sync::SyncProgress& p) {
         if (context.json) return;
         if (p.phase == "evidence")
           std::cerr << "\r证据 " << megabytes(p.done) << " / " << megabytes(p.total) << std::flush;
         else
-          std::cerr << (last_phase == "evidence" ? "\n" : "\r") << "审计记录 " << p.done << " / " << p.total << std::flush;
+          std::cerr << (last_phase == p.phase || last_phase.empty() ? "\r" : "\n") << (p.phase == "audit" ? "审计记录 " : "任务文书 ") << p.done << " / "
+                    << p.total << std::flush;
         last_phase = p.phase;
       };
       NETSAMPLE_ASSIGN(sync::SyncReport report, sync::push(context.runtime->store(), options));
       if (!last_phase.empty() && !context.json) std::cerr << "\n";
       if (context.json) {
         print_json({{"rows_sent", report.rows_sent}, {"blobs_sent", report.blobs_sent}, {"blobs_already_there", report.blobs_already_there},
-                    {"bytes_sent", report.bytes_sent}, {"central_head", {{"seq", report.central_head.seq}, {"hash", report.central_head.hash}}}});
+                    {"bytes_sent", report.bytes_sent}, {"cases_sent", report.cases_sent}, {"central_head", {{"seq", report.central_head.seq}, {"hash", report.central_head.hash}}}});
       } else {
         std::cout << "已同步：证据 " << report.blobs_sent << " 件新送达（" << megabytes(report.bytes_sent) << "），" << report.blobs_already_there
-                  << " 件中心已有；审计记录 " << report.rows_sent << " 条\n中心所存本站审计链到第 " << report.central_head.seq << " 条"
+                  << " 件中心已有；审计记录 " << report.rows_sent << " 条；任务文书 " << report.cases_sent << " 件\n中心所存本站审计链到第 " << report.central_head.seq << " 条"
                   << (report.central_head.seq ? "（" + report.central_head.hash.substr(0, 16) + "…）" : "") << "\n";
       }
       return {};

@@ -4,7 +4,11 @@
 //   POST /api/sync/rows                 {"rows": [audit rows as `audit log --json` prints them]} → the new head
 //   GET  /api/sync/blobs/{sha256}       {present, received}: whole, or the bytes of an upload cut off
 //   PUT  /api/sync/blobs/{sha256}?size=N&offset=K   the bytes from K (an upload: streamed to disk)
+//   GET  /api/sync/cases                {"cases": {number: seq}}: the case documents held, each as read at seq
+//   POST /api/sync/cases                {"case", "seq", "documents"}: a case's documents (bundle::case_documents)
 #include "api.h"
+#include "netsample/bundle/bundle.h"
+#include "netsample/core/file_io.h"
 #include "netsample/core/json_fields.h"
 #include "netsample/sync/sync.h"
 #include "uploads.h"
@@ -88,6 +92,28 @@ Result<Response> blob_part(Call& call) {
   return Response::json(state->present ? 201 : 200, {{"present", state->present}, {"received", state->received}});
 }
 
+Result<Response> held_cases(Call& call) {
+  NETSAMPLE_ASSIGN(auto cases, receiver(call).cases());
+  json out = json::object();
+  for (const auto& [number, seq] : cases) out[number] = seq;
+  return Response::json(200, {{"cases", out}});
+}
+
+// A case's documents may outgrow a JSON body's limit (a long history, many notices): taken as an upload.
+Result<Response> receive_case(Call& call) {
+  if (!call.request.upload) return make_error(ErrorCode::missing_field, "body", "请求体须为任务文书（JSON）");
+  NETSAMPLE_ASSIGN(std::string text, read_file(call.request.upload->path()));
+  const json body = json::parse(text, nullptr, false);
+  if (!body.is_object()) return make_error(ErrorCode::invalid_input, "body", "须为 JSON 对象 {case, seq, documents}");
+  if (!body.contains("case") || !body["case"].is_string()) return make_error(ErrorCode::missing_field, "case", "须为任务编号");
+  if (!body.contains("seq") || !body["seq"].is_number_integer()) return make_error(ErrorCode::missing_field, "seq", "须为文书读取时本站审计链的条数");
+  const json& documents = body.contains("documents") ? body["documents"] : json();
+  NETSAMPLE_TRY(bundle::check_documents(documents));
+  auto received = receiver(call).receive_case(body["case"].get<std::string>(), body["seq"].get<std::int64_t>(), documents);
+  if (!received.ok()) return refused(received.error());
+  return Response::json(200, {{"case", body["case"]}, {"seq", body["seq"]}});
+}
+
 }  // namespace
 
 void add_sync_routes(std::vector<Route>& out) {
@@ -98,6 +124,10 @@ void add_sync_routes(std::vector<Route>& out) {
   part.upload = true;
   part.slow = true;  // the last part hashes the whole blob
   out.push_back(std::move(part));
+  out.push_back({"GET", "/api/sync/cases", Access::station, held_cases});
+  Route documents{"POST", "/api/sync/cases", Access::station, receive_case};
+  documents.upload = true;
+  out.push_back(std::move(documents));
 }
 
 }  // namespace netsample::server

@@ -1,5 +1,8 @@
 #include "station_sync.h"
 
+#include "netsample/bundle/bundle.h"
+#include "netsample/runtime/runtime.h"
+
 namespace netsample::server {
 
 StationSyncWork::StationSyncWork(std::filesystem::path data_dir, store::StoreOptions store, sync::SyncOptions options,
@@ -13,9 +16,13 @@ StationSyncWork::StationSyncWork(std::filesystem::path data_dir, store::StoreOpt
 StationSyncWork::~StationSyncWork() = default;
 
 void StationSyncWork::round() {
-  SystemClock clock;
-  auto store = store::Store::open(data_dir_, clock, store_);
-  auto report = store.ok() ? sync::push(**store, options_) : Result<sync::SyncReport>(store.error());
+  auto runtime = runtime::Runtime::open(data_dir_, store_);
+  Result<sync::SyncReport> report = runtime.ok() ? Result<sync::SyncReport>(sync::SyncReport{}) : Result<sync::SyncReport>(runtime.error());
+  if (runtime.ok()) {
+    sync::SyncOptions options = options_;
+    options.case_documents = [&](const std::string& number) { return bundle::case_documents(**runtime, number); };
+    report = sync::push((*runtime)->store(), options);
+  }
   if (!report.ok()) {
     const std::string said = report.error().describe();
     if (said != last_failure_) log_("netsample serve: 同步到中心 " + options_.central + " 未完成（下一轮重试）：" + said);
@@ -23,9 +30,9 @@ void StationSyncWork::round() {
     return;
   }
   last_failure_.clear();
-  if (report->rows_sent == 0 && report->blobs_sent == 0) return;  // nothing new: nothing to say
+  if (report->rows_sent == 0 && report->blobs_sent == 0 && report->cases_sent == 0) return;  // nothing new: nothing to say
   log_("netsample serve: 已同步到中心：证据 " + std::to_string(report->blobs_sent) + " 件（" + std::to_string(report->bytes_sent) + " 字节），审计记录 " +
-       std::to_string(report->rows_sent) + " 条，中心所存本站审计链到第 " + std::to_string(report->central_head.seq) + " 条");
+       std::to_string(report->rows_sent) + " 条，任务文书 " + std::to_string(report->cases_sent) + " 件，中心所存本站审计链到第 " + std::to_string(report->central_head.seq) + " 条");
 }
 
 }  // namespace netsample::server

@@ -1,5 +1,5 @@
 // A station's service syncing to the centre on its own (serve --central): every interval, one sync::push of what
-// the centre lacks (design/central.md), on a thread and a Store of its own; each round's outcome goes to the
+// the centre lacks (design/central.md), on a thread and a Runtime of its own (a case's documents are read as its bundle shows them); each round's outcome goes to the
 // service's log. A round that fails (the centre unreachable, a refusal) is logged and tried again next time.
 #pragma once
 

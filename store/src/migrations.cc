@@ -483,6 +483,38 @@ CREATE TRIGGER station_blobs_no_update BEFORE UPDATE ON station_blobs
 CREATE TRIGGER station_blobs_no_delete BEFORE DELETE ON station_blobs
   BEGIN SELECT RAISE(ABORT, 'station_blobs is append-only'); END;
 )sql"},
+      {"19 the cases stations send: their documents as read at a seq of the station's chain, and which station each case belongs to", R"sql(
+-- bundle::case_documents as a station made them, every version kept; the centre exports a station's case from the
+-- latest, with that station's chain (design/central.md).
+CREATE TABLE station_cases (
+  station_id        TEXT NOT NULL REFERENCES stations(id),
+  case_number       TEXT NOT NULL,
+  seq               INTEGER NOT NULL,          -- the station's chain as far as it reached when the documents were read
+  documents         TEXT NOT NULL,
+  documents_sha256  TEXT NOT NULL,
+  received_utc_us   INTEGER NOT NULL,
+  PRIMARY KEY (station_id, case_number, seq)
+);
+CREATE INDEX station_cases_case ON station_cases(case_number, received_utc_us);
+CREATE TRIGGER station_cases_no_update BEFORE UPDATE ON station_cases
+  BEGIN SELECT RAISE(ABORT, 'station_cases is append-only'); END;
+CREATE TRIGGER station_cases_no_delete BEFORE DELETE ON station_cases
+  BEGIN SELECT RAISE(ABORT, 'station_cases is append-only'); END;
+-- Which station a case belongs to: the first that sent a row about it (turn 1), then each station it was handed
+-- over to (the highest turn counts). Rows about a case from any other station are refused.
+CREATE TABLE station_case_owners (
+  case_number   TEXT NOT NULL,
+  turn          INTEGER NOT NULL,
+  station_id    TEXT NOT NULL REFERENCES stations(id),
+  since_utc_us  INTEGER NOT NULL,
+  by_actor      TEXT NOT NULL,
+  PRIMARY KEY (case_number, turn)
+);
+CREATE TRIGGER station_case_owners_no_update BEFORE UPDATE ON station_case_owners
+  BEGIN SELECT RAISE(ABORT, 'station_case_owners is append-only'); END;
+CREATE TRIGGER station_case_owners_no_delete BEFORE DELETE ON station_case_owners
+  BEGIN SELECT RAISE(ABORT, 'station_case_owners is append-only'); END;
+)sql"},
   };
   return all;
 }

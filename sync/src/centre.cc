@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <regex>
+#include <set>
 
 #include "netsample/accounts/accounts.h"
 #include "netsample/core/file_io.h"
@@ -34,6 +35,27 @@ Station station_from_row(const store::Statement& stmt) {
 fs::path partial_file(const store::Store& store, const std::string& station, const std::string& sha256) {
   return store.data_dir() / "sync" / station / (sha256 + ".part");
 }
+
+Result<store::AuditRecord> audit_row(const store::Statement& stmt) {
+  store::AuditRecord r;
+  r.seq = stmt.int64(0);
+  r.at = from_utc_us(stmt.int64(1));
+  r.actor = stmt.text(2);
+  r.action = stmt.text(3);
+  if (!stmt.is_null(4)) r.case_number = stmt.text(4);
+  r.payload = stmt.text(5);
+  r.prev_hash = stmt.text(6);
+  r.hash = stmt.text(7);
+  return r;
+}
+
+Status add_owner(store::Store& store, const std::string& case_number, std::int64_t turn, const std::string& station, const std::string& actor) {
+  NETSAMPLE_ASSIGN(store::Statement insert, store.db().prepare("INSERT INTO station_case_owners (case_number, turn, station_id, since_utc_us, by_actor) "
+                                                                "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  return insert.bind(1, case_number).bind(2, turn).bind(3, station).bind(4, to_utc_us(store.clock().now())).bind(5, actor).run();
+}
+
+constexpr const char* kSelectAudit = "SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM station_audit ";
 
 }  // namespace
 
@@ -100,6 +122,8 @@ Result<store::AuditHead> Receiver::receive_rows(const std::vector<store::AuditRe
                      store_->db().prepare("INSERT INTO station_audit (station_id, seq, utc_us, actor, action, case_number, payload, prev_hash, hash, "
                                           "received_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
     const std::int64_t now = to_utc_us(store_->clock().now());
+    StationCases cases(*store_);
+    std::set<std::string> owned;  // cases of this batch found to be this station's
     for (const auto& row : rows) {
       const std::string where = "工作站 " + station_.id + " 审计链第 " + std::to_string(row.seq) + " 条";
       if (row.seq != last.seq + 1)
@@ -108,6 +132,17 @@ Result<store::AuditHead> Receiver::receive_rows(const std::vector<store::AuditRe
         return make_error(ErrorCode::integrity, "prev_hash", where + "：前序哈希与中心所存第 " + std::to_string(last.seq) + " 条的哈希不符（该站的链被改写）");
       const std::string computed = store::AuditLog::row_hash(row.seq, to_utc_us(row.at), row.actor, row.action, row.case_number, row.payload, row.prev_hash);
       if (computed != row.hash) return make_error(ErrorCode::integrity, "hash", where + "：内容与其哈希不符（该条被改动）");
+      // A case belongs to the first station that sends a row about it, until it is handed over.
+      if (row.case_number && !owned.count(*row.case_number)) {
+        NETSAMPLE_ASSIGN(std::optional<std::string> owner, cases.owner(*row.case_number));
+        if (!owner) {
+          NETSAMPLE_TRY(add_owner(*store_, *row.case_number, 1, station_.id, "station:" + station_.id));
+        } else if (*owner != station_.id) {
+          return make_error(ErrorCode::forbidden, "case", where + "：任务 " + *row.case_number + " 属于工作站 " + *owner +
+                                                              "，本站的记录不收（任务如已移交本站，须先由中心办理：netsample station handover）");
+        }
+        owned.insert(*row.case_number);
+      }
       insert.reset();
       insert.bind(1, station_.id).bind(2, row.seq).bind(3, to_utc_us(row.at)).bind(4, row.actor).bind(5, row.action).bind(6, row.case_number);
       NETSAMPLE_TRY(insert.bind(7, row.payload).bind(8, row.prev_hash).bind(9, row.hash).bind(10, now).run());
@@ -179,6 +214,137 @@ Result<BlobState> Receiver::receive_part(const std::string& sha256, std::uint64_
                                             store_->clock().now()));
   }));
   return BlobState{true, 0};
+}
+
+Result<std::map<std::string, std::int64_t>> Receiver::cases() {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT case_number, MAX(seq) FROM station_cases WHERE station_id = ?1 GROUP BY case_number"));
+  stmt.bind(1, station_.id);
+  std::map<std::string, std::int64_t> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    out[stmt.text(0)] = stmt.int64(1);
+  }
+}
+
+Status Receiver::receive_case(const std::string& case_number, std::int64_t seq, const json& documents) {
+  if (!documents.is_object() || documents.value("case", "") != case_number)
+    return make_error(ErrorCode::invalid_input, "documents.case", "文书所属任务须为 " + case_number);
+  const std::string text = documents.dump();
+  return store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::AuditHead held, head());
+    if (seq < 1 || seq > held.seq)
+      return make_error(ErrorCode::integrity, "seq", "任务 " + case_number + " 的文书读于工作站 " + station_.id + " 审计链第 " + std::to_string(seq) +
+                                                         " 条，中心只收到第 " + std::to_string(held.seq) + " 条：须先送审计记录");
+    NETSAMPLE_ASSIGN(std::optional<std::string> owner, StationCases(*store_).owner(case_number));
+    if (owner != station_.id)
+      return make_error(ErrorCode::forbidden, "case", "任务 " + case_number + (owner ? " 属于工作站 " + *owner : std::string(" 在中心没有本站的审计记录")) +
+                                                         "，本站的文书不收");
+    // Every piece of evidence the documents name is the case's in this station's chain (up to `seq`), and here.
+    NETSAMPLE_ASSIGN(store::Statement rows, store_->db().prepare(std::string(kSelectAudit) +
+                                                                 "WHERE station_id = ?1 AND case_number = ?2 AND action = 'evidence.added' AND seq <= ?3"));
+    rows.bind(1, station_.id).bind(2, case_number).bind(3, seq);
+    std::set<std::string> added;
+    for (;;) {
+      NETSAMPLE_ASSIGN(bool row, rows.step());
+      if (!row) break;
+      NETSAMPLE_ASSIGN(store::AuditRecord record, audit_row(rows));
+      const json payload = json::parse(record.payload, nullptr, false);
+      if (payload.is_object() && payload.contains("sha256") && payload["sha256"].is_string()) added.insert(payload["sha256"].get<std::string>());
+    }
+    std::vector<std::pair<std::string, std::string>> named;  // (file, sha256)
+    for (const auto& f : documents.value("files", json::array()))
+      if (f.is_object() && !f.contains("text")) named.emplace_back(f.value("name", ""), f.value("sha256", ""));
+    for (const auto& w : documents.value("warcs", json::array()))
+      if (w.is_object()) named.emplace_back(w.value("name", ""), w.value("sha256", ""));
+    for (const auto& [name, sha256] : named) {
+      if (!added.count(sha256))
+        return make_error(ErrorCode::integrity, "documents.files", "任务 " + case_number + " 的文书中的 " + name + "（SHA-256 " + sha256.substr(0, 12) +
+                                                                       "…）不是工作站 " + station_.id + " 审计链中该任务的证据");
+      NETSAMPLE_ASSIGN(bool present, store_->evidence().contains(sha256));
+      if (!present)
+        return make_error(ErrorCode::integrity, "documents.files", "任务 " + case_number + " 的文书中的 " + name + " 中心尚未收到（SHA-256 " + sha256.substr(0, 12) + "…）");
+    }
+    NETSAMPLE_ASSIGN(store::Statement insert,
+                     store_->db().prepare("INSERT INTO station_cases (station_id, case_number, seq, documents, documents_sha256, received_utc_us) "
+                                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING RETURNING seq"));
+    insert.bind(1, station_.id).bind(2, case_number).bind(3, seq).bind(4, text).bind(5, sha256_hex(text)).bind(6, to_utc_us(store_->clock().now()));
+    NETSAMPLE_ASSIGN(bool inserted, insert.step());
+    if (!inserted) return {};  // a retry of documents already kept
+    NETSAMPLE_TRY(insert.run());
+    return status_of(store_->audit().append({"station:" + station_.id, "sync.case_received", case_number,
+                                             {{"station", station_.id}, {"seq", seq}, {"documents_sha256", sha256_hex(text)}}},
+                                            store_->clock().now()));
+  });
+}
+
+namespace {
+
+constexpr const char* kSelectCase = "SELECT case_number, station_id, seq, received_utc_us, documents FROM station_cases ";
+
+Result<StationCase> station_case_from_row(const store::Statement& stmt) {
+  StationCase c{stmt.text(0), stmt.text(1), stmt.int64(2), from_utc_us(stmt.int64(3)), json::parse(stmt.text(4), nullptr, false)};
+  if (c.documents.is_discarded()) return make_error(ErrorCode::integrity, "station_cases", "任务 " + c.case_number + " 的文书无法读取");
+  return c;
+}
+
+}  // namespace
+
+Result<std::optional<StationCase>> StationCases::latest(const std::string& case_number) {
+  NETSAMPLE_ASSIGN(store::Statement stmt,
+                   store_->db().prepare(std::string(kSelectCase) + "WHERE case_number = ?1 ORDER BY received_utc_us DESC, seq DESC LIMIT 1"));
+  NETSAMPLE_ASSIGN(bool found, stmt.bind(1, case_number).step());
+  if (!found) return std::optional<StationCase>();
+  NETSAMPLE_ASSIGN(StationCase c, station_case_from_row(stmt));
+  return std::optional<StationCase>(std::move(c));
+}
+
+Result<std::vector<StationCase>> StationCases::list() {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(std::string(kSelectCase) + "ORDER BY received_utc_us DESC, seq DESC"));
+  std::vector<StationCase> out;
+  std::set<std::string> seen;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    if (!seen.insert(stmt.text(0)).second) continue;  // an older version
+    NETSAMPLE_ASSIGN(StationCase c, station_case_from_row(stmt));
+    out.push_back(std::move(c));
+  }
+}
+
+Result<std::optional<std::string>> StationCases::owner(const std::string& case_number) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT station_id FROM station_case_owners WHERE case_number = ?1 ORDER BY turn DESC LIMIT 1"));
+  NETSAMPLE_ASSIGN(bool found, stmt.bind(1, case_number).step());
+  if (!found) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.text(0));
+}
+
+Status StationCases::hand_over(const std::string& case_number, const std::string& to_station, const std::string& actor) {
+  return store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement station, store_->db().prepare(std::string(kSelectStation) + "WHERE id = ?1"));
+    NETSAMPLE_ASSIGN(bool exists, station.bind(1, to_station).step());
+    if (!exists) return make_error(ErrorCode::not_found, "to", "没有编号为 " + to_station + " 的工作站");
+    if (!station.is_null(3)) return make_error(ErrorCode::refused_by_rule, "to", "工作站 " + to_station + " 的令牌已停用，不能接收任务");
+    NETSAMPLE_ASSIGN(store::Statement turn, store_->db().prepare("SELECT turn, station_id FROM station_case_owners WHERE case_number = ?1 ORDER BY turn DESC LIMIT 1"));
+    NETSAMPLE_ASSIGN(bool owned, turn.bind(1, case_number).step());
+    if (!owned) return make_error(ErrorCode::not_found, "case", "没有工作站送来过任务 " + case_number + " 的记录");
+    const std::string from = turn.text(1);
+    if (from == to_station) return make_error(ErrorCode::refused_by_rule, "to", "任务 " + case_number + " 已属于工作站 " + to_station);
+    NETSAMPLE_TRY(add_owner(*store_, case_number, turn.int64(0) + 1, to_station, actor));
+    return status_of(store_->audit().append({actor, "station.case_handed_over", case_number, {{"from", from}, {"to", to_station}}}, store_->clock().now()));
+  });
+}
+
+Result<std::vector<store::AuditRecord>> StationCases::chain(const std::string& station) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(std::string(kSelectAudit) + "WHERE station_id = ?1 ORDER BY seq"));
+  stmt.bind(1, station);
+  std::vector<store::AuditRecord> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    NETSAMPLE_ASSIGN(store::AuditRecord r, audit_row(stmt));
+    out.push_back(std::move(r));
+  }
 }
 
 }  // namespace netsample::sync

@@ -77,13 +77,40 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
       return make_error(ErrorCode::integrity, "audit", "本站审计链第 " + std::to_string(central_seq) + " 条与中心所存的不同：本站的链在同步后被改写");
   }
 
-  // The rows to send are read first and the evidence listed after them, so that every blob a row names is in the
-  // list (a piece stored meanwhile is sent too; its row waits for the next sync). The evidence goes first, so that
-  // no row the centre receives names a blob it lacks. Each blob once (items share them).
+  // The documents of each case whose rows are newer than the centre's copy of them, read before the rows: every
+  // row and every blob they name is then in what is read after them and sent before them.
+  std::map<std::string, json> documents;
+  if (options.case_documents) {
+    NETSAMPLE_ASSIGN(json held, centre.call("GET", "/api/sync/cases"));
+    std::map<std::string, std::int64_t> newest;
+    NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> before, store.audit().records());
+    for (const auto& row : before)
+      if (row.case_number) newest[*row.case_number] = row.seq;
+    for (const auto& [number, seq] : newest) {
+      const json at = held.value("cases", json::object()).value(number, json());
+      if (at.is_number_integer() && at.get<std::int64_t>() >= seq) continue;
+      auto made = options.case_documents(number);
+      // A case whose documents cannot be read now (its records half-way through a change) waits for the next sync.
+      if (made.ok()) documents[number] = std::move(*made);
+    }
+  }
+
+  // The rows to send, and the blobs they name: each evidence.added after the centre's head carries its SHA-256 and
+  // size (the store keeps the blob before it writes the row). The blobs go first, so that no row the centre receives
+  // names a blob it lacks; each once (items share them). Rows the centre has name nothing left to send.
   NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> rows, store.audit().records());
-  NETSAMPLE_ASSIGN(std::vector<store::EvidenceItem> items, store.list_evidence(std::nullopt));
+  std::vector<store::AuditRecord> pending;
   std::map<std::string, std::uint64_t> blobs;
-  for (const auto& item : items) blobs[item.sha256] = static_cast<std::uint64_t>(item.size);
+  for (const auto& row : rows) {
+    if (row.seq <= central_seq) continue;
+    pending.push_back(row);
+    if (row.action != "evidence.added") continue;
+    const json added = json::parse(row.payload, nullptr, false);
+    if (!added.is_object() || !added.contains("sha256") || !added["sha256"].is_string() || !added.contains("size") ||
+        !added["size"].is_number_integer() || added["size"].get<std::int64_t>() < 0)
+      return make_error(ErrorCode::integrity, "audit", "本站审计链第 " + std::to_string(row.seq) + " 条（evidence.added）缺少证据的 sha256 或大小");
+    blobs[added["sha256"].get<std::string>()] = static_cast<std::uint64_t>(added["size"].get<std::int64_t>());
+  }
   std::uint64_t total_bytes = 0, done_bytes = 0;
   for (const auto& [sha256, size] : blobs) total_bytes += size;
   for (const auto& [sha256, size] : blobs) {
@@ -114,9 +141,6 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
   // Then the chain as read above, in batches, from the row after the centre's head.
   report.central_head = {central_seq, central_hash};
   constexpr size_t kBatch = 500;
-  std::vector<store::AuditRecord> pending;
-  for (const auto& row : rows)
-    if (row.seq > central_seq) pending.push_back(row);
   for (size_t start = 0; start < pending.size(); start += kBatch) {
     json batch = json::array();
     for (size_t i = start; i < std::min(pending.size(), start + kBatch); ++i) batch.push_back(store::to_json(pending[i]));
@@ -124,6 +148,15 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
     report.central_head = {answer.value("seq", std::int64_t{0}), answer.value("hash", std::string())};
     report.rows_sent += static_cast<std::int64_t>(batch.size());
     tell(options, {"audit", static_cast<std::uint64_t>(std::min(pending.size(), start + kBatch)), pending.size(), ""});
+  }
+
+  // Then the cases' documents, each as read at the end of the rows just sent.
+  const std::int64_t read_at = rows.empty() ? 0 : rows.back().seq;
+  std::uint64_t done_cases = 0;
+  for (const auto& [number, made] : documents) {
+    NETSAMPLE_TRY(status_of(centre.call("POST", "/api/sync/cases", json{{"case", number}, {"seq", read_at}, {"documents", made}}.dump())));
+    ++report.cases_sent;
+    tell(options, {"cases", ++done_cases, documents.size(), number});
   }
   return report;
 }

@@ -4,6 +4,9 @@
 // order and the case; then the refusals of the purchase commands against a real running recorder.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -13,8 +16,10 @@
 
 #include "netsample/browser/browser.h"
 #include "netsample/core/file_io.h"
+#include "netsample/core/process.h"
 #include "netsample/demo/shop.h"
 #include "netsample/recorder/control.h"
+#include "netsample/testing/loopback.h"
 #include "testing.h"
 
 namespace netsample {
@@ -177,6 +182,54 @@ TEST_F(PurchaseEndToEnd, TheDemoBuysOnOneVerifiedRecordingAndWritesTheDocument) 
   EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);
   for (const char* said : {"第16条", "第47条", "审计链完整", "录像", "校验报告", "抽样文书", "已签收", "与面单一致", "已封样", "回执 201", "异议期（第52条）"})
     EXPECT_NE(demo_->out.find(said), std::string::npos) << said;
+}
+
+// The demo's station syncs to a centre (its `serve` on PostgreSQL, all on loopback): the whole demo case — its
+// recordings, documents, notices, the station's chain — is exported at the centre and verifies there.
+TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
+  ASSERT_EQ(demo_->exit_code, 0) << demo_->out << demo_->err;
+  const std::string number = demo_case();
+  auto postgres = loopback::PostgresServer::start();
+  ASSERT_TRUE(postgres.ok()) << postgres.error().message;
+  ASSERT_TRUE((*postgres)->create_database("centre").ok());
+  const std::string db = (*postgres)->url("centre");
+  const fs::path centre = dir_->path() / "centre";
+  auto at_centre = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {NETSAMPLE_BIN, "--data", centre.string(), "--db", db});
+    return testing::run_process(args);
+  };
+  const ProcessResult added = at_centre({"station", "add", "demo-01", "--name", "演示抽样站", "--json"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::string token = json::parse(added.out)["token"];
+  auto port = loopback::free_loopback_port(SOCK_STREAM);
+  ASSERT_TRUE(port.ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string(*port);
+  ChildProcess service({NETSAMPLE_BIN, "--data", centre.string(), "--db", db, "serve", "--listen", "127.0.0.1:" + std::to_string(*port), "--replay-listen",
+                        "off", "--background", "0"},
+                       dir_->path() / "centre-serve.log");
+  const Status up = loopback::wait_until_serving(base, dir_->path() / "centre-serve.log");
+  ASSERT_TRUE(up.ok()) << up.error().message;
+
+  const ProcessResult synced = testing::run_process(
+      {"/usr/bin/env", "NETSAMPLE_STATION_TOKEN=" + token, NETSAMPLE_BIN, "--data", data().string(), "sync", "--central", base, "--json"});
+  ASSERT_EQ(synced.exit_code, 0) << synced.out << synced.err;
+  EXPECT_GE(json::parse(synced.out)["cases_sent"].get<int>(), 1) << synced.out;
+
+  const fs::path bundle = dir_->path() / "at-centre.zip";
+  const ProcessResult exported = at_centre({"export", number, "--out", bundle.string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
+  const ProcessResult verified = run({"verify", bundle.string(), "--trust", (data() / "tsa-trust.pem").string(), "--json"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  const json report = json::parse(verified.out, nullptr, false);
+  EXPECT_EQ(report["case"], number);
+  std::string checked;
+  for (const auto& c : report["checks"]) checked += c["item"].get<std::string>() + " ";
+  // The purchase and the unboxing recordings, the other evidence and the station's audit rows are all in it.
+  for (const char* part : {"recordings/purchase-", "recordings/unboxing-", "evidence", "audit/rows.json", "audit/chain.json"})
+    EXPECT_NE(checked.find(part), std::string::npos) << part << " not checked: " << checked;
+  EXPECT_EQ(at_centre({"audit", "verify"}).exit_code, 0);
+  service.signal(SIGTERM);
+  EXPECT_EQ(service.wait_for(std::chrono::seconds(15)).value_or(-1), 0);
 }
 
 TEST_F(PurchaseEndToEnd, ACaseThatIsNotPlannedCannotBePurchasedAgain) {

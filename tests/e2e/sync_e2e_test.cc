@@ -19,6 +19,7 @@
 #include "netsample/core/process.h"
 #include "netsample/core/sha256.h"
 #include "netsample/testing/loopback.h"
+#include "netsample/zip/zip.h"
 #include "testing.h"
 
 namespace netsample {
@@ -80,20 +81,28 @@ class StationSync : public ::testing::Test {
     args.insert(args.begin(), {NETSAMPLE_BIN, "--data", (dir_ / "centre").string(), "--db", centre_db_});
     return testing::run_process(args);
   }
-  ProcessResult station(std::vector<std::string> args) {
-    args.insert(args.begin(), {NETSAMPLE_BIN, "--data", (dir_ / "station").string()});
+  ProcessResult station(std::vector<std::string> args, const std::string& name = "station") {
+    args.insert(args.begin(), {NETSAMPLE_BIN, "--data", (dir_ / name).string()});
     return testing::run_process(args);
   }
   // The token reaches `netsample sync` through its environment, never its command line.
-  std::vector<std::string> sync_command(const std::string& token, int part_mib = 8) {
-    return {"/usr/bin/env", "NETSAMPLE_STATION_TOKEN=" + token, NETSAMPLE_BIN, "--data", (dir_ / "station").string(), "sync", "--central", base_,
+  std::vector<std::string> sync_command(const std::string& token, int part_mib = 8, const std::string& name = "station") {
+    return {"/usr/bin/env", "NETSAMPLE_STATION_TOKEN=" + token, NETSAMPLE_BIN, "--data", (dir_ / name).string(), "sync", "--central", base_,
             "--part-mib", std::to_string(part_mib), "--json"};
   }
-  json sync(const std::string& token, ProcessResult* result = nullptr) {
-    ProcessResult run = testing::run_process(sync_command(token));
+  json sync(const std::string& token, ProcessResult* result = nullptr, const std::string& name = "station") {
+    ProcessResult run = testing::run_process(sync_command(token, 8, name));
     if (result) *result = run;
     EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
     return json::parse(run.out, nullptr, false);
+  }
+  // `netsample verify` of a bundle exported at the centre: every check holds.
+  json exported_at_centre(const std::string& number, const std::string& file) {
+    const ProcessResult exported = centre({"export", number, "--out", (dir_ / file).string()});
+    EXPECT_EQ(exported.exit_code, 0) << exported.out << exported.err;
+    const ProcessResult verified = testing::run_process({NETSAMPLE_BIN, "verify", (dir_ / file).string(), "--json"});
+    EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+    return json::parse(verified.out, nullptr, false);
   }
   json centre_blob(const std::string& sha256) {
     HttpRequest get;
@@ -115,6 +124,7 @@ loopback::PostgresServer* StationSync::postgres_ = nullptr;
 TEST_F(StationSync, TheCentreHoldsTheStationsChainAndEvidenceAndIsSentNothingTwice) {
   const json first = sync(token_);
   EXPECT_EQ(first["blobs_sent"], 2);
+  EXPECT_EQ(first["cases_sent"], 1);
   EXPECT_EQ(first["bytes_sent"], (12 << 20) + 27);
   const json head = first["central_head"];
   EXPECT_EQ(head["seq"], first["rows_sent"]);
@@ -134,9 +144,10 @@ TEST_F(StationSync, TheCentreHoldsTheStationsChainAndEvidenceAndIsSentNothingTwi
   // Again: nothing new, nothing sent.
   const json again = sync(token_);
   EXPECT_EQ(again["blobs_sent"], 0);
-  EXPECT_EQ(again["blobs_already_there"], 2);
+  EXPECT_EQ(again["blobs_already_there"], 0) << "the centre was asked about blobs of rows it holds";
   EXPECT_EQ(again["bytes_sent"], 0);
   EXPECT_EQ(again["rows_sent"], 0);
+  EXPECT_EQ(again["cases_sent"], 0);
 
   // New work on the station: only it goes.
   testing::write_text(dir_ / "lab.pdf", "%PDF-1.4 lab report");
@@ -145,6 +156,92 @@ TEST_F(StationSync, TheCentreHoldsTheStationsChainAndEvidenceAndIsSentNothingTwi
   EXPECT_EQ(third["blobs_sent"], 1);
   EXPECT_EQ(third["bytes_sent"], 19);
   EXPECT_EQ(third["rows_sent"], 1);
+  EXPECT_EQ(third["cases_sent"], 1);
+}
+
+// The case at the centre: exported there from the station's documents, its evidence and the station's chain as the
+// centre received it, and verified as a bundle exported on the station would be.
+TEST_F(StationSync, AStationsCaseIsExportedAtTheCentreAndVerifies) {
+  const json sent = sync(token_);
+  ASSERT_EQ(sent["cases_sent"], 1);
+  const json report = exported_at_centre("CQ-SYNC-1", "centre.zip");
+  EXPECT_EQ(report["ok"], true) << report.dump(2);
+  EXPECT_EQ(report["case"], "CQ-SYNC-1");
+  const json cases = json::parse(centre({"station", "cases", "--json"}).out, nullptr, false);
+  ASSERT_TRUE(cases.is_array() && cases.size() == 1) << cases.dump();
+  EXPECT_EQ(cases[0]["owner"], "yubei-01");
+
+  // The bundle names its source, and the centre's chain records the export.
+  auto zip = zip::ZipReader::open(dir_ / "centre.zip");
+  ASSERT_TRUE(zip.ok());
+  auto index_text = zip->read("bundle.json");
+  ASSERT_TRUE(index_text.ok());
+  const json index = json::parse(*index_text, nullptr, false);
+  EXPECT_EQ(index["station"]["id"], "yubei-01") << index_text->substr(0, 400);
+  EXPECT_NE(index_text->find(recording_sha256_), std::string::npos) << "the recording is not in the centre's bundle";
+  EXPECT_NE(centre({"audit", "log", "--json"}).out.find("case.exported"), std::string::npos);
+
+  // Documents that name a piece of evidence the station's chain does not give this case are refused, naming it.
+  HttpRequest forged;
+  forged.method = "POST";
+  forged.url = base_ + "/api/sync/cases";
+  forged.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
+  const std::string stranger = sha256_hex(std::string("%PDF-1.4 lab report"));
+  forged.body = json{{"case", "CQ-SYNC-1"},
+                     {"seq", sent["central_head"]["seq"]},
+                     {"documents",
+                      {{"format", "netsample-case-documents/1"},
+                       {"case", "CQ-SYNC-1"},
+                       {"files", {{{"name", "documents/lab_report/9-lab.pdf"}, {"sha256", stranger}, {"size", 19}, {"kind", "lab_report"}}}},
+                       {"recordings", json::array()},
+                       {"warcs", json::array()}}}}
+                    .dump();
+  auto answer = http_.send(forged);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 422) << answer->body;
+  EXPECT_NE(answer->body.find("documents/lab_report/9-lab.pdf"), std::string::npos) << answer->body;
+  // And a file name that would escape the bundle's folders.
+  json escaping = json::parse(forged.body);
+  escaping["documents"]["files"] = {{{"name", "../../etc/cron.d/x"}, {"text", "* * * * * root true"}, {"kind", "case"}}};
+  forged.body = escaping.dump();
+  answer = http_.send(forged);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 400) << answer->body;
+}
+
+// A case belongs to the station that first sent it until the centre hands it over: another station's rows about it
+// are refused, then taken after the handover (and the first station's refused from then on).
+TEST_F(StationSync, ASecondStationCannotChangeACaseItDoesNotOwnUntilItIsHandedOver) {
+  sync(token_);
+  const ProcessResult added = centre({"station", "add", "jiangbei-02", "--name", "江北区局抽样站", "--json"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::string second_token = json::parse(added.out)["token"];
+  ASSERT_EQ(station({"roster", "add", "--file", write("roster2.json", testing::sample_roster())}, "station2").exit_code, 0);
+  ASSERT_EQ(station({"case", "create", "--file", write("case2.json", testing::sample_case("CQ-SYNC-1"))}, "station2").exit_code, 0);
+
+  ProcessResult refused = testing::run_process(sync_command(second_token, 8, "station2"));
+  EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("属于工作站 yubei-01"), std::string::npos) << refused.err;
+  const json stations = json::parse(centre({"station", "list", "--json"}).out, nullptr, false);
+  ASSERT_EQ(stations.size(), 2u);
+  EXPECT_EQ(stations[0]["id"], "jiangbei-02");
+  EXPECT_EQ(stations[0]["head"]["seq"], 0) << "none of the refused batch was kept";
+
+  // Handed over at the centre (audited): the second station's rows are taken, the first's refused.
+  const ProcessResult handed = centre({"station", "handover", "CQ-SYNC-1", "--to", "jiangbei-02"});
+  ASSERT_EQ(handed.exit_code, 0) << handed.err;
+  EXPECT_NE(centre({"audit", "log", "--json"}).out.find("station.case_handed_over"), std::string::npos);
+  const json taken = sync(second_token, nullptr, "station2");
+  EXPECT_EQ(taken["cases_sent"], 1);
+  testing::write_text(dir_ / "lab.pdf", "%PDF-1.4 lab report");
+  ASSERT_EQ(station({"evidence", "add", "--case", "CQ-SYNC-1", "--kind", "lab_report", (dir_ / "lab.pdf").string()}).exit_code, 0);
+  refused = testing::run_process(sync_command(token_));
+  EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("属于工作站 jiangbei-02"), std::string::npos) << refused.err;
+  const json cases = json::parse(centre({"station", "cases", "--json"}).out, nullptr, false);
+  ASSERT_EQ(cases.size(), 1u) << cases.dump();
+  EXPECT_EQ(cases[0]["station"], "jiangbei-02");
+  EXPECT_EQ(exported_at_centre("CQ-SYNC-1", "handed.zip")["ok"], true);
 }
 
 TEST_F(StationSync, ASyncKilledMidUploadResumesWithoutSendingAnythingTwice) {

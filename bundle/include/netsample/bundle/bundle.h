@@ -17,6 +17,7 @@
 
 #include "netsample/core/error.h"
 #include "netsample/runtime/runtime.h"
+#include "netsample/store/audit.h"
 
 namespace netsample::bundle {
 
@@ -30,8 +31,32 @@ struct ExportResult {
   int files = 0;
 };
 
+// A case as its bundle shows it, apart from the audit chain: the documents made from its records (case.json with
+// its events and deadlines, tracking, notices, reviews, each recording's session and its check, the report's rows),
+// inline, and every piece of evidence by SHA-256. A station sends these to the centre (sync/), which exports the
+// case's bundle from them, the blobs and that station's chain: one bundle, wherever it is made.
+inline constexpr const char* kDocumentsFormat = "netsample-case-documents/1";
+Result<nlohmann::json> case_documents(runtime::Runtime& runtime, const std::string& case_number);
+// Documents from elsewhere (a station's) are fit to make a bundle from: the format, every file's name inside the
+// bundle's own folders and not one the bundle writes itself, each file either inline text or a SHA-256.
+Status check_documents(const nlohmann::json& documents);
+
+// The audit part of a bundle: a chain from its first row (the case's rows among them), its witness read before the
+// chain, and the stamps of its head. `station`: empty for this installation's own chain.
+struct AuditMaterial {
+  store::AuditHead witness;
+  std::vector<store::AuditRecord> chain;
+  std::vector<store::AuditStamp> stamps;
+  std::string station;
+};
+// The stamps of a chain as a station sends them with its documents, and back.
+nlohmann::json stamps_json(const std::vector<store::AuditStamp>& stamps);
+Result<std::vector<store::AuditStamp>> stamps_from_json(const nlohmann::json& list);
+
 // Writes the bundle of `case_number` to `out` (through a temporary file beside it) and records the export in the
 // audit log with the index's hash. `progress` gets (bytes written so far, total) while the archive is written.
+// A case this installation does not hold itself but a station sent (at the centre) is exported from the documents
+// the station sent and that station's chain as the centre received it.
 Result<ExportResult> export_case(runtime::Runtime& runtime, const std::string& case_number, const std::filesystem::path& out,
                                  const std::string& actor, const std::function<void(double)>& progress = {});
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,11 +72,48 @@ class Receiver {
   // the whole is hashed and stored only when it is `sha256` (integrity otherwise; the partial upload is dropped).
   Result<BlobState> receive_part(const std::string& sha256, std::uint64_t total, std::uint64_t offset, const std::filesystem::path& part);
 
+  // The case documents the centre holds from this station: each case's latest seq.
+  Result<std::map<std::string, std::int64_t>> cases();
+  // A case's documents (bundle::case_documents, checked by the caller against bundle::check_documents) as read at
+  // `seq` of this station's chain. Refused when the centre holds the chain only to an earlier row, when the case
+  // belongs to another station (forbidden, naming it), or when a piece of evidence they name is not the case's in
+  // this station's chain or not yet at the centre (integrity, naming the file).
+  Status receive_case(const std::string& case_number, std::int64_t seq, const nlohmann::json& documents);
+
   const Station& station() const { return station_; }
 
  private:
   store::Store* store_;
   Station station_;
+};
+
+// A case as a station sent it: its latest documents.
+struct StationCase {
+  std::string case_number;
+  std::string station;
+  std::int64_t seq = 0;  // of the station's chain, when the documents were read
+  UtcTime received;
+  nlohmann::json documents;
+};
+
+// The cases stations sent, as the centre holds them, and which station each belongs to.
+class StationCases {
+ public:
+  explicit StationCases(store::Store& store) : store_(&store) {}
+  // The latest documents of a case; nullopt when no station sent it.
+  Result<std::optional<StationCase>> latest(const std::string& case_number);
+  // Every case stations sent, the latest documents of each, newest first.
+  Result<std::vector<StationCase>> list();
+  // The station a case belongs to now: nullopt before any station sent a row about it.
+  Result<std::optional<std::string>> owner(const std::string& case_number);
+  // Hands a case to another station (a row in the centre's chain): from then on only that station's rows about it
+  // are taken. The former station should have synced everything about it first: its later rows are refused.
+  Status hand_over(const std::string& case_number, const std::string& to_station, const std::string& actor);
+  // A station's chain as the centre holds it, from its first row.
+  Result<std::vector<store::AuditRecord>> chain(const std::string& station);
+
+ private:
+  store::Store* store_;
 };
 
 // --- the station's side ---
@@ -91,19 +129,23 @@ struct SyncOptions {
   std::string token;    // the station's token (from the environment or a file: never the command line)
   std::string ca_file;  // an extra trust anchor for the centre's TLS certificate
   std::uint64_t part_bytes = 8 << 20;
+  // A case's documents as its bundle shows them (bundle::case_documents); without it, no case documents are sent.
+  std::function<Result<nlohmann::json>(const std::string& case_number)> case_documents;
   std::function<void(const SyncProgress&)> progress;
 };
 
 struct SyncReport {
   std::int64_t rows_sent = 0;
   std::int64_t blobs_sent = 0, blobs_already_there = 0;
+  std::int64_t cases_sent = 0;  // case documents
   std::uint64_t bytes_sent = 0;
   store::AuditHead central_head;  // the station's chain as the centre holds it now
 };
 
-// Sends what the centre does not hold yet: every evidence blob (resuming one cut off), then the audit rows after the
-// centre's head of this station's chain. Refused before anything is sent when the centre's head is not a row of
-// this chain (the station's chain was rewritten, or this is another station's token).
+// Sends what the centre does not hold yet: the evidence blobs named by the rows after the centre's head of this
+// station's chain (resuming one cut off), then those rows, then the documents of each case with rows newer than
+// the centre's copy. Refused before anything is sent when the centre's head is not a row of this chain (the
+// station's chain was rewritten, or this is another station's token).
 Result<SyncReport> push(store::Store& store, const SyncOptions& options);
 
 }  // namespace netsample::sync
