@@ -1,7 +1,8 @@
 // Many stations syncing to one centre (design/central.md): STATIONS station data directories (SQLite), CASES small
 // cases each (a case and one 1 KiB document, in one transaction per station: the benchmark measures the sync, not
 // the station's fsync), the centre's `netsample serve` on a real PostgreSQL 15, and every station's `sync::push` at
-// once. Prints cases/s and what the centre spent: the service's CPU and PostgreSQL's.
+// once, each case's documents with it (as `netsample sync` sends them). Prints cases/s and what the centre spent:
+// the service's CPU and PostgreSQL's.
 //   sync_bench NETSAMPLE_PROGRAM [STATIONS [CASES]]
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 
 #include "netsample/core/process.h"
 #include "bench_case.h"
+#include "netsample/bundle/bundle.h"
 #include "netsample/runtime/runtime.h"
 #include "netsample/sync/sync.h"
 #include "netsample/testing/loopback.h"
@@ -154,35 +156,37 @@ int main(int argc, char** argv) {
   std::vector<Result<sync::SyncReport>> reports(static_cast<size_t>(stations), make_error(ErrorCode::internal, "", "not run"));
   for (int s = 0; s < stations; ++s)
     syncs.emplace_back([&, s] {
-      SystemClock clock;
-      auto store = store::Store::open(root / ("station-" + std::to_string(s)), clock);
-      if (!store.ok()) {
-        reports[static_cast<size_t>(s)] = store.error();
+      auto runtime = runtime::Runtime::open(root / ("station-" + std::to_string(s)));
+      if (!runtime.ok()) {
+        reports[static_cast<size_t>(s)] = runtime.error();
         return;
       }
       sync::SyncOptions options;
       options.central = base;
       options.token = tokens[static_cast<size_t>(s)];
-      reports[static_cast<size_t>(s)] = sync::push(**store, options);
+      // As `netsample sync` does: each case's documents follow its rows.
+      options.case_documents = [&](const std::string& number) { return bundle::case_documents(**runtime, number); };
+      reports[static_cast<size_t>(s)] = sync::push((*runtime)->store(), options);
     });
   for (auto& t : syncs) t.join();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const double service_cpu = cpu_seconds(service.pid()) - service_before;
   const double postgres_cpu_s = postgres_cpu((*postgres)->socket_dir()) - postgres_before;
 
-  std::int64_t rows = 0, blobs = 0;
+  std::int64_t rows = 0, blobs = 0, documents = 0;
   for (const auto& report : reports) {
     if (!report.ok()) return fail("sync", report.error());
     rows += report->rows_sent;
     blobs += report->blobs_sent;
+    documents += report->cases_sent;
   }
   service.signal(SIGTERM);
   service.wait_for(std::chrono::seconds(10));
   const double total_cases = static_cast<double>(stations) * cases;
   std::printf("%d stations x %d cases (made in %.1f s), synced at once to the centre (netsample serve on PostgreSQL 15, loopback):\n",
               stations, cases, making_s);
-  std::printf("  %lld audit rows and %lld blobs received in %.2f s: %.0f cases/s, %.0f rows/s\n", static_cast<long long>(rows),
-              static_cast<long long>(blobs), wall, total_cases / wall, static_cast<double>(rows) / wall);
+  std::printf("  %lld audit rows, %lld blobs and %lld cases' documents received in %.2f s: %.0f cases/s, %.0f rows/s\n", static_cast<long long>(rows),
+              static_cast<long long>(blobs), static_cast<long long>(documents), wall, total_cases / wall, static_cast<double>(rows) / wall);
   std::printf("  centre CPU: netsample serve %.2f s, PostgreSQL %.2f s = %.2f ms per case\n", service_cpu, postgres_cpu_s,
               1000.0 * (service_cpu + postgres_cpu_s) / total_cases);
   std::error_code ec;

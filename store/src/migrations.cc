@@ -515,6 +515,17 @@ CREATE TRIGGER station_case_owners_no_update BEFORE UPDATE ON station_case_owner
 CREATE TRIGGER station_case_owners_no_delete BEFORE DELETE ON station_case_owners
   BEGIN SELECT RAISE(ABORT, 'station_case_owners is append-only'); END;
 )sql"},
+      {"20 the parts of a blob a station is sending wait in the database, so that any of the centre's instances takes the next", R"sql(
+-- Transient: assembled, hashed and stored when the last part arrives, then removed (sync/src/centre.cc).
+CREATE TABLE station_parts (
+  station_id       TEXT NOT NULL REFERENCES stations(id),
+  sha256           TEXT NOT NULL,
+  offset_bytes     INTEGER NOT NULL,
+  part             BLOB NOT NULL,
+  received_utc_us  INTEGER NOT NULL,
+  PRIMARY KEY (station_id, sha256, offset_bytes)
+);
+)sql"},
   };
   return all;
 }

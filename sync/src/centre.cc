@@ -1,7 +1,6 @@
 // The centre's side of a sync: the stations it accepts, each station's audit chain as received, and blobs that
 // arrive part by part (design/central.md).
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <regex>
@@ -29,11 +28,6 @@ Station station_from_row(const store::Statement& stmt) {
   Station s{stmt.text(0), stmt.text(1), from_utc_us(stmt.int64(2)), std::nullopt};
   if (!stmt.is_null(3)) s.revoked = from_utc_us(stmt.int64(3));
   return s;
-}
-
-// Where the bytes of a blob being sent wait until the last part arrives: per station, named by the blob.
-fs::path partial_file(const store::Store& store, const std::string& station, const std::string& sha256) {
-  return store.data_dir() / "sync" / station / (sha256 + ".part");
 }
 
 Result<store::AuditRecord> audit_row(const store::Statement& stmt) {
@@ -162,9 +156,21 @@ Result<BlobState> Receiver::blob_state(const std::string& sha256) {
   NETSAMPLE_TRY(status_of(sha256_from_hex(sha256, "sha256")));
   NETSAMPLE_ASSIGN(bool present, store_->evidence().contains(sha256));
   if (present) return BlobState{true, 0};
-  std::error_code ec;
-  const auto size = fs::file_size(partial_file(*store_, station_.id, sha256), ec);
-  return BlobState{false, ec ? 0 : static_cast<std::uint64_t>(size)};
+  NETSAMPLE_ASSIGN(std::uint64_t received, parts_received(sha256));
+  return BlobState{false, received};
+}
+
+Result<std::uint64_t> Receiver::parts_received(const std::string& sha256) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT COALESCE(SUM(LENGTH(part)), 0) FROM station_parts WHERE station_id = ?1 AND sha256 = ?2"));
+  NETSAMPLE_ASSIGN(bool found, stmt.bind(1, station_.id).bind(2, sha256).step());
+  return found ? static_cast<std::uint64_t>(stmt.int64(0)) : 0;
+}
+
+Status Receiver::drop_parts(const std::string& sha256) {
+  return store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement remove, store_->db().prepare("DELETE FROM station_parts WHERE station_id = ?1 AND sha256 = ?2"));
+    return remove.bind(1, station_.id).bind(2, sha256).run();
+  });
 }
 
 Result<BlobState> Receiver::receive_part(const std::string& sha256, std::uint64_t total, std::uint64_t offset, const fs::path& part) {
@@ -175,37 +181,70 @@ Result<BlobState> Receiver::receive_part(const std::string& sha256, std::uint64_
   if (ec) return io_error(part, "无法读取上传的分段");
   if (offset + size > total)
     return make_error(ErrorCode::invalid_input, "size", "分段超出证据的总长度 " + std::to_string(total) + " 字节");
-  const fs::path partial = partial_file(*store_, station_.id, sha256);
-  fs::create_directories(partial.parent_path(), ec);
-  if (ec) return io_error(partial.parent_path(), "无法创建目录：" + ec.message());
-  // Under a lock, the length checked and the part appended and flushed before the answer: a retry racing the
-  // request it repeats finds the bytes there and is refused, and a part acknowledged is a part kept.
-  UniqueFd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (!out.valid()) return io_error(partial, "无法写入");
-  if (::flock(out.get(), LOCK_EX) != 0) return io_error(partial, "无法加锁");
-  const std::uint64_t received = fs::file_size(partial, ec);
-  if (offset != received)
-    return make_error(ErrorCode::refused_by_rule, "offset",
-                      "证据 " + sha256.substr(0, 12) + "… 已收到 " + std::to_string(received) + " 字节，本段从 " + std::to_string(offset) + " 开始：请从已收到处续传");
-  // A blob that fits in one part (most are small) is stored from the part itself: no copy, no second fsync.
-  const bool whole = offset == 0 && size == total;
-  if (!whole) {
-    NETSAMPLE_ASSIGN(std::string bytes, read_file(part));
-    NETSAMPLE_TRY(write_all(out.get(), bytes, partial));
-    if (::fsync(out.get()) != 0) return io_error(partial, "无法写入磁盘");
-    if (offset + size < total) return BlobState{false, offset + size};
+  // A blob that fits in one part (most are small) is stored from the part itself.
+  if (offset == 0 && size == total) return store_blob(sha256, part);
+
+  // The part joins the others in the database, in one transaction with the check of where it starts: a retry racing
+  // the request it repeats (on this instance or another) finds the bytes there and is refused, and a part
+  // acknowledged is a part kept. An empty part at the end completes an assembly that was cut off.
+  NETSAMPLE_ASSIGN(std::string bytes, read_file(part));
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(std::uint64_t received, parts_received(sha256));
+    if (offset != received)
+      return make_error(ErrorCode::refused_by_rule, "offset",
+                        "证据 " + sha256.substr(0, 12) + "… 已收到 " + std::to_string(received) + " 字节，本段从 " + std::to_string(offset) + " 开始：请从已收到处续传");
+    if (bytes.empty()) return {};
+    NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO station_parts (station_id, sha256, offset_bytes, part, received_utc_us) "
+                                                                   "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    return insert.bind(1, station_.id).bind(2, sha256).bind(3, static_cast<std::int64_t>(offset)).bind_blob(4, bytes).bind(5, to_utc_us(store_->clock().now())).run();
+  }));
+  if (offset + size < total) return BlobState{false, offset + size};
+
+  // The last part: the whole written out from its parts, one at a time, on this instance's disk for this request only.
+  const fs::path assembled = store_->data_dir() / "sync" / (station_.id + "-" + sha256 + "-" + accounts::random_hex(8) + ".assembling");
+  fs::create_directories(assembled.parent_path(), ec);
+  if (ec) return io_error(assembled.parent_path(), "无法创建目录：" + ec.message());
+  struct RemoveFile {
+    fs::path file;
+    ~RemoveFile() {
+      std::error_code ignored;
+      fs::remove(file, ignored);
+    }
+  } remove_assembled{assembled};
+  {
+    UniqueFd out(::open(assembled.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!out.valid()) return io_error(assembled, "无法写入");
+    NETSAMPLE_ASSIGN(store::Statement offsets, store_->db().prepare("SELECT offset_bytes FROM station_parts WHERE station_id = ?1 AND sha256 = ?2 ORDER BY offset_bytes"));
+    offsets.bind(1, station_.id).bind(2, sha256);
+    std::vector<std::int64_t> starts;
+    for (;;) {
+      NETSAMPLE_ASSIGN(bool row, offsets.step());
+      if (!row) break;
+      starts.push_back(offsets.int64(0));
+    }
+    NETSAMPLE_ASSIGN(store::Statement read, store_->db().prepare("SELECT part FROM station_parts WHERE station_id = ?1 AND sha256 = ?2 AND offset_bytes = ?3"));
+    for (const std::int64_t start : starts) {
+      read.reset();
+      NETSAMPLE_ASSIGN(bool row, read.bind(1, station_.id).bind(2, sha256).bind(3, start).step());
+      if (!row) return make_error(ErrorCode::refused_by_rule, "offset", "证据 " + sha256.substr(0, 12) + "… 的分段正被另一请求合成：请稍后再问");
+      NETSAMPLE_TRY(write_all(out.get(), read.blob(0), assembled));
+    }
   }
-  const fs::path complete = whole ? part : partial;
-  // Complete: stored only if the bytes are what the station named them.
+  return store_blob(sha256, assembled);
+}
+
+// A blob whose bytes are all here: stored only if they are what the station named them; its parts go either way.
+Result<BlobState> Receiver::store_blob(const std::string& sha256, const fs::path& complete) {
   NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(complete));
   if (to_hex(digest) != sha256) {
-    fs::remove(partial, ec);
+    NETSAMPLE_TRY(drop_parts(sha256));
     return make_error(ErrorCode::integrity, "sha256", "工作站 " + station_.id + " 发来的证据内容的 SHA-256 为 " + to_hex(digest) + "，与其名称 " + sha256 +
                                                           " 不符：已拒收（证据在途中或在工作站被改动）");
   }
   NETSAMPLE_ASSIGN(store::StoredBlob stored, store_->evidence().put_file(complete));
-  fs::remove(partial, ec);
   NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(store::Statement remove, store_->db().prepare("DELETE FROM station_parts WHERE station_id = ?1 AND sha256 = ?2"));
+    NETSAMPLE_TRY(remove.bind(1, station_.id).bind(2, sha256).run());
     NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO station_blobs (station_id, sha256, size, received_utc_us) VALUES (?1, ?2, ?3, ?4) "
                                                                    "ON CONFLICT DO NOTHING"));
     NETSAMPLE_TRY(insert.bind(1, station_.id).bind(2, stored.sha256).bind(3, static_cast<std::int64_t>(stored.size)).bind(4, to_utc_us(store_->clock().now())).run());

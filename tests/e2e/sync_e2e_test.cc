@@ -261,7 +261,24 @@ TEST_F(StationSync, ASyncKilledMidUploadResumesWithoutSendingAnythingTwice) {
   const std::uint64_t kept = state["received"];
   EXPECT_EQ(kept % (1 << 20), 0u) << "the centre keeps whole parts only";
 
+  // Resumed through another instance of the centre (its own data directory, the same database, the evidence shared
+  // as instances share a bucket): the parts kept are in the database, not on the first instance's disk.
+  ASSERT_TRUE(fs::create_directories(dir_ / "centre-2"));
+  fs::create_directory_symlink(dir_ / "centre" / "evidence", dir_ / "centre-2" / "evidence");
+  auto port = loopback::free_loopback_port(SOCK_STREAM);
+  ASSERT_TRUE(port.ok());
+  ChildProcess second({NETSAMPLE_BIN, "--data", (dir_ / "centre-2").string(), "--db", centre_db_, "serve", "--listen", "127.0.0.1:" + std::to_string(*port),
+                       "--replay-listen", "off", "--background", "0"},
+                      dir_ / "serve-2.log");
+  const std::string first_base = base_;
+  base_ = "http://127.0.0.1:" + std::to_string(*port);
+  const Status up = loopback::wait_until_serving(base_, dir_ / "serve-2.log");
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_EQ(centre_blob(recording_sha256_)["received"], kept);
   const json resumed = sync(token_);
+  base_ = first_base;
+  second.signal(SIGTERM);
+  second.wait_for(std::chrono::seconds(10));
   std::uint64_t other_blobs = 0;
   if (resumed["blobs_sent"] == 2) other_blobs = 27;  // the document, if the kill came before it
   EXPECT_EQ(resumed["bytes_sent"].get<std::uint64_t>(), (12u << 20) - kept + other_blobs) << "bytes the centre had were sent again";

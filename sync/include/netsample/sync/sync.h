@@ -54,7 +54,8 @@ struct BlobState {
   std::uint64_t received = 0;  // of an unfinished upload
 };
 
-// The centre receiving from one authenticated station. Partial uploads wait in <data>/sync/<station>/.
+// The centre receiving from one authenticated station. The parts of a blob being sent wait in the database
+// (station_parts), so that the next part may reach any of the centre's instances.
 class Receiver {
  public:
   Receiver(store::Store& store, Station station) : store_(&store), station_(std::move(station)) {}
@@ -83,6 +84,9 @@ class Receiver {
   const Station& station() const { return station_; }
 
  private:
+  Result<std::uint64_t> parts_received(const std::string& sha256);
+  Status drop_parts(const std::string& sha256);
+  Result<BlobState> store_blob(const std::string& sha256, const std::filesystem::path& complete);
   store::Store* store_;
   Station station_;
 };
