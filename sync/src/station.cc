@@ -101,15 +101,24 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
   NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> rows, store.audit().records());
   std::vector<store::AuditRecord> pending;
   std::map<std::string, std::uint64_t> blobs;
+  std::set<std::string> deleted;  // evidence deleted after its retention (Art 47): its bytes may be gone here
   for (const auto& row : rows) {
     if (row.seq <= central_seq) continue;
     pending.push_back(row);
+    if (row.action == "evidence.deleted") {
+      const json removed = json::parse(row.payload, nullptr, false);
+      if (removed.is_object() && removed.contains("sha256") && removed["sha256"].is_string()) deleted.insert(removed["sha256"].get<std::string>());
+    }
     if (row.action != "evidence.added") continue;
     const json added = json::parse(row.payload, nullptr, false);
     if (!added.is_object() || !added.contains("sha256") || !added["sha256"].is_string() || !added.contains("size") ||
         !added["size"].is_number_integer() || added["size"].get<std::int64_t>() < 0)
       return make_error(ErrorCode::integrity, "audit", "本站审计链第 " + std::to_string(row.seq) + " 条（evidence.added）缺少证据的 sha256 或大小");
     blobs[added["sha256"].get<std::string>()] = static_cast<std::uint64_t>(added["size"].get<std::int64_t>());
+  }
+  for (const auto& sha256 : deleted) {
+    NETSAMPLE_ASSIGN(bool kept, store.evidence().contains(sha256));
+    if (!kept) blobs.erase(sha256);  // the rows still go: the centre learns it was added and deleted
   }
   std::uint64_t total_bytes = 0, done_bytes = 0;
   for (const auto& [sha256, size] : blobs) total_bytes += size;
