@@ -29,6 +29,15 @@ Result<std::string> station_token(const std::string& token_file) {
 
 namespace {
 
+// The purchases being recorded now: their fragments go to the centre as they are journaled.
+std::vector<sync::LiveSource> purchases_recording(runtime::Runtime& runtime) {
+  std::vector<sync::LiveSource> out;
+  auto sessions = runtime.purchases().recording(std::nullopt);
+  if (sessions.ok())
+    for (const auto& s : *sessions) out.push_back({s.recording_dir, s.case_number});
+  return out;
+}
+
 std::string megabytes(std::uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
@@ -112,6 +121,23 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
     });
   });
 
+  auto* live = station->add_subcommand("live", "列出各工作站录制中（及录完尚未整份送达）的录像：已收到的段数、字节、录到的时间");
+  live->callback([&] {
+    exit_code = run_command(context, [&]() -> Status {
+      NETSAMPLE_ASSIGN(std::vector<sync::LiveRecording> list, sync::StationCases(context.runtime->store()).live());
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : list) {
+        out.push_back(r.to_json());
+        if (!context.json)
+          std::cout << r.case_number << "  工作站 " << r.station << "  " << r.dir_name << "  日志 " << r.state.lines << " 行，视频 "
+                    << megabytes(r.state.media_bytes) << (r.recorded_until ? "，录到 " + format_beijing(*r.recorded_until) : std::string())
+                    << (r.media_sha256.empty() ? "" : "（已整份收存）") << "\n";
+      }
+      if (context.json) print_json(out);
+      return {};
+    });
+  });
+
   static std::string central, token_file, ca_file;
   static int part_mib = 8;
   auto* push = app.add_subcommand("sync", "工作站：把中心尚未收到的证据和审计记录发往中心（可中断，续传时已送达的不再发送）");
@@ -130,9 +156,11 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
       options.ca_file = ca_file;
       options.part_bytes = static_cast<std::uint64_t>(part_mib) << 20;
       options.case_documents = [&](const std::string& number) { return bundle::case_documents(*context.runtime, number); };
+      options.live_recordings = [&] { return purchases_recording(*context.runtime); };
       std::string last_phase;
       options.progress = [&](const sync::SyncProgress& p) {
         if (context.json) return;
+        if (p.phase == "live") return;  // a line a second: the summary says how many went
         if (p.phase == "evidence")
           std::cerr << "\r证据 " << megabytes(p.done) << " / " << megabytes(p.total) << std::flush;
         else
@@ -144,10 +172,13 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
       if (!last_phase.empty() && !context.json) std::cerr << "\n";
       if (context.json) {
         print_json({{"rows_sent", report.rows_sent}, {"blobs_sent", report.blobs_sent}, {"blobs_already_there", report.blobs_already_there},
-                    {"bytes_sent", report.bytes_sent}, {"cases_sent", report.cases_sent}, {"central_head", {{"seq", report.central_head.seq}, {"hash", report.central_head.hash}}}});
+                    {"bytes_sent", report.bytes_sent}, {"cases_sent", report.cases_sent},
+                    {"live_lines_sent", report.live_lines_sent}, {"live_bytes_sent", report.live_bytes_sent}, {"central_head", {{"seq", report.central_head.seq}, {"hash", report.central_head.hash}}}});
       } else {
         std::cout << "已同步：证据 " << report.blobs_sent << " 件新送达（" << megabytes(report.bytes_sent) << "），" << report.blobs_already_there
-                  << " 件中心已有；审计记录 " << report.rows_sent << " 条；任务文书 " << report.cases_sent << " 件\n中心所存本站审计链到第 " << report.central_head.seq << " 条"
+                  << " 件中心已有；审计记录 " << report.rows_sent << " 条；任务文书 " << report.cases_sent << " 件"
+                  << (report.live_lines_sent ? "；录制中的录像 " + std::to_string(report.live_lines_sent) + " 段（" + megabytes(report.live_bytes_sent) + "）" : "")
+                  << "\n中心所存本站审计链到第 " << report.central_head.seq << " 条"
                   << (report.central_head.seq ? "（" + report.central_head.hash.substr(0, 16) + "…）" : "") << "\n";
       }
       return {};

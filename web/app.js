@@ -1,5 +1,5 @@
-// netsample's web UI: one page, hash routes (#/ the case list, #/cases/NUMBER a case), plain modules served by
-// `netsample serve` from the binary (design/web.md).
+// netsample's web UI: one page, hash routes (#/ the case list, #/cases/NUMBER a case, #/stations the centre's
+// stations), plain modules served by `netsample serve` from the binary (design/web.md).
 import { api, setCsrf, errorText, ApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { caseList } from './cases.js';
@@ -7,6 +7,7 @@ import { casePage } from './case.js';
 import { publishedPage } from './published.js';
 import { deadlineBoard } from './deadlines.js';
 import { newCasesPage } from './plan.js';
+import { stationsPage } from './stations.js';
 
 const main = document.getElementById('main');
 const whoBar = document.getElementById('who');
@@ -30,6 +31,7 @@ function showWho() {
   replace(whoBar,
     !session.who.party && h('a', { href: '#/deadlines', class: 'nav' }, '期限一览'),
     mayOpenCases() && h('a', { href: '#/new', class: 'nav' }, '新建任务 / 导入计划'),
+    session.who.admin && h('a', { href: '#/stations', class: 'nav' }, '工作站'),
     h('span', { class: 'who' }, `${session.who.name || session.who.login}（${rolesText(session.who) || '无角色'}）`),
     h('button', { type: 'button', class: 'link', onclick: signOut }, '退出登录'));
 }
@@ -97,6 +99,7 @@ async function route() {
     else if (match) await casePage(main, match[1]);
     else if (hash.startsWith('/deadlines')) await deadlineBoard(main, hash);
     else if (hash === '/new' && mayOpenCases()) await newCasesPage(main);
+    else if (hash === '/stations' && session.who.admin) await stationsPage(main);
     else await caseList(main, hash);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

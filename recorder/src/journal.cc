@@ -34,8 +34,22 @@ Result<PageRecord> page_from_json(const nlohmann::json& j) {
   return r;
 }
 
-// A journal line: a fragment of the video or a page record.
-Result<std::variant<FragmentRecord, PageRecord>> record_from_json(const std::string& line, int expected_index) {
+// SHA-256 of `size` bytes of the file from `offset`; nullopt when the file cannot be read there.
+std::optional<Sha256Digest> hash_range(RangeReader& in, std::uint64_t offset, std::uint64_t size) {
+  constexpr std::uint64_t kPiece = 4 << 20;
+  Sha256 hasher;
+  for (std::uint64_t done = 0; done < size;) {
+    auto piece = in.range(offset + done, std::min(kPiece, size - done));
+    if (!piece.ok()) return std::nullopt;
+    hasher.update(piece->data(), piece->size());
+    done += piece->size();
+  }
+  return hasher.finish();
+}
+
+}  // namespace
+
+Result<std::variant<FragmentRecord, PageRecord>> parse_journal_line(const std::string& line, int expected_index) {
   try {
     const auto j = nlohmann::json::parse(line);
     if (j.value("kind", "") == "page") {
@@ -58,21 +72,6 @@ Result<std::variant<FragmentRecord, PageRecord>> record_from_json(const std::str
     return unreadable_line(expected_index);
   }
 }
-
-// SHA-256 of `size` bytes of the file from `offset`; nullopt when the file cannot be read there.
-std::optional<Sha256Digest> hash_range(RangeReader& in, std::uint64_t offset, std::uint64_t size) {
-  constexpr std::uint64_t kPiece = 4 << 20;
-  Sha256 hasher;
-  for (std::uint64_t done = 0; done < size;) {
-    auto piece = in.range(offset + done, std::min(kPiece, size - done));
-    if (!piece.ok()) return std::nullopt;
-    hasher.update(piece->data(), piece->size());
-    done += piece->size();
-  }
-  return hasher.finish();
-}
-
-}  // namespace
 
 nlohmann::json PageRecord::to_json() const {
   return {{"index", index},       {"kind", "page"},    {"file", kPagesFile}, {"offset", page.offset}, {"size", page.size},
@@ -195,7 +194,7 @@ Result<JournalCheck> verify_journal(const std::filesystem::path& journal, const 
       check.torn_tail = true;
       break;
     }
-    auto parsed = record_from_json(line, index);
+    auto parsed = parse_journal_line(line, index);
     if (!parsed.ok()) {
       fail(parsed.error().field + "：" + parsed.error().message);
       break;

@@ -134,6 +134,7 @@ void add_recording_routes(std::vector<Route>& out);  // recordings, video, chapt
 void add_process_routes(std::vector<Route>& out);    // tracking, notices, evidence, published notices
 void add_sample_routes(std::vector<Route>& out);     // uploads, evidence added, purchase, unboxing, seal, parties, jobs
 void add_sync_routes(std::vector<Route>& out);       // what stations send the centre: their chain and evidence
+void add_station_routes(std::vector<Route>& out);  // the centre's stations, their cases and recordings in progress (admin)
 void add_plan_routes(std::vector<Route>& out);       // case creation from a form or a spreadsheet plan
 void add_capture_routes(std::vector<Route>& out);    // pages captured as evidence, what they read and checked
 void add_web_routes(std::vector<Route>& out);        // the web UI's files (web/)

@@ -2,8 +2,10 @@
 // station token (Access::station), never a person's sign-in.
 //   GET  /api/sync/head                 the station's chain as the centre holds it: {station, seq, hash}
 //   POST /api/sync/rows                 {"rows": [audit rows as `audit log --json` prints them]} → the new head
-//   GET  /api/sync/blobs/{sha256}       {present, received}: whole, or the bytes of an upload cut off
+//   GET  /api/sync/blobs/{sha256}?size=N  {present, received}: whole, or the bytes of an upload cut off
 //   PUT  /api/sync/blobs/{sha256}?size=N&offset=K   the bytes from K (an upload: streamed to disk)
+//   GET  /api/sync/live/{key}           {lines, head, media_bytes, page_bytes}: a recording being made, as received
+//   POST /api/sync/live/{key}           {"case", "dir", "line"}\n + the bytes the journal line names
 //   GET  /api/sync/cases                {"cases": {number: seq}}: the case documents held, each as read at seq
 //   POST /api/sync/cases                {"case", "seq", "documents"}: a case's documents (bundle::case_documents)
 #include "api.h"
@@ -69,16 +71,44 @@ Result<Response> sync_rows(Call& call) {
   return Response::json(200, head_json(call, *head));
 }
 
-Result<Response> blob_state(Call& call) {
-  NETSAMPLE_ASSIGN(sync::BlobState state, receiver(call).blob_state(call.param("sha256")));
-  return Response::json(200, {{"present", state.present}, {"received", state.received}});
-}
-
 Result<std::uint64_t> query_size(const Call& call, const std::string& name) {
   const auto text = call.request.param_query(name);
   if (!text || text->empty() || text->size() > 19 || text->find_first_not_of("0123456789") != std::string::npos)
     return make_error(ErrorCode::invalid_input, name, "须为非负整数（字节数）");
   return std::stoull(*text);
+}
+
+Result<Response> blob_state(Call& call) {
+  std::uint64_t size = 0;
+  if (call.request.param_query("size")) {
+    NETSAMPLE_ASSIGN(size, query_size(call, "size"));
+  }
+  NETSAMPLE_ASSIGN(sync::BlobState state, receiver(call).blob_state(call.param("sha256"), size));
+  return Response::json(200, {{"present", state.present}, {"received", state.received}});
+}
+
+json live_json(const sync::LiveState& state) {
+  return {{"lines", state.lines}, {"head", state.head}, {"media_bytes", state.media_bytes}, {"page_bytes", state.page_bytes}};
+}
+
+Result<Response> live_state(Call& call) {
+  NETSAMPLE_ASSIGN(sync::LiveState state, receiver(call).live_state(call.param("key")));
+  return Response::json(200, live_json(state));
+}
+
+// A journal line of a recording being made: {"case", "dir", "line"} on the first line of the body, then the bytes
+// the journal line names.
+Result<Response> live_line(Call& call) {
+  if (!call.request.upload) return make_error(ErrorCode::missing_field, "body", "请求体须为一行 JSON（case、dir、line）和其后的字节");
+  NETSAMPLE_ASSIGN(std::string body, read_file(call.request.upload->path()));
+  const size_t newline = body.find('\n');
+  const json head = newline == std::string::npos ? json() : json::parse(body.substr(0, newline), nullptr, false);
+  if (!head.is_object() || !head.contains("line") || !head["line"].is_string() || !head.contains("case") || !head["case"].is_string())
+    return make_error(ErrorCode::invalid_input, "body", "首行须为 JSON 对象 {case, dir, line}");
+  auto state = receiver(call).receive_live_line(call.param("key"), head["case"].get<std::string>(), head.value("dir", std::string()),
+                                                head["line"].get<std::string>(), body.substr(newline + 1));
+  if (!state.ok()) return refused(state.error());
+  return Response::json(200, live_json(*state));
 }
 
 Result<Response> blob_part(Call& call) {
@@ -119,11 +149,17 @@ Result<Response> receive_case(Call& call) {
 void add_sync_routes(std::vector<Route>& out) {
   out.push_back({"GET", "/api/sync/head", Access::station, sync_head});
   out.push_back({"POST", "/api/sync/rows", Access::station, sync_rows});
-  out.push_back({"GET", "/api/sync/blobs/{sha256}", Access::station, blob_state});
+  Route state{"GET", "/api/sync/blobs/{sha256}", Access::station, blob_state};
+  state.slow = true;  // may hash a recording the station sent line by line
+  out.push_back(std::move(state));
   Route part{"PUT", "/api/sync/blobs/{sha256}", Access::station, blob_part};
   part.upload = true;
   part.slow = true;  // the last part hashes the whole blob
   out.push_back(std::move(part));
+  out.push_back({"GET", "/api/sync/live/{key}", Access::station, live_state});
+  Route live{"POST", "/api/sync/live/{key}", Access::station, live_line};
+  live.upload = true;
+  out.push_back(std::move(live));
   out.push_back({"GET", "/api/sync/cases", Access::station, held_cases});
   Route documents{"POST", "/api/sync/cases", Access::station, receive_case};
   documents.upload = true;

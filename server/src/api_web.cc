@@ -9,7 +9,7 @@
 
 namespace netsample::embedded {
 extern const std::string_view replay_index_html, replay_ui_js, replay_sw_js;
-extern const std::string_view web_index_html, web_app_js, web_api_js, web_dom_js, web_cases_js, web_case_js, web_player_js, web_published_js, web_deadlines_js, web_plan_js, web_captures_js, web_style_css;
+extern const std::string_view web_index_html, web_app_js, web_api_js, web_dom_js, web_cases_js, web_case_js, web_player_js, web_published_js, web_deadlines_js, web_plan_js, web_captures_js, web_stations_js, web_style_css;
 }  // namespace netsample::embedded
 
 namespace netsample::server {
@@ -38,6 +38,7 @@ const std::map<std::string, Asset, std::less<>>& assets() {
     add("player.js", embedded::web_player_js, "text/javascript; charset=utf-8");
     add("published.js", embedded::web_published_js, "text/javascript; charset=utf-8");
     add("deadlines.js", embedded::web_deadlines_js, "text/javascript; charset=utf-8");
+    add("stations.js", embedded::web_stations_js, "text/javascript; charset=utf-8");
     add("plan.js", embedded::web_plan_js, "text/javascript; charset=utf-8");
     add("captures.js", embedded::web_captures_js, "text/javascript; charset=utf-8");
     add("style.css", embedded::web_style_css, "text/css; charset=utf-8");

@@ -77,6 +77,7 @@ const std::vector<Route>& routes() {
     add_process_routes(out);
     add_sample_routes(out);
     add_sync_routes(out);
+    add_station_routes(out);
     add_web_routes(out);
     return out;
   }();

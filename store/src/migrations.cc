@@ -526,6 +526,35 @@ CREATE TABLE station_parts (
   PRIMARY KEY (station_id, sha256, offset_bytes)
 );
 )sql"},
+      {"21 recordings a station sends line by line while it makes them: each journal line checked as it arrives", R"sql(
+-- One row per recording (the station's key: a hash of its folder's path there); what has arrived and been checked.
+CREATE TABLE station_live (
+  station_id         TEXT NOT NULL REFERENCES stations(id),
+  recording          TEXT NOT NULL,
+  case_number        TEXT NOT NULL,
+  dir_name           TEXT NOT NULL,
+  lines              INTEGER NOT NULL,
+  head               TEXT NOT NULL,          -- the chain value of the last line received
+  media_bytes        INTEGER NOT NULL,
+  page_bytes         INTEGER NOT NULL,
+  recorded_until_us  INTEGER,                -- trusted time of the last fragment's last frame
+  started_utc_us     INTEGER NOT NULL,
+  updated_utc_us     INTEGER NOT NULL,
+  media_sha256       TEXT,                   -- once its video became a blob at the centre
+  PRIMARY KEY (station_id, recording)
+);
+-- The lines with their bytes, until the finished files become blobs (sync/src/centre.cc).
+CREATE TABLE station_live_lines (
+  station_id       TEXT NOT NULL REFERENCES stations(id),
+  recording        TEXT NOT NULL,
+  line_index       INTEGER NOT NULL,
+  kind             TEXT NOT NULL CHECK (kind IN ('fragment', 'page')),
+  line             TEXT NOT NULL,
+  bytes            BLOB NOT NULL,
+  received_utc_us  INTEGER NOT NULL,
+  PRIMARY KEY (station_id, recording, line_index)
+);
+)sql"},
   };
   return all;
 }

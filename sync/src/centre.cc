@@ -5,10 +5,13 @@
 
 #include <regex>
 #include <set>
+#include <tuple>
+#include <variant>
 
 #include "netsample/accounts/accounts.h"
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
+#include "netsample/recorder/journal.h"
 #include "netsample/sync/sync.h"
 
 namespace netsample::sync {
@@ -47,6 +50,45 @@ Status add_owner(store::Store& store, const std::string& case_number, std::int64
   NETSAMPLE_ASSIGN(store::Statement insert, store.db().prepare("INSERT INTO station_case_owners (case_number, turn, station_id, since_utc_us, by_actor) "
                                                                 "VALUES (?1, ?2, ?3, ?4, ?5)"));
   return insert.bind(1, case_number).bind(2, turn).bind(3, station).bind(4, to_utc_us(store.clock().now())).bind(5, actor).run();
+}
+
+// A file on this instance's disk for one request only, removed when it goes.
+struct TempFile {
+  explicit TempFile(fs::path file) : path(std::move(file)) {}
+  ~TempFile() {
+    std::error_code ignored;
+    fs::remove(path, ignored);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  fs::path path;
+};
+
+// Writes the pieces of a file kept as rows into `file`, one row in memory at a time: `keys_sql` lists their keys in
+// order (?1 the station, ?2 the name), `read_sql` gives the bytes of one (?3 its key).
+Status write_pieces(store::Store& store, const std::string& station, const std::string& name, const std::string& keys_sql, const std::string& read_sql,
+                    const fs::path& file) {
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  if (ec) return io_error(file.parent_path(), "无法创建目录：" + ec.message());
+  UniqueFd out(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!out.valid()) return io_error(file, "无法写入");
+  NETSAMPLE_ASSIGN(store::Statement keys, store.db().prepare(keys_sql));
+  keys.bind(1, station).bind(2, name);
+  std::vector<std::int64_t> order;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, keys.step());
+    if (!row) break;
+    order.push_back(keys.int64(0));
+  }
+  NETSAMPLE_ASSIGN(store::Statement read, store.db().prepare(read_sql));
+  for (const std::int64_t key : order) {
+    read.reset();
+    NETSAMPLE_ASSIGN(bool row, read.bind(1, station).bind(2, name).bind(3, key).step());
+    if (!row) return make_error(ErrorCode::refused_by_rule, "offset", "证据 " + name.substr(0, 12) + "… 的分段正被另一请求合成：请稍后再问");
+    NETSAMPLE_TRY(write_all(out.get(), read.blob(0), file));
+  }
+  return {};
 }
 
 constexpr const char* kSelectAudit = "SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM station_audit ";
@@ -152,11 +194,15 @@ Result<store::AuditHead> Receiver::receive_rows(const std::vector<store::AuditRe
   return last;
 }
 
-Result<BlobState> Receiver::blob_state(const std::string& sha256) {
+Result<BlobState> Receiver::blob_state(const std::string& sha256, std::uint64_t size) {
   NETSAMPLE_TRY(status_of(sha256_from_hex(sha256, "sha256")));
   NETSAMPLE_ASSIGN(bool present, store_->evidence().contains(sha256));
   if (present) return BlobState{true, 0};
   NETSAMPLE_ASSIGN(std::uint64_t received, parts_received(sha256));
+  if (received == 0 && size > 0) {
+    NETSAMPLE_ASSIGN(bool from_live, store_from_live(sha256, size));
+    if (from_live) return BlobState{true, 0};
+  }
   return BlobState{false, received};
 }
 
@@ -201,36 +247,10 @@ Result<BlobState> Receiver::receive_part(const std::string& sha256, std::uint64_
   if (offset + size < total) return BlobState{false, offset + size};
 
   // The last part: the whole written out from its parts, one at a time, on this instance's disk for this request only.
-  const fs::path assembled = store_->data_dir() / "sync" / (station_.id + "-" + sha256 + "-" + accounts::random_hex(8) + ".assembling");
-  fs::create_directories(assembled.parent_path(), ec);
-  if (ec) return io_error(assembled.parent_path(), "无法创建目录：" + ec.message());
-  struct RemoveFile {
-    fs::path file;
-    ~RemoveFile() {
-      std::error_code ignored;
-      fs::remove(file, ignored);
-    }
-  } remove_assembled{assembled};
-  {
-    UniqueFd out(::open(assembled.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!out.valid()) return io_error(assembled, "无法写入");
-    NETSAMPLE_ASSIGN(store::Statement offsets, store_->db().prepare("SELECT offset_bytes FROM station_parts WHERE station_id = ?1 AND sha256 = ?2 ORDER BY offset_bytes"));
-    offsets.bind(1, station_.id).bind(2, sha256);
-    std::vector<std::int64_t> starts;
-    for (;;) {
-      NETSAMPLE_ASSIGN(bool row, offsets.step());
-      if (!row) break;
-      starts.push_back(offsets.int64(0));
-    }
-    NETSAMPLE_ASSIGN(store::Statement read, store_->db().prepare("SELECT part FROM station_parts WHERE station_id = ?1 AND sha256 = ?2 AND offset_bytes = ?3"));
-    for (const std::int64_t start : starts) {
-      read.reset();
-      NETSAMPLE_ASSIGN(bool row, read.bind(1, station_.id).bind(2, sha256).bind(3, start).step());
-      if (!row) return make_error(ErrorCode::refused_by_rule, "offset", "证据 " + sha256.substr(0, 12) + "… 的分段正被另一请求合成：请稍后再问");
-      NETSAMPLE_TRY(write_all(out.get(), read.blob(0), assembled));
-    }
-  }
-  return store_blob(sha256, assembled);
+  const TempFile assembled(store_->data_dir() / "sync" / (station_.id + "-" + sha256 + "-" + accounts::random_hex(8) + ".assembling"));
+  NETSAMPLE_TRY(write_pieces(*store_, station_.id, sha256, "SELECT offset_bytes FROM station_parts WHERE station_id = ?1 AND sha256 = ?2 ORDER BY offset_bytes",
+                             "SELECT part FROM station_parts WHERE station_id = ?1 AND sha256 = ?2 AND offset_bytes = ?3", assembled.path));
+  return store_blob(sha256, assembled.path);
 }
 
 // A blob whose bytes are all here: stored only if they are what the station named them; its parts go either way.
@@ -241,6 +261,11 @@ Result<BlobState> Receiver::store_blob(const std::string& sha256, const fs::path
     return make_error(ErrorCode::integrity, "sha256", "工作站 " + station_.id + " 发来的证据内容的 SHA-256 为 " + to_hex(digest) + "，与其名称 " + sha256 +
                                                           " 不符：已拒收（证据在途中或在工作站被改动）");
   }
+  return keep_blob(sha256, complete, {});
+}
+
+// Bytes already checked against their name become evidence at the centre, and its chain says so.
+Result<BlobState> Receiver::keep_blob(const std::string& sha256, const fs::path& complete, const json& details) {
   NETSAMPLE_ASSIGN(store::StoredBlob stored, store_->evidence().put_file(complete));
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(store::Statement remove, store_->db().prepare("DELETE FROM station_parts WHERE station_id = ?1 AND sha256 = ?2"));
@@ -248,9 +273,9 @@ Result<BlobState> Receiver::store_blob(const std::string& sha256, const fs::path
     NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO station_blobs (station_id, sha256, size, received_utc_us) VALUES (?1, ?2, ?3, ?4) "
                                                                    "ON CONFLICT DO NOTHING"));
     NETSAMPLE_TRY(insert.bind(1, station_.id).bind(2, stored.sha256).bind(3, static_cast<std::int64_t>(stored.size)).bind(4, to_utc_us(store_->clock().now())).run());
-    return status_of(store_->audit().append({"station:" + station_.id, "sync.blob_received", std::nullopt,
-                                             {{"station", station_.id}, {"sha256", stored.sha256}, {"size", stored.size}}},
-                                            store_->clock().now()));
+    json said = {{"station", station_.id}, {"sha256", stored.sha256}, {"size", stored.size}};
+    if (details.is_object()) said.update(details);
+    return status_of(store_->audit().append({"station:" + station_.id, "sync.blob_received", std::nullopt, said}, store_->clock().now()));
   }));
   return BlobState{true, 0};
 }
@@ -315,6 +340,157 @@ Status Receiver::receive_case(const std::string& case_number, std::int64_t seq, 
                                              {{"station", station_.id}, {"seq", seq}, {"documents_sha256", sha256_hex(text)}}},
                                             store_->clock().now()));
   });
+}
+
+json LiveRecording::to_json() const {
+  return {{"station", station},
+          {"key", key},
+          {"case", case_number},
+          {"dir", dir_name},
+          {"lines", state.lines},
+          {"media_bytes", state.media_bytes},
+          {"page_bytes", state.page_bytes},
+          {"recorded_until", recorded_until ? json(format_iso8601_beijing(*recorded_until)) : json(nullptr)},
+          {"updated", format_iso8601_beijing(updated)},
+          {"stored", !media_sha256.empty()}};
+}
+
+Result<LiveState> Receiver::live_state(const std::string& key) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT lines, head, media_bytes, page_bytes FROM station_live WHERE station_id = ?1 AND recording = ?2"));
+  NETSAMPLE_ASSIGN(bool found, stmt.bind(1, station_.id).bind(2, key).step());
+  if (!found) return LiveState{};
+  return LiveState{stmt.int64(0), stmt.text(1), static_cast<std::uint64_t>(stmt.int64(2)), static_cast<std::uint64_t>(stmt.int64(3))};
+}
+
+Result<LiveState> Receiver::receive_live_line(const std::string& key, const std::string& case_number, const std::string& dir_name, const std::string& line,
+                                              const std::string& bytes) {
+  static const std::regex valid_key("[0-9a-f]{32}");
+  if (!std::regex_match(key, valid_key)) return make_error(ErrorCode::invalid_input, "recording", "录像的标识须为 32 位十六进制");
+  if (case_number.empty()) return make_error(ErrorCode::missing_field, "case", "须给出录像所属的任务");
+  LiveState state;
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(std::optional<std::string> owner, StationCases(*store_).owner(case_number));
+    if (owner && *owner != station_.id)
+      return make_error(ErrorCode::forbidden, "case", "任务 " + case_number + " 属于工作站 " + *owner + "，本站的录像不收");
+    NETSAMPLE_ASSIGN(state, live_state(key));
+    const int index = static_cast<int>(state.lines);
+    const std::string where = "工作站 " + station_.id + " 的录像 " + dir_name + " 的日志第 " + std::to_string(index + 1) + " 行";
+    NETSAMPLE_ASSIGN(auto record, recorder::parse_journal_line(line, index));
+    std::string kind, chain, claimed_chain;
+    std::uint64_t offset = 0, size = 0, expected = 0;
+    Sha256Digest sha{};
+    std::optional<std::int64_t> until;
+    if (const auto* f = std::get_if<recorder::FragmentRecord>(&record)) {
+      if (f->index != index) return make_error(ErrorCode::integrity, "line", where + "：其序号为 " + std::to_string(f->index) + "，应为 " + std::to_string(index));
+      kind = "fragment", chain = recorder::chain_next(state.head, f->fragment), claimed_chain = f->chain;
+      offset = f->fragment.offset, size = f->fragment.size, sha = f->fragment.sha256, expected = state.media_bytes, until = f->fragment.end_utc_us;
+    } else {
+      const auto& p = std::get<recorder::PageRecord>(record);
+      if (p.index != index) return make_error(ErrorCode::integrity, "line", where + "：其序号为 " + std::to_string(p.index) + "，应为 " + std::to_string(index));
+      kind = "page", chain = recorder::chain_next(state.head, p.page), claimed_chain = p.chain;
+      offset = p.page.offset, size = p.page.size, sha = p.page.sha256, expected = state.page_bytes;
+    }
+    if (offset != expected)
+      return make_error(ErrorCode::integrity, "line", where + "：从第 " + std::to_string(offset) + " 字节起，中心已收到 " + std::to_string(expected) + " 字节");
+    if (bytes.size() != size || sha256_hex(bytes) != to_hex(sha))
+      return make_error(ErrorCode::integrity, "bytes", where + "：送来的 " + std::to_string(bytes.size()) + " 字节与日志所记的长度和 SHA-256 不符（录像在工作站被改动）");
+    if (chain != claimed_chain) return make_error(ErrorCode::integrity, "line", where + "：链值与前一行接不上（日志被改动）");
+    const std::int64_t now = to_utc_us(store_->clock().now());
+    NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO station_live_lines (station_id, recording, line_index, kind, line, bytes, "
+                                                                   "received_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    NETSAMPLE_TRY(insert.bind(1, station_.id).bind(2, key).bind(3, std::int64_t{index}).bind(4, kind).bind(5, line).bind_blob(6, bytes).bind(7, now).run());
+    state.lines = index + 1;
+    state.head = chain;
+    (kind == "fragment" ? state.media_bytes : state.page_bytes) += size;
+    NETSAMPLE_ASSIGN(store::Statement upsert,
+                     store_->db().prepare("INSERT INTO station_live (station_id, recording, case_number, dir_name, lines, head, media_bytes, page_bytes, "
+                                          "recorded_until_us, started_utc_us, updated_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) "
+                                          "ON CONFLICT (station_id, recording) DO UPDATE SET lines = excluded.lines, head = excluded.head, "
+                                          "media_bytes = excluded.media_bytes, page_bytes = excluded.page_bytes, "
+                                          "recorded_until_us = COALESCE(excluded.recorded_until_us, station_live.recorded_until_us), "
+                                          "updated_utc_us = excluded.updated_utc_us"));
+    upsert.bind(1, station_.id).bind(2, key).bind(3, case_number).bind(4, dir_name).bind(5, state.lines).bind(6, state.head);
+    upsert.bind(7, static_cast<std::int64_t>(state.media_bytes)).bind(8, static_cast<std::int64_t>(state.page_bytes));
+    if (until) upsert.bind(9, *until);
+    else upsert.bind_null(9);
+    return upsert.bind(10, now).run();
+  }));
+  return state;
+}
+
+// A finished recording the station sent line by line: its video (or its pages) written out from the lines and, when
+// the bytes are `sha256`, kept as that blob. Its lines of that kind then go.
+Result<bool> Receiver::store_from_live(const std::string& sha256, std::uint64_t size) {
+  NETSAMPLE_ASSIGN(store::Statement candidates,
+                   store_->db().prepare("SELECT recording, media_bytes, lines FROM station_live WHERE station_id = ?1 AND "
+                                        "((media_sha256 IS NULL AND media_bytes = ?2) OR page_bytes = ?2)"));
+  candidates.bind(1, station_.id).bind(2, static_cast<std::int64_t>(size));
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> found;  // recording, kind, lines
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, candidates.step());
+    if (!row) break;
+    found.emplace_back(candidates.text(0), static_cast<std::uint64_t>(candidates.int64(1)) == size ? "fragment" : "page", candidates.int64(2));
+  }
+  for (const auto& [recording, kind, lines] : found) {
+    const TempFile assembled(store_->data_dir() / "sync" / (station_.id + "-" + recording + "-" + accounts::random_hex(8) + ".assembling"));
+    NETSAMPLE_TRY(write_pieces(*store_, station_.id, recording,
+                               "SELECT line_index FROM station_live_lines WHERE station_id = ?1 AND recording = ?2 AND kind = '" + kind + "' ORDER BY line_index",
+                               "SELECT bytes FROM station_live_lines WHERE station_id = ?1 AND recording = ?2 AND line_index = ?3", assembled.path));
+    NETSAMPLE_ASSIGN(Sha256Digest digest, sha256_file(assembled.path));
+    if (to_hex(digest) != sha256) continue;
+    NETSAMPLE_TRY(status_of(keep_blob(sha256, assembled.path, {{"from_recording", recording}, {"journal_lines", lines}})));
+    NETSAMPLE_TRY(store_->write([&]() -> Status {
+      if (kind == "fragment") {
+        NETSAMPLE_ASSIGN(store::Statement mark, store_->db().prepare("UPDATE station_live SET media_sha256 = ?3 WHERE station_id = ?1 AND recording = ?2"));
+        NETSAMPLE_TRY(mark.bind(1, station_.id).bind(2, recording).bind(3, sha256).run());
+      }
+      NETSAMPLE_ASSIGN(store::Statement drop, store_->db().prepare("DELETE FROM station_live_lines WHERE station_id = ?1 AND recording = ?2 AND kind = ?3"));
+      return drop.bind(1, station_.id).bind(2, recording).bind(3, kind).run();
+    }));
+    return true;
+  }
+  return false;
+}
+
+namespace {
+
+constexpr const char* kSelectLive =
+    "SELECT station_id, recording, case_number, dir_name, lines, head, media_bytes, page_bytes, recorded_until_us, updated_utc_us, media_sha256 "
+    "FROM station_live ";
+
+LiveRecording live_from_row(const store::Statement& stmt) {
+  LiveRecording r;
+  r.station = stmt.text(0), r.key = stmt.text(1), r.case_number = stmt.text(2), r.dir_name = stmt.text(3);
+  r.state = {stmt.int64(4), stmt.text(5), static_cast<std::uint64_t>(stmt.int64(6)), static_cast<std::uint64_t>(stmt.int64(7))};
+  if (!stmt.is_null(8)) r.recorded_until = from_utc_us(stmt.int64(8));
+  r.updated = from_utc_us(stmt.int64(9));
+  if (!stmt.is_null(10)) r.media_sha256 = stmt.text(10);
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<LiveRecording>> StationCases::live() {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(std::string(kSelectLive) + "ORDER BY updated_utc_us DESC"));
+  std::vector<LiveRecording> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    out.push_back(live_from_row(stmt));
+  }
+}
+
+Result<std::optional<LiveRecording>> StationCases::live_recording(const std::string& station, const std::string& key) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(std::string(kSelectLive) + "WHERE station_id = ?1 AND recording = ?2"));
+  NETSAMPLE_ASSIGN(bool found, stmt.bind(1, station).bind(2, key).step());
+  if (!found) return std::optional<LiveRecording>();
+  return std::optional<LiveRecording>(live_from_row(stmt));
+}
+
+Status StationCases::write_live_video(const LiveRecording& recording, const fs::path& file) {
+  return write_pieces(*store_, recording.station, recording.key,
+                      "SELECT line_index FROM station_live_lines WHERE station_id = ?1 AND recording = ?2 AND kind = 'fragment' ORDER BY line_index",
+                      "SELECT bytes FROM station_live_lines WHERE station_id = ?1 AND recording = ?2 AND line_index = ?3", file);
 }
 
 namespace {

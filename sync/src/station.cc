@@ -2,10 +2,15 @@
 #include <map>
 #include <set>
 
+#include "netsample/core/file_io.h"
 #include "netsample/core/http.h"
+#include "netsample/core/sha256.h"
+#include "netsample/recorder/journal.h"
+#include "netsample/recorder/seal.h"
 #include "netsample/sync/sync.h"
 
 namespace netsample::sync {
+namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
@@ -56,12 +61,58 @@ void tell(const SyncOptions& options, SyncProgress progress) {
   if (options.progress) options.progress(progress);
 }
 
-}  // namespace
+// The journal lines of one recording the centre lacks, each with the bytes it names, in journal order: a fragment
+// of the video, or a page record of pages.warc.gz. A torn last line (the recorder writing it now) waits for the next
+// round. The recording is named by a hash of its folder's path here (stable, and no path leaves the station).
+Status send_live(const Centre& centre, const LiveSource& source, const SyncOptions& options, SyncReport& report) {
+  const fs::path dir = fs::absolute(source.dir).lexically_normal();
+  NETSAMPLE_ASSIGN(std::optional<std::string> journal, read_file_if_exists(dir / recorder::kJournalFile));
+  if (!journal) return {};
+  const std::string key = sha256_hex(dir.generic_string()).substr(0, 32);
+  NETSAMPLE_ASSIGN(json held, centre.call("GET", "/api/sync/live/" + key));
+  std::vector<std::string> lines;
+  for (size_t start = 0, end; (end = journal->find('\n', start)) != std::string::npos; start = end + 1) lines.push_back(journal->substr(start, end - start));
+  std::optional<RangeReader> media, pages;
+  for (size_t i = static_cast<size_t>(std::max<std::int64_t>(0, held.value("lines", std::int64_t{0}))); i < lines.size(); ++i) {
+    const json line = json::parse(lines[i], nullptr, false);
+    if (!line.is_object()) break;  // the centre names a damaged line when it is sent; a torn one is not complete yet
+    const bool page = line.value("kind", "") == "page";
+    std::optional<RangeReader>& reader = page ? pages : media;
+    if (!reader) {
+      NETSAMPLE_ASSIGN(RangeReader opened, RangeReader::open(dir / (page ? recorder::kPagesFile : recorder::kMediaFile)));
+      reader.emplace(std::move(opened));
+    }
+    const std::uint64_t offset = line.value("offset", std::uint64_t{0}), size = line.value("size", std::uint64_t{0});
+    NETSAMPLE_ASSIGN(std::string_view bytes, reader->range(offset, size));
+    const std::string head = json{{"case", source.case_number}, {"dir", dir.filename().string()}, {"line", lines[i]}}.dump();
+    NETSAMPLE_TRY(status_of(centre.call("POST", "/api/sync/live/" + key, head + "\n" + std::string(bytes), "application/octet-stream")));
+    ++report.live_lines_sent;
+    report.live_bytes_sent += size;
+    tell(options, {"live", i + 1, lines.size(), dir.filename().string()});
+  }
+  return {};
+}
 
-Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
+Status check_options(const SyncOptions& options) {
   if (options.central.empty()) return make_error(ErrorCode::missing_field, "central", "须给出中心的地址（--central https://…）");
   if (options.token.empty())
     return make_error(ErrorCode::missing_field, "token", "须给出工作站令牌（环境变量 NETSAMPLE_STATION_TOKEN，或 --token-file 文件）");
+  return {};
+}
+
+}  // namespace
+
+Result<SyncReport> push_live(const SyncOptions& options) {
+  NETSAMPLE_TRY(check_options(options));
+  const Centre centre(options);
+  SyncReport report;
+  if (!options.live_recordings) return report;
+  for (const auto& source : options.live_recordings()) NETSAMPLE_TRY(send_live(centre, source, options, report));
+  return report;
+}
+
+Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
+  NETSAMPLE_TRY(check_options(options));
   const Centre centre(options);
   SyncReport report;
 
@@ -120,10 +171,25 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
     NETSAMPLE_ASSIGN(bool kept, store.evidence().contains(sha256));
     if (!kept) blobs.erase(sha256);  // the rows still go: the centre learns it was added and deleted
   }
+  // Recordings being made, and those stored since the centre's head (their last lines may not have gone): the
+  // journal lines the centre lacks, first — a station that dies mid-purchase has delivered what it recorded, and a
+  // recording the centre holds whole by its lines is not sent again as a blob.
+  std::map<fs::path, std::string> live;  // folder → case
+  if (options.live_recordings)
+    for (const auto& source : options.live_recordings()) live[fs::absolute(source.dir).lexically_normal()] = source.case_number;
+  for (const auto& row : pending) {
+    if (row.action != "evidence.added" || !row.case_number) continue;
+    const json added = json::parse(row.payload, nullptr, false);
+    if (added.value("name", "") != recorder::kMediaFile || !added.contains("evidence_id") || !added["evidence_id"].is_number_integer()) continue;
+    NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, store.evidence_item(added["evidence_id"].get<std::int64_t>()));
+    if (item && item->source) live[fs::path(*item->source).parent_path()] = *row.case_number;
+  }
+  for (const auto& [dir, case_number] : live) NETSAMPLE_TRY(send_live(centre, {dir, case_number}, options, report));
+
   std::uint64_t total_bytes = 0, done_bytes = 0;
   for (const auto& [sha256, size] : blobs) total_bytes += size;
   for (const auto& [sha256, size] : blobs) {
-    NETSAMPLE_ASSIGN(json state, centre.call("GET", "/api/sync/blobs/" + sha256));
+    NETSAMPLE_ASSIGN(json state, centre.call("GET", "/api/sync/blobs/" + sha256 + "?size=" + std::to_string(size)));
     if (state.value("present", false)) {
       ++report.blobs_already_there;
       done_bytes += size;

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <regex>
 
@@ -213,7 +214,16 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
   const ProcessResult synced = testing::run_process(
       {"/usr/bin/env", "NETSAMPLE_STATION_TOKEN=" + token, NETSAMPLE_BIN, "--data", data().string(), "sync", "--central", base, "--json"});
   ASSERT_EQ(synced.exit_code, 0) << synced.out << synced.err;
-  EXPECT_GE(json::parse(synced.out)["cases_sent"].get<int>(), 1) << synced.out;
+  const json sent = json::parse(synced.out);
+  EXPECT_GE(sent["cases_sent"].get<int>(), 1) << synced.out;
+  // The recording went line by line (its fragments and page records, each checked against the journal's chain),
+  // and its video and pages were not sent a second time as blobs.
+  EXPECT_GT(sent["live_lines_sent"].get<int>(), 10) << synced.out;
+  const json centre_log = json::parse(at_centre({"audit", "log", "--json"}).out, nullptr, false);
+  std::set<std::string> made_from_lines;
+  for (const auto& row : centre_log)
+    if (row["action"] == "sync.blob_received" && row["payload"].contains("from_recording")) made_from_lines.insert(row["payload"]["sha256"]);
+  EXPECT_EQ(made_from_lines.size(), 2u) << "the video and the pages made from their journal lines at the centre";
 
   const fs::path bundle = dir_->path() / "at-centre.zip";
   const ProcessResult exported = at_centre({"export", number, "--out", bundle.string()});

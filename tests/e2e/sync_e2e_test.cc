@@ -18,6 +18,9 @@
 #include "netsample/core/http.h"
 #include "netsample/core/process.h"
 #include "netsample/core/sha256.h"
+#include "netsample/recorder/journal.h"
+#include "netsample/store/store.h"
+#include "netsample/sync/sync.h"
 #include "netsample/testing/loopback.h"
 #include "netsample/zip/zip.h"
 #include "testing.h"
@@ -171,6 +174,23 @@ TEST_F(StationSync, AStationsCaseIsExportedAtTheCentreAndVerifies) {
   ASSERT_TRUE(cases.is_array() && cases.size() == 1) << cases.dump();
   EXPECT_EQ(cases[0]["owner"], "yubei-01");
 
+  // The centre's administrator downloads the same bundle from the service; another person cannot.
+  ASSERT_EQ(centre({"roster", "add", "--file", write("centre-roster.json", testing::sample_roster())}).exit_code, 0);
+  ASSERT_EQ(centre({"account", "add", "--person", "S1", "--admin"}).exit_code, 0);
+  ASSERT_EQ(centre({"account", "add", "--person", "S2"}).exit_code, 0);
+  for (const auto& [person, status] : std::vector<std::pair<std::string, int>>{{"S1", 200}, {"S2", 404}}) {
+    HttpRequest download;
+    download.url = base_ + "/api/cases/CQ-SYNC-1/export";
+    download.headers = {{"Authorization", "Bearer " + json::parse(centre({"token", "create", "--person", person, "--json"}).out)["token"].get<std::string>()}};
+    auto answer = http_.send(download);
+    ASSERT_TRUE(answer.ok());
+    EXPECT_EQ(answer->status, status) << person << ": " << answer->body.substr(0, 300);
+    if (status == 200) {
+      testing::write_text(dir_ / "downloaded.zip", answer->body);
+      EXPECT_EQ(testing::run_process({NETSAMPLE_BIN, "verify", (dir_ / "downloaded.zip").string()}).exit_code, 0);
+    }
+  }
+
   // The bundle names its source, and the centre's chain records the export.
   auto zip = zip::ZipReader::open(dir_ / "centre.zip");
   ASSERT_TRUE(zip.ok());
@@ -207,6 +227,121 @@ TEST_F(StationSync, AStationsCaseIsExportedAtTheCentreAndVerifies) {
   answer = http_.send(forged);
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->status, 400) << answer->body;
+}
+
+// A purchase being recorded: its fragments reach the centre as they are journaled, each checked against the
+// journal's chain; a fragment changed after it was journaled is refused; once the recording is stored, its bytes
+// are not sent again.
+TEST_F(StationSync, ARecordingReachesTheCentreWhileItIsMadeAndIsNotSentAgain) {
+  const fs::path recording = dir_ / "station" / "recordings" / "CQ-SYNC-1-purchase-1";
+  fs::create_directories(recording);
+  auto journal = recorder::JournalWriter::create(recording / "recording.journal");
+  ASSERT_TRUE(journal.ok());
+  std::ofstream media(recording / "recording.mp4", std::ios::binary);
+  std::mt19937_64 random(11);
+  std::uint64_t offset = 0;
+  std::int64_t frame = -1, now_us = 1'796'000'000'000'000;
+  auto record_fragment = [&](bool init = false) {
+    std::string bytes(init ? 1200 : 150'000, '\0');
+    for (auto& c : bytes) c = static_cast<char>(random());
+    media.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    media.flush();
+    recorder::FragmentInput f{offset, bytes.size(), sha256(bytes), init ? -1 : frame + 1, init ? -1 : frame + 15, now_us, now_us + 933'333};
+    if (!init) frame += 15, now_us += 1'000'000;
+    offset += bytes.size();
+    ASSERT_TRUE(journal->append(f).ok());
+  };
+  record_fragment(true);
+  for (int i = 0; i < 3; ++i) record_fragment();
+
+  // The station's sync, as its service runs it while the purchase is recorded.
+  SystemClock clock;
+  auto live_push = [&]() {
+    auto store = store::Store::open(dir_ / "station", clock);
+    EXPECT_TRUE(store.ok());
+    sync::SyncOptions options;
+    options.central = base_;
+    options.token = token_;
+    options.live_recordings = [&] { return std::vector<sync::LiveSource>{{recording, "CQ-SYNC-1"}}; };
+    return sync::push(**store, options);
+  };
+  auto first = live_push();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->live_lines_sent, 4);
+  json live = json::parse(centre({"station", "live", "--json"}).out, nullptr, false);
+  ASSERT_TRUE(live.is_array() && live.size() == 1) << live.dump();
+  EXPECT_EQ(live[0]["case"], "CQ-SYNC-1");
+  EXPECT_EQ(live[0]["lines"], 4);
+  EXPECT_EQ(live[0]["media_bytes"], offset);
+  EXPECT_FALSE(live[0]["recorded_until"].is_null());
+
+  // The centre's administrator watches it as far as it arrived: the init segment and the fragments, byte for byte;
+  // someone who is not an administrator does not see the route.
+  ASSERT_EQ(centre({"roster", "add", "--file", write("centre-roster.json", testing::sample_roster())}).exit_code, 0);
+  ASSERT_EQ(centre({"account", "add", "--person", "S1", "--admin"}).exit_code, 0);
+  ASSERT_EQ(centre({"account", "add", "--person", "S2"}).exit_code, 0);
+  const std::string admin = json::parse(centre({"token", "create", "--person", "S1", "--json"}).out)["token"];
+  const std::string other = json::parse(centre({"token", "create", "--person", "S2", "--json"}).out)["token"];
+  auto get = [&](const std::string& path, const std::string& bearer) {
+    HttpRequest request;
+    request.url = base_ + path;
+    request.headers = {{"Authorization", "Bearer " + bearer}};
+    auto answer = http_.send(request);
+    EXPECT_TRUE(answer.ok());
+    return answer.ok() ? *answer : HttpResponse{};
+  };
+  const json overview = json::parse(get("/api/stations", admin).body, nullptr, false);
+  ASSERT_TRUE(overview.is_object()) << overview;
+  ASSERT_EQ(overview["live"].size(), 1u) << overview.dump();
+  const std::string video_path = "/api/stations/yubei-01/live/" + overview["live"][0]["key"].get<std::string>() + "/video";
+  const HttpResponse watched = get(video_path, admin);
+  EXPECT_EQ(watched.status, 200);
+  EXPECT_EQ(watched.body, read_file(recording / "recording.mp4")->substr(0, offset)) << "not the fragments as recorded";
+  EXPECT_EQ(get(video_path, other).status, 403);
+  EXPECT_EQ(get("/api/stations", other).status, 403);
+  EXPECT_NE(centre({"audit", "log", "--json"}).out.find("live_recording"), std::string::npos) << "the viewing is not in the audit log";
+
+  // Two more seconds: only they go.
+  record_fragment();
+  record_fragment();
+  auto second = live_push();
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->live_lines_sent, 2);
+
+  // A fragment changed on the station's disk after it was journaled: refused, naming the line; nothing of it kept.
+  record_fragment();
+  const std::uint64_t changed_at = offset - 1000;
+  std::string original(8, '\0');
+  {
+    std::fstream file(recording / "recording.mp4", std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(static_cast<std::streamoff>(changed_at));
+    file.read(original.data(), 8);
+    file.seekp(static_cast<std::streamoff>(changed_at));
+    file.write("tampered", 8);
+  }
+  auto refused = live_push();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::integrity);
+  EXPECT_NE(refused.error().message.find("日志第 7 行"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(json::parse(centre({"station", "live", "--json"}).out)[0]["lines"], 6);
+  {
+    std::fstream file(recording / "recording.mp4", std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(changed_at));
+    file.write(original.data(), 8);
+  }
+  media.close();
+
+  // Finished and stored as evidence: the next sync sends the last line, and the centre makes the blob from the
+  // lines it holds — the video's bytes are not sent again.
+  std::string video = *read_file(recording / "recording.mp4");
+  ASSERT_EQ(station({"evidence", "add", "--case", "CQ-SYNC-1", "--kind", "recording", (recording / "recording.mp4").string()}).exit_code, 0);
+  const json done = sync(token_);
+  EXPECT_EQ(done["live_lines_sent"], 1) << done.dump();
+  EXPECT_EQ(centre_blob(sha256_hex(video))["present"], true);
+  EXPECT_EQ(done["bytes_sent"], 0) << "the video was sent again as a blob: " << done.dump();
+  live = json::parse(centre({"station", "live", "--json"}).out, nullptr, false);
+  EXPECT_EQ(live[0]["stored"], true) << live.dump();
+  EXPECT_NE(centre({"audit", "log", "--json"}).out.find("from_recording"), std::string::npos);
 }
 
 // A case belongs to the station that first sent it until the centre hands it over: another station's rows about it

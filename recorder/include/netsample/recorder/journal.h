@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -64,6 +65,11 @@ struct PageRecord {
 };
 
 std::string chain_next(const std::string& previous, const PageInput& page);
+
+// One journal line, as written: a fragment of the video or a page record. `expected_index` names the line in the
+// error when it cannot be read (integrity). Used by verify_journal and by the centre checking lines as a station
+// sends them while it records.
+Result<std::variant<FragmentRecord, PageRecord>> parse_journal_line(const std::string& line, int expected_index);
 
 // Appends records to a new journal file. Not thread-safe: one writer, the recorder's writing thread.
 class JournalWriter {

@@ -54,6 +54,21 @@ struct BlobState {
   std::uint64_t received = 0;  // of an unfinished upload
 };
 
+// A recording as the centre received it line by line while the station made it (design/central.md).
+struct LiveState {
+  std::int64_t lines = 0;  // journal lines received and checked
+  std::string head = std::string(64, '0');  // the chain value of the last
+  std::uint64_t media_bytes = 0, page_bytes = 0;  // of recording.mp4 and pages.warc.gz so far
+};
+struct LiveRecording {
+  std::string station, key, case_number, dir_name;
+  LiveState state;
+  std::optional<UtcTime> recorded_until;  // trusted time of the last fragment's last frame
+  UtcTime updated;
+  std::string media_sha256;  // once its video became a blob at the centre
+  nlohmann::json to_json() const;
+};
+
 // The centre receiving from one authenticated station. The parts of a blob being sent wait in the database
 // (station_parts), so that the next part may reach any of the centre's instances.
 class Receiver {
@@ -67,11 +82,22 @@ class Receiver {
   // and what is wrong); nothing of it is stored. Returns the new head.
   Result<store::AuditHead> receive_rows(const std::vector<store::AuditRecord>& rows);
 
-  Result<BlobState> blob_state(const std::string& sha256);
+  // `size`, when the station gives it: a recording this station sent line by line whose video (or pages) is exactly
+  // that long is hashed, and becomes the blob when it is `sha256` — its bytes are not sent again.
+  Result<BlobState> blob_state(const std::string& sha256, std::uint64_t size = 0);
   // Bytes [offset, offset + size of `part`) of blob `sha256` of `total` bytes. `offset` must equal the bytes received
   // so far (refused otherwise, naming both: the station asks blob_state and resumes). The last part completes it:
   // the whole is hashed and stored only when it is `sha256` (integrity otherwise; the partial upload is dropped).
   Result<BlobState> receive_part(const std::string& sha256, std::uint64_t total, std::uint64_t offset, const std::filesystem::path& part);
+
+  // What the centre holds of the recording the station calls `key` (a hash of its folder's path there).
+  Result<LiveState> live_state(const std::string& key);
+  // The next line of that recording's journal with the bytes it names (a fragment of recording.mp4, or a page
+  // record of pages.warc.gz): its index the next, its bytes starting where the previous ended and hashing to its
+  // SHA-256, its chain value recomputed from the one before (integrity otherwise, naming the line); refused when the
+  // case belongs to another station.
+  Result<LiveState> receive_live_line(const std::string& key, const std::string& case_number, const std::string& dir_name, const std::string& line,
+                                      const std::string& bytes);
 
   // The case documents the centre holds from this station: each case's latest seq.
   Result<std::map<std::string, std::int64_t>> cases();
@@ -85,8 +111,10 @@ class Receiver {
 
  private:
   Result<std::uint64_t> parts_received(const std::string& sha256);
+  Result<bool> store_from_live(const std::string& sha256, std::uint64_t size);
   Status drop_parts(const std::string& sha256);
   Result<BlobState> store_blob(const std::string& sha256, const std::filesystem::path& complete);
+  Result<BlobState> keep_blob(const std::string& sha256, const std::filesystem::path& complete, const nlohmann::json& details);
   store::Store* store_;
   Station station_;
 };
@@ -115,6 +143,12 @@ class StationCases {
   Status hand_over(const std::string& case_number, const std::string& to_station, const std::string& actor);
   // A station's chain as the centre holds it, from its first row.
   Result<std::vector<store::AuditRecord>> chain(const std::string& station);
+  // Recordings stations sent while they made them, the latest first.
+  Result<std::vector<LiveRecording>> live();
+  Result<std::optional<LiveRecording>> live_recording(const std::string& station, const std::string& key);
+  // The video of a recording as far as it arrived (the init segment and the fragments: a fragmented MP4 a player
+  // opens), written to `file`. REQUIRES: its video is not yet a blob (media_sha256 empty).
+  Status write_live_video(const LiveRecording& recording, const std::filesystem::path& file);
 
  private:
   store::Store* store_;
@@ -128,6 +162,12 @@ struct SyncProgress {
   std::string detail;
 };
 
+// A recording being made on the station: its folder (recording.journal, recording.mp4, pages.warc.gz) and case.
+struct LiveSource {
+  std::filesystem::path dir;
+  std::string case_number;
+};
+
 struct SyncOptions {
   std::string central;  // the centre's base URL: https://netsample.example.gov.cn
   std::string token;    // the station's token (from the environment or a file: never the command line)
@@ -135,6 +175,8 @@ struct SyncOptions {
   std::uint64_t part_bytes = 8 << 20;
   // A case's documents as its bundle shows them (bundle::case_documents); without it, no case documents are sent.
   std::function<Result<nlohmann::json>(const std::string& case_number)> case_documents;
+  // The recordings being made now; their journaled fragments go to the centre first, line by line.
+  std::function<std::vector<LiveSource>()> live_recordings;
   std::function<void(const SyncProgress&)> progress;
 };
 
@@ -142,14 +184,21 @@ struct SyncReport {
   std::int64_t rows_sent = 0;
   std::int64_t blobs_sent = 0, blobs_already_there = 0;
   std::int64_t cases_sent = 0;  // case documents
+  std::int64_t live_lines_sent = 0;  // journal lines of recordings being made
+  std::uint64_t live_bytes_sent = 0;
   std::uint64_t bytes_sent = 0;
   store::AuditHead central_head;  // the station's chain as the centre holds it now
 };
 
-// Sends what the centre does not hold yet: the evidence blobs named by the rows after the centre's head of this
-// station's chain (resuming one cut off), then those rows, then the documents of each case with rows newer than
-// the centre's copy. Refused before anything is sent when the centre's head is not a row of this chain (the
-// station's chain was rewritten, or this is another station's token).
+// Sends what the centre does not hold yet: the journal lines (with their bytes) of recordings being made or stored
+// since the last sync, then the evidence blobs named by the rows after the centre's head of this station's chain
+// (resuming one cut off; a recording the centre received whole line by line is not sent again), then those rows,
+// then the documents of each case with rows newer than the centre's copy. Refused before anything is sent when the
+// centre's head is not a row of this chain (the station's chain was rewritten, or this is another station's token).
 Result<SyncReport> push(store::Store& store, const SyncOptions& options);
+
+// Only the journal lines the centre lacks of the recordings being made (`options.live_recordings`): what a
+// station's service sends every few seconds while a purchase is recorded, between its full syncs.
+Result<SyncReport> push_live(const SyncOptions& options);
 
 }  // namespace netsample::sync

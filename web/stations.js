@@ -1,0 +1,51 @@
+// The centre's stations (administrators only; design/central.md): each station and how far its chain has come, the
+// cases the stations sent (their evidence bundle made here from the station's documents and chain), and the
+// recordings arriving while they are made, with a player for what has arrived.
+import { api } from './api.js';
+import { h, replace, beijing } from './dom.js';
+
+function megabytes(bytes) { return `${(bytes / 1e6).toFixed(1)} MB`; }
+
+function table(caption, headers, rows, empty) {
+  return h('section', { class: 'card' }, h('h2', {}, caption),
+    rows.length
+      ? h('table', {}, h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))
+      : h('p', { class: 'muted' }, empty));
+}
+
+export async function stationsPage(main) {
+  const data = await api.get('/api/stations');
+  const player = h('section', { class: 'card', hidden: true, 'aria-live': 'polite' });
+  const watch = (r) => {
+    // A fresh copy of what has arrived each time: a recording in progress grows between two clicks.
+    const src = `/api/stations/${encodeURIComponent(r.station)}/live/${r.key}/video?lines=${r.lines}`;
+    replace(player,
+      h('h2', {}, `${r.case}　${r.dir}（工作站 ${r.station}）`),
+      h('p', {}, r.stored ? '已整份收存' : `录制中：已收到 ${r.lines} 行日志，录到 ${r.recorded_until ? beijing(r.recorded_until) : '—'}（北京时间）`),
+      h('video', { controls: true, preload: 'metadata', src, class: 'recording' }));
+    player.hidden = false;
+    player.scrollIntoView({ block: 'nearest' });
+  };
+  replace(main,
+    h('h1', {}, '工作站'),
+    table('工作站', ['编号', '名称', '审计链', '状态'],
+      data.stations.map((s) => h('tr', {},
+        h('td', {}, s.id), h('td', {}, s.name), h('td', {}, s.head.seq ? `已收到第 ${s.head.seq} 条` : '尚未同步'),
+        h('td', {}, s.revoked ? `已于 ${beijing(s.revoked)} 停用` : '在用'))),
+      '还没有登记工作站（netsample station add）'),
+    table('工作站送来的任务', ['任务编号', '产品', '状态', '工作站', '收到', ''],
+      data.cases.map((c) => h('tr', {},
+        h('td', {}, c.case), h('td', {}, c.summary['抽样任务'] || ''), h('td', {}, c.summary['任务状态'] || ''),
+        h('td', {}, c.owner && c.owner !== c.station ? `${c.station}（已移交 ${c.owner}）` : c.station),
+        h('td', {}, beijing(c.received)),
+        h('td', {}, h('a', { class: 'button', href: `/api/cases/${encodeURIComponent(c.case)}/export`, download: `${c.case}.zip` }, '下载证据包')))),
+      '工作站还没有送来任务'),
+    table('录制中的录像', ['任务编号', '工作站', '录像', '已收到', '录到（北京时间）', ''],
+      data.live.map((r) => h('tr', {},
+        h('td', {}, r.case), h('td', {}, r.station), h('td', {}, r.dir),
+        h('td', {}, `${r.lines} 行，${megabytes(r.media_bytes)}`),
+        h('td', {}, r.stored ? '已整份收存' : r.recorded_until ? beijing(r.recorded_until) : '—'),
+        h('td', {}, h('button', { type: 'button', onclick: () => watch(r) }, '观看')))),
+      '没有录制中的录像'),
+    player);
+}
