@@ -121,7 +121,7 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
     });
   });
 
-  auto* live = station->add_subcommand("live", "列出各工作站录制中（及录完尚未整份送达）的录像：已收到的段数、字节、录到的时间");
+  auto* live = station->add_subcommand("live", "列出各工作站逐段送来的录像（录制中即送）：已收到的日志行数、字节、录到的时间，是否已整份收存");
   live->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       NETSAMPLE_ASSIGN(std::vector<sync::LiveRecording> list, sync::StationCases(context.runtime->store()).live());
@@ -177,7 +177,7 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
       } else {
         std::cout << "已同步：证据 " << report.blobs_sent << " 件新送达（" << megabytes(report.bytes_sent) << "），" << report.blobs_already_there
                   << " 件中心已有；审计记录 " << report.rows_sent << " 条；任务文书 " << report.cases_sent << " 件"
-                  << (report.live_lines_sent ? "；录制中的录像 " + std::to_string(report.live_lines_sent) + " 段（" + megabytes(report.live_bytes_sent) + "）" : "")
+                  << (report.live_lines_sent ? "；录像逐段送达 " + std::to_string(report.live_lines_sent) + " 段（" + megabytes(report.live_bytes_sent) + "）" : "")
                   << "\n中心所存本站审计链到第 " << report.central_head.seq << " 条"
                   << (report.central_head.seq ? "（" + report.central_head.hash.substr(0, 16) + "…）" : "") << "\n";
       }

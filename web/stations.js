@@ -21,7 +21,7 @@ export async function stationsPage(main) {
     const src = `/api/stations/${encodeURIComponent(r.station)}/live/${r.key}/video?lines=${r.lines}`;
     replace(player,
       h('h2', {}, `${r.case}　${r.dir}（工作站 ${r.station}）`),
-      h('p', {}, r.stored ? '已整份收存' : `录制中：已收到 ${r.lines} 行日志，录到 ${r.recorded_until ? beijing(r.recorded_until) : '—'}（北京时间）`),
+      h('p', {}, r.stored ? '已整份收存' : `录制中：已收到 ${r.lines} 行日志，录到 ${r.recorded_until ? beijing(r.recorded_until) : '—'}；再点“观看”可看到此后送达的部分`),
       h('video', { controls: true, preload: 'metadata', src, class: 'recording' }));
     player.hidden = false;
     player.scrollIntoView({ block: 'nearest' });
@@ -35,17 +35,17 @@ export async function stationsPage(main) {
       '还没有登记工作站（netsample station add）'),
     table('工作站送来的任务', ['任务编号', '产品', '状态', '工作站', '收到', ''],
       data.cases.map((c) => h('tr', {},
-        h('td', {}, c.case), h('td', {}, c.summary['抽样任务'] || ''), h('td', {}, c.summary['任务状态'] || ''),
+        h('td', {}, c.case), h('td', {}, (c.summary['抽样任务'] || '').replace(c.case, '').trim()), h('td', {}, c.summary['任务状态'] || ''),
         h('td', {}, c.owner && c.owner !== c.station ? `${c.station}（已移交 ${c.owner}）` : c.station),
         h('td', {}, beijing(c.received)),
         h('td', {}, h('a', { class: 'button', href: `/api/cases/${encodeURIComponent(c.case)}/export`, download: `${c.case}.zip` }, '下载证据包')))),
       '工作站还没有送来任务'),
-    table('录制中的录像', ['任务编号', '工作站', '录像', '已收到', '录到（北京时间）', ''],
+    table('逐段送达的录像（录制中即送）', ['任务编号', '工作站', '录像', '已收到', '进度', ''],
       data.live.map((r) => h('tr', {},
         h('td', {}, r.case), h('td', {}, r.station), h('td', {}, r.dir),
         h('td', {}, `${r.lines} 行，${megabytes(r.media_bytes)}`),
-        h('td', {}, r.stored ? '已整份收存' : r.recorded_until ? beijing(r.recorded_until) : '—'),
+        h('td', {}, r.stored ? '已整份收存' : `录制中，录到 ${r.recorded_until ? beijing(r.recorded_until) : '—'}`),
         h('td', {}, h('button', { type: 'button', onclick: () => watch(r) }, '观看')))),
-      '没有录制中的录像'),
+      '还没有逐段送来的录像'),
     player);
 }

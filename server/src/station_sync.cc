@@ -68,7 +68,7 @@ void StationSyncWork::round() {
   last_failure_.clear();
   if (report->rows_sent == 0 && report->blobs_sent == 0 && report->cases_sent == 0 && report->live_lines_sent == 0) return;  // nothing new: nothing to say
   log_("netsample serve: 已同步到中心：证据 " + std::to_string(report->blobs_sent) + " 件（" + std::to_string(report->bytes_sent) + " 字节），审计记录 " +
-       std::to_string(report->rows_sent) + " 条，任务文书 " + std::to_string(report->cases_sent) + " 件，录制中的录像 " + std::to_string(report->live_lines_sent) + " 段，中心所存本站审计链到第 " + std::to_string(report->central_head.seq) + " 条");
+       std::to_string(report->rows_sent) + " 条，任务文书 " + std::to_string(report->cases_sent) + " 件，录像逐段送达 " + std::to_string(report->live_lines_sent) + " 段，中心所存本站审计链到第 " + std::to_string(report->central_head.seq) + " 条");
 }
 
 }  // namespace netsample::server
