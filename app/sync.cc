@@ -29,15 +29,6 @@ Result<std::string> station_token(const std::string& token_file) {
 
 namespace {
 
-// The purchases being recorded now: their fragments go to the centre as they are journaled.
-std::vector<sync::LiveSource> purchases_recording(runtime::Runtime& runtime) {
-  std::vector<sync::LiveSource> out;
-  auto sessions = runtime.purchases().recording(std::nullopt);
-  if (sessions.ok())
-    for (const auto& s : *sessions) out.push_back({s.recording_dir, s.case_number});
-  return out;
-}
-
 std::string megabytes(std::uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
@@ -155,8 +146,7 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
       NETSAMPLE_ASSIGN(options.token, station_token(token_file));
       options.ca_file = ca_file;
       options.part_bytes = static_cast<std::uint64_t>(part_mib) << 20;
-      options.case_documents = [&](const std::string& number) { return bundle::case_documents(*context.runtime, number); };
-      options.live_recordings = [&] { return purchases_recording(*context.runtime); };
+      bundle::add_station_sources(*context.runtime, options);
       std::string last_phase;
       options.progress = [&](const sync::SyncProgress& p) {
         if (context.json) return;

@@ -9,6 +9,7 @@
 #include "netsample/core/long_term.h"
 #include "netsample/core/sha256.h"
 #include "netsample/documents/document.h"
+#include "netsample/purchase/session.h"
 #include "netsample/review/review.h"
 #include "netsample/sync/sync.h"
 #include "netsample/unboxing/video.h"
@@ -475,6 +476,17 @@ Result<std::vector<store::AuditStamp>> stamps_from_json(const json& list) {
 
 Result<json> case_documents(runtime::Runtime& runtime, const std::string& number) {
   return guarded("任务文书无法生成", [&] { return documents_unguarded(runtime, number); });
+}
+
+void add_station_sources(runtime::Runtime& runtime, sync::SyncOptions& options) {
+  options.case_documents = [&runtime](const std::string& number) { return case_documents(runtime, number); };
+  options.live_recordings = [&runtime] {
+    std::vector<sync::LiveSource> out;
+    auto sessions = runtime.purchases().recording(std::nullopt);
+    if (sessions.ok())
+      for (const auto& s : *sessions) out.push_back({s.recording_dir, s.case_number});
+    return out;
+  };
 }
 
 Result<ExportResult> export_case(runtime::Runtime& runtime, const std::string& number, const fs::path& out, const std::string& actor,

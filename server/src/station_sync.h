@@ -32,6 +32,7 @@ class StationSyncWork {
   static constexpr std::chrono::seconds kLiveInterval{2};
   void round();
   void live_round();
+  void note(const Status& outcome, std::string& last, const std::string& what);
   std::filesystem::path data_dir_;
   store::StoreOptions store_;
   sync::SyncOptions options_;

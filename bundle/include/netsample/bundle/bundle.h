@@ -18,6 +18,7 @@
 #include "netsample/core/error.h"
 #include "netsample/runtime/runtime.h"
 #include "netsample/store/audit.h"
+#include "netsample/sync/sync.h"
 
 namespace netsample::bundle {
 
@@ -37,6 +38,11 @@ struct ExportResult {
 // case's bundle from them, the blobs and that station's chain: one bundle, wherever it is made.
 inline constexpr const char* kDocumentsFormat = "netsample-case-documents/1";
 Result<nlohmann::json> case_documents(runtime::Runtime& runtime, const std::string& case_number);
+// What a station's sync sends of its cases beyond rows and blobs, read through `runtime` (which must outlive the
+// sync): each changed case's documents (case_documents) and the purchases being recorded now, whose journal lines go
+// as they are written. `netsample sync` and a station's service both fill their options with it.
+void add_station_sources(runtime::Runtime& runtime, sync::SyncOptions& options);
+
 // Documents from elsewhere (a station's) are fit to make a bundle from: the format, every file's name inside the
 // bundle's own folders and not one the bundle writes itself, each file either inline text or a SHA-256.
 Status check_documents(const nlohmann::json& documents);
