@@ -49,6 +49,14 @@ install_packages() { # install_packages PACKAGE...
 
 jobs() { nproc 2>/dev/null || echo 2; }
 
+# phase NAME COMMAND...: runs the command and says how long it took, so that a slow run says where its minutes went.
+phase() {
+  local name=$1 started=$SECONDS
+  shift
+  "$@"
+  log "$name: $((SECONDS - started)) s"
+}
+
 # npm ci PREFIX: a package folder exactly as its lock file pins it. Node.js trusts its own CA list only; the
 # machine's (Debian's ca-certificates, with any CA its administrator added, as for a proxy that inspects TLS) is
 # added so npm reaches the registry wherever apt does.
@@ -89,18 +97,19 @@ case "${1:-}" in
     ;;
   test)
     # One build, every test once: unit, integration and end-to-end, all under AddressSanitizer and
-    # UndefinedBehaviorSanitizer at -O1 (CMakeLists.txt), warnings as errors.
-    install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    # UndefinedBehaviorSanitizer at -Og (CMakeLists.txt), warnings as errors.
+    phase "packages" install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     # The browser tests' driver, exactly as the lock file pins it (no browser download: Debian's are used).
-    web_packages
-    npm_ci tests/browser
-    build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DNETSAMPLE_WERROR=ON
-    run_tests build-asan
+    phase "npm (web)" web_packages
+    phase "npm (browser tests)" npm_ci tests/browser
+    phase "sanitized build" build build-asan all -DCMAKE_BUILD_TYPE=Debug -DNETSAMPLE_SANITIZE=ON -DNETSAMPLE_WERROR=ON
+    phase "tests" run_tests build-asan
     # The page extraction fuzzed for half a minute (libFuzzer with clang, on the crawler fixtures as corpus);
     # longer: bench/fuzz_extract.sh.
-    build build-fuzz extract_fuzz -DNETSAMPLE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release
+    phase "fuzz build" build build-fuzz extract_fuzz -DNETSAMPLE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release
     mkdir -p build-fuzz/corpus && cp -n tests/crawler/fixtures/*.html build-fuzz/corpus/
     (cd build-fuzz && ./tests/fuzz/extract_fuzz -max_total_time=30 -timeout=10 -rss_limit_mb=2048 corpus 2>&1 | tail -3)
+    log "all: $SECONDS s"
     ;;
   *) sed -n '2,7p' "$0" >&2; exit 2 ;;
 esac
