@@ -594,17 +594,18 @@ void add_info_command(CLI::App& app, Context& context, int& exit_code) {
       NETSAMPLE_ASSIGN(std::int64_t people, count("people"));
       NETSAMPLE_ASSIGN(std::int64_t evidence, count("evidence"));
       NETSAMPLE_ASSIGN(std::int64_t audit_rows, count("audit_log"));
+      NETSAMPLE_ASSIGN(store::SchemaVersions schema, db.schema_versions());
       json out = {{"data_dir", std::filesystem::absolute(context.data_dir).lexically_normal().string()},
                         {"database", db.path().string()},
-                        {"schema_version", db.schema_version()},
-                        {"schema_version_supported", store::Database::latest_schema_version()},
+                        {"schema", schema},
+                        {"schema_supported", store::Database::latest_schema_versions()},
                         {"cases", cases}, {"people", people}, {"evidence", evidence}, {"audit_rows", audit_rows}};
       NETSAMPLE_ASSIGN(store::BlobStoreInfo blobs, context.runtime->store().evidence().info());
       out["evidence_store"] = {{"location", blobs.location}, {"retention_locked", blobs.retention_locked}, {"protection", blobs.protection}};
       if (context.json) print_json(out);
       else
         std::cout << "数据目录：" << out["data_dir"].get<std::string>() << "\n数据库：" << out["database"].get<std::string>()
-                  << "（结构版本 " << out["schema_version"] << "）\n证据存放：" << blobs.location << "\n  " << blobs.protection
+                  << "（" << out["schema"].size() << " 个模块的表结构均为最新）\n证据存放：" << blobs.location << "\n  " << blobs.protection
                   << "\n任务 " << cases << " 个，人员 " << people << " 名，证据 " << evidence << " 件，审计记录 " << audit_rows << " 条\n";
       return {};
     });

@@ -121,7 +121,7 @@ Result<Response> healthz(Call& call) {
   if (auto warning = calendar.running_out(beijing_date(call.runtime.clock().now()))) warnings.push_back({{"kind", "calendar"}, {"message", *warning}});
   const auto until = calendar.fixed_until();
   return Response::json(200, {{"status", "ok"},
-                              {"schema", store::Database::latest_schema_version()},
+                              {"schema", store::Database::latest_schema_versions()},
                               {"calendar_fixed_until", until ? json(format_date(*until)) : json(nullptr)},
                               {"warnings", warnings}});
 }

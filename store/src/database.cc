@@ -1,5 +1,7 @@
 #include "netsample/store/database.h"
 
+#include <algorithm>
+
 #include "migrations.h"
 #include "sql_backend.h"
 
@@ -107,24 +109,88 @@ Status Database::transaction(const std::function<Status()>& body) {
 
 bool Database::in_transaction() const { return connection_->in_transaction(); }
 Result<Database::ChangeStamp> Database::change_stamp() { return connection_->change_stamp(); }
-int Database::schema_version() { return connection_->schema_version(); }
-int Database::latest_schema_version() { return static_cast<int>(migrations().size()); }
 Result<std::string> Database::integrity_check() { return connection_->integrity_check(); }
 
+namespace {
+
+// The single list's version on a database made since the split (netsample/store/schema.h).
+constexpr int kSplitMark = kLastVersionBeforeTheSplit + 1;
+const char* const kNewerProgram = "，请使用更新的 netsample";
+
+}  // namespace
+
+Result<SchemaVersions> Database::schema_versions() {
+  SchemaVersions versions;
+  if (connection_->schema_version() < kSplitMark) return versions;  // none yet: migrate() carries the single one over
+  NETSAMPLE_ASSIGN(Statement stmt, prepare("SELECT module, version FROM schema_modules"));
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return versions;
+    versions[stmt.text(0)] = static_cast<int>(stmt.int64(1));
+  }
+}
+
+SchemaVersions Database::latest_schema_versions() { return store::latest_schema_versions(); }
+
+Result<int> Database::module_version(const std::string& module) {
+  NETSAMPLE_ASSIGN(Statement stmt, prepare("SELECT version FROM schema_modules WHERE module = ?1"));
+  stmt.bind(1, module);
+  NETSAMPLE_ASSIGN(bool row, stmt.step());
+  const int version = row ? static_cast<int>(stmt.int64(0)) : 0;
+  return version;
+}
+
+Status Database::set_module_version(const std::string& module, int version) {
+  NETSAMPLE_ASSIGN(Statement stmt, prepare("INSERT INTO schema_modules (module, version) VALUES (?1, ?2) "
+                                           "ON CONFLICT (module) DO UPDATE SET version = excluded.version"));
+  return stmt.bind(1, module).bind(2, std::int64_t{version}).run();
+}
+
+// A database made before the split (or a new one) gets each module's version: the migrations it already has of
+// each module are those that were part of the single list's versions 1..single.
+Status Database::carry_over_single_version(int single) {
+  return transaction([&]() -> Status {
+    // Another process may have done it while we waited for the write lock.
+    if (connection_->schema_version() >= kSplitMark) return {};
+    NETSAMPLE_TRY(exec("CREATE TABLE schema_modules (module TEXT PRIMARY KEY, version INTEGER NOT NULL)"));
+    for (const ModuleSchema* schema : every_module_schema()) {
+      const auto had = std::count_if(schema->migrations.begin(), schema->migrations.end(), [&](const SchemaMigration& m) {
+        return m.before_split >= 1 && m.before_split <= single;
+      });
+      NETSAMPLE_TRY(set_module_version(schema->module, static_cast<int>(had)));
+    }
+    return connection_->set_schema_version(kSplitMark);
+  });
+}
+
 Status Database::migrate() {
-  const int current = schema_version();
-  const auto& all = migrations();
-  if (current > static_cast<int>(all.size()))
+  const int single = connection_->schema_version();
+  if (single < 0) return make_error(ErrorCode::database, path_.string(), "读不出数据库的结构版本");
+  if (single > kSplitMark)
     return make_error(ErrorCode::refused_by_rule, path_.string(),
-                      "数据库结构版本 " + std::to_string(current) + " 高于本程序支持的版本 " + std::to_string(all.size()) +
-                          "，请使用更新的 netsample");
-  for (int version = current + 1; version <= static_cast<int>(all.size()); ++version) {
-    const Migration& step = all[static_cast<size_t>(version - 1)];
+                      "数据库结构版本 " + std::to_string(single) + " 高于本程序支持的版本 " + std::to_string(kSplitMark) + kNewerProgram);
+  if (single < kSplitMark) NETSAMPLE_TRY(carry_over_single_version(single));
+
+  NETSAMPLE_ASSIGN(SchemaVersions versions, schema_versions());
+  const SchemaVersions latest = latest_schema_versions();
+  for (const auto& [module, version] : versions) {
+    const auto known = latest.find(module);
+    if (known == latest.end())
+      return make_error(ErrorCode::refused_by_rule, path_.string(),
+                        "数据库含本程序不认识的模块 " + module + " 的表（结构版本 " + std::to_string(version) + "）" + kNewerProgram);
+    if (version > known->second)
+      return make_error(ErrorCode::refused_by_rule, path_.string(),
+                        "数据库中模块 " + module + " 的结构版本 " + std::to_string(version) + " 高于本程序支持的版本 " +
+                            std::to_string(known->second) + kNewerProgram);
+  }
+  for (const SchemaStep& step : migration_order()) {
+    if (versions[step.module->module] >= step.version) continue;
     NETSAMPLE_TRY(transaction([&]() -> Status {
       // Another process may have applied it while we waited for the write lock.
-      if (schema_version() >= version) return {};
-      NETSAMPLE_TRY(exec(connection_->migration_sql(step.sql)));
-      return connection_->set_schema_version(version);
+      NETSAMPLE_ASSIGN(int now, module_version(step.module->module));
+      if (now >= step.version) return {};
+      NETSAMPLE_TRY(exec(connection_->migration_sql(step.migration->sql)));
+      return set_module_version(step.module->module, step.version);
     }));
   }
   return {};

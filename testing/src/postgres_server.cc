@@ -75,6 +75,18 @@ Status PostgresServer::create_database(const std::string& name, const std::strin
 
 std::string PostgresServer::url(const std::string& database) const { return url(dir_, database); }
 
+Status PostgresServer::run_sql(const std::string& database, const std::string& sql) const {
+  static int counter = 0;
+  const fs::path file = dir_ / ("run-" + std::to_string(++counter) + ".sql");
+  NETSAMPLE_TRY(write_file_atomic(file, sql));
+  NETSAMPLE_ASSIGN(ProgramOutput ran, run_program({(postgres_bin() / "psql").string(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h",
+                                                   dir_.string(), "-U", "netsample", "-d", database, "-f", file.string()}));
+  std::error_code ignored;
+  fs::remove(file, ignored);
+  if (ran.exit_code != 0) return make_error(ErrorCode::database, database, "psql 失败：" + ran.err);
+  return {};
+}
+
 Status PostgresServer::create_database(const fs::path& socket_dir, const std::string& name, const std::string& template_name) {
   std::vector<std::string> argv = {(postgres_bin() / "createdb").string(), "-h", socket_dir.string(), "-U", "netsample"};
   if (!template_name.empty()) argv.insert(argv.end(), {"-T", template_name});

@@ -73,7 +73,8 @@ TEST_F(Cli, CreateListShowAndVerify) {
   EXPECT_EQ(verified["chain"]["rows"], 7);  // 6 people + 1 case
 
   const json info = run_json({"info"});
-  EXPECT_EQ(info["schema_version"], info["schema_version_supported"]);
+  EXPECT_EQ(info["schema"], info["schema_supported"]);
+  EXPECT_EQ(info["schema"].size(), 8u);  // a version per module
   EXPECT_EQ(info["cases"], 1);
 }
 

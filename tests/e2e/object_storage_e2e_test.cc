@@ -76,7 +76,7 @@ TEST(DemoOnTheCentresStorage, RowsInPostgresqlEvidenceInTheLockedBucketAndTheCas
       << "no evidence kept in the local folder";
   // Nor the database, its witness or where the evidence is: rows of PostgreSQL (several instances share them).
   EXPECT_EQ(info["database"].get<std::string>().rfind("postgresql://", 0), 0u) << info.dump(2);
-  EXPECT_EQ(info["schema_version"], info["schema_version_supported"]);
+  EXPECT_EQ(info["schema"], info["schema_supported"]);
   for (const char* file : {"netsample.db", "audit-head.json", "storage.json"}) EXPECT_FALSE(fs::exists(data / file)) << file;
 
   const ProcessResult verified = run({"evidence", "verify"});

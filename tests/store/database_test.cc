@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "netsample/core/file_io.h"
+#include "netsample/store/schema.h"
 #include "testing.h"
 
 namespace netsample::store {
@@ -21,8 +23,7 @@ TEST(Database, OpensInWalModeWithForeignKeysAndLatestSchema) {
   EXPECT_EQ(pragma(*db, "journal_mode"), "wal");
   EXPECT_EQ(pragma(*db, "foreign_keys"), "1");
   EXPECT_EQ(pragma(*db, "synchronous"), "2");  // FULL
-  EXPECT_EQ(db->schema_version(), Database::latest_schema_version());
-  EXPECT_GE(Database::latest_schema_version(), 1);
+  EXPECT_EQ(*db->schema_versions(), Database::latest_schema_versions());
   EXPECT_EQ(*db->integrity_check(), "ok");
 }
 
@@ -31,7 +32,53 @@ TEST(Database, ReopeningDoesNotReapplyMigrations) {
   { ASSERT_TRUE(Database::open(dir / "n.db").ok()); }
   auto again = Database::open(dir / "n.db");
   ASSERT_TRUE(again.ok()) << again.error().describe();
-  EXPECT_EQ(again->schema_version(), Database::latest_schema_version());
+  EXPECT_EQ(*again->schema_versions(), Database::latest_schema_versions());
+}
+
+// Each module numbers its own migrations (netsample/store/schema.h): the database keeps a version per module, and
+// the single list's version is past its last, so that a program from before the split refuses the database.
+TEST(Database, EachModuleKeepsItsOwnSchemaVersion) {
+  testing::TempDir dir;
+  auto db = Database::open(dir / "n.db");
+  ASSERT_TRUE(db.ok()) << db.error().describe();
+  const SchemaVersions versions = *db->schema_versions();
+  for (const char* module : {"store", "workflow", "purchase", "unboxing", "notices", "accounts", "review", "sync"})
+    EXPECT_GE(versions.at(module), 1) << module;
+  EXPECT_EQ(versions.size(), 8u);
+  EXPECT_EQ(pragma(*db, "user_version"), std::to_string(kLastVersionBeforeTheSplit + 1));
+}
+
+std::vector<std::string> schema_of(Database& db) {
+  std::vector<std::string> out;
+  auto stmt = db.prepare("SELECT type || ' ' || name || ' ON ' || tbl_name || ': ' || COALESCE(sql, '') FROM sqlite_master "
+                         "ORDER BY type, name");
+  EXPECT_TRUE(stmt.ok());
+  while (*stmt->step()) out.push_back(stmt->text(0));
+  return out;
+}
+
+// Databases the single list of migrations made (tests/store/fixtures: at version 12, and at 21, its last) take each
+// module's missing migrations in the order a new database gets them, keep their rows, and end with its schema.
+TEST(Database, ADatabaseFromBeforeEachModuleKeptItsOwnVersionGetsTheSameSchemaAndKeepsItsRows) {
+  testing::TempDir dir;
+  auto fresh = Database::open(dir / "fresh.db");
+  ASSERT_TRUE(fresh.ok()) << fresh.error().describe();
+  for (const int version : {12, 21}) {
+    SCOPED_TRACE("version " + std::to_string(version));
+    const auto old_file = dir / ("v" + std::to_string(version) + ".db");
+    testing::sql_exec(old_file, *read_file(std::filesystem::path(NETSAMPLE_STORE_FIXTURES) / ("single-list-v" + std::to_string(version) + ".sql")) +
+                                    "\nPRAGMA user_version = " + std::to_string(version) + ";");
+    auto old = Database::open(old_file);
+    ASSERT_TRUE(old.ok()) << old.error().describe();
+    EXPECT_EQ(*old->schema_versions(), Database::latest_schema_versions());
+    EXPECT_EQ(schema_of(*old), schema_of(*fresh));
+    auto rows = old->prepare("SELECT (SELECT number FROM cases), (SELECT name FROM people), (SELECT count(*) FROM audit_log)");
+    ASSERT_TRUE(rows.ok() && *rows->step());
+    EXPECT_EQ(rows->text(0), "CQ-OLD-1");
+    EXPECT_EQ(rows->text(1), "张采样");
+    EXPECT_EQ(rows->int64(2), 1);
+    EXPECT_EQ(*old->integrity_check(), "ok");
+  }
 }
 
 TEST(Database, RefusesASchemaNewerThanThisProgram) {
@@ -41,6 +88,20 @@ TEST(Database, RefusesASchemaNewerThanThisProgram) {
   auto db = Database::open(dir / "n.db");
   ASSERT_FALSE(db.ok());
   EXPECT_NE(db.error().message.find("999"), std::string::npos);
+}
+
+TEST(Database, RefusesAModuleSchemaNewerThanThisProgramOrAModuleItDoesNotKnow) {
+  testing::TempDir dir;
+  { ASSERT_TRUE(Database::open(dir / "n.db").ok()); }
+  testing::sql_exec(dir / "n.db", "UPDATE schema_modules SET version = 99 WHERE module = 'review'");
+  auto newer = Database::open(dir / "n.db");
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.error().message.find("模块 review 的结构版本 99"), std::string::npos) << newer.error().message;
+  testing::sql_exec(dir / "n.db", "UPDATE schema_modules SET version = " + std::to_string(Database::latest_schema_versions().at("review")) +
+                                      " WHERE module = 'review'; INSERT INTO schema_modules VALUES ('inspection', 1)");
+  auto unknown = Database::open(dir / "n.db");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("不认识的模块 inspection"), std::string::npos) << unknown.error().message;
 }
 
 TEST(Database, FailedTransactionLeavesNothingBehind) {

@@ -7,6 +7,7 @@
 
 #include "netsample/store/audit.h"
 #include "netsample/store/database.h"
+#include "netsample/store/schema.h"
 #include "netsample/testing/loopback.h"
 #include "../../store/src/sql_backend.h"
 #include "testing.h"
@@ -195,13 +196,54 @@ TEST(PostgresqlDdl, TriggersBecomeFunctionsAndTypesWiden) {
   EXPECT_EQ(ddl.find("RAISE(ABORT"), std::string::npos) << ddl;
 }
 
+// What a database's schema is, as PostgreSQL describes it: every column with its type and default, every trigger.
+std::vector<std::string> schema_of(Database& db) {
+  std::vector<std::string> out;
+  auto columns = db.prepare("SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || "
+                            "COALESCE(column_default, '') FROM information_schema.columns WHERE table_schema = 'public' "
+                            "AND table_name NOT LIKE 't\\_%' ORDER BY table_name, column_name");
+  EXPECT_TRUE(columns.ok()) << columns.error().message;
+  while (*columns->step()) out.push_back(columns->text(0));
+  auto triggers = db.prepare("SELECT trigger_name || ' ' || event_manipulation || ' ON ' || event_object_table FROM "
+                             "information_schema.triggers ORDER BY 1");
+  EXPECT_TRUE(triggers.ok()) << triggers.error().message;
+  while (*triggers->step()) out.push_back(triggers->text(0));
+  return out;
+}
+
+// A centre's database made by the single list of migrations (here at its version 12: each version's DDL as that
+// program applied it, translated for PostgreSQL, and its version in netsample_schema) gets each module's missing
+// migrations, keeps its rows, and ends with a new database's schema.
+TEST_F(Postgresql, ADatabaseFromBeforeEachModuleKeptItsOwnVersionGetsTheSameSchemaAndKeepsItsRows) {
+  const std::string name = "single_list_v12";
+  ASSERT_TRUE(server_->create_database(name).ok());
+  std::string sql;
+  for (int version = 1; version <= 12; ++version)
+    for (const ModuleSchema* schema : every_module_schema())
+      for (const SchemaMigration& migration : schema->migrations)
+        if (migration.before_split == version) sql += postgresql_ddl(migration.sql) + "\n";
+  sql += "CREATE TABLE netsample_schema (version INTEGER NOT NULL); INSERT INTO netsample_schema VALUES (12);\n"
+         "INSERT INTO people (id, name, org, roles, active, added_utc_us) VALUES ('S-001', '张采样', 'cq-amr', '[]', 1, 1);\n";
+  const Status made = server_->run_sql(name, sql);
+  ASSERT_TRUE(made.ok()) << made.error().describe();
+
+  auto old = Database::connect_postgresql(server_->url(name));
+  ASSERT_TRUE(old.ok()) << old.error().describe();
+  EXPECT_EQ(*old->schema_versions(), Database::latest_schema_versions());
+  auto row = old->prepare("SELECT name FROM people WHERE id = 'S-001'");
+  ASSERT_TRUE(row.ok() && *row->step());
+  EXPECT_EQ(row->text(0), "张采样");
+  Database fresh = connect();
+  EXPECT_EQ(schema_of(*old), schema_of(fresh));
+}
+
 TEST_F(Postgresql, TheWholeSchemaMigratesAndItsAppendOnlyTablesStaySo) {
   Database db = connect();
-  EXPECT_EQ(db.schema_version(), Database::latest_schema_version());
+  EXPECT_EQ(*db.schema_versions(), Database::latest_schema_versions());
   // Reconnecting applies nothing twice.
   auto again = Database::connect_postgresql(url_);
   ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ(again->schema_version(), Database::latest_schema_version());
+  EXPECT_EQ(*again->schema_versions(), Database::latest_schema_versions());
 
   ASSERT_TRUE(db.exec("INSERT INTO cases (number, organizer, level, plan_kind, product_name, trademark, model, category, standard, "
                       "platform, shop_name, shop_url, operator_name, operator_address, producer_name, producer_address, "

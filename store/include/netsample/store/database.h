@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "netsample/core/error.h"
+#include "netsample/store/schema.h"
 
 namespace netsample::store {
 
@@ -93,8 +94,9 @@ class Database {
   };
   Result<ChangeStamp> change_stamp();
 
-  int schema_version();
-  static int latest_schema_version();
+  // Each module's schema version on this database, and the latest this program knows (netsample/store/schema.h).
+  Result<SchemaVersions> schema_versions();
+  static SchemaVersions latest_schema_versions();
   // "ok" when the backend's own check finds nothing; otherwise its first message.
   Result<std::string> integrity_check();
 
@@ -108,6 +110,9 @@ class Database {
  private:
   Database(std::unique_ptr<Connection> connection, std::filesystem::path path);
   Status migrate();
+  Status carry_over_single_version(int single);
+  Result<int> module_version(const std::string& module);
+  Status set_module_version(const std::string& module, int version);
 
   std::unique_ptr<Connection> connection_;
   std::filesystem::path path_;

@@ -179,6 +179,10 @@ class PostgresServer {
   // The folder of its socket: with it, another process reaches the same server (the functions below).
   const std::filesystem::path& socket_dir() const { return dir_; }
 
+  // Runs SQL through psql as an operator would, nothing of netsample's in between (no migrations); stops at the
+  // first error and names it.
+  Status run_sql(const std::string& database, const std::string& sql) const;
+
   static Status create_database(const std::filesystem::path& socket_dir, const std::string& name, const std::string& template_name);
   static std::string url(const std::filesystem::path& socket_dir, const std::string& database);
 
