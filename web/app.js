@@ -26,12 +26,17 @@ export function mayOpenCases() {
   return Boolean(session.who && (session.who.admin || (session.who.roles || []).includes('organizer')));
 }
 
+// At a centre: its administrators (the stations, every case) and the people of the stations' cases (design/web.md).
+function mayOpenStations() {
+  return Boolean(session.who && !session.who.party && (session.who.admin || session.who.centre));
+}
+
 function showWho() {
   if (!session.who) return replace(whoBar);
   replace(whoBar,
     !session.who.party && h('a', { href: '#/deadlines', class: 'nav' }, '期限一览'),
     mayOpenCases() && h('a', { href: '#/new', class: 'nav' }, '新建任务 / 导入计划'),
-    session.who.admin && h('a', { href: '#/stations', class: 'nav' }, '工作站'),
+    mayOpenStations() && h('a', { href: '#/stations', class: 'nav' }, '工作站'),
     h('span', { class: 'who' }, `${session.who.name || session.who.login}（${rolesText(session.who) || '无角色'}）`),
     h('button', { type: 'button', class: 'link', onclick: signOut }, '退出登录'));
 }
@@ -99,7 +104,7 @@ async function route() {
     else if (match) await casePage(main, match[1]);
     else if (hash.startsWith('/deadlines')) await deadlineBoard(main, hash);
     else if (hash === '/new' && mayOpenCases()) await newCasesPage(main);
-    else if (hash === '/stations' && session.who.admin) await stationsPage(main);
+    else if (hash === '/stations' && mayOpenStations()) await stationsPage(main);
     else await caseList(main, hash);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

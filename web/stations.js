@@ -1,7 +1,9 @@
-// The centre's stations (administrators only; design/central.md): each station and how far its chain has come, the
-// cases the stations sent (their evidence bundle made here from the station's documents and chain), and the
+// The centre's stations (design/central.md): for its administrators each station and how far its chain has come; for
+// everyone the cases the stations sent that they may see (a reviewer of the case, its organizer, ...: the rule of the
+// centre's own cases), with their evidence bundle made here from the station's documents and chain, and their
 // recordings arriving while they are made, with a player for what has arrived.
 import { api } from './api.js';
+import { session } from './app.js';
 import { h, replace, beijing } from './dom.js';
 
 function megabytes(bytes) { return `${(bytes / 1e6).toFixed(1)} MB`; }
@@ -28,7 +30,7 @@ export async function stationsPage(main) {
   };
   replace(main,
     h('h1', {}, '工作站'),
-    table('工作站', ['编号', '名称', '审计链', '状态'],
+    session.who.admin && table('工作站', ['编号', '名称', '审计链', '状态'],
       data.stations.map((s) => h('tr', {},
         h('td', {}, s.id), h('td', {}, s.name), h('td', {}, s.head.seq ? `已收到第 ${s.head.seq} 条` : '尚未同步'),
         h('td', {}, s.revoked ? `已于 ${beijing(s.revoked)} 停用` : '在用'))),
@@ -39,7 +41,7 @@ export async function stationsPage(main) {
         h('td', {}, c.owner && c.owner !== c.station ? `${c.station}（已移交 ${c.owner}）` : c.station),
         h('td', {}, beijing(c.received)),
         h('td', {}, h('a', { class: 'button', href: `/api/cases/${encodeURIComponent(c.case)}/export`, download: `${c.case}.zip` }, '下载证据包')))),
-      '工作站还没有送来任务'),
+      session.who.admin ? '工作站还没有送来任务' : '工作站还没有送来您参与的任务'),
     table('逐段送达的录像（录制中即送）', ['任务编号', '工作站', '录像', '已收到', '进度', ''],
       data.live.map((r) => h('tr', {},
         h('td', {}, r.case), h('td', {}, r.station), h('td', {}, r.dir),

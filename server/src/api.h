@@ -158,6 +158,10 @@ std::string replay_origin(const Call& call);
 // The case, if the caller may see it (an administrator sees every case); outside the scope it is not_found
 // with the same words as a case that does not exist (existence is not leaked).
 Status require_case(Call& call, const std::string& number);
+// Whether a station sent the case (the centre holds its documents, not rows) and the caller may see it: an
+// administrator any, a person of the centre's roster by workflow::in_case_scope on the case as the documents show it,
+// a party none.
+Result<bool> may_see_station_case(Call& call, const std::string& number);
 // A person of the roster (not a party's account); others get not_found for the route's object.
 Status require_person(const Call& call);
 // The body as a JSON object; errors name the field "body".

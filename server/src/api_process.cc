@@ -10,7 +10,6 @@
 #include "netsample/core/json_fields.h"
 #include "netsample/notices/document.h"
 #include "netsample/server/server.h"
-#include "netsample/sync/sync.h"
 
 namespace netsample::server {
 namespace {
@@ -173,10 +172,9 @@ Result<Response> evidence_file(Call& call) {
 Result<Response> export_bundle(Call& call) {
   const std::string& number = call.param("number");
   if (Status visible = require_case(call, number); !visible.ok()) {
-    // At the centre, an administrator also exports a case a station sent (not one of the centre's own).
-    if (!call.who().admin()) return visible.error();
-    NETSAMPLE_ASSIGN(std::optional<sync::StationCase> sent, sync::StationCases(call.runtime.store()).latest(number));
-    if (!sent) return visible.error();
+    // At the centre, a case a station sent (not one of the centre's own) is exported for those who may see it.
+    NETSAMPLE_ASSIGN(bool station_case, may_see_station_case(call, number));
+    if (!station_case) return visible.error();
   }
   NETSAMPLE_TRY(require_person(call));
   const fs::path dir = call.runtime.data_dir() / "exports";

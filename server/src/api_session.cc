@@ -5,6 +5,7 @@
 #include "netsample/core/json_fields.h"
 #include "netsample/server/server.h"
 #include "netsample/store/database.h"
+#include "netsample/sync/sync.h"
 
 namespace netsample::server {
 namespace {
@@ -18,8 +19,12 @@ std::string session_cookie(const std::string& value, std::chrono::seconds max_ag
          (tls ? "; Secure" : "");
 }
 
-json who_json(const Caller& caller) {
+// Who is signed in, and whether this service is a centre that stations send to (the web UI then offers the
+// stations' cases: design/web.md).
+Result<json> who_json(const Caller& caller, store::Store& store) {
+  NETSAMPLE_ASSIGN(std::vector<sync::Station> stations, sync::Stations(store).list());
   json out = caller.account.to_json();
+  out["centre"] = !stations.empty();
   if (caller.account.person) {
     out["name"] = caller.account.person->name;
     out["org"] = caller.account.person->org;
@@ -56,7 +61,7 @@ Result<Response> sign_in(Call& call) {
   caller.account = *account;  // its roster entry came with the password's check
   caller.by_session = true;
   caller.csrf_token = session.csrf_token;
-  json out = who_json(caller);
+  NETSAMPLE_ASSIGN(json out, who_json(caller, call.runtime.store()));
   out["expires"] = format_iso8601_beijing(session.expires);
   Response r = Response::json(200, out);
   r.set_header("Set-Cookie", session_cookie(session.cookie, call.options.session_lifetime, call.request.tls));
@@ -137,7 +142,10 @@ void add_session_routes(std::vector<Route>& out) {
                    return Response::bytes(200, std::string(openapi_document()), "application/json; charset=utf-8");
                  }});
   out.push_back({.method = "POST", .pattern = "/api/session", .access = Access::anyone, .handler = sign_in, .slow = true});
-  out.push_back({"GET", "/api/session", Access::signed_in, [](Call& call) -> Result<Response> { return Response::json(200, who_json(call.who())); }});
+  out.push_back({"GET", "/api/session", Access::signed_in, [](Call& call) -> Result<Response> {
+    NETSAMPLE_ASSIGN(json out, who_json(call.who(), call.runtime.store()));
+    return Response::json(200, out);
+  }});
   out.push_back({"DELETE", "/api/session", Access::signed_in, sign_out});
   out.push_back({"GET", "/api/accounts", Access::admin, list_accounts});
   out.push_back({.method = "POST", .pattern = "/api/accounts", .access = Access::admin, .handler = add_account, .slow = true});

@@ -1,13 +1,17 @@
-// The centre's view of its stations, for its administrators (design/central.md): the stations, the cases they
-// sent (exported with GET /api/cases/{number}/export), and recordings arriving while they are made.
+// The centre's view of its stations (design/central.md): the cases they sent (exported with GET
+// /api/cases/{number}/export) and the recordings arriving while they are made, for everyone who may see those cases
+// by the rule the centre's own cases follow (a reviewer of the case, its organizer, ...); the stations themselves
+// and every case, for its administrators.
 //   GET /api/stations                              {stations, cases, live}
 //   GET /api/stations/{station}/live/{key}/video   a recording as far as it arrived (fragmented MP4)
 #include <filesystem>
+#include <set>
 
 #include "api.h"
 #include "netsample/accounts/accounts.h"
 #include "netsample/core/file_io.h"
 #include "netsample/sync/sync.h"
+#include "netsample/workflow/lifecycle.h"
 
 namespace netsample::server {
 namespace {
@@ -15,19 +19,33 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// The case as the station's documents show it (case/case.json: CaseView::to_json); an empty object if they lack it.
+json case_json_of(const sync::StationCase& sent) {
+  for (const auto& file : sent.documents.value("files", json::array()))
+    if (file.is_object() && file.value("name", "") == "case/case.json" && file.contains("text") && file["text"].is_string())
+      return json::parse(file["text"].get<std::string>(), nullptr, false);
+  return json::object();
+}
+
 Result<Response> stations(Call& call) {
   store::Store& store = call.runtime.store();
   json out = {{"stations", json::array()}, {"cases", json::array()}, {"live", json::array()}};
-  NETSAMPLE_ASSIGN(std::vector<sync::Station> all, sync::Stations(store).list());
-  for (const auto& s : all) {
-    NETSAMPLE_ASSIGN(store::AuditHead head, sync::Receiver(store, s).head());
-    json item = s.to_json();
-    item["head"] = {{"seq", head.seq}, {"hash", head.hash}};
-    out["stations"].push_back(item);
+  if (call.who().admin()) {
+    NETSAMPLE_ASSIGN(std::vector<sync::Station> all, sync::Stations(store).list());
+    for (const auto& s : all) {
+      NETSAMPLE_ASSIGN(store::AuditHead head, sync::Receiver(store, s).head());
+      json item = s.to_json();
+      item["head"] = {{"seq", head.seq}, {"hash", head.hash}};
+      out["stations"].push_back(item);
+    }
   }
   sync::StationCases cases(store);
   NETSAMPLE_ASSIGN(std::vector<sync::StationCase> sent, cases.list());
+  std::set<std::string> visible;
   for (const auto& c : sent) {
+    NETSAMPLE_ASSIGN(bool may_see, may_see_station_case(call, c.case_number));
+    if (!may_see) continue;
+    visible.insert(c.case_number);
     NETSAMPLE_ASSIGN(std::optional<std::string> owner, cases.owner(c.case_number));
     // What a list shows of a case: the rows the report opens with (task, shop, state), not the whole documents.
     json summary = json::object();
@@ -37,7 +55,8 @@ Result<Response> stations(Call& call) {
                             {"received", format_iso8601_beijing(c.received)}, {"summary", summary}});
   }
   NETSAMPLE_ASSIGN(std::vector<sync::LiveRecording> live, cases.live());
-  for (const auto& r : live) out["live"].push_back(r.to_json());
+  for (const auto& r : live)
+    if (call.who().admin() || visible.contains(r.case_number)) out["live"].push_back(r.to_json());
   return Response::json(200, out);
 }
 
@@ -46,7 +65,14 @@ Result<Response> stations(Call& call) {
 Result<Response> live_video(Call& call) {
   sync::StationCases cases(call.runtime.store());
   NETSAMPLE_ASSIGN(std::optional<sync::LiveRecording> recording, cases.live_recording(call.param("station"), call.param("key")));
-  if (!recording) return make_error(ErrorCode::not_found, "key", "没有这段录像");
+  const Error unknown = make_error(ErrorCode::not_found, "key", "没有这段录像");
+  if (!recording) return unknown;
+  // Outside the viewer's cases a recording is as unknown as one that does not exist. An administrator watches any,
+  // also before its case's documents arrived.
+  if (!call.who().admin()) {
+    NETSAMPLE_ASSIGN(bool may_see, may_see_station_case(call, recording->case_number));
+    if (!may_see) return unknown;
+  }
   json what = {{"station", recording->station}, {"live_recording", recording->key}, {"lines", recording->state.lines}};
   auto watched = [&](Response response, const std::string& sha256) -> Result<Response> {
     // A player reads a video in many range requests: audit_read records the first of a viewing.
@@ -87,9 +113,16 @@ Result<Response> live_video(Call& call) {
 
 }  // namespace
 
+Result<bool> may_see_station_case(Call& call, const std::string& number) {
+  const auto& person = call.who().account.person;
+  if (!call.who().admin() && !person) return false;  // a party sees what was published to it, nothing of a station's
+  NETSAMPLE_ASSIGN(std::optional<sync::StationCase> sent, sync::StationCases(call.runtime.store()).latest(number));
+  return sent && (call.who().admin() || workflow::in_case_scope(case_json_of(*sent), *person));
+}
+
 void add_station_routes(std::vector<Route>& out) {
-  out.push_back({"GET", "/api/stations", Access::admin, stations});
-  Route video{"GET", "/api/stations/{station}/live/{key}/video", Access::admin, live_video};
+  out.push_back({"GET", "/api/stations", Access::signed_in, stations});
+  Route video{"GET", "/api/stations/{station}/live/{key}/video", Access::signed_in, live_video};
   video.slow = true;  // writes the recording out from its fragments
   out.push_back(std::move(video));
 }

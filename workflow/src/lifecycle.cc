@@ -498,6 +498,24 @@ void bind_case_scope(store::Statement& stmt, int first, const Person& viewer) {
   if (viewer.has_role("district")) stmt.bind(first + 5, viewer.org); else stmt.bind_null(first + 5);
 }
 
+bool in_case_scope(const nlohmann::json& shown, const Person& viewer) {
+  if (!viewer.active || !shown.is_object()) return false;
+  auto text = [&](const nlohmann::json& object, const char* key) {
+    const auto found = object.find(key);
+    return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+  };
+  if (viewer.has_role("organizer") && text(shown, "organizer") == viewer.org) return true;
+  if (viewer.has_role("district") && text(shown, "district") == viewer.org) return true;
+  const auto people = shown.find("people");
+  if (people == shown.end() || !people->is_array()) return false;
+  for (const auto& assigned : *people) {
+    if (!assigned.is_object() || text(assigned, "id") != viewer.id) continue;
+    const std::string role = text(assigned, "role");
+    if ((role == "sampler" || role == "tester" || role == "reviewer") && viewer.has_role(role)) return true;
+  }
+  return false;
+}
+
 Result<std::vector<const Transition*>> Lifecycle::available_events(const std::string& number, const std::string& actor) {
   NETSAMPLE_ASSIGN(CaseRow c, load_case_row(store_->db(), number));
   std::vector<const Transition*> out;

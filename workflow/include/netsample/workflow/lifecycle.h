@@ -198,6 +198,9 @@ Result<std::optional<NoticeView>> read_notice(store::Database& db, std::int64_t 
 // bind_case_scope binds them for the viewer. An inactive viewer must be refused before (they see nothing).
 std::string case_scope_sql(int first);
 void bind_case_scope(store::Statement& stmt, int first, const Person& viewer);
+// The same rule on a case as its JSON shows it (CaseView::to_json: organizer, district, people): a case a station
+// sent, which the centre holds as that station's documents, not as rows of its own.
+bool in_case_scope(const nlohmann::json& shown, const Person& viewer);
 
 // Opens the windows every case has from its creation: Art 22 (6 months) and Art 47 retention (6 years).
 // REQUIRES: inside store.write(), right after the case row is inserted.
