@@ -112,7 +112,7 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
     });
   });
 
-  auto* live = station->add_subcommand("live", "列出各工作站逐段送来的录像（录制中即送）：已收到的日志行数、字节、录到的时间，是否已整份收存");
+  auto* live = station->add_subcommand("live", "列出各工作站逐段送来的录像（录制中即送）：已收到的日志行数、字节、录到的时间、录制中的时间戳，是否已整份收存");
   live->callback([&] {
     exit_code = run_command(context, [&]() -> Status {
       NETSAMPLE_ASSIGN(std::vector<sync::LiveRecording> list, sync::StationCases(context.runtime->store()).live());
@@ -122,6 +122,7 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
         if (!context.json)
           std::cout << r.case_number << "  工作站 " << r.station << "  " << r.dir_name << "  日志 " << r.state.lines << " 行，视频 "
                     << megabytes(r.state.media_bytes) << (r.recorded_until ? "，录到 " + format_beijing(*r.recorded_until) : std::string())
+                    << (r.stamps ? "，时间戳 " + std::to_string(r.stamps) + " 个（中心核验通过 " + std::to_string(r.stamps_verified) + " 个）" : std::string())
                     << (r.media_sha256.empty() ? "" : "（已整份收存）") << "\n";
       }
       if (context.json) print_json(out);
@@ -163,11 +164,12 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
       if (context.json) {
         print_json({{"rows_sent", report.rows_sent}, {"blobs_sent", report.blobs_sent}, {"blobs_already_there", report.blobs_already_there},
                     {"bytes_sent", report.bytes_sent}, {"cases_sent", report.cases_sent},
-                    {"live_lines_sent", report.live_lines_sent}, {"live_bytes_sent", report.live_bytes_sent}, {"central_head", {{"seq", report.central_head.seq}, {"hash", report.central_head.hash}}}});
+                    {"live_lines_sent", report.live_lines_sent}, {"live_bytes_sent", report.live_bytes_sent}, {"live_stamps_sent", report.live_stamps_sent}, {"central_head", {{"seq", report.central_head.seq}, {"hash", report.central_head.hash}}}});
       } else {
         std::cout << "已同步：证据 " << report.blobs_sent << " 件新送达（" << megabytes(report.bytes_sent) << "），" << report.blobs_already_there
                   << " 件中心已有；审计记录 " << report.rows_sent << " 条；任务文书 " << report.cases_sent << " 件"
                   << (report.live_lines_sent ? "；录像逐段送达 " + std::to_string(report.live_lines_sent) + " 段（" + megabytes(report.live_bytes_sent) + "）" : "")
+                  << (report.live_stamps_sent ? "；录制中的时间戳 " + std::to_string(report.live_stamps_sent) + " 个" : "")
                   << "\n中心所存本站审计链到第 " << report.central_head.seq << " 条"
                   << (report.central_head.seq ? "（" + report.central_head.hash.substr(0, 16) + "…）" : "") << "\n";
       }

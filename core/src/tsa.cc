@@ -119,6 +119,13 @@ Result<TimestampToken> TsaClient::stamp(const std::string& url, const Sha256Dige
   return describe(response.get(), answer.body, url);
 }
 
+Result<TimestampToken> read_timestamp(std::string_view response_der, const Sha256Digest& imprint) {
+  const std::string where = "timestamp";
+  NETSAMPLE_ASSIGN(TsResp response, parse_response(response_der, where));
+  NETSAMPLE_TRY(check_imprint(response.get(), imprint, nullptr, where));
+  return describe(response.get(), response_der, "");
+}
+
 Result<TimestampToken> verify_timestamp(std::string_view response_der, const Sha256Digest& imprint,
                                         const std::filesystem::path& ca_file) {
   const std::string where = "timestamp";

@@ -6,6 +6,7 @@
 //   PUT  /api/sync/blobs/{sha256}?size=N&offset=K   the bytes from K (an upload: streamed to disk)
 //   GET  /api/sync/live/{key}           {lines, head, media_bytes, page_bytes}: a recording being made, as received
 //   POST /api/sync/live/{key}           {"case", "dir", "line"}\n + the bytes the journal line names
+//   POST /api/sync/live/{key}/stamps/{name}   a time stamp taken while recording (journal.K.tsr): the token's bytes
 //   GET  /api/sync/cases                {"cases": {number: seq}}: the case documents held, each as read at seq
 //   POST /api/sync/cases                {"case", "seq", "documents"}: a case's documents (bundle::case_documents)
 #include "api.h"
@@ -88,7 +89,7 @@ Result<Response> blob_state(Call& call) {
 }
 
 json live_json(const sync::LiveState& state) {
-  return {{"lines", state.lines}, {"head", state.head}, {"media_bytes", state.media_bytes}, {"page_bytes", state.page_bytes}};
+  return {{"lines", state.lines}, {"head", state.head}, {"media_bytes", state.media_bytes}, {"page_bytes", state.page_bytes}, {"stamps", state.stamps}};
 }
 
 Result<Response> live_state(Call& call) {
@@ -109,6 +110,15 @@ Result<Response> live_line(Call& call) {
                                                 head["line"].get<std::string>(), body.substr(newline + 1));
   if (!state.ok()) return refused(state.error());
   return Response::json(200, live_json(*state));
+}
+
+// A time stamp the recorder took while recording, checked against the lines the centre holds and its trusted TSAs.
+Result<Response> live_stamp(Call& call) {
+  if (!call.request.upload) return make_error(ErrorCode::missing_field, "body", "请求体须为时间戳应答的字节");
+  NETSAMPLE_ASSIGN(std::string token, read_file(call.request.upload->path()));
+  auto stamp = receiver(call).receive_live_stamp(call.param("key"), call.param("name"), token, call.runtime.tsa_trust_store());
+  if (!stamp.ok()) return refused(stamp.error());
+  return Response::json(200, stamp->to_json());
 }
 
 Result<Response> blob_part(Call& call) {
@@ -160,6 +170,9 @@ void add_sync_routes(std::vector<Route>& out) {
   Route live{"POST", "/api/sync/live/{key}", Access::station, live_line};
   live.upload = true;
   out.push_back(std::move(live));
+  Route stamp{"POST", "/api/sync/live/{key}/stamps/{name}", Access::station, live_stamp};
+  stamp.upload = true;
+  out.push_back(std::move(stamp));
   out.push_back({"GET", "/api/sync/cases", Access::station, held_cases});
   Route documents{"POST", "/api/sync/cases", Access::station, receive_case};
   documents.upload = true;

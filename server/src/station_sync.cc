@@ -49,10 +49,12 @@ void StationSyncWork::round() {
   }();
   note(status_of(report), last_failure_, "netsample serve: 同步到中心 " + options_.central + " 未完成（下一轮重试）：");
   if (!report.ok()) return;
-  if (report->rows_sent == 0 && report->blobs_sent == 0 && report->cases_sent == 0 && report->live_lines_sent == 0) return;  // nothing new: nothing to say
+  if (report->rows_sent == 0 && report->blobs_sent == 0 && report->cases_sent == 0 && report->live_lines_sent == 0 &&
+      report->live_stamps_sent == 0)
+    return;  // nothing new: nothing to say
   log_("netsample serve: 已同步到中心：证据 " + std::to_string(report->blobs_sent) + " 件（" + std::to_string(report->bytes_sent) + " 字节），审计记录 " +
        std::to_string(report->rows_sent) + " 条，任务文书 " + std::to_string(report->cases_sent) + " 件，录像逐段送达 " +
-       std::to_string(report->live_lines_sent) + " 段，中心所存本站审计链到第 " + std::to_string(report->central_head.seq) + " 条");
+       std::to_string(report->live_lines_sent) + " 段、时间戳 " + std::to_string(report->live_stamps_sent) + " 个，中心所存本站审计链到第 " + std::to_string(report->central_head.seq) + " 条");
 }
 
 }  // namespace netsample::server

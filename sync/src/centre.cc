@@ -11,6 +11,7 @@
 #include "netsample/accounts/accounts.h"
 #include "netsample/core/file_io.h"
 #include "netsample/core/sha256.h"
+#include "netsample/core/tsa.h"
 #include "netsample/recorder/journal.h"
 #include "netsample/sync/sync.h"
 
@@ -352,14 +353,83 @@ json LiveRecording::to_json() const {
           {"page_bytes", state.page_bytes},
           {"recorded_until", recorded_until ? json(format_iso8601_beijing(*recorded_until)) : json(nullptr)},
           {"updated", format_iso8601_beijing(updated)},
+          {"stamps", stamps},
+          {"stamps_verified", stamps_verified},
           {"stored", !media_sha256.empty()}};
+}
+
+json LiveStamp::to_json() const {
+  return {{"name", name}, {"lines", lines}, {"stamped", format_iso8601_beijing(stamped)}, {"verified", verified}, {"problem", problem}};
 }
 
 Result<LiveState> Receiver::live_state(const std::string& key) {
   NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT lines, head, media_bytes, page_bytes FROM station_live WHERE station_id = ?1 AND recording = ?2"));
   NETSAMPLE_ASSIGN(bool found, stmt.bind(1, station_.id).bind(2, key).step());
   if (!found) return LiveState{};
-  return LiveState{stmt.int64(0), stmt.text(1), static_cast<std::uint64_t>(stmt.int64(2)), static_cast<std::uint64_t>(stmt.int64(3))};
+  LiveState state{stmt.int64(0), stmt.text(1), static_cast<std::uint64_t>(stmt.int64(2)), static_cast<std::uint64_t>(stmt.int64(3)), {}};
+  NETSAMPLE_ASSIGN(store::Statement stamps, store_->db().prepare("SELECT name FROM station_live_stamps WHERE station_id = ?1 AND recording = ?2 ORDER BY name"));
+  stamps.bind(1, station_.id).bind(2, key);
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stamps.step());
+    if (!row) return state;
+    state.stamps.push_back(stamps.text(0));
+  }
+}
+
+Result<LiveStamp> Receiver::receive_live_stamp(const std::string& key, const std::string& name, const std::string& token, const fs::path& trust) {
+  static const std::regex stamp_name(R"(journal\.([1-9][0-9]{0,8})(\.[0-9]{1,9})?\.tsr)");
+  std::smatch match;
+  if (!std::regex_match(name, match, stamp_name))
+    return make_error(ErrorCode::invalid_input, "name", "录制中的时间戳须名为 journal.K.tsr（K：所盖的日志行数），而不是 " + name);
+  LiveStamp stamp;
+  stamp.name = name;
+  stamp.lines = std::stoll(match[1]);
+  NETSAMPLE_TRY(store_->write([&]() -> Status {
+    NETSAMPLE_ASSIGN(LiveState state, live_state(key));
+    const std::string where = "工作站 " + station_.id + " 的录像的时间戳 " + name;
+    if (stamp.lines > state.lines)
+      return make_error(ErrorCode::refused_by_rule, "name", where + "：盖的是日志前 " + std::to_string(stamp.lines) + " 行，中心只收到 " +
+                                                                std::to_string(state.lines) + " 行（先送日志行）");
+    // What the recorder stamped: the journal file's first K lines, each with its newline, as the centre received them.
+    NETSAMPLE_ASSIGN(store::Statement lines, store_->db().prepare("SELECT line FROM station_live_lines WHERE station_id = ?1 AND recording = ?2 AND "
+                                                                  "line_index < ?3 ORDER BY line_index"));
+    lines.bind(1, station_.id).bind(2, key).bind(3, stamp.lines);
+    std::string text;
+    std::int64_t count = 0;
+    for (;;) {
+      NETSAMPLE_ASSIGN(bool row, lines.step());
+      if (!row) break;
+      text += lines.text(0) + "\n";
+      ++count;
+    }
+    if (count != stamp.lines) {
+      // Lines received whole into a blob before the centre kept their text: nothing to check the stamp against here
+      // (the recording's bundle carries it with the journal); not kept, and not a reason to stop the station's sync.
+      stamp.problem = "中心收到这些日志行时尚不保存其文字（第 " + std::to_string(count + 1) + " 行起），无法核对";
+      return {};
+    }
+    const Sha256Digest imprint = sha256(text);
+    auto read = read_timestamp(token, imprint);
+    if (!read.ok())
+      return make_error(ErrorCode::integrity, "name", where + "：" + read.error().message + "（它盖的不是中心收到的前 " + std::to_string(stamp.lines) + " 行日志）");
+    stamp.stamped = read->gen_time;
+    auto verified = verify_timestamp(token, imprint, trust);
+    stamp.verified = verified.ok();
+    if (!verified.ok()) stamp.problem = verified.error().message;
+
+    NETSAMPLE_ASSIGN(store::Statement held, store_->db().prepare("SELECT token FROM station_live_stamps WHERE station_id = ?1 AND recording = ?2 AND name = ?3"));
+    NETSAMPLE_ASSIGN(bool exists, held.bind(1, station_.id).bind(2, key).bind(3, name).step());
+    if (exists) {
+      if (held.blob(0) != token) return make_error(ErrorCode::integrity, "name", where + "：中心已收到同名的另一份时间戳");
+      return {};
+    }
+    NETSAMPLE_ASSIGN(store::Statement insert, store_->db().prepare("INSERT INTO station_live_stamps (station_id, recording, name, lines, token, stamped_utc_us, "
+                                                                   "verified, problem, received_utc_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    insert.bind(1, station_.id).bind(2, key).bind(3, name).bind(4, stamp.lines).bind_blob(5, token).bind(6, to_utc_us(stamp.stamped));
+    insert.bind(7, std::int64_t{stamp.verified}).bind(8, stamp.verified ? std::optional<std::string>() : std::optional<std::string>(stamp.problem));
+    return insert.bind(9, to_utc_us(store_->clock().now())).run();
+  }));
+  return stamp;
 }
 
 Result<LiveState> Receiver::receive_live_line(const std::string& key, const std::string& case_number, const std::string& dir_name, const std::string& line,
@@ -444,8 +514,9 @@ Result<bool> Receiver::store_from_live(const std::string& sha256, std::uint64_t 
         NETSAMPLE_ASSIGN(store::Statement mark, store_->db().prepare("UPDATE station_live SET media_sha256 = ?3 WHERE station_id = ?1 AND recording = ?2"));
         NETSAMPLE_TRY(mark.bind(1, station_.id).bind(2, recording).bind(3, sha256).run());
       }
-      NETSAMPLE_ASSIGN(store::Statement drop, store_->db().prepare("DELETE FROM station_live_lines WHERE station_id = ?1 AND recording = ?2 AND kind = ?3"));
-      return drop.bind(1, station_.id).bind(2, recording).bind(3, kind).run();
+      // The bytes are in the blob now; each line's text stays (what the stamps taken while recording cover).
+      NETSAMPLE_ASSIGN(store::Statement drop, store_->db().prepare("UPDATE station_live_lines SET bytes = ?4 WHERE station_id = ?1 AND recording = ?2 AND kind = ?3"));
+      return drop.bind(1, station_.id).bind(2, recording).bind(3, kind).bind_blob(4, std::string_view()).run();
     }));
     return true;
   }
@@ -455,16 +526,19 @@ Result<bool> Receiver::store_from_live(const std::string& sha256, std::uint64_t 
 namespace {
 
 constexpr const char* kSelectLive =
-    "SELECT station_id, recording, case_number, dir_name, lines, head, media_bytes, page_bytes, recorded_until_us, updated_utc_us, media_sha256 "
+    "SELECT station_id, recording, case_number, dir_name, lines, head, media_bytes, page_bytes, recorded_until_us, updated_utc_us, media_sha256, "
+    "(SELECT count(*) FROM station_live_stamps s WHERE s.station_id = station_live.station_id AND s.recording = station_live.recording), "
+    "(SELECT count(*) FROM station_live_stamps s WHERE s.station_id = station_live.station_id AND s.recording = station_live.recording AND s.verified = 1) "
     "FROM station_live ";
 
 LiveRecording live_from_row(const store::Statement& stmt) {
   LiveRecording r;
   r.station = stmt.text(0), r.key = stmt.text(1), r.case_number = stmt.text(2), r.dir_name = stmt.text(3);
-  r.state = {stmt.int64(4), stmt.text(5), static_cast<std::uint64_t>(stmt.int64(6)), static_cast<std::uint64_t>(stmt.int64(7))};
+  r.state = {stmt.int64(4), stmt.text(5), static_cast<std::uint64_t>(stmt.int64(6)), static_cast<std::uint64_t>(stmt.int64(7)), {}};
   if (!stmt.is_null(8)) r.recorded_until = from_utc_us(stmt.int64(8));
   r.updated = from_utc_us(stmt.int64(9));
   if (!stmt.is_null(10)) r.media_sha256 = stmt.text(10);
+  r.stamps = stmt.int64(11), r.stamps_verified = stmt.int64(12);
   return r;
 }
 

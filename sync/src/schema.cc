@@ -127,6 +127,27 @@ CREATE TABLE station_live_lines (
   PRIMARY KEY (station_id, recording, line_index)
 );
 )sql"},
+      {0, "5 the time stamps a station's recording takes while it is made (journal.K.tsr), checked as they arrive", R"sql(
+-- Each over the recording's first `lines` journal lines as the centre received them (sync/src/centre.cc): a stamp of
+-- other lines is refused; one the centre cannot verify against its trusted TSAs is kept with the reason. A line's
+-- text stays in station_live_lines once its bytes went into the finished blob: the stamps are checked against it.
+CREATE TABLE station_live_stamps (
+  station_id       TEXT NOT NULL REFERENCES stations(id),
+  recording        TEXT NOT NULL,
+  name             TEXT NOT NULL,            -- journal.K[.n].tsr
+  lines            INTEGER NOT NULL,
+  token            BLOB NOT NULL,            -- the TimeStampResp (DER) as the station holds it
+  stamped_utc_us   INTEGER NOT NULL,         -- the TSA's time
+  verified         INTEGER NOT NULL CHECK (verified IN (0, 1)),
+  problem          TEXT,                     -- why not verified here
+  received_utc_us  INTEGER NOT NULL,
+  PRIMARY KEY (station_id, recording, name)
+);
+CREATE TRIGGER station_live_stamps_no_update BEFORE UPDATE ON station_live_stamps
+  BEGIN SELECT RAISE(ABORT, 'station_live_stamps is append-only'); END;
+CREATE TRIGGER station_live_stamps_no_delete BEFORE DELETE ON station_live_stamps
+  BEGIN SELECT RAISE(ABORT, 'station_live_stamps is append-only'); END;
+)sql"},
   }};
   return schema;
 }

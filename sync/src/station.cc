@@ -1,5 +1,7 @@
 // The station's side of a sync: what the centre lacks, found by asking, sent in parts (design/central.md).
+#include <algorithm>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "netsample/core/file_io.h"
@@ -73,6 +75,7 @@ Status send_live(const Centre& centre, const LiveSource& source, const SyncOptio
   std::vector<std::string> lines;
   for (size_t start = 0, end; (end = journal->find('\n', start)) != std::string::npos; start = end + 1) lines.push_back(journal->substr(start, end - start));
   std::optional<RangeReader> media, pages;
+  std::int64_t sent = 0;
   for (size_t i = static_cast<size_t>(std::max<std::int64_t>(0, held.value("lines", std::int64_t{0}))); i < lines.size(); ++i) {
     const json line = json::parse(lines[i], nullptr, false);
     if (!line.is_object()) break;  // the centre names a damaged line when it is sent; a torn one is not complete yet
@@ -89,6 +92,27 @@ Status send_live(const Centre& centre, const LiveSource& source, const SyncOptio
     ++report.live_lines_sent;
     report.live_bytes_sent += size;
     tell(options, {"live", i + 1, lines.size(), dir.filename().string()});
+    ++sent;
+  }
+  // The time stamps the recorder took while recording, each over lines the centre holds by now.
+  const std::int64_t held_lines = held.value("lines", std::int64_t{0}) + sent;
+  std::set<std::string> held_stamps;
+  for (const auto& name : held.value("stamps", json::array()))
+    if (name.is_string()) held_stamps.insert(name.get<std::string>());
+  static const std::regex stamp_name(R"(journal\.([1-9][0-9]{0,8})(\.[0-9]{1,9})?\.tsr)");
+  std::vector<std::string> stamps;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    std::smatch match;
+    if (std::regex_match(name, match, stamp_name) && !held_stamps.contains(name) && std::stoll(match[1]) <= held_lines) stamps.push_back(name);
+  }
+  if (ec) return make_error(ErrorCode::io, dir.string(), "无法读取录像目录：" + ec.message());
+  std::sort(stamps.begin(), stamps.end());
+  for (const auto& name : stamps) {
+    NETSAMPLE_ASSIGN(std::string token, read_file(dir / name));
+    NETSAMPLE_TRY(status_of(centre.call("POST", "/api/sync/live/" + key + "/stamps/" + name, token, "application/timestamp-reply")));
+    ++report.live_stamps_sent;
   }
   return {};
 }

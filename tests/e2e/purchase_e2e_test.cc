@@ -205,8 +205,9 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
   auto port = loopback::free_loopback_port(SOCK_STREAM);
   ASSERT_TRUE(port.ok());
   const std::string base = "http://127.0.0.1:" + std::to_string(*port);
+  // The centre trusts the demo's time-stamping authority, as a province's centre trusts the stations' TSAs.
   ChildProcess service({NETSAMPLE_BIN, "--data", centre.string(), "--db", db, "serve", "--listen", "127.0.0.1:" + std::to_string(*port), "--replay-listen",
-                        "off", "--background", "0"},
+                        "off", "--background", "0", "--trust", (data() / "tsa-trust.pem").string()},
                        dir_->path() / "centre-serve.log");
   const Status up = loopback::wait_until_serving(base, dir_->path() / "centre-serve.log");
   ASSERT_TRUE(up.ok()) << up.error().message;
@@ -224,6 +225,13 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
   for (const auto& row : centre_log)
     if (row["action"] == "sync.blob_received" && row["payload"].contains("from_recording")) made_from_lines.insert(row["payload"]["sha256"]);
   EXPECT_EQ(made_from_lines.size(), 2u) << "the video and the pages made from their journal lines at the centre";
+  // With its lines went each time stamp the recorder took while recording, checked at the centre against those lines
+  // and the TSA it trusts.
+  const json live = json::parse(at_centre({"station", "live", "--json"}).out, nullptr, false);
+  int stamps = 0, verified_stamps = 0;
+  for (const auto& r : live) stamps += r["stamps"].get<int>(), verified_stamps += r["stamps_verified"].get<int>();
+  EXPECT_GE(stamps, 1) << live.dump();
+  EXPECT_EQ(verified_stamps, stamps) << live.dump();
 
   const fs::path bundle = dir_->path() / "at-centre.zip";
   const ProcessResult exported = at_centre({"export", number, "--out", bundle.string()});

@@ -18,6 +18,7 @@
 #include "netsample/core/http.h"
 #include "netsample/core/process.h"
 #include "netsample/core/sha256.h"
+#include "netsample/core/tsa.h"
 #include "netsample/recorder/journal.h"
 #include "netsample/store/store.h"
 #include "netsample/sync/sync.h"
@@ -326,6 +327,63 @@ TEST_F(StationSync, ARecordingReachesTheCentreWhileItIsMadeAndIsNotSentAgain) {
   auto second = live_push();
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_EQ(second->live_lines_sent, 2);
+
+  // The time stamps the recorder takes while recording (journal.K.tsr, over the journal's first K lines) go with the
+  // lines; the centre keeps one only when it stamps exactly the first K lines it received, and says whether its TSA
+  // is one the centre trusts.
+  auto tsa = loopback::TimestampAuthority::start(dir_ / "tsa");
+  ASSERT_TRUE(tsa.ok()) << tsa.error().message;
+  const TsaClient stamper(http_);
+  auto stamp = [&](const std::string& name, const std::string& stamped) {
+    auto token = stamper.stamp((*tsa)->url(), sha256(stamped));
+    ASSERT_TRUE(token.ok()) << token.error().message;
+    testing::write_text(recording / name, token->response_der);
+  };
+  auto first_lines = [&](int count) {
+    const std::string text = *read_file(recording / "recording.journal");
+    size_t end = 0;
+    for (int i = 0; i < count; ++i) end = text.find('\n', end) + 1;
+    return text.substr(0, end);
+  };
+  stamp("journal.4.tsr", first_lines(4));
+  auto stamped = live_push();
+  ASSERT_TRUE(stamped.ok()) << stamped.error().message;
+  EXPECT_EQ(stamped->live_stamps_sent, 1);
+  live = json::parse(centre({"station", "live", "--json"}).out, nullptr, false);
+  EXPECT_EQ(live[0]["stamps"], 1) << live.dump();
+  EXPECT_EQ(live[0]["stamps_verified"], 0) << "the centre does not trust this TSA: " << live.dump();
+  auto again = live_push();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->live_stamps_sent, 0) << "a stamp the centre holds went again";
+  // A stamp of other lines than the centre received: refused, naming it.
+  stamp("journal.5.tsr", first_lines(4) + "{\"index\": 4}\n");
+  auto forged = live_push();
+  ASSERT_FALSE(forged.ok());
+  EXPECT_EQ(forged.error().code, ErrorCode::integrity);
+  EXPECT_NE(forged.error().message.find("journal.5.tsr"), std::string::npos) << forged.error().message;
+  fs::remove(recording / "journal.5.tsr");
+  {
+    // An instance of the centre that trusts the TSA (serve --trust): the next stamp verifies there.
+    auto port = loopback::free_loopback_port(SOCK_STREAM);
+    ASSERT_TRUE(port.ok());
+    ChildProcess trusting({NETSAMPLE_BIN, "--data", (dir_ / "centre").string(), "--db", centre_db_, "serve", "--listen", "127.0.0.1:" + std::to_string(*port),
+                           "--replay-listen", "off", "--background", "0", "--trust", (*tsa)->ca_file().string()},
+                          dir_ / "serve-trusting.log");
+    const std::string first_base = base_;
+    base_ = "http://127.0.0.1:" + std::to_string(*port);
+    const Status up = loopback::wait_until_serving(base_, dir_ / "serve-trusting.log");
+    ASSERT_TRUE(up.ok()) << up.error().message;
+    stamp("journal.6.tsr", first_lines(6));
+    auto verified = live_push();
+    base_ = first_base;
+    trusting.signal(SIGTERM);
+    trusting.wait_for(std::chrono::seconds(10));
+    ASSERT_TRUE(verified.ok()) << verified.error().message;
+    EXPECT_EQ(verified->live_stamps_sent, 1);
+    live = json::parse(centre({"station", "live", "--json"}).out, nullptr, false);
+    EXPECT_EQ(live[0]["stamps"], 2) << live.dump();
+    EXPECT_EQ(live[0]["stamps_verified"], 1) << live.dump();
+  }
 
   // A fragment changed on the station's disk after it was journaled: refused, naming the line; nothing of it kept.
   record_fragment();

@@ -42,4 +42,9 @@ class TsaClient {
 Result<TimestampToken> verify_timestamp(std::string_view response_der, const Sha256Digest& imprint,
                                         const std::filesystem::path& ca_file);
 
+// What a stored TimeStampResp says once it is a granted stamp of exactly `imprint` (SHA-256), its signature not
+// checked: a stamp of other bytes (integrity, naming it) told apart from one whose TSA the reader does not trust,
+// which verify_timestamp then reports.
+Result<TimestampToken> read_timestamp(std::string_view response_der, const Sha256Digest& imprint);
+
 }  // namespace netsample

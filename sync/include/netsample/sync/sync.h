@@ -59,11 +59,22 @@ struct LiveState {
   std::int64_t lines = 0;  // journal lines received and checked
   std::string head = std::string(64, '0');  // the chain value of the last
   std::uint64_t media_bytes = 0, page_bytes = 0;  // of recording.mp4 and pages.warc.gz so far
+  std::vector<std::string> stamps;  // the time stamps taken while recording that the centre holds (journal.K[.n].tsr)
+};
+// A time stamp the recorder took while recording, over the journal's first `lines` lines, as the centre checked it.
+struct LiveStamp {
+  std::string name;  // journal.K[.n].tsr
+  std::int64_t lines = 0;
+  UtcTime stamped;  // the TSA's time
+  bool verified = false;  // its signature and chain against the centre's trusted TSAs
+  std::string problem;    // why not (a TSA the centre does not trust)
+  nlohmann::json to_json() const;
 };
 struct LiveRecording {
   std::string station, key, case_number, dir_name;
   LiveState state;
   std::optional<UtcTime> recorded_until;  // trusted time of the last fragment's last frame
+  std::int64_t stamps = 0, stamps_verified = 0;  // time stamps taken while recording, received and checked
   UtcTime updated;
   std::string media_sha256;  // once its video became a blob at the centre
   nlohmann::json to_json() const;
@@ -98,6 +109,14 @@ class Receiver {
   // case belongs to another station.
   Result<LiveState> receive_live_line(const std::string& key, const std::string& case_number, const std::string& dir_name, const std::string& line,
                                       const std::string& bytes);
+  // A time stamp the recorder took while recording (journal.K[.n].tsr: the token's bytes), over the journal's first
+  // K lines: kept when it stamps exactly the first K lines the centre received (refused otherwise, integrity naming
+  // the stamp; a stamp over lines not received yet is refused until they are), its signature and chain checked
+  // against `trust` (the centre's trusted TSAs) and the result kept with it. The same stamp sent again is no change.
+  // Lines whose text the centre no longer holds (received whole before it kept them) leave the stamp unchecked and
+  // not kept, its `problem` saying so.
+  Result<LiveStamp> receive_live_stamp(const std::string& key, const std::string& name, const std::string& token,
+                                       const std::filesystem::path& trust);
 
   // The case documents the centre holds from this station: each case's latest seq.
   Result<std::map<std::string, std::int64_t>> cases();
@@ -186,18 +205,19 @@ struct SyncReport {
   std::int64_t cases_sent = 0;  // case documents
   std::int64_t live_lines_sent = 0;  // journal lines of recordings being made
   std::uint64_t live_bytes_sent = 0;
+  std::int64_t live_stamps_sent = 0;  // time stamps taken while recording them
   std::uint64_t bytes_sent = 0;
   store::AuditHead central_head;  // the station's chain as the centre holds it now
 };
 
 // Sends what the centre does not hold yet: the journal lines (with their bytes) of recordings being made or stored
-// since the last sync, then the evidence blobs named by the rows after the centre's head of this station's chain
+// since the last sync and the time stamps taken over them while recording, then the evidence blobs named by the rows after the centre's head of this station's chain
 // (resuming one cut off; a recording the centre received whole line by line is not sent again), then those rows,
 // then the documents of each case with rows newer than the centre's copy. Refused before anything is sent when the
 // centre's head is not a row of this chain (the station's chain was rewritten, or this is another station's token).
 Result<SyncReport> push(store::Store& store, const SyncOptions& options);
 
-// Only the journal lines the centre lacks of the recordings being made (`options.live_recordings`): what a
+// Only the journal lines and stamps the centre lacks of the recordings being made (`options.live_recordings`): what a
 // station's service sends every few seconds while a purchase is recorded, between its full syncs.
 Result<SyncReport> push_live(const SyncOptions& options);
 
