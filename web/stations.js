@@ -3,7 +3,6 @@
 // centre's own cases), with their evidence bundle made here from the station's documents and chain, and their
 // recordings arriving while they are made, with a player for what has arrived.
 import { api } from './api.js';
-import { session } from './app.js';
 import { h, replace, beijing } from './dom.js';
 
 function megabytes(bytes) { return `${(bytes / 1e6).toFixed(1)} MB`; }
@@ -15,7 +14,8 @@ function table(caption, headers, rows, empty) {
       : h('p', { class: 'muted' }, empty));
 }
 
-export async function stationsPage(main) {
+// `admin`: the caller is one of the centre's administrators (the stations themselves are theirs).
+export async function stationsPage(main, admin) {
   const data = await api.get('/api/stations');
   const player = h('section', { class: 'card', hidden: true, 'aria-live': 'polite' });
   const watch = (r) => {
@@ -30,7 +30,7 @@ export async function stationsPage(main) {
   };
   replace(main,
     h('h1', {}, '工作站'),
-    session.who.admin && table('工作站', ['编号', '名称', '审计链', '状态'],
+    admin && table('工作站', ['编号', '名称', '审计链', '状态'],
       data.stations.map((s) => h('tr', {},
         h('td', {}, s.id), h('td', {}, s.name), h('td', {}, s.head.seq ? `已收到第 ${s.head.seq} 条` : '尚未同步'),
         h('td', {}, s.revoked ? `已于 ${beijing(s.revoked)} 停用` : '在用'))),
@@ -41,7 +41,7 @@ export async function stationsPage(main) {
         h('td', {}, c.owner && c.owner !== c.station ? `${c.station}（已移交 ${c.owner}）` : c.station),
         h('td', {}, beijing(c.received)),
         h('td', {}, h('a', { class: 'button', href: `/api/cases/${encodeURIComponent(c.case)}/export`, download: `${c.case}.zip` }, '下载证据包')))),
-      session.who.admin ? '工作站还没有送来任务' : '工作站还没有送来您参与的任务'),
+      admin ? '工作站还没有送来任务' : '工作站还没有送来您参与的任务'),
     table('逐段送达的录像（录制中即送）', ['任务编号', '工作站', '录像', '已收到', '进度', ''],
       data.live.map((r) => h('tr', {},
         h('td', {}, r.case), h('td', {}, r.station), h('td', {}, r.dir),
@@ -49,6 +49,6 @@ export async function stationsPage(main) {
           r.stamps ? h('div', { class: 'muted' }, `录制中的时间戳 ${r.stamps} 个，中心核验通过 ${r.stamps_verified} 个`) : null),
         h('td', {}, r.stored ? '已整份收存' : `录制中，录到 ${r.recorded_until ? beijing(r.recorded_until) : '—'}`),
         h('td', {}, h('button', { type: 'button', onclick: () => watch(r) }, '观看')))),
-      '还没有逐段送来的录像'),
+      admin ? '还没有逐段送来的录像' : '您参与的任务还没有逐段送来的录像'),
     player);
 }
