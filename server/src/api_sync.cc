@@ -5,7 +5,7 @@
 //   GET  /api/sync/blobs/{sha256}?size=N  {present, received}: whole, or the bytes of an upload cut off
 //   PUT  /api/sync/blobs/{sha256}?size=N&offset=K   the bytes from K (an upload: streamed to disk)
 //   GET  /api/sync/live/{key}           {lines, head, media_bytes, page_bytes}: a recording being made, as received
-//   POST /api/sync/live/{key}           {"case", "dir", "line"}\n + the bytes the journal line names
+//   POST /api/sync/live/{key}           {"case", "dir", "lines"}\n + the bytes the journal lines name, one after another
 //   POST /api/sync/live/{key}/stamps/{name}   a time stamp taken while recording (journal.K.tsr): the token's bytes
 //   GET  /api/sync/cases                {"cases": {number: seq}}: the case documents held, each as read at seq
 //   POST /api/sync/cases                {"case", "seq", "documents"}: a case's documents (bundle::case_documents)
@@ -97,19 +97,38 @@ Result<Response> live_state(Call& call) {
   return Response::json(200, live_json(state));
 }
 
-// A journal line of a recording being made: {"case", "dir", "line"} on the first line of the body, then the bytes
-// the journal line names.
+// Journal lines of a recording being made: {"case", "dir", "lines": [line, ...]} on the first line of the body
+// ("line": one line, as stations sent them before), then the bytes each line names, one after another. Each line is
+// checked and kept in turn: the first that does not hold is refused naming it, those before it stay.
 Result<Response> live_line(Call& call) {
-  if (!call.request.upload) return make_error(ErrorCode::missing_field, "body", "请求体须为一行 JSON（case、dir、line）和其后的字节");
+  if (!call.request.upload) return make_error(ErrorCode::missing_field, "body", "请求体须为一行 JSON（case、dir、lines）和其后的字节");
   NETSAMPLE_ASSIGN(std::string body, read_file(call.request.upload->path()));
   const size_t newline = body.find('\n');
   const json head = newline == std::string::npos ? json() : json::parse(body.substr(0, newline), nullptr, false);
-  if (!head.is_object() || !head.contains("line") || !head["line"].is_string() || !head.contains("case") || !head["case"].is_string())
-    return make_error(ErrorCode::invalid_input, "body", "首行须为 JSON 对象 {case, dir, line}");
-  auto state = receiver(call).receive_live_line(call.param("key"), head["case"].get<std::string>(), head.value("dir", std::string()),
-                                                head["line"].get<std::string>(), body.substr(newline + 1));
-  if (!state.ok()) return refused(state.error());
-  return Response::json(200, live_json(*state));
+  std::vector<std::string> lines;
+  if (head.is_object() && head.contains("lines") && head["lines"].is_array())
+    for (const auto& line : head["lines"])
+      if (line.is_string()) lines.push_back(line.get<std::string>());
+  if (head.is_object() && head.contains("line") && head["line"].is_string()) lines.push_back(head["line"].get<std::string>());
+  if (lines.empty() || !head.contains("case") || !head["case"].is_string())
+    return make_error(ErrorCode::invalid_input, "body", "首行须为 JSON 对象 {case, dir, lines}，lines 为日志行");
+  sync::Receiver live = receiver(call);
+  NETSAMPLE_ASSIGN(sync::LiveState state, live.live_state(call.param("key")));
+  size_t offset = newline + 1;
+  for (const auto& line : lines) {
+    // Each line names its own length; the receiver checks the bytes against it (and their SHA-256).
+    const json parsed = json::parse(line, nullptr, false);
+    const std::uint64_t size = parsed.is_object() ? parsed.value("size", std::uint64_t{0}) : 0;
+    const size_t taken = static_cast<size_t>(std::min<std::uint64_t>(size, body.size() - offset));
+    auto received = live.receive_live_line(call.param("key"), head["case"].get<std::string>(), head.value("dir", std::string()), line,
+                                           body.substr(offset, taken));
+    if (!received.ok()) return refused(received.error());
+    state = *received;
+    offset += taken;
+  }
+  if (offset != body.size())
+    return refused(make_error(ErrorCode::integrity, "body", "日志行所记的字节之后还多出 " + std::to_string(body.size() - offset) + " 字节"));
+  return Response::json(200, live_json(state));
 }
 
 // A time stamp the recorder took while recording, checked against the lines the centre holds and its trusted TSAs.

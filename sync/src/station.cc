@@ -66,6 +66,10 @@ void tell(const SyncOptions& options, SyncProgress progress) {
 // The journal lines of one recording the centre lacks, each with the bytes it names, in journal order: a fragment
 // of the video, or a page record of pages.warc.gz. A torn last line (the recorder writing it now) waits for the next
 // round. The recording is named by a hash of its folder's path here (stable, and no path leaves the station).
+// Lines go in batches of up to kLiveBatchLines and `part_bytes` a request: a station catching up after a day offline
+// sends a recording's backlog in a few requests, not one per fragment.
+constexpr size_t kLiveBatchLines = 64;
+
 Status send_live(const Centre& centre, const LiveSource& source, const SyncOptions& options, SyncReport& report) {
   const fs::path dir = fs::absolute(source.dir).lexically_normal();
   NETSAMPLE_ASSIGN(std::optional<std::string> journal, read_file_if_exists(dir / recorder::kJournalFile));
@@ -76,6 +80,20 @@ Status send_live(const Centre& centre, const LiveSource& source, const SyncOptio
   for (size_t start = 0, end; (end = journal->find('\n', start)) != std::string::npos; start = end + 1) lines.push_back(journal->substr(start, end - start));
   std::optional<RangeReader> media, pages;
   std::int64_t sent = 0;
+  std::vector<std::string> batch;
+  std::string batch_bytes;
+  auto send_batch = [&]() -> Status {
+    if (batch.empty()) return {};
+    const std::string head = json{{"case", source.case_number}, {"dir", dir.filename().string()}, {"lines", batch}}.dump();
+    NETSAMPLE_TRY(status_of(centre.call("POST", "/api/sync/live/" + key, head + "\n" + batch_bytes, "application/octet-stream")));
+    sent += static_cast<std::int64_t>(batch.size());
+    report.live_lines_sent += static_cast<std::int64_t>(batch.size());
+    report.live_bytes_sent += batch_bytes.size();
+    tell(options, {"live", static_cast<std::uint64_t>(held.value("lines", std::int64_t{0}) + sent), lines.size(), dir.filename().string()});
+    batch.clear();
+    batch_bytes.clear();
+    return {};
+  };
   for (size_t i = static_cast<size_t>(std::max<std::int64_t>(0, held.value("lines", std::int64_t{0}))); i < lines.size(); ++i) {
     const json line = json::parse(lines[i], nullptr, false);
     if (!line.is_object()) break;  // the centre names a damaged line when it is sent; a torn one is not complete yet
@@ -86,14 +104,12 @@ Status send_live(const Centre& centre, const LiveSource& source, const SyncOptio
       reader.emplace(std::move(opened));
     }
     const std::uint64_t offset = line.value("offset", std::uint64_t{0}), size = line.value("size", std::uint64_t{0});
+    if (!batch.empty() && (batch.size() >= kLiveBatchLines || batch_bytes.size() + size > options.part_bytes)) NETSAMPLE_TRY(send_batch());
     NETSAMPLE_ASSIGN(std::string_view bytes, reader->range(offset, size));
-    const std::string head = json{{"case", source.case_number}, {"dir", dir.filename().string()}, {"line", lines[i]}}.dump();
-    NETSAMPLE_TRY(status_of(centre.call("POST", "/api/sync/live/" + key, head + "\n" + std::string(bytes), "application/octet-stream")));
-    ++report.live_lines_sent;
-    report.live_bytes_sent += size;
-    tell(options, {"live", i + 1, lines.size(), dir.filename().string()});
-    ++sent;
+    batch.push_back(lines[i]);
+    batch_bytes.append(bytes);
   }
+  NETSAMPLE_TRY(send_batch());
   // The time stamps the recorder took while recording, each over lines the centre holds by now.
   const std::int64_t held_lines = held.value("lines", std::int64_t{0}) + sent;
   std::set<std::string> held_stamps;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -301,6 +302,15 @@ TEST_F(StationSync, ARecordingReachesTheCentreWhileItIsMadeAndIsNotSentAgain) {
     EXPECT_TRUE(answer.ok());
     return answer.ok() ? *answer : HttpResponse{};
   };
+  // The 4 lines went in one request (a batch), not one each.
+  auto live_posts = [&]() {
+    std::smatch count;
+    const std::string metrics = get("/metrics", admin).body;
+    return std::regex_search(metrics, count, std::regex(R"(netsample_http_requests_total\{method="POST",route="/api/sync/live/\{key\}",status="200"\} (\d+))"))
+               ? std::stoi(count[1])
+               : 0;
+  };
+  EXPECT_EQ(live_posts(), 1);
   const json overview = json::parse(get("/api/stations", admin).body, nullptr, false);
   ASSERT_TRUE(overview.is_object()) << overview;
   ASSERT_EQ(overview["live"].size(), 1u) << overview.dump();
@@ -327,6 +337,7 @@ TEST_F(StationSync, ARecordingReachesTheCentreWhileItIsMadeAndIsNotSentAgain) {
   auto second = live_push();
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_EQ(second->live_lines_sent, 2);
+  EXPECT_EQ(live_posts(), 2) << "the two new lines went in one request";
 
   // The time stamps the recorder takes while recording (journal.K.tsr, over the journal's first K lines) go with the
   // lines; the centre keeps one only when it stamps exactly the first K lines it received, and says whether its TSA
