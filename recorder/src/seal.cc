@@ -1,6 +1,8 @@
 #include "netsample/recorder/seal.h"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 #include <regex>
 
 #include "netsample/core/file_io.h"
@@ -14,30 +16,18 @@ namespace {
 
 std::string token_file(size_t index) { return index == 0 ? "manifest.tsr" : "manifest." + std::to_string(index + 1) + ".tsr"; }
 
-const std::regex& journal_token_name() {
-  static const std::regex name(R"(journal\.(\d+)(\.\d+)?\.tsr)");
-  return name;
-}
 
 bool is_token_name(const std::string& name) {
-  return std::regex_match(name, std::regex(R"(manifest(\.\d+)?\.tsr)")) || std::regex_match(name, journal_token_name());
+  return std::regex_match(name, std::regex(R"(manifest(\.\d+)?\.tsr)")) || journal_stamp_lines(name).has_value();
 }
 
 // What a token of the recording stamps: the manifest's SHA-256, or that of the journal's first K lines.
 Result<Sha256Digest> token_imprint(const fs::path& dir, const std::string& name, std::optional<std::string>& journal_text) {
-  std::smatch match;
-  if (std::regex_match(name, match, journal_token_name())) {
+  if (const auto lines = journal_stamp_lines(name)) {
     if (!journal_text) {
       NETSAMPLE_ASSIGN(journal_text, read_file(dir / kJournalFile));
     }
-    const std::string& journal = *journal_text;
-    const size_t lines = std::stoul(match[1]);
-    size_t pos = 0;
-    for (size_t i = 0; i < lines && pos != std::string::npos; ++i) {
-      pos = journal.find('\n', pos);
-      if (pos != std::string::npos) ++pos;
-    }
-    return sha256(pos == std::string::npos ? std::string() : journal.substr(0, pos));
+    return journal_stamp_imprint(*journal_text, *lines);
   }
   NETSAMPLE_ASSIGN(std::string manifest, read_file(dir / kManifestFile));
   return sha256(manifest);
@@ -54,6 +44,25 @@ Result<std::optional<EvidenceRecord>> read_evidence_record(const fs::path& token
 }  // namespace
 
 fs::path evidence_record_path(const fs::path& token_file) { return fs::path(token_file.string() + ".er.json"); }
+
+std::optional<std::int64_t> journal_stamp_lines(const std::string& name) {
+  static const std::regex stamp_name(R"(journal\.(\d+)(\.\d+)?\.tsr)");
+  std::smatch match;
+  if (!std::regex_match(name, match, stamp_name)) return std::nullopt;
+  std::int64_t lines = 0;
+  const std::string digits = match[1];
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), lines);
+  return error == std::errc::result_out_of_range ? std::numeric_limits<std::int64_t>::max() : lines;
+}
+
+Sha256Digest journal_stamp_imprint(std::string_view journal, std::int64_t lines) {
+  size_t pos = 0;
+  for (std::int64_t i = 0; i < lines && pos != std::string_view::npos; ++i) {
+    pos = journal.find('\n', pos);
+    if (pos != std::string_view::npos) ++pos;
+  }
+  return sha256(pos == std::string_view::npos ? std::string_view() : journal.substr(0, pos));
+}
 
 nlohmann::json TokenCheck::to_json() const {
   nlohmann::json j = {{"file", file}, {"ok", ok}, {"gen_time", gen_time}, {"error", error}};

@@ -89,12 +89,16 @@ Result<Response> blob_state(Call& call) {
 }
 
 json live_json(const sync::LiveState& state) {
-  return {{"lines", state.lines}, {"head", state.head}, {"media_bytes", state.media_bytes}, {"page_bytes", state.page_bytes}, {"stamps", state.stamps}};
+  return {{"lines", state.lines}, {"head", state.head}, {"media_bytes", state.media_bytes}, {"page_bytes", state.page_bytes}};
 }
 
 Result<Response> live_state(Call& call) {
-  NETSAMPLE_ASSIGN(sync::LiveState state, receiver(call).live_state(call.param("key")));
-  return Response::json(200, live_json(state));
+  sync::Receiver live = receiver(call);
+  NETSAMPLE_ASSIGN(sync::LiveState state, live.live_state(call.param("key")));
+  NETSAMPLE_ASSIGN(std::vector<std::string> stamps, live.live_stamps(call.param("key")));
+  json out = live_json(state);
+  out["stamps"] = stamps;
+  return Response::json(200, out);
 }
 
 // Journal lines of a recording being made: {"case", "dir", "lines": [line, ...]} on the first line of the body
@@ -113,7 +117,7 @@ Result<Response> live_line(Call& call) {
   if (lines.empty() || !head.contains("case") || !head["case"].is_string())
     return make_error(ErrorCode::invalid_input, "body", "首行须为 JSON 对象 {case, dir, lines}，lines 为日志行");
   sync::Receiver live = receiver(call);
-  NETSAMPLE_ASSIGN(sync::LiveState state, live.live_state(call.param("key")));
+  sync::LiveState state;  // as the last line left it (there is at least one)
   size_t offset = newline + 1;
   for (const auto& line : lines) {
     // Each line names its own length; the receiver checks the bytes against it (and their SHA-256).

@@ -13,6 +13,7 @@
 #include "netsample/core/sha256.h"
 #include "netsample/core/tsa.h"
 #include "netsample/recorder/journal.h"
+#include "netsample/recorder/seal.h"
 #include "netsample/sync/sync.h"
 
 namespace netsample::sync {
@@ -366,24 +367,27 @@ Result<LiveState> Receiver::live_state(const std::string& key) {
   NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT lines, head, media_bytes, page_bytes FROM station_live WHERE station_id = ?1 AND recording = ?2"));
   NETSAMPLE_ASSIGN(bool found, stmt.bind(1, station_.id).bind(2, key).step());
   if (!found) return LiveState{};
-  LiveState state{stmt.int64(0), stmt.text(1), static_cast<std::uint64_t>(stmt.int64(2)), static_cast<std::uint64_t>(stmt.int64(3)), {}};
-  NETSAMPLE_ASSIGN(store::Statement stamps, store_->db().prepare("SELECT name FROM station_live_stamps WHERE station_id = ?1 AND recording = ?2 ORDER BY name"));
-  stamps.bind(1, station_.id).bind(2, key);
+  return LiveState{stmt.int64(0), stmt.text(1), static_cast<std::uint64_t>(stmt.int64(2)), static_cast<std::uint64_t>(stmt.int64(3))};
+}
+
+Result<std::vector<std::string>> Receiver::live_stamps(const std::string& key) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT name FROM station_live_stamps WHERE station_id = ?1 AND recording = ?2 ORDER BY name"));
+  stmt.bind(1, station_.id).bind(2, key);
+  std::vector<std::string> names;
   for (;;) {
-    NETSAMPLE_ASSIGN(bool row, stamps.step());
-    if (!row) return state;
-    state.stamps.push_back(stamps.text(0));
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return names;
+    names.push_back(stmt.text(0));
   }
 }
 
 Result<LiveStamp> Receiver::receive_live_stamp(const std::string& key, const std::string& name, const std::string& token, const fs::path& trust) {
-  static const std::regex stamp_name(R"(journal\.([1-9][0-9]{0,8})(\.[0-9]{1,9})?\.tsr)");
-  std::smatch match;
-  if (!std::regex_match(name, match, stamp_name))
+  const std::optional<std::int64_t> lines_stamped = recorder::journal_stamp_lines(name);
+  if (!lines_stamped || *lines_stamped < 1)
     return make_error(ErrorCode::invalid_input, "name", "录制中的时间戳须名为 journal.K.tsr（K：所盖的日志行数），而不是 " + name);
   LiveStamp stamp;
   stamp.name = name;
-  stamp.lines = std::stoll(match[1]);
+  stamp.lines = *lines_stamped;
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     NETSAMPLE_ASSIGN(LiveState state, live_state(key));
     const std::string where = "工作站 " + station_.id + " 的录像的时间戳 " + name;
@@ -408,7 +412,7 @@ Result<LiveStamp> Receiver::receive_live_stamp(const std::string& key, const std
       stamp.problem = "中心收到这些日志行时尚不保存其文字（第 " + std::to_string(count + 1) + " 行起），无法核对";
       return {};
     }
-    const Sha256Digest imprint = sha256(text);
+    const Sha256Digest imprint = recorder::journal_stamp_imprint(text, stamp.lines);
     auto read = read_timestamp(token, imprint);
     if (!read.ok())
       return make_error(ErrorCode::integrity, "name", where + "：" + read.error().message + "（它盖的不是中心收到的前 " + std::to_string(stamp.lines) + " 行日志）");
@@ -534,7 +538,7 @@ constexpr const char* kSelectLive =
 LiveRecording live_from_row(const store::Statement& stmt) {
   LiveRecording r;
   r.station = stmt.text(0), r.key = stmt.text(1), r.case_number = stmt.text(2), r.dir_name = stmt.text(3);
-  r.state = {stmt.int64(4), stmt.text(5), static_cast<std::uint64_t>(stmt.int64(6)), static_cast<std::uint64_t>(stmt.int64(7)), {}};
+  r.state = {stmt.int64(4), stmt.text(5), static_cast<std::uint64_t>(stmt.int64(6)), static_cast<std::uint64_t>(stmt.int64(7))};
   if (!stmt.is_null(8)) r.recorded_until = from_utc_us(stmt.int64(8));
   r.updated = from_utc_us(stmt.int64(9));
   if (!stmt.is_null(10)) r.media_sha256 = stmt.text(10);

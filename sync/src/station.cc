@@ -1,7 +1,6 @@
 // The station's side of a sync: what the centre lacks, found by asking, sent in parts (design/central.md).
 #include <algorithm>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "netsample/core/file_io.h"
@@ -78,6 +77,7 @@ Status send_live(const Centre& centre, const LiveSource& source, const SyncOptio
   NETSAMPLE_ASSIGN(json held, centre.call("GET", "/api/sync/live/" + key));
   std::vector<std::string> lines;
   for (size_t start = 0, end; (end = journal->find('\n', start)) != std::string::npos; start = end + 1) lines.push_back(journal->substr(start, end - start));
+  const std::int64_t held_lines = std::max<std::int64_t>(0, held.value("lines", std::int64_t{0}));
   std::optional<RangeReader> media, pages;
   std::int64_t sent = 0;
   std::vector<std::string> batch;
@@ -89,12 +89,12 @@ Status send_live(const Centre& centre, const LiveSource& source, const SyncOptio
     sent += static_cast<std::int64_t>(batch.size());
     report.live_lines_sent += static_cast<std::int64_t>(batch.size());
     report.live_bytes_sent += batch_bytes.size();
-    tell(options, {"live", static_cast<std::uint64_t>(held.value("lines", std::int64_t{0}) + sent), lines.size(), dir.filename().string()});
+    tell(options, {"live", static_cast<std::uint64_t>(held_lines + sent), lines.size(), dir.filename().string()});
     batch.clear();
     batch_bytes.clear();
     return {};
   };
-  for (size_t i = static_cast<size_t>(std::max<std::int64_t>(0, held.value("lines", std::int64_t{0}))); i < lines.size(); ++i) {
+  for (size_t i = static_cast<size_t>(held_lines); i < lines.size(); ++i) {
     const json line = json::parse(lines[i], nullptr, false);
     if (!line.is_object()) break;  // the centre names a damaged line when it is sent; a torn one is not complete yet
     const bool page = line.value("kind", "") == "page";
@@ -111,17 +111,15 @@ Status send_live(const Centre& centre, const LiveSource& source, const SyncOptio
   }
   NETSAMPLE_TRY(send_batch());
   // The time stamps the recorder took while recording, each over lines the centre holds by now.
-  const std::int64_t held_lines = held.value("lines", std::int64_t{0}) + sent;
   std::set<std::string> held_stamps;
   for (const auto& name : held.value("stamps", json::array()))
     if (name.is_string()) held_stamps.insert(name.get<std::string>());
-  static const std::regex stamp_name(R"(journal\.([1-9][0-9]{0,8})(\.[0-9]{1,9})?\.tsr)");
   std::vector<std::string> stamps;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    std::smatch match;
-    if (std::regex_match(name, match, stamp_name) && !held_stamps.contains(name) && std::stoll(match[1]) <= held_lines) stamps.push_back(name);
+    const std::optional<std::int64_t> stamped = recorder::journal_stamp_lines(name);
+    if (stamped && *stamped >= 1 && *stamped <= held_lines + sent && !held_stamps.contains(name)) stamps.push_back(name);
   }
   if (ec) return make_error(ErrorCode::io, dir.string(), "无法读取录像目录：" + ec.message());
   std::sort(stamps.begin(), stamps.end());

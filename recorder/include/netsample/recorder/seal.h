@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +69,13 @@ struct StampedToken {
 // The tokens of the recorder's recording in `dir`: manifest*.tsr over the manifest, journal.K[.n].tsr over the
 // journal's first K lines.
 Result<std::vector<StampedToken>> recording_tokens(const std::filesystem::path& dir);
+
+// A stamp taken while recording is named journal.K[.n].tsr and stamps the journal's first K lines, each with its
+// newline: K for such a name (capped at the largest int64), nullopt for any other name. The centre checks the stamps
+// a station sends by the same two functions (sync/src/centre.cc).
+std::optional<std::int64_t> journal_stamp_lines(const std::string& name);
+// What such a stamp covers: the SHA-256 of `journal` cut after its first `lines` lines (of nothing when it has fewer).
+Sha256Digest journal_stamp_imprint(std::string_view journal, std::int64_t lines);
 
 // One token checked as above, at `now`.
 TokenCheck check_token(const std::filesystem::path& dir, const StampedToken& token, const std::filesystem::path& ca_file, UtcTime now);

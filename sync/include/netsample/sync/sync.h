@@ -59,7 +59,6 @@ struct LiveState {
   std::int64_t lines = 0;  // journal lines received and checked
   std::string head = std::string(64, '0');  // the chain value of the last
   std::uint64_t media_bytes = 0, page_bytes = 0;  // of recording.mp4 and pages.warc.gz so far
-  std::vector<std::string> stamps;  // the time stamps taken while recording that the centre holds (journal.K[.n].tsr)
 };
 // A time stamp the recorder took while recording, over the journal's first `lines` lines, as the centre checked it.
 struct LiveStamp {
@@ -103,6 +102,8 @@ class Receiver {
 
   // What the centre holds of the recording the station calls `key` (a hash of its folder's path there).
   Result<LiveState> live_state(const std::string& key);
+  // The names of the time stamps taken while recording it that the centre holds (journal.K[.n].tsr).
+  Result<std::vector<std::string>> live_stamps(const std::string& key);
   // The next line of that recording's journal with the bytes it names (a fragment of recording.mp4, or a page
   // record of pages.warc.gz): its index the next, its bytes starting where the previous ended and hashing to its
   // SHA-256, its chain value recomputed from the one before (integrity otherwise, naming the line); refused when the
