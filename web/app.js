@@ -104,7 +104,7 @@ async function route() {
     else if (match) await casePage(main, match[1]);
     else if (hash.startsWith('/deadlines')) await deadlineBoard(main, hash);
     else if (hash === '/new' && mayOpenCases()) await newCasesPage(main);
-    else if (hash === '/stations' && mayOpenStations()) await stationsPage(main, Boolean(session.who.admin));
+    else if (hash.match(/^\/stations(\/|$)/) && mayOpenStations()) await stationsPage(main, Boolean(session.who.admin), hash.slice('/stations/'.length) || null);
     else await caseList(main, hash);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

@@ -178,6 +178,9 @@ async function pagesPanel(r) {
   };
 }
 
+// At the centre, a station's case shows its own reviewers' findings and verdicts beside the centre's.
+const byStation = (item) => (item.station_review ? '（工作站审看）' : '');
+
 export async function recordingView(summary, { canReview, canAccept }) {
   const r = await api.get(summary.url);
   const report = r.session?.verify || r.session?.import_check || null;
@@ -223,9 +226,9 @@ export async function recordingView(summary, { canReview, canAccept }) {
 
   const findingList = h('ul', { class: 'findings' }, findings.map((f) => h('li', {},
     h('button', { type: 'button', class: 'link', onclick: () => seek(f.media_ms) }, mediaTime(f.media_ms / 1000)),
-    `　[${f.severity_label}] ${f.note}　`, h('span', { class: 'muted' }, `${f.reviewer} ${beijing(f.at)}`))));
+    `　[${f.severity_label}] ${f.note}　`, h('span', { class: 'muted' }, `${f.reviewer}${byStation(f)} ${beijing(f.at)}`))));
   const verdictList = (r.review?.verdicts || []).filter((v) => v.current).map((v) =>
-    h('p', { class: v.verdict === 'no_doubts' ? 'ok' : 'warn' }, `审看结论：${v.verdict_label}${v.reasons.length ? '（' + v.reasons.join('；') + '）' : ''}　${v.reviewer}`));
+    h('p', { class: v.verdict === 'no_doubts' ? 'ok' : 'warn' }, `审看结论：${v.verdict_label}${v.reasons.length ? '（' + v.reasons.join('；') + '）' : ''}　${v.reviewer}${byStation(v)}`));
 
   // Checked again on the service from the stored files (an imported video has no report until then).
   const verdictBadges = h('div', {}, badges(report));

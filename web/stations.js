@@ -1,9 +1,11 @@
 // The centre's stations (design/central.md): for its administrators each station and how far its chain has come; for
 // everyone the cases the stations sent that they may see (a reviewer of the case, its organizer, ...: the rule of the
 // centre's own cases), with their evidence bundle made here from the station's documents and chain, and their
-// recordings arriving while they are made, with a player for what has arrived.
-import { api } from './api.js';
+// recordings arriving while they are made, with a player for what has arrived; a case's stored recordings open in the
+// same player as the centre's own, where the case's reviewers record their findings and verdicts (kept at the centre).
+import { api, errorText } from './api.js';
 import { h, replace, beijing } from './dom.js';
+import { recordingView } from './player.js';
 
 function megabytes(bytes) { return `${(bytes / 1e6).toFixed(1)} MB`; }
 
@@ -14,8 +16,9 @@ function table(caption, headers, rows, empty) {
       : h('p', { class: 'muted' }, empty));
 }
 
-// `admin`: the caller is one of the centre's administrators (the stations themselves are theirs).
-export async function stationsPage(main, admin) {
+// `admin`: the caller is one of the centre's administrators (the stations themselves are theirs). `opened`: the case
+// whose recordings are shown (#/stations/<case>: a finding or verdict given reloads the page with it still open).
+export async function stationsPage(main, admin, opened) {
   const data = await api.get('/api/stations');
   const player = h('section', { class: 'card', hidden: true, 'aria-live': 'polite' });
   const watch = (r) => {
@@ -27,6 +30,24 @@ export async function stationsPage(main, admin) {
       h('video', { controls: true, preload: 'metadata', src, class: 'recording' }));
     player.hidden = false;
     player.scrollIntoView({ block: 'nearest' });
+  };
+  const review = h('section', { class: 'station-review', hidden: true, 'aria-live': 'polite' });
+  const openCase = async (number) => {
+    review.hidden = false;
+    try {
+      const list = await api.get(`/api/station-cases/${encodeURIComponent(number)}/recordings`);
+      replace(review,
+        h('h2', {}, `${number} 的录像（工作站 ${list.station}）`),
+        h('p', { class: 'muted' }, list.may_review
+          ? '您是本任务的审看人员：在录像下方记录意见和结论，保存在中心。'
+          : '只有本任务指派的审看人员可以记录意见和结论。'),
+        list.items.length
+          ? h('div', { class: 'recordings' }, await Promise.all(list.items.map((r) => recordingView(r, { canReview: list.may_review, canAccept: false }))))
+          : h('p', { class: 'muted' }, '工作站还没有送来本任务封存的录像'));
+      review.dataset.case = number;
+    } catch (error) {
+      replace(review, h('p', { class: 'error', role: 'alert' }, errorText(error)));
+    }
   };
   replace(main,
     h('h1', {}, '工作站'),
@@ -40,7 +61,8 @@ export async function stationsPage(main, admin) {
         h('td', {}, c.case), h('td', {}, (c.summary['抽样任务'] || '').replace(c.case, '').trim()), h('td', {}, c.summary['任务状态'] || ''),
         h('td', {}, c.owner && c.owner !== c.station ? `${c.station}（已移交 ${c.owner}）` : c.station),
         h('td', {}, beijing(c.received)),
-        h('td', {}, h('a', { class: 'button', href: `/api/cases/${encodeURIComponent(c.case)}/export`, download: `${c.case}.zip` }, '下载证据包')))),
+        h('td', {}, h('a', { class: 'button', href: `#/stations/${encodeURIComponent(c.case)}`, 'aria-current': c.case === opened ? 'page' : null }, '审看录像'), ' ',
+          h('a', { class: 'button', href: `/api/cases/${encodeURIComponent(c.case)}/export`, download: `${c.case}.zip` }, '下载证据包')))),
       admin ? '工作站还没有送来任务' : '工作站还没有送来您参与的任务'),
     table('逐段送达的录像（录制中即送）', ['任务编号', '工作站', '录像', '已收到', '进度', ''],
       data.live.map((r) => h('tr', {},
@@ -50,5 +72,10 @@ export async function stationsPage(main, admin) {
         h('td', {}, r.stored ? '已整份收存' : `录制中，录到 ${r.recorded_until ? beijing(r.recorded_until) : '—'}`),
         h('td', {}, h('button', { type: 'button', onclick: () => watch(r) }, '观看')))),
       admin ? '还没有逐段送来的录像' : '您参与的任务还没有逐段送来的录像'),
-    player);
+    player,
+    review);
+  if (opened) {
+    await openCase(opened);
+    review.scrollIntoView({ block: 'start' });
+  }
 }

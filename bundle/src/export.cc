@@ -502,6 +502,14 @@ Result<ExportResult> export_case(runtime::Runtime& runtime, const std::string& n
     // Not a case of this installation: at the centre, one a station sent.
     NETSAMPLE_ASSIGN(auto sent, station_case(store, number));
     if (!sent) return documents.error();
+    // What the centre's reviewers found on it, beside the station's own review/review.json. Their audit rows are in
+    // the centre's chain (review.station_*), not in the station's this bundle carries.
+    review::Reviews reviews(store, runtime.lifecycle());
+    NETSAMPLE_ASSIGN(json at_centre, reviews.station_case_json(number));
+    if (!at_centre["findings"].empty() || !at_centre["verdicts"].empty()) {
+      at_centre["given_at"] = "centre";
+      sent->first["files"].push_back(made_entry("review/centre-review.json", at_centre.dump(2) + "\n", "review"));
+    }
     return write_unguarded(store, sent->first, sent->second, out, actor, progress);
   });
 }

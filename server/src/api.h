@@ -162,6 +162,10 @@ Status require_case(Call& call, const std::string& number);
 // administrator any, a person of the centre's roster by workflow::in_case_scope on the case as the documents show it,
 // a party none.
 Result<bool> may_see_station_case(Call& call, const std::string& number);
+// The same, with the case's latest documents: nullopt when no station sent it or the caller may not see it.
+Result<std::optional<sync::StationCase>> visible_station_case(Call& call, const std::string& number);
+// The case as a station's documents show it (case/case.json: CaseView::to_json); an empty object if they lack it.
+nlohmann::json station_case_json(const sync::StationCase& sent);
 // A person of the roster (not a party's account); others get not_found for the route's object.
 Status require_person(const Call& call);
 // The body as a JSON object; errors name the field "body".

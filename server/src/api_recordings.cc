@@ -6,7 +6,9 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
+#include <memory>
 
 #include "api.h"
 #include "netsample/core/file_io.h"
@@ -17,6 +19,8 @@
 #include "netsample/recorder/playback.h"
 #include "netsample/recorder/seal.h"
 #include "netsample/review/review.h"
+#include "netsample/sync/sync.h"
+#include "netsample/workflow/lifecycle.h"
 #include "netsample/unboxing/video.h"
 #include "netsample/warc/warc.h"
 
@@ -33,16 +37,23 @@ struct Chapter {
   std::string still;  // its still, relative to the recording's directory ("" when none)
 };
 
-// One recording as the routes see it, whichever module made it.
+// One recording as the routes see it, whichever module made it: one of this installation's own cases, or, at the
+// centre, one of a case a station sent, read from that station's documents (design/central.md) — reviewed the same way.
 struct Recording {
-  std::string id;    // purchase-<session> | unboxing-<session>
+  std::string id;    // purchase-<session> | unboxing-<session> (the station's session, for a station's case)
   std::string kind;  // purchase | unboxing
   std::string case_number;
-  fs::path dir;
+  std::string base;  // its URL: /api/recordings/{id}, or /api/station-cases/{number}/recordings/{id}
+  fs::path dir;      // this installation's own: the recording's folder
+  std::string station;     // a station's: the station whose documents these are ("" for the own)
+  json station_files;      // a station's: the recording's files in the documents, by their name in its folder
+  json station_shown;      // a station's: the case as its documents show it (who may review it)
+  json station_review;     // a station's: the findings and verdicts its own reviewers gave (review/review.json)
   std::string video;  // file name in dir: the evidence
   std::string playback;  // the frame-identical copy with an index in front, when stored (recorder/playback.h)
   bool finished = false;
   double duration_s = 0;
+  json manifest;  // a purchase's, once sealed
   std::vector<Chapter> chapters;
   std::vector<std::string> stills;  // relative paths in dir
   std::vector<std::string> label_stills;  // an unboxing's codes read off the labels, each boxed on its frame
@@ -52,59 +63,86 @@ struct Recording {
 
 std::string recording_id(const std::string& kind, std::int64_t session) { return kind + "-" + std::to_string(session); }
 
-Result<json> stored_json(Call& call, const std::string& case_number, const fs::path& file) {
-  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(case_number, file));
+std::string text_in(const json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+// The stored copy of one of the recording's files (`relative` to its folder): the evidence row of this
+// installation's own, or the station's documents' entry (named by its SHA-256, the bytes in the evidence store).
+Result<std::optional<store::EvidenceItem>> stored_item(Call& call, const Recording& r, const std::string& relative) {
+  if (r.station.empty()) return call.runtime.store().find_evidence(r.case_number, r.dir / relative);
+  const auto found = r.station_files.find(relative);
+  if (found == r.station_files.end() || !found->is_object() || found->contains("text")) return std::optional<store::EvidenceItem>();
+  store::EvidenceItem item;
+  item.case_number = r.case_number;
+  item.sha256 = text_in(*found, "sha256");
+  item.size = found->value("size", std::int64_t{0});
+  item.kind = text_in(*found, "kind");
+  item.name = fs::path(relative).filename().string();
+  return std::optional<store::EvidenceItem>(std::move(item));
+}
+
+Result<json> stored_json(Call& call, const Recording& r, const std::string& relative) {
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, stored_item(call, r, relative));
   if (!item) return json(nullptr);
   NETSAMPLE_ASSIGN(std::string text, call.runtime.store().evidence().read(item->sha256));
   json parsed = json::parse(text, nullptr, false);
-  if (parsed.is_discarded()) return make_error(ErrorCode::integrity, file.filename().string(), "存储的文件不是有效的 JSON");
+  if (parsed.is_discarded()) return make_error(ErrorCode::integrity, relative, "存储的文件不是有效的 JSON");
   return parsed;
 }
 
-Result<Recording> purchase_recording(Call& call, const purchase::SessionView& s) {
-  Recording r;
-  r.id = recording_id("purchase", s.id);
-  r.kind = "purchase";
-  r.case_number = s.case_number;
-  r.dir = s.recording_dir;
-  r.video = "recording.mp4";
-  r.view = s.to_json();
-  r.finished = s.state != purchase::PurchaseState::recording && !s.manifest_sha256.empty();
-  if (r.finished) {
-    NETSAMPLE_ASSIGN(json manifest, stored_json(call, s.case_number, s.recording_dir / "manifest.json"));
-    if (manifest.is_object()) {
-      r.video = manifest.value("media", std::string("recording.mp4"));
-      NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> copy, call.runtime.store().find_evidence(s.case_number, s.recording_dir / recorder::kPlaybackFile));
-      if (copy) r.playback = recorder::kPlaybackFile;
-      r.duration_s = manifest.value("duration_s", 0.0);
-      for (const auto& marker : manifest.value("markers", json::array()))
-        r.chapters.push_back({marker.value("media_ms", std::int64_t{0}), marker.value("note", marker.value("step", std::string())),
-                              marker.value("step", std::string()), marker.value("still", std::string())});
+// What the player shows, from the session as its module shows it (r.view: SessionView / UnboxingView::to_json, the
+// same JSON a station's documents carry as session.json) and the files stored with it.
+Status fill_from_session(Call& call, Recording& r) {
+  const json& s = r.view;
+  const json steps = s.value("steps", json::array());
+  if (r.kind == "purchase") {
+    r.video = "recording.mp4";
+    r.finished = text_in(s, "state") != "recording" && !text_in(s, "manifest_sha256").empty();
+    if (r.finished) {
+      NETSAMPLE_ASSIGN(r.manifest, stored_json(call, r, "manifest.json"));
+      if (r.manifest.is_object()) {
+        r.video = r.manifest.value("media", std::string("recording.mp4"));
+        NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> copy, stored_item(call, r, recorder::kPlaybackFile));
+        if (copy) r.playback = recorder::kPlaybackFile;
+        r.duration_s = r.manifest.value("duration_s", 0.0);
+        for (const auto& marker : r.manifest.value("markers", json::array()))
+          r.chapters.push_back({marker.value("media_ms", std::int64_t{0}), marker.value("note", marker.value("step", std::string())),
+                                marker.value("step", std::string()), marker.value("still", std::string())});
+      }
     }
+    for (const auto& step : steps) r.stills.push_back(text_in(step, "still"));
+    return {};
   }
-  for (const auto& step : s.steps) r.stills.push_back(step.still);
-  return r;
-}
-
-Recording unboxing_recording(const unboxing::UnboxingView& u) {
-  Recording r;
-  r.id = recording_id("unboxing", u.id);
-  r.kind = "unboxing";
-  r.case_number = u.case_number;
-  r.dir = u.recording_dir;
-  r.video = u.video;
-  r.view = u.to_json();
-  r.finished = u.state != unboxing::UnboxingState::recording && !u.video_sha256.empty();
-  if (u.video_info.is_object()) r.duration_s = u.video_info.value("duration_s", 0.0);
-  r.labels = u.labels;
-  for (const auto& label : u.labels)
-    if (label.is_object() && label.value("still", std::string()) != "") r.label_stills.push_back(label["still"]);
-  for (const auto& step : u.steps) {
-    const auto* spec = unboxing::find_unboxing_step(step.step);
-    r.chapters.push_back({step.video_ms, spec ? spec->label : step.step, step.step, step.still});
-    r.stills.push_back(step.still);
+  r.video = text_in(s, "video");
+  r.finished = text_in(s, "state") != "recording" && !text_in(s, "video_sha256").empty();
+  const json info = s.value("video_info", json());
+  if (info.is_object()) r.duration_s = info.value("duration_s", 0.0);
+  r.labels = s.value("labels", json::array());
+  for (const auto& label : r.labels)
+    if (!text_in(label, "still").empty()) r.label_stills.push_back(label["still"]);
+  for (const auto& step : steps) {
+    const std::string name = text_in(step, "step");
+    const auto* spec = unboxing::find_unboxing_step(name);
+    const double at_s = step.contains("video_s") && step["video_s"].is_number() ? step["video_s"].get<double>() : 0.0;
+    r.chapters.push_back({std::llround(at_s * 1000), spec ? spec->label : name, name, text_in(step, "still")});
+    r.stills.push_back(text_in(step, "still"));
   }
   std::sort(r.chapters.begin(), r.chapters.end(), [](const Chapter& a, const Chapter& b) { return a.start_ms < b.start_ms; });
+  return {};
+}
+
+Result<Recording> own_recording(Call& call, std::string kind, std::int64_t session, std::string case_number, fs::path dir, json view) {
+  Recording r;
+  r.id = recording_id(kind, session);
+  r.kind = std::move(kind);
+  r.case_number = std::move(case_number);
+  r.base = "/api/recordings/" + r.id;
+  r.dir = std::move(dir);
+  r.view = std::move(view);
+  NETSAMPLE_TRY(fill_from_session(call, r));
   return r;
 }
 
@@ -112,45 +150,96 @@ Result<std::vector<Recording>> case_recordings(Call& call, const std::string& nu
   std::vector<Recording> out;
   NETSAMPLE_ASSIGN(std::vector<purchase::SessionView> purchases, call.runtime.purchases().of_case(number));
   for (const auto& s : purchases) {
-    NETSAMPLE_ASSIGN(Recording r, purchase_recording(call, s));
+    NETSAMPLE_ASSIGN(Recording r, own_recording(call, "purchase", s.id, s.case_number, s.recording_dir, s.to_json()));
     out.push_back(std::move(r));
   }
   NETSAMPLE_ASSIGN(std::vector<unboxing::UnboxingView> unboxings, call.runtime.unboxings().of_case(number));
-  for (const auto& u : unboxings) out.push_back(unboxing_recording(u));
+  for (const auto& u : unboxings) {
+    NETSAMPLE_ASSIGN(Recording r, own_recording(call, "unboxing", u.id, u.case_number, u.recording_dir, u.to_json()));
+    out.push_back(std::move(r));
+  }
   return out;
 }
 
-// The recording named in the path, if its case is in the caller's scope (else not_found, as for no such id).
+// The case a station sent named in the path, if the caller may see it (else not_found, as for no such case).
+Result<sync::StationCase> station_case_in_path(Call& call) {
+  const std::string& number = call.param("number");
+  NETSAMPLE_ASSIGN(std::optional<sync::StationCase> sent, visible_station_case(call, number));
+  if (!sent) return make_error(ErrorCode::not_found, "number", "没有编号为 \"" + number + "\" 的工作站任务");
+  return std::move(*sent);
+}
+
+// The recordings of a case a station sent, as its latest documents list them (bundle::case_documents).
+Result<std::vector<Recording>> station_recordings(Call& call, const sync::StationCase& sent) {
+  const std::string& number = sent.case_number;
+  const json shown = station_case_json(sent);
+  json station_review = json::object();
+  for (const auto& file : sent.documents.value("files", json::array()))
+    if (text_in(file, "name") == "review/review.json") station_review = json::parse(text_in(file, "text"), nullptr, false);
+  std::vector<Recording> out;
+  for (const auto& listed : sent.documents.value("recordings", json::array())) {
+    Recording r;
+    r.id = text_in(listed, "id");
+    r.kind = text_in(listed, "kind");
+    const std::string prefix = text_in(listed, "dir");
+    // Every name in the documents is a plain relative path (bundle::check_documents), so what follows a prefix that
+    // ends a folder is one too.
+    if ((r.kind != "purchase" && r.kind != "unboxing") || !prefix.ends_with('/') || r.id.find('/') != std::string::npos) continue;
+    r.case_number = number;
+    r.base = "/api/station-cases/" + number + "/recordings/" + r.id;
+    r.station = sent.station;
+    r.station_shown = shown;
+    r.station_review = station_review;
+    r.station_files = json::object();
+    for (const auto& file : sent.documents.value("files", json::array())) {
+      const std::string name = text_in(file, "name");
+      if (name.size() > prefix.size() && name.starts_with(prefix)) r.station_files[name.substr(prefix.size())] = file;
+    }
+    const auto session = r.station_files.find("session.json");
+    if (session != r.station_files.end()) r.view = json::parse(text_in(*session, "text"), nullptr, false);
+    if (!r.view.is_object()) r.view = json::object();
+    NETSAMPLE_TRY(fill_from_session(call, r));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// The recording named in the path, if its case is in the caller's scope (else not_found, as for no such id). At the
+// centre, /api/station-cases/{number}/recordings/{id} names one of a station's case.
 Result<Recording> find_recording(Call& call) {
   const std::string& id = call.param("id");
   const Error unknown = make_error(ErrorCode::not_found, "id", "没有编号为 \"" + id + "\" 的录像");
+  if (call.request.params.contains("number")) {
+    NETSAMPLE_ASSIGN(sync::StationCase sent, station_case_in_path(call));
+    NETSAMPLE_ASSIGN(std::vector<Recording> all, station_recordings(call, sent));
+    for (auto& r : all)
+      if (r.id == id) return std::move(r);
+    return unknown;
+  }
   const size_t dash = id.find('-');
   if (dash == std::string::npos) return unknown;
   const std::string kind = id.substr(0, dash);
   const std::optional<std::int64_t> parsed = positive_id(std::string_view(id).substr(dash + 1));
   if (!parsed) return unknown;
   const std::int64_t session = *parsed;
-  std::optional<Recording> found;
   if (kind == "purchase") {
     auto s = call.runtime.purchases().get(session);
     if (!s.ok()) return s.error().code == ErrorCode::not_found ? unknown : s.error();
     if (!require_case(call, s->case_number).ok()) return unknown;
-    NETSAMPLE_ASSIGN(Recording r, purchase_recording(call, *s));
-    found = std::move(r);
-  } else if (kind == "unboxing") {
+    return own_recording(call, kind, session, s->case_number, s->recording_dir, s->to_json());
+  }
+  if (kind == "unboxing") {
     auto u = call.runtime.unboxings().get(session);
     if (!u.ok()) return u.error().code == ErrorCode::not_found ? unknown : u.error();
     if (!require_case(call, u->case_number).ok()) return unknown;
-    found = unboxing_recording(*u);
-  } else {
-    return unknown;
+    return own_recording(call, kind, session, u->case_number, u->recording_dir, u->to_json());
   }
-  return std::move(*found);
+  return unknown;
 }
 
 json recording_summary(const Recording& r) {
-  const std::string base = "/api/recordings/" + r.id;
-  return {{"id", r.id},
+  const std::string& base = r.base;
+  json out = {{"id", r.id},
           {"kind", r.kind},
           {"case", r.case_number},
           {"finished", r.finished},
@@ -161,6 +250,8 @@ json recording_summary(const Recording& r) {
           {"original", r.finished ? json(base + "/original") : json(nullptr)},
           {"playback_copy", !r.playback.empty()},
           {"chapters", base + "/chapters.vtt"}};
+  if (!r.station.empty()) out["station"] = r.station;
+  return out;
 }
 
 std::string vtt_time(std::int64_t ms) {
@@ -170,11 +261,21 @@ std::string vtt_time(std::int64_t ms) {
   return text;
 }
 
-// One file of the recording, shown in place from its stored copy.
-Result<Response> serve_stored(Call& call, const Recording& r, const fs::path& file, const std::string& what) {
-  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, file));
-  if (!item) return make_error(ErrorCode::not_found, "file", file.filename().string() + " 尚未存为证据（录像结束并封存后才能播放和下载）");
-  return serve_evidence(call, *item, {{"recording", r.id}, {"what", what}}, /*attachment=*/false);
+// One file of the recording (`relative` to its folder), shown in place from its stored copy.
+Result<Response> serve_stored(Call& call, const Recording& r, const std::string& relative, const std::string& what) {
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, stored_item(call, r, relative));
+  if (!item) return make_error(ErrorCode::not_found, "file", fs::path(relative).filename().string() + " 尚未存为证据（录像结束并封存后才能播放和下载）");
+  json about = {{"recording", r.id}, {"what", what}};
+  if (!r.station.empty()) about["station"] = r.station;
+  return serve_evidence(call, *item, std::move(about), /*attachment=*/false);
+}
+
+// Whether the caller may give findings and verdicts on the recording: a reviewer the case names.
+Result<bool> may_review(Call& call, const Recording& r) {
+  const auto& person = call.who().account.person;
+  if (!person) return false;
+  if (!r.station.empty()) return workflow::assigned_in_case(r.station_shown, *person, "reviewer");
+  return call.runtime.lifecycle().holds_role(r.case_number, person->id, workflow::CaseRole::reviewer);
 }
 
 Result<Response> list_recordings(Call& call) {
@@ -186,6 +287,17 @@ Result<Response> list_recordings(Call& call) {
   return Response::json(200, {{"case", number}, {"items", items}});
 }
 
+// At the centre, the recordings of a case a station sent, and whether the caller reviews them.
+Result<Response> list_station_recordings(Call& call) {
+  NETSAMPLE_ASSIGN(sync::StationCase sent, station_case_in_path(call));
+  NETSAMPLE_ASSIGN(std::vector<Recording> all, station_recordings(call, sent));
+  json items = json::array();
+  for (const auto& r : all) items.push_back(recording_summary(r));
+  const auto& person = call.who().account.person;
+  const bool reviewer = person && workflow::assigned_in_case(station_case_json(sent), *person, "reviewer");
+  return Response::json(200, {{"case", sent.case_number}, {"station", sent.station}, {"may_review", reviewer}, {"items", items}});
+}
+
 Result<Response> show_recording(Call& call) {
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
   json out = recording_summary(r);
@@ -193,11 +305,11 @@ Result<Response> show_recording(Call& call) {
   json chapters = json::array();
   for (const auto& c : r.chapters)
     chapters.push_back({{"start_ms", c.start_ms}, {"title", c.title}, {"step", c.step},
-                        {"still", c.still.empty() ? json(nullptr) : json("/api/recordings/" + r.id + "/stills/" + fs::path(c.still).filename().string())}});
+                        {"still", c.still.empty() ? json(nullptr) : json(r.base + "/stills/" + fs::path(c.still).filename().string())}});
   out["markers"] = chapters;
   json stills = json::array();
   for (const auto& still : r.stills)
-    stills.push_back({{"path", still}, {"url", "/api/recordings/" + r.id + "/stills/" + fs::path(still).filename().string()}});
+    stills.push_back({{"path", still}, {"url", r.base + "/stills/" + fs::path(still).filename().string()}});
   out["stills"] = stills;
   // The codes read off the labels and the waybill (Art 36), each with its frame and the code boxed on it.
   json labels = json::array();
@@ -206,12 +318,12 @@ Result<Response> show_recording(Call& call) {
     json item = {{"format", label.value("format", "")}, {"text", label.value("text", "")}, {"time_s", label.value("time_s", 0.0)},
                  {"sightings", label.value("sightings", 0)}, {"box", label.value("box", json::object())}};
     const std::string still = label.value("still", std::string());
-    item["still"] = still.empty() ? json(nullptr) : json("/api/recordings/" + r.id + "/stills/" + fs::path(still).filename().string());
+    item["still"] = still.empty() ? json(nullptr) : json(r.base + "/stills/" + fs::path(still).filename().string());
     labels.push_back(item);
   }
   out["labels"] = labels;
   if (r.kind == "purchase" && r.finished) {
-    NETSAMPLE_ASSIGN(out["manifest"], stored_json(call, r.case_number, r.dir / "manifest.json"));
+    out["manifest"] = r.manifest;
   }
   if (r.kind == "purchase") {
     // The Art 35 steps' names and their fields' names, for showing what each step recorded and where it came from.
@@ -225,20 +337,39 @@ Result<Response> show_recording(Call& call) {
   }
   // The files the recorder wrote, each with its stored copy's hash (what a verifier compares).
   json files = json::array();
-  for (const auto& f : recorder::recording_files(r.dir)) {
-    NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, f.path));
-    files.push_back({{"name", fs::relative(f.path, r.dir).string()}, {"kind", recorder::to_string(f.kind)},
-                     {"sha256", item ? json(item->sha256) : json(nullptr)}, {"size", item ? json(item->size) : json(nullptr)}});
+  if (r.station.empty()) {
+    for (const auto& f : recorder::recording_files(r.dir)) {
+      NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, f.path));
+      files.push_back({{"name", fs::relative(f.path, r.dir).string()}, {"kind", recorder::to_string(f.kind)},
+                       {"sha256", item ? json(item->sha256) : json(nullptr)}, {"size", item ? json(item->size) : json(nullptr)}});
+    }
+  } else {
+    for (const auto& [name, f] : r.station_files.items())
+      if (!f.contains("text")) files.push_back({{"name", name}, {"kind", text_in(f, "kind")}, {"sha256", f["sha256"]}, {"size", f["size"]}});
   }
   out["files"] = files;
+  // The findings and verdicts on this recording: at the centre, on a station's case, those given here and those
+  // the station's own reviewers gave (its documents' review/review.json, marked "station_review").
   review::Reviews reviews(call.runtime.store(), call.runtime.lifecycle());
-  NETSAMPLE_ASSIGN(json all, reviews.case_json(r.case_number));
   json mine = {{"findings", json::array()}, {"verdicts", json::array()}};
-  for (const auto& f : all["findings"])
-    if (f["recording"] == r.id) mine["findings"].push_back(f);
-  for (const auto& v : all["verdicts"])
-    if (v["recording"] == r.id) mine["verdicts"].push_back(v);
+  auto take = [&](const json& all, bool from_station) {
+    for (const char* list : {"findings", "verdicts"})
+      for (json item : all.value(list, json::array()))
+        if (item.is_object() && item.value("recording", "") == r.id) {
+          if (from_station) item["station_review"] = true;
+          mine[list].push_back(std::move(item));
+        }
+  };
+  if (r.station.empty()) {
+    NETSAMPLE_ASSIGN(json all, reviews.case_json(r.case_number));
+    take(all, false);
+  } else {
+    take(r.station_review, true);
+    NETSAMPLE_ASSIGN(json at_centre, reviews.station_case_json(r.case_number));
+    take(at_centre, false);
+  }
   out["review"] = mine;
+  NETSAMPLE_ASSIGN(out["may_review"], may_review(call, r));
   return Response::json(200, out);
 }
 
@@ -247,14 +378,14 @@ Result<Response> show_recording(Call& call) {
 Result<Response> video(Call& call) {
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
   if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能播放", 35);
-  return serve_stored(call, r, r.dir / (r.playback.empty() ? r.video : r.playback), "video");
+  return serve_stored(call, r, r.playback.empty() ? r.video : r.playback, "video");
 }
 
 // The sealed evidence itself, byte for byte (the fragmented MP4 the manifest and its tokens cover).
 Result<Response> original(Call& call) {
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
   if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能下载", 35);
-  return serve_stored(call, r, r.dir / r.video, "video");
+  return serve_stored(call, r, r.video, "video");
 }
 
 Result<Response> chapters(Call& call) {
@@ -276,15 +407,56 @@ Result<Response> still(Call& call) {
   // Only a still the recording lists: the name picks one of them, it is never joined to a path as given.
   for (const auto* list : {&r.stills, &r.label_stills})
     for (const auto& relative : *list)
-      if (fs::path(relative).filename().string() == name) return serve_stored(call, r, r.dir / relative, "still");
+      if (fs::path(relative).filename().string() == name) return serve_stored(call, r, relative, "still");
   return make_error(ErrorCode::not_found, "name", "本录像没有名为 \"" + name + "\" 的静帧");
 }
+
+// A station's recording as the folder the recorder left (its files linked to their stored copies, or checked copies
+// from object storage), for the recorder's own verify; removed with everything in it when this dies.
+class StationRecordingFolder {
+ public:
+  static Result<std::unique_ptr<StationRecordingFolder>> make(Call& call, const Recording& r) {
+    auto folder = std::unique_ptr<StationRecordingFolder>(new StationRecordingFolder);
+    folder->path_ = call.runtime.data_dir() / "exports" / ("verify-" + accounts::random_hex(8));
+    const fs::path copies = folder->path_.string() + ".blobs";
+    folder->copies_ = copies;
+    std::error_code ec;
+    fs::create_directories(copies, ec);
+    if (ec) return io_error(copies, "无法建立校验用的文件夹");
+    for (const auto& [relative, entry] : r.station_files.items()) {
+      if (entry.contains("text")) continue;  // made from the records (session.json), not the recorder's
+      NETSAMPLE_ASSIGN(store::BlobFile file, store::blob_file(call.runtime.store().evidence(), text_in(entry, "sha256"), copies));
+      const fs::path link = folder->path_ / relative;
+      fs::create_directories(link.parent_path(), ec);
+      fs::create_symlink(fs::absolute(file.path()), link, ec);
+      if (ec) return io_error(link, "无法建立校验用的文件");
+      folder->blobs_.push_back(std::move(file));
+    }
+    return folder;
+  }
+  ~StationRecordingFolder() {
+    blobs_.clear();
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+    fs::remove_all(copies_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  StationRecordingFolder() = default;
+  fs::path path_, copies_;
+  std::deque<store::BlobFile> blobs_;
+};
 
 Result<Response> reverify(Call& call) {
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
   if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，不能校验", 35);
   const runtime::TsaTrust trust = call.runtime.tsa_trust();
-  NETSAMPLE_ASSIGN(unboxing::RecordingCheck check, unboxing::verify_recording_dir(r.dir, trust.file));
+  std::unique_ptr<StationRecordingFolder> folder;
+  if (!r.station.empty()) {
+    NETSAMPLE_ASSIGN(folder, StationRecordingFolder::make(call, r));
+  }
+  NETSAMPLE_ASSIGN(unboxing::RecordingCheck check, unboxing::verify_recording_dir(folder ? folder->path() : r.dir, trust.file));
   // Which certificates the stamp was checked against, and whether they sit where anyone with the data could change them.
   return Response::json(200, {{"recording", r.id}, {"ok", check.ok}, {"report", check.report}, {"text", check.text}, {"trust", trust.to_json()}});
 }
@@ -298,7 +470,9 @@ Result<Response> add_finding(Call& call) {
   if (r.duration_s > 0 && request.media_ms > end_ms)
     return make_error(ErrorCode::invalid_input, "media_ms", "超出录像长度（" + std::to_string(end_ms) + " 毫秒）");
   review::Reviews reviews(call.runtime.store(), call.runtime.lifecycle());
-  NETSAMPLE_ASSIGN(review::Finding finding, reviews.add_finding(r.case_number, request, call.who().account.person->id));
+  const workflow::Person& reviewer = *call.who().account.person;
+  NETSAMPLE_ASSIGN(review::Finding finding, r.station.empty() ? reviews.add_finding(r.case_number, request, reviewer.id)
+                                                              : reviews.add_finding({r.station, r.case_number, r.station_shown}, request, reviewer));
   return Response::json(201, finding.to_json());
 }
 
@@ -309,7 +483,9 @@ Result<Response> set_verdict(Call& call) {
   NETSAMPLE_ASSIGN(json body, json_body(call));
   NETSAMPLE_ASSIGN(review::VerdictRequest request, review::parse_verdict(body, r.id));
   review::Reviews reviews(call.runtime.store(), call.runtime.lifecycle());
-  NETSAMPLE_ASSIGN(review::VerdictRecord record, reviews.set_verdict(r.case_number, request, call.who().account.person->id));
+  const workflow::Person& reviewer = *call.who().account.person;
+  NETSAMPLE_ASSIGN(review::VerdictRecord record, r.station.empty() ? reviews.set_verdict(r.case_number, request, reviewer.id)
+                                                                   : reviews.set_verdict({r.station, r.case_number, r.station_shown}, request, reviewer));
   return Response::json(201, record.to_json());
 }
 
@@ -433,8 +609,8 @@ Result<Response> recording_pages(Call& call) {
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
   if (r.kind != "purchase") return Response::json(200, {{"recording", r.id}, {"kept", false}, {"why", "拆封录像不含网页（网页只在网购录像时保存）"}});
   if (!r.finished) return make_error(ErrorCode::refused_by_rule, "id", "录像尚未结束封存，网页尚不能回放", 35);
-  NETSAMPLE_ASSIGN(json manifest, stored_json(call, r.case_number, r.dir / "manifest.json"));
-  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, r.dir / recorder::kPagesFile));
+  const json& manifest = r.manifest;
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, stored_item(call, r, recorder::kPagesFile));
   json out = {{"recording", r.id}, {"kept", item.has_value()}};
   if (!item) {
     out["why"] = "这次网购没有保存网页（录像时使用了 --own-browser 或 --no-page-capture）";
@@ -454,7 +630,9 @@ Result<Response> recording_pages(Call& call) {
     const UtcTime now = call.runtime.clock().now();
     const std::int64_t expires = to_utc_us(now) / 1'000'000 + std::chrono::duration_cast<std::chrono::seconds>(kReplayLinkLifetime).count();
     const std::string origin = replay_origin(call);
-    const std::string source = origin + "/source/" + replay_link_token(call, r.id, call.who().actor(), expires) + "/" + recorder::kPagesFile;
+    // A station's recording is named with its case (in hex: the token's parts are separated by dots).
+    const std::string named = r.station.empty() ? r.id : "station-" + hex_of(r.case_number) + "-" + r.id;
+    const std::string source = origin + "/source/" + replay_link_token(call, named, call.who().actor(), expires) + "/" + recorder::kPagesFile;
     out["replay"] = {{"origin", origin}, {"page", origin + "/replay/"}, {"source", source}, {"collection", r.id},
                      {"expires", format_iso8601_beijing(from_utc_us(expires * 1'000'000))}};
   } else {
@@ -471,8 +649,15 @@ Result<Response> replay_source(Call& call) {
   NETSAMPLE_ASSIGN(accounts::Account account, accounts.usable(link.login));
   call.caller = Caller{std::move(account), false, "", "", std::nullopt};
   call.request.params["id"] = link.recording;
+  if (link.recording.starts_with("station-")) {  // station-<case number in hex>-<recording>
+    const size_t dash = link.recording.find('-', 8);
+    const auto number = dash == std::string::npos ? std::nullopt : text_of_hex(std::string_view(link.recording).substr(8, dash - 8));
+    if (!number) return make_error(ErrorCode::unauthenticated, "link", "网页回放的链接无效");
+    call.request.params["number"] = *number;
+    call.request.params["id"] = link.recording.substr(dash + 1);
+  }
   NETSAMPLE_ASSIGN(Recording r, find_recording(call));
-  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, call.runtime.store().find_evidence(r.case_number, r.dir / recorder::kPagesFile));
+  NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, stored_item(call, r, recorder::kPagesFile));
   if (!item) return make_error(ErrorCode::not_found, "file", "这次网购没有保存网页");
   NETSAMPLE_ASSIGN(Response response, serve_evidence(call, *item, {{"recording", r.id}, {"what", "pages"}}, /*attachment=*/false));
   // Read by ReplayWeb.page's service worker on this origin; never cached by anyone else.
@@ -490,16 +675,21 @@ void add_recording_replay_routes(std::vector<Route>& out) {
 void add_recording_routes(std::vector<Route>& out) {
   out.push_back({"GET", "/api/cases/{number}/recordings", Access::signed_in, list_recordings});
   out.push_back({"GET", "/api/cases/{number}/reviews", Access::signed_in, case_reviews});
-  out.push_back({"GET", "/api/recordings/{id}", Access::signed_in, show_recording});
-  out.push_back({"GET", "/api/recordings/{id}/video", Access::signed_in, video});
-  out.push_back({"GET", "/api/recordings/{id}/original", Access::signed_in, original});
-  out.push_back({"GET", "/api/recordings/{id}/chapters.vtt", Access::signed_in, chapters});
-  out.push_back({"GET", "/api/recordings/{id}/stills/{name}", Access::signed_in, still});
-  out.push_back({"GET", "/api/recordings/{id}/pages", Access::signed_in, recording_pages});
   out.push_back({"POST", "/api/recordings/{id}/environment-acceptance", Access::signed_in, accept_environment});
-  out.push_back({.method = "POST", .pattern = "/api/recordings/{id}/verify", .access = Access::signed_in, .handler = reverify, .slow = true});
-  out.push_back({"POST", "/api/recordings/{id}/findings", Access::signed_in, add_finding});
-  out.push_back({"POST", "/api/recordings/{id}/verdict", Access::signed_in, set_verdict});
+  // The same player and review for this installation's recordings and, at the centre, for those of a case a station
+  // sent (its environment is accepted on the station, which holds the case).
+  out.push_back({"GET", "/api/station-cases/{number}/recordings", Access::signed_in, list_station_recordings});
+  for (const std::string base : {"/api/recordings/{id}", "/api/station-cases/{number}/recordings/{id}"}) {
+    out.push_back({"GET", base, Access::signed_in, show_recording});
+    out.push_back({"GET", base + "/video", Access::signed_in, video});
+    out.push_back({"GET", base + "/original", Access::signed_in, original});
+    out.push_back({"GET", base + "/chapters.vtt", Access::signed_in, chapters});
+    out.push_back({"GET", base + "/stills/{name}", Access::signed_in, still});
+    out.push_back({"GET", base + "/pages", Access::signed_in, recording_pages});
+    out.push_back({.method = "POST", .pattern = base + "/verify", .access = Access::signed_in, .handler = reverify, .slow = true});
+    out.push_back({"POST", base + "/findings", Access::signed_in, add_finding});
+    out.push_back({"POST", base + "/verdict", Access::signed_in, set_verdict});
+  }
 }
 
 }  // namespace netsample::server

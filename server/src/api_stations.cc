@@ -19,18 +19,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The case as the station's documents show it (case/case.json: CaseView::to_json); an empty object if they lack it.
-json case_json_of(const sync::StationCase& sent) {
-  for (const auto& file : sent.documents.value("files", json::array()))
-    if (file.is_object() && file.value("name", "") == "case/case.json" && file.contains("text") && file["text"].is_string())
-      return json::parse(file["text"].get<std::string>(), nullptr, false);
-  return json::object();
-}
-
 // may_see_station_case on documents already read.
 bool may_see(const Caller& caller, const sync::StationCase& sent) {
   if (caller.admin()) return true;
-  return caller.account.person && workflow::in_case_scope(case_json_of(sent), *caller.account.person);
+  return caller.account.person && workflow::in_case_scope(station_case_json(sent), *caller.account.person);
 }
 
 Result<Response> stations(Call& call) {
@@ -118,11 +110,26 @@ Result<Response> live_video(Call& call) {
 
 }  // namespace
 
-Result<bool> may_see_station_case(Call& call, const std::string& number) {
+json station_case_json(const sync::StationCase& sent) {
+  for (const auto& file : sent.documents.value("files", json::array()))
+    if (file.is_object() && file.value("name", "") == "case/case.json" && file.contains("text") && file["text"].is_string()) {
+      json shown = json::parse(file["text"].get<std::string>(), nullptr, false);
+      return shown.is_object() ? shown : json::object();
+    }
+  return json::object();
+}
+
+Result<std::optional<sync::StationCase>> visible_station_case(Call& call, const std::string& number) {
   // A party sees what was published to it, nothing of a station's: not even worth reading the documents.
-  if (!call.who().admin() && !call.who().account.person) return false;
+  if (!call.who().admin() && !call.who().account.person) return std::optional<sync::StationCase>();
   NETSAMPLE_ASSIGN(std::optional<sync::StationCase> sent, sync::StationCases(call.runtime.store()).latest(number));
-  return sent && may_see(call.who(), *sent);
+  if (!sent || !may_see(call.who(), *sent)) return std::optional<sync::StationCase>();
+  return sent;
+}
+
+Result<bool> may_see_station_case(Call& call, const std::string& number) {
+  NETSAMPLE_ASSIGN(std::optional<sync::StationCase> sent, visible_station_case(call, number));
+  return sent.has_value();
 }
 
 void add_station_routes(std::vector<Route>& out) {

@@ -17,10 +17,13 @@
 
 #include "netsample/browser/browser.h"
 #include "netsample/core/file_io.h"
+#include "netsample/core/http.h"
 #include "netsample/core/process.h"
+#include "netsample/core/sha256.h"
 #include "netsample/demo/shop.h"
 #include "netsample/recorder/control.h"
 #include "netsample/testing/loopback.h"
+#include "netsample/zip/zip.h"
 #include "testing.h"
 
 namespace netsample {
@@ -233,6 +236,111 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
   EXPECT_GE(stamps, 1) << live.dump();
   EXPECT_EQ(verified_stamps, stamps) << live.dump();
 
+  // A reviewer reviews the station's recordings at the centre (the centre's roster names the station's people): the
+  // same player as for the centre's own, the video and stills from what the station sent, checked again there;
+  // the findings and verdicts are the centre's, in its chain, and go into the bundle exported there.
+  const json people = run_json({"roster", "list"});
+  testing::write_text(dir_->path() / "centre-roster.json", json{{"people", people}}.dump());
+  ASSERT_EQ(at_centre({"roster", "add", "--file", (dir_->path() / "centre-roster.json").string()}).exit_code, 0);
+  const json shown = run_json({"case", "show", number});
+  std::string reviewer;
+  for (const auto& p : shown["people"])
+    if (p["role"] == "reviewer") reviewer = p["id"];
+  const std::string sampler = sampler_of(number);
+  ASSERT_FALSE(reviewer.empty()) << "the demo assigns its case a reviewer";
+  HttpClient http;
+  std::map<std::string, std::string> tokens;
+  std::string reviewer_password;
+  for (const std::string& person : {reviewer, sampler}) {
+    const ProcessResult account = at_centre({"account", "add", "--person", person, "--json"});
+    ASSERT_EQ(account.exit_code, 0) << account.err;
+    if (person == reviewer) reviewer_password = json::parse(account.out)["password"];
+    tokens[person] = json::parse(at_centre({"token", "create", "--person", person, "--json"}).out)["token"];
+  }
+  auto call = [&](const std::string& person, const std::string& method, const std::string& path, const json& body = nullptr) {
+    HttpRequest request;
+    request.method = method;
+    request.url = base + path;
+    request.headers = {{"Authorization", "Bearer " + tokens[person]}};
+    if (!body.is_null()) {
+      request.headers.push_back({"Content-Type", "application/json"});
+      request.body = body.dump();
+    }
+    auto answer = http.send(request);
+    return answer.ok() ? *answer : HttpResponse{};
+  };
+  const HttpResponse listed = call(reviewer, "GET", "/api/station-cases/" + number + "/recordings");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const json recordings = json::parse(listed.body);
+  EXPECT_EQ(recordings["station"], "demo-01");
+  EXPECT_EQ(recordings["may_review"], true);
+  json purchase_item;
+  std::set<std::string> kinds;
+  for (const auto& r : recordings["items"]) {
+    kinds.insert(r["kind"]);
+    if (r["kind"] == "purchase") purchase_item = r;
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"purchase", "unboxing"})) << listed.body;
+  ASSERT_TRUE(purchase_item.is_object());
+  const std::string url = purchase_item["url"];
+  const json recording = json::parse(call(reviewer, "GET", url).body, nullptr, false);
+  ASSERT_TRUE(recording.is_object());
+  EXPECT_EQ(recording["finished"], true);
+  EXPECT_GT(recording["duration_s"].get<double>(), 5.0);
+  ASSERT_FALSE(recording["markers"].empty()) << "the purchase's steps, from the manifest the station sent";
+  std::map<std::string, std::string> file_hashes;
+  for (const auto& f : recording["files"]) file_hashes[f["name"]] = f["sha256"];
+  // The player's video is the playback copy the station stored, byte for byte; the stills are the station's.
+  const HttpResponse played = call(reviewer, "GET", recording["video"]);
+  ASSERT_EQ(played.status, 200);
+  EXPECT_EQ(sha256_hex(played.body), file_hashes["playback.mp4"]);
+  const std::string still_url = recording["markers"][0]["still"];
+  const HttpResponse still = call(reviewer, "GET", still_url);
+  EXPECT_EQ(still.status, 200);
+  EXPECT_EQ(still.body.substr(1, 3), "PNG");
+  EXPECT_EQ(call(reviewer, "GET", recording["chapters"]).body.substr(0, 6), "WEBVTT");
+  // Checked again at the centre from the stored files, against the TSA the centre trusts.
+  const json reverified = json::parse(call(reviewer, "POST", url + "/verify").body, nullptr, false);
+  EXPECT_EQ(reverified["ok"], true) << reverified.dump().substr(0, 600);
+  // The reviewer's finding and verdict; the case's sampler, who sees the case, may not give them.
+  const HttpResponse found = call(reviewer, "POST", url + "/findings", {{"media_ms", 1500}, {"severity", "minor"}, {"note", "店铺名称一闪而过"}});
+  ASSERT_EQ(found.status, 201) << found.body;
+  EXPECT_EQ(json::parse(found.body)["station"], "demo-01");
+  const HttpResponse given = call(reviewer, "POST", url + "/verdict", {{"verdict", "doubts"}, {"reasons", {"第 3 步的页面需要复核"}}});
+  ASSERT_EQ(given.status, 201) << given.body;
+  const HttpResponse refused = call(sampler, "POST", url + "/findings", {{"media_ms", 1000}, {"severity", "info"}, {"note", "x"}});
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("不是本任务指派的审看人员"), std::string::npos) << refused.body;
+  const json reviewed = json::parse(call(sampler, "GET", url).body, nullptr, false);
+  ASSERT_EQ(reviewed["review"]["findings"].size(), 1u) << reviewed["review"].dump();
+  EXPECT_EQ(reviewed["review"]["findings"][0]["note"], "店铺名称一闪而过");
+  EXPECT_EQ(reviewed["review"]["verdicts"][0]["current"], true);
+  EXPECT_EQ(reviewed["may_review"], false);
+
+  // The same in the centre's web UI (tests/browser/stations.mjs, Debian's Chromium): 工作站, 审看录像, the video plays,
+  // a finding recorded at its time is shown after the page reloads.
+  const fs::path ui_input = dir_->path() / "stations-ui.json";
+  ASSERT_TRUE(write_file_atomic(ui_input,
+                                json{{"base", base}, {"case", number}, {"reviewer", {{"login", reviewer}, {"password", reviewer_password}}},
+                                     {"note", "付款页面的金额需要复核"}, {"shots", NETSAMPLE_SHOTS_DIR}}
+                                    .dump(),
+                                0600)  // a password
+                  .ok());
+  const ProcessResult ui = testing::run_process({"/usr/bin/node", std::string(NETSAMPLE_BROWSER_DIR) + "/stations.mjs", ui_input.string()});
+  const json seen = json::parse(ui.out, nullptr, false);
+  ASSERT_TRUE(seen.is_object()) << ui.out << ui.err;
+  ASSERT_FALSE(seen.contains("error")) << seen.dump(2);
+  EXPECT_EQ(seen["station_cases"], 1);
+  EXPECT_EQ(seen["recordings"], 2) << "the purchase and the unboxing";
+  EXPECT_GT(seen["chapters"].get<int>(), 3) << "the purchase's steps";
+  EXPECT_GT(seen["first_still_width"].get<int>(), 0) << "a step's still shown";
+  EXPECT_GT(seen["played_to"].get<double>(), 0.3) << "the video plays";
+  EXPECT_NE(seen["finding_text"].get<std::string>().find("严重"), std::string::npos) << seen["finding_text"];
+  EXPECT_EQ(seen["findings_on_bar"], 2) << "the finding given through the API and this one";
+  EXPECT_EQ(seen["url_after"], "#/stations/" + number);
+  EXPECT_TRUE(seen["axe"]["station-review"].is_array() && seen["axe"]["station-review"].empty()) << seen["axe"].dump(2);
+  EXPECT_TRUE(seen["console_errors"].empty()) << seen["console_errors"].dump(2);
+
   const fs::path bundle = dir_->path() / "at-centre.zip";
   const ProcessResult exported = at_centre({"export", number, "--out", bundle.string()});
   ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
@@ -245,7 +353,18 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
   // The purchase and the unboxing recordings, the other evidence and the station's audit rows are all in it.
   for (const char* part : {"recordings/purchase-", "recordings/unboxing-", "evidence", "audit/rows.json", "audit/chain.json"})
     EXPECT_NE(checked.find(part), std::string::npos) << part << " not checked: " << checked;
+  auto zip = zip::ZipReader::open(bundle);
+  ASSERT_TRUE(zip.ok());
+  auto centre_review = zip->read("review/centre-review.json");
+  ASSERT_TRUE(centre_review.ok()) << "the centre's review is not in its bundle";
+  EXPECT_NE(centre_review->find("店铺名称一闪而过"), std::string::npos) << *centre_review;
   EXPECT_EQ(at_centre({"audit", "verify"}).exit_code, 0);
+  // The centre's review is under its chain like its own cases' are: a finding changed in the database is named.
+  ASSERT_TRUE((*postgres)->run_sql("centre", "DROP TRIGGER review_station_findings_no_update ON review_station_findings; "
+                                             "UPDATE review_station_findings SET note = '没有问题'").ok());
+  const ProcessResult tampered = at_centre({"audit", "verify"});
+  EXPECT_EQ(tampered.exit_code, 4) << tampered.out << tampered.err;
+  EXPECT_NE((tampered.out + tampered.err).find("工作站任务的审看意见 #1"), std::string::npos) << tampered.out << tampered.err;
   service.signal(SIGTERM);
   EXPECT_EQ(service.wait_for(std::chrono::seconds(15)).value_or(-1), 0);
 }

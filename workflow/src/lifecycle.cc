@@ -506,13 +506,21 @@ bool in_case_scope(const nlohmann::json& shown, const Person& viewer) {
   };
   if (viewer.has_role("organizer") && text(shown, "organizer") == viewer.org) return true;
   if (viewer.has_role("district") && text(shown, "district") == viewer.org) return true;
+  for (const char* role : {"sampler", "tester", "reviewer"})
+    if (assigned_in_case(shown, viewer, role)) return true;
+  return false;
+}
+
+bool assigned_in_case(const nlohmann::json& shown, const Person& person, std::string_view role) {
+  if (!person.active || !person.has_role(role) || !shown.is_object()) return false;
   const auto people = shown.find("people");
   if (people == shown.end() || !people->is_array()) return false;
-  for (const auto& assigned : *people) {
-    if (!assigned.is_object() || text(assigned, "id") != viewer.id) continue;
-    const std::string role = text(assigned, "role");
-    if ((role == "sampler" || role == "tester" || role == "reviewer") && viewer.has_role(role)) return true;
-  }
+  auto is = [](const nlohmann::json& object, const char* key, std::string_view value) {
+    const auto found = object.find(key);
+    return found != object.end() && found->is_string() && found->get_ref<const std::string&>() == value;
+  };
+  for (const auto& assigned : *people)
+    if (assigned.is_object() && is(assigned, "id", person.id) && is(assigned, "role", role)) return true;
   return false;
 }
 

@@ -201,6 +201,9 @@ void bind_case_scope(store::Statement& stmt, int first, const Person& viewer);
 // The same rule on a case as its JSON shows it (CaseView::to_json: organizer, district, people): a case a station
 // sent, which the centre holds as that station's documents, not as rows of its own.
 bool in_case_scope(const nlohmann::json& shown, const Person& viewer);
+// Whether that case names `person` as its `role` ("sampler", "tester", "reviewer"), the person active and holding the
+// role in the roster: Lifecycle::holds_role's test on a station's case.
+bool assigned_in_case(const nlohmann::json& shown, const Person& person, std::string_view role);
 
 // Opens the windows every case has from its creation: Art 22 (6 months) and Art 47 retention (6 years).
 // REQUIRES: inside store.write(), right after the case row is inserted.
