@@ -1,15 +1,22 @@
 // The deadline board across every case the person may see: overdue first, then month by month, a provisional one
 // (the year's holiday notice not loaded yet, Art 75: a range, overdue judged on its earliest day) in a group of its
 // own and never hidden. Periods that are not duties
-// (Art 22: no second sampling; Art 47: keeping the records) only when asked for.
+// (Art 22: no second sampling; Art 47: keeping the records) only when asked for. At a centre, the cases stations sent
+// are on it too, as their station computed them when it last sent the case (`as_of`).
 import { api } from './api.js';
-import { h, replace, daysBetween, articleText, dueText, provisionalHint } from './dom.js';
+import { h, replace, beijing, daysBetween, articleText, dueText, provisionalHint } from './dom.js';
+
+function caseCell(d) {
+  if (!d.station) return h('td', {}, h('a', { href: `#/cases/${encodeURIComponent(d.case)}` }, d.case));
+  return h('td', {}, h('a', { href: `#/stations/${encodeURIComponent(d.case)}` }, d.case),
+    h('div', { class: 'muted' }, `工作站 ${d.station}，截至 ${beijing(d.as_of)}`));
+}
 
 function row(d, today) {
   const left = d.due ? daysBetween(today, d.due) : null;
   const leftText = left === null ? '暂不能确定' : left < 0 ? `已逾期 ${-left} 天` : left === 0 ? '今日届满' : `剩 ${left} 天`;
   return h('tr', { class: d.overdue ? 'overdue' : '' },
-    h('td', {}, h('a', { href: `#/cases/${encodeURIComponent(d.case)}` }, d.case)),
+    caseCell(d),
     h('td', {}, d.label), h('td', { title: d.provisional ? provisionalHint : null }, dueText(d)),
     h('td', {}, leftText + (d.provisional && left !== null ? '（按最早一日）' : '')), h('td', {}, articleText(d.article)));
 }

@@ -482,9 +482,12 @@ void add_station_sources(runtime::Runtime& runtime, sync::SyncOptions& options) 
   options.case_documents = [&runtime](const std::string& number) { return case_documents(runtime, number); };
   options.live_recordings = [&runtime] {
     std::vector<sync::LiveSource> out;
-    auto sessions = runtime.purchases().recording(std::nullopt);
-    if (sessions.ok())
-      for (const auto& s : *sessions) out.push_back({s.recording_dir, s.case_number});
+    auto purchases = runtime.purchases().recording(std::nullopt);
+    if (purchases.ok())
+      for (const auto& s : *purchases) out.push_back({s.recording_dir, s.case_number});
+    auto unboxings = runtime.unboxings().recording();
+    if (unboxings.ok())
+      for (const auto& u : *unboxings) out.push_back({u.recording_dir, u.case_number});
     return out;
   };
 }

@@ -111,16 +111,39 @@ Result<Response> case_events(Call& call) {
   return Response::json(200, {{"events", out}});
 }
 
+json deadline_item(const workflow::DeadlineView& d) {
+  json item = d.to_json();
+  item["label"] = workflow::deadline_label(d.kind);
+  // A deadline the calendar cannot fix yet is shown as provisional, never hidden (Art 75).
+  item["provisional"] = d.provisional();
+  return item;
+}
+
 json deadlines_json(const std::vector<workflow::DeadlineView>& list, CivilDate today) {
   json out = json::array();
-  for (const auto& d : list) {
-    json item = d.to_json();
-    item["label"] = workflow::deadline_label(d.kind);
-    // A deadline the calendar cannot fix yet is shown as provisional, never hidden (Art 75).
-    item["provisional"] = d.provisional();
-    out.push_back(item);
-  }
+  for (const auto& d : list) out.push_back(deadline_item(d));
   return {{"today", format_date(today)}, {"deadlines", out}};
+}
+
+// At the centre, the open deadlines of the cases stations sent that the caller may see, as the station computed
+// them when it read the documents (`station`, `as_of`): overdue judged on today here. A station's case moves on the
+// station, so one closed there since its last sync still shows here until the next.
+Result<json> station_deadlines(Call& call, const std::string& today) {
+  json out = json::array();
+  NETSAMPLE_ASSIGN(std::vector<sync::StationCase> sent, sync::StationCases(call.runtime.store()).list());
+  for (const auto& c : sent) {
+    if (!may_see_station_case(call.who(), c)) continue;
+    for (const auto& record : station_case_json(c).value("deadlines", json::array())) {
+      std::optional<workflow::DeadlineView> d = workflow::DeadlineView::from_record_json(record, c.case_number);
+      if (!d || d->status != "open") continue;
+      d->overdue = d->overdue_on(today);
+      json item = deadline_item(*d);
+      item["station"] = c.station;
+      item["as_of"] = c.documents.value("read", "");
+      out.push_back(std::move(item));
+    }
+  }
+  return out;
 }
 
 Result<Response> case_deadlines(Call& call) {
@@ -141,7 +164,10 @@ Result<Response> all_deadlines(Call& call) {
     if (it == seen.end()) it = seen.emplace(d.case_number, require_case(call, d.case_number).ok()).first;
     if (it->second) visible.push_back(std::move(d));
   }
-  return Response::json(200, deadlines_json(visible, today));
+  json out = deadlines_json(visible, today);
+  NETSAMPLE_ASSIGN(json from_stations, station_deadlines(call, format_date(today)));
+  for (auto& item : from_stations) out["deadlines"].push_back(std::move(item));
+  return Response::json(200, out);
 }
 
 Result<Response> list_roster(Call& call) {

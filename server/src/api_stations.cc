@@ -19,12 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// may_see_station_case on documents already read.
-bool may_see(const Caller& caller, const sync::StationCase& sent) {
-  if (caller.admin()) return true;
-  return caller.account.person && workflow::in_case_scope(station_case_json(sent), *caller.account.person);
-}
-
 Result<Response> stations(Call& call) {
   store::Store& store = call.runtime.store();
   json out = {{"stations", json::array()}, {"cases", json::array()}, {"live", json::array()}};
@@ -41,7 +35,7 @@ Result<Response> stations(Call& call) {
   NETSAMPLE_ASSIGN(std::vector<sync::StationCase> sent, cases.list());
   std::set<std::string> visible;
   for (const auto& c : sent) {
-    if (!may_see(call.who(), c)) continue;
+    if (!may_see_station_case(call.who(), c)) continue;
     visible.insert(c.case_number);
     NETSAMPLE_ASSIGN(std::optional<std::string> owner, cases.owner(c.case_number));
     // What a list shows of a case: the rows the report opens with (task, shop, state), not the whole documents.
@@ -110,6 +104,11 @@ Result<Response> live_video(Call& call) {
 
 }  // namespace
 
+bool may_see_station_case(const Caller& caller, const sync::StationCase& sent) {
+  if (caller.admin()) return true;
+  return caller.account.person && workflow::in_case_scope(station_case_json(sent), *caller.account.person);
+}
+
 json station_case_json(const sync::StationCase& sent) {
   for (const auto& file : sent.documents.value("files", json::array()))
     if (file.is_object() && file.value("name", "") == "case/case.json" && file.contains("text") && file["text"].is_string()) {
@@ -123,7 +122,7 @@ Result<std::optional<sync::StationCase>> visible_station_case(Call& call, const 
   // A party sees what was published to it, nothing of a station's: not even worth reading the documents.
   if (!call.who().admin() && !call.who().account.person) return std::optional<sync::StationCase>();
   NETSAMPLE_ASSIGN(std::optional<sync::StationCase> sent, sync::StationCases(call.runtime.store()).latest(number));
-  if (!sent || !may_see(call.who(), *sent)) return std::optional<sync::StationCase>();
+  if (!sent || !may_see_station_case(call.who(), *sent)) return std::optional<sync::StationCase>();
   return sent;
 }
 

@@ -1,5 +1,6 @@
 // The centre's web UI in Debian's Chromium (playwright-core, headless): a reviewer of a case a station sent opens it
-// on 工作站, plays its purchase recording, records a finding at the video's time and sees it after the page reloads.
+// on 工作站, plays its purchase recording, records a finding at the video's time and sees it after the page reloads;
+// the case's deadlines are on the deadline board.
 // Each step's outcome is reported for tests/e2e/purchase_e2e_test.cc to check; the page is checked with axe-core and
 // photographed.
 // Input: a JSON file named by the first argument (the password is in it, never on a command line):
@@ -62,6 +63,14 @@ try {
   out.url_after = new URL(page.url()).hash;
   await axe(page, 'station-review');
   await page.screenshot({ path: join(input.shots, 'station-review.png'), fullPage: true });
+
+  // The deadline board: the case's open deadlines, marked with its station and when it sent them.
+  await page.getByRole('link', { name: '期限一览' }).click();
+  await page.getByRole('heading', { name: '期限一览' }).waitFor();
+  out.board_station_rows = await page.locator('tbody tr', { hasText: '工作站 demo-01' }).count();
+  out.board_link = await page.locator('tbody tr', { hasText: '工作站 demo-01' }).first().locator('a').getAttribute('href');
+  await axe(page, 'deadlines-at-centre');
+  await page.screenshot({ path: join(input.shots, 'deadlines-at-centre.png'), fullPage: true });
 } catch (error) {
   out.error = String(error && error.stack ? error.stack : error);
 }

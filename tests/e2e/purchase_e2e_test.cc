@@ -248,10 +248,19 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
     if (p["role"] == "reviewer") reviewer = p["id"];
   const std::string sampler = sampler_of(number);
   ASSERT_FALSE(reviewer.empty()) << "the demo assigns its case a reviewer";
+  // Someone of the roster who has nothing to do with the case: neither on it nor of its organizer or district.
+  std::string outsider;
+  for (const auto& p : people) {
+    bool on_case = false;
+    for (const auto& assigned : shown["people"]) on_case = on_case || assigned["id"] == p["id"];
+    const std::string roles = p["roles"].dump();
+    if (!on_case && roles.find("organizer") == std::string::npos && roles.find("district") == std::string::npos && outsider.empty()) outsider = p["id"];
+  }
+  ASSERT_FALSE(outsider.empty()) << people.dump();
   HttpClient http;
   std::map<std::string, std::string> tokens;
   std::string reviewer_password;
-  for (const std::string& person : {reviewer, sampler}) {
+  for (const std::string& person : {reviewer, sampler, outsider}) {
     const ProcessResult account = at_centre({"account", "add", "--person", person, "--json"});
     ASSERT_EQ(account.exit_code, 0) << account.err;
     if (person == reviewer) reviewer_password = json::parse(account.out)["password"];
@@ -316,6 +325,34 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
   EXPECT_EQ(reviewed["review"]["findings"][0]["note"], "店铺名称一闪而过");
   EXPECT_EQ(reviewed["review"]["verdicts"][0]["current"], true);
   EXPECT_EQ(reviewed["may_review"], false);
+  EXPECT_EQ(call(outsider, "GET", "/api/station-cases/" + number + "/recordings").status, 404) << "outside one's cases: as if it did not exist";
+  EXPECT_EQ(call(outsider, "GET", url).status, 404);
+
+  // The case's open deadlines are on the centre's deadline board, as the station computed them when it read the
+  // documents; not for someone outside the case.
+  auto station_deadlines = [&](const std::string& person) {
+    json mine = json::array();
+    const json all = json::parse(call(person, "GET", "/api/deadlines").body, nullptr, false);
+    for (const auto& d : all.value("deadlines", json::array()))
+      if (d.contains("station")) mine.push_back(d);
+    return mine;
+  };
+  const json board = station_deadlines(reviewer);
+  ASSERT_FALSE(board.empty());
+  for (const auto& d : board) {
+    EXPECT_EQ(d["case"], number);
+    EXPECT_EQ(d["station"], "demo-01");
+    EXPECT_EQ(d["status"], "open");
+    EXPECT_FALSE(d["label"].get<std::string>().empty());
+    EXPECT_NE(d["as_of"].get<std::string>().find("+08:00"), std::string::npos) << d.dump();
+  }
+  std::set<std::string> open_at_station;
+  for (const auto& d : shown["deadlines"])
+    if (d["status"] == "open") open_at_station.insert(d["kind"]);
+  std::set<std::string> on_board;
+  for (const auto& d : board) on_board.insert(d["kind"]);
+  EXPECT_EQ(on_board, open_at_station);
+  EXPECT_TRUE(station_deadlines(outsider).empty());
 
   // The same in the centre's web UI (tests/browser/stations.mjs, Debian's Chromium): 工作站, 审看录像, the video plays,
   // a finding recorded at its time is shown after the page reloads.
@@ -338,7 +375,10 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
   EXPECT_NE(seen["finding_text"].get<std::string>().find("严重"), std::string::npos) << seen["finding_text"];
   EXPECT_EQ(seen["findings_on_bar"], 2) << "the finding given through the API and this one";
   EXPECT_EQ(seen["url_after"], "#/stations/" + number);
-  EXPECT_TRUE(seen["axe"]["station-review"].is_array() && seen["axe"]["station-review"].empty()) << seen["axe"].dump(2);
+  EXPECT_GE(seen["board_station_rows"].get<int>(), 1) << "the case's deadlines on the centre's board";
+  EXPECT_EQ(seen["board_link"], "#/stations/" + number);
+  for (const char* page : {"station-review", "deadlines-at-centre"})
+    EXPECT_TRUE(seen["axe"][page].is_array() && seen["axe"][page].empty()) << page << ": " << seen["axe"].dump(2);
   EXPECT_TRUE(seen["console_errors"].empty()) << seen["console_errors"].dump(2);
 
   const fs::path bundle = dir_->path() / "at-centre.zip";

@@ -117,6 +117,28 @@ TEST_F(UnboxingTest, OnlyADeliveredParcelIsUnboxedAndOnlyByItsSamplers) {  // Ar
   EXPECT_EQ(opened->recording_dir, fs::absolute(dir_ / "recordings" / "CQ-1-unboxing-1").lexically_normal());
 }
 
+// A station's sync sends the journal lines of the unboxings the recorder is recording now (design/central.md): not
+// an imported video, not one whose video is there.
+TEST_F(UnboxingTest, TheUnboxingsBeingRecordedAreThoseTheRecorderIsRecording) {
+  deliver();
+  auto imported = begin();
+  ASSERT_TRUE(imported.ok()) << imported.error().describe();
+  auto none = sessions_->recording();
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty()) << "an imported video has no journal of the recorder's";
+  ASSERT_TRUE(sessions_->set_recorded(imported->id, RecordedVideo{}, "S1").ok());  // no video: failed, a new one may start
+  auto recorded = sessions_->begin("CQ-1", "v4l2:/dev/video0", false, "S1", [](const fs::path&) { return true; });
+  ASSERT_TRUE(recorded.ok()) << recorded.error().describe();
+  auto now = sessions_->recording();
+  ASSERT_TRUE(now.ok());
+  ASSERT_EQ(now->size(), 1u);
+  EXPECT_EQ((*now)[0].id, recorded->id);
+  EXPECT_EQ((*now)[0].case_number, "CQ-1");
+  EXPECT_EQ((*now)[0].recording_dir, recorded->recording_dir);
+  ASSERT_TRUE(sessions_->set_recorded(recorded->id, video(), "S1").ok());
+  EXPECT_TRUE(sessions_->recording()->empty());
+}
+
 TEST_F(UnboxingTest, AcceptNeedsTheVideoAndAllFourSteps) {
   deliver();
   auto s = begin();

@@ -260,6 +260,8 @@ Result<UnboxingView> UnboxingSessions::get(std::int64_t session_id) {
 
 Result<std::vector<UnboxingView>> UnboxingSessions::of_case(const std::string& case_number) { return query("c.number = ?1", case_number); }
 
+Result<std::vector<UnboxingView>> UnboxingSessions::recording() { return query("s.state = 'recording' AND s.imported = 0", ""); }
+
 Result<UnboxingView> UnboxingSessions::latest(const std::string& case_number) {
   NETSAMPLE_ASSIGN(std::vector<UnboxingView> all, of_case(case_number));
   if (all.empty())

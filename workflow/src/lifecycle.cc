@@ -214,6 +214,33 @@ json DeadlineView::record_json() const {
   return out;
 }
 
+std::optional<DeadlineView> DeadlineView::from_record_json(const json& record, const std::string& case_number) {
+  if (!record.is_object()) return std::nullopt;
+  auto text = [&](const char* key) -> std::optional<std::string> {
+    const auto found = record.find(key);
+    return found != record.end() && found->is_string() ? std::optional<std::string>(found->get<std::string>()) : std::nullopt;
+  };
+  auto number = [&](const char* key) {
+    const auto found = record.find(key);
+    return found != record.end() && found->is_number_integer() ? found->get<int>() : 0;
+  };
+  DeadlineView d;
+  d.case_number = case_number;
+  d.kind = text("kind").value_or("");
+  d.status = text("status").value_or("");
+  d.unit = text("unit").value_or("");
+  if (d.kind.empty() || d.status.empty() || d.unit.empty()) return std::nullopt;
+  d.article = number("article");
+  d.amount = number("amount");
+  d.from_date = text("from").value_or("");
+  d.rule = text("rule").value_or("");
+  d.earliest = text("earliest");
+  d.due = text("due");
+  d.due_latest = text("due_latest");
+  d.problem = text("problem").value_or("");
+  return d;
+}
+
 json NoticeView::record_json() const {
   return {{"kind", kind}, {"article", article}, {"recipients", recipients}, {"payload", payload}, {"state", state}};
 }
@@ -681,8 +708,7 @@ Result<std::optional<NoticeView>> read_notice(store::Database& db, std::int64_t 
 Result<std::vector<DeadlineView>> Lifecycle::deadlines(const std::optional<std::string>& number, CivilDate today, bool include_closed) {
   NETSAMPLE_ASSIGN(std::vector<DeadlineView> out, read_deadlines(store_->db(), number, include_closed));
   const std::string today_text = format_date(today);
-  // Windows (Art 22, 47) are not duties: passing them is not "overdue".
-  for (auto& d : out) d.overdue = d.status == "open" && d.unit == "days" && d.due && today_text > *d.due;
+  for (auto& d : out) d.overdue = d.overdue_on(today_text);
   return out;
 }
 

@@ -152,6 +152,9 @@ class UnboxingSessions {
 
   Result<UnboxingView> get(std::int64_t session_id);
   Result<std::vector<UnboxingView>> of_case(const std::string& case_number);
+  // The unboxings the recorder is recording now (not imported videos): a station's sync sends their journal lines
+  // to the centre as they are written (design/central.md).
+  Result<std::vector<UnboxingView>> recording();
   // The case's newest session, or not_found naming how to start one.
   Result<UnboxingView> latest(const std::string& case_number);
 

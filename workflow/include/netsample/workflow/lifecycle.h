@@ -106,9 +106,13 @@ struct DeadlineView {
   bool provisional() const { return due_latest.has_value() || !due.has_value(); }
   // The day after which the period has surely run out (due_latest while provisional); nullopt while unknown.
   std::optional<std::string> surely_over_after() const { return due_latest ? due_latest : due; }
+  // What `overdue` says on `today` (YYYY-MM-DD, Beijing). Windows (Art 22, 47) are not duties: never overdue.
+  bool overdue_on(const std::string& today) const { return status == "open" && unit == "days" && due && today > *due; }
   nlohmann::json to_json() const;
   // The form kept in the case record and hashed into its audit snapshot: no id, case or overdue.
   nlohmann::json record_json() const;
+  // Back from that form (a station's case as its documents show it, at the centre); nullopt when it is not one.
+  static std::optional<DeadlineView> from_record_json(const nlohmann::json& record, const std::string& case_number);
 };
 
 struct NoticeView {
