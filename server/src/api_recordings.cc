@@ -78,7 +78,8 @@ Result<std::optional<store::EvidenceItem>> stored_item(Call& call, const Recordi
   store::EvidenceItem item;
   item.case_number = r.case_number;
   item.sha256 = text_in(*found, "sha256");
-  item.size = found->value("size", std::int64_t{0});
+  const auto size = found->find("size");
+  item.size = size != found->end() && size->is_number_unsigned() ? size->get<std::int64_t>() : 0;
   item.kind = text_in(*found, "kind");
   item.name = fs::path(relative).filename().string();
   return std::optional<store::EvidenceItem>(std::move(item));
@@ -345,7 +346,7 @@ Result<Response> show_recording(Call& call) {
     }
   } else {
     for (const auto& [name, f] : r.station_files.items())
-      if (!f.contains("text")) files.push_back({{"name", name}, {"kind", text_in(f, "kind")}, {"sha256", f["sha256"]}, {"size", f["size"]}});
+      if (!f.contains("text")) files.push_back({{"name", name}, {"kind", text_in(f, "kind")}, {"sha256", text_in(f, "sha256")}, {"size", f.value("size", json())}});
   }
   out["files"] = files;
   // The findings and verdicts on this recording: at the centre, on a station's case, those given here and those

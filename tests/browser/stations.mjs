@@ -42,9 +42,9 @@ try {
   await page.getByRole('link', { name: '审看录像' }).first().click();
   await page.getByRole('heading', { name: `${input.case} 的录像（工作站 demo-01）` }).waitFor();
   const purchase = page.locator('section.recording').first();
-  await purchase.locator('button.chapter').first().waitFor();
+  await purchase.locator('button.chapter[data-step]').first().waitFor();
   out.recordings = await page.locator('section.recording').count();
-  out.chapters = await purchase.locator('button.chapter').count();
+  out.chapters = await purchase.locator('button.chapter[data-step]').count();
   out.first_still_width = await purchase.locator('ul.stills img').first().evaluate((img) =>
     img.complete ? img.naturalWidth : new Promise((resolve) => img.addEventListener('load', () => resolve(img.naturalWidth), { once: true })));
   const video = purchase.locator('video');

@@ -209,8 +209,10 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
   ASSERT_TRUE(port.ok());
   const std::string base = "http://127.0.0.1:" + std::to_string(*port);
   // The centre trusts the demo's time-stamping authority, as a province's centre trusts the stations' TSAs.
+  auto replay_port = loopback::free_loopback_port(SOCK_STREAM);
+  ASSERT_TRUE(replay_port.ok());
   ChildProcess service({NETSAMPLE_BIN, "--data", centre.string(), "--db", db, "serve", "--listen", "127.0.0.1:" + std::to_string(*port), "--replay-listen",
-                        "off", "--background", "0", "--trust", (data() / "tsa-trust.pem").string()},
+                        "127.0.0.1:" + std::to_string(*replay_port), "--background", "0", "--trust", (data() / "tsa-trust.pem").string()},
                        dir_->path() / "centre-serve.log");
   const Status up = loopback::wait_until_serving(base, dir_->path() / "centre-serve.log");
   ASSERT_TRUE(up.ok()) << up.error().message;
@@ -308,6 +310,17 @@ TEST_F(PurchaseEndToEnd, TheDemoCaseTravelsToTheCentreAndVerifiesThere) {
   EXPECT_EQ(still.status, 200);
   EXPECT_EQ(still.body.substr(1, 3), "PNG");
   EXPECT_EQ(call(reviewer, "GET", recording["chapters"]).body.substr(0, 6), "WEBVTT");
+  // The pages the purchase's browser received, replayed beside the video from the station's WARC: the signed link
+  // names the station's case, and reads exactly the stored file.
+  const json pages = json::parse(call(reviewer, "GET", url + "/pages").body, nullptr, false);
+  ASSERT_EQ(pages["kept"], true) << pages.dump().substr(0, 400);
+  EXPECT_FALSE(pages["navigations"].empty());
+  HttpRequest source;
+  source.url = pages["replay"]["source"];
+  auto replayed = http.send(source);
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(replayed->status, 200) << replayed->body.substr(0, 300);
+  EXPECT_EQ(sha256_hex(replayed->body), file_hashes["pages.warc.gz"]);
   // Checked again at the centre from the stored files, against the TSA the centre trusts.
   const json reverified = json::parse(call(reviewer, "POST", url + "/verify").body, nullptr, false);
   EXPECT_EQ(reverified["ok"], true) << reverified.dump().substr(0, 600);
