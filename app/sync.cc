@@ -164,7 +164,8 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
       if (context.json) {
         print_json({{"rows_sent", report.rows_sent}, {"blobs_sent", report.blobs_sent}, {"blobs_already_there", report.blobs_already_there},
                     {"bytes_sent", report.bytes_sent}, {"cases_sent", report.cases_sent},
-                    {"live_lines_sent", report.live_lines_sent}, {"live_bytes_sent", report.live_bytes_sent}, {"live_stamps_sent", report.live_stamps_sent}, {"central_head", {{"seq", report.central_head.seq}, {"hash", report.central_head.hash}}}});
+                    {"live_lines_sent", report.live_lines_sent}, {"live_bytes_sent", report.live_bytes_sent}, {"live_stamps_sent", report.live_stamps_sent},
+                    {"handed_away", report.handed_away}, {"central_head", {{"seq", report.central_head.seq}, {"hash", report.central_head.hash}}}});
       } else {
         std::cout << "已同步：证据 " << report.blobs_sent << " 件新送达（" << megabytes(report.bytes_sent) << "），" << report.blobs_already_there
                   << " 件中心已有；审计记录 " << report.rows_sent << " 条；任务文书 " << report.cases_sent << " 件"
@@ -172,6 +173,8 @@ void add_sync_commands(CLI::App& app, Context& context, int& exit_code) {
                   << (report.live_stamps_sent ? "；录制中的时间戳 " + std::to_string(report.live_stamps_sent) + " 个" : "")
                   << "\n中心所存本站审计链到第 " << report.central_head.seq << " 条"
                   << (report.central_head.seq ? "（" + report.central_head.hash.substr(0, 16) + "…）" : "") << "\n";
+        for (const auto& [number, holder] : report.handed_away)
+          std::cout << "任务 " << number << " 已由中心移交工作站 " << holder << "：本站不再送它的文书，中心以该站送来的为准；请在该站继续办理\n";
       }
       return {};
     });

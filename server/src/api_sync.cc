@@ -155,11 +155,16 @@ Result<Response> blob_part(Call& call) {
   return Response::json(state->present ? 201 : 200, {{"present", state->present}, {"received", state->received}});
 }
 
+// The cases whose documents the centre holds from this station (their seq), and those it handed to another station:
+// the station sends documents of neither again.
 Result<Response> held_cases(Call& call) {
-  NETSAMPLE_ASSIGN(auto cases, receiver(call).cases());
-  json out = json::object();
+  sync::Receiver from = receiver(call);
+  NETSAMPLE_ASSIGN(auto cases, from.cases());
+  NETSAMPLE_ASSIGN(auto away, from.handed_away());
+  json out = json::object(), handed = json::object();
   for (const auto& [number, seq] : cases) out[number] = seq;
-  return Response::json(200, {{"cases", out}});
+  for (const auto& [number, holder] : away) handed[number] = holder;
+  return Response::json(200, {{"cases", out}, {"handed_away", handed}});
 }
 
 // A case's documents may outgrow a JSON body's limit (a long history, many notices): taken as an upload.

@@ -49,6 +49,9 @@ void StationSyncWork::round() {
   }();
   note(status_of(report), last_failure_, "netsample serve: 同步到中心 " + options_.central + " 未完成（下一轮重试）：");
   if (!report.ok()) return;
+  for (const auto& [number, holder] : report->handed_away)
+    if (handed_away_.emplace(number, holder).second)
+      log_("netsample serve: 中心已将任务 " + number + " 移交工作站 " + holder + "：本站不再送它的文书，中心以该站送来的为准");
   if (report->rows_sent == 0 && report->blobs_sent == 0 && report->cases_sent == 0 && report->live_lines_sent == 0 &&
       report->live_stamps_sent == 0)
     return;  // nothing new: nothing to say

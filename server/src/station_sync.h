@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,7 @@ class StationSyncWork {
   sync::SyncOptions options_;
   std::function<void(const std::string&)> log_;
   std::string last_failure_, last_live_failure_;  // a failure repeated every round is logged once
+  std::map<std::string, std::string> handed_away_;   // cases the centre handed to another station, each logged once
   std::unique_ptr<runtime::Runtime> live_runtime_;  // the live rounds' own, kept open between them
   std::mutex sending_;                               // one round sends at a time: no line is sent twice at once
   Periodic periodic_;       // last two: their threads use everything above

@@ -54,6 +54,12 @@ Status add_owner(store::Store& store, const std::string& case_number, std::int64
   return insert.bind(1, case_number).bind(2, turn).bind(3, station).bind(4, to_utc_us(store.clock().now())).bind(5, actor).run();
 }
 
+// Whether `station` held the case at some turn (a former owner, after a handover).
+Result<bool> held_before_by(store::Store& store, const std::string& case_number, const std::string& station) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store.db().prepare("SELECT 1 FROM station_case_owners WHERE case_number = ?1 AND station_id = ?2"));
+  return stmt.bind(1, case_number).bind(2, station).step();
+}
+
 // A file on this instance's disk for one request only, removed when it goes.
 struct TempFile {
   explicit TempFile(fs::path file) : path(std::move(file)) {}
@@ -170,14 +176,18 @@ Result<store::AuditHead> Receiver::receive_rows(const std::vector<store::AuditRe
         return make_error(ErrorCode::integrity, "prev_hash", where + "：前序哈希与中心所存第 " + std::to_string(last.seq) + " 条的哈希不符（该站的链被改写）");
       const std::string computed = store::AuditLog::row_hash(row.seq, to_utc_us(row.at), row.actor, row.action, row.case_number, row.payload, row.prev_hash);
       if (computed != row.hash) return make_error(ErrorCode::integrity, "hash", where + "：内容与其哈希不符（该条被改动）");
-      // A case belongs to the first station that sends a row about it, until it is handed over.
+      // A case belongs to the first station that sends a row about it, until it is handed over. A station that never
+      // held it sends no row about it; one that handed it over goes on with its own chain (its later rows about the
+      // case are its history, kept here as written), but its documents of the case are no longer taken.
       if (row.case_number && !owned.count(*row.case_number)) {
         NETSAMPLE_ASSIGN(std::optional<std::string> owner, cases.owner(*row.case_number));
         if (!owner) {
           NETSAMPLE_TRY(add_owner(*store_, *row.case_number, 1, station_.id, "station:" + station_.id));
         } else if (*owner != station_.id) {
-          return make_error(ErrorCode::forbidden, "case", where + "：任务 " + *row.case_number + " 属于工作站 " + *owner +
-                                                              "，本站的记录不收（任务如已移交本站，须先由中心办理：netsample station handover）");
+          NETSAMPLE_ASSIGN(bool held_before, held_before_by(*store_, *row.case_number, station_.id));
+          if (!held_before)
+            return make_error(ErrorCode::forbidden, "case", where + "：任务 " + *row.case_number + " 属于工作站 " + *owner +
+                                                                "，本站的记录不收（任务如已移交本站，须先由中心办理：netsample station handover）");
         }
         owned.insert(*row.case_number);
       }
@@ -280,6 +290,20 @@ Result<BlobState> Receiver::keep_blob(const std::string& sha256, const fs::path&
     return status_of(store_->audit().append({"station:" + station_.id, "sync.blob_received", std::nullopt, said}, store_->clock().now()));
   }));
   return BlobState{true, 0};
+}
+
+Result<std::map<std::string, std::string>> Receiver::handed_away() {
+  NETSAMPLE_ASSIGN(store::Statement stmt,
+                   store_->db().prepare("SELECT o.case_number, o.station_id FROM station_case_owners o WHERE o.station_id <> ?1 AND o.turn = "
+                                        "(SELECT MAX(x.turn) FROM station_case_owners x WHERE x.case_number = o.case_number) AND EXISTS "
+                                        "(SELECT 1 FROM station_case_owners p WHERE p.case_number = o.case_number AND p.station_id = ?1)"));
+  stmt.bind(1, station_.id);
+  std::map<std::string, std::string> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    out[stmt.text(0)] = stmt.text(1);
+  }
 }
 
 Result<std::map<std::string, std::int64_t>> Receiver::cases() {

@@ -168,14 +168,19 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
 
   // The documents of each case whose rows are newer than the centre's copy of them, read before the rows: every
   // row and every blob they name is then in what is read after them and sent before them.
+  // Not those the centre handed to another station: it takes them from that station now.
   std::map<std::string, json> documents;
+  NETSAMPLE_ASSIGN(json held, centre.call("GET", "/api/sync/cases"));
+  const json handed_away = held.value("handed_away", json::object());
+  for (const auto& [number, holder] : handed_away.items())
+    if (holder.is_string()) report.handed_away[number] = holder.get<std::string>();
   if (options.case_documents) {
-    NETSAMPLE_ASSIGN(json held, centre.call("GET", "/api/sync/cases"));
     std::map<std::string, std::int64_t> newest;
     NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> before, store.audit().records());
     for (const auto& row : before)
       if (row.case_number) newest[*row.case_number] = row.seq;
     for (const auto& [number, seq] : newest) {
+      if (report.handed_away.contains(number)) continue;
       const json at = held.value("cases", json::object()).value(number, json());
       if (at.is_number_integer() && at.get<std::int64_t>() >= seq) continue;
       auto made = options.case_documents(number);
@@ -212,15 +217,16 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
   // Recordings being made, and those stored since the centre's head (their last lines may not have gone): the
   // journal lines the centre lacks, first — a station that dies mid-purchase has delivered what it recorded, and a
   // recording the centre holds whole by its lines is not sent again as a blob.
-  std::map<fs::path, std::string> live;  // folder → case
+  std::map<fs::path, std::string> live;  // folder → case (not one handed away: the centre takes its recordings from its holder)
   if (options.live_recordings)
-    for (const auto& source : options.live_recordings()) live[fs::absolute(source.dir).lexically_normal()] = source.case_number;
+    for (const auto& source : options.live_recordings())
+      if (!report.handed_away.contains(source.case_number)) live[fs::absolute(source.dir).lexically_normal()] = source.case_number;
   for (const auto& row : pending) {
     if (row.action != "evidence.added" || !row.case_number) continue;
     const json added = json::parse(row.payload, nullptr, false);
     if (added.value("name", "") != recorder::kMediaFile || !added.contains("evidence_id") || !added["evidence_id"].is_number_integer()) continue;
     NETSAMPLE_ASSIGN(std::optional<store::EvidenceItem> item, store.evidence_item(added["evidence_id"].get<std::int64_t>()));
-    if (item && item->source) live[fs::path(*item->source).parent_path()] = *row.case_number;
+    if (item && item->source && !report.handed_away.contains(*row.case_number)) live[fs::path(*item->source).parent_path()] = *row.case_number;
   }
   for (const auto& [dir, case_number] : live) NETSAMPLE_TRY(send_live(centre, {dir, case_number}, options, report));
 

@@ -450,21 +450,47 @@ TEST_F(StationSync, ASecondStationCannotChangeACaseItDoesNotOwnUntilItIsHandedOv
   EXPECT_EQ(stations[0]["id"], "jiangbei-02");
   EXPECT_EQ(stations[0]["head"]["seq"], 0) << "none of the refused batch was kept";
 
-  // Handed over at the centre (audited): the second station's rows are taken, the first's refused.
+  // Handed over at the centre (audited): the second station's rows and documents are taken.
   const ProcessResult handed = centre({"station", "handover", "CQ-SYNC-1", "--to", "jiangbei-02"});
   ASSERT_EQ(handed.exit_code, 0) << handed.err;
   EXPECT_NE(centre({"audit", "log", "--json"}).out.find("station.case_handed_over"), std::string::npos);
   const json taken = sync(second_token, nullptr, "station2");
   EXPECT_EQ(taken["cases_sent"], 1);
+  EXPECT_TRUE(taken["handed_away"].empty());
+  // The first station is told at its next sync; what it still writes about the case is its own history (its chain
+  // goes on, and its sync with it), but the case at the centre is the second station's: no documents of it are sent,
+  // and those it would send are refused naming the holder.
   testing::write_text(dir_ / "lab.pdf", "%PDF-1.4 lab report");
   ASSERT_EQ(station({"evidence", "add", "--case", "CQ-SYNC-1", "--kind", "lab_report", (dir_ / "lab.pdf").string()}).exit_code, 0);
-  refused = testing::run_process(sync_command(token_));
-  EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
-  EXPECT_NE(refused.err.find("属于工作站 jiangbei-02"), std::string::npos) << refused.err;
+  ProcessResult told;
+  const json former = sync(token_, &told);
+  EXPECT_EQ(former["handed_away"], json({{"CQ-SYNC-1", "jiangbei-02"}})) << told.out;
+  EXPECT_EQ(former["rows_sent"], 1);
+  EXPECT_EQ(former["blobs_sent"], 1);
+  EXPECT_EQ(former["cases_sent"], 0);
+  std::vector<std::string> plain = sync_command(token_);
+  plain.pop_back();  // without --json: what the person at the station reads
+  const ProcessResult read = testing::run_process(plain);
+  EXPECT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_NE(read.out.find("任务 CQ-SYNC-1 已由中心移交工作站 jiangbei-02"), std::string::npos) << read.out;
+  HttpRequest documents;
+  documents.method = "POST";
+  documents.url = base_ + "/api/sync/cases";
+  documents.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
+  documents.body = json{{"case", "CQ-SYNC-1"},
+                        {"seq", former["central_head"]["seq"]},
+                        {"documents", {{"format", "netsample-case-documents/1"}, {"case", "CQ-SYNC-1"}, {"files", json::array()},
+                                       {"recordings", json::array()}, {"warcs", json::array()}}}}
+                       .dump();
+  auto answer = http_.send(documents);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 403) << answer->body;
+  EXPECT_NE(answer->body.find("jiangbei-02"), std::string::npos) << answer->body;
   const json cases = json::parse(centre({"station", "cases", "--json"}).out, nullptr, false);
   ASSERT_EQ(cases.size(), 1u) << cases.dump();
   EXPECT_EQ(cases[0]["station"], "jiangbei-02");
   EXPECT_EQ(exported_at_centre("CQ-SYNC-1", "handed.zip")["ok"], true);
+  EXPECT_EQ(centre({"audit", "verify"}).exit_code, 0);
 }
 
 TEST_F(StationSync, ASyncKilledMidUploadResumesWithoutSendingAnythingTwice) {

@@ -89,7 +89,8 @@ class Receiver {
   Result<store::AuditHead> head();
   // Rows that continue the station's chain from head(): each one's hash recomputed, its seq the next one, its
   // prev_hash the hash before it. The first that does not fit refuses the whole batch (integrity, naming the row
-  // and what is wrong); nothing of it is stored. Returns the new head.
+  // and what is wrong); nothing of it is stored. A row about a case another station holds refuses it too (forbidden,
+  // naming the holder) unless this station held the case before it was handed over. Returns the new head.
   Result<store::AuditHead> receive_rows(const std::vector<store::AuditRecord>& rows);
 
   // `size`, when the station gives it: a recording this station sent line by line whose video (or pages) is exactly
@@ -121,6 +122,9 @@ class Receiver {
 
   // The case documents the centre holds from this station: each case's latest seq.
   Result<std::map<std::string, std::int64_t>> cases();
+  // The cases this station held and the centre has since handed to another: case → the station that holds it now.
+  // Its later rows about them are still taken (its chain goes on); its documents of them are not.
+  Result<std::map<std::string, std::string>> handed_away();
   // A case's documents (bundle::case_documents, checked by the caller against bundle::check_documents) as read at
   // `seq` of this station's chain. Refused when the centre holds the chain only to an earlier row, when the case
   // belongs to another station (forbidden, naming it), or when a piece of evidence they name is not the case's in
@@ -209,6 +213,9 @@ struct SyncReport {
   std::int64_t live_stamps_sent = 0;  // time stamps taken while recording them
   std::uint64_t bytes_sent = 0;
   store::AuditHead central_head;  // the station's chain as the centre holds it now
+  // Cases the centre handed from this station to another (case → that station): their documents are no longer sent,
+  // their rows still are (this station's history).
+  std::map<std::string, std::string> handed_away;
 };
 
 // Sends what the centre does not hold yet: the journal lines (with their bytes) of recordings being made or stored
