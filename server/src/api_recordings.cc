@@ -20,9 +20,9 @@
 #include "netsample/recorder/seal.h"
 #include "netsample/review/review.h"
 #include "netsample/sync/sync.h"
-#include "netsample/workflow/lifecycle.h"
 #include "netsample/unboxing/video.h"
 #include "netsample/warc/warc.h"
+#include "netsample/workflow/lifecycle.h"
 
 namespace netsample::server {
 namespace {

@@ -617,7 +617,12 @@ Result<std::optional<StationCase>> StationCases::latest(const std::string& case_
 }
 
 Result<std::vector<StationCase>> StationCases::list() {
-  NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(std::string(kSelectCase) + "ORDER BY received_utc_us DESC, seq DESC"));
+  // Only each case's latest version is read: the earlier ones' documents never leave the database.
+  NETSAMPLE_ASSIGN(store::Statement stmt,
+                   store_->db().prepare(std::string(kSelectCase) +
+                                        "WHERE NOT EXISTS (SELECT 1 FROM station_cases newer WHERE newer.case_number = station_cases.case_number AND "
+                                        "(newer.received_utc_us > station_cases.received_utc_us OR (newer.received_utc_us = station_cases.received_utc_us "
+                                        "AND newer.seq > station_cases.seq))) ORDER BY received_utc_us DESC, seq DESC"));
   std::vector<StationCase> out;
   std::set<std::string> seen;
   for (;;) {
