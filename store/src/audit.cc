@@ -306,6 +306,15 @@ Result<std::vector<AuditRecord>> AuditLog::records(const std::optional<std::stri
   return out;
 }
 
+Result<std::optional<AuditRecord>> AuditLog::last_of(const std::string& case_number, const std::string& action) {
+  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM audit_log "
+                                                "WHERE case_number = ?1 AND action = ?2 ORDER BY seq DESC LIMIT 1"));
+  NETSAMPLE_ASSIGN(bool found, stmt.bind(1, case_number).bind(2, action).step());
+  if (!found) return std::optional<AuditRecord>();
+  return std::optional<AuditRecord>(AuditRecord{stmt.int64(0), from_utc_us(stmt.int64(1)), stmt.text(2), stmt.text(3), stmt.optional_text(4),
+                                                stmt.text(5), stmt.text(6), stmt.text(7)});
+}
+
 std::vector<std::string> compare_with_audit(const std::string& who, const std::vector<nlohmann::json>& stored,
                                             const std::vector<nlohmann::json>& audited, const std::string& name_key) {
   std::vector<std::string> problems;

@@ -174,6 +174,15 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
   const json handed_away = held.value("handed_away", json::object());
   for (const auto& [number, holder] : handed_away.items())
     if (holder.is_string()) report.handed_away[number] = holder.get<std::string>();
+  // Told for the first time: a row of this station's chain, so that its lifecycle moves the case no further (the
+  // other station continues it) and the handover is part of its own history.
+  for (const auto& [number, holder] : report.handed_away) {
+    NETSAMPLE_ASSIGN(std::optional<store::AuditRecord> known, store.audit().last_of(number, "case.handed_away"));
+    if (known) continue;
+    NETSAMPLE_TRY(store.write([&, number = number, holder = holder]() -> Status {
+      return status_of(store.audit().append({"system:sync", "case.handed_away", number, {{"to", holder}}}, store.clock().now()));
+    }));
+  }
   if (options.case_documents) {
     std::map<std::string, std::int64_t> newest;
     NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> before, store.audit().records());

@@ -465,7 +465,7 @@ TEST_F(StationSync, ASecondStationCannotChangeACaseItDoesNotOwnUntilItIsHandedOv
   ProcessResult told;
   const json former = sync(token_, &told);
   EXPECT_EQ(former["handed_away"], json({{"CQ-SYNC-1", "jiangbei-02"}})) << told.out;
-  EXPECT_EQ(former["rows_sent"], 1);
+  EXPECT_EQ(former["rows_sent"], 2) << "the evidence added, and the station's own row saying it was told";
   EXPECT_EQ(former["blobs_sent"], 1);
   EXPECT_EQ(former["cases_sent"], 0);
   std::vector<std::string> plain = sync_command(token_);
@@ -473,6 +473,10 @@ TEST_F(StationSync, ASecondStationCannotChangeACaseItDoesNotOwnUntilItIsHandedOv
   const ProcessResult read = testing::run_process(plain);
   EXPECT_EQ(read.exit_code, 0) << read.err;
   EXPECT_NE(read.out.find("任务 CQ-SYNC-1 已由中心移交工作站 jiangbei-02"), std::string::npos) << read.out;
+  // Told, the station moves the case no further: the other station continues it.
+  const ProcessResult moved = station({"case", "event", "CQ-SYNC-1", "start_purchase", "--as", "S1"});
+  EXPECT_NE(moved.exit_code, 0);
+  EXPECT_NE(moved.err.find("已由中心移交工作站 jiangbei-02"), std::string::npos) << moved.out << moved.err;
   HttpRequest documents;
   documents.method = "POST";
   documents.url = base_ + "/api/sync/cases";

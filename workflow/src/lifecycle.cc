@@ -106,6 +106,17 @@ Result<bool> person_holds(store::Store& store, const CaseRow& c, const Person& p
   return false;
 }
 
+// A station whose case the centre handed to another station (its `case.handed_away` row, written when its sync
+// learned it: design/central.md) moves it no further: the other station continues it.
+Status refuse_if_handed_away(store::Store& store, const std::string& number) {
+  NETSAMPLE_ASSIGN(std::optional<store::AuditRecord> handed, store.audit().last_of(number, "case.handed_away"));
+  if (!handed) return {};
+  const json payload = json::parse(handed->payload, nullptr, false);
+  const std::string to = payload.is_object() && payload.contains("to") && payload["to"].is_string() ? payload["to"].get<std::string>() : "?";
+  return make_error(ErrorCode::refused_by_rule, "case",
+                    "任务 " + number + " 已由中心移交工作站 " + to + "（本站于 " + format_iso8601_beijing(handed->at) + " 获知）：本站不再办理，请在该站继续");
+}
+
 // Which of the row's roles the actor holds for this case; empty when none.
 Result<std::string> acting_role(store::Store& store, const CaseRow& c, const Transition& row, const std::string& actor) {
   if (actor.starts_with("system:")) return std::string(contains(row.roles, "system") ? "system" : "");
@@ -295,6 +306,7 @@ Result<std::string> Lifecycle::apply_event(const std::string& number, const std:
   NETSAMPLE_TRY(store_->write([&]() -> Status {
     store::Database& db = store_->db();
     NETSAMPLE_ASSIGN(CaseRow c, load_case_row(db, number));
+    NETSAMPLE_TRY(refuse_if_handed_away(*store_, number));
     const Transition* row = nullptr;
     for (const Transition* candidate : rows)
       if (contains(candidate->from, c.state)) row = candidate;
@@ -554,6 +566,7 @@ bool assigned_in_case(const nlohmann::json& shown, const Person& person, std::st
 Result<std::vector<const Transition*>> Lifecycle::available_events(const std::string& number, const std::string& actor) {
   NETSAMPLE_ASSIGN(CaseRow c, load_case_row(store_->db(), number));
   std::vector<const Transition*> out;
+  if (!refuse_if_handed_away(*store_, number).ok()) return out;
   for (const auto& row : lifecycle_transitions()) {
     if (!contains(row.from, c.state)) continue;
     auto role = acting_role(*store_, c, row, actor);

@@ -126,6 +126,8 @@ class AuditLog {
   Result<ChainReport> verify();
 
   Result<std::vector<AuditRecord>> records(const std::optional<std::string>& case_number = std::nullopt);
+  // The case's last row of `action`; nullopt when it has none.
+  Result<std::optional<AuditRecord>> last_of(const std::string& case_number, const std::string& action);
 
   // The last row committed.
   Result<AuditHead> head() { return tail(); }
