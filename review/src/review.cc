@@ -27,11 +27,6 @@ Result<Enum> parse_choice(const std::string& text, const std::string& field, std
   return make_error(ErrorCode::invalid_input, field, "\"" + text + "\" 不是有效的" + meaning + "，取值：" + list);
 }
 
-// Findings from `stmt` (id, recording, media_ms, severity, note, reviewer, utc_us, station), bound and ready.
-Result<std::vector<Finding>> read_findings(store::Statement& stmt, const std::string& case_number);
-// Verdicts from `stmt` (id, recording, verdict, reasons, reviewer, utc_us, current, station).
-Result<std::vector<VerdictRecord>> read_verdicts(store::Statement& stmt, const std::string& case_number);
-
 // The rows each table holds, as their audit rows carry them (without the labels and `current`).
 json as_audited(const Finding& f) {
   json row = f.to_json();
@@ -43,6 +38,67 @@ json as_audited(const VerdictRecord& v) {
   row.erase("verdict_label");
   row.erase("current");
   return row;
+}
+
+// Findings from `stmt` (id, recording, media_ms, severity, note, reviewer, utc_us, station), bound and ready; `table`
+// names a stored value that is not one of ours.
+Result<std::vector<Finding>> read_findings(store::Statement& stmt, const std::string& case_number, const std::string& table) {
+  std::vector<Finding> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    NETSAMPLE_ASSIGN(Severity severity, parse_choice(stmt.text(3), table + ".severity", {Severity::info, Severity::minor, Severity::major}, "严重程度"));
+    out.push_back({stmt.int64(0), stmt.text(7), case_number, stmt.text(1), stmt.int64(2), severity, stmt.text(4), stmt.text(5), from_utc_us(stmt.int64(6))});
+  }
+}
+
+// Verdicts from `stmt` (id, recording, verdict, reasons, reviewer, utc_us, current, station).
+Result<std::vector<VerdictRecord>> read_verdicts(store::Statement& stmt, const std::string& case_number, const std::string& table) {
+  std::vector<VerdictRecord> out;
+  for (;;) {
+    NETSAMPLE_ASSIGN(bool row, stmt.step());
+    if (!row) return out;
+    NETSAMPLE_ASSIGN(Verdict verdict, parse_choice(stmt.text(2), table + ".verdict", {Verdict::no_doubts, Verdict::doubts, Verdict::rejected}, "审看结论"));
+    const json reasons = json::parse(stmt.text(3), nullptr, false);
+    VerdictRecord record{stmt.int64(0), stmt.text(7), case_number, stmt.text(1), verdict, {}, stmt.text(4), from_utc_us(stmt.int64(5)), stmt.int64(6) != 0};
+    if (reasons.is_array())
+      for (const auto& r : reasons)
+        if (r.is_string()) record.reasons.push_back(r.get<std::string>());
+    out.push_back(std::move(record));
+  }
+}
+
+// The latest verdict of each reviewer on each recording counts (`current`); `key` names the case in `table`.
+std::string verdicts_sql(const std::string& table, const std::string& key, const std::string& station) {
+  return "SELECT v.id, v.recording, v.verdict, v.reasons, v.reviewer, v.utc_us, v.id = (SELECT MAX(w.id) FROM " + table + " w WHERE w." + key +
+         " = v." + key + " AND w.recording = v.recording AND w.reviewer = v.reviewer), " + station + " FROM " + table + " v WHERE v." + key +
+         " = ?1 ORDER BY v.recording, v.id";
+}
+
+json review_json(const std::vector<Finding>& findings, const std::vector<VerdictRecord>& verdicts) {
+  json out = {{"findings", json::array()}, {"verdicts", json::array()}};
+  for (const auto& f : findings) out["findings"].push_back(f.to_json());
+  for (const auto& v : verdicts) out["verdicts"].push_back(v.to_json());
+  return out;
+}
+
+Result<std::vector<Finding>> station_findings(store::Store& store, const std::string& case_number) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store.db().prepare("SELECT id, recording, media_ms, severity, note, reviewer, utc_us, station FROM "
+                                                             "review_station_findings WHERE case_number = ?1 ORDER BY recording, media_ms, id"));
+  stmt.bind(1, case_number);
+  return read_findings(stmt, case_number, "review_station_findings");
+}
+
+Result<std::vector<VerdictRecord>> station_verdicts(store::Store& store, const std::string& case_number) {
+  NETSAMPLE_ASSIGN(store::Statement stmt, store.db().prepare(verdicts_sql("review_station_verdicts", "case_number", "v.station")));
+  stmt.bind(1, case_number);
+  return read_verdicts(stmt, case_number, "review_station_verdicts");
+}
+
+Status require_station_reviewer(const StationCaseRef& sent, const workflow::Person& reviewer) {
+  if (!workflow::assigned_in_case(sent.shown, reviewer, "reviewer"))
+    return make_error(ErrorCode::refused_by_rule, "as", reviewer.id + " 不是本任务指派的审看人员（以工作站送来的任务文书为准），不能记录审看意见");
+  return {};
 }
 
 }  // namespace
@@ -182,14 +238,6 @@ Result<VerdictRecord> Reviews::set_verdict(const std::string& case_number, const
   return record;
 }
 
-namespace {
-Status require_station_reviewer(const StationCaseRef& sent, const workflow::Person& reviewer) {
-  if (!workflow::assigned_in_case(sent.shown, reviewer, "reviewer"))
-    return make_error(ErrorCode::refused_by_rule, "as", reviewer.id + " 不是本任务指派的审看人员（以工作站送来的任务文书为准），不能记录审看意见");
-  return {};
-}
-}  // namespace
-
 Result<Finding> Reviews::add_finding(const StationCaseRef& sent, const FindingRequest& request, const workflow::Person& reviewer) {
   NETSAMPLE_TRY(require_station_reviewer(sent, reviewer));
   Finding finding{0, sent.station, sent.number, request.recording, request.media_ms, request.severity, request.note, reviewer.id, store_->clock().now()};
@@ -218,62 +266,19 @@ Result<VerdictRecord> Reviews::set_verdict(const StationCaseRef& sent, const Ver
   return record;
 }
 
-namespace {
-
-Result<std::vector<Finding>> read_findings(store::Statement& stmt, const std::string& case_number) {
-  std::vector<Finding> out;
-  for (;;) {
-    NETSAMPLE_ASSIGN(bool row, stmt.step());
-    if (!row) return out;
-    NETSAMPLE_ASSIGN(Severity severity, parse_choice(stmt.text(3), "severity", {Severity::info, Severity::minor, Severity::major}, "严重程度"));
-    out.push_back({stmt.int64(0), stmt.text(7), case_number, stmt.text(1), stmt.int64(2), severity, stmt.text(4), stmt.text(5), from_utc_us(stmt.int64(6))});
-  }
-}
-
-Result<std::vector<VerdictRecord>> read_verdicts(store::Statement& stmt, const std::string& case_number) {
-  std::vector<VerdictRecord> out;
-  for (;;) {
-    NETSAMPLE_ASSIGN(bool row, stmt.step());
-    if (!row) return out;
-    NETSAMPLE_ASSIGN(Verdict verdict, parse_choice(stmt.text(2), "verdict", {Verdict::no_doubts, Verdict::doubts, Verdict::rejected}, "审看结论"));
-    const json reasons = json::parse(stmt.text(3), nullptr, false);
-    VerdictRecord record{stmt.int64(0), stmt.text(7), case_number, stmt.text(1), verdict, {}, stmt.text(4), from_utc_us(stmt.int64(5)), stmt.int64(6) != 0};
-    if (reasons.is_array())
-      for (const auto& r : reasons)
-        if (r.is_string()) record.reasons.push_back(r.get<std::string>());
-    out.push_back(std::move(record));
-  }
-}
-
-// The latest verdict of each reviewer on each recording counts (`current`); `key` names the case in `table`.
-std::string verdicts_sql(const std::string& table, const std::string& key, const std::string& station) {
-  return "SELECT v.id, v.recording, v.verdict, v.reasons, v.reviewer, v.utc_us, v.id = (SELECT MAX(w.id) FROM " + table + " w WHERE w." + key +
-         " = v." + key + " AND w.recording = v.recording AND w.reviewer = v.reviewer), " + station + " FROM " + table + " v WHERE v." + key +
-         " = ?1 ORDER BY v.recording, v.id";
-}
-
-json review_json(const std::vector<Finding>& findings, const std::vector<VerdictRecord>& verdicts) {
-  json out = {{"findings", json::array()}, {"verdicts", json::array()}};
-  for (const auto& f : findings) out["findings"].push_back(f.to_json());
-  for (const auto& v : verdicts) out["verdicts"].push_back(v.to_json());
-  return out;
-}
-
-}  // namespace
-
 Result<std::vector<Finding>> Reviews::findings(const std::string& case_number) {
   NETSAMPLE_ASSIGN(std::int64_t id, case_id(*store_, case_number));
   NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare("SELECT id, recording, media_ms, severity, note, reviewer, utc_us, '' FROM "
                                                                "review_findings WHERE case_id = ?1 ORDER BY recording, media_ms, id"));
   stmt.bind(1, id);
-  return read_findings(stmt, case_number);
+  return read_findings(stmt, case_number, "review_findings");
 }
 
 Result<std::vector<VerdictRecord>> Reviews::verdicts(const std::string& case_number) {
   NETSAMPLE_ASSIGN(std::int64_t id, case_id(*store_, case_number));
   NETSAMPLE_ASSIGN(store::Statement stmt, store_->db().prepare(verdicts_sql("review_verdicts", "case_id", "''")));
   stmt.bind(1, id);
-  return read_verdicts(stmt, case_number);
+  return read_verdicts(stmt, case_number, "review_verdicts");
 }
 
 Result<json> Reviews::case_json(const std::string& case_number) {
@@ -281,23 +286,6 @@ Result<json> Reviews::case_json(const std::string& case_number) {
   NETSAMPLE_ASSIGN(std::vector<VerdictRecord> all_verdicts, verdicts(case_number));
   return review_json(all_findings, all_verdicts);
 }
-
-namespace {
-
-Result<std::vector<Finding>> station_findings(store::Store& store, const std::string& case_number) {
-  NETSAMPLE_ASSIGN(store::Statement stmt, store.db().prepare("SELECT id, recording, media_ms, severity, note, reviewer, utc_us, station FROM "
-                                                             "review_station_findings WHERE case_number = ?1 ORDER BY recording, media_ms, id"));
-  stmt.bind(1, case_number);
-  return read_findings(stmt, case_number);
-}
-
-Result<std::vector<VerdictRecord>> station_verdicts(store::Store& store, const std::string& case_number) {
-  NETSAMPLE_ASSIGN(store::Statement stmt, store.db().prepare(verdicts_sql("review_station_verdicts", "case_number", "v.station")));
-  stmt.bind(1, case_number);
-  return read_verdicts(stmt, case_number);
-}
-
-}  // namespace
 
 Result<json> Reviews::station_case_json(const std::string& case_number) {
   NETSAMPLE_ASSIGN(std::vector<Finding> all_findings, station_findings(*store_, case_number));

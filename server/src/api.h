@@ -162,8 +162,8 @@ Status require_case(Call& call, const std::string& number);
 // administrator any, a person of the centre's roster by workflow::in_case_scope on the case as the documents show it,
 // a party none.
 Result<bool> may_see_station_case(Call& call, const std::string& number);
-// The same on documents already read.
-bool may_see_station_case(const Caller& caller, const sync::StationCase& sent);
+// The same on the case as its documents show it (station_case_json), already read.
+bool may_see_station_case(const Caller& caller, const nlohmann::json& shown);
 // The same, with the case's latest documents: nullopt when no station sent it or the caller may not see it.
 Result<std::optional<sync::StationCase>> visible_station_case(Call& call, const std::string& number);
 // The case as a station's documents show it (case/case.json: CaseView::to_json); an empty object if they lack it.

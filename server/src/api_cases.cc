@@ -132,8 +132,9 @@ Result<json> station_deadlines(Call& call, const std::string& today) {
   json out = json::array();
   NETSAMPLE_ASSIGN(std::vector<sync::StationCase> sent, sync::StationCases(call.runtime.store()).list());
   for (const auto& c : sent) {
-    if (!may_see_station_case(call.who(), c)) continue;
-    for (const auto& record : station_case_json(c).value("deadlines", json::array())) {
+    const json shown = station_case_json(c);
+    if (!may_see_station_case(call.who(), shown)) continue;
+    for (const auto& record : shown.value("deadlines", json::array())) {
       std::optional<workflow::DeadlineView> d = workflow::DeadlineView::from_record_json(record, c.case_number);
       if (!d || d->status != "open") continue;
       d->overdue = d->overdue_on(today);

@@ -35,7 +35,7 @@ Result<Response> stations(Call& call) {
   NETSAMPLE_ASSIGN(std::vector<sync::StationCase> sent, cases.list());
   std::set<std::string> visible;
   for (const auto& c : sent) {
-    if (!may_see_station_case(call.who(), c)) continue;
+    if (!may_see_station_case(call.who(), station_case_json(c))) continue;
     visible.insert(c.case_number);
     NETSAMPLE_ASSIGN(std::optional<std::string> owner, cases.owner(c.case_number));
     // What a list shows of a case: the rows the report opens with (task, shop, state), not the whole documents.
@@ -104,9 +104,9 @@ Result<Response> live_video(Call& call) {
 
 }  // namespace
 
-bool may_see_station_case(const Caller& caller, const sync::StationCase& sent) {
+bool may_see_station_case(const Caller& caller, const json& shown) {
   if (caller.admin()) return true;
-  return caller.account.person && workflow::in_case_scope(station_case_json(sent), *caller.account.person);
+  return caller.account.person && workflow::in_case_scope(shown, *caller.account.person);
 }
 
 json station_case_json(const sync::StationCase& sent) {
@@ -122,7 +122,7 @@ Result<std::optional<sync::StationCase>> visible_station_case(Call& call, const 
   // A party sees what was published to it, nothing of a station's: not even worth reading the documents.
   if (!call.who().admin() && !call.who().account.person) return std::optional<sync::StationCase>();
   NETSAMPLE_ASSIGN(std::optional<sync::StationCase> sent, sync::StationCases(call.runtime.store()).latest(number));
-  if (!sent || !may_see_station_case(call.who(), *sent)) return std::optional<sync::StationCase>();
+  if (!sent || !may_see_station_case(call.who(), station_case_json(*sent))) return std::optional<sync::StationCase>();
   return sent;
 }
 

@@ -291,28 +291,32 @@ Result<ChainReport> AuditLog::verify() {
   return report;
 }
 
+namespace {
+constexpr const char* kSelectRecord = "SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM audit_log ";
+AuditRecord record_of(const Statement& stmt) {
+  return AuditRecord{stmt.int64(0), from_utc_us(stmt.int64(1)), stmt.text(2), stmt.text(3), stmt.optional_text(4), stmt.text(5), stmt.text(6), stmt.text(7)};
+}
+}  // namespace
+
 Result<std::vector<AuditRecord>> AuditLog::records(const std::optional<std::string>& case_number) {
   NETSAMPLE_ASSIGN(Statement stmt,
-                   db_->prepare(std::string("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM audit_log ") +
+                   db_->prepare(std::string(kSelectRecord) +
                                 (case_number ? "WHERE case_number = ?1 " : "WHERE CAST(?1 AS TEXT) IS NULL ") + "ORDER BY seq"));
   stmt.bind(1, case_number);
   std::vector<AuditRecord> out;
   for (;;) {
     NETSAMPLE_ASSIGN(bool row, stmt.step());
     if (!row) break;
-    out.push_back(AuditRecord{stmt.int64(0), from_utc_us(stmt.int64(1)), stmt.text(2), stmt.text(3), stmt.optional_text(4),
-                              stmt.text(5), stmt.text(6), stmt.text(7)});
+    out.push_back(record_of(stmt));
   }
   return out;
 }
 
 Result<std::optional<AuditRecord>> AuditLog::last_of(const std::string& case_number, const std::string& action) {
-  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare("SELECT seq, utc_us, actor, action, case_number, payload, prev_hash, hash FROM audit_log "
-                                                "WHERE case_number = ?1 AND action = ?2 ORDER BY seq DESC LIMIT 1"));
+  NETSAMPLE_ASSIGN(Statement stmt, db_->prepare(std::string(kSelectRecord) + "WHERE case_number = ?1 AND action = ?2 ORDER BY seq DESC LIMIT 1"));
   NETSAMPLE_ASSIGN(bool found, stmt.bind(1, case_number).bind(2, action).step());
   if (!found) return std::optional<AuditRecord>();
-  return std::optional<AuditRecord>(AuditRecord{stmt.int64(0), from_utc_us(stmt.int64(1)), stmt.text(2), stmt.text(3), stmt.optional_text(4),
-                                                stmt.text(5), stmt.text(6), stmt.text(7)});
+  return std::optional<AuditRecord>(record_of(stmt));
 }
 
 std::vector<std::string> compare_with_audit(const std::string& who, const std::vector<nlohmann::json>& stored,

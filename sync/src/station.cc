@@ -166,10 +166,7 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
       return make_error(ErrorCode::integrity, "audit", "本站审计链第 " + std::to_string(central_seq) + " 条与中心所存的不同：本站的链在同步后被改写");
   }
 
-  // The documents of each case whose rows are newer than the centre's copy of them, read before the rows: every
-  // row and every blob they name is then in what is read after them and sent before them.
-  // Not those the centre handed to another station: it takes them from that station now.
-  std::map<std::string, json> documents;
+  // What the centre holds of this station's cases, and which of them it handed to another station.
   NETSAMPLE_ASSIGN(json held, centre.call("GET", "/api/sync/cases"));
   const json handed_away = held.value("handed_away", json::object());
   for (const auto& [number, holder] : handed_away.items())
@@ -183,6 +180,11 @@ Result<SyncReport> push(store::Store& store, const SyncOptions& options) {
       return status_of(store.audit().append({"system:sync", "case.handed_away", number, {{"to", holder}}}, store.clock().now()));
     }));
   }
+
+  // The documents of each case whose rows are newer than the centre's copy of them, read before the rows: every
+  // row and every blob they name is then in what is read after them and sent before them. Not those of a case
+  // handed away: the centre takes them from its holder now.
+  std::map<std::string, json> documents;
   if (options.case_documents) {
     std::map<std::string, std::int64_t> newest;
     NETSAMPLE_ASSIGN(std::vector<store::AuditRecord> before, store.audit().records());

@@ -566,7 +566,9 @@ bool assigned_in_case(const nlohmann::json& shown, const Person& person, std::st
 Result<std::vector<const Transition*>> Lifecycle::available_events(const std::string& number, const std::string& actor) {
   NETSAMPLE_ASSIGN(CaseRow c, load_case_row(store_->db(), number));
   std::vector<const Transition*> out;
-  if (!refuse_if_handed_away(*store_, number).ok()) return out;
+  // A case handed away offers nothing; a failure to read the chain is an error, not "nothing".
+  if (Status handed = refuse_if_handed_away(*store_, number); !handed.ok())
+    return handed.error().code == ErrorCode::refused_by_rule ? Result<std::vector<const Transition*>>(out) : handed.error();
   for (const auto& row : lifecycle_transitions()) {
     if (!contains(row.from, c.state)) continue;
     auto role = acting_role(*store_, c, row, actor);
